@@ -1,13 +1,20 @@
 // Two projects: unit tests sit beside the code (*.spec.ts); integration suites
 // in test/ start real processes and need the build output (npm test builds first).
+// See test/support/jest-transform.cjs for why jest runs everything as CommonJS.
 const { pathsToModuleNameMapper } = require('ts-jest');
 const { compilerOptions } = require('./tsconfig.json');
 
 const common = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] },
+  transform: { '\\.(ts|js)$': '<rootDir>/test/support/jest-transform.cjs' },
+  // Only ESM-only packages need compiling; everything else in node_modules is CommonJS already.
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs)/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
-  moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
+  moduleNameMapper: {
+    ...pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
+    // ESM sources import './x.js'; jest resolves the .ts beside it.
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
 };
 
 module.exports = {

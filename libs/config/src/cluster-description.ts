@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+// The one description of the cluster that every process reads: which nodes
+// exist, where they listen for each role, and where Redis is. Ansible writes
+// it from the inventory; `npm start` writes the local one.
+
+export const NODE_ID_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
+export const ROLE_NAME_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
+/** Enough for any real deployment; a longer list is a typo, not a cluster. */
+export const MAX_CLUSTER_NODES = 15;
+
+const port = z.number().int().min(1).max(65535);
+const host = z.string().min(1).max(253).regex(/^[A-Za-z0-9.:_-]+$/, 'must be a host name or IP address');
+
+export const rolePortsSchema = z.strictObject({ http: port, peer: port });
+
+export const nodeDescriptionSchema = z.strictObject({
+  id: z.string().regex(NODE_ID_PATTERN, 'must match ' + NODE_ID_PATTERN.source),
+  /** Address peers and clients use to reach this node. */
+  host,
+  ports: z.record(z.string().regex(ROLE_NAME_PATTERN, 'role names must match ' + ROLE_NAME_PATTERN.source), rolePortsSchema),
+});
+
+const redisStandalone = z.strictObject({ mode: z.literal('standalone'), host, port });
+const redisSentinel = z.strictObject({
+  mode: z.literal('sentinel'),
+  name: z.string().min(1).max(64),
+  sentinels: z.array(z.strictObject({ host, port })).min(1),
+  /** Replicas a publish waits for (Redis WAIT) before it counts as durable. */
+  replicasToAck: z.number().int().min(0).max(MAX_CLUSTER_NODES).default(1),
+});
+
+export const clusterDescriptionSchema = z
+  .strictObject({
+    name: z.string().min(1).max(64).default('dss'),
+    nodes: z.array(nodeDescriptionSchema).min(1).max(MAX_CLUSTER_NODES),
+    redis: z.discriminatedUnion('mode', [redisStandalone, redisSentinel]).optional(),
+  })
+  .superRefine((cluster, ctx) => {
+    const ids = new Set<string>();
+    const endpoints = new Map<string, string>();
+    cluster.nodes.forEach((node, i) => {
+      if (ids.has(node.id)) {
+        ctx.addIssue({ code: 'custom', path: ['nodes', i, 'id'], message: `duplicate node id "${node.id}"` });
+      }
+      ids.add(node.id);
+      for (const [role, ports] of Object.entries(node.ports)) {
+        for (const kind of ['http', 'peer'] as const) {
+          const key = `${node.host}:${ports[kind]}`;
+          const where = `nodes[${i}].ports.${role}.${kind}`;
+          const clash = endpoints.get(key);
+          if (clash) {
+            ctx.addIssue({ code: 'custom', path: ['nodes', i, 'ports', role, kind], message: `${key} is already used by ${clash}` });
+          }
+          endpoints.set(key, where);
+        }
+      }
+    });
+  });
+
+export type RolePorts = z.infer<typeof rolePortsSchema>;
+export type NodeDescription = z.infer<typeof nodeDescriptionSchema>;
+export type ClusterDescription = z.infer<typeof clusterDescriptionSchema>;
+export type RedisDescription = NonNullable<ClusterDescription['redis']>;

@@ -1,0 +1,41 @@
+import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { ApiError, codeForStatus, type ApiErrorBody } from './api-error.js';
+
+interface FastifyErrorLike {
+  statusCode?: number;
+  message?: string;
+}
+
+/**
+ * Renders every failure of an HTTP handler as the DSS error envelope. Fastify's
+ * own errors (malformed JSON, body too large, wrong content type) arrive here
+ * too and keep their 4xx status; anything unexpected is a 500 that is logged.
+ */
+@Catch()
+export class ApiExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Http');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw exception;
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const [status, body] = this.render(exception);
+    void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
+  }
+
+  private render(exception: unknown): [number, ApiErrorBody] {
+    if (exception instanceof ApiError) {
+      return [exception.getStatus(), exception.getResponse() as ApiErrorBody];
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      return [status, { error: { code: codeForStatus(status), message: exception.message } }];
+    }
+    const fastify = exception as FastifyErrorLike;
+    if (typeof fastify?.statusCode === 'number' && fastify.statusCode >= 400 && fastify.statusCode < 500) {
+      return [fastify.statusCode, { error: { code: codeForStatus(fastify.statusCode), message: fastify.message ?? 'bad request' } }];
+    }
+    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    return [500, { error: { code: 'INTERNAL', message: 'internal error' } }];
+  }
+}

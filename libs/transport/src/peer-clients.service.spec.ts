@@ -1,0 +1,129 @@
+import { Controller, Module, type INestMicroservice } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { MessagePattern, Payload, RpcException } from '@nestjs/microservices';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { createServer } from 'node:net';
+import { register } from 'prom-client';
+import { MetricsModule } from '@dss/metrics';
+import { PeerClients } from './peer-clients.service.js';
+import { PeerRemoteError, PeerTimeoutError, PeerUnavailableError, UnknownPeerError } from './peer-errors.js';
+import { peerServerOptions } from './peer-server-options.js';
+import { PeerStatusService } from './peer-status.service.js';
+import { TransportModule } from './transport.module.js';
+
+declare module './peer-rpc-contract.js' {
+  interface PeerRpcContract {
+    'test.echo': { request: { text: string; delayMs?: number }; response: { text: string; by: string } };
+    'test.fail': { request: Record<string, never>; response: never };
+  }
+}
+
+@Controller()
+class TestHandlers {
+  static node = 'b';
+
+  @MessagePattern('test.echo')
+  async echo(@Payload() req: { text: string; delayMs?: number }) {
+    if (req.delayMs) await new Promise((r) => setTimeout(r, req.delayMs));
+    return { text: req.text, by: TestHandlers.node };
+  }
+
+  @MessagePattern('test.fail')
+  fail(): never {
+    throw new RpcException('handler refused');
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+describe('PeerClients over real TCP', () => {
+  let portA: number;
+  let portB: number;
+  let server: INestMicroservice | undefined;
+  let client: TestingModule;
+
+  const transportFor = (selfId: string, port: number, peerId: string, peerPort: number) =>
+    TransportModule.forRoot({
+      selfId,
+      role: 'lock',
+      peers: [{ id: peerId, host: '127.0.0.1', peerPort, httpPort: 1 }],
+      timeoutMs: 300,
+      bindHost: '127.0.0.1',
+      port,
+      probeIntervalMs: 0,
+    });
+
+  async function startServer(): Promise<void> {
+    @Module({ imports: [MetricsModule.forRoot({ node: 'b', role: 'lock' }), transportFor('b', portB, 'a', portA)], controllers: [TestHandlers] })
+    class ServerModule {}
+    server = await NestFactory.createMicroservice(ServerModule, { ...peerServerOptions({ bindHost: '127.0.0.1', port: portB }), logger: false });
+    await server.listen();
+  }
+
+  beforeAll(async () => {
+    [portA, portB] = [await freePort(), await freePort()];
+    await startServer();
+    client = await Test.createTestingModule({
+      imports: [MetricsModule.forRoot({ node: 'a', role: 'lock' }), transportFor('a', portA, 'b', portB)],
+    }).compile();
+    await client.init();
+  });
+
+  afterAll(async () => {
+    await client.close();
+    await server?.close();
+    register.clear();
+  });
+
+  const peers = () => client.get(PeerClients);
+
+  it('delivers a typed request and its answer', async () => {
+    await expect(peers().call('b', 'test.echo', { text: 'hi' })).resolves.toEqual({ text: 'hi', by: 'b' });
+  });
+
+  it('times out a call the peer does not answer in time, and stays usable', async () => {
+    const err = await peers().call('b', 'test.echo', { text: 'slow', delayMs: 1000 }, { timeoutMs: 100 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PeerTimeoutError);
+    expect((err as PeerTimeoutError).timeoutMs).toBe(100);
+    await expect(peers().call('b', 'test.echo', { text: 'after' })).resolves.toEqual({ text: 'after', by: 'b' });
+  });
+
+  it('maps a handler failure at the peer to PeerRemoteError', async () => {
+    const err = await peers().call('b', 'test.fail', {}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PeerRemoteError);
+    expect((err as PeerRemoteError).remoteMessage).toBe('handler refused');
+  });
+
+  it('refuses a node that is not a peer', async () => {
+    await expect(peers().call('zz', 'dss.ping', { from: 'a', role: 'lock' })).rejects.toBeInstanceOf(UnknownPeerError);
+  });
+
+  it('reports a down peer as unavailable and reconnects once it restarts', async () => {
+    await expect(peers().call('b', 'dss.ping', { from: 'a', role: 'lock' })).resolves.toMatchObject({ node: 'b', role: 'lock' });
+    await server!.close();
+    server = undefined;
+    const err = await peers().call('b', 'dss.ping', { from: 'a', role: 'lock' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PeerUnavailableError);
+    const status = await client.get(PeerStatusService).pingAll();
+    expect(status).toEqual([expect.objectContaining({ id: 'b', reachable: false })]);
+
+    TestHandlers.node = 'b-restarted';
+    await startServer();
+    await expect(peers().call('b', 'test.echo', { text: 'back' })).resolves.toEqual({ text: 'back', by: 'b-restarted' });
+    expect(await client.get(PeerStatusService).pingAll()).toEqual([expect.objectContaining({ id: 'b', reachable: true })]);
+  });
+
+  it('counts every call in dss_peer_rpc_duration_seconds by outcome', async () => {
+    const text = await register.metrics();
+    expect(text).toMatch(/dss_peer_rpc_duration_seconds_count\{[^}]*outcome="timeout"[^}]*\} [1-9]/);
+    expect(text).toMatch(/dss_peer_rpc_duration_seconds_count\{[^}]*outcome="unavailable"[^}]*\} [1-9]/);
+    expect(text).toMatch(/dss_peer_reachable\{[^}]*peer="b"[^}]*\} 1/);
+  });
+});

@@ -1,0 +1,81 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microservices';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import { METRIC_PEER_RPC_SECONDS } from '@dss/metrics';
+import type { Histogram } from 'prom-client';
+import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
+import { PeerRemoteError, PeerTimeoutError, PeerUnavailableError, UnknownPeerError, type PeerError } from './peer-errors.js';
+import type { PeerPattern, PeerRequest, PeerResponse } from './peer-rpc-contract.js';
+import { PEER_MAX_MESSAGE_BYTES, PEER_TRANSPORT_OPTIONS, type PeerTransportOptions } from './transport-options.js';
+
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * One TCP client per peer of this role, kept connected across calls; after
+ * a failed connection it is reset so the next call dials again.
+ */
+@Injectable()
+export class PeerClients implements OnApplicationShutdown {
+  private readonly clients = new Map<string, ClientProxy>();
+
+  constructor(
+    @Inject(PEER_TRANSPORT_OPTIONS) private readonly options: PeerTransportOptions,
+    @InjectMetric(METRIC_PEER_RPC_SECONDS) private readonly latency: Histogram<'peer' | 'pattern' | 'outcome'>,
+  ) {
+    for (const peer of options.peers) {
+      this.clients.set(
+        peer.id,
+        ClientProxyFactory.create({ transport: Transport.TCP, options: { host: peer.host, port: peer.peerPort, maxBufferSize: PEER_MAX_MESSAGE_BYTES } }),
+      );
+    }
+  }
+
+  get peerIds(): string[] {
+    return [...this.clients.keys()];
+  }
+
+  /** Sends `request` to `peerId` and resolves with its typed answer, or rejects with a PeerError. */
+  async call<P extends PeerPattern>(peerId: string, pattern: P, request: PeerRequest<P>, opts: { timeoutMs?: number } = {}): Promise<PeerResponse<P>> {
+    const client = this.clients.get(peerId);
+    if (!client) throw new UnknownPeerError(peerId, pattern);
+    const timeoutMs = opts.timeoutMs ?? this.options.timeoutMs;
+    const stop = this.latency.startTimer({ peer: peerId, pattern });
+    try {
+      const response = await firstValueFrom(client.send<PeerResponse<P>, PeerRequest<P>>(pattern, request).pipe(timeout({ first: timeoutMs })));
+      stop({ outcome: 'ok' });
+      return response;
+    } catch (err) {
+      const mapped = mapError(err, peerId, pattern, timeoutMs);
+      stop({ outcome: outcomeOf(mapped) });
+      // Nest's client can keep a failed connection attempt cached for a moment
+      // after ECONNREFUSED; dropping it makes the next call dial afresh, so a
+      // restarted peer is reachable on the very next call.
+      if (mapped instanceof PeerUnavailableError) await client.close();
+      throw mapped;
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.clients.values()].map((c) => c.close()));
+  }
+}
+
+function outcomeOf(err: PeerError): string {
+  if (err instanceof PeerTimeoutError) return 'timeout';
+  if (err instanceof PeerUnavailableError) return 'unavailable';
+  return 'remote_error';
+}
+
+function mapError(err: unknown, peerId: string, pattern: string, timeoutMs: number): PeerError {
+  if (err instanceof TimeoutError) return new PeerTimeoutError(peerId, pattern, timeoutMs);
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return new PeerUnavailableError(peerId, pattern, code);
+  if (err instanceof Error) {
+    // Nest's client fails pending calls with this when the socket closes under them.
+    if (err.message === 'Connection closed') return new PeerUnavailableError(peerId, pattern, 'connection closed');
+    return new PeerUnavailableError(peerId, pattern, err.message);
+  }
+  // Anything else came back over the wire from the peer's handler.
+  const message = (err as { message?: unknown } | null)?.message;
+  return new PeerRemoteError(peerId, pattern, typeof message === 'string' ? message : JSON.stringify(err));
+}

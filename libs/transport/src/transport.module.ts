@@ -1,0 +1,55 @@
+import { Module, type DynamicModule, type InjectionToken, type OptionalFactoryDependency } from '@nestjs/common';
+import { makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
+import { METRIC_PEER_REACHABLE, METRIC_PEER_RPC_SECONDS } from '@dss/metrics';
+import { PeerClients } from './peer-clients.service.js';
+import { PeerPingController } from './peer-ping.controller.js';
+import { PeerStatusService } from './peer-status.service.js';
+import { PEER_TRANSPORT_OPTIONS, type PeerTransportOptions } from './transport-options.js';
+
+export interface TransportModuleAsyncOptions {
+  imports?: DynamicModule['imports'];
+  inject?: (InjectionToken | OptionalFactoryDependency)[];
+  useFactory: (...args: never[]) => PeerTransportOptions | Promise<PeerTransportOptions>;
+}
+
+const metrics = [
+  makeHistogramProvider({
+    name: METRIC_PEER_RPC_SECONDS,
+    help: 'Peer RPC round trips by peer, pattern and outcome (ok, timeout, unavailable, remote_error).',
+    labelNames: ['peer', 'pattern', 'outcome'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  }),
+  makeGaugeProvider({
+    name: METRIC_PEER_REACHABLE,
+    help: '1 when the peer answered its last ping, 0 when it did not.',
+    labelNames: ['peer'],
+  }),
+];
+
+/**
+ * Peer RPC for one role: clients to every peer (PeerClients), the ping
+ * handler, and reachability (PeerStatusService). The TCP server itself is
+ * attached by the app with `connectMicroservice(peerServerOptions(...))`.
+ * Needs MetricsModule (global) for its metrics.
+ */
+@Module({})
+export class TransportModule {
+  private static build(optionsProvider: DynamicModule['providers'], imports: DynamicModule['imports'] = []): DynamicModule {
+    return {
+      module: TransportModule,
+      global: true,
+      imports,
+      controllers: [PeerPingController],
+      providers: [...(optionsProvider ?? []), ...metrics, PeerClients, PeerStatusService],
+      exports: [PEER_TRANSPORT_OPTIONS, PeerClients, PeerStatusService],
+    };
+  }
+
+  static forRoot(options: PeerTransportOptions): DynamicModule {
+    return this.build([{ provide: PEER_TRANSPORT_OPTIONS, useValue: options }]);
+  }
+
+  static forRootAsync(options: TransportModuleAsyncOptions): DynamicModule {
+    return this.build([{ provide: PEER_TRANSPORT_OPTIONS, inject: options.inject ?? [], useFactory: options.useFactory }], options.imports);
+  }
+}
