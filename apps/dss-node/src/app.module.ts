@@ -1,0 +1,36 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { ConfigModule, type NodeConfig } from '@dss/config';
+import { ApiExceptionFilter } from '@dss/http';
+import { MetricsModule } from '@dss/metrics';
+import { TransportModule } from '@dss/transport';
+import { ClusterController } from './cluster/cluster.controller.js';
+import { HealthController } from './health/health.controller.js';
+import { ShutdownService } from './lifecycle/shutdown.service.js';
+import type { RolePlugin } from './roles/role-plugin.js';
+
+/** The daemon: shared infrastructure plus exactly one role plugin. */
+@Module({})
+export class AppModule {
+  static forRoot(config: NodeConfig, role: RolePlugin): DynamicModule {
+    const { self, settings, peers } = config;
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        MetricsModule.forRoot({ node: self.id, role: settings.role }),
+        TransportModule.forRoot({
+          selfId: self.id,
+          role: settings.role,
+          peers,
+          timeoutMs: settings.peerTimeoutMs,
+          bindHost: settings.bindHost,
+          port: self.peerPort,
+        }),
+        role.module(config),
+      ],
+      controllers: [HealthController, ClusterController],
+      providers: [ShutdownService, { provide: APP_FILTER, useClass: ApiExceptionFilter }],
+    };
+  }
+}

@@ -1,0 +1,26 @@
+import { BasicRoleModule } from './basic-role.module.js';
+import type { RolePlugin } from './role-plugin.js';
+import { RoleRegistry } from './role-registry.js';
+
+export const lockRole: RolePlugin = {
+  name: 'lock',
+  summary: 'linearizable distributed locks replicated by Raft',
+  module: () => BasicRoleModule.forRoot('lock'),
+};
+
+export const queueRole: RolePlugin = {
+  name: 'queue',
+  summary: 'at-least-once message queue, topics placed by consistent hashing, stored in Redis',
+  module: () => BasicRoleModule.forRoot('queue'),
+};
+
+export const cacheRole: RolePlugin = {
+  name: 'cache',
+  summary: 'coherent distributed cache (MESI, LRU, write-back to Redis)',
+  module: () => BasicRoleModule.forRoot('cache'),
+};
+
+/** The roles this daemon ships with. */
+export function defaultRoleRegistry(): RoleRegistry {
+  return new RoleRegistry([lockRole, queueRole, cacheRole]);
+}

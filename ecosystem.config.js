@@ -1,0 +1,58 @@
+// PM2 app list for DSS, built from the cluster description and a host filter:
+// locally every node of the description (apps named dss-<role>-<node>), on a VM
+// only that VM's node (apps named dss-<role>, so `pm2 stop dss-lock` works).
+//
+// Environment:
+//   DSS_CLUSTER_FILE  cluster description JSON (default: .dss/cluster.json)
+//   DSS_NODES         comma-separated node ids to run here (default: all)
+//   DSS_HOME          state directory for data and logs (default: .dss)
+//   DSS_SHUTDOWN_TIMEOUT_MS  graceful-stop budget of each daemon (default 10000)
+//
+// PM2 require()s this file; Node 20.19+ loads ESM that way and PM2 reads the
+// named `apps` export (a default export would be invisible to it).
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(fileURLToPath(import.meta.url));
+const home = resolve(process.env.DSS_HOME ?? join(root, '.dss'));
+const clusterFile = resolve(process.env.DSS_CLUSTER_FILE ?? join(home, 'cluster.json'));
+const cluster = JSON.parse(readFileSync(clusterFile, 'utf8'));
+const wanted = process.env.DSS_NODES ? process.env.DSS_NODES.split(',').map((s) => s.trim()).filter(Boolean) : null;
+const nodes = wanted ? cluster.nodes.filter((n) => wanted.includes(n.id)) : cluster.nodes;
+if (wanted && nodes.length !== wanted.length) {
+  const known = cluster.nodes.map((n) => n.id).join(', ');
+  throw new Error(`DSS_NODES=${process.env.DSS_NODES} names nodes that are not in ${clusterFile} (nodes: ${known})`);
+}
+const shutdownMs = Number(process.env.DSS_SHUTDOWN_TIMEOUT_MS ?? 10000);
+const single = nodes.length === 1;
+
+export const apps = nodes.flatMap((node) =>
+  Object.keys(node.ports).map((role) => {
+    const name = single ? `dss-${role}` : `dss-${role}-${node.id}`;
+    return {
+      name,
+      script: join(root, 'dist/apps/dss-node/src/main.js'),
+      cwd: root,
+      env: {
+        NODE_ENV: 'production',
+        DSS_NODE_ID: node.id,
+        DSS_ROLE: role,
+        DSS_CLUSTER_FILE: clusterFile,
+        DSS_DATA_DIR: join(home, 'data', `${node.id}-${role}`),
+        DSS_SHUTDOWN_TIMEOUT_MS: String(shutdownMs),
+      },
+      // Counted as started only once it serves (process.send('ready')).
+      wait_ready: true,
+      listen_timeout: 30000,
+      // Longer than the daemon's own shutdown budget: PM2 never SIGKILLs a clean stop.
+      kill_timeout: shutdownMs + 3000,
+      exp_backoff_restart_delay: 100,
+      max_memory_restart: '1G',
+      out_file: join(home, 'logs', `${name}.out.log`),
+      error_file: join(home, 'logs', `${name}.err.log`),
+      merge_logs: true,
+      time: true,
+    };
+  }),
+);
