@@ -1,0 +1,58 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { localClusterDescription } from '@dss/config';
+import { getJson, testPortOffset } from '../support/local-cluster.js';
+
+// The built daemon, started by hand: what an operator sees on bad
+// configuration, and the PM2 protocol (ready message, graceful stop).
+
+const MAIN = resolve(__dirname, '..', '..', 'dist', 'apps', 'dss-node', 'src', 'main.js');
+const home = mkdtempSync(join(tmpdir(), 'dss-daemon-'));
+const offset = testPortOffset() + 50;
+const clusterFile = join(home, 'cluster.json');
+writeFileSync(clusterFile, JSON.stringify(localClusterDescription({ offset })));
+afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+function start(env: Record<string, string>): { child: ChildProcess; output: () => string; exit: Promise<{ code: number | null; signal: string | null }> } {
+  const child = fork(MAIN, [], { env: { ...process.env, DSS_DATA_DIR: join(home, 'data'), ...env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const exit = new Promise<{ code: number | null; signal: string | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
+  return { child, output: () => output, exit };
+}
+
+const good = { DSS_NODE_ID: 'node1', DSS_ROLE: 'lock', DSS_CLUSTER_FILE: clusterFile };
+
+describe('dss-node start-up', () => {
+  jest.setTimeout(30_000);
+
+  it.each([
+    ['an unknown role', { DSS_ROLE: 'locks' }, 'unknown role "locks" (DSS_ROLE); this daemon knows: lock, queue, cache'],
+    ['a bad number', { DSS_PEER_TIMEOUT_MS: '-1' }, 'DSS_PEER_TIMEOUT_MS: must be a whole number of milliseconds'],
+    ['a missing cluster file', { DSS_CLUSTER_FILE: join(home, 'missing.json') }, 'DSS_CLUSTER_FILE: cannot read'],
+    ['a node not in the cluster', { DSS_NODE_ID: 'node4' }, 'DSS_NODE_ID: "node4" is not a node of the cluster'],
+  ])('stops on %s with a message naming the key and exit code 78', async (_name, patch, message) => {
+    const daemon = start({ ...good, ...patch });
+    expect(await daemon.exit).toEqual({ code: 78, signal: null });
+    expect(daemon.output()).toContain(message);
+  });
+
+  it('tells PM2 it is ready once serving, and drains and exits on SIGTERM', async () => {
+    const daemon = start(good);
+    await new Promise<void>((resolveReady, reject) => {
+      daemon.child.on('message', (m) => m === 'ready' && resolveReady());
+      void daemon.exit.then(() => reject(new Error(`exited before ready:\n${daemon.output()}`)));
+    });
+    const url = `http://127.0.0.1:${8001 + offset}`;
+    expect((await getJson(`${url}/ready`)).status).toBe(200);
+    daemon.child.kill('SIGTERM');
+    const exited = await daemon.exit;
+    // Nest re-raises the signal after closing, so a clean stop ends by SIGTERM.
+    expect(exited.signal === 'SIGTERM' || exited.code === 0).toBe(true);
+    expect(daemon.output()).toContain('SIGTERM: draining');
+    await expect(fetch(`${url}/health`)).rejects.toThrow();
+  });
+});
