@@ -1,5 +1,5 @@
 // Names of the metrics that the foundation registers. Every DSS metric starts
 // with `dss_`; docs/metrics.md lists them all.
 export const METRIC_PEER_RPC_SECONDS = 'dss_peer_rpc_duration_seconds';
+export const METRIC_PEER_EVENTS = 'dss_peer_events_total';
 export const METRIC_PEER_REACHABLE = 'dss_peer_reachable';
-export const METRIC_BUILD_INFO = 'dss_build_info';

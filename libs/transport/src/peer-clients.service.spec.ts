@@ -1,6 +1,6 @@
 import { Controller, Module, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { MessagePattern, Payload, RpcException } from '@nestjs/microservices';
+import { EventPattern, MessagePattern, Payload, RpcException } from '@nestjs/microservices';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { createServer } from 'node:net';
 import { register } from 'prom-client';
@@ -12,6 +12,9 @@ import { PeerStatusService } from './peer-status.service.js';
 import { TransportModule } from './transport.module.js';
 
 declare module './peer-rpc-contract.js' {
+  interface PeerEventContract {
+    'test.note': { text: string };
+  }
   interface PeerRpcContract {
     'test.echo': { request: { text: string; delayMs?: number }; response: { text: string; by: string } };
     'test.fail': { request: Record<string, never>; response: never };
@@ -21,6 +24,12 @@ declare module './peer-rpc-contract.js' {
 @Controller()
 class TestHandlers {
   static node = 'b';
+  static notes: string[] = [];
+
+  @EventPattern('test.note')
+  note(@Payload() event: { text: string }) {
+    TestHandlers.notes.push(event.text);
+  }
 
   @MessagePattern('test.echo')
   async echo(@Payload() req: { text: string; delayMs?: number }) {
@@ -101,6 +110,12 @@ describe('PeerClients over real TCP', () => {
     expect((err as PeerRemoteError).remoteMessage).toBe('handler refused');
   });
 
+  it('delivers one-way events in order', async () => {
+    for (const text of ['one', 'two', 'three']) peers().emit('b', 'test.note', { text });
+    for (let i = 0; i < 100 && TestHandlers.notes.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(TestHandlers.notes).toEqual(['one', 'two', 'three']);
+  });
+
   it('refuses a node that is not a peer', async () => {
     await expect(peers().call('zz', 'dss.ping', { from: 'a', role: 'lock' })).rejects.toBeInstanceOf(UnknownPeerError);
   });
@@ -125,5 +140,6 @@ describe('PeerClients over real TCP', () => {
     expect(text).toMatch(/dss_peer_rpc_duration_seconds_count\{[^}]*outcome="timeout"[^}]*\} [1-9]/);
     expect(text).toMatch(/dss_peer_rpc_duration_seconds_count\{[^}]*outcome="unavailable"[^}]*\} [1-9]/);
     expect(text).toMatch(/dss_peer_reachable\{[^}]*peer="b"[^}]*\} 1/);
+    expect(text).toMatch(/dss_peer_events_total\{[^}]*pattern="test.note",outcome="sent"[^}]*\} 3/);
   });
 });

@@ -1,11 +1,11 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microservices';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import { METRIC_PEER_RPC_SECONDS } from '@dss/metrics';
-import type { Histogram } from 'prom-client';
+import { METRIC_PEER_EVENTS, METRIC_PEER_RPC_SECONDS } from '@dss/metrics';
+import type { Counter, Histogram } from 'prom-client';
 import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
 import { PeerRemoteError, PeerTimeoutError, PeerUnavailableError, UnknownPeerError, type PeerError } from './peer-errors.js';
-import type { PeerPattern, PeerRequest, PeerResponse } from './peer-rpc-contract.js';
+import type { PeerEventContract, PeerEventPattern, PeerPattern, PeerRequest, PeerResponse } from './peer-rpc-contract.js';
 import { PEER_MAX_MESSAGE_BYTES, PEER_TRANSPORT_OPTIONS, type PeerTransportOptions } from './transport-options.js';
 
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
@@ -21,6 +21,7 @@ export class PeerClients implements OnApplicationShutdown {
   constructor(
     @Inject(PEER_TRANSPORT_OPTIONS) private readonly options: PeerTransportOptions,
     @InjectMetric(METRIC_PEER_RPC_SECONDS) private readonly latency: Histogram<'peer' | 'pattern' | 'outcome'>,
+    @InjectMetric(METRIC_PEER_EVENTS) private readonly events: Counter<'peer' | 'pattern' | 'outcome'>,
   ) {
     for (const peer of options.peers) {
       this.clients.set(
@@ -53,6 +54,23 @@ export class PeerClients implements OnApplicationShutdown {
       if (mapped instanceof PeerUnavailableError) await client.close();
       throw mapped;
     }
+  }
+
+  /**
+   * Sends a one-way event: no answer and no retry. A failed send is counted and
+   * dropped, which protocols built for lossy networks (Raft) expect; the
+   * client is reset so that the next event dials again.
+   */
+  emit<P extends PeerEventPattern>(peerId: string, pattern: P, payload: PeerEventContract[P]): void {
+    const client = this.clients.get(peerId);
+    if (!client) throw new UnknownPeerError(peerId, pattern);
+    client.emit(pattern, payload).subscribe({
+      complete: () => this.events.inc({ peer: peerId, pattern, outcome: 'sent' }),
+      error: () => {
+        this.events.inc({ peer: peerId, pattern, outcome: 'failed' });
+        void client.close();
+      },
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {

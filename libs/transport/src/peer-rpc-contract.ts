@@ -21,3 +21,12 @@ export interface PeerRpcContract {
 export type PeerPattern = keyof PeerRpcContract;
 export type PeerRequest<P extends PeerPattern> = PeerRpcContract[P]['request'];
 export type PeerResponse<P extends PeerPattern> = PeerRpcContract[P]['response'];
+
+/**
+ * One-way peer events (no answer), e.g. Raft messages: pattern → payload type.
+ * Augmented by other libraries like PeerRpcContract.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by module augmentation
+export interface PeerEventContract {}
+
+export type PeerEventPattern = keyof PeerEventContract;

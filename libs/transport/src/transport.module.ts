@@ -1,6 +1,6 @@
 import { Module, type DynamicModule, type InjectionToken, type OptionalFactoryDependency } from '@nestjs/common';
-import { makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
-import { METRIC_PEER_REACHABLE, METRIC_PEER_RPC_SECONDS } from '@dss/metrics';
+import { makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
+import { METRIC_PEER_EVENTS, METRIC_PEER_REACHABLE, METRIC_PEER_RPC_SECONDS } from '@dss/metrics';
 import { PeerClients } from './peer-clients.service.js';
 import { PeerPingController } from './peer-ping.controller.js';
 import { PeerStatusService } from './peer-status.service.js';
@@ -18,6 +18,11 @@ const metrics = [
     help: 'Peer RPC round trips by peer, pattern and outcome (ok, timeout, unavailable, remote_error).',
     labelNames: ['peer', 'pattern', 'outcome'],
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  }),
+  makeCounterProvider({
+    name: METRIC_PEER_EVENTS,
+    help: 'One-way peer events by peer, pattern and outcome (sent, failed).',
+    labelNames: ['peer', 'pattern', 'outcome'],
   }),
   makeGaugeProvider({
     name: METRIC_PEER_REACHABLE,
