@@ -1,0 +1,101 @@
+import { NotLeaderError } from '../core/errors.js';
+import type { Message } from '../core/messages.js';
+import type { Entry, HardState } from '../core/types.js';
+import { MemoryRaftStorage } from '../storage/memory-raft-storage.js';
+import { ListMachine } from '../testing/list-machine.js';
+import { until } from '../testing/tcp-raft-cluster.js';
+import { ProposalUnknownError, RaftStoppedError } from './driver-errors.js';
+import { RaftNode } from './raft-node.js';
+
+// The driver with in-memory storage and an in-process network, on real timers
+// (short ticks): the failure paths that the TCP test does not reach.
+
+const IDS = ['a', 'b', 'c'];
+
+class FailingStorage extends MemoryRaftStorage {
+  failAppends = false;
+  override append(entries: readonly Entry[], hardState?: HardState): Promise<void> {
+    if (this.failAppends) return Promise.reject(new Error('disk full'));
+    return super.append(entries, hardState);
+  }
+}
+
+function makeCluster(opts: { proposalTimeoutMs?: number } = {}) {
+  const nodes = new Map<string, RaftNode>();
+  const storages = new Map<string, FailingStorage>();
+  const cut = new Set<string>();
+  for (const id of IDS) {
+    const storage = new FailingStorage();
+    storages.set(id, storage);
+    nodes.set(
+      id,
+      new RaftNode({
+        id,
+        members: IDS,
+        storage,
+        stateMachine: new ListMachine(),
+        transport: {
+          send: (to: string, messages: readonly Message[]) => {
+            if (cut.has(to) || cut.has(id)) return;
+            setImmediate(() => messages.forEach((m) => nodes.get(to)!.step(m)));
+          },
+        },
+        tickMs: 10,
+        proposalTimeoutMs: opts.proposalTimeoutMs ?? 2000,
+      }),
+    );
+  }
+  const leader = () => [...nodes.values()].find((n) => n.isLeader);
+  return { nodes, storages, cut, leader };
+}
+
+describe('RaftNode', () => {
+  let cluster: ReturnType<typeof makeCluster>;
+
+  afterEach(async () => {
+    for (const n of cluster.nodes.values()) await n.stop();
+  });
+
+  it('refuses a proposal on a follower with the leader as a hint', async () => {
+    cluster = makeCluster();
+    await Promise.all([...cluster.nodes.values()].map((n) => n.start()));
+    await until(() => cluster.leader() !== undefined && [...cluster.nodes.values()].every((n) => n.leader === cluster.leader()!.id), 5000);
+    const follower = [...cluster.nodes.values()].find((n) => !n.isLeader)!;
+    let err: unknown;
+    try {
+      await follower.propose('x');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(NotLeaderError);
+    expect((err as NotLeaderError).leaderId).toBe(cluster.leader()!.id);
+  });
+
+  it('reports an unknown outcome when a proposal cannot commit in time (leader cut off)', async () => {
+    cluster = makeCluster({ proposalTimeoutMs: 300 });
+    await Promise.all([...cluster.nodes.values()].map((n) => n.start()));
+    await until(() => cluster.leader() !== undefined, 5000);
+    const leader = cluster.leader()!;
+    cluster.cut.add(leader.id);
+    await expect(leader.propose('lost?')).rejects.toBeInstanceOf(ProposalUnknownError);
+  });
+
+  it('stops taking work after a storage failure and fails what was pending', async () => {
+    cluster = makeCluster();
+    await Promise.all([...cluster.nodes.values()].map((n) => n.start()));
+    await until(() => cluster.leader() !== undefined, 5000);
+    const leader = cluster.leader()!;
+    cluster.storages.get(leader.id)!.failAppends = true;
+    await expect(leader.propose('doomed')).rejects.toBeInstanceOf(RaftStoppedError);
+    expect(() => leader.propose('after')).toThrow(RaftStoppedError);
+  });
+
+  it('applies the same commands in the same order on every node', async () => {
+    cluster = makeCluster();
+    await Promise.all([...cluster.nodes.values()].map((n) => n.start()));
+    await until(() => cluster.leader() !== undefined, 5000);
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => cluster.leader()!.propose(`c${i}`)));
+    expect(results).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    await until(() => [...cluster.nodes.values()].every((n) => n.status().applied === cluster.leader()!.status().applied), 5000);
+  });
+});

@@ -1,0 +1,4 @@
+export * from './core/index.js';
+export * from './driver/index.js';
+export * from './nest/index.js';
+export * from './storage/index.js';

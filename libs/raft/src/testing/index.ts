@@ -1,0 +1,2 @@
+export * from './list-machine.js';
+export * from './tcp-raft-cluster.js';
