@@ -1,6 +1,6 @@
 // The typed peer protocol: every pattern a peer can be asked, with its request
 // and response types. Later libraries add their own patterns by augmenting
-// this interface (declare module '@dss/transport' { interface PeerRpcContract { ... } }).
+// this interface (declare module '@dss/transport/peer-rpc-contract.js' { interface PeerRpcContract { ... } }).
 
 export interface PingRequest {
   readonly from: string;
