@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -75,4 +75,27 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs: numbe
     if (Date.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+export interface HttpAnswer<T = Record<string, unknown>> {
+  readonly status: number;
+  readonly body: T;
+  readonly leader: string | null;
+}
+
+/** POST JSON; never throws on HTTP errors (network errors do throw). */
+export async function postJson<T = Record<string, unknown>>(url: string, body: unknown, timeoutMs = 10_000): Promise<HttpAnswer<T>> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  return { status: res.status, body: (await res.json()) as T, leader: res.headers.get('x-dss-leader') };
+}
+
+/** Runs the project's PM2 against a test cluster (pm2 stop / start / list). */
+export function pm2(cluster: TestCluster, ...args: string[]): string {
+  const bin = join(REPO_ROOT, 'node_modules', 'pm2', 'bin', 'pm2');
+  return execFileSync(process.execPath, [bin, ...args], { env: { ...process.env, PM2_HOME: join(cluster.home, 'pm2') }, encoding: 'utf8' });
 }

@@ -6,7 +6,8 @@ import type { Counter, Histogram } from 'prom-client';
 import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
 import { PeerRemoteError, PeerTimeoutError, PeerUnavailableError, UnknownPeerError, type PeerError } from './peer-errors.js';
 import type { PeerEventContract, PeerEventPattern, PeerPattern, PeerRequest, PeerResponse } from './peer-rpc-contract.js';
-import { PEER_MAX_MESSAGE_BYTES, PEER_TRANSPORT_OPTIONS, type PeerTransportOptions } from './transport-options.js';
+import { PeerSocket } from './peer-socket.js';
+import { PEER_TRANSPORT_OPTIONS, type PeerTransportOptions } from './transport-options.js';
 
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
 
@@ -26,7 +27,7 @@ export class PeerClients implements OnApplicationShutdown {
     for (const peer of options.peers) {
       this.clients.set(
         peer.id,
-        ClientProxyFactory.create({ transport: Transport.TCP, options: { host: peer.host, port: peer.peerPort, maxBufferSize: PEER_MAX_MESSAGE_BYTES } }),
+        ClientProxyFactory.create({ transport: Transport.TCP, options: { host: peer.host, port: peer.peerPort, socketClass: PeerSocket } }),
       );
     }
   }

@@ -1,12 +1,7 @@
 import { BasicRoleModule } from './basic-role.module.js';
+import { lockRole } from './lock-role.module.js';
 import type { RolePlugin } from './role-plugin.js';
 import { RoleRegistry } from './role-registry.js';
-
-export const lockRole: RolePlugin = {
-  name: 'lock',
-  summary: 'linearizable distributed locks replicated by Raft',
-  module: () => BasicRoleModule.forRoot('lock'),
-};
 
 export const queueRole: RolePlugin = {
   name: 'queue',

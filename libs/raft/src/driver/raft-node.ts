@@ -187,6 +187,13 @@ export class RaftNode {
     return this.waitFor(() => this.soft.leader !== null && this.soft.leader !== this.o.id, timeoutMs);
   }
 
+  /** Calls `listener` on every role, term or leader change; returns the unsubscribe function. */
+  subscribeSoftState(listener: (soft: SoftState) => void): () => void {
+    const watcher = () => listener(this.soft);
+    this.leaderWatchers.add(watcher);
+    return () => this.leaderWatchers.delete(watcher);
+  }
+
   /** Resolves true once `cond` holds (checked on every role change), false after `timeoutMs`. */
   waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean> {
     if (cond()) return Promise.resolve(true);

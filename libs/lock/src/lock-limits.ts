@@ -1,0 +1,21 @@
+// Limits on what a lock client controls. Each is documented in docs/locks.md.
+
+export const LOCK_LIMITS = {
+  /** Resource names: 1..256 characters. */
+  resourceMaxLength: 256,
+  /** Owner names: 1..128 characters. */
+  ownerMaxLength: 128,
+  /** requestId: 1..128 characters. */
+  requestIdMaxLength: 128,
+  /** Lease TTL: 100 ms .. 1 h, 30 s by default. */
+  ttlMinMs: 100,
+  ttlMaxMs: 3_600_000,
+  ttlDefaultMs: 30_000,
+  /** Blocking acquire: 0 (try once) .. 60 s. */
+  waitMaxMs: 60_000,
+} as const;
+
+/** How long a request waits for a leader to appear before answering 503 UNAVAILABLE. */
+export const LEADER_WAIT_MS = 3000;
+/** Extra time a forwarded or parked request allows beyond its waitMs. */
+export const FORWARD_MARGIN_MS = 5000;

@@ -1,0 +1,44 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import type { LockOp, LockResponse } from './lock-response.js';
+import { LockService } from './lock.service.js';
+
+/** The lock API of DESIGN.md section 4. Every answer names the current leader in X-DSS-Leader. */
+@Controller('lock')
+export class LockController {
+  constructor(private readonly locks: LockService) {}
+
+  @Post('acquire')
+  @HttpCode(200)
+  acquire(@Body() body: unknown, @Res() reply: FastifyReply) {
+    return this.run('acquire', body, reply);
+  }
+
+  @Post('release')
+  @HttpCode(200)
+  release(@Body() body: unknown, @Res() reply: FastifyReply) {
+    return this.run('release', body, reply);
+  }
+
+  @Post('renew')
+  @HttpCode(200)
+  renew(@Body() body: unknown, @Res() reply: FastifyReply) {
+    return this.run('renew', body, reply);
+  }
+
+  @Get(':resource')
+  read(@Param('resource') resource: string, @Res() reply: FastifyReply) {
+    return this.run('read', { resource }, reply);
+  }
+
+  private async run(op: LockOp, body: unknown, reply: FastifyReply): Promise<void> {
+    let res: LockResponse;
+    try {
+      res = await this.locks.handle(op, body);
+    } finally {
+      const leader = this.locks.leader;
+      if (leader !== null) void reply.header('x-dss-leader', leader);
+    }
+    await reply.status(res.status).send(res.body);
+  }
+}

@@ -1,0 +1,45 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { NodeConfig } from '@dss/config';
+import { RaftModule } from '@dss/raft';
+import { lockMetricProviders } from './lock-metrics.js';
+import { LockPeerController } from './lock-peer.controller.js';
+import { LockStateMachine } from './lock-state-machine.js';
+import { LockStatus } from './lock-status.service.js';
+import { LockTimers } from './lock-timers.service.js';
+import { LockWaits } from './lock-waits.service.js';
+import { LockController } from './lock.controller.js';
+import { LockService } from './lock.service.js';
+
+export interface LockModuleOptions {
+  /** Raft tick; the election timeout is 10-20 ticks. */
+  readonly tickMs?: number;
+  readonly snapshotEntries?: number;
+}
+
+/**
+ * The lock role: the lock table replicated by Raft across the lock nodes of
+ * the cluster, the HTTP API, forwarding to the leader and the leader's lease
+ * clocks. Needs ConfigModule, TransportModule and MetricsModule (all global).
+ */
+@Module({})
+export class LockModule {
+  static forRoot(config: NodeConfig, options: LockModuleOptions = {}): DynamicModule {
+    const machine = new LockStateMachine();
+    return {
+      module: LockModule,
+      imports: [
+        RaftModule.forRoot({
+          id: config.self.id,
+          members: [config.self.id, ...config.peers.map((p) => p.id)],
+          dataDir: config.settings.dataDir,
+          stateMachine: machine,
+          tickMs: options.tickMs,
+          snapshotEntries: options.snapshotEntries,
+        }),
+      ],
+      controllers: [LockController, LockPeerController],
+      providers: [{ provide: LockStateMachine, useValue: machine }, ...lockMetricProviders, LockTimers, LockWaits, LockService, LockStatus],
+      exports: [LockService, LockStatus],
+    };
+  }
+}

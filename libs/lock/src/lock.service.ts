@@ -1,0 +1,262 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import { randomUUID } from 'node:crypto';
+import type { Counter, Histogram } from 'prom-client';
+import { LeadershipTransferError, NotLeaderError, ProposalDroppedError, ProposalUnknownError, RAFT_NODE, ReadTimeoutError, type RaftNode } from '@dss/raft';
+import { PeerClients, PeerTimeoutError } from '@dss/transport';
+import { acquireBody, parseBody, readParams, releaseBody, renewBody } from './lock-dto.js';
+import { FORWARD_MARGIN_MS, LEADER_WAIT_MS } from './lock-limits.js';
+import { LOCK_METRICS } from './lock-metrics.js';
+import { fail, ok, type LockOp, type LockResponse } from './lock-response.js';
+import { LockStateMachine } from './lock-state-machine.js';
+import { LockTimers } from './lock-timers.service.js';
+import { LockWaits } from './lock-waits.service.js';
+import type { AcquireResult, HolderView, LockCommand, LockResult, RenewResult } from './state/lock-commands.js';
+
+declare module '@dss/transport/peer-rpc-contract.js' {
+  interface PeerRpcContract {
+    /** A client request handed to the node believed to lead; it answers or says it is not the leader. */
+    'lock.forward': { request: { op: LockOp; body: unknown }; response: LockResponse | { notLeader: true; leader: string | null } };
+  }
+}
+
+/** This node cannot serve the request as leader after all (lost leadership, handing over). */
+class RetryElsewhere extends Error {}
+
+/**
+ * Runs lock requests. Any node accepts any request: the leader executes it
+ * (propose, or ReadIndex for reads); a follower forwards it to the leader over
+ * the peer transport and relays the answer. Requests carry a requestId from
+ * the node that first received them, so a retry after a leader change is
+ * applied once.
+ */
+@Injectable()
+export class LockService {
+  constructor(
+    @Inject(RAFT_NODE) private readonly node: RaftNode,
+    private readonly machine: LockStateMachine,
+    private readonly timers: LockTimers,
+    private readonly waits: LockWaits,
+    private readonly peers: PeerClients,
+    @InjectMetric(LOCK_METRICS.acquireSeconds) private readonly acquireSeconds: Histogram<'outcome'>,
+    @InjectMetric(LOCK_METRICS.outcomes) private readonly outcomes: Counter<'outcome'>,
+  ) {}
+
+  /** Entry point for a client request on any node; validates, then runs it where the leader is. */
+  async handle(op: LockOp, input: unknown): Promise<LockResponse> {
+    const body = this.validate(op, input);
+    const waitMs = op === 'acquire' ? (body as { waitMs: number }).waitMs : 0;
+    const deadline = Date.now() + waitMs + FORWARD_MARGIN_MS;
+    const stop = op === 'acquire' ? this.acquireSeconds.startTimer() : undefined;
+    const res = await this.route(op, body, deadline);
+    if (stop) {
+      const outcome = outcomeOf(res);
+      stop({ outcome });
+      this.outcomes.inc({ outcome });
+    }
+    return res;
+  }
+
+  /** A request forwarded by a peer: serve it only if this node leads now. */
+  async handleForwarded(op: LockOp, body: unknown): Promise<LockResponse | { notLeader: true; leader: string | null }> {
+    if (!this.node.isLeader) return { notLeader: true, leader: this.node.leader };
+    // Validated again: the peer is trusted to be a peer, not to be bug-free.
+    const valid = this.validate(op, body);
+    const waitMs = op === 'acquire' ? (valid as { waitMs: number }).waitMs : 0;
+    try {
+      return await this.execute(op, valid, Date.now() + waitMs + FORWARD_MARGIN_MS);
+    } catch (err) {
+      if (err instanceof RetryElsewhere) return { notLeader: true, leader: this.node.leader };
+      throw err;
+    }
+  }
+
+  get leader(): string | null {
+    return this.node.leader;
+  }
+
+  private validate(op: LockOp, input: unknown): object {
+    switch (op) {
+      case 'acquire': {
+        const b = parseBody(acquireBody, input);
+        return { ...b, requestId: b.requestId ?? randomUUID() };
+      }
+      case 'release': {
+        const b = parseBody(releaseBody, input);
+        return { ...b, requestId: b.requestId ?? randomUUID() };
+      }
+      case 'renew': {
+        const b = parseBody(renewBody, input);
+        return { ...b, requestId: b.requestId ?? randomUUID() };
+      }
+      case 'read':
+        return parseBody(readParams, input);
+    }
+  }
+
+  private async route(op: LockOp, body: object, deadline: number): Promise<LockResponse> {
+    for (let attempt = 0; ; attempt++) {
+      if (Date.now() >= deadline) return fail('TIMEOUT', 'the request did not complete in time; retry with the same requestId');
+      if (this.node.isLeader) {
+        try {
+          return await this.execute(op, body, deadline);
+        } catch (err) {
+          if (!(err instanceof RetryElsewhere)) throw err;
+          await this.pause(attempt); // leadership is moving; ask again shortly
+          continue;
+        }
+      }
+      const leader = await this.awaitLeader(deadline);
+      if (leader === null) return fail('UNAVAILABLE', 'no lock leader: a majority of the lock nodes is not reachable; retry later');
+      if (leader === this.node.id) continue;
+      try {
+        const res = await this.peers.call(leader, 'lock.forward', { op, body }, { timeoutMs: Math.max(1, deadline - Date.now()) });
+        if ('notLeader' in res) {
+          await this.pause(attempt);
+          continue;
+        }
+        return res;
+      } catch (err) {
+        if (err instanceof PeerTimeoutError) return fail('TIMEOUT', `leader ${leader} did not answer in time; retry with the same requestId`);
+        await this.pause(attempt); // the leader is down or restarting: an election follows
+      }
+    }
+  }
+
+  private async awaitLeader(deadline: number): Promise<string | null> {
+    const budget = Math.min(LEADER_WAIT_MS, deadline - Date.now());
+    const found = await this.node.waitFor(() => this.node.leader !== null, Math.max(0, budget));
+    return found ? this.node.leader : null;
+  }
+
+  private pause(attempt: number): Promise<void> {
+    return new Promise((r) => setTimeout(r, Math.min(20 * 2 ** attempt, 250)));
+  }
+
+  /** On the leader: propose (or ReadIndex) and turn the result into an answer. */
+  private async execute(op: LockOp, body: object, deadline: number): Promise<LockResponse> {
+    if (op === 'read') return this.read((body as { resource: string }).resource);
+    const command = { op, ...body } as LockCommand;
+    const result = await this.propose(command);
+    switch (op) {
+      case 'acquire':
+        return this.acquired(result as AcquireResult, command.owner, deadline);
+      case 'release':
+        return (result as { status: string }).status === 'released' ? ok({ released: true }) : fail('NOT_FOUND', `${describe(command)} is not held`);
+      case 'renew': {
+        const r = result as RenewResult;
+        if (r.status !== 'renewed') return fail('NOT_FOUND', `${describe(command)} is not held (the lease may have expired)`);
+        return ok({ renewed: true, fencingToken: r.fencingToken, expiresInMs: this.expiresIn(command.resource, command.owner, r.ttlMs) });
+      }
+    }
+  }
+
+  private async propose(command: LockCommand): Promise<LockResult> {
+    for (;;) {
+      try {
+        return (await this.node.propose(JSON.stringify(command))) as LockResult;
+      } catch (err) {
+        // Dropped: not committed, retry as is. Unknown: the requestId makes a retry safe.
+        if (err instanceof ProposalDroppedError || err instanceof ProposalUnknownError) {
+          if (!this.node.isLeader) throw new RetryElsewhere();
+          continue;
+        }
+        if (err instanceof NotLeaderError || err instanceof LeadershipTransferError) throw new RetryElsewhere();
+        throw err;
+      }
+    }
+  }
+
+  private async acquired(result: AcquireResult, owner: string, deadline: number): Promise<LockResponse> {
+    switch (result.status) {
+      case 'granted':
+        return ok({
+          acquired: true,
+          resource: result.resource,
+          owner: result.owner,
+          mode: result.mode,
+          fencingToken: result.fencingToken,
+          expiresInMs: this.expiresIn(result.resource, result.owner, result.ttlMs),
+        });
+      case 'locked':
+        return fail('LOCKED', `${result.resource} is held`, { holders: this.holders(result.resource, result.holders) });
+      case 'deadlock':
+        return fail('DEADLOCK', `waiting for ${result.resource} would close a cycle in the wait-for graph`, { cycle: result.cycle });
+      case 'queued': {
+        // A retried request (same requestId) gets the first answer, `queued`,
+        // even if that wait has ended since: then the table already says how.
+        const settled = this.settledWait(result.resource, owner, result.waitId);
+        if (settled) return settled;
+        const outcome = await this.waits.wait(result.waitId, Math.max(1, deadline - Date.now()));
+        if (outcome === null) return fail('TIMEOUT', 'the wait did not end in time; retry with the same requestId');
+        if (outcome.type === 'waitEnded') {
+          return fail('LOCKED', `${outcome.resource} was not granted within waitMs`, { holders: this.holders(outcome.resource, outcome.holders) });
+        }
+        return ok({
+          acquired: true,
+          resource: outcome.resource,
+          owner: outcome.owner,
+          mode: outcome.mode,
+          fencingToken: outcome.fencingToken,
+          expiresInMs: this.expiresIn(outcome.resource, outcome.owner, outcome.ttlMs),
+        });
+      }
+    }
+  }
+
+  /** The answer for a wait that is no longer queued, from the applied table; null while it still waits. */
+  private settledWait(resource: string, owner: string, waitId: number): LockResponse | null {
+    const view = this.machine.table.view(resource);
+    if (view.waiters.some((w) => w.waitId === waitId)) return null;
+    const held = view.holders.find((h) => h.owner === owner);
+    if (held) {
+      return ok({ acquired: true, resource, owner: held.owner, mode: held.mode, fencingToken: held.fencingToken, expiresInMs: this.expiresIn(resource, held.owner, held.ttlMs) });
+    }
+    return null;
+  }
+
+  private async read(resource: string): Promise<LockResponse> {
+    try {
+      await this.node.readIndex();
+    } catch (err) {
+      if (err instanceof NotLeaderError) throw new RetryElsewhere();
+      if (err instanceof ReadTimeoutError) return fail('UNAVAILABLE', 'the read could not be confirmed by a majority');
+      throw err;
+    }
+    const view = this.machine.table.view(resource);
+    return ok({
+      resource,
+      holders: this.holders(resource, view.holders),
+      waiters: view.waiters.map((w) => ({ owner: w.owner, mode: w.mode })),
+    });
+  }
+
+  private holders(resource: string, holders: readonly HolderView[]) {
+    return holders.map((h) => ({ owner: h.owner, mode: h.mode, fencingToken: h.fencingToken, expiresInMs: this.expiresIn(resource, h.owner, h.ttlMs) }));
+  }
+
+  private expiresIn(resource: string, owner: string, ttlMs: number): number {
+    return this.timers.expiresInMs(resource, owner) ?? ttlMs;
+  }
+}
+
+function describe(c: LockCommand): string {
+  return `${c.resource} by ${c.owner}`;
+}
+
+function outcomeOf(res: LockResponse): string {
+  if (res.status === 200) return 'granted';
+  const code = (res.body.error as { code?: string } | undefined)?.code;
+  switch (code) {
+    case 'LOCKED':
+      return 'locked';
+    case 'DEADLOCK':
+      return 'deadlock';
+    case 'TIMEOUT':
+      return 'timeout';
+    case 'UNAVAILABLE':
+      return 'unavailable';
+    default:
+      return 'invalid';
+  }
+}

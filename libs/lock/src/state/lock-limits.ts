@@ -1,0 +1,11 @@
+// Bounds that every node must share: they shape the replicated state, so they are
+// constants, not configuration (two nodes configured differently would diverge).
+
+/** How many requestIds the table remembers for idempotent retries; the oldest is forgotten first. */
+export const MAX_REMEMBERED_REQUESTS = 10_000;
+
+/** Longest resource or owner name accepted in a log entry (UTF-16 code units). */
+export const MAX_NAME_LENGTH = 1024;
+
+/** Longest requestId accepted in a log entry. */
+export const MAX_REQUEST_ID_LENGTH = 256;

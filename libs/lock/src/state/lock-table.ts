@@ -1,0 +1,295 @@
+// The replicated lock table: a pure, deterministic function of the commands applied to it
+// (no clock, no I/O, no randomness), so every Raft node that applies the same log reaches
+// the same table and the same results. Time lives with the leader, which proposes
+// `expire` and `cancelWait` when its timers run out.
+import type {
+  AcquireCommand,
+  AcquireResult,
+  ApplyOutcome,
+  CancelWaitCommand,
+  ExpireCommand,
+  HolderView,
+  LockCommand,
+  LockEvent,
+  LockMode,
+  ReleaseCommand,
+  RenewCommand,
+  WaiterView,
+} from './lock-commands.js';
+import { modeCovers } from './lock-modes.js';
+import { decodeSnapshot, encodeSnapshot } from './lock-snapshot.js';
+import { validateLockCommand } from './parse-lock-command.js';
+import { RequestCache } from './request-cache.js';
+import { blockersOf, holderView, type ResourceState, waiterView } from './resource-state.js';
+import { findWaitCycle } from './wait-for-graph.js';
+
+export interface ResourceView {
+  readonly holders: HolderView[];
+  readonly waiters: WaiterView[];
+}
+
+/** A lease the leader must time: propose `expire` with this leaseIndex after ttlMs. */
+export interface HeldLease extends HolderView {
+  readonly resource: string;
+}
+
+/** A wait the leader must time: propose `cancelWait` with this waitId after waitMs. */
+export interface PendingWait extends WaiterView {
+  readonly resource: string;
+}
+
+export interface LockTableStats {
+  /** Resources with at least one holder or waiter. */
+  readonly resources: number;
+  /** Exclusive holds. */
+  readonly exclusive: number;
+  /** Shared holds (one per holder, not per resource). */
+  readonly shared: number;
+  readonly waiters: number;
+  /** Highest fencing token ever issued (0 = none). */
+  readonly highestToken: number;
+  readonly rememberedRequests: number;
+  readonly lastIndex: number;
+}
+
+export class LockTable {
+  private resources = new Map<string, ResourceState>();
+  private requests = new RequestCache();
+  private lastApplied = 0;
+  private highestToken = 0;
+
+  /** Rebuilds a table from `snapshot()` output; throws InvalidLockSnapshotError when damaged. */
+  static restore(data: string): LockTable {
+    const s = decodeSnapshot(data);
+    const table = new LockTable();
+    table.resources = new Map(s.resources);
+    table.requests = RequestCache.from(s.requests);
+    table.lastApplied = s.lastIndex;
+    table.highestToken = s.highestToken;
+    return table;
+  }
+
+  /** The whole table, request cache and counters included, as JSON. */
+  snapshot(): string {
+    return encodeSnapshot({
+      lastIndex: this.lastApplied,
+      highestToken: this.highestToken,
+      resources: this.resources,
+      requests: this.requests.entries(),
+    });
+  }
+
+  /** Index of the last entry applied (0 = none). */
+  get lastIndex(): number {
+    return this.lastApplied;
+  }
+
+  /**
+   * Applies the command of log entry `index`. Indexes must strictly increase: they are the
+   * fencing tokens and wait ids. Throws (InvalidLockCommandError, RangeError) before changing
+   * anything when the command or index is unusable, so a bad entry never half-applies.
+   */
+  apply(command: LockCommand, index: number): ApplyOutcome {
+    const cmd = validateLockCommand(command);
+    if (!Number.isSafeInteger(index) || index <= this.lastApplied) {
+      throw new RangeError(`lock entry index ${index} must be an integer above the last applied ${this.lastApplied}`);
+    }
+    this.lastApplied = index;
+    const key = RequestCache.keyOf(cmd);
+    if (key !== null) {
+      const first = this.requests.get(key);
+      if (first !== undefined) return { result: first, events: [] };
+    }
+    const outcome = this.dispatch(cmd, index);
+    if (key !== null) this.requests.remember(key, outcome.result);
+    return outcome;
+  }
+
+  view(resource: string): ResourceView {
+    const state = this.resources.get(resource);
+    return { holders: state?.holders.map(holderView) ?? [], waiters: state?.waiters.map(waiterView) ?? [] };
+  }
+
+  /** Every lease and wait, for a new leader to arm its timers (at their full length). */
+  holdersAndWaiters(): { holders: HeldLease[]; waiters: PendingWait[] } {
+    const holders: HeldLease[] = [];
+    const waiters: PendingWait[] = [];
+    for (const [resource, state] of this.resources) {
+      for (const h of state.holders) holders.push({ resource, ...holderView(h) });
+      for (const w of state.waiters) waiters.push({ resource, ...waiterView(w) });
+    }
+    return { holders, waiters };
+  }
+
+  stats(): LockTableStats {
+    let exclusive = 0;
+    let shared = 0;
+    let waiters = 0;
+    for (const state of this.resources.values()) {
+      for (const h of state.holders) {
+        if (h.mode === 'exclusive') exclusive++;
+        else shared++;
+      }
+      waiters += state.waiters.length;
+    }
+    return {
+      resources: this.resources.size,
+      exclusive,
+      shared,
+      waiters,
+      highestToken: this.highestToken,
+      rememberedRequests: this.requests.size,
+      lastIndex: this.lastApplied,
+    };
+  }
+
+  private dispatch(cmd: LockCommand, index: number): ApplyOutcome {
+    switch (cmd.op) {
+      case 'acquire':
+        return this.acquire(cmd, index);
+      case 'release':
+        return this.release(cmd, index);
+      case 'renew':
+        return this.renew(cmd, index);
+      case 'expire':
+        return this.expire(cmd, index);
+      case 'cancelWait':
+        return this.cancelWait(cmd, index);
+    }
+  }
+
+  private acquire(cmd: AcquireCommand, index: number): ApplyOutcome {
+    const { resource, owner, mode, ttlMs, waitMs } = cmd;
+    const state = this.stateOf(resource);
+    const held = state.holders.find((h) => h.owner === owner);
+
+    if (held && modeCovers(held.mode, mode)) {
+      // Already held well enough: refresh the lease, keep the token (DESIGN §4).
+      held.ttlMs = ttlMs;
+      held.leaseIndex = index;
+      return {
+        result: { status: 'granted', resource, owner, mode: held.mode, fencingToken: held.fencingToken, ttlMs, leaseIndex: index },
+        events: [{ type: 'leaseRenewed', resource, owner, ttlMs, leaseIndex: index }],
+      };
+    }
+    if (held && state.holders.length === 1) {
+      // Sole shared holder wanting exclusive: upgrade in place. Waiters, if any, queue
+      // behind an exclusive head that already waits for this owner, so nobody is overtaken.
+      return this.grantNow(state, resource, owner, 'exclusive', ttlMs, index);
+    }
+
+    const waiting = state.waiters.find((w) => w.owner === owner);
+    if (waiting) {
+      // One wait per owner per resource: a repeated acquire joins the wait it covers;
+      // anything else (try-once, or a stronger mode than it waits for) is refused.
+      if (waitMs > 0 && modeCovers(waiting.mode, mode)) return this.done(resource, { status: 'queued', resource, waitId: waiting.waitId });
+      return this.done(resource, { status: 'locked', resource, holders: state.holders.map(holderView) });
+    }
+
+    if (blockersOf(state, owner, mode, state.waiters.length).length === 0) {
+      return this.grantNow(state, resource, owner, mode, ttlMs, index);
+    }
+    if (waitMs === 0) return this.done(resource, { status: 'locked', resource, holders: state.holders.map(holderView) });
+    const cycle = findWaitCycle(this.resources, owner, resource, mode);
+    if (cycle) return this.done(resource, { status: 'deadlock', resource, cycle });
+
+    state.waiters.push({ owner, mode, waitId: index, waitMs, ttlMs });
+    return {
+      result: { status: 'queued', resource, waitId: index },
+      events: [{ type: 'waitStarted', resource, owner, waitId: index, waitMs }],
+    };
+  }
+
+  private release(cmd: ReleaseCommand, index: number): ApplyOutcome {
+    const state = this.resources.get(cmd.resource);
+    const at = state?.holders.findIndex((h) => h.owner === cmd.owner) ?? -1;
+    if (!state || at < 0) return { result: { status: 'not_held' }, events: [] };
+    state.holders.splice(at, 1);
+    const events: LockEvent[] = [{ type: 'leaseEnded', resource: cmd.resource, owner: cmd.owner, reason: 'released' }];
+    this.promote(cmd.resource, state, index, events);
+    return { result: { status: 'released' }, events };
+  }
+
+  private renew(cmd: RenewCommand, index: number): ApplyOutcome {
+    const held = this.resources.get(cmd.resource)?.holders.find((h) => h.owner === cmd.owner);
+    if (!held) return { result: { status: 'not_held' }, events: [] };
+    held.ttlMs = cmd.ttlMs ?? held.ttlMs;
+    held.leaseIndex = index;
+    return {
+      result: { status: 'renewed', ttlMs: held.ttlMs, leaseIndex: index, fencingToken: held.fencingToken },
+      events: [{ type: 'leaseRenewed', resource: cmd.resource, owner: cmd.owner, ttlMs: held.ttlMs, leaseIndex: index }],
+    };
+  }
+
+  private expire(cmd: ExpireCommand, index: number): ApplyOutcome {
+    const state = this.resources.get(cmd.resource);
+    // The leaseIndex match makes a timer that raced a renew or re-grant harmless.
+    const at = state?.holders.findIndex((h) => h.owner === cmd.owner && h.leaseIndex === cmd.leaseIndex) ?? -1;
+    if (!state || at < 0) return { result: { status: 'stale' }, events: [] };
+    state.holders.splice(at, 1);
+    const events: LockEvent[] = [{ type: 'leaseEnded', resource: cmd.resource, owner: cmd.owner, reason: 'expired' }];
+    this.promote(cmd.resource, state, index, events);
+    return { result: { status: 'expired' }, events };
+  }
+
+  private cancelWait(cmd: CancelWaitCommand, index: number): ApplyOutcome {
+    const state = this.resources.get(cmd.resource);
+    const at = state?.waiters.findIndex((w) => w.waitId === cmd.waitId && w.owner === cmd.owner) ?? -1;
+    if (!state || at < 0) return { result: { status: 'stale' }, events: [] };
+    state.waiters.splice(at, 1);
+    const events: LockEvent[] = [
+      { type: 'waitEnded', resource: cmd.resource, owner: cmd.owner, waitId: cmd.waitId, reason: 'timeout', holders: state.holders.map(holderView) },
+    ];
+    // The cancelled waiter may have been the one blocking those behind it.
+    this.promote(cmd.resource, state, index, events);
+    return { result: { status: 'cancelled' }, events };
+  }
+
+  /** Grants from the head of the queue while the head is compatible; all get token `index`. */
+  private promote(resource: string, state: ResourceState, index: number, events: LockEvent[]): void {
+    while (state.waiters.length > 0 && blockersOf(state, state.waiters[0].owner, state.waiters[0].mode, 0).length === 0) {
+      const w = state.waiters.shift()!;
+      const granted = this.grant(state, resource, w.owner, w.mode, w.ttlMs, index);
+      events.push({ ...granted, waitId: w.waitId });
+    }
+    this.dropIfEmpty(resource, state);
+  }
+
+  private grantNow(state: ResourceState, resource: string, owner: string, mode: LockMode, ttlMs: number, index: number): ApplyOutcome {
+    const g = this.grant(state, resource, owner, mode, ttlMs, index);
+    return {
+      result: { status: 'granted', resource, owner, mode, fencingToken: index, ttlMs, leaseIndex: index },
+      events: [{ ...g, waitId: null }],
+    };
+  }
+
+  /** Adds the hold (or upgrades the owner's shared one in place) with token `index`. */
+  private grant(state: ResourceState, resource: string, owner: string, mode: LockMode, ttlMs: number, index: number) {
+    const hold = { owner, mode, fencingToken: index, ttlMs, leaseIndex: index };
+    const at = state.holders.findIndex((h) => h.owner === owner);
+    if (at >= 0) state.holders[at] = hold;
+    else state.holders.push(hold);
+    this.highestToken = Math.max(this.highestToken, index);
+    return { type: 'granted' as const, resource, owner, mode, fencingToken: index, ttlMs, leaseIndex: index };
+  }
+
+  /** A result that changed nothing; drops the entry stateOf may have just created. */
+  private done(resource: string, result: AcquireResult): ApplyOutcome {
+    const state = this.resources.get(resource);
+    if (state) this.dropIfEmpty(resource, state);
+    return { result, events: [] };
+  }
+
+  private stateOf(resource: string): ResourceState {
+    let state = this.resources.get(resource);
+    if (!state) {
+      state = { holders: [], waiters: [] };
+      this.resources.set(resource, state);
+    }
+    return state;
+  }
+
+  private dropIfEmpty(resource: string, state: ResourceState): void {
+    if (state.holders.length === 0 && state.waiters.length === 0) this.resources.delete(resource);
+  }
+}

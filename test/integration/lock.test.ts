@@ -1,0 +1,201 @@
+import { eventually, getJson, pm2, postJson, TestCluster, testPortOffset, type HttpAnswer } from '../support/local-cluster.js';
+
+// The lock service on a real local cluster (PM2, three lock daemons with Raft
+// over TCP and fsync), driven through the HTTP API like a user would.
+
+interface Grant {
+  acquired: boolean;
+  fencingToken: number;
+  expiresInMs: number;
+}
+interface ErrorBody {
+  error: { code: string; message: string; holders?: { owner: string }[]; cycle?: { owner: string; resource: string }[] };
+}
+interface ClusterView {
+  raft: { state: string; term: number; leader: string | null };
+}
+
+const NODES = ['node1', 'node2', 'node3'];
+
+describe('lock service on the local cluster', () => {
+  jest.setTimeout(180_000);
+  const cluster = new TestCluster(testPortOffset() + 30);
+  const url = (node: string) => cluster.url('lock', node);
+  const up = new Set(NODES);
+
+  async function leader(): Promise<string> {
+    let found = '';
+    await eventually(async () => {
+      for (const n of up) {
+        const view = await getJson<ClusterView>(`${url(n)}/cluster`);
+        if (view.body.raft.state === 'leader') found = n;
+      }
+      return found !== '';
+    }, 10_000, 50);
+    return found;
+  }
+  const follower = async () => {
+    const l = await leader();
+    return [...up].find((n) => n !== l)!;
+  };
+  const acquire = (node: string, body: Record<string, unknown>) => postJson<Grant & ErrorBody>(`${url(node)}/lock/acquire`, body);
+  const release = (node: string, body: Record<string, unknown>) => postJson<ErrorBody>(`${url(node)}/lock/release`, body);
+  const read = (node: string, resource: string) => getJson<{ holders: { owner: string; fencingToken: number }[]; waiters: { owner: string }[] }>(`${url(node)}/lock/${encodeURIComponent(resource)}`);
+
+  beforeAll(async () => {
+    const started = await cluster.start();
+    if (started.code !== 0) throw new Error(started.output);
+  });
+  afterAll(() => cluster.dispose());
+
+  it('forwards a request sent to a follower and names the leader', async () => {
+    const l = await leader();
+    const f = await follower();
+    const res = await acquire(f, { resource: 'fwd', owner: 'alice', ttlMs: 10_000 });
+    expect(res.status).toBe(200);
+    expect(res.leader).toBe(l);
+    expect(res.body).toMatchObject({ acquired: true, resource: 'fwd', owner: 'alice', mode: 'exclusive' });
+    const again = await acquire(l, { resource: 'fwd', owner: 'alice', ttlMs: 10_000 });
+    expect(again.body.fencingToken).toBe(res.body.fencingToken); // re-acquire: same token
+    const other = await acquire(f, { resource: 'fwd', owner: 'bob' });
+    expect(other.status).toBe(409);
+    expect(other.body.error.code).toBe('LOCKED');
+    expect(other.body.error.holders).toEqual([expect.objectContaining({ owner: 'alice' })]);
+    expect((await read(f, 'fwd')).body.holders).toEqual([expect.objectContaining({ owner: 'alice', fencingToken: res.body.fencingToken })]);
+    expect((await release(f, { resource: 'fwd', owner: 'alice' })).status).toBe(200);
+    expect((await release(f, { resource: 'fwd', owner: 'alice' })).status).toBe(404);
+  });
+
+  it('answers 400 to each kind of bad input and changes nothing', async () => {
+    const node = await follower();
+    const bad: [string, unknown][] = [
+      ['missing owner', { resource: 'bad' }],
+      ['wrong type', { resource: 'bad', owner: 7 }],
+      ['unknown field', { resource: 'bad', owner: 'x', colour: 'red' }],
+      ['over-long resource', { resource: 'r'.repeat(300), owner: 'x' }],
+      ['ttl too short', { resource: 'bad', owner: 'x', ttlMs: 5 }],
+      ['ttl too long', { resource: 'bad', owner: 'x', ttlMs: 10 ** 9 }],
+      ['negative wait', { resource: 'bad', owner: 'x', waitMs: -1 }],
+      ['wait too long', { resource: 'bad', owner: 'x', waitMs: 3_600_000 }],
+      ['bad mode', { resource: 'bad', owner: 'x', mode: 'both' }],
+      ['not an object', [1, 2]],
+      ['malformed JSON', '{"resource":'],
+    ];
+    for (const [name, body] of bad) {
+      const res = await acquire(node, body as Record<string, unknown>);
+      expect([name, res.status, res.body.error?.code]).toEqual([name, 400, 'INVALID_ARGUMENT']);
+    }
+    expect((await postJson<ErrorBody>(`${url(node)}/lock/renew`, { resource: 'bad', owner: 'x', ttlMs: 'long' })).status).toBe(400);
+    expect((await read(node, 'bad')).body).toEqual({ resource: 'bad', holders: [], waiters: [] });
+  });
+
+  it('releases a lock when its TTL expires', async () => {
+    const l = await leader();
+    const grant = await acquire(l, { resource: 'ttl', owner: 'short', ttlMs: 500 });
+    expect(grant.status).toBe(200);
+    expect((await acquire(l, { resource: 'ttl', owner: 'next' })).status).toBe(409);
+    const next = await acquire(l, { resource: 'ttl', owner: 'next', waitMs: 5000 });
+    expect(next.status).toBe(200);
+    expect(next.body.fencingToken).toBeGreaterThan(grant.body.fencingToken);
+    expect((await postJson(`${url(l)}/lock/renew`, { resource: 'ttl', owner: 'short' })).status).toBe(404);
+  });
+
+  it('refuses a two-owner deadlock with DEADLOCK and the cycle', async () => {
+    const l = await leader();
+    await acquire(l, { resource: 'dl-a', owner: 'p', ttlMs: 20_000 });
+    await acquire(l, { resource: 'dl-b', owner: 'q', ttlMs: 20_000 });
+    const pWaits = acquire(l, { resource: 'dl-b', owner: 'p', waitMs: 10_000 });
+    await eventually(async () => (await read(l, 'dl-b')).body.waiters.length === 1, 5000);
+    const qWaits = await acquire(l, { resource: 'dl-a', owner: 'q', waitMs: 10_000 });
+    expect(qWaits.status).toBe(409);
+    expect(qWaits.body.error.code).toBe('DEADLOCK');
+    expect(qWaits.body.error.cycle).toEqual([
+      { owner: 'q', resource: 'dl-a' },
+      { owner: 'p', resource: 'dl-b' },
+    ]);
+    await release(l, { resource: 'dl-b', owner: 'q' });
+    expect((await pWaits).status).toBe(200);
+  });
+
+  it('grants waiters in FIFO order', async () => {
+    const l = await leader();
+    await acquire(l, { resource: 'fifo', owner: 'holder', ttlMs: 20_000 });
+    const order: string[] = [];
+    const waiters = ['w1', 'w2', 'w3', 'w4'];
+    const pending: Promise<HttpAnswer<Grant & ErrorBody>>[] = [];
+    for (const w of waiters) {
+      pending.push(
+        acquire(l, { resource: 'fifo', owner: w, waitMs: 20_000, ttlMs: 20_000 }).then(async (res) => {
+          order.push(w);
+          await release(l, { resource: 'fifo', owner: w });
+          return res;
+        }),
+      );
+      await eventually(async () => (await read(l, 'fifo')).body.waiters.length === pending.length, 5000);
+    }
+    await release(l, { resource: 'fifo', owner: 'holder' });
+    const grants = await Promise.all(pending);
+    expect(order).toEqual(waiters);
+    const tokens = grants.map((g) => g.body.fencingToken);
+    expect([...tokens].sort((a, b) => a - b)).toEqual(tokens);
+  });
+
+  it('replaces a SIGKILLed leader within 2 s; held locks stay held and tokens keep growing', async () => {
+    const old = await leader();
+    const held = await acquire(old, { resource: 'survivor', owner: 'keeper', ttlMs: 60_000 });
+    expect(held.status).toBe(200);
+    const pid = (await getJson<{ pid: number }>(`${url(old)}/health`)).body.pid;
+    const killedAt = Date.now();
+    process.kill(pid, 'SIGKILL');
+    up.delete(old);
+    const survivor = [...up][0]!;
+    let grant: HttpAnswer<Grant & ErrorBody> | undefined;
+    await eventually(async () => {
+      grant = await acquire(survivor, { resource: 'after-kill', owner: 'newcomer' }).catch(() => undefined);
+      return grant?.status === 200;
+    }, 10_000, 20);
+    expect(Date.now() - killedAt).toBeLessThan(2000);
+    expect(grant!.body.fencingToken).toBeGreaterThan(held.body.fencingToken);
+    expect((await read(survivor, 'survivor')).body.holders).toEqual([expect.objectContaining({ owner: 'keeper', fencingToken: held.body.fencingToken })]);
+    expect((await acquire(survivor, { resource: 'survivor', owner: 'thief' })).status).toBe(409);
+    // PM2 brings the killed daemon back; it rejoins as a follower.
+    await eventually(async () => (await getJson(`${url(old)}/ready`)).status === 200, 30_000, 200);
+    up.add(old);
+  });
+
+  it('hands leadership over on pm2 stop: every request succeeds, at most once retried', async () => {
+    const old = await leader();
+    const client = [...up].find((n) => n !== old)!;
+    let stop = false;
+    let retries = 0;
+    let failures = 0;
+    let done = 0;
+    const loop = (async () => {
+      for (let i = 0; !stop; i++) {
+        const body = { resource: `pm2-${i % 5}`, owner: 'looper', ttlMs: 5000, requestId: `loop-${i}` };
+        let res = await acquire(client, body).catch(() => undefined);
+        if (res?.status !== 200) {
+          retries++;
+          res = await acquire(client, body).catch(() => undefined);
+        }
+        if (res?.status !== 200) failures++;
+        await release(client, { resource: body.resource, owner: 'looper' }).catch(() => undefined);
+        done++;
+      }
+    })();
+    await eventually(async () => done > 20, 10_000);
+    pm2(cluster, 'stop', `dss-lock-${old}`);
+    up.delete(old);
+    const newLeader = await leader();
+    expect(newLeader).not.toBe(old);
+    const before = done;
+    await eventually(async () => done > before + 20, 10_000);
+    stop = true;
+    await loop;
+    expect(failures).toBe(0);
+    expect(retries).toBeLessThanOrEqual(1);
+    pm2(cluster, 'start', `dss-lock-${old}`);
+    await eventually(async () => (await getJson(`${url(old)}/ready`)).status === 200, 30_000, 200);
+    up.add(old);
+  });
+});
