@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { localClusterDescription } from '@dss/config';
-import { getJson, testPortOffset } from '../support/local-cluster.js';
+import { eventually, getJson, testPortOffset } from '../support/local-cluster.js';
 
 // The built daemon, started by hand: what an operator sees on bad
 // configuration, and the PM2 protocol (ready message, graceful stop).
@@ -13,6 +13,10 @@ const home = mkdtempSync(join(tmpdir(), 'dss-daemon-'));
 const offset = testPortOffset() + 50;
 const clusterFile = join(home, 'cluster.json');
 writeFileSync(clusterFile, JSON.stringify(localClusterDescription({ offset })));
+// One node alone is a whole cluster: its lock role elects itself and becomes ready.
+const soloFile = join(home, 'solo.json');
+const full = localClusterDescription({ offset });
+writeFileSync(soloFile, JSON.stringify({ ...full, nodes: full.nodes.slice(0, 1) }));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 function start(env: Record<string, string>): { child: ChildProcess; output: () => string; exit: Promise<{ code: number | null; signal: string | null }> } {
@@ -41,13 +45,13 @@ describe('dss-node start-up', () => {
   });
 
   it('tells PM2 it is ready once serving, and drains and exits on SIGTERM', async () => {
-    const daemon = start(good);
+    const daemon = start({ ...good, DSS_CLUSTER_FILE: soloFile });
     await new Promise<void>((resolveReady, reject) => {
       daemon.child.on('message', (m) => m === 'ready' && resolveReady());
       void daemon.exit.then(() => reject(new Error(`exited before ready:\n${daemon.output()}`)));
     });
     const url = `http://127.0.0.1:${8001 + offset}`;
-    expect((await getJson(`${url}/ready`)).status).toBe(200);
+    await eventually(async () => (await getJson(`${url}/ready`)).status === 200, 10_000);
     daemon.child.kill('SIGTERM');
     const exited = await daemon.exit;
     // Nest re-raises the signal after closing, so a clean stop ends by SIGTERM.

@@ -198,4 +198,22 @@ describe('lock service on the local cluster', () => {
     await eventually(async () => (await getJson(`${url(old)}/ready`)).status === 200, 30_000, 200);
     up.add(old);
   });
+
+  it('answers 503 UNAVAILABLE, after a bounded wait, when no majority is up', async () => {
+    const [a, b, c] = NODES as [string, string, string];
+    pm2(cluster, 'stop', `dss-lock-${a}`, `dss-lock-${b}`);
+    up.delete(a);
+    up.delete(b);
+    const started = Date.now();
+    const res = await acquire(c, { resource: 'no-quorum', owner: 'alone' });
+    expect(res.status).toBe(503);
+    expect(res.body.error).toEqual({ code: 'UNAVAILABLE', message: expect.stringMatching(/majority/) });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    pm2(cluster, 'start', `dss-lock-${a}`, `dss-lock-${b}`);
+    for (const n of [a, b]) {
+      await eventually(async () => (await getJson(`${url(n)}/ready`)).status === 200, 30_000, 200);
+      up.add(n);
+    }
+    expect((await acquire(c, { resource: 'quorum-back', owner: 'alone' })).status).toBe(200);
+  });
 });
