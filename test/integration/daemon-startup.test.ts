@@ -17,10 +17,16 @@ writeFileSync(clusterFile, JSON.stringify(localClusterDescription({ offset })));
 const soloFile = join(home, 'solo.json');
 const full = localClusterDescription({ offset });
 writeFileSync(soloFile, JSON.stringify({ ...full, nodes: full.nodes.slice(0, 1) }));
+const children: ChildProcess[] = [];
+afterEach(() => {
+  // A failed test must not leave a daemon behind: its IPC channel would keep jest alive.
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 function start(env: Record<string, string>): { child: ChildProcess; output: () => string; exit: Promise<{ code: number | null; signal: string | null }> } {
   const child = fork(MAIN, [], { env: { ...process.env, DSS_DATA_DIR: join(home, 'data'), ...env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  children.push(child);
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
