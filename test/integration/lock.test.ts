@@ -100,6 +100,30 @@ describe('lock service on the local cluster', () => {
     expect((await postJson(`${url(l)}/lock/renew`, { resource: 'ttl', owner: 'short' })).status).toBe(404);
   });
 
+  it('never expires a lease early, not even across a leader change (the new leader restarts it at full TTL)', async () => {
+    const l = await leader();
+    const grantedAt = Date.now();
+    const grant = await acquire(l, { resource: 'lease', owner: 'patient', ttlMs: 3000 });
+    expect(grant.status).toBe(200);
+    // Still held shortly before the TTL runs out by the client's own clock.
+    await new Promise((r) => setTimeout(r, 2000 - (Date.now() - grantedAt)));
+    expect((await read(l, 'lease')).body.holders).toEqual([expect.objectContaining({ owner: 'patient' })]);
+    // Crash the leader 2 s into the lease; the survivors elect a new leader, which
+    // starts the lease clock afresh: the lease must outlive its original 3 s.
+    const pid = (await getJson<{ pid: number }>(`${url(l)}/health`)).body.pid;
+    process.kill(pid, 'SIGKILL');
+    up.delete(l);
+    const survivor = [...up][0]!;
+    await new Promise((r) => setTimeout(r, 3500 - (Date.now() - grantedAt)));
+    const view = await read(survivor, 'lease');
+    expect(view.status).toBe(200);
+    expect(view.body.holders).toEqual([expect.objectContaining({ owner: 'patient', fencingToken: grant.body.fencingToken })]);
+    // ... and still ends: at most a full TTL after the new leader took over.
+    await eventually(async () => (await read(survivor, 'lease')).body.holders.length === 0, 10_000, 100);
+    await eventually(async () => (await getJson(`${url(l)}/ready`)).status === 200, 30_000, 200);
+    up.add(l);
+  });
+
   it('refuses a two-owner deadlock with DEADLOCK and the cycle', async () => {
     const l = await leader();
     await acquire(l, { resource: 'dl-a', owner: 'p', ttlMs: 20_000 });

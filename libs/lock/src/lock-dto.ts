@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { ApiError } from '@dss/http';
 import { LOCK_LIMITS } from './lock-limits.js';
 
 // Request bodies of the lock API, validated strictly: a wrong type, a missing
 // field, an unknown field or an out-of-range value is a 400 naming the field,
-// and nothing is proposed.
+// and nothing is proposed (parseBody from @dss/http).
 
 const name = (what: string, max: number) =>
   z.string({ error: `${what} must be a string` }).min(1, `${what} must not be empty`).max(max, `${what} must be at most ${max} characters`);
@@ -38,16 +37,3 @@ export const readParams = z.strictObject({ resource });
 export type AcquireBody = z.infer<typeof acquireBody>;
 export type ReleaseBody = z.infer<typeof releaseBody>;
 export type RenewBody = z.infer<typeof renewBody>;
-
-/** Parses `input` or throws 400 INVALID_ARGUMENT naming the first bad field. */
-export function parseBody<T>(schema: z.ZodType<T>, input: unknown): T {
-  if (input === undefined || input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new ApiError('INVALID_ARGUMENT', 'the body must be a JSON object');
-  }
-  const parsed = schema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const field = issue.path.join('.');
-  const message = issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message;
-  throw new ApiError('INVALID_ARGUMENT', field && !message.startsWith(field) ? `${field}: ${message}` : message);
-}
