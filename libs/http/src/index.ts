@@ -2,3 +2,4 @@ export * from './api-error.js';
 export * from './api-exception.filter.js';
 export * from './limits.js';
 export * from './parse-body.js';
+export * from './api-answer.js';

@@ -1,13 +1,8 @@
 import { BasicRoleModule } from './basic-role.module.js';
 import { lockRole } from './lock-role.module.js';
+import { queueRole } from './queue-role.module.js';
 import type { RolePlugin } from './role-plugin.js';
 import { RoleRegistry } from './role-registry.js';
-
-export const queueRole: RolePlugin = {
-  name: 'queue',
-  summary: 'at-least-once message queue, topics placed by consistent hashing, stored in Redis',
-  module: () => BasicRoleModule.forRoot('queue'),
-};
 
 export const cacheRole: RolePlugin = {
   name: 'cache',

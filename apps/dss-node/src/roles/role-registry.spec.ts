@@ -39,7 +39,7 @@ describe('RoleRegistry', () => {
     expect(await mod.get<RoleStatus>(ROLE_STATUS).describe()).toEqual({ search: 'index warming' });
   });
 
-  it.each(['queue', 'cache'])('gives the %s role a module that provides its status', async (role) => {
+  it.each(['cache'])('gives the %s role a module that provides its status', async (role) => {
     const plugin = defaultRoleRegistry().resolve(role);
     const mod = await Test.createTestingModule({ imports: [plugin.module({} as NodeConfig)] }).compile();
     const status = mod.get<RoleStatus>(ROLE_STATUS);

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { QUEUE_LIMITS } from './queue-limits.js';
+
+// Request bodies of the queue API, validated strictly (400 naming the field,
+// nothing written on bad input). `parseBody` is shared with the lock API.
+
+export const TOPIC_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
+
+export const topic = z.string({ error: 'topic must be a string' }).regex(TOPIC_PATTERN, 'topic must match [A-Za-z0-9._-]{1,128}');
+const receipt = z.string({ error: 'receipt must be a string' }).min(1, 'receipt must not be empty').max(QUEUE_LIMITS.receiptMaxLength, 'receipt is too long');
+const ms = (what: string, min: number, max: number) =>
+  z
+    .number({ error: `${what} must be a number of milliseconds` })
+    .int(`${what} must be a whole number`)
+    .min(min, `${what} must be at least ${min}`)
+    .max(max, `${what} must be at most ${max}`);
+
+export const publishBody = z
+  .strictObject({
+    topic,
+    message: z.unknown().optional(),
+    messages: z.array(z.unknown(), { error: 'messages must be an array' }).min(1, 'messages must not be empty').max(QUEUE_LIMITS.maxBatch, `messages: at most ${QUEUE_LIMITS.maxBatch} per publish`).optional(),
+    delayMs: ms('delayMs', 0, QUEUE_LIMITS.maxDelayMs).optional(),
+    dedupId: z.string({ error: 'dedupId must be a string' }).min(1).max(QUEUE_LIMITS.dedupIdMaxLength, 'dedupId is too long').optional(),
+  })
+  .refine((b) => (b.message === undefined) !== (b.messages === undefined), { message: 'give exactly one of message or messages' });
+
+export const consumeBody = z.strictObject({
+  topic,
+  max: z.number({ error: 'max must be a number' }).int('max must be a whole number').min(1, 'max must be at least 1').max(QUEUE_LIMITS.maxBatch, `max must be at most ${QUEUE_LIMITS.maxBatch}`).default(1),
+  visibilityMs: ms('visibilityMs', QUEUE_LIMITS.minVisibilityMs, QUEUE_LIMITS.maxVisibilityMs).optional(),
+  waitMs: ms('waitMs', 0, QUEUE_LIMITS.maxWaitMs).default(0),
+});
+
+export const ackBody = z
+  .strictObject({ topic, receipt: receipt.optional(), receipts: z.array(receipt).min(1, 'receipts must not be empty').max(QUEUE_LIMITS.maxBatch).optional() })
+  .refine((b) => (b.receipt === undefined) !== (b.receipts === undefined), { message: 'give exactly one of receipt or receipts' });
+
+export const nackBody = z.strictObject({ topic, receipt, delayMs: ms('delayMs', 0, QUEUE_LIMITS.maxDelayMs).default(0) });
+export const extendBody = z.strictObject({ topic, receipt, visibilityMs: ms('visibilityMs', QUEUE_LIMITS.minVisibilityMs, QUEUE_LIMITS.maxVisibilityMs) });
+export const topicParams = z.strictObject({ topic });
+
+export type PublishBody = z.infer<typeof publishBody>;
+export type ConsumeBody = z.infer<typeof consumeBody>;
+export type AckBody = z.infer<typeof ackBody>;
+export type NackBody = z.infer<typeof nackBody>;
+export type ExtendBody = z.infer<typeof extendBody>;

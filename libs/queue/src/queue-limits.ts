@@ -1,0 +1,27 @@
+import { DEFAULT_VISIBILITY_MS, MAX_BATCH, MAX_BODY_BYTES } from './storage/queue-limits.js';
+
+// Limits on what a queue client controls; documented in docs/queue.md. Batch
+// and body limits come from the storage layer so the two never disagree.
+export const QUEUE_LIMITS = {
+  maxBatch: MAX_BATCH,
+  maxBodyBytes: MAX_BODY_BYTES,
+  maxDelayMs: 7 * 24 * 3600 * 1000,
+  minVisibilityMs: 100,
+  maxVisibilityMs: 12 * 3600 * 1000,
+  defaultVisibilityMs: DEFAULT_VISIBILITY_MS,
+  /** Long poll: a consume waits at most this long for messages. */
+  maxWaitMs: 20_000,
+  receiptMaxLength: 256,
+  dedupIdMaxLength: 128,
+  /** Dead letters listed by GET /queue/{topic}/dead. */
+  deadListMax: 100,
+} as const;
+
+/** The owner runs each owned topic's redelivery check this often (DESIGN: at least once a second). */
+export const REDELIVERY_INTERVAL_MS = 500;
+/** How often the topic list is re-read from Redis (new topics get a monitor within this). */
+export const TOPIC_REFRESH_MS = 2000;
+/** How often ownership re-checks which queue nodes answer. */
+export const OWNERSHIP_PROBE_MS = 1000;
+/** Extra time a forwarded request allows beyond its own waitMs. */
+export const QUEUE_FORWARD_MARGIN_MS = 3000;

@@ -1,0 +1,44 @@
+import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { queueMetricProviders } from './queue-metrics.js';
+import { QueuePeerController } from './queue-peer.controller.js';
+import { QueueStatus } from './queue-status.service.js';
+import { QueueController } from './queue.controller.js';
+import { QueueService } from './queue.service.js';
+import { QUEUE_REDIS, redisProvider } from './redis.provider.js';
+import { RedeliveryMonitor } from './redelivery-monitor.service.js';
+import { QueueStore } from './storage/queue-store.js';
+import { TopicOwnership } from './topic-ownership.service.js';
+import { TopicSignals } from './topic-signals.js';
+
+/**
+ * The queue role: messages in Redis through atomic scripts, topics placed on
+ * the live queue nodes by the hash ring, redelivery by each topic's owner.
+ * Needs ConfigModule, TransportModule and MetricsModule (all global).
+ */
+@Module({})
+export class QueueModule implements OnApplicationShutdown {
+  constructor(@Inject(QUEUE_REDIS) private readonly redis: Redis) {}
+
+  static forRoot(): DynamicModule {
+    return {
+      module: QueueModule,
+      controllers: [QueueController, QueuePeerController],
+      providers: [
+        redisProvider,
+        { provide: QueueStore, inject: [QUEUE_REDIS], useFactory: (redis: Redis) => new QueueStore(redis) },
+        ...queueMetricProviders,
+        TopicOwnership,
+        TopicSignals,
+        RedeliveryMonitor,
+        QueueService,
+        QueueStatus,
+      ],
+      exports: [QueueService, QueueStatus],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}

@@ -1,0 +1,47 @@
+// consume: first promote due delayed messages and take back expired
+// deliveries, then pop up to `max` ids from the head of ready. Each delivery
+// bumps the count and gets a fresh receipt `${nonce}.${n}` with deadline
+// now + visibility. An id already at the delivery limit is dead-lettered
+// instead of delivered. Pops are bounded so one call cannot run away on a
+// ready list full of exhausted messages.
+// KEYS: 7 topic keys. ARGV: now, max, visibilityMs, maxDeliveries, nonce, moveLimit.
+// Reply: flat {id, receipt, envelope, deliveries, ...}.
+
+import { LIVE_RECEIPT, PROMOTE_DUE, REQUEUE_EXPIRED, writeScript } from './lua-common.js';
+
+export const CONSUME_LUA = writeScript(
+  LIVE_RECEIPT,
+  PROMOTE_DUE,
+  REQUEUE_EXPIRED,
+  `
+local now, max, vis = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local max_deliveries, nonce, move_limit = tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6])
+promote_due(now, move_limit)
+requeue_expired(now, move_limit, max_deliveries)
+local out = {}
+local n = 0
+local budget = max + move_limit
+while n < max and budget > 0 do
+  budget = budget - 1
+  local id = redis.call('LPOP', K_READY)
+  if not id then break end
+  local envelope = redis.call('HGET', K_MSG, id)
+  if envelope then
+    if deliveries_of(id) >= max_deliveries then
+      redis.call('RPUSH', K_DEAD, id)
+    else
+      local d = redis.call('HINCRBY', K_DELIVERIES, id, 1)
+      n = n + 1
+      local receipt = nonce .. '.' .. n
+      redis.call('HSET', K_RECEIPTS, receipt, id)
+      redis.call('ZADD', K_INFLIGHT, now + vis, receipt)
+      out[#out + 1] = id
+      out[#out + 1] = receipt
+      out[#out + 1] = envelope
+      out[#out + 1] = d
+    end
+  end
+end
+return out
+`,
+);

@@ -1,0 +1,72 @@
+// Scripts that act on a receipt. A receipt counts only while it is in the
+// in-flight zset with a deadline after `now`; otherwise it is stale (its
+// window ran out, it was requeued, acked or nacked) and nothing changes.
+
+import { LIVE_RECEIPT, writeScript } from './lua-common.js';
+
+/**
+ * ack: delete each live delivery's message entirely.
+ * KEYS: 7 topic keys. ARGV: now, receipt1, receipt2, ...
+ * Reply: {acked, {stale receipts}}.
+ */
+export const ACK_LUA = writeScript(
+  LIVE_RECEIPT,
+  `
+local now = tonumber(ARGV[1])
+local acked, stale = 0, {}
+for i = 2, #ARGV do
+  local r = ARGV[i]
+  local id = live_receipt(r, now)
+  if id then
+    release_receipt(r)
+    redis.call('HDEL', K_MSG, id)
+    redis.call('HDEL', K_DELIVERIES, id)
+    acked = acked + 1
+  else
+    stale[#stale + 1] = r
+  end
+end
+return {acked, stale}
+`,
+);
+
+/**
+ * nack: end the delivery now. Out of deliveries -> dead; with a delay ->
+ * delayed zset; else the head of ready (like an expired visibility).
+ * KEYS: 7 topic keys. ARGV: now, receipt, delayMs, maxDeliveries.
+ * Reply: 0 stale, 1 ready, 2 delayed, 3 dead.
+ */
+export const NACK_LUA = writeScript(
+  LIVE_RECEIPT,
+  `
+local now, r, delay, max_deliveries = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local id = live_receipt(r, now)
+if not id then return 0 end
+release_receipt(r)
+if deliveries_of(id) >= max_deliveries then
+  redis.call('RPUSH', K_DEAD, id)
+  return 3
+end
+if delay > 0 then
+  redis.call('ZADD', K_DELAYED, now + delay, id)
+  return 2
+end
+redis.call('LPUSH', K_READY, id)
+return 1
+`,
+);
+
+/**
+ * extend: the delivery stays invisible until now + visibilityMs (set, not
+ * added, like SQS ChangeMessageVisibility). Same receipt.
+ * KEYS: 7 topic keys. ARGV: now, receipt, visibilityMs. Reply: deadline or -1 when stale.
+ */
+export const EXTEND_LUA = writeScript(
+  LIVE_RECEIPT,
+  `
+local now, r, vis = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
+if not live_receipt(r, now) then return -1 end
+redis.call('ZADD', K_INFLIGHT, 'XX', now + vis, r)
+return now + vis
+`,
+);

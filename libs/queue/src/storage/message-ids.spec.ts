@@ -1,0 +1,20 @@
+import fc from 'fast-check';
+import { MessageIdGenerator, receiptNonce } from './message-ids.js';
+
+describe('MessageIdGenerator', () => {
+  it('ids strictly increase in string order whatever the clock does', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 2 ** 44 }), { minLength: 2, maxLength: 200 }), (clock) => {
+        const gen = new MessageIdGenerator();
+        const ids = clock.map((now) => gen.next(now));
+        for (let i = 1; i < ids.length; i++) expect(ids[i] > ids[i - 1]).toBe(true);
+      }),
+    );
+  });
+
+  it('ids and nonces carry no characters that clash with the key or reply formats', () => {
+    const gen = new MessageIdGenerator();
+    expect(gen.next(Date.now())).toMatch(/^[0-9a-f]{12}-[0-9a-f]{8}-[0-9a-f]{10}$/);
+    expect(receiptNonce()).toMatch(/^[A-Za-z0-9_-]{16}$/);
+  });
+});

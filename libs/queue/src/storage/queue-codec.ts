@@ -1,0 +1,70 @@
+// Envelopes are JSON written by Node and never parsed in Lua: cjson would
+// round numbers to 14 digits and turn {} into [], corrupting bodies. Script
+// replies are checked here so a surprise from Redis fails loudly.
+
+import { QueueStorageError } from './queue-errors.js';
+import type { ConsumedMessage, DeadMessage, MessageEnvelope } from './queue-types.js';
+
+/** Envelope JSON around an already serialized body (serialized once, size-checked once). */
+export function encodeEnvelope(id: string, bodyJson: string, publishedAt: number, dedupId?: string): string {
+  const dedup = dedupId === undefined ? '' : `,"dedupId":${JSON.stringify(dedupId)}`;
+  return `{"id":${JSON.stringify(id)},"publishedAt":${publishedAt}${dedup},"body":${bodyJson}}`;
+}
+
+export function decodeEnvelope(json: string): MessageEnvelope {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (err: unknown) {
+    throw new QueueStorageError('stored message envelope is not JSON', { cause: err });
+  }
+  if (typeof value !== 'object' || value === null) throw new QueueStorageError('stored message envelope is not an object');
+  const { id, body, publishedAt, dedupId } = value as Record<string, unknown>;
+  if (typeof id !== 'string' || typeof publishedAt !== 'number') throw new QueueStorageError('stored message envelope lacks id/publishedAt');
+  return typeof dedupId === 'string' ? { id, body, publishedAt, dedupId } : { id, body, publishedAt };
+}
+
+export function replyArray(reply: unknown, what: string): unknown[] {
+  if (!Array.isArray(reply)) throw new QueueStorageError(`${what}: expected an array reply`);
+  return reply;
+}
+
+export function replyString(reply: unknown, what: string): string {
+  if (typeof reply === 'string') return reply;
+  throw new QueueStorageError(`${what}: expected a string reply`);
+}
+
+export function replyInt(reply: unknown, what: string): number {
+  const n = typeof reply === 'string' ? Number(reply) : reply;
+  if (typeof n === 'number' && Number.isSafeInteger(n)) return n;
+  throw new QueueStorageError(`${what}: expected an integer reply`);
+}
+
+/** Flat {id, receipt, envelope, deliveries, ...} -> messages. */
+export function decodeConsumed(reply: unknown): ConsumedMessage[] {
+  const flat = replyArray(reply, 'consume');
+  const out: ConsumedMessage[] = [];
+  for (let i = 0; i + 3 < flat.length; i += 4) {
+    const env = decodeEnvelope(replyString(flat[i + 2], 'consume'));
+    out.push({
+      id: replyString(flat[i], 'consume'),
+      receipt: replyString(flat[i + 1], 'consume'),
+      body: env.body,
+      deliveries: replyInt(flat[i + 3], 'consume'),
+      publishedAt: env.publishedAt,
+    });
+  }
+  return out;
+}
+
+/** Flat {id, envelope, deliveries, ...} -> dead letters. */
+export function decodeDead(reply: unknown): DeadMessage[] {
+  const flat = replyArray(reply, 'dead');
+  const out: DeadMessage[] = [];
+  for (let i = 0; i + 2 < flat.length; i += 3) {
+    const env = decodeEnvelope(replyString(flat[i + 1], 'dead'));
+    const deliveries = replyInt(flat[i + 2], 'dead');
+    out.push(env.dedupId === undefined ? { id: env.id, body: env.body, publishedAt: env.publishedAt, deliveries } : { id: env.id, body: env.body, publishedAt: env.publishedAt, deliveries, dedupId: env.dedupId });
+  }
+  return out;
+}

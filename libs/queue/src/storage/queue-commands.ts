@@ -1,0 +1,51 @@
+// Registers the queue scripts on an ioredis client with defineCommand (EVALSHA
+// with an EVAL fallback after a script-cache flush or a failover) and calls
+// them by name. ioredis adds defined commands at run time, so the typed
+// caller below is the one place that looks them up dynamically.
+
+import type { Redis } from 'ioredis';
+import { TOPIC_KEY_COUNT } from './lua-common.js';
+import { CONSUME_LUA } from './lua-consume.js';
+import { PROMOTE_LUA, REDRIVE_LUA, REQUEUE_LUA } from './lua-maintenance.js';
+import { PUBLISH_LUA } from './lua-publish.js';
+import { DEAD_LUA, NEXT_DUE_LUA, STATS_LUA } from './lua-reads.js';
+import { ACK_LUA, EXTEND_LUA, NACK_LUA } from './lua-receipts.js';
+import { QueueStorageError } from './queue-errors.js';
+import { type TopicKeys } from './queue-keys.js';
+
+// Prefixed names: the client may be shared with other modules.
+const QUEUE_COMMANDS = {
+  dssqPublish: { lua: PUBLISH_LUA, numberOfKeys: TOPIC_KEY_COUNT + 1, readOnly: false },
+  dssqConsume: { lua: CONSUME_LUA, numberOfKeys: TOPIC_KEY_COUNT, readOnly: false },
+  dssqAck: { lua: ACK_LUA, numberOfKeys: TOPIC_KEY_COUNT, readOnly: false },
+  dssqNack: { lua: NACK_LUA, numberOfKeys: TOPIC_KEY_COUNT, readOnly: false },
+  dssqExtend: { lua: EXTEND_LUA, numberOfKeys: TOPIC_KEY_COUNT, readOnly: false },
+  dssqPromote: { lua: PROMOTE_LUA, numberOfKeys: TOPIC_KEY_COUNT, readOnly: false },
+  dssqRequeue: { lua: REQUEUE_LUA, numberOfKeys: TOPIC_KEY_COUNT, readOnly: false },
+  dssqRedrive: { lua: REDRIVE_LUA, numberOfKeys: TOPIC_KEY_COUNT, readOnly: false },
+  dssqStats: { lua: STATS_LUA, numberOfKeys: TOPIC_KEY_COUNT, readOnly: true },
+  dssqNextDue: { lua: NEXT_DUE_LUA, numberOfKeys: TOPIC_KEY_COUNT, readOnly: true },
+  dssqDead: { lua: DEAD_LUA, numberOfKeys: TOPIC_KEY_COUNT, readOnly: true },
+} as const;
+
+export type QueueCommand = keyof typeof QUEUE_COMMANDS;
+export const QUEUE_COMMAND_NAMES = Object.keys(QUEUE_COMMANDS) as QueueCommand[];
+
+type ScriptArg = string | number;
+type ScriptFn = (...args: ScriptArg[]) => Promise<unknown>;
+
+/** Idempotent: redefining replaces the same script. */
+export function defineQueueCommands(redis: Redis): void {
+  for (const name of QUEUE_COMMAND_NAMES) redis.defineCommand(name, QUEUE_COMMANDS[name]);
+}
+
+/** The seven topic keys in the order every script's KEY_PREAMBLE expects. */
+export function topicKeyList(k: TopicKeys): string[] {
+  return [k.messages, k.ready, k.delayed, k.inflight, k.receipts, k.deliveries, k.dead];
+}
+
+export function runQueueCommand(redis: Redis, name: QueueCommand, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
+  const fn: unknown = (redis as unknown as Record<string, unknown>)[name];
+  if (typeof fn !== 'function') throw new QueueStorageError(`queue script ${name} is not defined on this client`);
+  return (fn as ScriptFn).apply(redis, [...keys, ...args]);
+}

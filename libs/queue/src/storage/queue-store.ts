@@ -1,0 +1,191 @@
+// QueueStore: the queue's state in Redis. Every state change is one Lua
+// script (see lua-*.ts), so correctness never rests on which node calls it;
+// Node only generates ids/nonces, serializes bodies and decodes replies.
+// `now` (ms) is passed in so scripts stay deterministic and testable; it
+// defaults to the injected clock. Works with a standalone or a
+// Sentinel-configured ioredis client (same API).
+
+import type { Redis } from 'ioredis';
+import { MessageIdGenerator, receiptNonce } from './message-ids.js';
+import { callRedis } from './map-redis-error.js';
+import { decodeConsumed, decodeDead, encodeEnvelope, replyArray, replyInt, replyString } from './queue-codec.js';
+import { defineQueueCommands, runQueueCommand, topicKeyList, type QueueCommand } from './queue-commands.js';
+import { waitDurable, checkAppendOnly } from './queue-durability.js';
+import { QueueStorageError } from './queue-errors.js';
+import { assertBatch, assertBatchBytes, assertInt, assertTopic, serializeBody } from './queue-input.js';
+import { dedupKey, TOPICS_KEY, topicKeys } from './queue-keys.js';
+import { DEFAULT_DEDUP_WINDOW_MS, DEFAULT_MAX_DELIVERIES, DEFAULT_VISIBILITY_MS, MAX_BATCH, MAX_MOVES_PER_SCRIPT } from './queue-limits.js';
+import type {
+  AckResult,
+  AppendOnlyStatus,
+  ConsumedMessage,
+  DeadMessage,
+  DurabilityResult,
+  ExtendResult,
+  NackOutcome,
+  NackResult,
+  PublishOptions,
+  PublishResult,
+  QueueStats,
+  QueueStoreOptions,
+} from './queue-types.js';
+
+const NACK_OUTCOMES: Record<number, NackOutcome> = { 1: 'ready', 2: 'delayed', 3: 'dead' };
+
+export class QueueStore {
+  readonly maxDeliveries: number;
+  readonly dedupWindowMs: number;
+  private readonly clock: () => number;
+  private readonly ids = new MessageIdGenerator();
+
+  constructor(
+    private readonly redis: Redis,
+    options: QueueStoreOptions = {},
+  ) {
+    this.maxDeliveries = options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
+    this.dedupWindowMs = options.dedupWindowMs ?? DEFAULT_DEDUP_WINDOW_MS;
+    this.clock = options.clock ?? Date.now;
+    assertInt(this.maxDeliveries, 'maxDeliveries', 1);
+    assertInt(this.dedupWindowMs, 'dedupWindowMs', 1);
+    defineQueueCommands(redis);
+  }
+
+  /**
+   * Appends bodies to the topic, all or nothing. With `dedupId`, a repeat
+   * within the dedup window returns the original ids and publishes nothing.
+   */
+  async publish(topic: string, bodies: readonly unknown[], options: PublishOptions = {}, now = this.clock()): Promise<PublishResult> {
+    assertTopic(topic);
+    assertBatch(bodies.length, 'publish');
+    const delayMs = options.delayMs ?? 0;
+    assertInt(delayMs, 'delayMs', 0);
+    assertInt(now, 'now', 0);
+    const { dedupId } = options;
+    const args: (string | number)[] = [now, delayMs, dedupId === undefined ? 0 : this.dedupWindowMs];
+    const ids: string[] = [];
+    let bytes = 0;
+    bodies.forEach((body, i) => {
+      const json = serializeBody(body, i);
+      bytes += Buffer.byteLength(json);
+      const id = this.ids.next(now);
+      ids.push(id);
+      args.push(id, encodeEnvelope(id, json, now, dedupId));
+    });
+    assertBatchBytes(bytes);
+    const keys = [...topicKeyList(topicKeys(topic)), dedupKey(topic, dedupId ?? '')];
+    // Registry first, on the same connection (so ordered before the script) and
+    // in the same round trip. Not in the script: it lives outside the topic's
+    // hash slot. A registered topic with nothing in it is harmless.
+    const [, reply] = await callRedis('publish', () => Promise.all([this.redis.sadd(TOPICS_KEY, topic), runQueueCommand(this.redis, 'dssqPublish', keys, args)]));
+    const flat = replyArray(reply, 'publish');
+    if (replyInt(flat[0], 'publish') === 1) return { ids: replyString(flat[1], 'publish').split(','), duplicate: true };
+    return { ids, duplicate: false };
+  }
+
+  /** Delivers up to `max` messages, each invisible to others for `visibilityMs`. */
+  async consume(topic: string, max: number, visibilityMs = DEFAULT_VISIBILITY_MS, now = this.clock()): Promise<ConsumedMessage[]> {
+    assertInt(max, 'max', 1, MAX_BATCH);
+    assertInt(visibilityMs, 'visibilityMs', 1);
+    const reply = await this.run(topic, now, 'dssqConsume', [max, visibilityMs, this.maxDeliveries, receiptNonce(), MAX_MOVES_PER_SCRIPT]);
+    return decodeConsumed(reply);
+  }
+
+  /** Deletes the messages of live receipts; the others come back as stale. */
+  async ack(topic: string, receipts: readonly string[], now = this.clock()): Promise<AckResult> {
+    assertBatch(receipts.length, 'ack');
+    const flat = replyArray(await this.run(topic, now, 'dssqAck', receipts), 'ack');
+    const stale = replyArray(flat[1], 'ack').map((r) => replyString(r, 'ack'));
+    return { acked: replyInt(flat[0], 'ack'), stale };
+  }
+
+  /** Ends a delivery early: ready at once, after `delayMs`, or dead when out of deliveries. */
+  async nack(topic: string, receipt: string, delayMs = 0, now = this.clock()): Promise<NackResult> {
+    assertInt(delayMs, 'delayMs', 0);
+    const code = replyInt(await this.run(topic, now, 'dssqNack', [receipt, delayMs, this.maxDeliveries]), 'nack');
+    if (code === 0) return { stale: true };
+    const outcome = NACK_OUTCOMES[code];
+    if (outcome === undefined) throw new QueueStorageError(`nack: unexpected reply ${code}`);
+    return { stale: false, outcome };
+  }
+
+  /** Keeps a delivery invisible until now + visibilityMs (heartbeat). */
+  async extend(topic: string, receipt: string, visibilityMs: number, now = this.clock()): Promise<ExtendResult> {
+    assertInt(visibilityMs, 'visibilityMs', 1);
+    const deadline = replyInt(await this.run(topic, now, 'dssqExtend', [receipt, visibilityMs]), 'extend');
+    return deadline < 0 ? { stale: true } : { stale: false, deadline };
+  }
+
+  /** Takes back every delivery whose window ended by `now`; returns how many. */
+  requeueExpired(topic: string, now = this.clock()): Promise<number> {
+    return this.drain((limit) => this.run(topic, now, 'dssqRequeue', [limit, this.maxDeliveries]));
+  }
+
+  /** Moves every delayed message due by `now` to ready; returns how many. */
+  promoteDue(topic: string, now = this.clock()): Promise<number> {
+    return this.drain((limit) => this.run(topic, now, 'dssqPromote', [limit]));
+  }
+
+  /** Earliest delayed due time or in-flight deadline (ms), or null when neither exists. */
+  async nextDueAt(topic: string): Promise<number | null> {
+    const reply = await this.run(topic, null, 'dssqNextDue', []);
+    return reply === null ? null : Number(replyString(reply, 'nextDueAt'));
+  }
+
+  async stats(topic: string): Promise<QueueStats> {
+    const [ready, inflight, delayed, dead] = replyArray(await this.run(topic, null, 'dssqStats', []), 'stats').map((n) => replyInt(n, 'stats'));
+    return { ready, inflight, delayed, dead };
+  }
+
+  /** Oldest dead letters first, at most `limit`. */
+  async dead(topic: string, limit = 100): Promise<DeadMessage[]> {
+    assertInt(limit, 'limit', 1, MAX_BATCH);
+    return decodeDead(await this.run(topic, null, 'dssqDead', [limit]));
+  }
+
+  /** Moves up to `max` (default all) dead letters to the tail of ready with deliveries reset. */
+  async redrive(topic: string, max = Number.MAX_SAFE_INTEGER): Promise<number> {
+    assertInt(max, 'max', 1);
+    let moved = 0;
+    while (moved < max) {
+      const limit = Math.min(MAX_MOVES_PER_SCRIPT, max - moved);
+      const n = replyInt(await this.run(topic, null, 'dssqRedrive', [limit]), 'redrive');
+      moved += n;
+      if (n < limit) break;
+    }
+    return moved;
+  }
+
+  /** Every topic ever published to, sorted. */
+  async topics(): Promise<string[]> {
+    const members = await callRedis('topics', () => this.redis.smembers(TOPICS_KEY));
+    return members.sort();
+  }
+
+  /** WAIT for `replicas` replicas (0 = no-op); call after a write, before answering. */
+  waitDurable(replicas: number, timeoutMs: number): Promise<DurabilityResult> {
+    return waitDurable(this.redis, replicas, timeoutMs);
+  }
+
+  /** Whether Redis runs with the append-only file on; without it the service must not claim durability. */
+  checkAppendOnly(): Promise<AppendOnlyStatus> {
+    return checkAppendOnly(this.redis);
+  }
+
+  /** Runs one topic script; `now` (when the script takes it) goes first in ARGV. */
+  private run(topic: string, now: number | null, command: QueueCommand, args: readonly (string | number)[]): Promise<unknown> {
+    assertTopic(topic);
+    if (now !== null) assertInt(now, 'now', 0);
+    const argv = now === null ? args : [now, ...args];
+    return callRedis(command, () => runQueueCommand(this.redis, command, topicKeyList(topicKeys(topic)), argv));
+  }
+
+  /** Repeats a bounded maintenance script until it moves less than its limit. */
+  private async drain(step: (limit: number) => Promise<unknown>): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = replyInt(await step(MAX_MOVES_PER_SCRIPT), 'maintenance');
+      total += n;
+      if (n < MAX_MOVES_PER_SCRIPT) return total;
+    }
+  }
+}

@@ -1,0 +1,157 @@
+import { eventually, getJson, postJson, TestCluster, testPortOffset } from '../support/local-cluster.js';
+
+// The queue service on a real local cluster (PM2, three queue daemons, one
+// Redis with its append-only file), driven through the HTTP API.
+
+interface Delivery {
+  id: string;
+  receipt: string;
+  body: unknown;
+  deliveries: number;
+  publishedAt: number;
+}
+interface Consumed {
+  messages: Delivery[];
+}
+interface Stats {
+  topic: string;
+  owner: string;
+  ready: number;
+  inflight: number;
+  delayed: number;
+  dead: number;
+}
+interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+const NODES = ['node1', 'node2', 'node3'];
+
+describe('queue service on the local cluster', () => {
+  jest.setTimeout(120_000);
+  const cluster = new TestCluster(testPortOffset() + 90);
+  const url = (node: string) => cluster.url('queue', node);
+  const publish = (node: string, body: Record<string, unknown>) => postJson<{ ids: string[]; duplicate?: boolean } & ErrorBody>(`${url(node)}/queue/publish`, body);
+  const consume = (node: string, body: Record<string, unknown>) => postJson<Consumed & ErrorBody>(`${url(node)}/queue/consume`, body, 30_000);
+  const ack = (node: string, body: Record<string, unknown>) => postJson<{ acked: number; stale: string[] } & ErrorBody>(`${url(node)}/queue/ack`, body);
+  const stats = (node: string, topic: string) => getJson<Stats>(`${url(node)}/queue/${topic}`);
+
+  beforeAll(async () => {
+    const started = await cluster.start();
+    if (started.code !== 0) throw new Error(started.output);
+  });
+  afterAll(() => cluster.dispose());
+
+  it('redelivers an unacked message after its visibility timeout, with the delivery count incremented', async () => {
+    const { body } = await publish('node1', { topic: 'redeliver', message: { order: 42 } });
+    expect(body.ids).toHaveLength(1);
+    const first = await consume('node2', { topic: 'redeliver', visibilityMs: 500 });
+    expect(first.body.messages).toEqual([expect.objectContaining({ id: body.ids[0], body: { order: 42 }, deliveries: 1 })]);
+    expect((await consume('node3', { topic: 'redeliver' })).body.messages).toEqual([]); // invisible meanwhile
+    const second = await consume('node3', { topic: 'redeliver', waitMs: 5000 });
+    expect(second.body.messages).toEqual([expect.objectContaining({ id: body.ids[0], deliveries: 2 })]);
+    // The first receipt went stale with the redelivery: 409, the message stays.
+    const staleAck = await ack('node1', { topic: 'redeliver', receipt: first.body.messages[0]!.receipt });
+    expect(staleAck.status).toBe(409);
+    expect(staleAck.body.error.code).toBe('STALE_RECEIPT');
+    expect((await ack('node1', { topic: 'redeliver', receipt: second.body.messages[0]!.receipt })).body).toEqual({ acked: 1, stale: [] });
+    expect((await stats('node2', 'redeliver')).body).toMatchObject({ ready: 0, inflight: 0, dead: 0 });
+  });
+
+  it('delivers first deliveries of a topic in FIFO order, batches included', async () => {
+    const messages = Array.from({ length: 50 }, (_, i) => ({ i }));
+    expect((await publish('node2', { topic: 'fifo', messages })).status).toBe(201);
+    await publish('node3', { topic: 'fifo', message: { i: 50 } });
+    const got: number[] = [];
+    while (got.length < 51) {
+      const res = await consume(NODES[got.length % 3]!, { topic: 'fifo', max: 7 });
+      got.push(...res.body.messages.map((m) => (m.body as { i: number }).i));
+      await ack('node1', { topic: 'fifo', receipts: res.body.messages.map((m) => m.receipt) });
+    }
+    expect(got).toEqual(Array.from({ length: 51 }, (_, i) => i));
+  });
+
+  it('moves a message to the dead-letter list after 5 deliveries, and redrives it', async () => {
+    await publish('node1', { topic: 'poison', message: 'bad' });
+    for (let n = 1; n <= 5; n++) {
+      const res = await consume('node2', { topic: 'poison', visibilityMs: 100, waitMs: 5000 });
+      expect(res.body.messages.map((m) => m.deliveries)).toEqual([n]);
+      await postJson(`${url('node3')}/queue/nack`, { topic: 'poison', receipt: res.body.messages[0]!.receipt });
+    }
+    await eventually(async () => (await stats('node1', 'poison')).body.dead === 1, 5000);
+    expect((await consume('node1', { topic: 'poison', waitMs: 500 })).body.messages).toEqual([]);
+    const dead = await getJson<{ messages: { body: unknown; deliveries: number }[] }>(`${url('node2')}/queue/poison/dead`);
+    expect(dead.body.messages).toEqual([expect.objectContaining({ body: 'bad', deliveries: 5 })]);
+    expect((await postJson(`${url('node3')}/queue/poison/dead/redrive`, {})).body).toEqual({ topic: 'poison', redriven: 1 });
+    expect((await consume('node1', { topic: 'poison' })).body.messages).toEqual([expect.objectContaining({ body: 'bad', deliveries: 1 })]);
+  });
+
+  it('holds delayed messages back until they are due', async () => {
+    const publishedAt = Date.now();
+    await publish('node1', { topic: 'later', message: 'soon', delayMs: 1500 });
+    expect((await consume('node2', { topic: 'later' })).body.messages).toEqual([]);
+    expect((await stats('node3', 'later')).body.delayed).toBe(1);
+    const res = await consume('node2', { topic: 'later', waitMs: 10_000 });
+    expect(res.body.messages.map((m) => m.body)).toEqual(['soon']);
+    expect(Date.now() - publishedAt).toBeGreaterThanOrEqual(1500);
+  });
+
+  it('drops a duplicate publish within the dedup window and returns the original ids', async () => {
+    const first = await publish('node1', { topic: 'dedup', message: 'once', dedupId: 'order-7' });
+    const again = await publish('node3', { topic: 'dedup', message: 'once', dedupId: 'order-7' });
+    expect(again.status).toBe(201);
+    expect(again.body.ids).toEqual(first.body.ids);
+    expect((await stats('node2', 'dedup')).body.ready).toBe(1);
+  });
+
+  it('extends visibility while a consumer works (in-progress heartbeat)', async () => {
+    await publish('node1', { topic: 'slow', message: 'job' });
+    const res = await consume('node1', { topic: 'slow', visibilityMs: 500 });
+    const receipt = res.body.messages[0]!.receipt;
+    expect((await postJson(`${url('node2')}/queue/extend`, { topic: 'slow', receipt, visibilityMs: 3000 })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await consume('node3', { topic: 'slow' })).body.messages).toEqual([]);
+    expect((await ack('node2', { topic: 'slow', receipt })).status).toBe(200);
+  });
+
+  it('answers 400 to each kind of bad input and stores nothing', async () => {
+    const bad: [string, string, unknown][] = [
+      ['publish', 'bad topic name', { topic: 'no spaces!', message: 1 }],
+      ['publish', 'over-long topic', { topic: 't'.repeat(129), message: 1 }],
+      ['publish', 'neither message nor messages', { topic: 'bad' }],
+      ['publish', 'both message and messages', { topic: 'bad', message: 1, messages: [1] }],
+      ['publish', 'too many messages', { topic: 'bad', messages: Array.from({ length: 1001 }, () => 1) }],
+      ['publish', 'negative delay', { topic: 'bad', message: 1, delayMs: -5 }],
+      ['publish', 'unknown field', { topic: 'bad', message: 1, priority: 9 }],
+      ['consume', 'max too large', { topic: 'bad', max: 5000 }],
+      ['consume', 'wait too long', { topic: 'bad', waitMs: 3_600_000 }],
+      ['consume', 'visibility too short', { topic: 'bad', visibilityMs: 1 }],
+      ['ack', 'wrong type', { topic: 'bad', receipt: 5 }],
+      ['ack', 'no receipt', { topic: 'bad' }],
+      ['extend', 'missing visibility', { topic: 'bad', receipt: 'r' }],
+      ['publish', 'not an object', [1]],
+    ];
+    for (const [op, name, body] of bad) {
+      const res = await postJson<ErrorBody>(`${url('node2')}/queue/${op}`, body);
+      expect([name, res.status, res.body.error?.code]).toEqual([name, 400, 'INVALID_ARGUMENT']);
+    }
+    expect((await stats('node1', 'bad')).body).toMatchObject({ ready: 0, inflight: 0, delayed: 0, dead: 0 });
+  });
+
+  it('moves a topic to the next node when its owner dies, and back when it returns', async () => {
+    const topic = 'moving';
+    await publish('node1', { topic, message: 'x' });
+    const owner = (await stats('node1', topic)).body.owner;
+    const other = NODES.find((n) => n !== owner)!;
+    const pid = (await getJson<{ pid: number }>(`${url(owner)}/health`)).body.pid;
+    process.kill(pid, 'SIGSTOP'); // paused: not dead to the OS, unreachable to its peers
+    try {
+      await eventually(async () => (await stats(other, topic)).body.owner !== owner, 10_000, 200);
+      // Still served while the owner is away.
+      expect((await consume(other, { topic })).body.messages.map((m) => m.body)).toEqual(['x']);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    await eventually(async () => (await stats(other, topic)).body.owner === owner, 10_000, 200);
+  });
+});
