@@ -1,0 +1,23 @@
+import { localClusterDescription, type NodeConfig } from '@dss/config';
+import { redisOptions } from './redis.provider.js';
+
+const base = (redis: NodeConfig['cluster']['redis']): NodeConfig => {
+  const cluster = { ...localClusterDescription(), redis };
+  return { cluster, self: { id: 'node1', host: '127.0.0.1', httpPort: 8011, peerPort: 9011 }, peers: [], settings: {} as NodeConfig['settings'] };
+};
+
+describe('redisOptions', () => {
+  it('connects to a standalone Redis, failing fast while it is down', () => {
+    const o = redisOptions(base({ mode: 'standalone', host: '10.0.0.5', port: 6380 }));
+    expect(o).toMatchObject({ host: '10.0.0.5', port: 6380, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 3000 });
+    expect(o.sentinels).toBeUndefined();
+  });
+
+  it('finds the primary through Sentinel when the cluster runs one', () => {
+    const o = redisOptions(
+      base({ mode: 'sentinel', name: 'dss', replicasToAck: 1, sentinels: [{ host: '192.0.2.1', port: 26379 }, { host: '192.0.2.2', port: 26379 }] }),
+    );
+    expect(o).toMatchObject({ name: 'dss', sentinels: [{ host: '192.0.2.1', port: 26379 }, { host: '192.0.2.2', port: 26379 }], enableOfflineQueue: false });
+    expect(o.host).toBeUndefined();
+  });
+});

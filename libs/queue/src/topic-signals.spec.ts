@@ -1,0 +1,20 @@
+import { TopicSignals } from './topic-signals.js';
+
+describe('TopicSignals', () => {
+  it('wakes every waiter of a topic, and only of that topic', async () => {
+    const s = new TopicSignals();
+    const a1 = s.wait('a', 5000);
+    const a2 = s.wait('a', 5000);
+    const b = s.wait('b', 50);
+    s.signal('a');
+    await expect(Promise.all([a1, a2, b])).resolves.toEqual([true, true, false]);
+    expect(s.waiting).toBe(0);
+  });
+
+  it('times out a wait nobody signals', async () => {
+    const s = new TopicSignals();
+    const started = Date.now();
+    await expect(s.wait('quiet', 30)).resolves.toBe(false);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(25);
+  });
+});
