@@ -105,7 +105,7 @@ export class QueueService implements OnApplicationBootstrap {
         case 'redrive': {
           const topic = (body as { topic: string }).topic;
           const moved = await this.store.redrive(topic);
-          if (moved > 0) this.signals.signal(topic);
+          if (moved > 0) this.signals.signal(topic, moved);
           return ok({ topic, redriven: moved });
         }
       }
@@ -129,7 +129,7 @@ export class QueueService implements OnApplicationBootstrap {
     stop();
     if (!result.duplicate) {
       this.published.inc({ topic: b.topic }, result.ids.length);
-      if (!b.delayMs) this.signals.signal(b.topic);
+      if (!b.delayMs) this.signals.signal(b.topic, result.ids.length);
     }
     return ok({ ids: result.ids, ...(result.duplicate ? { duplicate: true } : {}) }, 201);
   }
@@ -169,7 +169,7 @@ export class QueueService implements OnApplicationBootstrap {
       this.stale.inc({ topic: b.topic });
       return fail('STALE_RECEIPT', 'the receipt is no longer valid', { receipt: b.receipt });
     }
-    if (result.outcome === 'ready') this.signals.signal(b.topic);
+    if (result.outcome === 'ready') this.signals.signal(b.topic, 1);
     return ok({ nacked: true, outcome: result.outcome });
   }
 

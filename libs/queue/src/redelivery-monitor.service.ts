@@ -61,7 +61,7 @@ export class RedeliveryMonitor implements OnApplicationBootstrap, OnApplicationS
       this.owned.set(mine.length);
       for (const topic of mine) {
         const moved = (await this.store.requeueExpired(topic, now)) + (await this.store.promoteDue(topic, now));
-        if (moved > 0) this.signals.signal(topic);
+        if (moved > 0) this.signals.signal(topic, moved);
         const stats = await this.store.stats(topic);
         for (const [state, n] of Object.entries(stats)) this.depth.set({ topic, state }, n);
         const before = this.lastDead.get(topic);

@@ -11,6 +11,15 @@ describe('TopicSignals', () => {
     expect(s.waiting).toBe(0);
   });
 
+  it('wakes only as many waiters as there are new messages, longest waiting first', async () => {
+    const s = new TopicSignals();
+    const first = s.wait('t', 200);
+    const second = s.wait('t', 200);
+    const third = s.wait('t', 200);
+    s.signal('t', 2);
+    await expect(Promise.all([first, second, third])).resolves.toEqual([true, true, false]);
+  });
+
   it('times out a wait nobody signals', async () => {
     const s = new TopicSignals();
     const started = Date.now();

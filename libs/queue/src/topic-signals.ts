@@ -24,9 +24,19 @@ export class TopicSignals {
     });
   }
 
-  signal(topic: string): void {
+  /**
+   * Wakes up to `count` waiters of `topic`, longest waiting first: as many as
+   * there are new messages, so one publish does not wake every consumer only
+   * for all but one to find nothing (a thundering herd of Redis calls).
+   */
+  signal(topic: string, count = Number.POSITIVE_INFINITY): void {
     const set = this.waiters.get(topic);
-    if (set) for (const wake of [...set]) wake();
+    if (!set) return;
+    let woken = 0;
+    for (const wake of [...set]) {
+      if (woken++ >= count) break;
+      wake();
+    }
   }
 
   get waiting(): number {
