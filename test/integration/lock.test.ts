@@ -224,7 +224,10 @@ describe('lock service on the local cluster', () => {
   });
 
   it('answers 503 UNAVAILABLE, after a bounded wait, when no majority is up', async () => {
-    const [a, b, c] = NODES as [string, string, string];
+    // The hard case: the node left alone is the leader, which must notice it
+    // lost its quorum (check-quorum) rather than hang the request.
+    const c = await leader();
+    const [a, b] = NODES.filter((n) => n !== c) as [string, string];
     pm2(cluster, 'stop', `dss-lock-${a}`, `dss-lock-${b}`);
     up.delete(a);
     up.delete(b);

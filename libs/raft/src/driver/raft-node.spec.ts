@@ -80,6 +80,19 @@ describe('RaftNode', () => {
     await expect(leader.propose('lost?')).rejects.toBeInstanceOf(ProposalUnknownError);
   });
 
+  it('ends pending proposals as unknown as soon as the leader loses its quorum (no waiting out the timeout)', async () => {
+    cluster = makeCluster({ proposalTimeoutMs: 60_000 });
+    await Promise.all([...cluster.nodes.values()].map((n) => n.start()));
+    await until(() => cluster.leader() !== undefined, 5000);
+    const leader = cluster.leader()!;
+    cluster.cut.add(leader.id);
+    const started = Date.now();
+    const err = await leader.propose('stranded').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProposalUnknownError);
+    expect((err as Error).message).toMatch(/lost leadership/);
+    expect(Date.now() - started).toBeLessThan(10_000); // check-quorum: within 1-2 election timeouts, not 60 s
+  });
+
   it('stops taking work after a storage failure and fails what was pending', async () => {
     cluster = makeCluster();
     await Promise.all([...cluster.nodes.values()].map((n) => n.start()));

@@ -1,4 +1,5 @@
 import type { Message } from '../core/messages.js';
+import { NotLeaderError } from '../core/errors.js';
 import { RaftCore, type RaftStatus } from '../core/raft-core.js';
 import type { Ready, SoftState } from '../core/ready.js';
 import type { Entry, NodeId } from '../core/types.js';
@@ -343,6 +344,7 @@ export class RaftNode {
     if (before.leader !== soft.leader || before.role !== soft.role) {
       this.o.logger.log(`raft ${this.o.id}: ${soft.role} in term ${soft.term}, leader ${soft.leader ?? 'unknown'}`);
     }
+    if (before.role === 'leader' && soft.role !== 'leader') this.failOnLeadershipLoss();
     this.o.observer?.onRole?.(soft.role, soft.term, soft.leader);
     for (const w of [...this.leaderWatchers]) w();
   }
@@ -357,6 +359,21 @@ export class RaftNode {
     this.snapshotIndex = index;
     this.o.observer?.onSnapshot?.(index);
     this.o.logger.log(`raft ${this.o.id}: snapshot at ${index}`);
+  }
+
+  /**
+   * This node stopped leading: its pending proposals may still commit under
+   * the next leader, or never (no quorum). Waiting out their timeout would only
+   * delay the caller's retry, so they end now as unknown (retry with the same
+   * request id), and pending reads as not-leader.
+   */
+  private failOnLeadershipLoss(): void {
+    for (const [i, p] of this.proposals) this.settle(i, p, () => p.reject(new ProposalUnknownError(i, 'this node lost leadership', this.soft.leader)));
+    for (const [ctx, w] of this.reads) {
+      clearTimeout(w.timer);
+      this.reads.delete(ctx);
+      w.reject(new NotLeaderError(this.soft.leader));
+    }
   }
 
   private failPending(err: Error): void {
