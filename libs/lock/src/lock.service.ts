@@ -21,6 +21,9 @@ declare module '@dss/transport/peer-rpc-contract.js' {
   }
 }
 
+/** Commands that change the table; each carries a requestId so a retry is applied once. */
+const WRITE_SCHEMAS = { acquire: acquireBody, release: releaseBody, renew: renewBody } as const;
+
 /** This node cannot serve the request as leader after all (lost leadership, handing over). */
 class RetryElsewhere extends Error {}
 
@@ -77,23 +80,11 @@ export class LockService {
   }
 
   private validate(op: LockOp, input: unknown): object {
-    switch (op) {
-      case 'acquire': {
-        const b = parseBody(acquireBody, input);
-        return { ...b, requestId: b.requestId ?? randomUUID() };
-      }
-      case 'release': {
-        const b = parseBody(releaseBody, input);
-        return { ...b, requestId: b.requestId ?? randomUUID() };
-      }
-      case 'renew': {
-        const b = parseBody(renewBody, input);
-        return { ...b, requestId: b.requestId ?? randomUUID() };
-      }
-      case 'read':
-        return parseBody(readParams, input);
-    }
+    if (op === 'read') return parseBody(readParams, input);
+    const body = parseBody(WRITE_SCHEMAS[op], input);
+    return { ...body, requestId: body.requestId ?? randomUUID() };
   }
+
 
   private async route(op: LockOp, body: object, deadline: number): Promise<LockResponse> {
     for (let attempt = 0; ; attempt++) {

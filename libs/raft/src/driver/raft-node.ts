@@ -56,6 +56,8 @@ export class RaftNode {
   private core!: RaftCore;
   private soft: SoftState = { role: 'follower', leader: null, term: 0 };
   private applied = 0;
+  /** Last commit index from a Ready's hard state (the commit only moves with it). */
+  private commit = 0;
   private snapshotIndex = 0;
   private ticker?: NodeJS.Timeout;
   private pumping = false;
@@ -108,6 +110,7 @@ export class RaftNode {
       random: this.o.random,
     });
     this.soft = { role: 'follower', leader: null, term: recovered.hardState.term };
+    this.commit = recovered.hardState.commit;
     this.o.logger.log(
       `raft ${this.o.id}: recovered term ${recovered.hardState.term}, snapshot ${this.snapshotIndex}, ${recovered.entries.length} log entries`,
     );
@@ -281,7 +284,8 @@ export class RaftNode {
     for (const rs of rd.readStates) this.confirmRead(rs.ctx, rs.index);
     this.releaseReads();
     if (rd.softState) this.onSoftState(rd.softState);
-    this.o.observer?.onIndexes?.(rd.hardState?.commit ?? this.core.status().commit, this.applied);
+    if (rd.hardState) this.commit = rd.hardState.commit;
+    this.o.observer?.onIndexes?.(this.commit, this.applied);
   }
 
   private send(messages: readonly Message[]): void {
