@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { localClusterDescription, parseClusterDescription, type ClusterDescription } from '@dss/config';
 import { daemonEndpoints, probe, waitReady } from './endpoints.js';
+import { cacheSettingsFromEnv } from './cache-env.js';
 import { localPaths, portOffset, type LocalPaths } from './paths.js';
 import { Pm2Client } from './pm2-client.js';
 import { busyPorts } from './port-check.js';
@@ -62,7 +63,8 @@ async function stop(paths: LocalPaths): Promise<void> {
 }
 
 async function start(paths: LocalPaths): Promise<void> {
-  const cluster = localClusterDescription({ offset: portOffset() });
+  const cache = cacheSettingsFromEnv();
+  const cluster = { ...localClusterDescription({ offset: portOffset() }), ...(cache ? { cache } : {}) };
   if (pm2Running(paths)) {
     log('DSS: a local cluster is already running here; restarting it.');
     await stop(paths);

@@ -30,11 +30,23 @@ const redisSentinel = z.strictObject({
   replicasToAck: z.number().int().min(0).max(MAX_CLUSTER_NODES).default(1),
 });
 
+/** Cache role settings shared by every cache node (docs/configuration.md). */
+export const CACHE_DEFAULTS = { maxEntries: 100_000, maxBytes: 256 * 1024 * 1024, flushIntervalMs: 1000 } as const;
+export const cacheSettingsSchema = z.strictObject({
+  /** Lines one node keeps before evicting the least recently used. */
+  maxEntries: z.number().int().min(1).max(10_000_000).default(CACHE_DEFAULTS.maxEntries),
+  /** Bytes of keys and values one node keeps before evicting. */
+  maxBytes: z.number().int().min(1024).max(64 * 1024 * 1024 * 1024).default(CACHE_DEFAULTS.maxBytes),
+  /** How often Modified lines are written back: a killed node loses at most this much of its writes. */
+  flushIntervalMs: z.number().int().min(10).max(600_000).default(CACHE_DEFAULTS.flushIntervalMs),
+});
+
 export const clusterDescriptionSchema = z
   .strictObject({
     name: z.string().min(1).max(64).default('dss'),
     nodes: z.array(nodeDescriptionSchema).min(1).max(MAX_CLUSTER_NODES),
     redis: z.discriminatedUnion('mode', [redisStandalone, redisSentinel]).optional(),
+    cache: cacheSettingsSchema.optional(),
   })
   .superRefine((cluster, ctx) => {
     const ids = new Set<string>();
@@ -61,4 +73,5 @@ export const clusterDescriptionSchema = z
 export type RolePorts = z.infer<typeof rolePortsSchema>;
 export type NodeDescription = z.infer<typeof nodeDescriptionSchema>;
 export type ClusterDescription = z.infer<typeof clusterDescriptionSchema>;
+export type CacheSettings = z.infer<typeof cacheSettingsSchema>;
 export type RedisDescription = NonNullable<ClusterDescription['redis']>;

@@ -39,11 +39,10 @@ describe('RoleRegistry', () => {
     expect(await mod.get<RoleStatus>(ROLE_STATUS).describe()).toEqual({ search: 'index warming' });
   });
 
-  it.each(['cache'])('gives the %s role a module that provides its status', async (role) => {
-    const plugin = defaultRoleRegistry().resolve(role);
-    const mod = await Test.createTestingModule({ imports: [plugin.module({} as NodeConfig)] }).compile();
-    const status = mod.get<RoleStatus>(ROLE_STATUS);
-    expect(await status.ready()).toBe(true);
-    expect(await status.describe()).toEqual({ service: role });
+  it.each(['lock', 'queue', 'cache'])('gives the %s role a dynamic module that exports its status', (role) => {
+    const config = { self: { id: 'node1' }, settings: {}, cluster: { nodes: [] }, peers: [] } as unknown as NodeConfig;
+    const mod = defaultRoleRegistry().resolve(role).module(config);
+    expect(mod.exports).toContain(ROLE_STATUS);
+    expect(mod.providers).toContainEqual(expect.objectContaining({ provide: ROLE_STATUS }));
   });
 });

@@ -1,5 +1,6 @@
-import { localClusterDescription, type NodeConfig } from '@dss/config';
-import { redisOptions } from './redis.provider.js';
+import { localClusterDescription } from './local-cluster.js';
+import type { NodeConfig } from './load-config.js';
+import { redisOptions } from './redis-client.js';
 
 const base = (redis: NodeConfig['cluster']['redis']): NodeConfig => {
   const cluster = { ...localClusterDescription(), redis };
@@ -8,7 +9,7 @@ const base = (redis: NodeConfig['cluster']['redis']): NodeConfig => {
 
 describe('redisOptions', () => {
   it('connects to a standalone Redis, failing fast while it is down', () => {
-    const o = redisOptions(base({ mode: 'standalone', host: '10.0.0.5', port: 6380 }));
+    const o = redisOptions(base({ mode: 'standalone', host: '10.0.0.5', port: 6380 }), 'queue');
     expect(o).toMatchObject({ host: '10.0.0.5', port: 6380, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 3000 });
     expect(o.sentinels).toBeUndefined();
   });
@@ -16,8 +17,10 @@ describe('redisOptions', () => {
   it('finds the primary through Sentinel when the cluster runs one', () => {
     const o = redisOptions(
       base({ mode: 'sentinel', name: 'dss', replicasToAck: 1, sentinels: [{ host: '192.0.2.1', port: 26379 }, { host: '192.0.2.2', port: 26379 }] }),
+      'cache',
     );
     expect(o).toMatchObject({ name: 'dss', sentinels: [{ host: '192.0.2.1', port: 26379 }, { host: '192.0.2.2', port: 26379 }], enableOfflineQueue: false });
     expect(o.host).toBeUndefined();
+    expect(o.connectionName).toBe('dss-cache-node1');
   });
 });

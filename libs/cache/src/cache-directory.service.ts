@@ -1,0 +1,265 @@
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter, Gauge } from 'prom-client';
+import {
+  EMPTY_ENTRY,
+  ProtocolError,
+  entryIsIdle,
+  entryStateName,
+  forgetNode,
+  rebuildEntry,
+  stepDirectory,
+  type DirAction,
+  type DirEntry,
+  type DirEvent,
+  type ForwardReply,
+  type Grant,
+  type HolderReport,
+} from '@dss/mesi';
+import { PeerClients } from '@dss/transport';
+import { CACHE_DEAD_AFTER_MS, CACHE_FORWARD_TIMEOUT_MS, CACHE_UNBLOCK_TIMEOUT_MS } from './cache-limits.js';
+import { CacheLines } from './cache-lines.service.js';
+import { CacheMembership } from './cache-membership.service.js';
+import { CACHE_METRICS } from './cache-metrics.js';
+import { unavailable } from './cache-errors.js';
+import { CoherenceRouter, type CoherenceAnswer, type CoherenceRequest, type UnblockMessage } from './coherence-router.js';
+import { CacheMemory } from './memory/cache-memory.js';
+
+/** Holdings are fetched in pages so that a big cache never exceeds the transport's frame limit. */
+export const HOLDINGS_PAGE = 2000;
+/** A home keeps retrying a memory write of an old owner's dirty data this long before giving the transaction up. */
+const MEMORY_RETRY_MS = 10_000;
+
+export interface HoldingsPage {
+  readonly node: string;
+  readonly lines: readonly { key: string; held: HolderReport['held']; version: number }[];
+  readonly total: number;
+}
+
+declare module '@dss/transport/peer-rpc-contract.js' {
+  interface PeerRpcContract {
+    /** A rebuilding home asks what a node holds of the keys that are now its own. */
+    'cache.holdings': { request: { from: string; view: string[]; offset: number }; response: HoldingsPage };
+  }
+}
+
+const INVALID_REPLY: ForwardReply = { held: 'I', version: 0, dirty: false };
+
+/**
+ * The directories of the keys this node is home for: runs each key's
+ * transactions through the pure directory of @dss/mesi, doing its I/O
+ * (forwards to holders, Redis), and rebuilds the directories it gains when the
+ * set of live nodes changes from what the survivors hold.
+ */
+@Injectable()
+export class CacheDirectory implements OnApplicationBootstrap {
+  private readonly logger = new Logger('CacheDirectory');
+  private readonly entries = new Map<string, DirEntry>();
+  private readonly waiters = new Map<string, { resolve: (g: Grant) => void; reject: (err: Error) => void }>();
+  private rebuilding?: Promise<void>;
+
+  constructor(
+    private readonly membership: CacheMembership,
+    private readonly router: CoherenceRouter,
+    private readonly memory: CacheMemory,
+    private readonly lines: CacheLines,
+    private readonly peers: PeerClients,
+    @InjectMetric(CACHE_METRICS.forwardsSent) private readonly forwardsSent: Counter<'kind'>,
+    @InjectMetric(CACHE_METRICS.writeBacks) private readonly writeBacks: Counter<'reason' | 'outcome'>,
+    @InjectMetric(CACHE_METRICS.directoryEntries) private readonly entryGauge: Gauge,
+    @InjectMetric(CACHE_METRICS.rebuilds) private readonly rebuilds: Counter,
+    @InjectMetric(CACHE_METRICS.viewChanges) private readonly viewChanges: Counter,
+  ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The entry of a key this node is home for, for /coherence. */
+  describe(key: string): { owner?: string; sharers: readonly string[]; version: number; state: string } | undefined {
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    return { ...(e.owner ? { owner: e.owner } : {}), sharers: e.sharers, version: e.version, state: entryStateName(e) };
+  }
+
+  async handleRequest(msg: CoherenceRequest): Promise<CoherenceAnswer> {
+    this.membership.heard(msg.from);
+    while (this.rebuilding) await this.rebuilding;
+    const home = this.membership.home(msg.key);
+    if (home !== this.membership.self) return { notHome: home };
+    if (!this.membership.hasQuorum()) throw unavailable('the home of this key does not see a majority of the cache nodes');
+    return new Promise<CoherenceAnswer>((resolve, reject) => {
+      this.waiters.set(msg.txn, { resolve: (grant) => resolve({ grant }), reject });
+      this.feed(msg.key, { type: 'request', req: { txn: msg.txn, from: msg.from, kind: msg.kind } });
+    });
+  }
+
+  handleUnblock(msg: UnblockMessage): void {
+    this.membership.heard(msg.from);
+    this.feed(msg.key, { type: 'unblock', txn: msg.txn });
+  }
+
+  private feed(key: string, event: DirEvent): void {
+    const { entry, actions } = stepDirectory(this.entries.get(key) ?? EMPTY_ENTRY, event);
+    this.store(key, entry);
+    for (const a of actions) void this.execute(key, a);
+  }
+
+  private store(key: string, entry: DirEntry): void {
+    if (entryIsIdle(entry)) this.entries.delete(key);
+    else this.entries.set(key, entry);
+    this.entryGauge.set(this.entries.size);
+  }
+
+  private async execute(key: string, a: DirAction): Promise<void> {
+    try {
+      switch (a.type) {
+        case 'forward': {
+          this.forwardsSent.inc({ kind: a.kind });
+          const reply = await this.forward(key, a.txn, a.to, a.kind);
+          this.feed(key, { type: 'reply', txn: a.txn, from: a.to, reply });
+          return;
+        }
+        case 'writeMemory': {
+          const accepted = await this.retryMemory(() => this.memory.write(key, a.value, a.version));
+          this.writeBacks.inc({ reason: 'transfer', outcome: accepted ? 'ok' : 'fenced' });
+          this.feed(key, { type: 'memoryWritten', txn: a.txn });
+          return;
+        }
+        case 'readMemory': {
+          const m = await this.memory.read(key);
+          this.feed(key, { type: 'memoryRead', txn: a.txn, ...m });
+          return;
+        }
+        case 'allocateVersion':
+          this.feed(key, { type: 'versionAllocated', txn: a.txn, version: await this.memory.allocateVersion(key) });
+          return;
+        case 'deleteMemory':
+          this.feed(key, { type: 'memoryDeleted', txn: a.txn, ...(await this.memory.delete(key)) });
+          return;
+        case 'grant': {
+          this.waiters.get(a.txn)?.resolve(a.grant);
+          this.waiters.delete(a.txn);
+          // A requester that died (or whose unblock got lost) must not stall the key for good.
+          if (a.grant.kind !== 'evict') setTimeout(() => this.feed(key, { type: 'unblock', txn: a.txn }), CACHE_UNBLOCK_TIMEOUT_MS).unref();
+          return;
+        }
+      }
+    } catch (err) {
+      // Redis failed: end the transaction, tell the requester.
+      const txn = a.txn;
+      this.logger.warn(`${key}: ${a.type} failed: ${(err as Error).message}`);
+      this.waiters.get(txn)?.reject(unavailable(`the cache's memory (Redis) failed: ${(err as Error).message}`));
+      this.waiters.delete(txn);
+      this.feed(key, { type: 'fail', txn });
+    }
+  }
+
+  /** Forwards to a holder until it answers, or counts as dead (its copy is then Invalid). */
+  private async forward(key: string, txn: string, to: string, kind: 'invalidate' | 'downgrade'): Promise<ForwardReply> {
+    for (;;) {
+      try {
+        const reply = await this.router.forward(to, { key, txn, kind, from: this.membership.self }, CACHE_FORWARD_TIMEOUT_MS);
+        this.membership.heard(to);
+        return reply;
+      } catch {
+        if (await this.membership.waitUntilDead(to, performance.now() + 200)) return INVALID_REPLY;
+      }
+    }
+  }
+
+  /** An old owner's dirty data exists only in its reply: keep trying to store it. */
+  private async retryMemory<T>(fn: () => Promise<T>): Promise<T> {
+    const deadline = performance.now() + MEMORY_RETRY_MS;
+    for (;;) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (performance.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  }
+
+  // ---- membership changes --------------------------------------------------
+
+  onApplicationBootstrap(): void {
+    this.router.bind(this.membership.self, { request: (m) => this.handleRequest(m), unblock: (m) => this.handleUnblock(m) });
+    this.membership.onChange((view, previous) => {
+      this.viewChanges.inc();
+      const gone = previous.filter((n) => !view.includes(n));
+      for (const [key, entry] of this.entries) {
+        let e = entry;
+        for (const n of gone) e = forgetNode(e, n);
+        this.store(key, e);
+      }
+      if (this.membership.hasQuorum(view)) void this.rebuild(view);
+      else for (const [key, e] of this.entries) if (!e.txn) this.entries.delete(key);
+    });
+  }
+
+  /**
+   * Rebuilds the entries of the keys this node is home for in `view` from
+   * what every live node holds, and drops idle entries of keys it no longer
+   * homes. Requests wait meanwhile; running transactions go on.
+   */
+  rebuild(view: readonly string[]): Promise<void> {
+    const previous = this.rebuilding;
+    const run = (async () => {
+      await previous;
+      this.rebuilds.inc();
+      const reports = new Map<string, HolderReport[]>();
+      const add = (node: string, lines: HoldingsPage['lines']) => {
+        for (const l of lines) reports.set(l.key, [...(reports.get(l.key) ?? []), { node, held: l.held, version: l.version }]);
+      };
+      add(this.membership.self, this.lines.holdings(this.membership.self, view));
+      await Promise.all(view.filter((n) => n !== this.membership.self).map(async (n) => add(n, await this.holdingsOf(n, view))));
+      for (const [key, entry] of this.entries) {
+        if (!entry.txn && entry.queue.length === 0 && this.membership.homeIn(key, view) !== this.membership.self) this.entries.delete(key);
+      }
+      for (const [key, holders] of reports) {
+        const current = this.entries.get(key);
+        if (current?.txn || (current?.queue.length ?? 0) > 0) continue;
+        try {
+          this.store(key, rebuildEntry(holders));
+        } catch (err) {
+          if (!(err instanceof ProtocolError)) throw err;
+          this.logger.error(`${key}: ${err.message}; invalidating every copy`);
+          await this.invalidateAll(key, holders);
+        }
+      }
+      this.entryGauge.set(this.entries.size);
+    })();
+    const tracked = run.finally(() => {
+      if (this.rebuilding === tracked) this.rebuilding = undefined;
+    });
+    this.rebuilding = tracked;
+    return tracked;
+  }
+
+  private async holdingsOf(node: string, view: readonly string[]): Promise<HoldingsPage['lines']> {
+    const lines: HoldingsPage['lines'][number][] = [];
+    const deadline = performance.now() + CACHE_DEAD_AFTER_MS * 2;
+    for (let offset = 0; ; ) {
+      try {
+        const page = await this.peers.call(node, 'cache.holdings', { from: this.membership.self, view: [...view], offset });
+        lines.push(...page.lines);
+        offset += page.lines.length;
+        if (offset >= page.total || page.lines.length === 0) return lines;
+      } catch (err) {
+        // A node that cannot answer is dying: once dead its copies count as Invalid.
+        if (await this.membership.waitUntilDead(node, Math.min(deadline, performance.now() + 200))) return [];
+        if (performance.now() > deadline) throw err;
+      }
+    }
+  }
+
+  /** Reports that break single-writer-multiple-readers (cannot happen unless views disagreed): start the key afresh. */
+  private async invalidateAll(key: string, holders: readonly HolderReport[]): Promise<void> {
+    for (const h of holders) {
+      const reply = await this.forward(key, `rebuild:${this.membership.self}:${key}:${h.node}:${Date.now()}`, h.node, 'invalidate');
+      if (reply.dirty && reply.value !== undefined) await this.memory.write(key, reply.value, reply.version);
+    }
+    this.entries.delete(key);
+  }
+}

@@ -1,0 +1,34 @@
+// Limits and timings of the cache role; documented in docs/cache.md.
+
+export const CACHE_LIMITS = {
+  /** DESIGN.md: keys are 1..512 bytes (UTF-8), URL-encoded in the path. */
+  maxKeyBytes: 512,
+  /** A value's JSON text; the HTTP body limit (1 MiB) bounds the request around it. */
+  maxValueBytes: 512 * 1024,
+} as const;
+
+/** Every cache node pings its peers this often. */
+export const CACHE_HEARTBEAT_MS = 250;
+/**
+ * A holder serves its copies only while its last ping to the key's home that
+ * was answered was sent less than this long ago. Shorter than
+ * CACHE_DEAD_AFTER_MS, so a cut-off holder has stopped serving before the home
+ * counts its copies as gone and lets someone else write.
+ */
+export const CACHE_LEASE_MS = 1000;
+/** A peer not heard from for this long is dead: its copies count as Invalid and homes move. */
+export const CACHE_DEAD_AFTER_MS = 2000;
+/** A request to the key's home gives up after this (504; the outcome is unknown). */
+export const CACHE_REQUEST_TIMEOUT_MS = 5000;
+/** A forward to a holder waits this long before the home starts waiting for the holder to be declared dead. */
+export const CACHE_FORWARD_TIMEOUT_MS = 1000;
+/** A home that granted waits this long for the requester's unblock before moving to the key's next transaction. */
+export const CACHE_UNBLOCK_TIMEOUT_MS = 2000;
+/** Tombstones of deleted keys fence late write-backs for this long. */
+export const CACHE_TOMBSTONE_TTL_MS = 3600_000;
+/** Write-backs and evictions run at most this many at once. */
+export const CACHE_IO_CONCURRENCY = 64;
+/** Replies to forwards remembered per node, so a retried forward gets the same answer. */
+export const CACHE_REMEMBERED_REPLIES = 4096;
+/** An eviction tells the key's home within this, or not at all (the directory then over-counts, which is safe). */
+export const CACHE_EVICT_NOTICE_TIMEOUT_MS = 1000;

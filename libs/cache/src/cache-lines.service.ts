@@ -1,0 +1,322 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter, Histogram } from 'prom-client';
+import { INVALID_LINE, lineStateName, stepLine, type ForwardReply, type Grant, type Line, type LineAction, type LineEvent, type LocalResult, type RequestKind } from '@dss/mesi';
+import { PeerRemoteError, PeerTimeoutError, PeerUnavailableError } from '@dss/transport';
+import { CACHE_EVICT_NOTICE_TIMEOUT_MS, CACHE_IO_CONCURRENCY, CACHE_REMEMBERED_REPLIES, CACHE_REQUEST_TIMEOUT_MS } from './cache-limits.js';
+import { CacheMembership } from './cache-membership.service.js';
+import { CACHE_METRICS } from './cache-metrics.js';
+import { CACHE_SETTINGS, type ResolvedCacheSettings } from './cache-settings.js';
+import { timedOut, unavailable } from './cache-errors.js';
+import { CoherenceRouter, type ForwardMessage } from './coherence-router.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import { LruStore } from './lru/index.js';
+import { CacheMemory } from './memory/cache-memory.js';
+
+type LocalOp = Extract<LineEvent, { type: 'load' | 'store' | 'delete' | 'evict' }>;
+export type WriteBackReason = 'evict' | 'flush' | 'shutdown';
+
+/** Bytes a line costs in the LRU: its key and value plus bookkeeping. */
+const LINE_OVERHEAD_BYTES = 64;
+const lineBytes = (key: string, line: Line): number => Buffer.byteLength(key) + (line.value ? Buffer.byteLength(line.value) : 0) + LINE_OVERHEAD_BYTES;
+
+/**
+ * This node's cache: the lines (an LRU bounded by entries and bytes), each
+ * driven by the pure MESI controller of @dss/mesi. Local operations on a key
+ * run one at a time; forwards from homes act at once. Dirty lines reach Redis
+ * on eviction, on downgrade (through the home), on the flush timer and on a
+ * graceful stop.
+ */
+@Injectable()
+export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Cache');
+  private readonly store: LruStore<Line>;
+  private readonly locks = new KeyedMutex();
+  private readonly writeBacks = new Map<string, Promise<unknown>>();
+  private readonly replies = new Map<string, ForwardReply>();
+  private flushTimer?: NodeJS.Timeout;
+  private stopping = false;
+  private txnSeq = 0;
+
+  constructor(
+    @Inject(CACHE_SETTINGS) private readonly settings: ResolvedCacheSettings,
+    private readonly membership: CacheMembership,
+    private readonly router: CoherenceRouter,
+    private readonly memory: CacheMemory,
+    @InjectMetric(CACHE_METRICS.gets) private readonly gets: Counter<'outcome'>,
+    @InjectMetric(CACHE_METRICS.puts) private readonly puts: Counter<'outcome'>,
+    @InjectMetric(CACHE_METRICS.deletes) private readonly deletes: Counter<'outcome'>,
+    @InjectMetric(CACHE_METRICS.forwardsReceived) private readonly forwardsReceived: Counter<'kind'>,
+    @InjectMetric(CACHE_METRICS.writeBacks) private readonly writeBackCount: Counter<'reason' | 'outcome'>,
+    @InjectMetric(CACHE_METRICS.evictions) private readonly evictions: Counter<'reason'>,
+    @InjectMetric(CACHE_METRICS.coherenceSeconds) private readonly coherence: Histogram<'kind'>,
+  ) {
+    this.store = new LruStore<Line>({ maxEntries: settings.maxEntries, maxBytes: settings.maxBytes });
+  }
+
+  get self(): string {
+    return this.membership.self;
+  }
+
+  // ---- client operations ---------------------------------------------------
+
+  async read(key: string): Promise<Extract<LocalResult, { op: 'read' }>> {
+    const result = (await this.local(key, { type: 'load' })) as Extract<LocalResult, { op: 'read' }>;
+    this.gets.inc({ outcome: result.found ? result.source : 'not_found' });
+    return result;
+  }
+
+  async write(key: string, value: string): Promise<void> {
+    const remote = await this.local(key, { type: 'store', value });
+    this.puts.inc({ outcome: remote.remote ? 'remote' : 'local' });
+  }
+
+  async remove(key: string): Promise<boolean> {
+    const result = (await this.local(key, { type: 'delete' })) as Extract<LocalResult, { op: 'delete' }>;
+    this.deletes.inc({ outcome: result.existed ? 'deleted' : 'not_found' });
+    return result.existed;
+  }
+
+  /** Writes back every dirty line now; resolves to how many were written. */
+  async flushAll(reason: WriteBackReason): Promise<number> {
+    const dirty = [...this.store.entries()].filter(([, l]) => l.held === 'M' && l.dirty && !l.pending).map(([k]) => k);
+    let written = 0;
+    await inBatches(dirty, async (key) => {
+      for (const a of this.apply(key, { type: 'flush' })) {
+        if (a.type === 'writeBack' && (await this.writeBack(key, a, reason))) written++;
+        // (An eviction waiting for this same data finishes through its own write-back.)
+      }
+    });
+    return written;
+  }
+
+  /** The line's state for /coherence. */
+  peek(key: string): { state: string; version: number; dirty: boolean } {
+    const line = this.store.peek(key) ?? INVALID_LINE;
+    return { state: lineStateName(line), version: line.version, dirty: line.dirty };
+  }
+
+  /** What this node holds of keys whose home in `view` is `home` (for a rebuilding home). */
+  holdings(home: string, view: readonly string[]): { key: string; held: Line['held']; version: number }[] {
+    const out: { key: string; held: Line['held']; version: number }[] = [];
+    for (const [key, line] of this.store.entries()) {
+      if (line.held !== 'I' && this.membership.homeIn(key, view) === home) out.push({ key, held: line.held, version: line.version });
+    }
+    return out;
+  }
+
+  counts(): { states: Record<'M' | 'E' | 'S' | 'I', number>; lines: number; bytes: number } {
+    const states = { M: 0, E: 0, S: 0, I: 0 };
+    for (const [, line] of this.store.entries()) states[line.held]++;
+    return { states, lines: this.store.size, bytes: this.store.bytes };
+  }
+
+  // ---- messages from homes -------------------------------------------------
+
+  /** A home's invalidate or downgrade: acts on what this node holds, pending op or not. */
+  async handleForward(msg: ForwardMessage): Promise<ForwardReply> {
+    this.membership.heard(msg.from);
+    // A retried forward gets the answer the first one got (the data may be in it).
+    const remembered = this.replies.get(msg.txn);
+    if (remembered) return remembered;
+    this.forwardsReceived.inc({ kind: msg.kind });
+    // A write-back in flight must land before the home writes newer data after it.
+    await this.writeBacks.get(msg.key);
+    const reply = this.apply(msg.key, { type: 'forward', kind: msg.kind }).find((a) => a.type === 'reply');
+    if (!reply || reply.type !== 'reply') throw new Error(`forward on ${msg.key} produced no reply`);
+    this.replies.set(msg.txn, reply.reply);
+    if (this.replies.size > CACHE_REMEMBERED_REPLIES) this.replies.delete(this.replies.keys().next().value!);
+    return reply.reply;
+  }
+
+  // ---- the driver ----------------------------------------------------------
+
+  private async local(key: string, op: LocalOp): Promise<LocalResult & { remote?: boolean }> {
+    if (this.stopping) throw unavailable('this cache node is stopping');
+    if (!this.membership.hasQuorum()) throw unavailable(`this cache node sees ${this.membership.alive.length} of ${this.membership.ring.nodes.length} cache nodes, not a majority`);
+    return this.locks.run(key, async () => {
+      await this.checkLease(key);
+      return this.drive(key, op);
+    });
+  }
+
+  /**
+   * A copy may be used without asking only while the lease from the key's home
+   * runs (see CacheMembership). Past it the home may have counted this node
+   * dead and let another write, so the copy is dropped (dirty data is written
+   * back, fenced by its version) and the operation asks the home afresh.
+   */
+  private async checkLease(key: string): Promise<void> {
+    const line = this.store.peek(key);
+    if (!line || line.held === 'I' || this.membership.leaseValid(this.membership.home(key))) return;
+    await this.dropLine(key, 'lease');
+  }
+
+  /** Feeds `event` and carries out the actions until the local op is answered. */
+  private async drive(key: string, event: LocalOp): Promise<LocalResult & { remote?: boolean }> {
+    const queue: LineAction[] = [...this.apply(key, event)];
+    let result: (LocalResult & { remote?: boolean }) | undefined;
+    let remote = false;
+    let granted: { home: string; txn: string } | undefined;
+    while (queue.length > 0) {
+      const a = queue.shift()!;
+      switch (a.type) {
+        case 'answer':
+          result = a.result;
+          break;
+        case 'request': {
+          remote = true;
+          const answer = await this.requestHome(key, a.kind).catch((err: unknown) => {
+            this.apply(key, { type: 'abort' });
+            // Dropping a line the home cannot hear about is fine: its directory only over-counts.
+            if (a.kind === 'evict') return undefined;
+            throw err;
+          });
+          if (!answer) {
+            result = { op: 'evict' };
+            break;
+          }
+          granted = answer;
+          queue.push(...this.apply(key, { type: 'grant', grant: answer.grant }));
+          break;
+        }
+        case 'unblock':
+          if (granted) this.router.unblock(granted.home, { key, txn: granted.txn, from: this.self });
+          break;
+        case 'writeBack': {
+          const done = await this.writeBack(key, a, 'evict');
+          if (!done) {
+            this.apply(key, { type: 'abort' });
+            throw unavailable('the write-back to Redis failed; the line stays Modified here');
+          }
+          queue.push(...done);
+          break;
+        }
+        case 'reply':
+          throw new Error('a local operation produced a forward reply');
+      }
+    }
+    this.evictIfFull();
+    if (!result) throw new Error(`local ${event.type} on ${key} was not answered`);
+    return { ...result, remote };
+  }
+
+  private async requestHome(key: string, kind: RequestKind): Promise<{ grant: Grant; home: string; txn: string }> {
+    // An eviction notice only keeps the home's directory small: do not wait long for it.
+    const deadline = performance.now() + (kind === 'evict' ? CACHE_EVICT_NOTICE_TIMEOUT_MS : CACHE_REQUEST_TIMEOUT_MS);
+    const stop = this.coherence.startTimer({ kind });
+    for (;;) {
+      const home = this.membership.home(key);
+      const txn = `${this.self}:${++this.txnSeq}`;
+      const left = deadline - performance.now();
+      if (left <= 0) throw timedOut(`the home of this key (${home}) did not answer within ${CACHE_REQUEST_TIMEOUT_MS} ms`);
+      try {
+        const answer = await this.router.request(home, { key, txn, from: this.self, kind }, left);
+        this.membership.heard(home);
+        if ('grant' in answer) {
+          stop();
+          return { grant: answer.grant, home, txn };
+        }
+        // Views differ for a moment after a node came or went: ask again shortly.
+      } catch (err) {
+        // A request that reached the home may have been carried out: do not repeat it.
+        if (err instanceof PeerTimeoutError) throw timedOut(`the home of this key (${home}) did not answer within ${Math.round(left)} ms; the outcome is unknown`);
+        if (err instanceof PeerRemoteError) throw unavailable(`the home of this key (${home}) refused: ${err.remoteMessage}`);
+        if (!isRetryable(err)) throw err;
+        // Unreachable: the home may be dead; once it counts as dead the key has a new home.
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Writes a line's data back; resolves to the line's next actions once memory has it (or something newer), or undefined on failure. */
+  private async writeBack(key: string, a: Extract<LineAction, { type: 'writeBack' }>, reason: WriteBackReason): Promise<readonly LineAction[] | undefined> {
+    const previous = this.writeBacks.get(key);
+    const run = (async () => {
+      await previous;
+      try {
+        const accepted = await this.memory.write(key, a.value, a.version);
+        this.writeBackCount.inc({ reason, outcome: accepted ? 'ok' : 'fenced' });
+        return this.apply(key, { type: 'writeBackDone', writes: a.writes });
+      } catch (err) {
+        this.writeBackCount.inc({ reason, outcome: 'failed' });
+        this.logger.warn(`write-back of ${key} failed: ${(err as Error).message}`);
+        return undefined;
+      }
+    })();
+    this.writeBacks.set(key, run);
+    try {
+      return await run;
+    } finally {
+      if (this.writeBacks.get(key) === run) this.writeBacks.delete(key);
+    }
+  }
+
+  /** Steps the line and stores the result (an idle Invalid line is dropped). */
+  private apply(key: string, event: LineEvent): readonly LineAction[] {
+    const line = this.store.peek(key) ?? INVALID_LINE;
+    const { line: next, actions } = stepLine(line, event);
+    if (next.held === 'I' && !next.pending) this.store.delete(key);
+    else this.store.set(key, next, lineBytes(key, next));
+    return actions;
+  }
+
+  private evictIfFull(): void {
+    if (!this.store.overLimit()) return;
+    for (const key of this.store.victims((k) => this.locks.busy(k))) void this.locks.run(key, () => this.dropLine(key, 'lru'));
+  }
+
+  /**
+   * Evicts a line (the caller holds the key's lock): dirty data goes to memory
+   * first. When `reason` says the copy can no longer be trusted and the
+   * eviction fails, the line is dropped anyway (its unwritten data is lost,
+   * as for a killed node).
+   */
+  private async dropLine(key: string, reason: 'lru' | 'lease' | 'no_majority' | 'shutdown'): Promise<void> {
+    if (!this.store.has(key)) return;
+    try {
+      await this.drive(key, { type: 'evict' });
+      this.evictions.inc({ reason });
+    } catch (err) {
+      this.logger.warn(`evicting ${key} (${reason}): ${(err as Error).message}`);
+      if (reason === 'lease' || reason === 'no_majority') {
+        this.store.delete(key);
+        this.evictions.inc({ reason });
+      }
+    }
+  }
+
+  // ---- lifecycle -----------------------------------------------------------
+
+  onApplicationBootstrap(): void {
+    this.router.bind(this.self, { forward: (msg) => this.handleForward(msg) });
+    this.flushTimer = setInterval(() => void this.flushAll('flush'), this.settings.flushIntervalMs);
+    this.flushTimer.unref();
+    this.membership.onChange((view) => {
+      // Cut off from the majority: others may take over these keys, so stop trusting every copy.
+      if (!this.membership.hasQuorum(view)) void this.dropAll('no_majority');
+    });
+  }
+
+  /** Graceful stop: finish local operations, write back every dirty line, then let the homes know. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.flushTimer);
+    await this.locks.idle();
+    const flushed = await this.flushAll('shutdown');
+    await this.dropAll('shutdown');
+    this.logger.log(`stopped: ${flushed} Modified line(s) written back`);
+  }
+
+  private async dropAll(reason: 'no_majority' | 'shutdown'): Promise<void> {
+    await inBatches([...this.store.keys()], (key) => this.locks.run(key, () => this.dropLine(key, reason)));
+  }
+}
+
+function isRetryable(err: unknown): boolean {
+  return err instanceof PeerUnavailableError;
+}
+
+async function inBatches<T>(items: readonly T[], fn: (item: T) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < items.length; i += CACHE_IO_CONCURRENCY) await Promise.all(items.slice(i, i + CACHE_IO_CONCURRENCY).map(fn));
+}

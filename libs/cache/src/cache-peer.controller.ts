@@ -1,0 +1,51 @@
+import { Controller } from '@nestjs/common';
+import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import { CacheDirectory, HOLDINGS_PAGE, type HoldingsPage } from './cache-directory.service.js';
+import { CacheLines } from './cache-lines.service.js';
+import { CacheMembership } from './cache-membership.service.js';
+import type { CoherenceRequest, ForwardMessage, UnblockMessage } from './coherence-router.js';
+import { CoherenceView } from './coherence-view.service.js';
+
+/** Coherence traffic from the other cache nodes. */
+@Controller()
+export class CachePeerController {
+  constructor(
+    private readonly membership: CacheMembership,
+    private readonly directory: CacheDirectory,
+    private readonly lines: CacheLines,
+    private readonly view: CoherenceView,
+  ) {}
+
+  @MessagePattern('cache.ping')
+  ping(@Payload() msg: { from: string }) {
+    this.membership.heard(msg?.from);
+    return { node: this.membership.self };
+  }
+
+  @MessagePattern('cache.request')
+  request(@Payload() msg: CoherenceRequest) {
+    return this.directory.handleRequest(msg);
+  }
+
+  @EventPattern('cache.unblock')
+  unblock(@Payload() msg: UnblockMessage): void {
+    this.directory.handleUnblock(msg);
+  }
+
+  @MessagePattern('cache.forward')
+  forward(@Payload() msg: ForwardMessage) {
+    return this.lines.handleForward(msg);
+  }
+
+  @MessagePattern('cache.holdings')
+  holdings(@Payload() msg: { from: string; view: string[]; offset: number }): HoldingsPage {
+    this.membership.heard(msg.from);
+    const all = this.lines.holdings(msg.from, msg.view).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return { node: this.membership.self, lines: all.slice(msg.offset, msg.offset + HOLDINGS_PAGE), total: all.length };
+  }
+
+  @MessagePattern('cache.peek')
+  peek(@Payload() msg: { key: string }) {
+    return this.view.local(msg.key);
+  }
+}

@@ -1,0 +1,67 @@
+import type { Redis } from 'ioredis';
+import { CACHE_TOMBSTONE_TTL_MS } from '../cache-limits.js';
+
+// "Memory" behind the caches: one Redis hash per key with the value (`val`),
+// the version of the write that produced it (`ver`) and the key's version
+// counter (`seq`). Versions come from the counter, so each grant of a line in
+// M has its own; a write-back older than what memory holds is refused, which
+// fences a late write-back (a slow flush, a node cut off from the others)
+// from overwriting newer data.
+
+const WRITE = `
+local cur = tonumber(redis.call('HGET', KEYS[1], 'ver') or '0')
+local ver = tonumber(ARGV[2])
+if ver < cur then return 0 end
+redis.call('HSET', KEYS[1], 'val', ARGV[1], 'ver', ver)
+local seq = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
+if seq < ver then redis.call('HSET', KEYS[1], 'seq', ver) end
+redis.call('PERSIST', KEYS[1])
+return 1`;
+
+const DELETE = `
+local existed = redis.call('HEXISTS', KEYS[1], 'val')
+local ver = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+redis.call('HDEL', KEYS[1], 'val')
+redis.call('HSET', KEYS[1], 'ver', ver)
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return {existed, ver}`;
+
+export interface MemoryValue {
+  readonly value?: string;
+  readonly version: number;
+}
+
+export const memoryKey = (key: string): string => `dss:cache:{${key}}`;
+
+export class CacheMemory {
+  constructor(private readonly redis: Redis) {}
+
+  get ready(): boolean {
+    return this.redis.status === 'ready';
+  }
+
+  get status(): string {
+    return this.redis.status;
+  }
+
+  async read(key: string): Promise<MemoryValue> {
+    const [value, version] = await this.redis.hmget(memoryKey(key), 'val', 'ver');
+    return { ...(value !== null ? { value } : {}), version: Number(version ?? 0) };
+  }
+
+  /** Writes `value` unless memory holds a newer version; false when refused. */
+  async write(key: string, value: string, version: number): Promise<boolean> {
+    return (await this.redis.eval(WRITE, 1, memoryKey(key), value, String(version))) === 1;
+  }
+
+  /** A version greater than every earlier one of the key. */
+  async allocateVersion(key: string): Promise<number> {
+    return this.redis.hincrby(memoryKey(key), 'seq', 1);
+  }
+
+  /** Deletes the value, keeping a tombstone with a new version for a while. */
+  async delete(key: string): Promise<{ existed: boolean; version: number }> {
+    const [existed, version] = (await this.redis.eval(DELETE, 1, memoryKey(key), String(CACHE_TOMBSTONE_TTL_MS))) as [number, number];
+    return { existed: existed === 1, version };
+  }
+}
