@@ -30,12 +30,16 @@ export class TestCluster {
   readonly home = mkdtempSync(join(tmpdir(), 'dss-test-'));
   readonly cluster: ClusterDescription;
 
-  constructor(readonly offset: number) {
+  /** `extraEnv` goes to the launcher, e.g. DSS_CACHE_MAX_ENTRIES for the cluster description's cache block. */
+  constructor(
+    readonly offset: number,
+    private readonly extraEnv: NodeJS.ProcessEnv = {},
+  ) {
     this.cluster = localClusterDescription({ offset });
   }
 
   get env(): NodeJS.ProcessEnv {
-    return { DSS_HOME: this.home, DSS_PORT_OFFSET: String(this.offset) };
+    return { ...this.extraEnv, DSS_HOME: this.home, DSS_PORT_OFFSET: String(this.offset) };
   }
 
   url(role: string, node: string): string {
@@ -81,6 +85,17 @@ export interface HttpAnswer<T = Record<string, unknown>> {
   readonly status: number;
   readonly body: T;
   readonly leader: string | null;
+}
+
+/** Any method with an optional JSON body (a string is sent as is); never throws on HTTP errors. */
+export async function requestJson<T = Record<string, unknown>>(method: string, url: string, body?: unknown, timeoutMs = 10_000): Promise<{ status: number; body: T }> {
+  const res = await fetch(url, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  return { status: res.status, body: (await res.json()) as T };
 }
 
 /** POST JSON; never throws on HTTP errors (network errors do throw). */

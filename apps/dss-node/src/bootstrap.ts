@@ -2,7 +2,7 @@ import { ConsoleLogger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LOG_LEVELS, type NodeConfig } from '@dss/config';
-import { HTTP_MAX_BODY_BYTES, HTTP_MAX_PARAM_LENGTH } from '@dss/http';
+import { frameworkErrors, HTTP_MAX_BODY_BYTES, HTTP_MAX_PARAM_LENGTH } from '@dss/http';
 import { peerServerOptions } from '@dss/transport';
 import { AppModule } from './app.module.js';
 import type { RolePlugin } from './roles/role-plugin.js';
@@ -28,7 +28,7 @@ export async function startDaemon(config: NodeConfig, role: RolePlugin): Promise
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, role),
-    new FastifyAdapter({ bodyLimit: HTTP_MAX_BODY_BYTES, routerOptions: { maxParamLength: HTTP_MAX_PARAM_LENGTH } }),
+    new FastifyAdapter({ bodyLimit: HTTP_MAX_BODY_BYTES, routerOptions: { maxParamLength: HTTP_MAX_PARAM_LENGTH }, frameworkErrors }),
     { logger },
   );
   app.enableShutdownHooks();

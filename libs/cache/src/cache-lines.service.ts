@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Histogram } from 'prom-client';
@@ -37,6 +38,8 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
   private flushTimer?: NodeJS.Timeout;
   private stopping = false;
   private txnSeq = 0;
+  /** Transaction ids must not repeat across restarts: homes and holders remember recent ones. */
+  private readonly boot = randomUUID().slice(0, 8);
 
   constructor(
     @Inject(CACHE_SETTINGS) private readonly settings: ResolvedCacheSettings,
@@ -117,14 +120,15 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
   async handleForward(msg: ForwardMessage): Promise<ForwardReply> {
     this.membership.heard(msg.from);
     // A retried forward gets the answer the first one got (the data may be in it).
-    const remembered = this.replies.get(msg.txn);
+    const id = `${msg.key}\u0000${msg.txn}:${msg.kind}`;
+    const remembered = this.replies.get(id);
     if (remembered) return remembered;
     this.forwardsReceived.inc({ kind: msg.kind });
     // A write-back in flight must land before the home writes newer data after it.
     await this.writeBacks.get(msg.key);
     const reply = this.apply(msg.key, { type: 'forward', kind: msg.kind }).find((a) => a.type === 'reply');
     if (!reply || reply.type !== 'reply') throw new Error(`forward on ${msg.key} produced no reply`);
-    this.replies.set(msg.txn, reply.reply);
+    this.replies.set(id, reply.reply);
     if (this.replies.size > CACHE_REMEMBERED_REPLIES) this.replies.delete(this.replies.keys().next().value!);
     return reply.reply;
   }
@@ -207,7 +211,7 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
     const stop = this.coherence.startTimer({ kind });
     for (;;) {
       const home = this.membership.home(key);
-      const txn = `${this.self}:${++this.txnSeq}`;
+      const txn = `${this.self}:${this.boot}:${++this.txnSeq}`;
       const left = deadline - performance.now();
       if (left <= 0) throw timedOut(`the home of this key (${home}) did not answer within ${CACHE_REQUEST_TIMEOUT_MS} ms`);
       try {

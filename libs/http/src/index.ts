@@ -3,3 +3,4 @@ export * from './api-exception.filter.js';
 export * from './limits.js';
 export * from './parse-body.js';
 export * from './api-answer.js';
+export * from './framework-errors.js';
