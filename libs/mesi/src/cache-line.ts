@@ -20,7 +20,7 @@ export interface Line {
   readonly version: number;
   /** M with writes memory has not seen. */
   readonly dirty: boolean;
-  /** Local writes so far; a write-back names the count it carries so a later write keeps the line dirty. */
+  /** Local writes so far (an eviction counts as one); a write-back names the count it carries so a later write keeps the line dirty. */
   readonly writes: number;
   readonly pending?: Pending;
 }
@@ -125,20 +125,30 @@ function local(line: Line, event: Extract<LineEvent, { type: 'load' | 'store' | 
       }
       return step({ ...line, pending: { kind: 'write', value: event.value } }, { type: 'request', kind: 'getM' });
     case 'delete':
-      return step({ ...line, pending: { kind: 'delete' } }, { type: 'request', kind: 'del' });
+      // The home deletes memory before the grant comes back (and forgets this node at once), so a
+      // clean copy kept meanwhile would be stale, and would survive an abort unknown to the home.
+      // Memory has clean data, so the home's `existed` covers it. Dirty data stays until the grant.
+      if (line.held === 'M' && line.dirty) return step({ ...line, pending: { kind: 'delete' } }, { type: 'request', kind: 'del' });
+      return step(invalidated(line, { kind: 'delete' }), { type: 'request', kind: 'del' });
     case 'evict':
       if (line.held === 'I') return step(line, { type: 'answer', result: { op: 'evict' } });
+      // An eviction counts one more write, so that only its own write-back's completion (not an
+      // earlier flush's of the same data) finishes it and sends the one notice to the home.
       // Keep dirty data (and answer forwards from it) until memory has it.
-      if (line.held === 'M' && line.dirty) return step({ ...line, pending: { kind: 'evict' } }, writeBack(line));
+      if (line.held === 'M' && line.dirty) {
+        const evicting: Line = { ...line, writes: line.writes + 1, pending: { kind: 'evict' } };
+        return step(evicting, writeBack(evicting));
+      }
       // Clean data is in memory already: drop it now, and tell the home so its directory stays small.
-      return step(invalidated(line, { kind: 'evict' }), { type: 'request', kind: 'evict' });
+      return step(invalidated({ ...line, writes: line.writes + 1 }, { kind: 'evict' }), { type: 'request', kind: 'evict' });
   }
 }
 
 /** A forwarded message acts on what the node holds, pending op or not. */
 function forward(line: Line, kind: ForwardKind): LineStep {
   const reply: ForwardReply = line.held === 'I' ? { held: 'I', version: line.version, dirty: false } : { held: line.held, value: line.value!, version: line.version, dirty: line.dirty };
-  if (kind === 'invalidate' || line.held === 'I') {
+  // A line waiting for its delete gives up even a downgraded copy: memory is deleted before its grant comes back.
+  if (kind === 'invalidate' || line.held === 'I' || line.pending?.kind === 'delete') {
     return step({ ...line, held: 'I', value: undefined, dirty: false }, { type: 'reply', reply });
   }
   // Downgrade: an M or E holder becomes a sharer; the home writes dirty data back before anyone reads it.

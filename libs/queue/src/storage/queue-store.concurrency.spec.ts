@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { QueueStore } from './queue-store.js';
-import { startRedisServer, type RedisServerHandle } from './redis-server.test-kit.js';
+import { startRedisServer, type RedisServerHandle } from '../../../../test/support/redis-server.js';
 
 // Many consumers on separate connections race for one topic. The scripts are
 // the only guard, so no message may be handed out twice within one window.

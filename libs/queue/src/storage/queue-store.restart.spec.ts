@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { QueueStorageUnavailableError } from './queue-errors.js';
 import { QueueStore } from './queue-store.js';
-import { startRedisServer, type RedisServerHandle } from './redis-server.test-kit.js';
+import { startRedisServer, type RedisServerHandle } from '../../../../test/support/redis-server.js';
 
 // SIGKILL redis-server (no shutdown, no RDB: --save '') and start it on the
 // same dir: everything acknowledged before the kill must come back from the AOF.

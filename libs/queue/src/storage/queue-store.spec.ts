@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { QueueInputError, QueuePayloadTooLargeError } from './queue-errors.js';
 import { MAX_BATCH, MAX_BODY_BYTES } from './queue-limits.js';
 import { QueueStore } from './queue-store.js';
-import { startRedisServer, type RedisServerHandle } from './redis-server.test-kit.js';
+import { startRedisServer, type RedisServerHandle } from '../../../../test/support/redis-server.js';
 
 // Logical clock: every call passes `now`, so windows are exact and no test sleeps.
 const T0 = 1_700_000_000_000;

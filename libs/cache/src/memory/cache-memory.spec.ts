@@ -1,0 +1,54 @@
+import { startRedisServer, type RedisServerHandle } from '../../../../test/support/redis-server.js';
+import { CacheMemory, memoryKey } from './cache-memory.js';
+
+describe('CacheMemory (real Redis)', () => {
+  let server: RedisServerHandle;
+  let memory: CacheMemory;
+
+  beforeAll(async () => {
+    server = await startRedisServer();
+    memory = new CacheMemory(server.client());
+  });
+  afterAll(() => server.stop());
+
+  it('reads nothing for an unknown key, without creating it', async () => {
+    expect(await memory.read('none')).toEqual({ version: 0 });
+    expect(await server.client().exists(memoryKey('none'))).toBe(0);
+  });
+
+  it('allocates versions that only grow, and stores a write-back with its version', async () => {
+    const v1 = await memory.allocateVersion('a');
+    const v2 = await memory.allocateVersion('a');
+    expect(v2).toBeGreaterThan(v1);
+    expect(await memory.write('a', '"x"', v2)).toBe(true);
+    expect(await memory.read('a')).toEqual({ value: '"x"', version: v2 });
+    // The same grant writing again (a later flush of the same line) is accepted.
+    expect(await memory.write('a', '"y"', v2)).toBe(true);
+    expect(await memory.allocateVersion('a')).toBeGreaterThan(v2);
+  });
+
+  it('fences a late write-back older than what memory holds', async () => {
+    const old = await memory.allocateVersion('b');
+    const fresh = await memory.allocateVersion('b');
+    expect(await memory.write('b', '"new"', fresh)).toBe(true);
+    expect(await memory.write('b', '"stale"', old)).toBe(false);
+    expect((await memory.read('b')).value).toBe('"new"');
+  });
+
+  it('deletes with a tombstone that fences older write-backs and expires', async () => {
+    const v = await memory.allocateVersion('c');
+    await memory.write('c', '1', v);
+    const deleted = await memory.delete('c');
+    expect(deleted.existed).toBe(true);
+    expect(deleted.version).toBeGreaterThan(v);
+    expect(await memory.write('c', '"late"', v)).toBe(false);
+    expect(await memory.read('c')).toEqual({ version: deleted.version });
+    expect(await server.client().pttl(memoryKey('c'))).toBeGreaterThan(0);
+    expect((await memory.delete('c')).existed).toBe(false);
+    // A write after the delete (a newer grant) lands and makes the key permanent again.
+    const next = await memory.allocateVersion('c');
+    expect(next).toBeGreaterThan(deleted.version);
+    expect(await memory.write('c', '2', next)).toBe(true);
+    expect(await server.client().pttl(memoryKey('c'))).toBe(-1);
+  });
+});
