@@ -43,6 +43,11 @@ describe('cache history', () => {
     const deadline = Date.now() + SECONDS * 1000;
     const counts = { read: 0, write: 0, delete: 0, unknown: 0 };
 
+    const unknown = (h: ReturnType<HistoryRecorder['invoke']>, status: number | undefined) => {
+      recorder.unknown(h, status ? `HTTP ${status}` : 'network error');
+      counts.unknown++;
+    };
+
     const client = async (id: number) => {
       const random = prng(SEED * 1000 + id);
       const node = NODES[id % NODES.length]!;
@@ -54,7 +59,7 @@ describe('cache history', () => {
           const res = await requestJson<{ value: unknown }>('GET', url(node, key)).catch(() => undefined);
           if (res?.status === 200) recorder.complete(h, 'ok', res.body.value);
           else if (res?.status === 404) recorder.complete(h, 'ok', null);
-          else (recorder.unknown(h, res ? `HTTP ${res.status}` : 'network error'), counts.unknown++);
+          else unknown(h, res?.status);
           counts.read++;
         } else {
           // A delete is a write of null (a later read answers 404).
@@ -62,7 +67,7 @@ describe('cache history', () => {
           const h = recorder.invoke(id, 'write', { key, value });
           const res = value === null ? await requestJson('DELETE', url(node, key)).catch(() => undefined) : await requestJson('PUT', url(node, key), { value }).catch(() => undefined);
           if (res?.status === 200 || (value === null && res?.status === 404)) recorder.complete(h, 'ok');
-          else (recorder.unknown(h, res ? `HTTP ${res.status}` : 'network error'), counts.unknown++);
+          else unknown(h, res?.status);
           counts[value === null ? 'delete' : 'write']++;
         }
         if (random() < 0.3) await new Promise((r) => setTimeout(r, Math.floor(random() * 5)));

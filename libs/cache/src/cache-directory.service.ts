@@ -25,6 +25,8 @@ import { unavailable } from './cache-errors.js';
 import { CoherenceRouter, type CoherenceAnswer, type CoherenceRequest, type UnblockMessage } from './coherence-router.js';
 import { CacheMemory } from './memory/cache-memory.js';
 
+/** A node asked for its holdings first waits (at most this long) for its running transactions on those keys. */
+export const HOLDINGS_SETTLE_MS = 2000;
 /** Holdings are fetched in pages so that a big cache never exceeds the transport's frame limit. */
 export const HOLDINGS_PAGE = 2000;
 /** A home keeps retrying a memory write of an old owner's dirty data this long before giving the transaction up. */
@@ -80,6 +82,12 @@ export class CacheDirectory implements OnApplicationBootstrap {
     const e = this.entries.get(key);
     if (!e) return undefined;
     return { ...(e.owner ? { owner: e.owner } : {}), sharers: e.sharers, version: e.version, state: entryStateName(e) };
+  }
+
+  /** Whether this node still runs a transaction, as a home, on a key homed at `home` in `view`. */
+  busyFor(home: string, view: readonly string[]): boolean {
+    for (const [key, e] of this.entries) if ((e.txn || e.queue.length > 0) && this.membership.homeIn(key, view) === home) return true;
+    return false;
   }
 
   async handleRequest(msg: CoherenceRequest): Promise<CoherenceAnswer> {

@@ -9,7 +9,7 @@ import { CacheMembership } from './cache-membership.service.js';
 import { CACHE_METRICS } from './cache-metrics.js';
 import { CACHE_SETTINGS, type ResolvedCacheSettings } from './cache-settings.js';
 import { timedOut, unavailable } from './cache-errors.js';
-import { CoherenceRouter, type ForwardMessage } from './coherence-router.js';
+import { CoherenceRouter, type CoherenceAnswer, type CoherenceRequest, type ForwardMessage } from './coherence-router.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { LruStore } from './lru/index.js';
 import { CacheMemory } from './memory/cache-memory.js';
@@ -35,6 +35,10 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
   private readonly locks = new KeyedMutex();
   private readonly writeBacks = new Map<string, Promise<unknown>>();
   private readonly replies = new Map<string, ForwardReply>();
+  /** Keys of Modified lines with writes memory has not seen: what a flush writes. */
+  private readonly dirtyKeys = new Set<string>();
+  /** Key → the home a request of this node is waiting on. */
+  private readonly requestsInFlight = new Map<string, string>();
   private flushTimer?: NodeJS.Timeout;
   private stopping = false;
   private txnSeq = 0;
@@ -82,7 +86,7 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
 
   /** Writes back every dirty line now; resolves to how many were written. */
   async flushAll(reason: WriteBackReason): Promise<number> {
-    const dirty = [...this.store.entries()].filter(([, l]) => l.held === 'M' && l.dirty && !l.pending).map(([k]) => k);
+    const dirty = [...this.dirtyKeys];
     let written = 0;
     await inBatches(dirty, async (key) => {
       for (const a of this.apply(key, { type: 'flush' })) {
@@ -106,6 +110,16 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
       if (line.held !== 'I' && this.membership.homeIn(key, view) === home) out.push({ key, held: line.held, version: line.version });
     }
     return out;
+  }
+
+  /**
+   * Whether a request for a key homed at `home` in `view` is waiting for
+   * another node's grant (a request to `home` itself waits for its rebuild, so
+   * it does not count).
+   */
+  pendingFor(home: string, view: readonly string[]): boolean {
+    for (const [key, target] of this.requestsInFlight) if (target !== home && this.membership.homeIn(key, view) === home) return true;
+    return false;
   }
 
   counts(): { states: Record<'M' | 'E' | 'S' | 'I', number>; lines: number; bytes: number } {
@@ -170,10 +184,11 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
           break;
         case 'request': {
           remote = true;
-          const answer = await this.requestHome(key, a.kind).catch((err: unknown) => {
+          const answer = await this.requestHome(key, a.kind).catch(async (err: unknown) => {
             this.apply(key, { type: 'abort' });
             // Dropping a line the home cannot hear about is fine: its directory only over-counts.
             if (a.kind === 'evict') return undefined;
+            if (a.kind === 'del') await this.dropAfterFailedDelete(key);
             throw err;
           });
           if (!answer) {
@@ -214,22 +229,60 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
       const txn = `${this.self}:${this.boot}:${++this.txnSeq}`;
       const left = deadline - performance.now();
       if (left <= 0) throw timedOut(`the home of this key (${home}) did not answer within ${CACHE_REQUEST_TIMEOUT_MS} ms`);
+      this.requestsInFlight.set(key, home);
       try {
-        const answer = await this.router.request(home, { key, txn, from: this.self, kind }, left);
-        this.membership.heard(home);
-        if ('grant' in answer) {
-          stop();
-          return { grant: answer.grant, home, txn };
+        const answer = await this.requestUnlessHomeDies(home, { key, txn, from: this.self, kind }, left);
+        if (answer === 'home-died') {
+          // A read or write takes effect only when this node installs its grant, so asking
+          // the new home is safe; a delete may have happened at the old one.
+          if (kind === 'del') throw timedOut(`the home of this key (${home}) stopped answering; the delete may or may not have happened`);
+          this.router.unblock(home, { key, txn, from: this.self });
+        } else {
+          this.membership.heard(home);
+          if ('grant' in answer) {
+            stop();
+            return { grant: answer.grant, home, txn };
+          }
+          // Views differ for a moment after a node came or went: ask again shortly.
         }
-        // Views differ for a moment after a node came or went: ask again shortly.
       } catch (err) {
         // A request that reached the home may have been carried out: do not repeat it.
         if (err instanceof PeerTimeoutError) throw timedOut(`the home of this key (${home}) did not answer within ${Math.round(left)} ms; the outcome is unknown`);
         if (err instanceof PeerRemoteError) throw unavailable(`the home of this key (${home}) refused: ${err.remoteMessage}`);
         if (!isRetryable(err)) throw err;
         // Unreachable: the home may be dead; once it counts as dead the key has a new home.
+      } finally {
+        this.requestsInFlight.delete(key);
       }
       await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /**
+   * A delete whose outcome is unknown may have happened at the home, which then
+   * forgot this node's copy: keeping it would serve a deleted value. So the copy
+   * goes, dirty data first to memory through the version fence (refused if the
+   * delete did happen, kept if it did not).
+   */
+  private async dropAfterFailedDelete(key: string): Promise<void> {
+    const line = this.store.peek(key);
+    if (!line) return;
+    if (line.held === 'M' && line.dirty) {
+      const accepted = await this.memory.write(key, line.value!, line.version).catch(() => undefined);
+      this.writeBackCount.inc({ reason: 'evict', outcome: accepted === undefined ? 'failed' : accepted ? 'ok' : 'fenced' });
+    }
+    this.forgetLine(key);
+  }
+
+  /** The home's answer, or 'home-died' as soon as this node counts the home as dead. */
+  private async requestUnlessHomeDies(home: string, msg: CoherenceRequest, timeoutMs: number): Promise<CoherenceAnswer | 'home-died'> {
+    if (home === this.self) return this.router.request(home, msg, timeoutMs);
+    const gaveUp = new AbortController();
+    const died = this.membership.waitUntilDead(home, performance.now() + timeoutMs, gaveUp.signal).then((dead) => (dead ? ('home-died' as const) : new Promise<never>(() => {})));
+    try {
+      return await Promise.race([this.router.request(home, msg, timeoutMs), died]);
+    } finally {
+      gaveUp.abort();
     }
   }
 
@@ -260,9 +313,18 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
   private apply(key: string, event: LineEvent): readonly LineAction[] {
     const line = this.store.peek(key) ?? INVALID_LINE;
     const { line: next, actions } = stepLine(line, event);
-    if (next.held === 'I' && !next.pending) this.store.delete(key);
-    else this.store.set(key, next, lineBytes(key, next));
+    if (next.held === 'I' && !next.pending) this.forgetLine(key);
+    else {
+      this.store.set(key, next, lineBytes(key, next));
+      if (next.held === 'M' && next.dirty) this.dirtyKeys.add(key);
+      else this.dirtyKeys.delete(key);
+    }
     return actions;
+  }
+
+  private forgetLine(key: string): void {
+    this.store.delete(key);
+    this.dirtyKeys.delete(key);
   }
 
   private evictIfFull(): void {
@@ -284,7 +346,7 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
     } catch (err) {
       this.logger.warn(`evicting ${key} (${reason}): ${(err as Error).message}`);
       if (reason === 'lease' || reason === 'no_majority') {
-        this.store.delete(key);
+        this.forgetLine(key);
         this.evictions.inc({ reason });
       }
     }

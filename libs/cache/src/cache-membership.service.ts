@@ -100,8 +100,9 @@ export class CacheMembership implements OnApplicationBootstrap, OnApplicationShu
   }
 
   /** Resolves true once `peer` counts as dead, false if `deadline` (performance.now() ms) comes first. */
-  async waitUntilDead(peer: string, deadline: number): Promise<boolean> {
+  async waitUntilDead(peer: string, deadline: number, signal?: AbortSignal): Promise<boolean> {
     for (;;) {
+      if (signal?.aborted) return false;
       if (this.isDead(peer)) {
         this.refresh();
         return true;

@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
-import { CacheDirectory, HOLDINGS_PAGE, type HoldingsPage } from './cache-directory.service.js';
+import { CacheDirectory, HOLDINGS_PAGE, HOLDINGS_SETTLE_MS, type HoldingsPage } from './cache-directory.service.js';
 import { CacheLines } from './cache-lines.service.js';
 import { CacheMembership } from './cache-membership.service.js';
 import type { CoherenceRequest, ForwardMessage, UnblockMessage } from './coherence-router.js';
@@ -38,8 +38,16 @@ export class CachePeerController {
   }
 
   @MessagePattern('cache.holdings')
-  holdings(@Payload() msg: { from: string; view: string[]; offset: number }): HoldingsPage {
+  async holdings(@Payload() msg: { from: string; view: string[]; offset: number }): Promise<HoldingsPage> {
     this.membership.heard(msg.from);
+    // Let transactions that this node started (or runs as the old home) on the
+    // asker's keys finish first, so that the snapshot includes their outcome.
+    if (msg.offset === 0) {
+      const until = performance.now() + HOLDINGS_SETTLE_MS;
+      while ((this.directory.busyFor(msg.from, msg.view) || this.lines.pendingFor(msg.from, msg.view)) && performance.now() < until) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
     const all = this.lines.holdings(msg.from, msg.view).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     return { node: this.membership.self, lines: all.slice(msg.offset, msg.offset + HOLDINGS_PAGE), total: all.length };
   }

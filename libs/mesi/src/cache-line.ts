@@ -56,7 +56,11 @@ export type LineAction =
   | { readonly type: 'unblock' }
   /** Answer the home's forwarded message. */
   | { readonly type: 'reply'; readonly reply: ForwardReply }
-  /** Write the value to memory (fenced by version); completion comes back as `writeBackDone`. */
+  /**
+   * Write the value to memory (fenced by version); completion comes back as `writeBackDone`.
+   * Local stores keep the version, so the fence cannot order two write-backs of one line: the
+   * caller runs a node's write-backs of a key one at a time, and answers a forward only after them.
+   */
   | { readonly type: 'writeBack'; readonly value: string; readonly version: number; readonly writes: number };
 
 export interface LineStep {

@@ -7,7 +7,8 @@
 import fc from 'fast-check';
 import { stepLine, type Line, type LineEvent, type LineStep } from './cache-line.js';
 import { stepDirectory, type DirAction, type DirEntry, type DirEvent, type DirStep } from './directory.js';
-import { CALLER_WRITE_BACK_RULES, MesiSim, REAL_PROTOCOL, type Protocol, type SimOp, type SimOptions, type SimStats } from './simulation/mesi-sim.js';
+import { CALLER_WRITE_BACK_RULES, MesiSim, REAL_PROTOCOL, type Protocol, type SimOp, type SimOptions } from './simulation/mesi-sim.js';
+import { emptyStats, mergeStats } from './simulation/sim-stats.js';
 import { KEYS, NODES } from './simulation/sim-topology.js';
 
 const ALL_KINDS: readonly SimOp['kind'][] = ['load', 'load', 'load', 'store', 'store', 'store', 'delete', 'evict', 'flush', 'flush'];
@@ -19,12 +20,6 @@ const runArb = (kinds = ALL_KINDS) =>
     issueChance: fc.constantFrom(0.1, 0.3, 0.6),
     ops: fc.array(fc.record({ node: fc.constantFrom(...NODES), key: fc.constantFrom(...KEYS), kind: fc.constantFrom(...kinds) }), { minLength: 150, maxLength: 200 }),
   });
-
-function merge(total: SimStats, s: SimStats): void {
-  for (const k of ['steps', 'localHits', 'forwardsWhilePending', 'dirtyHandoffs', 'queuedRequests', 'rejectedWriteBacks', 'completedOps'] as const) total[k] += s[k];
-  total.maxInFlight = Math.max(total.maxInFlight, s.maxInFlight);
-  for (const k of ['grants', 'lineStates', 'dirStates'] as const) for (const [name, n] of Object.entries(s[k])) total[k][name] = (total[k][name] ?? 0) + n;
-}
 
 /** Runs the checker over random runs and returns the first violation it reports (without shrinking). */
 function firstViolation(options: SimOptions, kinds = ALL_KINDS, numRuns = 200): string | undefined {
@@ -39,12 +34,12 @@ function firstViolation(options: SimOptions, kinds = ALL_KINDS, numRuns = 200): 
 
 describe('MESI protocol, simulated', () => {
   it('keeps every coherence invariant under random interleavings, and ends with memory up to date', () => {
-    const total: SimStats = { steps: 0, maxInFlight: 0, localHits: 0, grants: {}, forwardsWhilePending: 0, dirtyHandoffs: 0, queuedRequests: 0, rejectedWriteBacks: 0, completedOps: 0, lineStates: {}, dirStates: {} };
+    const total = emptyStats();
     fc.assert(
       fc.property(runArb(), ({ seed, issueChance, ops }) => {
         const stats = new MesiSim(seed, { issueChance }).run(ops);
         expect(stats.completedOps).toBe(ops.length);
-        merge(total, stats);
+        mergeStats(total, stats);
       }),
       { numRuns: 300 },
     );

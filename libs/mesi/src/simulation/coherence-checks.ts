@@ -46,9 +46,11 @@ function memoryValue(sim: MesiSim, key: string): string | undefined {
   return sim.dirtyReplyInFlight(key) ?? sim.memory.read(key).value;
 }
 
+const ANSWER_TO: Record<SimOp['kind'], LocalResult['op'] | undefined> = { load: 'read', store: 'write', delete: 'delete', evict: 'evict', flush: undefined };
+
 /** A read must return the newest write; a delete reports whether there was a value. */
 export function checkAnswer(sim: MesiSim, node: NodeId, key: string, op: SimOp, result: LocalResult): void {
-  if (result.op !== op.kind.replace('load', 'read').replace('store', 'write')) fail(`${node} answered ${op.kind} with ${result.op}`, 'answer', sim, key);
+  if (result.op !== ANSWER_TO[op.kind]) fail(`${node} answered ${op.kind} with ${result.op}`, 'answer', sim, key);
   const latest = sim.latest.get(key);
   if (result.op === 'read') {
     const got = result.found ? result.value : undefined;

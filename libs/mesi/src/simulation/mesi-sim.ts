@@ -13,8 +13,8 @@ import type { NodeId } from '../protocol-types.js';
 import { checkAnswer, checkKey, checkQuiescent, CoherenceViolation } from './coherence-checks.js';
 import { Prng } from './prng.js';
 import { SimMemory } from './sim-memory.js';
+import { emptyStats, tally, type SimStats } from './sim-stats.js';
 import { homeOf, KEYS, NODES } from './sim-topology.js';
-
 
 export type OpKind = 'load' | 'store' | 'delete' | 'evict' | 'flush';
 
@@ -64,22 +64,6 @@ interface RunningOp extends SimOp {
   readonly value: string;
 }
 
-/** How often the interesting paths ran, so a weakened generator cannot pass unnoticed. */
-export interface SimStats {
-  steps: number;
-  maxInFlight: number;
-  localHits: number;
-  grants: Record<string, number>;
-  forwardsWhilePending: number;
-  dirtyHandoffs: number;
-  queuedRequests: number;
-  rejectedWriteBacks: number;
-  completedOps: number;
-  /** How often each line state (lineStateName, `M*` = dirty M) and directory state was entered. */
-  lineStates: Record<string, number>;
-  dirStates: Record<string, number>;
-}
-
 export interface SimOptions {
   readonly protocol?: Protocol;
   /** Chance per step of issuing the next operation rather than delivering a message. */
@@ -95,19 +79,7 @@ export class MesiSim {
   readonly dirs = new Map<string, DirEntry>();
   /** The value of the newest write that took effect (absent after a delete). */
   readonly latest = new Map<string, string | undefined>();
-  readonly stats: SimStats = {
-    steps: 0,
-    maxInFlight: 0,
-    localHits: 0,
-    grants: {},
-    forwardsWhilePending: 0,
-    dirtyHandoffs: 0,
-    queuedRequests: 0,
-    rejectedWriteBacks: 0,
-    completedOps: 0,
-    lineStates: {},
-    dirStates: {},
-  };
+  readonly stats: SimStats = emptyStats();
   private readonly bag: Msg[] = [];
   private readonly rng: Prng;
   private readonly protocol: Protocol;
@@ -243,7 +215,7 @@ export class MesiSim {
     tally(this.stats.lineStates, lineStateName(line).replace(/^M/, line.dirty ? 'M*' : 'M'));
     let answered = false;
     for (const a of actions) answered = this.onLineAction(node, key, a, event, txn) || answered;
-    checkKey(this, key, `${node} ${describe(event)}`);
+    checkKey(this, key, `${node} ${eventName(event)}`);
     if (answered) this.finish(nk(node, key));
   }
 
@@ -341,7 +313,6 @@ export class MesiSim {
   }
 }
 
-const tally = (counts: Record<string, number>, name: string): void => void (counts[name] = (counts[name] ?? 0) + 1);
 const without = (ids: readonly number[] | undefined, id: number): number[] => (ids ?? []).filter((i) => i !== id);
 
 function grantName(event: Extract<LineEvent, { type: 'grant' }>): string {
@@ -349,7 +320,7 @@ function grantName(event: Extract<LineEvent, { type: 'grant' }>): string {
   return g.kind === 'read' ? (g.state === 'I' ? 'read-I' : `read-${g.state}-${g.source}`) : g.kind;
 }
 
-function describe(event: LineEvent): string {
+function eventName(event: LineEvent): string {
   switch (event.type) {
     case 'forward':
       return `forward ${event.kind}`;
