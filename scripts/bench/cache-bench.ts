@@ -10,6 +10,7 @@
 //                          and the default cache size; raise it for nodes with a larger cache)
 //
 // Rows:
+// - HTTP floor: GET /health on the same nodes, the cost of the HTTP round trip alone.
 // - GET hit: client c is pinned to node c mod N and first writes then reads its
 //   own 16 keys there, so every measured GET finds the line locally (M).
 // - GET miss: a pool of fresh keys is written on node 1 and flushed to Redis
@@ -259,6 +260,11 @@ async function getMiss(hitOps: number): Promise<void> {
   }
 }
 
+/** The same HTTP round trip with no cache work behind it (GET /health): what any cache row pays before the cache does anything. */
+async function httpFloor(): Promise<void> {
+  report('HTTP floor: GET /health', await runLevel(concurrency, seconds, async (c) => (await request('GET', `${nodeOf(c)}/health`)).status === 200));
+}
+
 async function putOwn(): Promise<void> {
   const warmFailed = await forEachConcurrently(concurrency * KEYS_PER_CLIENT, async (k) => {
     const c = Math.floor(k / KEYS_PER_CLIENT);
@@ -299,6 +305,7 @@ async function main(): Promise<void> {
   const command = `${settings}${missKeysSetting === undefined ? '' : ` DSS_BENCH_MISS_KEYS=${missKeysSetting}`} node ${path.relative(process.cwd(), process.argv[1] ?? 'cache-bench.js')}`;
   console.error(`cache-bench: run ${run}, ${concurrency} clients, ${seconds} s per row`);
 
+  await httpFloor();
   const hitOps = await getHit();
   await getMiss(hitOps);
   await putOwn();

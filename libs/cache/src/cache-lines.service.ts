@@ -1,15 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import type { Counter, Histogram } from 'prom-client';
-import { INVALID_LINE, lineStateName, stepLine, type ForwardReply, type Grant, type Line, type LineAction, type LineEvent, type LocalResult, type RequestKind } from '@dss/mesi';
-import { PeerRemoteError, PeerTimeoutError, PeerUnavailableError } from '@dss/transport';
-import { CACHE_EVICT_NOTICE_TIMEOUT_MS, CACHE_IO_CONCURRENCY, CACHE_REMEMBERED_REPLIES, CACHE_REQUEST_TIMEOUT_MS } from './cache-limits.js';
+import type { Counter } from 'prom-client';
+import { INVALID_LINE, lineStateName, stepLine, type ForwardReply, type Line, type LineAction, type LineEvent, type LocalResult } from '@dss/mesi';
+import { CACHE_IO_CONCURRENCY, CACHE_REMEMBERED_REPLIES } from './cache-limits.js';
 import { CacheMembership } from './cache-membership.service.js';
 import { CACHE_METRICS } from './cache-metrics.js';
 import { CACHE_SETTINGS, type ResolvedCacheSettings } from './cache-settings.js';
-import { timedOut, unavailable } from './cache-errors.js';
-import { CoherenceRouter, type CoherenceAnswer, type CoherenceRequest, type ForwardMessage } from './coherence-router.js';
+import { unavailable } from './cache-errors.js';
+import { CoherenceRouter, type ForwardMessage } from './coherence-router.js';
+import { HomeClient, type Granted } from './home-client.service.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { LruStore } from './lru/index.js';
 import { CacheMemory } from './memory/cache-memory.js';
@@ -37,18 +36,15 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
   private readonly replies = new Map<string, ForwardReply>();
   /** Keys of Modified lines with writes memory has not seen: what a flush writes. */
   private readonly dirtyKeys = new Set<string>();
-  /** Key → the home a request of this node is waiting on. */
-  private readonly requestsInFlight = new Map<string, string>();
   private flushTimer?: NodeJS.Timeout;
   private stopping = false;
-  private txnSeq = 0;
-  /** Transaction ids must not repeat across restarts: homes and holders remember recent ones. */
-  private readonly boot = randomUUID().slice(0, 8);
+  private timerFlushing = false;
 
   constructor(
     @Inject(CACHE_SETTINGS) private readonly settings: ResolvedCacheSettings,
     private readonly membership: CacheMembership,
     private readonly router: CoherenceRouter,
+    private readonly homes: HomeClient,
     private readonly memory: CacheMemory,
     @InjectMetric(CACHE_METRICS.gets) private readonly gets: Counter<'outcome'>,
     @InjectMetric(CACHE_METRICS.puts) private readonly puts: Counter<'outcome'>,
@@ -56,7 +52,6 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
     @InjectMetric(CACHE_METRICS.forwardsReceived) private readonly forwardsReceived: Counter<'kind'>,
     @InjectMetric(CACHE_METRICS.writeBacks) private readonly writeBackCount: Counter<'reason' | 'outcome'>,
     @InjectMetric(CACHE_METRICS.evictions) private readonly evictions: Counter<'reason'>,
-    @InjectMetric(CACHE_METRICS.coherenceSeconds) private readonly coherence: Histogram<'kind'>,
   ) {
     this.store = new LruStore<Line>({ maxEntries: settings.maxEntries, maxBytes: settings.maxBytes });
   }
@@ -97,6 +92,17 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
     return written;
   }
 
+  /** The timer's flush; skipped while the previous one still runs (a slow Redis must not pile them up). */
+  private async flushOnTimer(): Promise<void> {
+    if (this.timerFlushing) return;
+    this.timerFlushing = true;
+    try {
+      await this.flushAll('flush');
+    } finally {
+      this.timerFlushing = false;
+    }
+  }
+
   /** The line's state for /coherence. */
   peek(key: string): { state: string; version: number; dirty: boolean } {
     const line = this.store.peek(key) ?? INVALID_LINE;
@@ -110,16 +116,6 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
       if (line.held !== 'I' && this.membership.homeIn(key, view) === home) out.push({ key, held: line.held, version: line.version });
     }
     return out;
-  }
-
-  /**
-   * Whether a request for a key homed at `home` in `view` is waiting for
-   * another node's grant (a request to `home` itself waits for its rebuild, so
-   * it does not count).
-   */
-  pendingFor(home: string, view: readonly string[]): boolean {
-    for (const [key, target] of this.requestsInFlight) if (target !== home && this.membership.homeIn(key, view) === home) return true;
-    return false;
   }
 
   counts(): { states: Record<'M' | 'E' | 'S' | 'I', number>; lines: number; bytes: number } {
@@ -175,7 +171,7 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
     const queue: LineAction[] = [...this.apply(key, event)];
     let result: (LocalResult & { remote?: boolean }) | undefined;
     let remote = false;
-    let granted: { home: string; txn: string } | undefined;
+    let granted: Granted | undefined;
     while (queue.length > 0) {
       const a = queue.shift()!;
       switch (a.type) {
@@ -184,7 +180,7 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
           break;
         case 'request': {
           remote = true;
-          const answer = await this.requestHome(key, a.kind).catch(async (err: unknown) => {
+          const answer = await this.homes.request(key, a.kind).catch(async (err: unknown) => {
             this.apply(key, { type: 'abort' });
             // Dropping a line the home cannot hear about is fine: its directory only over-counts.
             if (a.kind === 'evict') return undefined;
@@ -200,7 +196,7 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
           break;
         }
         case 'unblock':
-          if (granted) this.router.unblock(granted.home, { key, txn: granted.txn, from: this.self });
+          if (granted) this.homes.unblock(granted, key);
           break;
         case 'writeBack': {
           const done = await this.writeBack(key, a, 'evict');
@@ -220,44 +216,6 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
     return { ...result, remote };
   }
 
-  private async requestHome(key: string, kind: RequestKind): Promise<{ grant: Grant; home: string; txn: string }> {
-    // An eviction notice only keeps the home's directory small: do not wait long for it.
-    const deadline = performance.now() + (kind === 'evict' ? CACHE_EVICT_NOTICE_TIMEOUT_MS : CACHE_REQUEST_TIMEOUT_MS);
-    const stop = this.coherence.startTimer({ kind });
-    for (;;) {
-      const home = this.membership.home(key);
-      const txn = `${this.self}:${this.boot}:${++this.txnSeq}`;
-      const left = deadline - performance.now();
-      if (left <= 0) throw timedOut(`the home of this key (${home}) did not answer within ${CACHE_REQUEST_TIMEOUT_MS} ms`);
-      this.requestsInFlight.set(key, home);
-      try {
-        const answer = await this.requestUnlessHomeDies(home, { key, txn, from: this.self, kind }, left);
-        if (answer === 'home-died') {
-          // A read or write takes effect only when this node installs its grant, so asking
-          // the new home is safe; a delete may have happened at the old one.
-          if (kind === 'del') throw timedOut(`the home of this key (${home}) stopped answering; the delete may or may not have happened`);
-          this.router.unblock(home, { key, txn, from: this.self });
-        } else {
-          this.membership.heard(home);
-          if ('grant' in answer) {
-            stop();
-            return { grant: answer.grant, home, txn };
-          }
-          // Views differ for a moment after a node came or went: ask again shortly.
-        }
-      } catch (err) {
-        // A request that reached the home may have been carried out: do not repeat it.
-        if (err instanceof PeerTimeoutError) throw timedOut(`the home of this key (${home}) did not answer within ${Math.round(left)} ms; the outcome is unknown`);
-        if (err instanceof PeerRemoteError) throw unavailable(`the home of this key (${home}) refused: ${err.remoteMessage}`);
-        if (!isRetryable(err)) throw err;
-        // Unreachable: the home may be dead; once it counts as dead the key has a new home.
-      } finally {
-        this.requestsInFlight.delete(key);
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
   /**
    * A delete whose outcome is unknown may have happened at the home, which then
    * forgot this node's copy: keeping it would serve a deleted value. So the copy
@@ -272,18 +230,6 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
       this.writeBackCount.inc({ reason: 'evict', outcome: accepted === undefined ? 'failed' : accepted ? 'ok' : 'fenced' });
     }
     this.forgetLine(key);
-  }
-
-  /** The home's answer, or 'home-died' as soon as this node counts the home as dead. */
-  private async requestUnlessHomeDies(home: string, msg: CoherenceRequest, timeoutMs: number): Promise<CoherenceAnswer | 'home-died'> {
-    if (home === this.self) return this.router.request(home, msg, timeoutMs);
-    const gaveUp = new AbortController();
-    const died = this.membership.waitUntilDead(home, performance.now() + timeoutMs, gaveUp.signal).then((dead) => (dead ? ('home-died' as const) : new Promise<never>(() => {})));
-    try {
-      return await Promise.race([this.router.request(home, msg, timeoutMs), died]);
-    } finally {
-      gaveUp.abort();
-    }
   }
 
   /** Writes a line's data back; resolves to the line's next actions once memory has it (or something newer), or undefined on failure. */
@@ -356,7 +302,7 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
 
   onApplicationBootstrap(): void {
     this.router.bind(this.self, { forward: (msg) => this.handleForward(msg) });
-    this.flushTimer = setInterval(() => void this.flushAll('flush'), this.settings.flushIntervalMs);
+    this.flushTimer = setInterval(() => void this.flushOnTimer(), this.settings.flushIntervalMs);
     this.flushTimer.unref();
     this.membership.onChange((view) => {
       // Cut off from the majority: others may take over these keys, so stop trusting every copy.
@@ -377,10 +323,6 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
   private async dropAll(reason: 'no_majority' | 'shutdown'): Promise<void> {
     await inBatches([...this.store.keys()], (key) => this.locks.run(key, () => this.dropLine(key, reason)));
   }
-}
-
-function isRetryable(err: unknown): boolean {
-  return err instanceof PeerUnavailableError;
 }
 
 async function inBatches<T>(items: readonly T[], fn: (item: T) => Promise<unknown>): Promise<void> {

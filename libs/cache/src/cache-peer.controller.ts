@@ -5,6 +5,7 @@ import { CacheLines } from './cache-lines.service.js';
 import { CacheMembership } from './cache-membership.service.js';
 import type { CoherenceRequest, ForwardMessage, UnblockMessage } from './coherence-router.js';
 import { CoherenceView } from './coherence-view.service.js';
+import { HomeClient } from './home-client.service.js';
 
 /** Coherence traffic from the other cache nodes. */
 @Controller()
@@ -14,6 +15,7 @@ export class CachePeerController {
     private readonly directory: CacheDirectory,
     private readonly lines: CacheLines,
     private readonly view: CoherenceView,
+    private readonly homes: HomeClient,
   ) {}
 
   @MessagePattern('cache.ping')
@@ -44,7 +46,7 @@ export class CachePeerController {
     // asker's keys finish first, so that the snapshot includes their outcome.
     if (msg.offset === 0) {
       const until = performance.now() + HOLDINGS_SETTLE_MS;
-      while ((this.directory.busyFor(msg.from, msg.view) || this.lines.pendingFor(msg.from, msg.view)) && performance.now() < until) {
+      while ((this.directory.busyFor(msg.from, msg.view) || this.homes.waitingElsewhere(msg.from, msg.view)) && performance.now() < until) {
         await new Promise((r) => setTimeout(r, 10));
       }
     }

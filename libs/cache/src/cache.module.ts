@@ -11,6 +11,7 @@ import { cacheSettingsProvider } from './cache-settings.js';
 import { CacheStatus } from './cache-status.service.js';
 import { CoherenceRouter } from './coherence-router.js';
 import { CoherenceView } from './coherence-view.service.js';
+import { HomeClient } from './home-client.service.js';
 import { CacheMemory } from './memory/cache-memory.js';
 
 export const CACHE_REDIS = Symbol('CACHE_REDIS');
@@ -35,6 +36,7 @@ export class CacheModule implements OnApplicationShutdown {
         ...cacheMetricProviders,
         CacheMembership,
         CoherenceRouter,
+        HomeClient,
         CacheLines,
         CacheDirectory,
         CoherenceView,

@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Histogram } from 'prom-client';
+import type { Grant, RequestKind } from '@dss/mesi';
+import { PeerRemoteError, PeerTimeoutError, PeerUnavailableError } from '@dss/transport';
+import { CACHE_EVICT_NOTICE_TIMEOUT_MS, CACHE_REQUEST_TIMEOUT_MS } from './cache-limits.js';
+import { CacheMembership } from './cache-membership.service.js';
+import { CACHE_METRICS } from './cache-metrics.js';
+import { timedOut, unavailable } from './cache-errors.js';
+import { CoherenceRouter, type CoherenceAnswer, type CoherenceRequest } from './coherence-router.js';
+
+export interface Granted {
+  readonly grant: Grant;
+  /** The home that granted, which the unblock must reach. */
+  readonly home: string;
+  readonly txn: string;
+}
+
+/**
+ * This node's requests to the homes of keys: finds the home, follows it when
+ * it moves (a node died or came back), and turns transport failures into the
+ * API's 503 and 504.
+ */
+@Injectable()
+export class HomeClient {
+  private txnSeq = 0;
+  /** Transaction ids must not repeat across restarts: homes and holders remember recent ones. */
+  private readonly boot = randomUUID().slice(0, 8);
+  /** Key → the home a request of this node is waiting on. */
+  private readonly inFlight = new Map<string, string>();
+
+  constructor(
+    private readonly membership: CacheMembership,
+    private readonly router: CoherenceRouter,
+    @InjectMetric(CACHE_METRICS.coherenceSeconds) private readonly coherence: Histogram<'kind'>,
+  ) {}
+
+  async request(key: string, kind: RequestKind): Promise<Granted> {
+    const self = this.membership.self;
+    // An eviction notice only keeps the home's directory small: do not wait long for it.
+    const deadline = performance.now() + (kind === 'evict' ? CACHE_EVICT_NOTICE_TIMEOUT_MS : CACHE_REQUEST_TIMEOUT_MS);
+    const stop = this.coherence.startTimer({ kind });
+    for (;;) {
+      const home = this.membership.home(key);
+      const txn = `${self}:${this.boot}:${++this.txnSeq}`;
+      const left = deadline - performance.now();
+      if (left <= 0) throw timedOut(`the home of this key (${home}) did not answer within ${CACHE_REQUEST_TIMEOUT_MS} ms`);
+      this.inFlight.set(key, home);
+      try {
+        const answer = await this.unlessHomeDies(home, { key, txn, from: self, kind }, left);
+        if (answer === 'home-died') {
+          // A read or write takes effect only when this node installs its grant, so asking
+          // the new home is safe; a delete may have happened at the old one.
+          if (kind === 'del') throw timedOut(`the home of this key (${home}) stopped answering; the delete may or may not have happened`);
+          this.router.unblock(home, { key, txn, from: self });
+        } else {
+          this.membership.heard(home);
+          if ('grant' in answer) {
+            stop();
+            return { grant: answer.grant, home, txn };
+          }
+          // Views differ for a moment after a node came or went: ask again shortly.
+        }
+      } catch (err) {
+        // A request that reached the home may have been carried out: do not repeat it.
+        if (err instanceof PeerTimeoutError) throw timedOut(`the home of this key (${home}) did not answer within ${Math.round(left)} ms; the outcome is unknown`);
+        if (err instanceof PeerRemoteError) throw unavailable(`the home of this key (${home}) refused: ${err.remoteMessage}`);
+        // Unreachable: the home may be dead; once it counts as dead the key has a new home.
+        if (!(err instanceof PeerUnavailableError)) throw err;
+      } finally {
+        this.inFlight.delete(key);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  unblock(granted: Granted, key: string): void {
+    this.router.unblock(granted.home, { key, txn: granted.txn, from: this.membership.self });
+  }
+
+  /**
+   * Whether a request for a key homed at `home` in `view` is waiting for
+   * another node's grant (a request to `home` itself waits for its rebuild, so
+   * it does not count).
+   */
+  waitingElsewhere(home: string, view: readonly string[]): boolean {
+    for (const [key, target] of this.inFlight) if (target !== home && this.membership.homeIn(key, view) === home) return true;
+    return false;
+  }
+
+  /** The home's answer, or 'home-died' as soon as this node counts the home as dead. */
+  private async unlessHomeDies(home: string, msg: CoherenceRequest, timeoutMs: number): Promise<CoherenceAnswer | 'home-died'> {
+    if (home === this.membership.self) return this.router.request(home, msg, timeoutMs);
+    const gaveUp = new AbortController();
+    const died = this.membership
+      .waitUntilDead(home, performance.now() + timeoutMs, gaveUp.signal)
+      .then((dead) => (dead ? ('home-died' as const) : new Promise<never>(() => {})));
+    try {
+      return await Promise.race([this.router.request(home, msg, timeoutMs), died]);
+    } finally {
+      gaveUp.abort();
+    }
+  }
+}
