@@ -1,4 +1,5 @@
 import { checkLinearizable, dumpHistory, HistoryRecorder, registerModel } from '../support/history/index.js';
+import { Prng } from '../support/prng.js';
 import { eventually, getJson, requestJson, TestCluster, testPortOffset } from '../support/local-cluster.js';
 
 // Clients on all three cache nodes read, write and delete a few keys at once;
@@ -13,18 +14,6 @@ const SEED = Number(process.env.DSS_CACHE_HISTORY_SEED ?? 6);
 const CLIENTS = 9;
 const KEYS = ['k1', 'k2', 'k3', 'k4'];
 const NODES = ['node1', 'node2', 'node3'];
-
-/** A deterministic PRNG per client (mulberry32), so a run's choices can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('cache history', () => {
   jest.setTimeout((SECONDS + 120) * 1000);
@@ -49,7 +38,8 @@ describe('cache history', () => {
     };
 
     const client = async (id: number) => {
-      const random = prng(SEED * 1000 + id);
+      const rng = new Prng(SEED * 1000 + id);
+      const random = () => rng.next();
       const node = NODES[id % NODES.length]!;
       for (let n = 0; Date.now() < deadline; n++) {
         const key = KEYS[Math.floor(random() * KEYS.length)]!;

@@ -1,4 +1,5 @@
 import { checkLockHistory, dumpHistory, formatLockViolations, HistoryRecorder } from '../support/history/index.js';
+import { Prng } from '../support/prng.js';
 import { eventually, getJson, postJson, TestCluster, testPortOffset } from '../support/local-cluster.js';
 
 // Jepsen-style: concurrent clients do random acquire/release on a few
@@ -12,18 +13,6 @@ const CLIENTS = 8;
 const RESOURCES = ['r1', 'r2', 'r3'];
 const KILL_EVERY_MS = 5000;
 const NODES = ['node1', 'node2', 'node3'];
-
-/** A deterministic PRNG per client (mulberry32), so a run's choices can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('lock history under leader crashes', () => {
   jest.setTimeout((SECONDS + 120) * 1000);
@@ -42,7 +31,8 @@ describe('lock history under leader crashes', () => {
     let kills = 0;
 
     const client = async (id: number) => {
-      const random = prng(1000 + id);
+      const rng = new Prng(1000 + id);
+      const random = () => rng.next();
       let generation = 0;
       while (Date.now() < deadline) {
         const owner = `c${id}-${generation}`;

@@ -4,7 +4,7 @@
 import type { Message, NodeId, RaftCore } from '../core/index.js';
 import { SafetyChecker } from './checker.js';
 import { RELIABLE, SimNetwork, type NetworkOptions } from './network.js';
-import { Prng } from './prng.js';
+import { Prng } from '../../../../test/support/prng.js';
 import { SimNode, type CoreTuning } from './sim-node.js';
 
 export interface ClusterOptions {

@@ -5,7 +5,7 @@
 // and a fresh proposal must commit everywhere within a bounded time (liveness).
 import { Cluster } from './cluster.js';
 import { RELIABLE, UNRELIABLE, UNRELIABLE_LONG_REORDER, type NetworkOptions } from './network.js';
-import { Prng } from './prng.js';
+import { Prng } from '../../../../test/support/prng.js';
 
 export interface FuzzOptions {
   /** Virtual ms of faults before healing. */

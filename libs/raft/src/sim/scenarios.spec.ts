@@ -3,7 +3,7 @@
 // out after 100-200 ms. Every run is also watched by the SafetyChecker.
 import { Cluster } from './cluster.js';
 import { RELIABLE, UNRELIABLE, UNRELIABLE_LONG_REORDER } from './network.js';
-import { Prng } from './prng.js';
+import { Prng } from '../../../../test/support/prng.js';
 
 const ELECTION = 1000; // generous bound for an election to settle (MIT's RaftElectionTimeout)
 

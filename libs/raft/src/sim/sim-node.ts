@@ -11,7 +11,7 @@ import {
 } from '../core/index.js';
 import { SafetyChecker, SafetyViolation } from './checker.js';
 import { DurableStore } from './durable-store.js';
-import type { Prng } from './prng.js';
+import type { Prng } from '../../../../test/support/prng.js';
 import { ListStateMachine } from './state-machine.js';
 
 export type CoreTuning = Partial<

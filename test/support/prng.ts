@@ -1,5 +1,5 @@
-// Seeded PRNG (mulberry32): every random choice in a simulation comes from one of
-// these, so a seed replays the whole run, faults and election timeouts included.
+// Seeded PRNG (mulberry32): every random choice in a simulation or a randomized
+// test comes from one of these, so a seed replays the whole run.
 export class Prng {
   private state: number;
 
@@ -14,6 +14,11 @@ export class Prng {
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** Integer in [0, n). */
+  below(n: number): number {
+    return Math.floor(this.next() * n);
   }
 
   /** Integer in [lo, hi]. */
