@@ -33,7 +33,7 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
   private readonly store: LruStore<Line>;
   private readonly locks = new KeyedMutex();
   private readonly writeBacks = new Map<string, Promise<unknown>>();
-  private readonly replies = new Map<string, ForwardReply>();
+  private readonly replies = new Map<string, Promise<ForwardReply>>();
   /** Keys of Modified lines with writes memory has not seen: what a flush writes. */
   private readonly dirtyKeys = new Set<string>();
   private flushTimer?: NodeJS.Timeout;
@@ -127,20 +127,23 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
   // ---- messages from homes -------------------------------------------------
 
   /** A home's invalidate or downgrade: acts on what this node holds, pending op or not. */
-  async handleForward(msg: ForwardMessage): Promise<ForwardReply> {
+  handleForward(msg: ForwardMessage): Promise<ForwardReply> {
     this.membership.heard(msg.from);
-    // A retried forward gets the answer the first one got (the data may be in it).
+    // A retried forward gets the answer the first one got (or will get): the data may be in it.
     const id = `${msg.key}\u0000${msg.txn}:${msg.kind}`;
-    const remembered = this.replies.get(id);
-    if (remembered) return remembered;
+    const known = this.replies.get(id);
+    if (known) return known;
     this.forwardsReceived.inc({ kind: msg.kind });
-    // A write-back in flight must land before the home writes newer data after it.
-    await this.writeBacks.get(msg.key);
-    const reply = this.apply(msg.key, { type: 'forward', kind: msg.kind }).find((a) => a.type === 'reply');
-    if (!reply || reply.type !== 'reply') throw new Error(`forward on ${msg.key} produced no reply`);
-    this.replies.set(id, reply.reply);
+    const reply = (async () => {
+      // A write-back in flight must land before the home writes newer data after it.
+      await this.writeBacks.get(msg.key);
+      const action = this.apply(msg.key, { type: 'forward', kind: msg.kind }).find((a) => a.type === 'reply');
+      if (!action || action.type !== 'reply') throw new Error(`forward on ${msg.key} produced no reply`);
+      return action.reply;
+    })();
+    this.replies.set(id, reply);
     if (this.replies.size > CACHE_REMEMBERED_REPLIES) this.replies.delete(this.replies.keys().next().value!);
-    return reply.reply;
+    return reply;
   }
 
   // ---- the driver ----------------------------------------------------------
