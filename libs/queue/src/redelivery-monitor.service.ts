@@ -65,7 +65,10 @@ export class RedeliveryMonitor implements OnApplicationBootstrap, OnApplicationS
         const stats = await this.store.stats(topic);
         for (const [state, n] of Object.entries(stats)) this.depth.set({ topic, state }, n);
         const before = this.lastDead.get(topic);
-        if (before !== undefined && stats.dead > before) this.deadLettered.inc({ topic }, stats.dead - before);
+        // A topic new to this owner gets its series at 0, so that increase() sees its next dead
+        // letter; those already in the list (before this node owned it) are in the depth gauge.
+        if (before === undefined) this.deadLettered.inc({ topic }, 0);
+        else if (stats.dead > before) this.deadLettered.inc({ topic }, stats.dead - before);
         this.lastDead.set(topic, stats.dead);
       }
       for (const topic of this.lastDead.keys()) {
