@@ -61,9 +61,15 @@ export class TestCluster {
   }
 }
 
-/** An offset in 20000-39900 derived from the pid, so parallel runs rarely collide; start() refuses busy ports anyway. */
+/**
+ * An offset in 10000-19900 derived from the pid, so parallel runs rarely
+ * collide; start() refuses busy ports anyway. Suites add up to +99, so every
+ * port (6379 + offset up to 9123 + offset) stays in 16379-29122: below Linux's
+ * ephemeral range (32768-60999), where any outgoing connection of the test
+ * itself could be holding the port a daemon is about to bind.
+ */
 export function testPortOffset(): number {
-  return 20_000 + (process.pid % 200) * 100;
+  return 10_000 + (process.pid % 100) * 100;
 }
 
 export async function getJson<T = Record<string, unknown>>(url: string, timeoutMs = 2000): Promise<{ status: number; body: T }> {
