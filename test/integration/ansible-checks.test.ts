@@ -1,0 +1,44 @@
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { requiredTool } from '../support/tools.js';
+
+// The static checks of the deployment: ansible-lint (production profile),
+// yamllint, the playbook's syntax, and the Vagrantfile. CI installs the tools.
+
+const ROOT = resolve(__dirname, '..', '..');
+const ANSIBLE = join(ROOT, 'ansible');
+const tools = ['ansible-lint', 'yamllint', 'ansible-playbook', 'vagrant'].map((t) => [t, requiredTool(t)] as const);
+const missing = tools.filter(([, path]) => !path).map(([t]) => t);
+// Without the tools (a laptop without Ansible) the suite reports itself skipped; CI installs them.
+const suite = missing.length ? describe.skip : describe;
+
+function run(command: string, args: string[], cwd: string): { code: number; output: string } {
+  const r = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, ANSIBLE_CONFIG: join(ANSIBLE, 'ansible.cfg'), NO_COLOR: '1', VAGRANT_CHECKPOINT_DISABLE: '1' }, timeout: 300_000 });
+  return { code: r.status ?? -1, output: `${r.stdout}${r.stderr}` };
+}
+
+suite('deployment checks', () => {
+  jest.setTimeout(600_000);
+
+  it('passes ansible-lint with the production profile', () => {
+    const r = run('ansible-lint', ['--profile', 'production', '--nocolor', 'ansible'], ROOT);
+    expect([r.code, r.code === 0 ? '' : r.output]).toEqual([0, '']);
+  });
+
+  it('passes yamllint', () => {
+    const r = run('yamllint', ['--strict', '.'], ANSIBLE);
+    expect([r.code, r.output]).toEqual([0, '']);
+  });
+
+  it('has a playbook Ansible can parse, for both inventories', () => {
+    for (const inventory of ['inventory/vagrant.yml', 'inventory/example.yml']) {
+      const r = run('ansible-playbook', ['--syntax-check', '-i', inventory, 'deploy.yml'], ANSIBLE);
+      expect([inventory, r.code, r.code === 0 ? '' : r.output]).toEqual([inventory, 0, '']);
+    }
+  });
+
+  it('has a valid Vagrantfile', () => {
+    const r = run('vagrant', ['validate'], join(ROOT, 'vagrant'));
+    expect([r.code, r.output.trim()]).toEqual([0, 'Vagrantfile validated successfully.']);
+  });
+});
