@@ -1,0 +1,174 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { NetnsHosts, netnsUnsupportedReason } from '../support/netns/index.js';
+import { eventually, getJson, postJson, requestJson } from '../support/local-cluster.js';
+import { requiredTool } from '../support/tools.js';
+
+// The deployment end to end, as a user runs it: three network namespaces with
+// their own addresses and sshd play vm1..vm3, the real `ansible-playbook
+// ansible/deploy.yml` deploys to them over SSH, then the README's demos run
+// against the hosts' addresses. The test inventory changes only what one
+// shared filesystem and a machine without systemd or internet force: per-host
+// directories, PM2 in place of systemd, no Grafana package (its provisioning
+// files are still rendered), no pm2-logrotate (it needs the npm registry).
+
+const ROOT = resolve(__dirname, '..', '..');
+const HOSTS = ['vm1', 'vm2', 'vm3'];
+const PORTS = { lock: 8001, queue: 8011, cache: 8021 };
+const reason = netnsUnsupportedReason() ?? (requiredTool('ansible-playbook') ? undefined : 'ansible-playbook is not installed');
+if (reason && process.env.CI) throw new Error(`the deployment e2e must run in CI: ${reason}`);
+if (reason) process.stderr.write(`SKIPPED: deployment e2e: ${reason}\n`);
+// Linux and root only (network namespaces, sshd); elsewhere it says why and is skipped.
+const suite = reason ? describe.skip : describe;
+
+interface PlaybookRun {
+  code: number;
+  output: string;
+  /** host -> changed count from the PLAY RECAP. */
+  changed: Record<string, number>;
+}
+
+function runPlaybook(work: string, log: string): Promise<PlaybookRun> {
+  return new Promise((done) => {
+    const child = spawn('ansible-playbook', ['-i', join(work, 'inventory.yml'), '-e', `@${join(work, 'e2e-vars.yml')}`, join(ROOT, 'ansible', 'deploy.yml')], {
+      cwd: ROOT,
+      env: { ...process.env, ANSIBLE_CONFIG: join(ROOT, 'ansible', 'ansible.cfg'), ANSIBLE_FORCE_COLOR: '0', ANSIBLE_NOCOLOR: '1' },
+    });
+    let output = '';
+    // Written as it comes, so a slow or stuck run can be followed (tail -f).
+    const take = (d: Buffer) => {
+      output += d;
+      appendFileSync(log, d);
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
+    child.on('close', (code) => {
+      const changed: Record<string, number> = {};
+      for (const m of output.matchAll(/^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)/gm)) changed[m[1]!] = Number(m[2]);
+      done({ code: code ?? -1, output, changed });
+    });
+  });
+}
+
+suite('deployment e2e: ansible-playbook onto three hosts', () => {
+  jest.setTimeout(40 * 60_000);
+  const work = mkdtempSync(join(tmpdir(), 'dss-e2e-'));
+  let net: NetnsHosts;
+  const address = (host: string) => net.hosts.find((h) => h.name === host)!.address;
+  const url = (host: string, role: keyof typeof PORTS) => `http://${address(host)}:${PORTS[role]}`;
+  const pm2 = (host: string, args: string) =>
+    net.ssh(host, `PM2_HOME=${work}/${host}/state/pm2 ${work}/${host}/opt/current/node_modules/.bin/pm2 ${args}`, { timeoutMs: 60_000 });
+
+  beforeAll(async () => {
+    net = await NetnsHosts.create({ workDir: join(work, 'net') });
+    const hostVars = (host: string, i: number) => ({
+      ansible_host: net.hosts[i]!.address,
+      dss_node_id: `node${i + 1}`,
+      dss_install_dir: `${work}/${host}/opt`,
+      dss_state_dir: `${work}/${host}/state`,
+      grafana_provisioning_dir: `${work}/${host}/grafana/provisioning`,
+      grafana_dashboards_dir: `${work}/${host}/grafana/dashboards`,
+    });
+    const inventory = {
+      all: {
+        vars: {
+          ansible_user: 'root',
+          ansible_ssh_private_key_file: net.privateKeyPath,
+          ansible_ssh_common_args: net.sshOptions().filter((o) => o !== '-i' && o !== net.privateKeyPath).join(' '),
+          ansible_python_interpreter: '/usr/bin/python3',
+        },
+        children: {
+          dss: { hosts: Object.fromEntries(HOSTS.map((h, i) => [h, hostVars(h, i)])) },
+          monitoring: { hosts: { vm1: {} } },
+        },
+      },
+    };
+    // JSON is YAML.
+    writeFileSync(join(work, 'inventory.yml'), JSON.stringify(inventory, null, 2));
+    writeFileSync(
+      join(work, 'e2e-vars.yml'),
+      JSON.stringify({
+        dss_service_manager: 'pm2',
+        dss_user: 'root',
+        dss_group: 'root',
+        dss_manage_users: false,
+        apt_update_cache: false,
+        grafana_install: false,
+        dss_pm2_logrotate: false,
+        dss_build_dir: join(work, 'releases'),
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    await net?.destroy();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('deploys, serves every daemon at its host, fails over, runs the demos, and a second run changes nothing', async () => {
+    process.stderr.write(`deployment e2e: playbook output in ${work}/first-run.log and second-run.log\n`);
+    const first = await runPlaybook(work, join(work, 'first-run.log'));
+    if (first.code !== 0) throw new Error(`first ansible-playbook run failed (${first.code}):\n${first.output.slice(-6000)}`);
+
+    // Every daemon answers at its host's address.
+    for (const host of HOSTS) for (const role of Object.keys(PORTS) as (keyof typeof PORTS)[]) {
+      expect([host, role, (await getJson(`${url(host, role)}/health`)).status]).toEqual([host, role, 200]);
+    }
+
+    // The lock leader; acquire; pm2 stop dss-lock on its host; a new leader; acquire again.
+    const leaderOf = async (hosts: string[]) => {
+      for (const h of hosts) {
+        const c = await getJson<{ raft: { state: string } }>(`${url(h, 'lock')}/cluster`).catch(() => undefined);
+        if (c?.body.raft.state === 'leader') return h;
+      }
+      return undefined;
+    };
+    let leader: string | undefined;
+    await eventually(async () => (leader = await leaderOf(HOSTS)) !== undefined, 20_000, 200);
+    const first1 = await postJson<{ fencingToken: number }>(`${url('vm2', 'lock')}/lock/acquire`, { resource: 'deploy', owner: 'e2e', ttlMs: 2000 });
+    expect(first1.status).toBe(200);
+    expect((await pm2(leader!, 'stop dss-lock')).code).toBe(0);
+    const others = HOSTS.filter((h) => h !== leader);
+    let next: string | undefined;
+    await eventually(async () => (next = await leaderOf(others)) !== undefined, 10_000, 100);
+    await eventually(async () => (await postJson(`${url(next!, 'lock')}/lock/acquire`, { resource: 'after-failover', owner: 'e2e', ttlMs: 5000 })).status === 200, 10_000, 200);
+    expect((await pm2(leader!, 'start dss-lock')).code).toBe(0);
+    await eventually(async () => (await getJson(`${url(leader!, 'lock')}/ready`)).status === 200, 30_000, 200);
+
+    // Queue redelivery demo.
+    const q = (host: string, op: string, body: object) => postJson<{ messages: { receipt: string; body: unknown; deliveries: number }[] }>(`${url(host, 'queue')}/queue/${op}`, body);
+    expect((await q('vm1', 'publish', { topic: 'orders', message: { order: 42 } })).status).toBe(201);
+    expect((await q('vm2', 'consume', { topic: 'orders', visibilityMs: 1000 })).body.messages[0]?.deliveries).toBe(1);
+    let again: { receipt: string; deliveries: number } | undefined;
+    await eventually(async () => (again = (await q('vm3', 'consume', { topic: 'orders', waitMs: 1000 })).body.messages[0]) !== undefined, 10_000, 200);
+    expect(again!.deliveries).toBe(2);
+    expect((await q('vm3', 'ack', { topic: 'orders', receipt: again!.receipt })).status).toBe(200);
+
+    // Cache coherence demo.
+    const c = (host: string) => `${url(host, 'cache')}/cache/greeting`;
+    expect((await requestJson('PUT', c('vm1'), { value: 'hello' })).body).toMatchObject({ state: 'M' });
+    expect((await getJson<{ value: string; state: string }>(c('vm2'))).body).toMatchObject({ value: 'hello', state: 'S' });
+    expect((await requestJson('PUT', c('vm3'), { value: 'bonjour' })).status).toBe(200);
+    expect((await getJson<{ states: Record<string, string> }>(`${c('vm1')}/coherence`)).body.states).toEqual({ node1: 'I', node2: 'I', node3: 'M' });
+
+    // Prometheus on vm1 sees every target up.
+    await eventually(async () => {
+      const t = await getJson<{ data: { activeTargets: { health: string }[] } }>(`http://${address('vm1')}:9090/api/v1/targets`);
+      return t.body.data.activeTargets.length === 9 + 3 + 3 + 1 && t.body.data.activeTargets.every((a) => a.health === 'up');
+    }, 60_000, 1000);
+
+    // A second run changes nothing.
+    const second = await runPlaybook(work, join(work, 'second-run.log'));
+    if (second.code !== 0) throw new Error(`second ansible-playbook run failed (${second.code}):\n${second.output.slice(-6000)}`);
+    expect(second.changed).toEqual({ vm1: 0, vm2: 0, vm3: 0 });
+
+    // Teardown leaves no namespace and no process of the deployment behind.
+    await net.destroy();
+    const namespaces = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
+    expect(namespaces.split('\n').filter((l) => HOSTS.some((h) => l.includes(`-${h}`) && l.startsWith('dsse2e')))).toEqual([]);
+    const leftovers = spawnSync('pgrep', ['-f', work], { encoding: 'utf8' }).stdout.trim();
+    expect(leftovers).toBe('');
+  });
+});
