@@ -168,7 +168,10 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
     await net.destroy();
     const namespaces = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
     expect(namespaces.split('\n').filter((l) => HOSTS.some((h) => l.includes(`-${h}`) && l.startsWith('dsse2e')))).toEqual([]);
-    const leftovers = spawnSync('pgrep', ['-f', work], { encoding: 'utf8' }).stdout.trim();
-    expect(leftovers).toBe('');
+    // (Ansible's SSH control masters in the root namespace close on their own after 60 s.)
+    const leftovers = spawnSync('pgrep', ['-af', work], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter((l) => l.trim() && !/\bssh\b.*(\[mux\]|ControlPersist)/.test(l));
+    expect(leftovers).toEqual([]);
   });
 });
