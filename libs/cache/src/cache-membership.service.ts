@@ -32,7 +32,6 @@ export class CacheMembership implements OnApplicationBootstrap, OnApplicationShu
   private view: readonly string[];
   private timer?: NodeJS.Timeout;
   private readonly listeners = new Set<(view: readonly string[], previous: readonly string[]) => void>();
-  private changes = 0;
 
   constructor(
     @Inject(DSS_CONFIG) config: NodeConfig,
@@ -46,10 +45,6 @@ export class CacheMembership implements OnApplicationBootstrap, OnApplicationShu
   /** The live nodes, sorted (this node included). */
   get alive(): readonly string[] {
     return this.view;
-  }
-
-  get viewChanges(): number {
-    return this.changes;
   }
 
   hasQuorum(view: readonly string[] = this.view): boolean {
@@ -125,7 +120,6 @@ export class CacheMembership implements OnApplicationBootstrap, OnApplicationShu
     if (view.join() === this.view.join()) return;
     const previous = this.view;
     this.view = view;
-    this.changes++;
     for (const l of this.listeners) l(view, previous);
   }
 
