@@ -28,7 +28,7 @@ describe('cache service on the local cluster', () => {
   const path = (node: string, key: string) => `${url(node)}/cache/${encodeURIComponent(key)}`;
   const put = (node: string, key: string, value: unknown) => requestJson<{ key: string; state: string } & ErrorBody>('PUT', path(node, key), { value });
   const get = (node: string, key: string) => requestJson<{ key: string; value: unknown; state: string; source: string } & ErrorBody>('GET', path(node, key));
-  const del = (node: string, key: string) => requestJson<ErrorBody>('DELETE', path(node, key));
+  const del = (node: string, key: string, timeoutMs?: number) => requestJson<ErrorBody>('DELETE', path(node, key), undefined, timeoutMs);
   const coherence = async (key: string, node = 'node1') => (await getJson<Coherence>(`${path(node, key)}/coherence`)).body;
   const metric = async (node: string, name: string, labels: string): Promise<number> => {
     const text = await (await fetch(`${url(node)}/metrics`)).text();
@@ -193,5 +193,28 @@ describe('cache service on the local cluster', () => {
     for (const k of shared.slice(0, 10)) for (const n of NODES) expect((await get(n, k)).body.value).toBe('v2');
     expect((await put('node2', shared[0]!, 'v3')).status).toBe(200);
     for (const n of NODES) expect((await get(n, shared[0]!)).body.value).toBe('v3');
+  });
+  it('keeps the data of a Modified line whose delete failed while Redis was down, and writes it back when Redis returns', async () => {
+    const key = 'delete-while-redis-down';
+    await put('node1', key, 'flushed');
+    await postJson(`${url('node1')}/cache/flush`, {});
+    expect(await inMemory(key)).toBe('flushed');
+    // Newer than memory, held only by node1.
+    expect((await put('node1', key, 'dirty')).status).toBe(200);
+    pm2(cluster, 'stop', 'dss-redis');
+    let answer: { status: number; body: ErrorBody } | undefined;
+    try {
+      void del('node1', key, 20_000).then((r) => (answer = r));
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(answer).toBeUndefined(); // still writing the line back: the data must not be dropped
+    } finally {
+      pm2(cluster, 'start', 'dss-redis');
+    }
+    await eventually(async () => answer !== undefined, 20_000, 100);
+    // Redis never saw the delete, but the node cannot know that (504); the fenced write-back kept the data the delete would have removed.
+    expect(answer!.status).toBe(504);
+    await eventually(async () => (await get('node2', key)).status === 200, 10_000, 200);
+    expect((await get('node2', key)).body.value).toBe('dirty');
+    expect(await inMemory(key)).toBe('dirty');
   });
 });

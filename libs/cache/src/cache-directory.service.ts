@@ -17,11 +17,11 @@ import {
   type HolderReport,
 } from '@dss/mesi';
 import { PeerClients } from '@dss/transport';
-import { CACHE_DEAD_AFTER_MS, CACHE_FORWARD_TIMEOUT_MS, CACHE_UNBLOCK_TIMEOUT_MS } from './cache-limits.js';
+import { CACHE_FORWARD_TIMEOUT_MS, CACHE_UNBLOCK_TIMEOUT_MS } from './cache-limits.js';
 import { CacheLines } from './cache-lines.service.js';
 import { CacheMembership } from './cache-membership.service.js';
 import { CACHE_METRICS } from './cache-metrics.js';
-import { unavailable } from './cache-errors.js';
+import { outcomeUnknown, unavailable } from './cache-errors.js';
 import { CoherenceRouter, type CoherenceAnswer, type CoherenceRequest, type UnblockMessage } from './coherence-router.js';
 import { CacheMemory } from './memory/cache-memory.js';
 
@@ -47,6 +47,12 @@ declare module '@dss/transport/peer-rpc-contract.js' {
 
 const INVALID_REPLY: ForwardReply = { held: 'I', version: 0, dirty: false };
 
+/** Two views are the same set of live nodes (views list nodes in ring order). */
+export const viewKey = (view: readonly string[]): string => view.join(',');
+
+/** The view changed while a rebuild was gathering holdings. */
+class ViewChangedError extends Error {}
+
 /**
  * The directories of the keys this node is home for: runs each key's
  * transactions through the pure directory of @dss/mesi, doing its I/O
@@ -59,6 +65,8 @@ export class CacheDirectory implements OnApplicationBootstrap {
   private readonly entries = new Map<string, DirEntry>();
   private readonly waiters = new Map<string, { resolve: (g: Grant) => void; reject: (err: Error) => void }>();
   private rebuilding?: Promise<void>;
+  /** The view whose rebuild completed: this node serves as home only in that view. */
+  private rebuiltFor?: string;
 
   constructor(
     private readonly membership: CacheMembership,
@@ -96,6 +104,11 @@ export class CacheDirectory implements OnApplicationBootstrap {
     const home = this.membership.home(msg.key);
     if (home !== this.membership.self) return { notHome: home };
     if (!this.membership.hasQuorum()) throw unavailable('the home of this key does not see a majority of the cache nodes');
+    // Serve only a requester that sees the same live nodes, and only once this view's
+    // directory is rebuilt from everyone's holdings. Otherwise two nodes could each act
+    // as a key's home (an asymmetric partition, a node coming back): found by the chaos suite.
+    const view = viewKey(this.membership.alive);
+    if (viewKey(msg.view) !== view || this.rebuiltFor !== view) return { viewDiffers: [...this.membership.alive] };
     return new Promise<CoherenceAnswer>((resolve, reject) => {
       this.waiters.set(msg.txn, { resolve: (grant) => resolve({ grant }), reject });
       this.feed(msg.key, { type: 'request', req: { txn: msg.txn, from: msg.from, kind: msg.kind } });
@@ -157,7 +170,9 @@ export class CacheDirectory implements OnApplicationBootstrap {
       // Redis failed: end the transaction, tell the requester.
       const txn = a.txn;
       this.logger.warn(`${key}: ${a.type} failed: ${(err as Error).message}`);
-      this.waiters.get(txn)?.reject(unavailable(`the cache's memory (Redis) failed: ${(err as Error).message}`));
+      // A delete that reached Redis may have happened even though the reply was lost; the other steps change nothing a client can read.
+      const message = `the cache's memory (Redis) failed: ${(err as Error).message}`;
+      this.waiters.get(txn)?.reject(a.type === 'deleteMemory' ? outcomeUnknown(message) : unavailable(message));
       this.waiters.delete(txn);
       this.feed(key, { type: 'fail', txn });
     }
@@ -195,6 +210,7 @@ export class CacheDirectory implements OnApplicationBootstrap {
     this.router.bind(this.membership.self, { request: (m) => this.handleRequest(m), unblock: (m) => this.handleUnblock(m) });
     this.membership.onChange((view, previous) => {
       this.viewChanges.inc();
+      this.rebuiltFor = undefined;
       const gone = previous.filter((n) => !view.includes(n));
       for (const [key, entry] of this.entries) {
         let e = entry;
@@ -204,6 +220,8 @@ export class CacheDirectory implements OnApplicationBootstrap {
       if (this.membership.hasQuorum(view)) void this.rebuild(view);
       else for (const [key, e] of this.entries) if (!e.txn) this.entries.delete(key);
     });
+    // A cluster of one (or a view that is already whole) sees no change to start from.
+    if (this.membership.hasQuorum()) void this.rebuild(this.membership.alive);
   }
 
   /**
@@ -213,8 +231,11 @@ export class CacheDirectory implements OnApplicationBootstrap {
    */
   rebuild(view: readonly string[]): Promise<void> {
     const previous = this.rebuilding;
+    this.rebuiltFor = undefined;
     const run = (async () => {
-      await previous;
+      await previous?.catch(() => undefined);
+      // A newer view came while this one waited: its own rebuild follows.
+      if (viewKey(this.membership.alive) !== viewKey(view)) return;
       this.rebuilds.inc();
       const reports = new Map<string, HolderReport[]>();
       const add = (node: string, lines: HoldingsPage['lines']) => {
@@ -237,7 +258,10 @@ export class CacheDirectory implements OnApplicationBootstrap {
         }
       }
       this.entryGauge.set(this.entries.size);
-    })();
+      if (viewKey(this.membership.alive) === viewKey(view)) this.rebuiltFor = viewKey(view);
+    })().catch((err: unknown) => {
+      if (!(err instanceof ViewChangedError)) this.logger.error(`rebuild for ${viewKey(view)} failed: ${(err as Error).message}`);
+    });
     const tracked = run.finally(() => {
       if (this.rebuilding === tracked) this.rebuilding = undefined;
     });
@@ -245,19 +269,22 @@ export class CacheDirectory implements OnApplicationBootstrap {
     return tracked;
   }
 
+  /**
+   * A node's holdings, asked until it answers in the same view (it refuses while its
+   * view differs), or is counted dead (its copies are then Invalid), or this node's
+   * view changes (ViewChangedError: the rebuild for the new view takes over).
+   */
   private async holdingsOf(node: string, view: readonly string[]): Promise<HoldingsPage['lines']> {
     const lines: HoldingsPage['lines'][number][] = [];
-    const deadline = performance.now() + CACHE_DEAD_AFTER_MS * 2;
     for (let offset = 0; ; ) {
+      if (viewKey(this.membership.alive) !== viewKey(view)) throw new ViewChangedError();
       try {
         const page = await this.peers.call(node, 'cache.holdings', { from: this.membership.self, view: [...view], offset });
         lines.push(...page.lines);
         offset += page.lines.length;
         if (offset >= page.total || page.lines.length === 0) return lines;
-      } catch (err) {
-        // A node that cannot answer is dying: once dead its copies count as Invalid.
-        if (await this.membership.waitUntilDead(node, Math.min(deadline, performance.now() + 200))) return [];
-        if (performance.now() > deadline) throw err;
+      } catch {
+        if (await this.membership.waitUntilDead(node, performance.now() + 200)) return [];
       }
     }
   }

@@ -32,3 +32,9 @@ export const CACHE_IO_CONCURRENCY = 64;
 export const CACHE_REMEMBERED_REPLIES = 4096;
 /** An eviction tells the key's home within this, or not at all (the directory then over-counts, which is safe). */
 export const CACHE_EVICT_NOTICE_TIMEOUT_MS = 1000;
+/**
+ * After a delete of unknown outcome, a dirty copy is written back (fenced) before
+ * it is dropped; while Redis fails over, the write-back is retried this long.
+ * Longer than a Sentinel failover, so the copy's data is not lost to one.
+ */
+export const CACHE_DELETE_WRITE_BACK_RETRY_MS = 30_000;

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import { INVALID_LINE, lineStateName, stepLine, type ForwardReply, type Line, type LineAction, type LineEvent, type LocalResult } from '@dss/mesi';
-import { CACHE_IO_CONCURRENCY, CACHE_REMEMBERED_REPLIES } from './cache-limits.js';
+import { CACHE_DELETE_WRITE_BACK_RETRY_MS, CACHE_IO_CONCURRENCY, CACHE_REMEMBERED_REPLIES } from './cache-limits.js';
 import { CacheMembership } from './cache-membership.service.js';
 import { CACHE_METRICS } from './cache-metrics.js';
 import { CACHE_SETTINGS, type ResolvedCacheSettings } from './cache-settings.js';
@@ -223,14 +223,28 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
    * A delete whose outcome is unknown may have happened at the home, which then
    * forgot this node's copy: keeping it would serve a deleted value. So the copy
    * goes, dirty data first to memory through the version fence (refused if the
-   * delete did happen, kept if it did not).
+   * delete did happen, kept if it did not). The write-back is retried while
+   * Redis is down (a failover): dropping unwritten data would lose the write
+   * that the delete, if it did not happen, left in place (found by the chaos suite).
    */
   private async dropAfterFailedDelete(key: string): Promise<void> {
-    const line = this.store.peek(key);
-    if (!line) return;
-    if (line.held === 'M' && line.dirty) {
-      const accepted = await this.memory.write(key, line.value!, line.version).catch(() => undefined);
-      this.writeBackCount.inc({ reason: 'evict', outcome: accepted === undefined ? 'failed' : accepted ? 'ok' : 'fenced' });
+    const deadline = performance.now() + CACHE_DELETE_WRITE_BACK_RETRY_MS;
+    for (let attempt = 0; ; attempt++) {
+      // Re-read each time: a forward may have taken the data meanwhile.
+      const line = this.store.peek(key);
+      if (!line || line.held !== 'M' || !line.dirty) break;
+      try {
+        const accepted = await this.memory.write(key, line.value!, line.version);
+        this.writeBackCount.inc({ reason: 'evict', outcome: accepted ? 'ok' : 'fenced' });
+        break;
+      } catch (err) {
+        if (performance.now() >= deadline) {
+          this.writeBackCount.inc({ reason: 'evict', outcome: 'failed' });
+          this.logger.error(`${key}: dropped after a delete of unknown outcome; its unwritten data is lost (memory unreachable for ${CACHE_DELETE_WRITE_BACK_RETRY_MS} ms: ${(err as Error).message})`);
+          break;
+        }
+        await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 1000)));
+      }
     }
     this.forgetLine(key);
   }

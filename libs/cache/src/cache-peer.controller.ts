@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
-import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
-import { CacheDirectory, HOLDINGS_PAGE, HOLDINGS_SETTLE_MS, type HoldingsPage } from './cache-directory.service.js';
+import { EventPattern, MessagePattern, Payload, RpcException } from '@nestjs/microservices';
+import { CacheDirectory, HOLDINGS_PAGE, HOLDINGS_SETTLE_MS, viewKey, type HoldingsPage } from './cache-directory.service.js';
 import { CacheLines } from './cache-lines.service.js';
 import { CacheMembership } from './cache-membership.service.js';
 import type { CoherenceRequest, ForwardMessage, UnblockMessage } from './coherence-router.js';
@@ -42,6 +42,8 @@ export class CachePeerController {
   @MessagePattern('cache.holdings')
   async holdings(@Payload() msg: { from: string; view: string[]; offset: number }): Promise<HoldingsPage> {
     this.membership.heard(msg.from);
+    // A snapshot for a home that sees other live nodes than this one would be for the wrong directory.
+    if (viewKey(msg.view) !== viewKey(this.membership.alive)) throw new RpcException(`views differ: ${msg.from} sees ${viewKey(msg.view)}, ${this.membership.self} sees ${viewKey(this.membership.alive)}`);
     // Let transactions that this node started (or runs as the old home) on the
     // asker's keys finish first, so that the snapshot includes their outcome.
     if (msg.offset === 0) {

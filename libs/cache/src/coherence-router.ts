@@ -7,8 +7,10 @@ export interface CoherenceRequest {
   readonly txn: string;
   readonly from: string;
   readonly kind: RequestKind;
+  /** The requester's view of the live nodes: a home serves only a requester that sees what it sees. */
+  readonly view: readonly string[];
 }
-export type CoherenceAnswer = { readonly grant: Grant } | { readonly notHome: string };
+export type CoherenceAnswer = { readonly grant: Grant } | { readonly notHome: string } | { readonly viewDiffers: readonly string[] };
 export interface ForwardMessage {
   readonly key: string;
   readonly txn: string;

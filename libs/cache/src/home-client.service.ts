@@ -7,7 +7,7 @@ import { PeerRemoteError, PeerTimeoutError, PeerUnavailableError } from '@dss/tr
 import { CACHE_EVICT_NOTICE_TIMEOUT_MS, CACHE_REQUEST_TIMEOUT_MS } from './cache-limits.js';
 import { CacheMembership } from './cache-membership.service.js';
 import { CACHE_METRICS } from './cache-metrics.js';
-import { timedOut, unavailable } from './cache-errors.js';
+import { OUTCOME_UNKNOWN, outcomeUnknown, timedOut, unavailable } from './cache-errors.js';
 import { CoherenceRouter, type CoherenceAnswer, type CoherenceRequest } from './coherence-router.js';
 
 export interface Granted {
@@ -45,14 +45,16 @@ export class HomeClient {
       const home = this.membership.home(key);
       const txn = `${self}:${this.boot}:${++this.txnSeq}`;
       const left = deadline - performance.now();
-      if (left <= 0) throw timedOut(`the home of this key (${home}) did not answer within ${CACHE_REQUEST_TIMEOUT_MS} ms`);
+      // Every earlier attempt was refused unheard, answered "not home" or "views differ", or was
+      // granted by a home that then died and never installed here: nothing has happened.
+      if (left <= 0) throw unavailable(`no home of this key (last tried: ${home}) agreed to serve it within ${CACHE_REQUEST_TIMEOUT_MS} ms (nodes are joining, leaving or cut off)`);
       this.inFlight.set(key, home);
       try {
-        const answer = await this.unlessHomeDies(home, { key, txn, from: self, kind }, left);
+        const answer = await this.unlessHomeDies(home, { key, txn, from: self, kind, view: [...this.membership.alive] }, left);
         if (answer === 'home-died') {
           // A read or write takes effect only when this node installs its grant, so asking
           // the new home is safe; a delete may have happened at the old one.
-          if (kind === 'del') throw timedOut(`the home of this key (${home}) stopped answering; the delete may or may not have happened`);
+          if (kind === 'del') throw outcomeUnknown(`the home of this key (${home}) stopped answering during a delete`);
           this.router.unblock(home, { key, txn, from: self });
         } else {
           this.membership.heard(home);
@@ -60,12 +62,16 @@ export class HomeClient {
             stop();
             return { grant: answer.grant, home, txn };
           }
-          // Views differ for a moment after a node came or went: ask again shortly.
+          // Not the home in its view, or its view of the live nodes differs from ours: they
+          // agree again once the heartbeats settle (a partition heals); until then nothing happens.
         }
       } catch (err) {
         // A request that reached the home may have been carried out: do not repeat it.
-        if (err instanceof PeerTimeoutError) throw timedOut(`the home of this key (${home}) did not answer within ${Math.round(left)} ms; the outcome is unknown`);
-        if (err instanceof PeerRemoteError) throw unavailable(`the home of this key (${home}) refused: ${err.remoteMessage}`);
+        if (err instanceof PeerTimeoutError) throw outcomeUnknown(`the home of this key (${home}) did not answer within ${Math.round(left)} ms`);
+        if (err instanceof PeerRemoteError) {
+          const message = `the home of this key (${home}) failed: ${err.remoteMessage}`;
+          throw err.remoteMessage.includes(OUTCOME_UNKNOWN) ? timedOut(message) : unavailable(message);
+        }
         // Unreachable: the home may be dead; once it counts as dead the key has a new home.
         if (!(err instanceof PeerUnavailableError)) throw err;
       } finally {

@@ -121,9 +121,11 @@ export class QueueService implements OnApplicationBootstrap {
     const bodies = b.messages ?? [b.message];
     if (bodies.some((m) => m === undefined)) return fail('INVALID_ARGUMENT', 'a message must be a JSON value');
     const stop = this.publishSeconds.startTimer({ topic: b.topic });
+    const connection = this.store.connectionMark();
     const result = await this.store.publish(b.topic, bodies, { delayMs: b.delayMs, dedupId: b.dedupId });
     if (this.replicasToAck > 0) {
-      const durable = await this.store.waitDurable(this.replicasToAck, 1000);
+      const durable = await this.store.waitDurable(this.replicasToAck, 1000, connection);
+      if (durable.reconnected) return fail('UNAVAILABLE', 'the connection to Redis changed during the publish (a failover?), so its durability is unknown; publish again with the same dedupId');
       if (!durable.durable) return fail('UNAVAILABLE', `stored, but only ${durable.acknowledged} of ${this.replicasToAck} Redis replicas confirmed it; publish again with the same dedupId`);
     }
     stop();

@@ -7,3 +7,7 @@ export * from './linearizability.js';
 export * from './models.js';
 export * from './lock-simulation.js';
 export * from './history-builder.js';
+export * from './queue-checker.js';
+export * from './counter-checker.js';
+export * from './fault-forgiveness.js';
+export * from './register-pruning.js';

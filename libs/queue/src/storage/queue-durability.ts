@@ -8,16 +8,32 @@ import { callRedis } from './map-redis-error.js';
 import { QueueInputError } from './queue-errors.js';
 import type { AppendOnlyStatus, DurabilityResult } from './queue-types.js';
 
+/** Identifies the connection a client is on now; see waitDurable's `since`. */
+export type ConnectionMark = unknown;
+
+/** ioredis replaces its socket on every reconnection (a Sentinel failover is one). */
+export function connectionMark(redis: Redis): ConnectionMark {
+  return redis.stream;
+}
+
 /**
  * Blocks until `replicas` replicas acknowledged every earlier write of this
  * connection, or `timeoutMs` passed (0 replicas: answers at once, no call).
- * Must run on the same client that wrote: WAIT is per connection.
+ * WAIT is per connection: it counts acknowledgements of the writes made on the
+ * connection it runs on. So `since` (the mark taken before the write) must
+ * still be the connection after WAIT: if the client reconnected in between (a
+ * failover, and ioredis retrying the WAIT on the new primary, where it has no
+ * writes to wait for and answers at once), the answer says nothing about the
+ * write, which may be lost with the old primary. Found by the chaos suite.
  */
-export async function waitDurable(redis: Redis, replicas: number, timeoutMs: number): Promise<DurabilityResult> {
+export async function waitDurable(redis: Redis, replicas: number, timeoutMs: number, since?: ConnectionMark): Promise<DurabilityResult> {
   if (!Number.isSafeInteger(replicas) || replicas < 0) throw new QueueInputError(`replicas must be a non-negative integer, got ${replicas}`);
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new QueueInputError(`timeoutMs must be a positive integer, got ${timeoutMs}`);
   if (replicas === 0) return { requested: 0, acknowledged: 0, durable: true };
+  const reconnected = (): boolean => since !== undefined && connectionMark(redis) !== since;
+  if (reconnected()) return { requested: replicas, acknowledged: 0, durable: false, reconnected: true };
   const acknowledged = await callRedis('wait', () => redis.wait(replicas, timeoutMs));
+  if (reconnected()) return { requested: replicas, acknowledged: 0, durable: false, reconnected: true };
   return { requested: replicas, acknowledged, durable: acknowledged >= replicas };
 }
 

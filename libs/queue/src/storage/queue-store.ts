@@ -10,7 +10,7 @@ import { MessageIdGenerator, receiptNonce } from './message-ids.js';
 import { callRedis } from './map-redis-error.js';
 import { decodeConsumed, decodeDead, encodeEnvelope, replyArray, replyInt, replyString } from './queue-codec.js';
 import { defineQueueCommands, runQueueCommand, topicKeyList, type QueueCommand } from './queue-commands.js';
-import { waitDurable, checkAppendOnly } from './queue-durability.js';
+import { checkAppendOnly, connectionMark, waitDurable, type ConnectionMark } from './queue-durability.js';
 import { QueueStorageError } from './queue-errors.js';
 import { assertBatch, assertBatchBytes, assertInt, assertTopic, serializeBody } from './queue-input.js';
 import { dedupKey, TOPICS_KEY, topicKeys } from './queue-keys.js';
@@ -161,9 +161,14 @@ export class QueueStore {
     return members.sort();
   }
 
-  /** WAIT for `replicas` replicas (0 = no-op); call after a write, before answering. */
-  waitDurable(replicas: number, timeoutMs: number): Promise<DurabilityResult> {
-    return waitDurable(this.redis, replicas, timeoutMs);
+  /** The connection now: take it before a write, hand it to waitDurable. */
+  connectionMark(): ConnectionMark {
+    return connectionMark(this.redis);
+  }
+
+  /** WAIT for `replicas` replicas (0 = no-op); call after a write made since `since`, before answering. */
+  waitDurable(replicas: number, timeoutMs: number, since?: ConnectionMark): Promise<DurabilityResult> {
+    return waitDurable(this.redis, replicas, timeoutMs, since);
   }
 
   /** Whether Redis runs with the append-only file on; without it the service must not claim durability. */

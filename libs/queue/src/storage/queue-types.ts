@@ -60,6 +60,8 @@ export interface DurabilityResult {
   readonly acknowledged: number;
   /** acknowledged >= requested */
   readonly durable: boolean;
+  /** The connection changed between the write and WAIT: nothing is known about the write. */
+  readonly reconnected?: boolean;
 }
 
 export interface AppendOnlyStatus {

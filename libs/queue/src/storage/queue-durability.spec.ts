@@ -1,0 +1,47 @@
+import type { Redis } from 'ioredis';
+import { QueueStore } from './queue-store.js';
+import { startRedisServer, type RedisServerHandle } from '../../../../test/support/redis-server.js';
+
+// WAIT against a primary with a real replica. A WAIT that runs on a new
+// connection (ioredis retrying it after a reconnect) has no writes to wait for
+// and answers at once with every replica: the chaos suite saw that turn a
+// publish made on a demoted primary into a 201 for a message that was lost.
+
+let primary: RedisServerHandle;
+let replica: RedisServerHandle;
+let redis: Redis;
+let store: QueueStore;
+
+beforeAll(async () => {
+  primary = await startRedisServer();
+  replica = await startRedisServer();
+  redis = primary.client();
+  // Redis 7 waits 5 s before a diskless full sync by default, for more replicas to join.
+  await redis.config('SET', 'repl-diskless-sync-delay', '0');
+  await replica.client().replicaof('127.0.0.1', String(primary.port));
+  store = new QueueStore(redis);
+  for (let i = 0; i < 100 && !/slave0:.*state=online/.test(await redis.info('replication')); i++) await new Promise((res) => setTimeout(res, 100));
+}, 20_000);
+
+afterAll(async () => {
+  await replica?.stop();
+  await primary?.stop();
+});
+
+describe('publish durability (WAIT)', () => {
+  it('counts the replica that acknowledged a write made on the same connection', async () => {
+    const mark = store.connectionMark();
+    await store.publish('durable', ['a'], {});
+    expect(await store.waitDurable(1, 2000, mark)).toEqual({ requested: 1, acknowledged: 1, durable: true });
+  });
+
+  it('says nothing is known when the client reconnected between the write and WAIT', async () => {
+    const mark = store.connectionMark();
+    await store.publish('durable', ['b'], {});
+    redis.disconnect(true);
+    await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+    // On the new connection a bare WAIT would answer 1 at once, whatever became of the write.
+    expect(await redis.wait(1, 2000)).toBe(1);
+    expect(await store.waitDurable(1, 2000, mark)).toEqual({ requested: 1, acknowledged: 0, durable: false, reconnected: true });
+  });
+});

@@ -1,0 +1,45 @@
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+// `npm run test:chaos -- --duration 600 --seed 7`: the fault-injection suite
+// (test/chaos) with a chosen length and seed. The same seed and duration give
+// the same fault schedule (docs/correctness.md, "Reproducing a run").
+
+const USAGE = `usage: npm run test:chaos -- [--duration SECONDS] [--seed N] [--dir DIR]
+  --duration  length of the faulty phase in seconds (>= 30; default: long enough for every kind of fault once)
+  --seed      seed of the fault schedule and of every workload's choices (default 1)
+  --dir       where report.json, the histories and the run log go (default .dss/chaos/seed-N-<time>)`;
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+let values: { duration?: string; seed?: string; dir?: string; help?: boolean };
+try {
+  ({ values } = parseArgs({ options: { duration: { type: 'string' }, seed: { type: 'string' }, dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+} catch (err: unknown) {
+  fail(err instanceof Error ? err.message : String(err));
+}
+if (values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+const env: NodeJS.ProcessEnv = { ...process.env };
+if (values.duration !== undefined) {
+  if (!/^\d+$/.test(values.duration) || Number(values.duration) < 30) fail(`--duration must be a whole number of seconds, at least 30 (got '${values.duration}')`);
+  env.DSS_CHAOS_SECONDS = values.duration;
+}
+if (values.seed !== undefined) {
+  if (!/^\d+$/.test(values.seed) || Number(values.seed) > 2 ** 31) fail(`--seed must be a whole number below 2^31 (got '${values.seed}')`);
+  env.DSS_CHAOS_SEED = values.seed;
+}
+if (values.dir !== undefined) env.DSS_CHAOS_DIR = values.dir;
+
+const jest = join(root, 'node_modules', '.bin', 'jest');
+const result = spawnSync(jest, ['test/chaos/chaos.test.ts', '--selectProjects', 'integration', '--runInBand', '--verbose'], { cwd: root, env, stdio: 'inherit' });
+process.exit(result.status ?? 1);

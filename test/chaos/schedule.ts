@@ -1,0 +1,73 @@
+import { Prng } from '../support/prng.js';
+
+// The nemesis' plan, a pure function of (seed, duration): the same pair
+// always gives the same faults at the same offsets, so a run can be replayed.
+// Which node a fault hits is decided when it fires (the lock leader moves),
+// from the step's `pick`, and the run log records it.
+
+export const FAULT_KINDS = [
+  'kill-lock-leader',
+  'kill-daemon',
+  'pause-daemon',
+  'isolate-lock-leader',
+  'isolate-node',
+  'bridge',
+  'one-way',
+  'redis-primary-kill',
+  'kill-and-partition',
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export interface FaultStep {
+  readonly index: number;
+  readonly kind: FaultKind;
+  /** Offset from the start of the run. */
+  readonly atMs: number;
+  /** How long the fault lasts before it is healed (restart, SIGCONT, rules removed). */
+  readonly durationMs: number;
+  /** Uniform in [0, 1): chooses the node and role when the step fires. */
+  readonly pick: number;
+}
+
+/** [min, max] duration of each fault, chosen so that every fault outlasts the timeouts it tests (2 s election and dead timeouts, 5 s Sentinel). */
+export const FAULT_DURATION_MS: Record<FaultKind, readonly [number, number]> = {
+  'kill-lock-leader': [2000, 5000],
+  'kill-daemon': [2000, 6000],
+  'pause-daemon': [3000, 8000],
+  'isolate-lock-leader': [6000, 12_000],
+  'isolate-node': [6000, 12_000],
+  bridge: [6000, 12_000],
+  'one-way': [6000, 10_000],
+  'redis-primary-kill': [12_000, 16_000],
+  'kill-and-partition': [6000, 10_000],
+};
+/** Healthy time after each fault is healed: the cluster must recover and make progress between faults. */
+export const QUIET_MS: readonly [number, number] = [4000, 7000];
+const FIRST_FAULT_MS = 5000;
+/** The last fault heals at least this long before the end, so the workloads finish on a healed cluster. */
+const TAIL_MS = 5000;
+
+/** Kinds in a seeded order, every kind once per round, until the run's time is used. */
+export function buildSchedule(seed: number, runMs: number): FaultStep[] {
+  const rng = new Prng(seed);
+  const steps: FaultStep[] = [];
+  let at = FIRST_FAULT_MS;
+  for (;;) {
+    for (const kind of rng.shuffle(FAULT_KINDS)) {
+      const [lo, hi] = FAULT_DURATION_MS[kind];
+      const durationMs = rng.int(lo, hi);
+      const pick = rng.next();
+      const quietMs = rng.int(QUIET_MS[0], QUIET_MS[1]);
+      if (at + durationMs + TAIL_MS > runMs) return steps;
+      steps.push({ index: steps.length, kind, atMs: at, durationMs, pick });
+      at += durationMs + quietMs;
+    }
+  }
+}
+
+/** The shortest run whose schedule holds every kind for this seed (CI sizes its run with it). */
+export function runMsCoveringAllKinds(seed: number): number {
+  const all = buildSchedule(seed, 3_600_000);
+  const last = all[FAULT_KINDS.length - 1]!;
+  return last.atMs + last.durationMs + TAIL_MS;
+}

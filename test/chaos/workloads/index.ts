@@ -1,0 +1,25 @@
+// The chaos suite's workloads, one per guarantee of DESIGN.md §5.
+import { createCacheWorkload, type CacheWorkloadOptions } from './cache-workload.js';
+import { createCounterWorkload, type CounterWorkloadOptions } from './counter-workload.js';
+import { createLockWorkload, type LockWorkloadOptions } from './lock-workload.js';
+import { createQueueWorkload, type QueueWorkloadOptions } from './queue-workload.js';
+import type { Workload } from './workload-types.js';
+
+export * from './workload-types.js';
+export { createCacheWorkload, createCounterWorkload, createLockWorkload, createQueueWorkload };
+export type { CacheWorkloadOptions, CounterWorkloadOptions, LockWorkloadOptions, QueueWorkloadOptions };
+export { FENCED_OP_SCRIPT, fencedOp, readCounter, type FencedOp, type FencedResult } from './counter-store.js';
+
+export interface AllWorkloadsOptions {
+  /** The cluster's cache write-back interval; bounds what the cache workload forgives a faulted node. */
+  readonly flushIntervalMs?: number;
+  readonly lock?: LockWorkloadOptions;
+  readonly counter?: CounterWorkloadOptions;
+  readonly queue?: QueueWorkloadOptions;
+  readonly cache?: CacheWorkloadOptions;
+}
+
+/** Every workload, in the order the runner reports them. */
+export function allWorkloads(opts: AllWorkloadsOptions = {}): Workload[] {
+  return [createLockWorkload(opts.lock), createCounterWorkload(opts.counter), createQueueWorkload(opts.queue), createCacheWorkload({ ...opts.cache, flushIntervalMs: opts.cache?.flushIntervalMs ?? opts.flushIntervalMs })];
+}

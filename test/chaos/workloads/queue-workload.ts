@@ -1,0 +1,170 @@
+// Queue workload: producers publish batches of unique bodies over many topics
+// through random nodes; consumers consume and ack through random nodes. After
+// the deadline the producers stop and the consumers drain until every
+// acknowledged body came out once (or the drain timeout passes); then each
+// topic's dead-letter list is read. No acknowledged body may be lost.
+import { checkQueueHistory, formatQueueCheck, HistoryRecorder, type OpHandle } from '../../support/history/index.js';
+import { Prng } from '../../support/prng.js';
+import { describeFailure, httpJson, isClientError, postJson, type HttpResult } from './workload-http.js';
+import { isRecord, sleep } from './workload-util.js';
+import type { Workload, WorkloadContext, WorkloadVerdict } from './workload-types.js';
+
+export interface QueueWorkloadOptions {
+  readonly topics?: number;
+  readonly producers?: number;
+  readonly consumers?: number;
+  /** How long consumers keep going after the producers stopped. Default 90 s. */
+  readonly drainTimeoutMs?: number;
+}
+
+const BATCH = 5;
+const CONSUME = { max: 50, visibilityMs: 3000, waitMs: 200 };
+const TIMEOUT_MS = 10_000;
+const DEAD_READ_TIMEOUT_MS = 30_000;
+
+interface Delivery {
+  readonly id: string;
+  readonly receipt: string;
+  readonly body: string;
+  readonly deliveries: number;
+}
+
+export function createQueueWorkload(opts: QueueWorkloadOptions = {}): Workload {
+  const topicCount = opts.topics ?? 10;
+  const producerCount = opts.producers ?? 3;
+  const consumerCount = opts.consumers ?? 3;
+  const drainTimeoutMs = opts.drainTimeoutMs ?? 90_000;
+  let recorder = new HistoryRecorder();
+
+  async function run(ctx: WorkloadContext): Promise<void> {
+    recorder = new HistoryRecorder();
+    const topics = Array.from({ length: topicCount }, (_, i) => `chaos-${ctx.seed}-${i}`);
+    const base = (rng: Prng): string => ctx.url('queue', rng.pick(ctx.nodes));
+    // Acknowledged bodies not consumed yet, per topic: what the drain waits for.
+    const outstanding = new Map(topics.map((t) => [t, new Set<string>()]));
+    const delivered = new Set<string>();
+    let producing = true;
+    let drainUntil = Infinity;
+
+    const producer = async (p: number): Promise<void> => {
+      const rng = new Prng(ctx.seed * 1000 + 200 + p);
+      for (let seq = 0; Date.now() < ctx.deadline; seq++) {
+        const topic = rng.pick(topics);
+        const messages = Array.from({ length: BATCH }, (_, i) => `${p}:${seq}:${i}`);
+        const h = recorder.invoke(`p${p}`, 'publish', { topic, messages });
+        const res = await postJson(`${base(rng)}/queue/publish`, { topic, messages }, TIMEOUT_MS);
+        if (res.ok && res.status === 201) {
+          recorder.complete(h, 'ok', res.body);
+          // A consumer may have seen a body before the 201 arrived.
+          for (const m of messages) if (!delivered.has(m)) outstanding.get(topic)?.add(m);
+          continue;
+        }
+        settleFailure(h, res);
+        await sleep(100);
+      }
+    };
+
+    const consumer = async (c: number): Promise<void> => {
+      const rng = new Prng(ctx.seed * 1000 + 300 + c);
+      while (producing || (Date.now() < drainUntil && [...outstanding.values()].some((s) => s.size > 0))) {
+        // Draining: go where acknowledged bodies still wait.
+        const waiting = topics.filter((t) => (outstanding.get(t)?.size ?? 0) > 0);
+        const topic = !producing && waiting.length > 0 ? rng.pick(waiting) : rng.pick(topics);
+        const h = recorder.invoke(`c${c}`, 'consume', { topic });
+        const res = await postJson(`${base(rng)}/queue/consume`, { topic, ...CONSUME }, CONSUME.waitMs + TIMEOUT_MS);
+        const batch = res.ok && res.status === 200 ? deliveries(res.body) : undefined;
+        if (!batch) {
+          if (res.ok && res.status === 200) ctx.log(`queue: malformed consume reply ${JSON.stringify(res.body).slice(0, 200)}`);
+          settleFailure(h, res);
+          await sleep(100);
+          continue;
+        }
+        recorder.complete(h, 'ok', { messages: batch.map(({ id, body, deliveries: n }) => ({ id, body, deliveries: n })) });
+        for (const m of batch) {
+          delivered.add(m.body);
+          outstanding.get(topic)?.delete(m.body);
+        }
+        if (batch.length > 0) await ack(rng, c, topic, batch);
+      }
+    };
+
+    const ack = async (rng: Prng, c: number, topic: string, batch: readonly Delivery[]): Promise<void> => {
+      const h = recorder.invoke(`c${c}`, 'ack', { topic, bodies: batch.map((m) => m.body) });
+      const res = await postJson(`${base(rng)}/queue/ack`, { topic, receipts: batch.map((m) => m.receipt) }, TIMEOUT_MS);
+      const acked = res.ok && res.status === 200 && isRecord(res.body) && typeof res.body.acked === 'number' ? res.body.acked : undefined;
+      if (acked !== undefined) recorder.complete(h, 'ok', { acked });
+      else settleFailure(h, res);
+    };
+
+    const producers = Promise.all(Array.from({ length: producerCount }, (_, p) => producer(p))).then(() => {
+      producing = false;
+      drainUntil = Date.now() + drainTimeoutMs;
+    });
+    await Promise.all([producers, ...Array.from({ length: consumerCount }, (_, c) => consumer(c))]);
+    const undelivered = [...outstanding.values()].reduce((n, s) => n + s.size, 0);
+    if (undelivered > 0) ctx.log(`queue: drain timed out with ${undelivered} acknowledged bodies not consumed; reading dead letters`);
+    const reader = new Prng(ctx.seed * 1000 + 399);
+    for (const topic of topics) await readDead(ctx, reader, topic);
+    const v = verdict();
+    const f = v.figures;
+    ctx.log(`queue: ${v.ops} ops, ${f.published} published, ${f.delivered} delivered, ${f.duplicates} duplicates, ${f.lost} lost, ${f.deadLettered} dead-lettered, ${f.publishUnknown} publish unknown`);
+  }
+
+  /** The dead-letter list, retried through random nodes: Redis may still be failing over. */
+  async function readDead(ctx: WorkloadContext, rng: Prng, topic: string): Promise<void> {
+    const h = recorder.invoke('dead', 'dead', { topic });
+    const giveUp = Date.now() + DEAD_READ_TIMEOUT_MS;
+    let last: HttpResult = { ok: false, error: 'not tried' };
+    while (Date.now() < giveUp) {
+      last = await httpJson('GET', `${ctx.url('queue', rng.pick(ctx.nodes))}/queue/${encodeURIComponent(topic)}/dead`, undefined, TIMEOUT_MS);
+      const messages = last.ok && last.status === 200 && isRecord(last.body) && Array.isArray(last.body.messages) ? last.body.messages : undefined;
+      if (messages) {
+        recorder.complete(h, 'ok', { messages: messages.map((m) => ({ body: isRecord(m) ? bodyText(m.body) : bodyText(m) })) });
+        return;
+      }
+      await sleep(500);
+    }
+    recorder.unknown(h, describeFailure(last));
+    ctx.log(`queue: could not read the dead letters of ${topic} (${describeFailure(last)})`);
+  }
+
+  function settleFailure(h: OpHandle, res: HttpResult): void {
+    if (isClientError(res)) recorder.complete(h, 'fail', res.ok ? res.body : undefined);
+    else recorder.unknown(h, describeFailure(res));
+  }
+
+  function verdict(): WorkloadVerdict {
+    const history = recorder.history();
+    const result = checkQueueHistory(history);
+    const s = result.stats;
+    const anomalies = result.lost.length + result.unexpected.length;
+    return {
+      workload: 'queue',
+      ok: result.ok,
+      anomalies,
+      ops: history.length,
+      figures: { published: s.published, delivered: s.delivered, duplicates: result.duplicates, lost: result.lost.length, deadLettered: s.deadLettered, publishUnknown: s.publishUnknown },
+      details: result.ok
+        ? `${s.published} acknowledged bodies all came out (${s.delivered} delivered, ${result.duplicates} duplicate deliveries, ${s.deadLettered} dead-lettered); ${s.publishUnknown} unknown publishes, ${s.recoveredUnknown} of them came out`
+        : formatQueueCheck(result),
+    };
+  }
+
+  return { name: 'queue', run, verdict: () => verdict(), history: () => recorder.history() };
+}
+
+/** The messages of a consume reply, or undefined when it is not one. */
+function deliveries(body: unknown): Delivery[] | undefined {
+  if (!isRecord(body) || !Array.isArray(body.messages)) return undefined;
+  const out: Delivery[] = [];
+  for (const m of body.messages) {
+    if (!isRecord(m) || typeof m.id !== 'string' || typeof m.receipt !== 'string' || typeof m.deliveries !== 'number') return undefined;
+    out.push({ id: m.id, receipt: m.receipt, body: bodyText(m.body), deliveries: m.deliveries });
+  }
+  return out;
+}
+
+// Bodies are published as strings; anything else is kept visible (as JSON) rather than dropped.
+function bodyText(body: unknown): string {
+  return typeof body === 'string' ? body : JSON.stringify(body);
+}
