@@ -38,3 +38,5 @@ export const CACHE_EVICT_NOTICE_TIMEOUT_MS = 1000;
  * Longer than a Sentinel failover, so the copy's data is not lost to one.
  */
 export const CACHE_DELETE_WRITE_BACK_RETRY_MS = 30_000;
+/** With Sentinel, a memory operation waits this long for a replica's acknowledgement (Redis WAIT) before it fails. */
+export const CACHE_MEMORY_WAIT_MS = 1000;

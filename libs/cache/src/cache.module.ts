@@ -1,6 +1,6 @@
 import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { createRedisClient, DSS_CONFIG, type NodeConfig } from '@dss/config';
+import { createRedisClient, DSS_CONFIG, replicasToAck, type NodeConfig } from '@dss/config';
 import { CacheController } from './cache.controller.js';
 import { CacheDirectory } from './cache-directory.service.js';
 import { CacheLines } from './cache-lines.service.js';
@@ -32,7 +32,7 @@ export class CacheModule implements OnApplicationShutdown {
       providers: [
         cacheSettingsProvider,
         { provide: CACHE_REDIS, inject: [DSS_CONFIG], useFactory: (config: NodeConfig) => createRedisClient(config, 'cache') },
-        { provide: CacheMemory, inject: [CACHE_REDIS], useFactory: (redis: Redis) => new CacheMemory(redis) },
+        { provide: CacheMemory, inject: [CACHE_REDIS, DSS_CONFIG], useFactory: (redis: Redis, config: NodeConfig) => new CacheMemory(redis, replicasToAck(config)) },
         ...cacheMetricProviders,
         CacheMembership,
         CoherenceRouter,

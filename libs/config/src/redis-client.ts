@@ -37,3 +37,29 @@ export function createRedisClient(config: NodeConfig, role: string): Redis {
   });
   return client;
 }
+
+/** Replicas that must acknowledge a write before it counts (0 without Sentinel: one Redis, nothing to wait for). */
+export function replicasToAck(config: NodeConfig): number {
+  const redis = config.cluster.redis;
+  return redis?.mode === 'sentinel' ? redis.replicasToAck : 0;
+}
+
+/** Identifies the connection a client is on now: ioredis replaces its socket on every reconnection. */
+export type ConnectionMark = unknown;
+export const connectionMark = (redis: Redis): ConnectionMark => redis.stream;
+
+/**
+ * WAIT for `replicas` replicas on the connection marked `since`. WAIT is per
+ * connection: it counts acknowledgements of the writes made on the connection
+ * it runs on, so if the client reconnected since the mark (a failover, and
+ * ioredis retrying the WAIT on the new primary, where it has nothing to wait
+ * for and answers at once) the answer says nothing: `reconnected` is set. On a
+ * primary that lost its replicas (one cut off, or demoted but not yet told)
+ * the answer is 0, which also makes it a check that reads are not stale.
+ */
+export async function waitForReplicas(redis: Redis, replicas: number, timeoutMs: number, since: ConnectionMark): Promise<{ acknowledged: number; reconnected: boolean }> {
+  if (connectionMark(redis) !== since) return { acknowledged: 0, reconnected: true };
+  const acknowledged = await redis.wait(replicas, timeoutMs);
+  if (connectionMark(redis) !== since) return { acknowledged: 0, reconnected: true };
+  return { acknowledged, reconnected: false };
+}

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Histogram } from 'prom-client';
-import { DSS_CONFIG, type NodeConfig } from '@dss/config';
+import { DSS_CONFIG, replicasToAck, type NodeConfig } from '@dss/config';
 import { ApiError, fail, ok, parseBody, type ApiAnswer } from '@dss/http';
 import { PeerClients } from '@dss/transport';
 import { ackBody, consumeBody, extendBody, nackBody, publishBody, topicParams } from './queue-dto.js';
@@ -50,8 +50,7 @@ export class QueueService implements OnApplicationBootstrap {
     @InjectMetric(QUEUE_METRICS.publishSeconds) private readonly publishSeconds: Histogram<'topic'>,
     @InjectMetric(QUEUE_METRICS.endToEndSeconds) private readonly endToEnd: Histogram<'topic'>,
   ) {
-    const redis = config.cluster.redis;
-    this.replicasToAck = redis?.mode === 'sentinel' ? redis.replicasToAck : 0;
+    this.replicasToAck = replicasToAck(config);
   }
 
   async onApplicationBootstrap(): Promise<void> {

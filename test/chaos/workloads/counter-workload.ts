@@ -18,6 +18,8 @@ export interface CounterWorkloadOptions {
 
 const RESOURCE = 'counter';
 const LEASE = { ttlMs: 2000, waitMs: 2000 };
+const STALL_CHANCE = 0.05;
+const STALL_EXTRA_MS = 500;
 const HTTP_MARGIN_MS = 8000;
 /** Redis may be failing over at the deadline: the setup and final read retry this long. */
 const REDIS_PATIENCE_MS = 30_000;
@@ -76,6 +78,9 @@ export function createCounterWorkload(opts: CounterWorkloadOptions = {}): Worklo
         continue;
       }
       const read = await fenced(id, redis, key, token, 'read');
+      // Now and then the holder stalls past its lease (a GC pause, a slow disk): another client
+      // gets the lock with a higher token, and the store must refuse this holder's late write.
+      if (read !== undefined && rng.chance(STALL_CHANCE)) await sleep(LEASE.ttlMs + STALL_EXTRA_MS);
       if (read !== undefined) await fenced(id, redis, key, token, 'write', read + 1);
       const rel = await postJson(`${base}/lock/release`, { resource: RESOURCE, owner }, HTTP_MARGIN_MS);
       if (!rel.ok || (rel.status !== 200 && rel.status !== 404)) generation++;

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { CACHE_TOMBSTONE_TTL_MS } from '../cache-limits.js';
+import { connectionMark, waitForReplicas } from '@dss/config';
+import { CACHE_MEMORY_WAIT_MS, CACHE_TOMBSTONE_TTL_MS } from '../cache-limits.js';
 
 // "Memory" behind the caches: one Redis hash per key with the value (`val`),
 // the version of the write that produced it (`ver`) and the key's version
@@ -33,8 +34,20 @@ export interface MemoryValue {
 
 export const memoryKey = (key: string): string => `dss:cache:{${key}}`;
 
+/**
+ * With Sentinel, every memory operation counts only once `replicas` replicas
+ * acknowledged it on the same connection: a write-back then survives a
+ * failover, and a read or write on a primary that lost its replicas (cut off,
+ * or demoted but not yet told after a partition healed) fails instead of
+ * returning or storing stale data. Found by the chaos suite.
+ */
+export class MemoryNotReplicatedError extends Error {}
+
 export class CacheMemory {
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly replicas = 0,
+  ) {}
 
   get ready(): boolean {
     return this.redis.status === 'ready';
@@ -45,23 +58,33 @@ export class CacheMemory {
   }
 
   async read(key: string): Promise<MemoryValue> {
-    const [value, version] = await this.redis.hmget(memoryKey(key), 'val', 'ver');
+    const [value, version] = await this.replicated('read', () => this.redis.hmget(memoryKey(key), 'val', 'ver'));
     return { ...(value !== null ? { value } : {}), version: Number(version ?? 0) };
   }
 
   /** Writes `value` unless memory holds a newer version; false when refused. */
   async write(key: string, value: string, version: number): Promise<boolean> {
-    return (await this.redis.eval(WRITE, 1, memoryKey(key), value, String(version))) === 1;
+    return (await this.replicated('write', () => this.redis.eval(WRITE, 1, memoryKey(key), value, String(version)))) === 1;
   }
 
   /** A version greater than every earlier one of the key. */
   async allocateVersion(key: string): Promise<number> {
-    return this.redis.hincrby(memoryKey(key), 'seq', 1);
+    return this.replicated('version', () => this.redis.hincrby(memoryKey(key), 'seq', 1));
   }
 
   /** Deletes the value, keeping a tombstone with a new version for a while. */
   async delete(key: string): Promise<{ existed: boolean; version: number }> {
-    const [existed, version] = (await this.redis.eval(DELETE, 1, memoryKey(key), String(CACHE_TOMBSTONE_TTL_MS))) as [number, number];
+    const [existed, version] = (await this.replicated('delete', () => this.redis.eval(DELETE, 1, memoryKey(key), String(CACHE_TOMBSTONE_TTL_MS)))) as [number, number];
     return { existed: existed === 1, version };
+  }
+
+  private async replicated<T>(what: string, op: () => Promise<T>): Promise<T> {
+    const since = connectionMark(this.redis);
+    const result = await op();
+    if (this.replicas === 0) return result;
+    const { acknowledged, reconnected } = await waitForReplicas(this.redis, this.replicas, CACHE_MEMORY_WAIT_MS, since);
+    if (reconnected) throw new MemoryNotReplicatedError(`the connection to Redis changed during the ${what}`);
+    if (acknowledged < this.replicas) throw new MemoryNotReplicatedError(`only ${acknowledged} of ${this.replicas} Redis replicas confirmed the ${what}`);
+    return result;
   }
 }

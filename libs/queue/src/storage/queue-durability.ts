@@ -4,36 +4,25 @@
 // is fsync on the replica, and Redis 7.0 has no WAITAOF (7.2+).
 
 import type { Redis } from 'ioredis';
+import { connectionMark, waitForReplicas, type ConnectionMark } from '@dss/config';
 import { callRedis } from './map-redis-error.js';
 import { QueueInputError } from './queue-errors.js';
 import type { AppendOnlyStatus, DurabilityResult } from './queue-types.js';
 
-/** Identifies the connection a client is on now; see waitDurable's `since`. */
-export type ConnectionMark = unknown;
-
-/** ioredis replaces its socket on every reconnection (a Sentinel failover is one). */
-export function connectionMark(redis: Redis): ConnectionMark {
-  return redis.stream;
-}
-
 /**
  * Blocks until `replicas` replicas acknowledged every earlier write of this
  * connection, or `timeoutMs` passed (0 replicas: answers at once, no call).
- * WAIT is per connection: it counts acknowledgements of the writes made on the
- * connection it runs on. So `since` (the mark taken before the write) must
- * still be the connection after WAIT: if the client reconnected in between (a
- * failover, and ioredis retrying the WAIT on the new primary, where it has no
- * writes to wait for and answers at once), the answer says nothing about the
- * write, which may be lost with the old primary. Found by the chaos suite.
+ * `since` is the connection mark taken before the write: if the client
+ * reconnected in between, nothing is known about the write (waitForReplicas).
+ * Found by the chaos suite: a WAIT retried on a new primary acknowledged a
+ * publish that was lost with the old one.
  */
-export async function waitDurable(redis: Redis, replicas: number, timeoutMs: number, since?: ConnectionMark): Promise<DurabilityResult> {
+export async function waitDurable(redis: Redis, replicas: number, timeoutMs: number, since: ConnectionMark = connectionMark(redis)): Promise<DurabilityResult> {
   if (!Number.isSafeInteger(replicas) || replicas < 0) throw new QueueInputError(`replicas must be a non-negative integer, got ${replicas}`);
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new QueueInputError(`timeoutMs must be a positive integer, got ${timeoutMs}`);
   if (replicas === 0) return { requested: 0, acknowledged: 0, durable: true };
-  const reconnected = (): boolean => since !== undefined && connectionMark(redis) !== since;
-  if (reconnected()) return { requested: replicas, acknowledged: 0, durable: false, reconnected: true };
-  const acknowledged = await callRedis('wait', () => redis.wait(replicas, timeoutMs));
-  if (reconnected()) return { requested: replicas, acknowledged: 0, durable: false, reconnected: true };
+  const { acknowledged, reconnected } = await callRedis('wait', () => waitForReplicas(redis, replicas, timeoutMs, since));
+  if (reconnected) return { requested: replicas, acknowledged: 0, durable: false, reconnected: true };
   return { requested: replicas, acknowledged, durable: acknowledged >= replicas };
 }
 
