@@ -87,5 +87,7 @@ suite(`chaos: seed ${SEED}, ${SECONDS} s`, () => {
     expect(Object.values(faultCounts(nemesis.applied)).reduce((a, b) => a + b, 0)).toBe(schedule.length);
     if (SECONDS * 1000 >= runMsCoveringAllKinds(SEED)) expect(Object.keys(faultCounts(nemesis.applied)).sort()).toEqual([...FAULT_KINDS].sort());
     for (const v of verdicts) expect(v.ops).toBeGreaterThan(SECONDS);
+    // The faults bit: clients saw operations fail or end without an answer.
+    expect(verdicts.reduce((n, v) => n + (v.figures.unknown ?? 0) + (v.figures.refused ?? 0), 0)).toBeGreaterThan(0);
   });
 });

@@ -30,6 +30,7 @@ export class CacheMembership implements OnApplicationBootstrap, OnApplicationShu
   private readonly heardAt = new Map<string, number>();
   private readonly confirmedAt = new Map<string, number>();
   private view: readonly string[];
+  private changes = 0;
   private timer?: NodeJS.Timeout;
   private readonly listeners = new Set<(view: readonly string[], previous: readonly string[]) => void>();
 
@@ -120,7 +121,13 @@ export class CacheMembership implements OnApplicationBootstrap, OnApplicationShu
     if (view.join() === this.view.join()) return;
     const previous = this.view;
     this.view = view;
+    this.changes++;
     for (const l of this.listeners) l(view, previous);
+  }
+
+  /** Grows on every view change, so a caller can tell that one happened meanwhile (even A → B → A). */
+  get epoch(): number {
+    return this.changes;
   }
 
   private async beat(): Promise<void> {

@@ -49,6 +49,7 @@ export class HomeClient {
       // granted by a home that then died and never installed here: nothing has happened.
       if (left <= 0) throw unavailable(`no home of this key (last tried: ${home}) agreed to serve it within ${CACHE_REQUEST_TIMEOUT_MS} ms (nodes are joining, leaving or cut off)`);
       this.inFlight.set(key, home);
+      const epoch = this.membership.epoch;
       try {
         const answer = await this.unlessHomeDies(home, { key, txn, from: self, kind, view: [...this.membership.alive] }, left);
         if (answer === 'home-died') {
@@ -59,8 +60,17 @@ export class HomeClient {
         } else {
           this.membership.heard(home);
           if ('grant' in answer) {
-            stop();
-            return { grant: answer.grant, home, txn };
+            // Granted in a view this node has left: a home of the new view may already have
+            // rebuilt its directory from holdings that did not include this grant, and would
+            // let another node write beside it (found by the chaos suite, after a pause). Hand
+            // it back (the old home only over-counts) and ask again. A delete's grant only drops
+            // the copy, which is always safe.
+            if ((kind === 'getS' || kind === 'getM') && this.membership.epoch !== epoch) {
+              this.router.unblock(home, { key, txn, from: self });
+            } else {
+              stop();
+              return { grant: answer.grant, home, txn };
+            }
           }
           // Not the home in its view, or its view of the live nodes differs from ours: they
           // agree again once the heartbeats settle (a partition heals); until then nothing happens.

@@ -1,0 +1,83 @@
+import type { Histogram } from 'prom-client';
+import type { Grant } from '@dss/mesi';
+import type { CacheMembership } from './cache-membership.service.js';
+import type { CoherenceAnswer, CoherenceRequest, CoherenceRouter, UnblockMessage } from './coherence-router.js';
+import { HomeClient } from './home-client.service.js';
+
+// A grant made in a view this node has since left is handed back and asked
+// for again: a home of the new view may have rebuilt its directory without it
+// (the chaos suite saw two Modified copies after a paused node came back).
+
+type Answer = (msg: CoherenceRequest) => CoherenceAnswer;
+
+function setup() {
+  const state = { epoch: 0, answers: [] as Answer[] };
+  const membership = {
+    self: 'vm1',
+    alive: ['vm1', 'vm2', 'vm3'],
+    get epoch() {
+      return state.epoch;
+    },
+    home: () => 'vm2',
+    heard: () => undefined,
+    waitUntilDead: () => new Promise<boolean>(() => {}),
+  } as unknown as CacheMembership;
+  const requests: CoherenceRequest[] = [];
+  const unblocks: UnblockMessage[] = [];
+  const router = {
+    request: async (_home: string, msg: CoherenceRequest) => {
+      requests.push(msg);
+      return state.answers[requests.length - 1]!(msg);
+    },
+    unblock: (_home: string, msg: UnblockMessage) => void unblocks.push(msg),
+  } as unknown as CoherenceRouter;
+  const histogram = { startTimer: () => () => 0 } as unknown as Histogram<'kind'>;
+  return { client: new HomeClient(membership, router, histogram), state, requests, unblocks };
+}
+
+const grant = { kind: 'M', version: 7 } as unknown as Grant;
+
+describe('HomeClient', () => {
+  it('sends its view of the live nodes with every request', async () => {
+    const { client, state, requests } = setup();
+    state.answers = [() => ({ grant })];
+    await client.request('k', 'getM');
+    expect(requests[0]).toMatchObject({ key: 'k', from: 'vm1', kind: 'getM', view: ['vm1', 'vm2', 'vm3'] });
+  });
+
+  it.each(['getS', 'getM'] as const)('hands back a %s grant that arrives after a view change, and asks again', async (kind) => {
+    const { client, state, requests, unblocks } = setup();
+    state.answers = [
+      () => {
+        state.epoch++; // the view changed while the home worked on the request
+        return { grant };
+      },
+      () => ({ grant }),
+    ];
+    const granted = await client.request('k', kind);
+    expect(requests).toHaveLength(2);
+    expect(unblocks).toEqual([{ key: 'k', txn: requests[0]!.txn, from: 'vm1' }]);
+    expect(granted.txn).toBe(requests[1]!.txn);
+  });
+
+  it('keeps a delete grant across a view change: dropping the copy is always safe', async () => {
+    const { client, state, requests, unblocks } = setup();
+    state.answers = [
+      () => {
+        state.epoch++;
+        return { grant: { kind: 'del' } as unknown as Grant };
+      },
+    ];
+    const granted = await client.request('k', 'del');
+    expect(requests).toHaveLength(1);
+    expect(unblocks).toEqual([]);
+    expect(granted.txn).toBe(requests[0]!.txn);
+  });
+
+  it('asks again while the home sees other live nodes', async () => {
+    const { client, state, requests } = setup();
+    state.answers = [() => ({ viewDiffers: ['vm2', 'vm3'] }), () => ({ grant })];
+    await client.request('k', 'getS');
+    expect(requests).toHaveLength(2);
+  });
+});
