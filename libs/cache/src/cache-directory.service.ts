@@ -65,8 +65,12 @@ export class CacheDirectory implements OnApplicationBootstrap {
   private readonly entries = new Map<string, DirEntry>();
   private readonly waiters = new Map<string, { resolve: (g: Grant) => void; reject: (err: Error) => void }>();
   private rebuilding?: Promise<void>;
-  /** The view whose rebuild completed: this node serves as home only in that view. */
-  private rebuiltFor?: string;
+  /**
+   * The membership epoch whose rebuild completed: this node serves as home only then. An
+   * epoch, not the view itself: after A → B → A, a rebuild for the first A must not count
+   * (copies may have been granted during B).
+   */
+  private rebuiltAt?: number;
 
   constructor(
     private readonly membership: CacheMembership,
@@ -108,7 +112,7 @@ export class CacheDirectory implements OnApplicationBootstrap {
     // directory is rebuilt from everyone's holdings. Otherwise two nodes could each act
     // as a key's home (an asymmetric partition, a node coming back): found by the chaos suite.
     const view = viewKey(this.membership.alive);
-    if (viewKey(msg.view) !== view || this.rebuiltFor !== view) return { viewDiffers: [...this.membership.alive] };
+    if (viewKey(msg.view) !== view || this.rebuiltAt !== this.membership.epoch) return { viewDiffers: [...this.membership.alive] };
     return new Promise<CoherenceAnswer>((resolve, reject) => {
       this.waiters.set(msg.txn, { resolve: (grant) => resolve({ grant }), reject });
       this.feed(msg.key, { type: 'request', req: { txn: msg.txn, from: msg.from, kind: msg.kind } });
@@ -210,7 +214,7 @@ export class CacheDirectory implements OnApplicationBootstrap {
     this.router.bind(this.membership.self, { request: (m) => this.handleRequest(m), unblock: (m) => this.handleUnblock(m) });
     this.membership.onChange((view, previous) => {
       this.viewChanges.inc();
-      this.rebuiltFor = undefined;
+      this.rebuiltAt = undefined;
       const gone = previous.filter((n) => !view.includes(n));
       for (const [key, entry] of this.entries) {
         let e = entry;
@@ -231,18 +235,19 @@ export class CacheDirectory implements OnApplicationBootstrap {
    */
   rebuild(view: readonly string[]): Promise<void> {
     const previous = this.rebuilding;
-    this.rebuiltFor = undefined;
+    this.rebuiltAt = undefined;
+    const epoch = this.membership.epoch;
     const run = (async () => {
       await previous?.catch(() => undefined);
       // A newer view came while this one waited: its own rebuild follows.
-      if (viewKey(this.membership.alive) !== viewKey(view)) return;
+      if (this.membership.epoch !== epoch) return;
       this.rebuilds.inc();
       const reports = new Map<string, HolderReport[]>();
       const add = (node: string, lines: HoldingsPage['lines']) => {
         for (const l of lines) reports.set(l.key, [...(reports.get(l.key) ?? []), { node, held: l.held, version: l.version }]);
       };
       add(this.membership.self, this.lines.holdings(this.membership.self, view));
-      await Promise.all(view.filter((n) => n !== this.membership.self).map(async (n) => add(n, await this.holdingsOf(n, view))));
+      await Promise.all(view.filter((n) => n !== this.membership.self).map(async (n) => add(n, await this.holdingsOf(n, view, epoch))));
       for (const [key, entry] of this.entries) {
         if (!entry.txn && entry.queue.length === 0 && this.membership.homeIn(key, view) !== this.membership.self) this.entries.delete(key);
       }
@@ -258,7 +263,7 @@ export class CacheDirectory implements OnApplicationBootstrap {
         }
       }
       this.entryGauge.set(this.entries.size);
-      if (viewKey(this.membership.alive) === viewKey(view)) this.rebuiltFor = viewKey(view);
+      if (this.membership.epoch === epoch) this.rebuiltAt = epoch;
     })().catch((err: unknown) => {
       if (!(err instanceof ViewChangedError)) this.logger.error(`rebuild for ${viewKey(view)} failed: ${(err as Error).message}`);
     });
@@ -274,10 +279,10 @@ export class CacheDirectory implements OnApplicationBootstrap {
    * view differs), or is counted dead (its copies are then Invalid), or this node's
    * view changes (ViewChangedError: the rebuild for the new view takes over).
    */
-  private async holdingsOf(node: string, view: readonly string[]): Promise<HoldingsPage['lines']> {
+  private async holdingsOf(node: string, view: readonly string[], epoch: number): Promise<HoldingsPage['lines']> {
     const lines: HoldingsPage['lines'][number][] = [];
     for (let offset = 0; ; ) {
-      if (viewKey(this.membership.alive) !== viewKey(view)) throw new ViewChangedError();
+      if (this.membership.epoch !== epoch) throw new ViewChangedError();
       try {
         const page = await this.peers.call(node, 'cache.holdings', { from: this.membership.self, view: [...view], offset });
         lines.push(...page.lines);
