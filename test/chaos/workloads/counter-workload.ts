@@ -5,11 +5,12 @@
 // is what must keep every acknowledged increment: the final value has to be
 // explained by the acknowledged and unknown writes, with none lost.
 import { Redis } from 'ioredis';
+import { connectionMark, waitForReplicas } from '@dss/config';
 import { checkCounterHistory, formatCounterCheck, HistoryRecorder, type OpHandle } from '../../support/history/index.js';
 import { Prng } from '../../support/prng.js';
 import { fencedOp, readCounter } from './counter-store.js';
 import { postJson } from './workload-http.js';
-import { numberField, sleep } from './workload-util.js';
+import { countOps, countUncertain, numberField, sleep } from './workload-util.js';
 import type { Workload, WorkloadContext, WorkloadVerdict } from './workload-types.js';
 
 export interface CounterWorkloadOptions {
@@ -57,9 +58,8 @@ export function createCounterWorkload(opts: CounterWorkloadOptions = {}): Worklo
     } finally {
       await redis.quit().catch(() => redis.disconnect());
     }
-    const v = verdict();
-    const f = v.figures;
-    ctx.log(`counter: ${v.ops} ops, ${f.writesOk} writes ok, ${f.writesFenced} fenced, ${f.writesUnknown} unknown, final ${f.final}`);
+    const h = recorder.history();
+    ctx.log(`counter: ${h.length} ops (${countOps(h, 'write', 'ok')} writes ok, ${countOps(h, 'write', 'fail')} fenced, ${countUncertain(h)} unknown)`);
   }
 
   async function client(ctx: WorkloadContext, redis: Redis, key: string, id: number): Promise<void> {
@@ -96,15 +96,15 @@ export function createCounterWorkload(opts: CounterWorkloadOptions = {}): Worklo
   async function fenced(id: number, redis: Redis, key: string, token: number, op: 'read' | 'write', value?: number): Promise<number | undefined> {
     const h = recorder.invoke(id, op, op === 'read' ? { token } : { token, value });
     try {
-      const connection = redis.stream;
+      const connection = connectionMark(redis);
       const result = await fencedOp(redis, key, token, op, value);
       if (!result.done) {
         recorder.complete(h, 'fail', { error: 'fenced' });
         return undefined;
       }
-      const replicas = await redis.wait(WAIT_REPLICAS, WAIT_TIMEOUT_MS);
-      if (replicas < WAIT_REPLICAS || redis.stream !== connection) {
-        recorder.unknown(h, redis.stream !== connection ? 'reconnected before WAIT' : 'not replicated');
+      const { acknowledged, reconnected } = await waitForReplicas(redis, WAIT_REPLICAS, WAIT_TIMEOUT_MS, connection);
+      if (reconnected || acknowledged < WAIT_REPLICAS) {
+        recorder.unknown(h, reconnected ? 'reconnected before WAIT' : 'not replicated');
         return undefined;
       }
       recorder.complete(h, 'ok', op === 'read' ? { value: result.value } : undefined);

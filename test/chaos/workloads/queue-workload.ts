@@ -6,7 +6,7 @@
 import { checkQueueHistory, formatQueueCheck, HistoryRecorder, type OpHandle } from '../../support/history/index.js';
 import { Prng } from '../../support/prng.js';
 import { describeFailure, httpJson, isClientError, postJson, type HttpResult } from './workload-http.js';
-import { isRecord, sleep } from './workload-util.js';
+import { countOps, countUncertain, isRecord, sleep } from './workload-util.js';
 import type { Workload, WorkloadContext, WorkloadVerdict } from './workload-types.js';
 
 export interface QueueWorkloadOptions {
@@ -105,9 +105,8 @@ export function createQueueWorkload(opts: QueueWorkloadOptions = {}): Workload {
     if (undelivered > 0) ctx.log(`queue: drain timed out with ${undelivered} acknowledged bodies not consumed; reading dead letters`);
     const reader = new Prng(ctx.seed * 1000 + 399);
     for (const topic of topics) await readDead(ctx, reader, topic);
-    const v = verdict();
-    const f = v.figures;
-    ctx.log(`queue: ${v.ops} ops, ${f.published} published, ${f.delivered} delivered, ${f.duplicates} duplicates, ${f.lost} lost, ${f.deadLettered} dead-lettered, ${f.publishUnknown} publish unknown`);
+    const h = recorder.history();
+    ctx.log(`queue: ${h.length} ops (${countOps(h, 'publish', 'ok')} publishes acknowledged, ${countOps(h, 'consume', 'ok')} consumes, ${countUncertain(h)} unknown)`);
   }
 
   /** The dead-letter list, retried through random nodes: Redis may still be failing over. */
