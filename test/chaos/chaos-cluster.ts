@@ -76,7 +76,9 @@ export class ChaosCluster {
     return {
       name: 'dss-chaos',
       nodes: this.nodes.map((id) => ({ id, host: this.address(id), ports: { ...PORTS } })),
-      redis: { mode: 'sentinel', name: REDIS_NAME, sentinels: this.redis.sentinels, replicasToAck: 1 },
+      // Every replica must confirm a publish: with 1, a replica that confirmed it on a primary
+      // cut off by a partition can be re-pointed at the new primary and drop it (docs/correctness.md, finding 7).
+      redis: { mode: 'sentinel', name: REDIS_NAME, sentinels: this.redis.sentinels, replicasToAck: 2 },
       // Six lines for the workload's eight keys: evictions and their write-backs run under every fault.
       cache: { maxEntries: 6, maxBytes: 256 * 1024 * 1024, flushIntervalMs: this.opts.cacheFlushIntervalMs },
     };
