@@ -38,5 +38,11 @@ export const CACHE_EVICT_NOTICE_TIMEOUT_MS = 1000;
  * Longer than a Sentinel failover, so the copy's data is not lost to one.
  */
 export const CACHE_DELETE_WRITE_BACK_RETRY_MS = 30_000;
+/**
+ * A holder writes dirty data back before it answers a home's invalidate or
+ * downgrade; local writes racing it may need another round. After this many
+ * the home stores what is left, as it always did.
+ */
+export const CACHE_HANDOVER_WRITE_BACK_ROUNDS = 3;
 /** With Sentinel, a memory operation waits this long for a replica's acknowledgement (Redis WAIT) before it fails. */
 export const CACHE_MEMORY_WAIT_MS = 1000;

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import { INVALID_LINE, lineStateName, stepLine, type ForwardReply, type Line, type LineAction, type LineEvent, type LocalResult } from '@dss/mesi';
-import { CACHE_DELETE_WRITE_BACK_RETRY_MS, CACHE_IO_CONCURRENCY, CACHE_REMEMBERED_REPLIES } from './cache-limits.js';
+import { CACHE_DELETE_WRITE_BACK_RETRY_MS, CACHE_HANDOVER_WRITE_BACK_ROUNDS, CACHE_IO_CONCURRENCY, CACHE_REMEMBERED_REPLIES } from './cache-limits.js';
 import { CacheMembership } from './cache-membership.service.js';
 import { CACHE_METRICS } from './cache-metrics.js';
 import { CACHE_SETTINGS, type ResolvedCacheSettings } from './cache-settings.js';
@@ -14,7 +14,7 @@ import { LruStore } from './lru/index.js';
 import { CacheMemory } from './memory/cache-memory.js';
 
 type LocalOp = Extract<LineEvent, { type: 'load' | 'store' | 'delete' | 'evict' }>;
-export type WriteBackReason = 'evict' | 'flush' | 'shutdown';
+export type WriteBackReason = 'evict' | 'flush' | 'shutdown' | 'transfer';
 
 /** Bytes a line costs in the LRU: its key and value plus bookkeeping. */
 const LINE_OVERHEAD_BYTES = 64;
@@ -137,13 +137,34 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
     const reply = (async () => {
       // A write-back in flight must land before the home writes newer data after it.
       await this.writeBacks.get(msg.key);
+      await this.cleanBeforeHandOver(msg.key);
       const action = this.apply(msg.key, { type: 'forward', kind: msg.kind }).find((a) => a.type === 'reply');
       if (!action || action.type !== 'reply') throw new Error(`forward on ${msg.key} produced no reply`);
       return action.reply;
     })();
+    // A failed hand-over changed nothing here: the home's retry must try again, not get this failure.
+    reply.catch(() => {
+      if (this.replies.get(id) === reply) this.replies.delete(id);
+    });
     this.replies.set(id, reply);
     if (this.replies.size > CACHE_REMEMBERED_REPLIES) this.replies.delete(this.replies.keys().next().value!);
     return reply;
+  }
+
+  /**
+   * Writes dirty data back before a forward hands it to the home. Were the home
+   * to store it instead, a home killed between this node's reply and its own
+   * write would lose an acknowledged write: this copy is then Shared (clean) or
+   * gone, and the next home reads the older value from memory (found by the
+   * chaos suite). Local writes may dirty the line again meanwhile, so this
+   * loops a few times, then leaves what is left to the home as before.
+   */
+  private async cleanBeforeHandOver(key: string): Promise<void> {
+    for (let i = 0; i < CACHE_HANDOVER_WRITE_BACK_ROUNDS; i++) {
+      const wb = this.apply(key, { type: 'flush' }).find((a) => a.type === 'writeBack');
+      if (!wb || wb.type !== 'writeBack') return;
+      if (!(await this.writeBack(key, wb, 'transfer'))) throw unavailable(`${key}: could not write its Modified data back before handing it over`);
+    }
   }
 
   // ---- the driver ----------------------------------------------------------

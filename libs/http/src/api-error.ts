@@ -28,6 +28,8 @@ export class ApiError extends HttpException {
     readonly details: Record<string, unknown> = {},
   ) {
     super({ error: { code, message, ...details } } satisfies ApiErrorBody, API_ERROR_STATUS[code]);
+    // HttpException takes its message from a top-level `message`, which this envelope has not; logs need the real one.
+    this.message = `${code}: ${message}`;
   }
 }
 

@@ -24,7 +24,8 @@ const STALL_EXTRA_MS = 500;
 const HTTP_MARGIN_MS = 8000;
 /** Redis may be failing over at the deadline: the setup and final read retry this long. */
 const REDIS_PATIENCE_MS = 30_000;
-const WAIT_REPLICAS = 1;
+/** Every replica, as the deployment's replicasToAck: with one, a failover after a partition can undo a write (docs/correctness.md finding 7). */
+const WAIT_REPLICAS = 2;
 const WAIT_TIMEOUT_MS = 1000;
 
 export function createCounterWorkload(opts: CounterWorkloadOptions = {}): Workload {

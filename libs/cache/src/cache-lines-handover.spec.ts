@@ -1,0 +1,81 @@
+import type { Counter } from 'prom-client';
+import { startRedisServer, type RedisServerHandle } from '../../../test/support/redis-server.js';
+import { CacheLines } from './cache-lines.service.js';
+import type { ResolvedCacheSettings } from './cache-settings.js';
+import type { CacheMembership } from './cache-membership.service.js';
+import type { CoherenceRouter } from './coherence-router.js';
+import type { HomeClient } from './home-client.service.js';
+import { CacheMemory } from './memory/cache-memory.js';
+
+// A holder answering a home's downgrade or invalidate writes its dirty data to
+// memory before it hands it over. The chaos suite killed a home between a
+// holder's downgrade reply and the home's own write to memory: the holder was
+// left Shared (clean) with the newest value, memory had the older one, and the
+// next home served a stale read of an acknowledged write.
+
+const settings: ResolvedCacheSettings = { maxEntries: 16, maxBytes: 1 << 20, flushIntervalMs: 3_600_000 } as ResolvedCacheSettings;
+const counter = { inc: () => undefined } as unknown as Counter<string>;
+
+function lines(memory: CacheMemory): CacheLines {
+  const membership = {
+    self: 'vm1',
+    hasQuorum: () => true,
+    leaseValid: () => true,
+    home: () => 'vm2',
+    heard: () => undefined,
+  } as unknown as CacheMembership;
+  let version = 40;
+  // The home grants M at once, with a version from memory's counter as the real home does.
+  const homes = {
+    request: async (key: string, kind: string) => {
+      if (kind !== 'getM') throw new Error(`unexpected ${kind}`);
+      version = await memory.allocateVersion(key);
+      return { grant: { kind: 'write', version }, home: 'vm2', txn: `t${version}` };
+    },
+    unblock: () => undefined,
+  } as unknown as HomeClient;
+  const router = {} as CoherenceRouter;
+  return new CacheLines(settings, membership, router, homes, memory, counter, counter, counter, counter, counter, counter);
+}
+
+describe('CacheLines: dirty data reaches memory before a hand-over (real Redis)', () => {
+  let redis: RedisServerHandle;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  }, 20_000);
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it.each(['downgrade', 'invalidate'] as const)('%s: memory holds the newest value when the reply leaves, and the reply is clean', async (kind) => {
+    const memory = new CacheMemory(redis.client());
+    const node = lines(memory);
+    const key = `handover-${kind}`;
+    await node.write(key, 'v1');
+    await node.write(key, 'v2'); // a local hit on the Modified line: only this node has v2
+    expect((await memory.read(key)).value).toBeUndefined();
+
+    const reply = await node.handleForward({ key, txn: 'h1', kind, from: 'vm2' });
+
+    // The home may die now without storing anything: memory already has v2.
+    expect((await memory.read(key)).value).toBe('v2');
+    expect(reply).toMatchObject({ value: 'v2', dirty: false });
+    expect(node.peek(key)).toMatchObject({ state: kind === 'downgrade' ? 'S' : 'I', dirty: false });
+  });
+
+  it('a failed write-back fails the forward without changing the line, and a retry of the same forward tries again', async () => {
+    const memory = new CacheMemory(redis.client());
+    const node = lines(memory);
+    const key = 'handover-redis-fails';
+    await node.write(key, 'v1');
+    const write = jest.spyOn(memory, 'write').mockRejectedValueOnce(new Error('Redis is failing over'));
+
+    await expect(node.handleForward({ key, txn: 'h2', kind: 'downgrade', from: 'vm2' })).rejects.toThrow(/UNAVAILABLE: .*could not write its Modified data back/);
+    expect(node.peek(key)).toMatchObject({ state: 'M', dirty: true });
+
+    const reply = await node.handleForward({ key, txn: 'h2', kind: 'downgrade', from: 'vm2' });
+    expect(reply).toMatchObject({ value: 'v1', dirty: false });
+    expect((await memory.read(key)).value).toBe('v1');
+    expect(write).toHaveBeenCalledTimes(2);
+  });
+});
