@@ -38,7 +38,10 @@ suite('deployment checks', () => {
   });
 
   it('has a valid Vagrantfile', () => {
-    const r = run('vagrant', ['validate'], join(ROOT, 'vagrant'));
-    expect([r.code, r.output.trim()]).toEqual([0, 'Vagrantfile validated successfully.']);
+    // --ignore-provider: without it Vagrant first demands a usable provider (VirtualBox,
+    // libvirt), which CI machines lack; the machines, network and provisioner are still checked.
+    const r = run('vagrant', ['validate', '--ignore-provider'], join(ROOT, 'vagrant'));
+    const lines = r.output.trim().split('\n').filter((l) => !l.includes('Ignoring provider config'));
+    expect([r.code, lines.join('\n')]).toEqual([0, 'Vagrantfile validated successfully.']);
   });
 });

@@ -68,6 +68,7 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
       dss_node_id: `node${i + 1}`,
       dss_install_dir: `${work}/${host}/opt`,
       dss_state_dir: `${work}/${host}/state`,
+      dss_cli_path: `${work}/${host}/dssctl`,
       grafana_provisioning_dir: `${work}/${host}/grafana/provisioning`,
       grafana_dashboards_dir: `${work}/${host}/grafana/dashboards`,
     });
@@ -116,6 +117,12 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
     for (const host of HOSTS) for (const role of Object.keys(PORTS) as (keyof typeof PORTS)[]) {
       expect([host, role, (await getJson(`${url(host, role)}/health`)).status]).toEqual([host, role, 200]);
     }
+
+    // dssctl, as Ansible installed it on a host, sees the whole cluster.
+    const status = await net.ssh('vm2', `${work}/vm2/dssctl --json status`, { timeoutMs: 60_000 });
+    expect(status.code).toBe(0);
+    const rows = (JSON.parse(status.stdout) as { daemons: { role: string; reachable: boolean; healthy: boolean }[] }).daemons;
+    expect(rows.filter((r) => r.reachable && r.healthy).map((r) => r.role).sort()).toEqual(['cache', 'cache', 'cache', 'lock', 'lock', 'lock', 'queue', 'queue', 'queue']);
 
     // The lock leader; acquire; pm2 stop dss-lock on its host; a new leader; acquire again.
     const leaderOf = async (hosts: string[]) => {

@@ -1,20 +1,9 @@
 import { HttpException } from '@nestjs/common';
+import { API_ERROR_STATUS, type ApiErrorCode } from './api-error-codes.js';
+
+export { API_ERROR_STATUS, codeForStatus, type ApiErrorCode } from './api-error-codes.js';
 
 // The error envelope of DESIGN.md section 4: {"error": {"code", "message", ...details}}.
-
-export const API_ERROR_STATUS = {
-  INVALID_ARGUMENT: 400,
-  UNAUTHORIZED: 401,
-  NOT_FOUND: 404,
-  LOCKED: 409,
-  DEADLOCK: 409,
-  STALE_RECEIPT: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  INTERNAL: 500,
-  UNAVAILABLE: 503,
-  TIMEOUT: 504,
-} as const;
-export type ApiErrorCode = keyof typeof API_ERROR_STATUS;
 
 export interface ApiErrorBody {
   error: { code: ApiErrorCode; message: string } & Record<string, unknown>;
@@ -30,27 +19,5 @@ export class ApiError extends HttpException {
     super({ error: { code, message, ...details } } satisfies ApiErrorBody, API_ERROR_STATUS[code]);
     // HttpException takes its message from a top-level `message`, which this envelope has not; logs need the real one.
     this.message = `${code}: ${message}`;
-  }
-}
-
-/** The code to report for a status that did not come from an ApiError. */
-export function codeForStatus(status: number): ApiErrorCode {
-  switch (status) {
-    case 400:
-      return 'INVALID_ARGUMENT';
-    case 401:
-    case 403:
-      return 'UNAUTHORIZED';
-    case 404:
-    case 405:
-      return 'NOT_FOUND';
-    case 413:
-      return 'PAYLOAD_TOO_LARGE';
-    case 503:
-      return 'UNAVAILABLE';
-    case 504:
-      return 'TIMEOUT';
-    default:
-      return status >= 500 ? 'INTERNAL' : 'INVALID_ARGUMENT';
   }
 }

@@ -1,0 +1,68 @@
+import type {
+  AckResult,
+  AcquireRequest,
+  CacheEntry,
+  CallOptions,
+  Coherence,
+  ConsumeRequest,
+  DaemonStatus,
+  Delivery,
+  EndpointStatus,
+  Endpoints,
+  Grant,
+  LockState,
+  MesiState,
+  PublishRequest,
+  Role,
+  TopicStats,
+} from '@dss/client/client-types.js';
+
+// The part of @dss/client's DssClient (contract: /tmp/client-contract.md) that
+// dssctl uses. Commands take this interface, so they run against a fake in the
+// unit tests; client-factory.ts checks that the real DssClient fits it.
+
+export type { AckResult, CacheEntry, CallOptions, Coherence, DaemonStatus, Delivery, EndpointStatus, Endpoints, Grant, LockState, MesiState, Role, TopicStats };
+
+export const ROLES: readonly Role[] = ['lock', 'queue', 'cache'];
+
+export interface CliLockClient {
+  acquire(req: AcquireRequest, call?: CallOptions): Promise<Grant>;
+  release(req: { resource: string; owner: string }, call?: CallOptions): Promise<{ released: true }>;
+  renew(req: { resource: string; owner: string; ttlMs?: number }, call?: CallOptions): Promise<{ renewed: true; expiresInMs: number }>;
+  show(resource: string, call?: CallOptions): Promise<LockState>;
+}
+
+export interface CliQueueClient {
+  publish(req: PublishRequest, call?: CallOptions): Promise<{ ids: string[] }>;
+  consume(req: ConsumeRequest, call?: CallOptions): Promise<Delivery[]>;
+  ack(req: { topic: string; receipt: string } | { topic: string; receipts: readonly string[] }, call?: CallOptions): Promise<AckResult>;
+  nack(req: { topic: string; receipt: string; delayMs?: number }, call?: CallOptions): Promise<unknown>;
+  stats(topic: string, call?: CallOptions): Promise<TopicStats>;
+  dead(topic: string, call?: CallOptions): Promise<unknown>;
+  redrive(topic: string, call?: CallOptions): Promise<unknown>;
+}
+
+export interface CliCacheClient {
+  get(key: string, call?: CallOptions): Promise<CacheEntry | undefined>;
+  put(key: string, value: unknown, call?: CallOptions): Promise<{ key: string; state: MesiState }>;
+  del(key: string, call?: CallOptions): Promise<boolean>;
+  coherence(key: string, call?: CallOptions): Promise<Coherence>;
+  flush(url?: string, call?: CallOptions): Promise<{ url: string; flushed: number }[]>;
+}
+
+export interface CliClient {
+  readonly endpoints: Endpoints;
+  readonly lock: CliLockClient;
+  readonly queue: CliQueueClient;
+  readonly cache: CliCacheClient;
+  status(call?: CallOptions): Promise<readonly EndpointStatus[]>;
+}
+
+/** What dssctl hands the client factory once the endpoints are resolved. */
+export interface ClientConfig {
+  readonly endpoints: Endpoints;
+  readonly timeoutMs?: number;
+  readonly token?: string;
+}
+
+export type ClientFactory = (config: ClientConfig) => CliClient;

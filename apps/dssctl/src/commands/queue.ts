@@ -1,0 +1,229 @@
+import type { Command } from 'commander';
+import type { AckResult, Delivery } from '../client-port.js';
+import type { ActionFactory, CommandContext, CommandResult } from '../context.js';
+import { UsageError } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
+import { compactJson, formatTime, plural, renderFields, renderTable } from '../output.js';
+import { parseCount, parseDuration, parseJsonValue } from '../parse.js';
+
+// `dssctl queue ...`: publish, consume, ack, nack, stats, dead, redrive.
+// Messages are JSON values: given as arguments, or one per line from --file
+// or stdin; --raw sends each as a string instead.
+
+/** The API takes up to this many messages in one publish. */
+export const PUBLISH_BATCH = 1000;
+/** Publish output lists ids up to this many; --json always lists all. */
+const IDS_SHOWN = 20;
+
+const ms = (flag: string) => (v: string) => parseDuration(v, flag);
+
+/** Messages from lines of text: one per non-blank line. */
+export function messagesFromLines(text: string, raw: boolean, source: string): unknown[] {
+  const out: unknown[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (line.trim() === '') return;
+    out.push(raw ? line : parseJsonValue(line, `${source} line ${i + 1}`));
+  });
+  return out;
+}
+
+async function publishInput(ctx: CommandContext): Promise<unknown[]> {
+  const [, args] = ctx.args as [string, string[]];
+  const o = ctx.opts as { file?: string; raw?: boolean };
+  const raw = o.raw === true;
+  if (args.length > 0 && o.file !== undefined) throw new UsageError('give messages as arguments or with --file, not both');
+  if (args.length > 0) return args.map((a, i) => (raw ? a : parseJsonValue(a, `message ${i + 1}`)));
+  if (o.file !== undefined && o.file !== '-') {
+    let text: string;
+    try {
+      text = ctx.deps.files.read(o.file);
+    } catch (err) {
+      throw new UsageError(`--file: cannot read ${o.file}: ${(err as Error).message}`);
+    }
+    return messagesFromLines(text, raw, o.file);
+  }
+  if (o.file === undefined && ctx.deps.io.stdinIsTTY) throw new UsageError('no message: give JSON messages as arguments, with --file <path>, or one per line on stdin');
+  return messagesFromLines(await ctx.deps.io.readStdin(), raw, 'stdin');
+}
+
+function deliveriesTable(messages: readonly { id: string; receipt?: string; deliveries: number; publishedAt: number; body: unknown }[], withReceipt: boolean): string {
+  const headers = withReceipt ? ['id', 'deliveries', 'published', 'receipt', 'body'] : ['id', 'deliveries', 'published', 'body'];
+  return renderTable(
+    headers,
+    messages.map((m) => (withReceipt ? [m.id, m.deliveries, formatTime(m.publishedAt), m.receipt, compactJson(m.body)] : [m.id, m.deliveries, formatTime(m.publishedAt), compactJson(m.body)])),
+    { align: { deliveries: 'right' } },
+  );
+}
+
+function ackOutcome(topic: string, result: AckResult, asked: number): CommandResult {
+  const json = { topic, ...result };
+  const text = `acked ${result.acked} of ${asked}` + (result.stale.length > 0 ? `; stale: ${result.stale.join(' ')}` : '') + '\n';
+  if (result.stale.length === 0) return { json, text };
+  return {
+    json,
+    text,
+    exitCode: EXIT.CONFLICT,
+    problem: { code: 'STALE_RECEIPT', message: `${plural(result.stale.length, 'receipt')} of ${asked} no longer valid (visibility ran out, or acked already)` },
+  };
+}
+
+export function registerQueue(program: Command, action: ActionFactory): void {
+  const queue = program.command('queue').description('the durable at-least-once queue: topics, deliveries, dead letters');
+
+  queue
+    .command('publish')
+    .description('publish messages (JSON values) to a topic')
+    .argument('<topic>', 'topic name ([A-Za-z0-9._-], up to 128)')
+    .argument('[message...]', 'messages, each a JSON value; none: read --file or stdin, one per line')
+    .option('--file <path>', "read messages from a file, one per line ('-' for stdin)")
+    .option('--raw', 'send each message (argument or line) as a string, not JSON')
+    .option('--delay <duration>', 'deliver no sooner than this, e.g. 30s', ms('--delay'))
+    .option('--dedup-id <id>', 'publish only once per id (within the dedup window); at most 1000 messages')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  dssctl queue publish orders '{"order":42}' '{"order":43}'
+  dssctl queue publish orders --raw 'plain text'
+  dssctl queue publish orders --file orders.ndjson
+  jq -c '.[]' batch.json | dssctl queue publish orders
+  dssctl queue publish orders --delay 1m --dedup-id order-42 '{"order":42}'
+  dssctl queue publish nums -- -1        # '--' before values that start with '-'`,
+    )
+    .action(
+      action(async (ctx) => {
+        const [topic] = ctx.args as [string];
+        const o = ctx.opts as { delay?: number; dedupId?: string };
+        const messages = await publishInput(ctx);
+        if (messages.length === 0) throw new UsageError('no message to publish (the input was empty)');
+        if (o.dedupId !== undefined && messages.length > PUBLISH_BATCH) throw new UsageError(`--dedup-id covers one publish of at most ${PUBLISH_BATCH} messages; got ${messages.length}`);
+        const ids: string[] = [];
+        let duplicate = false;
+        for (let i = 0; i < messages.length; i += PUBLISH_BATCH) {
+          const batch = messages.slice(i, i + PUBLISH_BATCH);
+          const res = await ctx
+            .client()
+            .queue.publish(
+              { topic, ...(batch.length === 1 ? { message: batch[0] } : { messages: batch }), ...(o.delay !== undefined ? { delayMs: o.delay } : {}), ...(o.dedupId !== undefined ? { dedupId: o.dedupId } : {}) },
+              { signal: ctx.signal },
+            );
+          ids.push(...res.ids);
+          if ((res as { duplicate?: unknown }).duplicate === true) duplicate = true;
+        }
+        const head = `published ${plural(ids.length, 'message')} to ${topic}${duplicate ? ' (duplicate: already published with this dedup id)' : ''}`;
+        const text = ids.length <= IDS_SHOWN ? `${head}\n${ids.map((id) => `  ${id}\n`).join('')}` : `${head} (--json lists the ids)\n`;
+        return { json: { topic, ids, ...(duplicate ? { duplicate } : {}) }, text };
+      }),
+    );
+
+  queue
+    .command('consume')
+    .description('receive messages; each stays invisible for --visibility, then is redelivered unless acked')
+    .argument('<topic>', 'topic name')
+    .option('--max <n>', 'at most this many messages (1-1000)', (v: string) => parseCount(v, '--max', 1), 1)
+    .option('--visibility <duration>', 'how long they stay invisible (server default 30s)', ms('--visibility'))
+    .option('--wait <duration>', 'long-poll up to this long when none is ready (at most 20s)', ms('--wait'), 0)
+    .option('--ack', 'ack what was received right away (drain a topic)')
+    .addHelpText('after', '\nExamples:\n  dssctl queue consume orders --max 10 --visibility 2m\n  dssctl queue consume orders --wait 5s --ack --json')
+    .action(
+      action(async (ctx) => {
+        const [topic] = ctx.args as [string];
+        const o = ctx.opts as { max: number; visibility?: number; wait: number; ack?: boolean };
+        const client = ctx.client();
+        const messages: Delivery[] = await client.queue.consume({ topic, max: o.max, waitMs: o.wait, ...(o.visibility !== undefined ? { visibilityMs: o.visibility } : {}) }, { signal: ctx.signal });
+        let acked: AckResult | undefined;
+        if (o.ack && messages.length > 0) acked = await client.queue.ack({ topic, receipts: messages.map((m) => m.receipt) }, { signal: ctx.signal });
+        const text =
+          (messages.length === 0 ? `no messages ready in ${topic}\n` : deliveriesTable(messages, !o.ack)) +
+          (acked ? `acked ${acked.acked} of ${messages.length}${acked.stale.length > 0 ? `; stale: ${acked.stale.join(' ')}` : ''}\n` : '');
+        const json = { topic, messages, ...(acked ? { acked } : {}) };
+        if (acked && acked.stale.length > 0) return { json, text, exitCode: EXIT.CONFLICT, problem: { code: 'STALE_RECEIPT', message: `${plural(acked.stale.length, 'receipt')} went stale before the ack` } };
+        return { json, text };
+      }),
+    );
+
+  queue
+    .command('ack')
+    .description('acknowledge deliveries by receipt: they are done (exit 4 if a receipt is stale)')
+    .argument('<topic>', 'topic name')
+    .argument('<receipt...>', 'receipts from consume')
+    .addHelpText('after', '\nExample:\n  dssctl queue ack orders "$receipt"')
+    .action(
+      action(async (ctx) => {
+        const [topic, receipts] = ctx.args as [string, string[]];
+        const q = ctx.client().queue;
+        const result = receipts.length === 1 ? await q.ack({ topic, receipt: receipts[0]! }, { signal: ctx.signal }) : await q.ack({ topic, receipts }, { signal: ctx.signal });
+        return ackOutcome(topic, result, receipts.length);
+      }),
+    );
+
+  queue
+    .command('nack')
+    .description('give a delivery back: redelivered now or after --delay (dead-lettered past the delivery limit)')
+    .argument('<topic>', 'topic name')
+    .argument('<receipt>', 'receipt from consume')
+    .option('--delay <duration>', 'redeliver no sooner than this', ms('--delay'))
+    .addHelpText('after', '\nExample:\n  dssctl queue nack orders "$receipt" --delay 10s')
+    .action(
+      action(async (ctx) => {
+        const [topic, receipt] = ctx.args as [string, string];
+        const o = ctx.opts as { delay?: number };
+        const res = await ctx.client().queue.nack({ topic, receipt, ...(o.delay !== undefined ? { delayMs: o.delay } : {}) }, { signal: ctx.signal });
+        const outcome = (res as { outcome?: unknown } | null)?.outcome;
+        const text = typeof outcome === 'string' ? `nacked; the message is now ${outcome === 'dead' ? 'in the dead-letter list' : outcome}\n` : 'nacked\n';
+        return { json: { topic, receipt, ...(typeof res === 'object' && res !== null ? res : { result: res }) }, text };
+      }),
+    );
+
+  queue
+    .command('stats')
+    .description('message counts of a topic (ready, inflight, delayed, dead) and its owner node')
+    .argument('<topic>', 'topic name')
+    .addHelpText('after', '\nExample:\n  dssctl queue stats orders')
+    .action(
+      action(async (ctx) => {
+        const [topic] = ctx.args as [string];
+        const s = await ctx.client().queue.stats(topic, { signal: ctx.signal });
+        return {
+          json: s,
+          text: renderFields([
+            ['topic', s.topic],
+            ['owner', s.owner],
+            ['ready', s.ready],
+            ['inflight', s.inflight],
+            ['delayed', s.delayed],
+            ['dead', s.dead],
+          ]),
+        };
+      }),
+    );
+
+  queue
+    .command('dead')
+    .description("a topic's dead letters (the first 100)")
+    .argument('<topic>', 'topic name')
+    .addHelpText('after', '\nExample:\n  dssctl queue dead orders --json | jq ".messages[].body"')
+    .action(
+      action(async (ctx) => {
+        const [topic] = ctx.args as [string];
+        const body = await ctx.client().queue.dead(topic, { signal: ctx.signal });
+        const list = (body as { messages?: unknown } | null)?.messages;
+        const messages = Array.isArray(list) ? (list as { id: string; deliveries: number; publishedAt: number; body: unknown }[]) : [];
+        return { json: body, text: messages.length === 0 ? `no dead letters in ${topic}\n` : deliveriesTable(messages, false) };
+      }),
+    );
+
+  queue
+    .command('redrive')
+    .description('move every dead letter of a topic back to ready, delivery count reset')
+    .argument('<topic>', 'topic name')
+    .addHelpText('after', '\nExample:\n  dssctl queue redrive orders')
+    .action(
+      action(async (ctx) => {
+        const [topic] = ctx.args as [string];
+        const body = await ctx.client().queue.redrive(topic, { signal: ctx.signal });
+        const n = (body as { redriven?: unknown } | null)?.redriven;
+        return { json: body, text: typeof n === 'number' ? `redrove ${plural(n, 'message')} of ${topic} back to ready\n` : 'redriven\n' };
+      }),
+    );
+}

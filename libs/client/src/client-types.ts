@@ -1,0 +1,169 @@
+// The public shapes of the DSS client: what each endpoint of DESIGN.md
+// section 4 answers, and the options a caller can set. Shapes mirror the HTTP
+// API one to one so that `dssctl --json` can print them unchanged.
+
+export type Role = 'lock' | 'queue' | 'cache';
+export type LockMode = 'exclusive' | 'shared';
+export type MesiState = 'M' | 'E' | 'S' | 'I';
+
+/** Base URLs (`http://host:port`, no trailing slash) of the daemons of each role. */
+export interface Endpoints {
+  readonly lock: readonly string[];
+  readonly queue: readonly string[];
+  readonly cache: readonly string[];
+}
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included (>= 1). */
+  readonly attempts: number;
+  /** First backoff; doubled after each attempt, with full jitter. */
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+export interface ClientOptions {
+  readonly endpoints: Endpoints;
+  /** Per-attempt timeout of one HTTP request (a waiting acquire or consume adds its waitMs). */
+  readonly timeoutMs?: number;
+  readonly retry?: Partial<RetryPolicy>;
+  /** Bearer token sent as `authorization: Bearer ...` when set (issue 11). */
+  readonly token?: string;
+  /** Injected for tests; defaults to the global fetch. */
+  readonly fetch?: typeof fetch;
+  /** Injected for tests: seeds jitter and ids. Defaults to Math.random / crypto.randomUUID. */
+  readonly random?: () => number;
+  readonly newId?: () => string;
+  /** Injected for tests: a monotonic clock in ms for lease deadlines. Defaults to performance.now. */
+  readonly now?: () => number;
+}
+
+/** Per-call options every method accepts. */
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+  readonly timeoutMs?: number;
+}
+
+// ---- lock ----
+export interface AcquireRequest {
+  readonly resource: string;
+  readonly owner: string;
+  readonly mode?: LockMode;
+  readonly ttlMs?: number;
+  readonly waitMs?: number;
+  /** Generated when absent; every retry of this call reuses it. */
+  readonly requestId?: string;
+}
+export interface Grant {
+  readonly acquired: true;
+  readonly resource: string;
+  readonly owner: string;
+  readonly mode: LockMode;
+  readonly fencingToken: number;
+  readonly expiresInMs: number;
+}
+export interface LockHolder {
+  readonly owner: string;
+  readonly mode: LockMode;
+  readonly fencingToken: number;
+  readonly expiresInMs: number;
+}
+export interface LockState {
+  readonly resource: string;
+  readonly holders: readonly LockHolder[];
+  readonly waiters: readonly { readonly owner: string; readonly mode: LockMode }[];
+}
+
+// ---- queue ----
+export interface PublishRequest {
+  readonly topic: string;
+  /** One message or many (up to 1000); exactly one of the two. */
+  readonly message?: unknown;
+  readonly messages?: readonly unknown[];
+  readonly delayMs?: number;
+  /** Generated when absent; every retry reuses it, so a retried publish is stored once. */
+  readonly dedupId?: string;
+}
+export interface Delivery {
+  readonly id: string;
+  readonly receipt: string;
+  readonly body: unknown;
+  readonly deliveries: number;
+  readonly publishedAt: number;
+}
+export interface ConsumeRequest {
+  readonly topic: string;
+  readonly max?: number;
+  readonly visibilityMs?: number;
+  readonly waitMs?: number;
+}
+export interface AckResult {
+  readonly acked: number;
+  readonly stale: readonly string[];
+}
+export interface TopicStats {
+  readonly topic: string;
+  readonly owner: string;
+  readonly ready: number;
+  readonly inflight: number;
+  readonly delayed: number;
+  readonly dead: number;
+}
+
+// ---- cache ----
+export interface CacheEntry {
+  readonly key: string;
+  readonly value: unknown;
+  readonly state: MesiState;
+}
+export interface Coherence {
+  readonly key: string;
+  readonly home: string;
+  readonly states: Readonly<Record<string, MesiState>>;
+}
+
+// ---- every daemon ----
+/** GET /cluster of one daemon, as the server answers it (role-specific parts kept loose). */
+export interface DaemonStatus {
+  readonly cluster: string;
+  readonly role: Role;
+  readonly node: { readonly id: string; readonly host: string; readonly httpPort: number; readonly peerPort: number };
+  readonly peers: unknown;
+  readonly [roleSpecific: string]: unknown;
+}
+
+// ---- additions of the client library (beyond the first contract) ----
+
+/** One edge of a wait-for cycle of a 409 DEADLOCK: `owner` waits for `resource`. */
+export interface WaitForEdge {
+  readonly owner: string;
+  readonly resource: string;
+}
+export interface RenewResult {
+  readonly renewed: true;
+  readonly expiresInMs: number;
+  /** The server adds the lease's token. */
+  readonly fencingToken?: number;
+}
+export interface PublishResult {
+  readonly ids: string[];
+  /** True when the dedupId was seen within the dedup window: nothing new was stored. */
+  readonly duplicate?: boolean;
+}
+export interface FlushResult {
+  readonly url: string;
+  readonly flushed: number;
+}
+
+/** One daemon as DssClient.status() saw it: GET /health and GET /cluster. */
+export interface EndpointStatus {
+  readonly role: Role;
+  readonly url: string;
+  /** It answered HTTP at all. */
+  readonly reachable: boolean;
+  /** GET /health answered 200. */
+  readonly healthy: boolean;
+  /** Round trip of GET /health. */
+  readonly latencyMs?: number;
+  readonly cluster?: DaemonStatus;
+  readonly error?: string;
+}

@@ -1,0 +1,184 @@
+import type { Delivery } from './client-types.js';
+import { sleep } from './backoff.js';
+import { CONSUMER_DEFAULTS } from './defaults.js';
+import { InvalidArgumentError, StaleReceiptError } from './errors.js';
+import type { QueueClient } from './queue-client.js';
+
+// The consumer loop: long-poll for as many deliveries as there are free
+// handler slots, run each handler while extending the delivery's visibility
+// (so a slow handler does not see its message redelivered to someone else),
+// ack on success, nack with a growing delay on failure. At-least-once: a
+// handler can still see a message twice (a crash, a lost ack), so handlers
+// should be idempotent.
+
+export interface ConsumerOptions {
+  /** Handlers running at once; default 1. */
+  concurrency?: number;
+  /** Visibility of each delivery and of each extension; default 30 s. */
+  visibilityMs?: number;
+  /** Long-poll of each consume; default 5 s. */
+  waitMs?: number;
+  /** Default visibilityMs / 3. */
+  extendEveryMs?: number;
+  /** nack delay after a failed handler, from the delivery count; default 1 s * 2^(n-1), at most 60 s. */
+  backoffMs?: (deliveries: number) => number;
+  /** Handler failures, failed acks / nacks / extends, failed polls. Default: a warning on stderr. */
+  onError?: (err: unknown, d?: Delivery) => void;
+  /** Aborting it stops the consumer and aborts every running handler's signal. */
+  signal?: AbortSignal;
+}
+
+export interface Consumer {
+  /** Stops polling and waits for running handlers (and their ack / nack). */
+  stop(): Promise<void>;
+  /** Settles once the consumer has stopped and its handlers have finished; never rejects. */
+  readonly done: Promise<void>;
+  readonly stats: { handled: number; failed: number; extended: number };
+}
+
+type QueueOps = Pick<QueueClient, 'consume' | 'ack' | 'nack' | 'extend'>;
+
+export const defaultConsumerBackoff = (deliveries: number): number =>
+  Math.min(CONSUMER_DEFAULTS.backoffMaxMs, CONSUMER_DEFAULTS.backoffBaseMs * 2 ** Math.max(0, deliveries - 1));
+
+const warn = (topic: string) => (err: unknown, d?: Delivery) =>
+  console.warn(`dss consumer ${topic}${d ? ` (message ${d.id})` : ''}: ${err instanceof Error ? err.message : String(err)}`);
+
+export class QueueConsumer implements Consumer {
+  readonly stats = { handled: 0, failed: 0, extended: 0 };
+  readonly done: Promise<void>;
+  private stopping = false;
+  /** Aborts the long-poll in flight and the pause after a failed one. */
+  private readonly poll = new AbortController();
+  private readonly running = new Set<Promise<void>>();
+  private readonly handlerSignals = new Set<AbortController>();
+  private readonly concurrency: number;
+  private readonly visibilityMs: number;
+  private readonly waitMs: number;
+  private readonly extendEveryMs: number;
+  private readonly backoffMs: (deliveries: number) => number;
+  private readonly onError: (err: unknown, d?: Delivery) => void;
+
+  constructor(
+    private readonly queue: QueueOps,
+    private readonly topic: string,
+    private readonly handler: (d: Delivery, signal: AbortSignal) => Promise<void>,
+    opts: ConsumerOptions = {},
+  ) {
+    this.concurrency = opts.concurrency ?? CONSUMER_DEFAULTS.concurrency;
+    this.visibilityMs = opts.visibilityMs ?? CONSUMER_DEFAULTS.visibilityMs;
+    this.waitMs = opts.waitMs ?? CONSUMER_DEFAULTS.waitMs;
+    this.extendEveryMs = opts.extendEveryMs ?? Math.max(1, Math.floor(this.visibilityMs / CONSUMER_DEFAULTS.extendDivisor));
+    this.backoffMs = opts.backoffMs ?? defaultConsumerBackoff;
+    this.onError = opts.onError ?? warn(topic);
+    if (!Number.isInteger(this.concurrency) || this.concurrency < 1) throw new InvalidArgumentError('concurrency must be an integer >= 1');
+    if (!(this.extendEveryMs > 0)) throw new InvalidArgumentError('extendEveryMs must be positive');
+    const external = opts.signal;
+    if (external) {
+      const onAbort = () => {
+        for (const c of this.handlerSignals) c.abort(external.reason);
+        void this.stop();
+      };
+      if (external.aborted) this.stopping = true;
+      else external.addEventListener('abort', onAbort, { once: true });
+      this.done = this.loop().finally(() => external.removeEventListener('abort', onAbort));
+    } else {
+      this.done = this.loop();
+    }
+  }
+
+  stop(): Promise<void> {
+    this.stopping = true;
+    this.poll.abort(new Error('consumer stopped'));
+    return this.done;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      const free = this.concurrency - this.running.size;
+      if (free <= 0) {
+        await Promise.race(this.running);
+        continue;
+      }
+      let batch: Delivery[];
+      try {
+        batch = await this.queue.consume({ topic: this.topic, max: free, visibilityMs: this.visibilityMs, waitMs: this.waitMs }, { signal: this.poll.signal });
+      } catch (err) {
+        if (this.stopping) break;
+        this.report(err);
+        await sleep(CONSUMER_DEFAULTS.pollErrorDelayMs, this.poll.signal).catch(() => undefined);
+        continue;
+      }
+      // Deliveries received are handled even if stop() came meanwhile: they are ours until their visibility ends.
+      for (const d of batch) this.start(d);
+      if (batch.length === 0 && this.waitMs === 0) await sleep(CONSUMER_DEFAULTS.idleDelayMs, this.poll.signal).catch(() => undefined);
+    }
+    await Promise.allSettled([...this.running]);
+  }
+
+  private start(d: Delivery): void {
+    const task: Promise<void> = this.handle(d)
+      .catch((err: unknown) => this.report(err, d)) // e.g. a backoffMs that throws
+      .finally(() => this.running.delete(task));
+    this.running.add(task);
+  }
+
+  private async handle(d: Delivery): Promise<void> {
+    const signal = new AbortController();
+    this.handlerSignals.add(signal);
+    let stale = false;
+    let extending: Promise<void> = Promise.resolve();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let finished = false;
+    const extend = async () => {
+      try {
+        await this.queue.extend({ topic: this.topic, receipt: d.receipt, visibilityMs: this.visibilityMs });
+        this.stats.extended++;
+      } catch (err) {
+        if (err instanceof StaleReceiptError) {
+          // The message is visible again (or redelivered): tell the handler its work may be duplicated.
+          stale = true;
+          signal.abort(err);
+          return;
+        }
+        this.report(err, d);
+      }
+      if (!finished) timer = setTimeout(tick, this.extendEveryMs);
+    };
+    const tick = () => {
+      extending = extend();
+    };
+    timer = setTimeout(tick, this.extendEveryMs);
+    let failure: { error: unknown } | undefined;
+    try {
+      await this.handler(d, signal.signal);
+    } catch (error) {
+      failure = { error };
+    }
+    finished = true;
+    clearTimeout(timer);
+    await extending; // an ack racing an extend would make one of them stale
+    this.handlerSignals.delete(signal);
+    if (failure) {
+      this.stats.failed++;
+      this.report(failure.error, d);
+    } else {
+      this.stats.handled++;
+    }
+    if (stale) return; // the receipt is dead: an ack or nack could only answer STALE_RECEIPT
+    try {
+      if (failure) await this.queue.nack({ topic: this.topic, receipt: d.receipt, delayMs: Math.max(0, Math.round(this.backoffMs(d.deliveries))) });
+      else await this.queue.ack({ topic: this.topic, receipt: d.receipt });
+    } catch (err) {
+      this.report(err, d);
+    }
+  }
+
+  private report(err: unknown, d?: Delivery): void {
+    try {
+      this.onError(err, d);
+    } catch {
+      // onError is the caller's code; its failure must not kill the loop
+    }
+  }
+}

@@ -1,0 +1,94 @@
+import type { AckResult, CallOptions, ConsumeRequest, Delivery, PublishRequest, PublishResult, TopicStats } from './client-types.js';
+import { ackAnswer, consumeAnswer, expectAnswer, publishAnswer, topicStatsAnswer } from './answers.js';
+import { QueueConsumer, type Consumer, type ConsumerOptions } from './consumer.js';
+import { HttpCaller, pathSegment } from './http-caller.js';
+
+// The queue API (docs/queue.md). Which calls are repeated after a failure:
+// - publish: yes; a dedupId made once per call makes the server store a
+//   repeat within 5 minutes once (it answers the first ids, duplicate: true);
+// - consume: yes; an answer lost on the way only hides those messages until
+//   their visibility runs out, then they are delivered again;
+// - ack, nack, extend, redrive: only when the server cannot have seen the
+//   request. A repeated ack of a delivery acked already answers
+//   STALE_RECEIPT, a repeated nack or extend would act on a new state, and a
+//   repeated redrive would report 0 moved, so none of them is repeated blindly.
+
+export type AckRequest = { readonly topic: string; readonly receipt: string } | { readonly topic: string; readonly receipts: readonly string[] };
+export interface NackRequest {
+  readonly topic: string;
+  readonly receipt: string;
+  readonly delayMs?: number;
+}
+export interface ExtendRequest {
+  readonly topic: string;
+  readonly receipt: string;
+  readonly visibilityMs: number;
+}
+
+export interface QueueClient {
+  publish(req: PublishRequest, call?: CallOptions): Promise<PublishResult>;
+  consume(req: ConsumeRequest, call?: CallOptions): Promise<Delivery[]>;
+  /** A single stale receipt -> StaleReceiptError; a batch lists stale ones in `stale`. */
+  ack(req: AckRequest, call?: CallOptions): Promise<AckResult>;
+  nack(req: NackRequest, call?: CallOptions): Promise<unknown>;
+  extend(req: ExtendRequest, call?: CallOptions): Promise<unknown>;
+  stats(topic: string, call?: CallOptions): Promise<TopicStats>;
+  /** The server's body as is: {topic, messages}. */
+  dead(topic: string, call?: CallOptions): Promise<unknown>;
+  /** The server's body as is: {topic, redriven}. */
+  redrive(topic: string, call?: CallOptions): Promise<unknown>;
+  consumer(topic: string, handler: (d: Delivery, signal: AbortSignal) => Promise<void>, opts?: ConsumerOptions): Consumer;
+}
+
+export class HttpQueueClient implements QueueClient {
+  constructor(
+    private readonly http: HttpCaller,
+    private readonly newId: () => string,
+  ) {}
+
+  async publish(req: PublishRequest, call?: CallOptions): Promise<PublishResult> {
+    const dedupId = req.dedupId ?? this.newId();
+    const body = { topic: req.topic, message: req.message, messages: req.messages, delayMs: req.delayMs, dedupId };
+    const answer = await this.http.call({ role: 'queue', method: 'POST', path: '/queue/publish', body, safe: true, keys: { dedupId } }, call);
+    return expectAnswer(publishAnswer, answer);
+  }
+
+  async consume(req: ConsumeRequest, call?: CallOptions): Promise<Delivery[]> {
+    const body = { topic: req.topic, max: req.max, visibilityMs: req.visibilityMs, waitMs: req.waitMs };
+    const answer = await this.http.call({ role: 'queue', method: 'POST', path: '/queue/consume', body, safe: true, waitMs: req.waitMs ?? 0 }, call);
+    return expectAnswer(consumeAnswer, answer).messages;
+  }
+
+  async ack(req: AckRequest, call?: CallOptions): Promise<AckResult> {
+    const body = 'receipts' in req ? { topic: req.topic, receipts: req.receipts } : { topic: req.topic, receipt: req.receipt };
+    const answer = await this.http.call({ role: 'queue', method: 'POST', path: '/queue/ack', body, safe: false }, call);
+    return expectAnswer(ackAnswer, answer);
+  }
+
+  async nack(req: NackRequest, call?: CallOptions): Promise<unknown> {
+    const body = { topic: req.topic, receipt: req.receipt, delayMs: req.delayMs };
+    return (await this.http.call({ role: 'queue', method: 'POST', path: '/queue/nack', body, safe: false }, call)).body;
+  }
+
+  async extend(req: ExtendRequest, call?: CallOptions): Promise<unknown> {
+    const body = { topic: req.topic, receipt: req.receipt, visibilityMs: req.visibilityMs };
+    return (await this.http.call({ role: 'queue', method: 'POST', path: '/queue/extend', body, safe: false }, call)).body;
+  }
+
+  async stats(topic: string, call?: CallOptions): Promise<TopicStats> {
+    const answer = await this.http.call({ role: 'queue', method: 'GET', path: `/queue/${pathSegment('topic', topic)}`, safe: true }, call);
+    return expectAnswer(topicStatsAnswer, answer);
+  }
+
+  async dead(topic: string, call?: CallOptions): Promise<unknown> {
+    return (await this.http.call({ role: 'queue', method: 'GET', path: `/queue/${pathSegment('topic', topic)}/dead`, safe: true }, call)).body;
+  }
+
+  async redrive(topic: string, call?: CallOptions): Promise<unknown> {
+    return (await this.http.call({ role: 'queue', method: 'POST', path: `/queue/${pathSegment('topic', topic)}/dead/redrive`, safe: false }, call)).body;
+  }
+
+  consumer(topic: string, handler: (d: Delivery, signal: AbortSignal) => Promise<void>, opts: ConsumerOptions = {}): Consumer {
+    return new QueueConsumer(this, topic, handler, opts);
+  }
+}
