@@ -7,6 +7,9 @@
 //   DSS_NODES         comma-separated node ids to run here (default: all)
 //   DSS_HOME          state directory for data and logs (default: .dss)
 //   DSS_SHUTDOWN_TIMEOUT_MS  graceful-stop budget of each daemon (default 10000)
+//   DSS_TLS_DIR       cluster CA and node certificates for peer mTLS (default: DSS_HOME/tls);
+//                     with security.httpTls in the description, the node's pair also serves HTTPS
+//   DSS_API_TOKENS_FILE  client API bearer tokens (docs/security.md), passed on when set
 //
 // PM2 require()s this file; Node 20.19+ loads ESM that way and PM2 reads the
 // named `apps` export (a default export would be invisible to it).
@@ -25,6 +28,7 @@ if (wanted && nodes.length !== wanted.length) {
   throw new Error(`DSS_NODES=${process.env.DSS_NODES} names nodes that are not in ${clusterFile} (nodes: ${known})`);
 }
 const shutdownMs = Number(process.env.DSS_SHUTDOWN_TIMEOUT_MS ?? 10000);
+const tlsDir = resolve(process.env.DSS_TLS_DIR ?? join(home, 'tls'));
 const single = nodes.length === 1;
 
 export const apps = nodes.flatMap((node) =>
@@ -41,6 +45,9 @@ export const apps = nodes.flatMap((node) =>
         DSS_CLUSTER_FILE: clusterFile,
         DSS_DATA_DIR: join(home, 'data', `${node.id}-${role}`),
         DSS_SHUTDOWN_TIMEOUT_MS: String(shutdownMs),
+        DSS_TLS_DIR: tlsDir,
+        ...(cluster.security?.httpTls ? { DSS_HTTP_TLS_CERT: join(tlsDir, `${node.id}.crt`), DSS_HTTP_TLS_KEY: join(tlsDir, `${node.id}.key`) } : {}),
+        ...(process.env.DSS_API_TOKENS_FILE ? { DSS_API_TOKENS_FILE: resolve(process.env.DSS_API_TOKENS_FILE) } : {}),
       },
       // Counted as started only once it serves (process.send('ready')).
       wait_ready: true,

@@ -7,6 +7,7 @@ import { localPaths, portOffset, type LocalPaths } from './paths.js';
 import { Pm2Client } from './pm2-client.js';
 import { busyPorts } from './port-check.js';
 import { ensureRedisServer } from './redis-server.js';
+import { ensureClusterCerts } from './tls-certs.js';
 import { formatTable } from './table.js';
 
 /** How long `start` waits for all nine daemons to answer /ready. */
@@ -75,6 +76,8 @@ async function start(paths: LocalPaths): Promise<void> {
   }
   const redisServer = ensureRedisServer(log);
   mkdirSync(paths.logs, { recursive: true });
+  // Peers authenticate with mutual TLS: a local CA and one certificate per node.
+  ensureClusterCerts(paths.tlsDir, cluster.nodes, cluster.name);
   writeFileSync(paths.clusterFile, JSON.stringify(cluster, null, 2) + '\n');
 
   const pm2 = await Pm2Client.connect(paths.pm2Home);

@@ -14,6 +14,8 @@ export interface LocalPaths {
   readonly clusterFile: string;
   readonly redisDir: string;
   readonly logs: string;
+  /** The cluster CA and the nodes' certificates (DSS_TLS_DIR of every daemon). */
+  readonly tlsDir: string;
   readonly ecosystem: string;
 }
 
@@ -25,6 +27,7 @@ export function localPaths(env: NodeJS.ProcessEnv = process.env): LocalPaths {
     clusterFile: join(home, 'cluster.json'),
     redisDir: join(home, 'redis'),
     logs: join(home, 'logs'),
+    tlsDir: join(home, 'tls'),
     ecosystem: join(REPO_ROOT, 'ecosystem.config.js'),
   };
 }

@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { ensureClusterCerts } from '../../scripts/local-cluster/tls-certs.js';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { ClusterDescription } from '@dss/config';
@@ -88,6 +89,9 @@ export class ChaosCluster {
     const { workDir, root, net } = this.opts;
     const clusterFile = join(workDir, 'cluster.json');
     writeFileSync(clusterFile, JSON.stringify(this.description(), null, 2));
+    // Peers authenticate with mutual TLS here as in a deployment (docs/security.md).
+    const tlsDir = join(workDir, 'tls');
+    ensureClusterCerts(tlsDir, this.nodes.map((id) => ({ id, host: this.address(id) })), 'dss-chaos');
     const primary = this.address(this.nodes[0]!);
     for (const node of this.nodes) {
       const dir = join(workDir, node);
@@ -144,6 +148,7 @@ export class ChaosCluster {
               DSS_CLUSTER_FILE: clusterFile,
               DSS_DATA_DIR: join(dir, role),
               DSS_BIND_HOST: address,
+              DSS_TLS_DIR: tlsDir,
             },
             logFile: join(dir, 'logs', `${role}.log`),
           }),

@@ -1,8 +1,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { localClusterDescription } from '@dss/config';
+import { ensureClusterCerts } from '../../scripts/local-cluster/tls-certs.js';
 import { eventually, getJson, testPortOffset } from '../support/local-cluster.js';
 
 // The built daemon, started by hand: what an operator sees on bad
@@ -17,6 +18,12 @@ writeFileSync(clusterFile, JSON.stringify(localClusterDescription({ offset })));
 const soloFile = join(home, 'solo.json');
 const full = localClusterDescription({ offset });
 writeFileSync(soloFile, JSON.stringify({ ...full, nodes: full.nodes.slice(0, 1) }));
+// Peer certificates as npm start makes them; a second directory holds node2's certificate under node1's name.
+const tlsDir = join(home, 'tls');
+ensureClusterCerts(tlsDir, full.nodes);
+const wrongTlsDir = join(home, 'wrong-tls');
+mkdirSync(wrongTlsDir);
+for (const [from, to] of [['ca.crt', 'ca.crt'], ['node2.crt', 'node1.crt'], ['node2.key', 'node1.key']]) copyFileSync(join(tlsDir, from!), join(wrongTlsDir, to!));
 const children: ChildProcess[] = [];
 afterEach(() => {
   // A failed test must not leave a daemon behind: its IPC channel would keep jest alive.
@@ -34,7 +41,7 @@ function start(env: Record<string, string>): { child: ChildProcess; output: () =
   return { child, output: () => output, exit };
 }
 
-const good = { DSS_NODE_ID: 'node1', DSS_ROLE: 'lock', DSS_CLUSTER_FILE: clusterFile };
+const good = { DSS_NODE_ID: 'node1', DSS_ROLE: 'lock', DSS_CLUSTER_FILE: clusterFile, DSS_TLS_DIR: tlsDir };
 
 describe('dss-node start-up', () => {
   jest.setTimeout(30_000);
@@ -44,6 +51,8 @@ describe('dss-node start-up', () => {
     ['a bad number', { DSS_PEER_TIMEOUT_MS: '-1' }, 'DSS_PEER_TIMEOUT_MS: must be a whole number of milliseconds'],
     ['a missing cluster file', { DSS_CLUSTER_FILE: join(home, 'missing.json') }, 'DSS_CLUSTER_FILE: cannot read'],
     ['a node not in the cluster', { DSS_NODE_ID: 'node4' }, 'DSS_NODE_ID: "node4" is not a node of the cluster'],
+    ['no peer certificates', { DSS_TLS_DIR: '' }, 'DSS_TLS_DIR: is required: the cluster\'s security.peerAuth is mtls'],
+    ['another node\'s certificate', { DSS_TLS_DIR: wrongTlsDir }, 'node1.crt is for "node2", not for node "node1"'],
   ])('stops on %s with a message naming the key and exit code 78', async (_name, patch, message) => {
     const daemon = start({ ...good, ...patch });
     expect(await daemon.exit).toEqual({ code: 78, signal: null });

@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { NetnsHosts, netnsUnsupportedReason } from '../support/netns/index.js';
 import { eventually, getJson, postJson, requestJson } from '../support/local-cluster.js';
@@ -52,6 +53,20 @@ function runPlaybook(work: string, log: string): Promise<PlaybookRun> {
   });
 }
 
+/** Does a TCP connection to host:port open within timeoutMs? (A firewall DROP makes it time out.) */
+function canConnect(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect({ host, port });
+    const finish = (ok: boolean) => {
+      socket.destroy();
+      done(ok);
+    };
+    socket.setTimeout(timeoutMs, () => finish(false));
+    socket.on('connect', () => finish(true));
+    socket.on('error', () => finish(false));
+  });
+}
+
 suite('deployment e2e: ansible-playbook onto three hosts', () => {
   jest.setTimeout(40 * 60_000);
   const work = mkdtempSync(join(tmpdir(), 'dss-e2e-'));
@@ -99,6 +114,8 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
         grafana_install: false,
         dss_pm2_logrotate: false,
         dss_build_dir: join(work, 'releases'),
+        // The cluster CA stays with the test, not in the checkout.
+        dss_pki_dir: join(work, 'pki'),
       }),
     );
   });
@@ -117,6 +134,15 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
     for (const host of HOSTS) for (const role of Object.keys(PORTS) as (keyof typeof PORTS)[]) {
       expect([host, role, (await getJson(`${url(host, role)}/health`)).status]).toEqual([host, role, 200]);
     }
+
+    // The firewall: this machine is not a cluster member, so the peer, Redis and
+    // Sentinel ports are closed to it while the HTTP ports are open; the peers
+    // talk mutual TLS with the certificates Ansible issued.
+    for (const [port, open] of [[PORTS.lock, true], [9001, false], [9011, false], [9021, false], [6379, false], [26379, false]] as const) {
+      expect([port, await canConnect(address('vm1'), port, 1500)]).toEqual([port, open]);
+    }
+    expect(readdirSync(join(work, 'vm2', 'state', 'tls')).sort()).toEqual(['ca.crt', 'node2.crt', 'node2.key']);
+    expect(readFileSync(join(work, 'vm2', 'state', 'cluster.json'), 'utf8')).toContain('"peerAuth": "mtls"');
 
     // dssctl, as Ansible installed it on a host, sees the whole cluster.
     const status = await net.ssh('vm2', `${work}/vm2/dssctl --json status`, { timeoutMs: 60_000 });

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ConfigModule, type NodeConfig } from '@dss/config';
-import { ApiExceptionFilter } from '@dss/http';
+import { ApiAuthModule, ApiExceptionFilter } from '@dss/http';
 import { MetricsModule } from '@dss/metrics';
 import { TransportModule } from '@dss/transport';
 import { ClusterController } from './cluster/cluster.controller.js';
@@ -26,7 +26,9 @@ export class AppModule {
           timeoutMs: settings.peerTimeoutMs,
           bindHost: settings.bindHost,
           port: self.peerPort,
+          ...(config.peerTls ? { tls: config.peerTls } : {}),
         }),
+        ApiAuthModule.forRoot(config.apiTokens),
         role.module(config),
       ],
       controllers: [HealthController, ClusterController],

@@ -2,8 +2,9 @@ import { ConsoleLogger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LOG_LEVELS, type NodeConfig } from '@dss/config';
-import { frameworkErrors, HTTP_MAX_BODY_BYTES, HTTP_MAX_PARAM_LENGTH } from '@dss/http';
-import { peerServerOptions } from '@dss/transport';
+import { frameworkErrors, HTTP_CONNECTION_LIMITS, HTTP_MAX_BODY_BYTES, HTTP_MAX_CONNECTIONS, HTTP_MAX_PARAM_LENGTH } from '@dss/http';
+import { PeerRejections, peerServerOptions } from '@dss/transport';
+import type { Server } from 'node:net';
 import { AppModule } from './app.module.js';
 import type { RolePlugin } from './roles/role-plugin.js';
 
@@ -28,13 +29,24 @@ export async function startDaemon(config: NodeConfig, role: RolePlugin): Promise
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, role),
-    new FastifyAdapter({ bodyLimit: HTTP_MAX_BODY_BYTES, routerOptions: { maxParamLength: HTTP_MAX_PARAM_LENGTH }, frameworkErrors }),
+    new FastifyAdapter({
+      bodyLimit: HTTP_MAX_BODY_BYTES,
+      routerOptions: { maxParamLength: HTTP_MAX_PARAM_LENGTH },
+      frameworkErrors,
+      ...(config.httpTls ? { https: { cert: config.httpTls.cert, key: config.httpTls.key, minVersion: 'TLSv1.2' as const } } : {}),
+      ...HTTP_CONNECTION_LIMITS,
+    }),
     { logger },
   );
   app.enableShutdownHooks();
-  app.connectMicroservice(peerServerOptions({ bindHost: settings.bindHost, port: self.peerPort }), { inheritAppConfig: true });
+  const peers = app.connectMicroservice(peerServerOptions({ bindHost: settings.bindHost, port: self.peerPort, tls: config.peerTls }), { inheritAppConfig: true });
   await app.startAllMicroservices();
+  app.get(PeerRejections).watch(peers.unwrap<Server>());
   await app.listen(self.httpPort, settings.bindHost);
-  logger.log(`${settings.role} on ${self.id}: http ${settings.bindHost}:${self.httpPort}, peers ${settings.bindHost}:${self.peerPort}`);
+  app.getHttpServer().maxConnections = HTTP_MAX_CONNECTIONS;
+  const auth = config.peerTls ? 'mutual TLS' : 'NOT authenticated (security.peerAuth none)';
+  const api = `${config.httpTls ? 'https' : 'http'} ${settings.bindHost}:${self.httpPort}${config.apiTokens ? ' (bearer tokens)' : ''}`;
+  logger.log(`${settings.role} on ${self.id}: ${api}, peers ${settings.bindHost}:${self.peerPort} (${auth})`);
+  if (!config.peerTls) logger.warn('peer traffic is not authenticated: anyone who reaches the peer port can vote and append (docs/security.md)');
   return app;
 }

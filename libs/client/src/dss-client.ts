@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ClusterDescription } from '@dss/config';
 // Not '@dss/config': its index also exports the Nest module, and the client must not load Nest.
-import { clusterDescriptionSchema } from '../../config/src/cluster-description.js';
+import { apiScheme, clusterDescriptionSchema } from '../../config/src/cluster-description.js';
 import { localClusterDescription } from '../../config/src/local-cluster.js';
 import type { CallOptions, ClientOptions, EndpointStatus, Endpoints } from './client-types.js';
 import { HttpCacheClient, type CacheClient } from './cache-client.js';
@@ -16,12 +16,13 @@ import { HttpQueueClient, type QueueClient } from './queue-client.js';
 
 /** Base URLs of every role from a cluster description (the cluster.json Ansible and `npm start` write). */
 export function endpointsFromCluster(cluster: ClusterDescription): Endpoints {
+  const scheme = apiScheme(cluster);
   const of = (role: string) =>
     cluster.nodes.flatMap((node) => {
       const ports = node.ports[role];
       if (ports === undefined) return [];
       const host = node.host.includes(':') ? `[${node.host}]` : node.host; // an IPv6 literal
-      return [`http://${host}:${ports.http}`];
+      return [`${scheme}://${host}:${ports.http}`];
     });
   return { lock: of('lock'), queue: of('queue'), cache: of('cache') };
 }

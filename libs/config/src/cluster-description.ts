@@ -41,12 +41,26 @@ export const cacheSettingsSchema = z.strictObject({
   flushIntervalMs: z.number().int().min(10).max(600_000).default(CACHE_DEFAULTS.flushIntervalMs),
 });
 
+/** How peers prove who they are (docs/security.md). */
+export const PEER_AUTH_MODES = ['mtls', 'none'] as const;
+export const securitySettingsSchema = z.strictObject({
+  /**
+   * `mtls` (the default, also when the block is absent): peers talk TLS 1.3
+   * with certificates from the cluster CA whose common name is their node id.
+   * `none` is for a trusted network only: anyone who reaches a peer port can vote.
+   */
+  peerAuth: z.enum(PEER_AUTH_MODES).default('mtls'),
+  /** The client API speaks HTTPS on every node (each needs DSS_HTTP_TLS_CERT and _KEY); clients read the scheme here. */
+  httpTls: z.boolean().default(false),
+});
+
 export const clusterDescriptionSchema = z
   .strictObject({
     name: z.string().min(1).max(64).default('dss'),
     nodes: z.array(nodeDescriptionSchema).min(1).max(MAX_CLUSTER_NODES),
     redis: z.discriminatedUnion('mode', [redisStandalone, redisSentinel]).optional(),
     cache: cacheSettingsSchema.optional(),
+    security: securitySettingsSchema.optional(),
   })
   .superRefine((cluster, ctx) => {
     const ids = new Set<string>();
@@ -74,4 +88,16 @@ export type RolePorts = z.infer<typeof rolePortsSchema>;
 export type NodeDescription = z.infer<typeof nodeDescriptionSchema>;
 export type ClusterDescription = z.infer<typeof clusterDescriptionSchema>;
 export type CacheSettings = z.infer<typeof cacheSettingsSchema>;
+export type SecuritySettings = z.infer<typeof securitySettingsSchema>;
+export type PeerAuthMode = (typeof PEER_AUTH_MODES)[number];
+
+/** The scheme of every node's client API. */
+export function apiScheme(cluster: Pick<ClusterDescription, 'security'>): 'http' | 'https' {
+  return cluster.security?.httpTls ? 'https' : 'http';
+}
+
+/** The cluster's peer authentication: mTLS unless the description says `none`. */
+export function peerAuthOf(cluster: Pick<ClusterDescription, 'security'>): PeerAuthMode {
+  return cluster.security?.peerAuth ?? 'mtls';
+}
 export type RedisDescription = NonNullable<ClusterDescription['redis']>;

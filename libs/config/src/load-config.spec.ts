@@ -2,7 +2,8 @@ import { ConfigError } from './config-error.js';
 import { loadNodeConfig, loadProcessSettings, parseClusterDescription, type Env } from './load-config.js';
 import { localClusterDescription } from './local-cluster.js';
 
-const cluster = localClusterDescription();
+// Peer certificates are covered in peer-tls.spec.ts; here the cluster runs without them.
+const cluster = { ...localClusterDescription(), security: { peerAuth: 'none' as const } };
 const files: Record<string, string> = { '/c.json': JSON.stringify(cluster) };
 const read = (path: string) => {
   const text = files[path];

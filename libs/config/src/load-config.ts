@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { clusterDescriptionSchema, type ClusterDescription, type NodeDescription } from './cluster-description.js';
+import { apiScheme, clusterDescriptionSchema, peerAuthOf, type ClusterDescription, type NodeDescription } from './cluster-description.js';
 import { ConfigError, formatPath, problemsFromZod } from './config-error.js';
+import { loadApiTokens, type ApiTokens } from './api-tokens.js';
+import { loadPeerTls, type PeerTlsMaterial } from './peer-tls.js';
 import { CONFIG_FILE_ENV, SETTING_ENV, processSettingsSchema, type ProcessSettings, type SettingKey } from './process-settings.js';
 
 /** A peer of the same role: where to reach its peer (TCP) and client (HTTP) ports. */
@@ -19,6 +21,12 @@ export interface NodeConfig {
   readonly self: PeerEndpoint;
   /** The other nodes that run this role, in description order. */
   readonly peers: readonly PeerEndpoint[];
+  /** Present when the cluster's peerAuth is mtls (the default). */
+  readonly peerTls?: PeerTlsMaterial;
+  /** Present when DSS_API_TOKENS_FILE is set: the client API wants a bearer token. */
+  readonly apiTokens?: ApiTokens;
+  /** Present when DSS_HTTP_TLS_CERT and _KEY are set: the client API speaks HTTPS. */
+  readonly httpTls?: { readonly cert: string; readonly key: string };
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -111,9 +119,44 @@ export function resolveNodeConfig(settings: ProcessSettings, cluster: ClusterDes
   };
 }
 
-/** The whole start-up path: env → settings → cluster file → NodeConfig, or a ConfigError. */
+/** The client API's tokens and HTTPS pair, when configured. */
+function loadClientSecurity(settings: ProcessSettings, read: ReadText): Pick<NodeConfig, 'apiTokens' | 'httpTls'> {
+  const out: { apiTokens?: ApiTokens; httpTls?: { cert: string; key: string } } = {};
+  if (settings.apiTokensFile) out.apiTokens = loadApiTokens(settings.apiTokensFile, read);
+  if (Boolean(settings.httpTlsCert) !== Boolean(settings.httpTlsKey)) {
+    throw new ConfigError('the environment', [{ key: settings.httpTlsCert ? SETTING_ENV.httpTlsKey : SETTING_ENV.httpTlsCert, problem: `is required with ${settings.httpTlsCert ? SETTING_ENV.httpTlsCert : SETTING_ENV.httpTlsKey}` }]);
+  }
+  if (settings.httpTlsCert && settings.httpTlsKey) {
+    const text = (path: string, key: string) => {
+      try {
+        return read(path);
+      } catch (err) {
+        throw new ConfigError(path, [{ key, problem: `cannot read ${path}: ${(err as Error).message}` }]);
+      }
+    };
+    out.httpTls = { cert: text(settings.httpTlsCert, SETTING_ENV.httpTlsCert), key: text(settings.httpTlsKey, SETTING_ENV.httpTlsKey) };
+  }
+  return out;
+}
+
+/** The whole start-up path: env → settings → cluster file → TLS files → NodeConfig, or a ConfigError. */
 export function loadNodeConfig(env: Env, read: ReadText = readUtf8): NodeConfig {
   const settings = loadProcessSettings(env, read);
   const cluster = parseClusterDescription(readJson(settings.clusterFile, SETTING_ENV.clusterFile, read), settings.clusterFile);
-  return resolveNodeConfig(settings, cluster, settings.clusterFile);
+  const config = { ...resolveNodeConfig(settings, cluster, settings.clusterFile), ...loadClientSecurity(settings, read) };
+  // Clients take the scheme from the description: a node that disagrees would be unreachable to them.
+  if ((apiScheme(cluster) === 'https') !== Boolean(config.httpTls)) {
+    const problem = config.httpTls ? 'is set, but the cluster description does not say security.httpTls: true' : "is required: the cluster description says security.httpTls: true";
+    throw new ConfigError(settings.clusterFile, [{ key: SETTING_ENV.httpTlsCert, problem }]);
+  }
+  if (peerAuthOf(cluster) === 'none') return config;
+  if (!settings.tlsDir) {
+    throw new ConfigError(settings.clusterFile, [
+      {
+        key: SETTING_ENV.tlsDir,
+        problem: `is required: the cluster's security.peerAuth is mtls (the default), so peers need the cluster CA and this node's certificate (ca.crt, ${settings.nodeId}.crt, ${settings.nodeId}.key)`,
+      },
+    ]);
+  }
+  return { ...config, peerTls: loadPeerTls(resolve(settings.tlsDir), settings.nodeId, read) };
 }

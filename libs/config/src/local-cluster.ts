@@ -27,5 +27,6 @@ export function localClusterDescription(opts: { offset?: number; host?: string; 
     name: 'dss-local',
     nodes,
     redis: { mode: 'standalone', host, port: opts.redisPort ?? LOCAL_REDIS_PORT + offset },
+    security: { peerAuth: 'mtls', httpTls: false },
   };
 }

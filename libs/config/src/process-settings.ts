@@ -20,6 +20,10 @@ export const SETTING_ENV = {
   shutdownTimeoutMs: 'DSS_SHUTDOWN_TIMEOUT_MS',
   logLevel: 'DSS_LOG_LEVEL',
   logFormat: 'DSS_LOG_FORMAT',
+  tlsDir: 'DSS_TLS_DIR',
+  apiTokensFile: 'DSS_API_TOKENS_FILE',
+  httpTlsCert: 'DSS_HTTP_TLS_CERT',
+  httpTlsKey: 'DSS_HTTP_TLS_KEY',
 } as const;
 export type SettingKey = keyof typeof SETTING_ENV;
 export const CONFIG_FILE_ENV = 'DSS_CONFIG_FILE';
@@ -45,6 +49,13 @@ export const processSettingsSchema = z.strictObject({
   shutdownTimeoutMs: integer(SHUTDOWN_TIMEOUT_MS),
   logLevel: z.enum(LOG_LEVELS).default('log'),
   logFormat: z.enum(['text', 'json']).default('text'),
+  /** Directory with ca.crt, <nodeId>.crt and <nodeId>.key (required when the cluster's peerAuth is mtls). */
+  tlsDir: z.string().min(1, 'must not be empty').optional(),
+  /** JSON file with the client API's bearer tokens; unset = open API. */
+  apiTokensFile: z.string().min(1).optional(),
+  /** PEM certificate and key for HTTPS on the client port; unset = plain HTTP. */
+  httpTlsCert: z.string().min(1).optional(),
+  httpTlsKey: z.string().min(1).optional(),
 });
 
 export type ProcessSettings = z.infer<typeof processSettingsSchema>;

@@ -7,6 +7,7 @@ import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
 import { PeerRemoteError, PeerTimeoutError, PeerUnavailableError, UnknownPeerError, type PeerError } from './peer-errors.js';
 import type { PeerEventContract, PeerEventPattern, PeerPattern, PeerRequest, PeerResponse } from './peer-rpc-contract.js';
 import { PeerSocket } from './peer-socket.js';
+import { peerClientTls } from './peer-tls-options.js';
 import { PEER_TRANSPORT_OPTIONS, type PeerTransportOptions } from './transport-options.js';
 
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
@@ -27,7 +28,10 @@ export class PeerClients implements OnApplicationShutdown {
     for (const peer of options.peers) {
       this.clients.set(
         peer.id,
-        ClientProxyFactory.create({ transport: Transport.TCP, options: { host: peer.host, port: peer.peerPort, socketClass: PeerSocket } }),
+        ClientProxyFactory.create({
+          transport: Transport.TCP,
+          options: { host: peer.host, port: peer.peerPort, socketClass: PeerSocket, ...(options.tls ? { tlsOptions: peerClientTls(options.tls, peer.id) } : {}) },
+        }),
       );
     }
   }

@@ -1,4 +1,4 @@
-import type { PeerEndpoint } from '@dss/config';
+import type { PeerEndpoint, PeerTlsMaterial } from '@dss/config';
 
 export const PEER_TRANSPORT_OPTIONS = Symbol('PEER_TRANSPORT_OPTIONS');
 
@@ -9,6 +9,14 @@ export const PEER_TRANSPORT_OPTIONS = Symbol('PEER_TRANSPORT_OPTIONS');
 export const PEER_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 /** How often the background probe pings every peer to keep dss_peer_reachable fresh. */
 export const PEER_PROBE_INTERVAL_MS = 2000;
+/** A connection that has not finished its TLS handshake by then is closed (a stalled or hostile dialer). */
+export const PEER_HANDSHAKE_TIMEOUT_MS = 5000;
+/** A frame that has started but not finished arriving by then closes the connection. */
+export const PEER_INCOMPLETE_MESSAGE_TIMEOUT_MS = 10_000;
+/** Answers queued for a peer that does not read them, in bytes, before its connection is closed. */
+export const PEER_MAX_SEND_BUFFER_BYTES = 2 * PEER_MAX_MESSAGE_BYTES;
+/** Open connections one peer server accepts; a cluster needs a few per peer, a flood gets refused. */
+export const PEER_MAX_CONNECTIONS = 128;
 
 export interface PeerTransportOptions {
   readonly selfId: string;
@@ -21,4 +29,6 @@ export interface PeerTransportOptions {
   readonly port: number;
   /** Set to 0 to turn the background probe off (tests). */
   readonly probeIntervalMs?: number;
+  /** Mutual TLS with the cluster CA; without it anyone who reaches the port is a peer (peerAuth none). */
+  readonly tls?: PeerTlsMaterial;
 }

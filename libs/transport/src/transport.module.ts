@@ -1,7 +1,10 @@
 import { Module, type DynamicModule, type InjectionToken, type OptionalFactoryDependency } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
-import { METRIC_PEER_EVENTS, METRIC_PEER_REACHABLE, METRIC_PEER_RPC_SECONDS } from '@dss/metrics';
+import { METRIC_PEER_EVENTS, METRIC_PEER_REACHABLE, METRIC_PEER_REJECTED, METRIC_PEER_RPC_SECONDS } from '@dss/metrics';
 import { PeerClients } from './peer-clients.service.js';
+import { PeerIdentityGuard } from './peer-identity.guard.js';
+import { PeerRejections } from './peer-rejections.service.js';
 import { PeerPingController } from './peer-ping.controller.js';
 import { PeerStatusService } from './peer-status.service.js';
 import { PEER_TRANSPORT_OPTIONS, type PeerTransportOptions } from './transport-options.js';
@@ -24,6 +27,11 @@ const metrics = [
     help: 'One-way peer events by peer, pattern and outcome (sent, failed).',
     labelNames: ['peer', 'pattern', 'outcome'],
   }),
+  makeCounterProvider({
+    name: METRIC_PEER_REJECTED,
+    help: 'Peer connections and messages refused, by reason (handshake, unauthenticated, unknown_peer, spoofed_sender, connection_limit).',
+    labelNames: ['reason'],
+  }),
   makeGaugeProvider({
     name: METRIC_PEER_REACHABLE,
     help: '1 when the peer answered its last ping, 0 when it did not.',
@@ -33,8 +41,11 @@ const metrics = [
 
 /**
  * Peer RPC for one role: clients to every peer (PeerClients), the ping
- * handler, and reachability (PeerStatusService). The TCP server itself is
- * attached by the app with `connectMicroservice(peerServerOptions(...))`.
+ * handler, reachability (PeerStatusService), and peer authentication (a
+ * global guard that checks every peer message's sender, PeerRejections for
+ * the server's refused handshakes). The TCP server itself is attached by the
+ * app with `connectMicroservice(peerServerOptions(...))`, then
+ * `PeerRejections.watch(server)`.
  * Needs MetricsModule (global) for its metrics.
  */
 @Module({})
@@ -45,8 +56,8 @@ export class TransportModule {
       global: true,
       imports,
       controllers: [PeerPingController],
-      providers: [...(optionsProvider ?? []), ...metrics, PeerClients, PeerStatusService],
-      exports: [PEER_TRANSPORT_OPTIONS, PeerClients, PeerStatusService],
+      providers: [...(optionsProvider ?? []), ...metrics, PeerClients, PeerStatusService, PeerRejections, { provide: APP_GUARD, useClass: PeerIdentityGuard }],
+      exports: [PEER_TRANSPORT_OPTIONS, PeerClients, PeerStatusService, PeerRejections],
     };
   }
 
