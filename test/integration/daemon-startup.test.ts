@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { localClusterDescription } from '@dss/config';
@@ -24,6 +25,9 @@ ensureClusterCerts(tlsDir, full.nodes);
 const wrongTlsDir = join(home, 'wrong-tls');
 mkdirSync(wrongTlsDir);
 for (const [from, to] of [['ca.crt', 'ca.crt'], ['node2.crt', 'node1.crt'], ['node2.key', 'node1.key']]) copyFileSync(join(tlsDir, from!), join(wrongTlsDir, to!));
+// The solo cluster again, with HTTPS on the client port (node1's certificate has IP:127.0.0.1).
+const httpsFile = join(home, 'https.json');
+writeFileSync(httpsFile, JSON.stringify({ ...full, nodes: full.nodes.slice(0, 1), security: { peerAuth: 'mtls', httpTls: true } }));
 const children: ChildProcess[] = [];
 afterEach(() => {
   // A failed test must not leave a daemon behind: its IPC channel would keep jest alive.
@@ -53,6 +57,8 @@ describe('dss-node start-up', () => {
     ['a node not in the cluster', { DSS_NODE_ID: 'node4' }, 'DSS_NODE_ID: "node4" is not a node of the cluster'],
     ['no peer certificates', { DSS_TLS_DIR: '' }, 'DSS_TLS_DIR: is required: the cluster\'s security.peerAuth is mtls'],
     ['another node\'s certificate', { DSS_TLS_DIR: wrongTlsDir }, 'node1.crt is for "node2", not for node "node1"'],
+    ['an HTTPS cluster without the HTTPS pair', { DSS_CLUSTER_FILE: httpsFile }, 'DSS_HTTP_TLS_CERT: is required: the cluster description says security.httpTls: true'],
+    ['a bad API tokens file', { DSS_API_TOKENS_FILE: clusterFile }, 'DSS_API_TOKENS_FILE (file): Unrecognized keys'],
   ])('stops on %s with a message naming the key and exit code 78', async (_name, patch, message) => {
     const daemon = start({ ...good, ...patch });
     expect(await daemon.exit).toEqual({ code: 78, signal: null });
@@ -73,5 +79,29 @@ describe('dss-node start-up', () => {
     expect(exited.signal === 'SIGTERM' || exited.code === 0).toBe(true);
     expect(daemon.output()).toContain('SIGTERM: draining');
     await expect(fetch(`${url}/health`)).rejects.toThrow();
+  });
+
+  it('serves HTTPS when the cluster says httpTls, with the node certificate', async () => {
+    const daemon = start({ ...good, DSS_CLUSTER_FILE: httpsFile, DSS_HTTP_TLS_CERT: join(tlsDir, 'node1.crt'), DSS_HTTP_TLS_KEY: join(tlsDir, 'node1.key') });
+    await new Promise<void>((resolveReady, reject) => {
+      daemon.child.on('message', (m) => m === 'ready' && resolveReady());
+      void daemon.exit.then(() => reject(new Error(`exited before ready:\n${daemon.output()}`)));
+    });
+    const port = 8001 + offset;
+    const ready = () =>
+      new Promise<number>((done, fail) => {
+        const req = httpsGet({ host: '127.0.0.1', port, path: '/ready', ca: readFileSync(join(tlsDir, 'ca.crt')) }, (res) => {
+          res.resume();
+          done(res.statusCode ?? 0);
+        });
+        req.on('error', fail);
+      });
+    // Ready once the lone lock node has elected itself, over HTTPS verified against the cluster CA.
+    await eventually(async () => (await ready()) === 200, 10_000);
+    // Plain HTTP to the HTTPS port gets no API answer.
+    const plain = await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.status, () => 'refused');
+    expect(plain).not.toBe(200);
+    daemon.child.kill('SIGTERM');
+    await daemon.exit;
   });
 });
