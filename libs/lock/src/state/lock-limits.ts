@@ -9,3 +9,10 @@ export const MAX_NAME_LENGTH = 1024;
 
 /** Longest requestId accepted in a log entry. */
 export const MAX_REQUEST_ID_LENGTH = 256;
+
+/**
+ * Waiters one resource queues. Past it a blocking acquire is answered as if
+ * it had not waited (LOCKED), so no client can grow the replicated state (and
+ * every snapshot) without bound by queueing owners on one resource.
+ */
+export const MAX_WAITERS_PER_RESOURCE = 1000;

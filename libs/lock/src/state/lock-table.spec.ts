@@ -1,6 +1,6 @@
 // Example-based tests, one rule each, of LockTable's semantics.
 import type { LockEvent } from './lock-commands.js';
-import { MAX_REMEMBERED_REQUESTS } from './lock-limits.js';
+import { MAX_REMEMBERED_REQUESTS, MAX_WAITERS_PER_RESOURCE } from './lock-limits.js';
 import { InvalidLockSnapshotError } from './lock-snapshot.js';
 import { LockTable } from './lock-table.js';
 import { InvalidLockCommandError } from './parse-lock-command.js';
@@ -117,6 +117,18 @@ describe('LockTable', () => {
       expect(d.apply(acquire('r', 'b', 'shared', WAIT)).result).toEqual({ status: 'queued', resource: 'r', waitId: 2 });
       expect(d.apply(acquire('r', 'b', 'exclusive', 0)).result).toMatchObject({ status: 'locked' });
       expect(d.table.view('r').waiters).toHaveLength(1);
+    });
+
+    it('refuses a blocking acquire as LOCKED once the resource has MAX_WAITERS_PER_RESOURCE waiters', () => {
+      const d = new Driver();
+      d.apply(acquire('r', 'holder'));
+      for (let i = 0; i < MAX_WAITERS_PER_RESOURCE; i++) expect(d.apply(acquire('r', `w${i}`, 'exclusive', WAIT)).result.status).toBe('queued');
+      const out = d.apply(acquire('r', 'one-too-many', 'exclusive', WAIT));
+      expect(out.result).toMatchObject({ status: 'locked', holders: [{ owner: 'holder' }] });
+      expect(out.events).toEqual([]);
+      expect(d.table.view('r').waiters).toHaveLength(MAX_WAITERS_PER_RESOURCE);
+      // Another resource is not affected.
+      expect(d.apply(acquire('s', 'one-too-many', 'exclusive', WAIT)).result.status).toBe('granted');
     });
 
     it('a second acquire for a stronger mode than the owner waits for is refused', () => {

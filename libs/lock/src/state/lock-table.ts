@@ -16,6 +16,7 @@ import type {
   RenewCommand,
   WaiterView,
 } from './lock-commands.js';
+import { MAX_WAITERS_PER_RESOURCE } from './lock-limits.js';
 import { modeCovers } from './lock-modes.js';
 import { decodeSnapshot, encodeSnapshot } from './lock-snapshot.js';
 import { validateLockCommand } from './parse-lock-command.js';
@@ -189,7 +190,7 @@ export class LockTable {
     if (blockersOf(state, owner, mode, state.waiters.length).length === 0) {
       return this.grantNow(state, resource, owner, mode, ttlMs, index);
     }
-    if (waitMs === 0) return this.done(resource, { status: 'locked', resource, holders: state.holders.map(holderView) });
+    if (waitMs === 0 || state.waiters.length >= MAX_WAITERS_PER_RESOURCE) return this.done(resource, { status: 'locked', resource, holders: state.holders.map(holderView) });
     const cycle = findWaitCycle(this.resources, owner, resource, mode);
     if (cycle) return this.done(resource, { status: 'deadlock', resource, cycle });
 
