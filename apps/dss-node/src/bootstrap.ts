@@ -2,7 +2,7 @@ import { ConsoleLogger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LOG_LEVELS, type NodeConfig } from '@dss/config';
-import { frameworkErrors, HTTP_CONNECTION_LIMITS, HTTP_MAX_BODY_BYTES, HTTP_MAX_CONNECTIONS, HTTP_MAX_PARAM_LENGTH } from '@dss/http';
+import { clientErrorHandler, frameworkErrors, HTTP_CONNECTION_LIMITS, HTTP_MAX_BODY_BYTES, HTTP_MAX_CONNECTIONS, HTTP_MAX_PARAM_LENGTH } from '@dss/http';
 import { PeerRejections, peerServerOptions } from '@dss/transport';
 import type { Server } from 'node:net';
 import { AppModule } from './app.module.js';
@@ -33,6 +33,7 @@ export async function startDaemon(config: NodeConfig, role: RolePlugin): Promise
       bodyLimit: HTTP_MAX_BODY_BYTES,
       routerOptions: { maxParamLength: HTTP_MAX_PARAM_LENGTH },
       frameworkErrors,
+      clientErrorHandler,
       ...(config.httpTls ? { https: { cert: config.httpTls.cert, key: config.httpTls.key, minVersion: 'TLSv1.2' as const } } : {}),
       ...HTTP_CONNECTION_LIMITS,
     }),

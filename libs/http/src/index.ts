@@ -6,3 +6,4 @@ export * from './api-answer.js';
 export * from './framework-errors.js';
 export * from './api-auth.module.js';
 export * from './api-token.guard.js';
+export * from './json-depth.js';

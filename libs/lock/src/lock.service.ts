@@ -177,9 +177,16 @@ export class LockService {
       case 'queued': {
         // A retried request (same requestId) gets the first answer, `queued`,
         // even if that wait has ended since: then the table already says how.
-        const settled = this.settledWait(result.resource, owner, result.waitId);
+        const ended = !this.machine.table.view(result.resource).waiters.some((w) => w.waitId === result.waitId);
+        const settled = ended ? this.settledWait(result.resource, owner) : null;
         if (settled) return settled;
-        const outcome = await this.waits.wait(result.waitId, Math.max(1, deadline - Date.now()));
+        // An ended wait's outcome is there at once unless a request took it
+        // already; then it was not granted, or granted and gone since. (Waiting
+        // for it anyway answered every such retry 504 after waitMs + 5 s.)
+        const outcome = await this.waits.wait(result.waitId, ended ? 0 : Math.max(1, deadline - Date.now()));
+        if (outcome === null && ended) {
+          return fail('LOCKED', `${result.resource} was not granted within waitMs`, { holders: this.holders(result.resource, this.machine.table.view(result.resource).holders) });
+        }
         if (outcome === null) return fail('TIMEOUT', 'the wait did not end in time; retry with the same requestId');
         if (outcome.type === 'waitEnded') {
           return fail('LOCKED', `${outcome.resource} was not granted within waitMs`, { holders: this.holders(outcome.resource, outcome.holders) });
@@ -196,10 +203,9 @@ export class LockService {
     }
   }
 
-  /** The answer for a wait that is no longer queued, from the applied table; null while it still waits. */
-  private settledWait(resource: string, owner: string, waitId: number): LockResponse | null {
+  /** The answer for a wait that is no longer queued when `owner` holds the lock now (from the applied table), else null. */
+  private settledWait(resource: string, owner: string): LockResponse | null {
     const view = this.machine.table.view(resource);
-    if (view.waiters.some((w) => w.waitId === waitId)) return null;
     const held = view.holders.find((h) => h.owner === owner);
     if (held) {
       return ok({ acquired: true, resource, owner: held.owner, mode: held.mode, fencingToken: held.fencingToken, expiresInMs: this.expiresIn(resource, held.owner, held.ttlMs) });

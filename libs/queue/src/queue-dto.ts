@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { JSON_MAX_DEPTH, jsonDeeperThan } from '@dss/http';
 import { QUEUE_LIMITS } from './queue-limits.js';
 
 // Request bodies of the queue API, validated strictly (400 naming the field,
@@ -15,11 +16,16 @@ const ms = (what: string, min: number, max: number) =>
     .min(min, `${what} must be at least ${min}`)
     .max(max, `${what} must be at most ${max}`);
 
+// Messages nested a few thousand levels deep were accepted by some nodes and
+// then failed every consume through others with a 500, after moving the message
+// in flight. See JSON_MAX_DEPTH.
+const body = z.unknown().refine((m) => !jsonDeeperThan(m), `a message must not nest more than ${JSON_MAX_DEPTH} levels deep`);
+
 export const publishBody = z
   .strictObject({
     topic,
-    message: z.unknown().optional(),
-    messages: z.array(z.unknown(), { error: 'messages must be an array' }).min(1, 'messages must not be empty').max(QUEUE_LIMITS.maxBatch, `messages: at most ${QUEUE_LIMITS.maxBatch} per publish`).optional(),
+    message: body.optional(),
+    messages: z.array(body, { error: 'messages must be an array' }).min(1, 'messages must not be empty').max(QUEUE_LIMITS.maxBatch, `messages: at most ${QUEUE_LIMITS.maxBatch} per publish`).optional(),
     delayMs: ms('delayMs', 0, QUEUE_LIMITS.maxDelayMs).optional(),
     dedupId: z.string({ error: 'dedupId must be a string' }).min(1).max(QUEUE_LIMITS.dedupIdMaxLength, 'dedupId is too long').optional(),
   })

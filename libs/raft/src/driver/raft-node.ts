@@ -121,9 +121,14 @@ export class RaftNode {
     this.kick();
   }
 
-  /** A message from a peer. Malformed or misaddressed ones are dropped by the core. */
+  /**
+   * A message from a peer. Malformed or misaddressed ones are dropped by the
+   * core; so is anything that arrives before start() recovered the log (the
+   * peer server may already listen), as Raft expects of a lossy network.
+   */
   step(message: Message): void {
-    if (this.stopped) return;
+    // `core` is assigned by start(); before that it is undefined despite its type.
+    if (this.stopped || (this.core as RaftCore | undefined) === undefined) return;
     this.core.step(message);
     this.kick();
   }
