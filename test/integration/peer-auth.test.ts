@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
+import { PEER_HANDSHAKE_TIMEOUT_MS, PEER_MAX_CONNECTIONS } from '../../libs/transport/src/transport-options.js';
 import { ensureClusterCerts } from '../../scripts/local-cluster/tls-certs.js';
 import { RoguePeer, type RogueCredentials } from '../support/rogue-peer.js';
 import { eventually, getJson, postJson, requestJson, TestCluster, testPortOffset } from '../support/local-cluster.js';
@@ -119,5 +121,23 @@ describe('peer authentication (mutual TLS)', () => {
     await eventually(async () => ((await rejected('lock')).spoofed_sender ?? 0) > before2, 5000, 100);
     await new Promise((r) => setTimeout(r, 1000));
     expect((await raftOf('node2')).term).toBe(before.term);
+  });
+
+  it('closes connections that never finish a handshake, refuses a flood, and keeps serving', async () => {
+    const port = peerPort('lock', 'node3');
+    const before = await rejected('lock');
+    // More silent connections than the server accepts: the extra ones are refused at once,
+    // the rest closed when the handshake time runs out.
+    const sockets = Array.from({ length: PEER_MAX_CONNECTIONS + 20 }, () => connect({ host: '127.0.0.1', port }));
+    const closed = sockets.map((s) => new Promise<void>((done) => s.on('close', () => done()).on('error', () => undefined)));
+    await Promise.race([Promise.all(closed), new Promise((r) => setTimeout(r, PEER_HANDSHAKE_TIMEOUT_MS + 5000))]);
+    const open = sockets.filter((s) => !s.destroyed && s.readyState === 'open').length;
+    for (const s of sockets) s.destroy();
+    expect(open).toBe(0);
+    const after = await rejected('lock');
+    expect((after.connection_limit ?? 0) - (before.connection_limit ?? 0)).toBeGreaterThanOrEqual(20);
+    expect((after.handshake ?? 0) - (before.handshake ?? 0)).toBeGreaterThanOrEqual(1);
+    // The node still talks to its peers and serves clients.
+    expect((await postJson(`${cluster.url('lock', 'node3')}/lock/acquire`, { resource: 'after-flood', owner: 'o', ttlMs: 5000 })).status).toBe(200);
   });
 });
