@@ -35,7 +35,11 @@ export class PeerRejections {
     server.maxConnections = PEER_MAX_CONNECTIONS;
     server.on('drop', (d?: { remoteAddress?: string }) => this.record('connection_limit', `${PEER_MAX_CONNECTIONS} connections open, refused ${d?.remoteAddress ?? '?'}`));
     if (this.options.tls) {
-      server.on('tlsClientError', (err: Error, socket: { remoteAddress?: string }) => this.record('handshake', `${socket.remoteAddress ?? '?'}: ${err.message}`));
+      // With a listener, Node leaves the failed connection open: close it here.
+      server.on('tlsClientError', (err: Error, socket: { remoteAddress?: string; destroy(): void }) => {
+        this.record('handshake', `${socket.remoteAddress ?? '?'}: ${err.message}`);
+        socket.destroy();
+      });
     }
   }
 }
