@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { NetnsHosts, netnsUnsupportedReason } from '../support/netns/index.js';
@@ -31,11 +32,22 @@ interface PlaybookRun {
   changed: Record<string, number>;
 }
 
-function runPlaybook(work: string, log: string): Promise<PlaybookRun> {
+function runPlaybook(work: string, log: string, extraVarFiles: string[] = []): Promise<PlaybookRun> {
+  const junitDir = mkdtempSync(join(work, 'junit-'));
+  const vars = [join(work, 'e2e-vars.yml'), ...extraVarFiles].flatMap((f) => ['-e', `@${f}`]);
   return new Promise((done) => {
-    const child = spawn('ansible-playbook', ['-i', join(work, 'inventory.yml'), '-e', `@${join(work, 'e2e-vars.yml')}`, join(ROOT, 'ansible', 'deploy.yml')], {
+    const child = spawn('ansible-playbook', ['-i', join(work, 'inventory.yml'), ...vars, join(ROOT, 'ansible', 'deploy.yml')], {
       cwd: ROOT,
-      env: { ...process.env, ANSIBLE_CONFIG: join(ROOT, 'ansible', 'ansible.cfg'), ANSIBLE_FORCE_COLOR: '0', ANSIBLE_NOCOLOR: '1' },
+      env: {
+        ...process.env,
+        ANSIBLE_CONFIG: join(ROOT, 'ansible', 'ansible.cfg'),
+        ANSIBLE_FORCE_COLOR: '0',
+        ANSIBLE_NOCOLOR: '1',
+        // Task timings (ansible-core's own junit callback), for the slowest-task summary.
+        ANSIBLE_CALLBACKS_ENABLED: 'ansible.builtin.junit',
+        JUNIT_OUTPUT_DIR: junitDir,
+        JUNIT_TASK_CLASS: 'true',
+      },
     });
     let output = '';
     // Written as it comes, so a slow or stuck run can be followed (tail -f).
@@ -48,9 +60,25 @@ function runPlaybook(work: string, log: string): Promise<PlaybookRun> {
     child.on('close', (code) => {
       const changed: Record<string, number> = {};
       for (const m of output.matchAll(/^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)/gm)) changed[m[1]!] = Number(m[2]);
+      process.stderr.write(slowestTasks(junitDir, log));
       done({ code: code ?? -1, output, changed });
     });
   });
+}
+
+/** The run's slowest tasks from the junit callback's report, so a slow CI run says where its time went. */
+function slowestTasks(junitDir: string, log: string, count = 8): string {
+  const times = new Map<string, number>();
+  for (const file of readdirSync(junitDir).filter((f) => f.endsWith('.xml'))) {
+    for (const m of readFileSync(join(junitDir, file), 'utf8').matchAll(/<testcase [^>]*?\sname="([^"]*)"[^>]*?time="([\d.]+)"/g)) {
+      // "[host] play: task args": one entry per host, summed (hosts run in parallel unless the play is serial).
+      const task = m[1]!.replace(/^\[[^\]]*\] /, '').slice(0, 100);
+      times.set(task, (times.get(task) ?? 0) + Number(m[2]));
+    }
+  }
+  const total = [...times.values()].reduce((a, b) => a + b, 0);
+  const top = [...times].sort((a, b) => b[1] - a[1]).slice(0, count);
+  return `deployment e2e: ${log}: ${total.toFixed(0)} s of task time (summed over hosts); slowest:\n${top.map(([name, t]) => `  ${t.toFixed(1).padStart(7)} s  ${name}`).join('\n')}\n`;
 }
 
 /** Does a TCP connection to host:port open within timeoutMs? (A firewall DROP makes it time out.) */
@@ -64,6 +92,32 @@ function canConnect(host: string, port: number, timeoutMs: number): Promise<bool
     socket.setTimeout(timeoutMs, () => finish(false));
     socket.on('connect', () => finish(true));
     socket.on('error', () => finish(false));
+  });
+}
+
+interface HttpsAnswer {
+  status: number;
+  body: Record<string, unknown>;
+  wwwAuthenticate: string | undefined;
+}
+
+/** A JSON request over HTTPS, verified against the cluster CA, with an optional bearer token. */
+function httpsJson(method: string, url: string, ca: Buffer, options: { token?: string; body?: unknown } = {}): Promise<HttpsAnswer> {
+  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+  const headers: Record<string, string> = {
+    ...(payload ? { 'content-type': 'application/json' } : {}),
+    ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+  };
+  return new Promise((done, fail) => {
+    const req = httpsRequest(url, { method, ca, headers, timeout: 10_000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => done({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown>, wwwAuthenticate: res.headers['www-authenticate'] }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${url}: timed out`)));
+    req.on('error', fail);
+    req.end(payload);
   });
 }
 
@@ -125,8 +179,8 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('deploys, serves every daemon at its host, fails over, runs the demos, and a second run changes nothing', async () => {
-    process.stderr.write(`deployment e2e: playbook output in ${work}/first-run.log and second-run.log\n`);
+  it('deploys, serves every daemon at its host, fails over, runs the demos, a second run changes nothing, and HTTPS with tokens rolls out keeping state', async () => {
+    process.stderr.write(`deployment e2e: playbook output in ${work}/first-run.log, second-run.log and secure-run.log\n`);
     const first = await runPlaybook(work, join(work, 'first-run.log'));
     if (first.code !== 0) throw new Error(`first ansible-playbook run failed (${first.code}):\n${first.output.slice(-6000)}`);
 
@@ -196,6 +250,58 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
     const second = await runPlaybook(work, join(work, 'second-run.log'));
     if (second.code !== 0) throw new Error(`second ansible-playbook run failed (${second.code}):\n${second.output.slice(-6000)}`);
     expect(second.changed).toEqual({ vm1: 0, vm2: 0, vm3: 0 });
+
+    // Turning on HTTPS and bearer tokens is a change of Ansible variables: a
+    // rolling restart, one host at a time, that keeps what the cluster holds.
+    const lockAcross = await postJson<{ fencingToken: number }>(`${url('vm1', 'lock')}/lock/acquire`, { resource: 'across-restart', owner: 'e2e', ttlMs: 600_000 });
+    expect(lockAcross.status).toBe(200);
+    expect((await q('vm2', 'publish', { topic: 'across-restart', message: { kept: true } })).status).toBe(201);
+    expect((await requestJson('PUT', `${url('vm3', 'cache')}/cache/across-restart`, { value: 'kept' })).status).toBe(200);
+    const RW = 'e2e-read-write-token-0123456789';
+    const RO = 'e2e-read-only-token-0123456789';
+    writeFileSync(join(work, 'secure-vars.yml'), JSON.stringify({ dss_http_tls: true, dss_api_tokens_read_write: [RW], dss_api_tokens_read_only: [RO] }));
+    const secure = await runPlaybook(work, join(work, 'secure-run.log'), [join(work, 'secure-vars.yml')]);
+    if (secure.code !== 0) throw new Error(`ansible-playbook run with HTTPS and tokens failed (${secure.code}):\n${secure.output.slice(-6000)}`);
+    expect(HOSTS.map((h) => [h, (secure.changed[h] ?? 0) > 0])).toEqual(HOSTS.map((h) => [h, true]));
+    expect(secure.output).not.toContain(RW);
+
+    // Every daemon serves HTTPS with its host's certificate, verified against the cluster CA; plain HTTP is refused.
+    const ca = readFileSync(join(work, 'pki', 'ca.crt'));
+    const secureUrl = (host: string, role: keyof typeof PORTS) => `https://${address(host)}:${PORTS[role]}`;
+    for (const host of HOSTS) for (const role of Object.keys(PORTS) as (keyof typeof PORTS)[]) {
+      expect([host, role, (await httpsJson('GET', `${secureUrl(host, role)}/health`, ca)).status]).toEqual([host, role, 200]);
+    }
+    expect(await getJson(`${url('vm1', 'lock')}/health`).then(() => 'answered', () => 'refused')).toBe('refused');
+
+    // Tokens: none or a wrong one is 401, a read-only one reads but cannot write, a read-write one writes.
+    const acquire = { resource: 'secured', owner: 'e2e', ttlMs: 5000 };
+    const none = await httpsJson('POST', `${secureUrl('vm2', 'lock')}/lock/acquire`, ca, { body: acquire });
+    expect([none.status, none.wwwAuthenticate]).toEqual([401, 'Bearer realm="dss"']);
+    expect((await httpsJson('POST', `${secureUrl('vm2', 'lock')}/lock/acquire`, ca, { body: acquire, token: 'wrong' })).status).toBe(401);
+    expect((await httpsJson('POST', `${secureUrl('vm2', 'lock')}/lock/acquire`, ca, { body: acquire, token: RO })).status).toBe(401);
+    expect((await httpsJson('GET', `${secureUrl('vm2', 'lock')}/lock/secured`, ca, { token: RO })).body).toMatchObject({ holders: [] });
+    expect((await httpsJson('POST', `${secureUrl('vm2', 'lock')}/lock/acquire`, ca, { body: acquire, token: RW })).status).toBe(200);
+
+    // What the cluster held before the restarts is still there: the lock with its token, the message, the value.
+    const across = await httpsJson('GET', `${secureUrl('vm3', 'lock')}/lock/across-restart`, ca, { token: RO });
+    expect(across.body).toMatchObject({ holders: [{ owner: 'e2e', fencingToken: lockAcross.body.fencingToken }] });
+    const kept = await httpsJson('POST', `${secureUrl('vm1', 'queue')}/queue/consume`, ca, { body: { topic: 'across-restart', waitMs: 2000 }, token: RW });
+    expect(kept.body).toMatchObject({ messages: [{ body: { kept: true } }] });
+    expect((await httpsJson('GET', `${secureUrl('vm1', 'cache')}/cache/across-restart`, ca, { token: RO })).body).toMatchObject({ value: 'kept' });
+
+    // dssctl as installed on a host trusts the cluster CA; its token comes from the environment.
+    const secureStatus = await net.ssh('vm2', `DSSCTL_TOKEN=${RO} ${work}/vm2/dssctl --json status`, { timeoutMs: 60_000 });
+    expect(secureStatus.code).toBe(0);
+    const secureRows = (JSON.parse(secureStatus.stdout) as { daemons: { reachable: boolean; healthy: boolean }[] }).daemons;
+    expect(secureRows.filter((r) => r.reachable && r.healthy)).toHaveLength(9);
+
+    // Prometheus scrapes the daemons over HTTPS, every target up.
+    await eventually(async () => {
+      const t = await getJson<{ data: { activeTargets: { health: string; scrapeUrl: string; labels: { job: string } }[] } }>(`http://${address('vm1')}:9090/api/v1/targets`);
+      const targets = t.body.data.activeTargets;
+      const dss = targets.filter((a) => a.labels.job.startsWith('dss-'));
+      return targets.length === 16 && targets.every((a) => a.health === 'up') && dss.length === 9 && dss.every((a) => a.scrapeUrl.startsWith('https://'));
+    }, 60_000, 1000);
 
     // Teardown leaves no namespace and no process of the deployment behind.
     await net.destroy();
