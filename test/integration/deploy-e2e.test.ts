@@ -33,7 +33,6 @@ interface PlaybookRun {
 }
 
 function runPlaybook(work: string, log: string, extraVarFiles: string[] = []): Promise<PlaybookRun> {
-  const junitDir = mkdtempSync(join(work, 'junit-'));
   const vars = [join(work, 'e2e-vars.yml'), ...extraVarFiles].flatMap((f) => ['-e', `@${f}`]);
   return new Promise((done) => {
     const child = spawn('ansible-playbook', ['-i', join(work, 'inventory.yml'), ...vars, join(ROOT, 'ansible', 'deploy.yml')], {
@@ -43,42 +42,59 @@ function runPlaybook(work: string, log: string, extraVarFiles: string[] = []): P
         ANSIBLE_CONFIG: join(ROOT, 'ansible', 'ansible.cfg'),
         ANSIBLE_FORCE_COLOR: '0',
         ANSIBLE_NOCOLOR: '1',
-        // Task timings (ansible-core's own junit callback), for the slowest-task summary.
-        ANSIBLE_CALLBACKS_ENABLED: 'ansible.builtin.junit',
-        JUNIT_OUTPUT_DIR: junitDir,
-        JUNIT_TASK_CLASS: 'true',
       },
     });
     let output = '';
+    const timings = new TaskTimings();
     // Written as it comes, so a slow or stuck run can be followed (tail -f).
     const take = (d: Buffer) => {
       output += d;
       appendFileSync(log, d);
+      timings.take(d.toString());
     };
     child.stdout.on('data', take);
     child.stderr.on('data', take);
     child.on('close', (code) => {
       const changed: Record<string, number> = {};
       for (const m of output.matchAll(/^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)/gm)) changed[m[1]!] = Number(m[2]);
-      process.stderr.write(slowestTasks(junitDir, log));
+      process.stderr.write(`deployment e2e: ${log}: ${timings.summary()}`);
       done({ code: code ?? -1, output, changed });
     });
   });
 }
 
-/** The run's slowest tasks from the junit callback's report, so a slow CI run says where its time went. */
-function slowestTasks(junitDir: string, log: string, count = 8): string {
-  const times = new Map<string, number>();
-  for (const file of readdirSync(junitDir).filter((f) => f.endsWith('.xml'))) {
-    for (const m of readFileSync(join(junitDir, file), 'utf8').matchAll(/<testcase [^>]*?\sname="([^"]*)"[^>]*?time="([\d.]+)"/g)) {
-      // "[host] play: task args": one entry per host, summed (hosts run in parallel unless the play is serial).
-      const task = m[1]!.replace(/^\[[^\]]*\] /, '').slice(0, 100);
-      times.set(task, (times.get(task) ?? 0) + Number(m[2]));
+/**
+ * Wall time per task of a playbook run, from the moment its header (TASK,
+ * RUNNING HANDLER, PLAY) is printed to the next one, summed over the serial
+ * batches: a slow CI run then says where its time went.
+ */
+class TaskTimings {
+  private readonly started = Date.now();
+  private readonly totals = new Map<string, number>();
+  private current: { name: string; at: number } | undefined;
+  private partial = '';
+
+  take(text: string): void {
+    const lines = (this.partial + text).split('\n');
+    this.partial = lines.pop() ?? '';
+    for (const line of lines) {
+      const header = /^(?:TASK|RUNNING HANDLER|PLAY) \[(.*)\]/.exec(line);
+      if (header) this.next(header[1]!);
     }
   }
-  const total = [...times.values()].reduce((a, b) => a + b, 0);
-  const top = [...times].sort((a, b) => b[1] - a[1]).slice(0, count);
-  return `deployment e2e: ${log}: ${total.toFixed(0)} s of task time (summed over hosts); slowest:\n${top.map(([name, t]) => `  ${t.toFixed(1).padStart(7)} s  ${name}`).join('\n')}\n`;
+
+  summary(count = 8): string {
+    this.next(undefined);
+    const top = [...this.totals].sort((a, b) => b[1] - a[1]).slice(0, count);
+    const wall = (Date.now() - this.started) / 1000;
+    return `${wall.toFixed(0)} s; slowest tasks:\n${top.map(([name, ms]) => `  ${(ms / 1000).toFixed(1).padStart(7)} s  ${name}`).join('\n')}\n`;
+  }
+
+  private next(name: string | undefined): void {
+    const now = Date.now();
+    if (this.current) this.totals.set(this.current.name, (this.totals.get(this.current.name) ?? 0) + now - this.current.at);
+    this.current = name === undefined ? undefined : { name, at: now };
+  }
 }
 
 /** Does a TCP connection to host:port open within timeoutMs? (A firewall DROP makes it time out.) */
