@@ -90,6 +90,11 @@ suite('netns test hosts', () => {
     }
   });
 
+  it("runs commands without root's ~/.bashrc, as on a fresh host (bash sources it for sshd only at SHLVL 1)", async () => {
+    // The shell sshd starts sees SHLVL=1 from the config and counts itself level 2.
+    expect(await live().ssh('vm1', 'echo "$SHLVL"')).toMatchObject({ code: 0, stdout: '2\n' });
+  });
+
   it('lets every host reach every other host and the root namespace', async () => {
     const pairs = live().hosts.flatMap((from) => live().hosts.filter((to) => to !== from).map((to) => ({ from, to })));
     const connects = await Promise.all(

@@ -55,6 +55,11 @@ function sshdConfig(host: TestHost, files: SshdFiles, authorizedKeys: string): s
     'LogLevel VERBOSE',
     // Ansible runs several connections per host at once.
     'MaxStartups 50:30:100',
+    // The hosts share this machine's /root, whose ~/.bashrc is the controller's
+    // (here it runs `pyenv init`, seconds per command), which a fresh VM would not
+    // have. Bash sources ~/.bashrc for a command run by sshd only as a top-level
+    // shell (SHLVL below 2), so sessions start one level down.
+    'SetEnv SHLVL=1',
   ];
   // Ansible copies files over sftp (falling back to scp).
   if (existsSync(SFTP_SERVER)) lines.push(`Subsystem sftp ${SFTP_SERVER}`);
