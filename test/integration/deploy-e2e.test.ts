@@ -19,6 +19,8 @@ import { requiredTool } from '../support/tools.js';
 const ROOT = resolve(__dirname, '..', '..');
 const HOSTS = ['vm1', 'vm2', 'vm3'];
 const PORTS = { lock: 8001, queue: 8011, cache: 8021 };
+/** Prometheus's targets: nine daemons, three Redis and three node exporters, itself. */
+const PROMETHEUS_TARGETS = 9 + 3 + 3 + 1;
 const reason = netnsUnsupportedReason() ?? (requiredTool('ansible-playbook') ? undefined : 'ansible-playbook is not installed');
 if (reason && process.env.CI) throw new Error(`the deployment e2e must run in CI: ${reason}`);
 if (reason) process.stderr.write(`SKIPPED: deployment e2e: ${reason}\n`);
@@ -37,12 +39,7 @@ function runPlaybook(work: string, log: string, extraVarFiles: string[] = []): P
   return new Promise((done) => {
     const child = spawn('ansible-playbook', ['-i', join(work, 'inventory.yml'), ...vars, join(ROOT, 'ansible', 'deploy.yml')], {
       cwd: ROOT,
-      env: {
-        ...process.env,
-        ANSIBLE_CONFIG: join(ROOT, 'ansible', 'ansible.cfg'),
-        ANSIBLE_FORCE_COLOR: '0',
-        ANSIBLE_NOCOLOR: '1',
-      },
+      env: { ...process.env, ANSIBLE_CONFIG: join(ROOT, 'ansible', 'ansible.cfg'), ANSIBLE_FORCE_COLOR: '0', ANSIBLE_NOCOLOR: '1' },
     });
     let output = '';
     const timings = new TaskTimings();
@@ -259,7 +256,7 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
     // Prometheus on vm1 sees every target up.
     await eventually(async () => {
       const t = await getJson<{ data: { activeTargets: { health: string }[] } }>(`http://${address('vm1')}:9090/api/v1/targets`);
-      return t.body.data.activeTargets.length === 9 + 3 + 3 + 1 && t.body.data.activeTargets.every((a) => a.health === 'up');
+      return t.body.data.activeTargets.length === PROMETHEUS_TARGETS && t.body.data.activeTargets.every((a) => a.health === 'up');
     }, 60_000, 1000);
 
     // A second run changes nothing.
@@ -290,13 +287,13 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
     expect(await getJson(`${url('vm1', 'lock')}/health`).then(() => 'answered', () => 'refused')).toBe('refused');
 
     // Tokens: none or a wrong one is 401, a read-only one reads but cannot write, a read-write one writes.
-    const acquire = { resource: 'secured', owner: 'e2e', ttlMs: 5000 };
-    const none = await httpsJson('POST', `${secureUrl('vm2', 'lock')}/lock/acquire`, ca, { body: acquire });
+    const acquire = (token?: string) => httpsJson('POST', `${secureUrl('vm2', 'lock')}/lock/acquire`, ca, { body: { resource: 'secured', owner: 'e2e', ttlMs: 5000 }, token });
+    const none = await acquire();
     expect([none.status, none.wwwAuthenticate]).toEqual([401, 'Bearer realm="dss"']);
-    expect((await httpsJson('POST', `${secureUrl('vm2', 'lock')}/lock/acquire`, ca, { body: acquire, token: 'wrong' })).status).toBe(401);
-    expect((await httpsJson('POST', `${secureUrl('vm2', 'lock')}/lock/acquire`, ca, { body: acquire, token: RO })).status).toBe(401);
+    expect((await acquire('wrong')).status).toBe(401);
+    expect((await acquire(RO)).status).toBe(401);
     expect((await httpsJson('GET', `${secureUrl('vm2', 'lock')}/lock/secured`, ca, { token: RO })).body).toMatchObject({ holders: [] });
-    expect((await httpsJson('POST', `${secureUrl('vm2', 'lock')}/lock/acquire`, ca, { body: acquire, token: RW })).status).toBe(200);
+    expect((await acquire(RW)).status).toBe(200);
 
     // What the cluster held before the restarts is still there: the lock with its token, the message, the value.
     const across = await httpsJson('GET', `${secureUrl('vm3', 'lock')}/lock/across-restart`, ca, { token: RO });
@@ -316,7 +313,7 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
       const t = await getJson<{ data: { activeTargets: { health: string; scrapeUrl: string; labels: { job: string } }[] } }>(`http://${address('vm1')}:9090/api/v1/targets`);
       const targets = t.body.data.activeTargets;
       const dss = targets.filter((a) => a.labels.job.startsWith('dss-'));
-      return targets.length === 16 && targets.every((a) => a.health === 'up') && dss.length === 9 && dss.every((a) => a.scrapeUrl.startsWith('https://'));
+      return targets.length === PROMETHEUS_TARGETS && targets.every((a) => a.health === 'up') && dss.length === 9 && dss.every((a) => a.scrapeUrl.startsWith('https://'));
     }, 60_000, 1000);
 
     // Teardown leaves no namespace and no process of the deployment behind.
