@@ -22,12 +22,28 @@ export const nodeDescriptionSchema = z.strictObject({
 });
 
 const redisStandalone = z.strictObject({ mode: z.literal('standalone'), host, port });
-const redisSentinel = z.strictObject({
-  mode: z.literal('sentinel'),
-  name: z.string().min(1).max(64),
-  sentinels: z.array(z.strictObject({ host, port })).min(1),
-  /** Replicas a publish waits for (Redis WAIT) before it counts as durable. */
-  replicasToAck: z.number().int().min(0).max(MAX_CLUSTER_NODES).default(1),
+
+/** One Redis server of a `raft` deployment: one per machine, named like the machine's node. */
+export const redisNodeSchema = z.strictObject({
+  id: z.string().regex(NODE_ID_PATTERN, 'must match ' + NODE_ID_PATTERN.source),
+  host,
+  port,
+});
+/**
+ * Redis replicated across machines, its primary chosen by the lock nodes' Raft
+ * group (docs/redis-failover.md): the topology (primary, replicas, epoch) is
+ * in the replicated log, the lock leader fails over, queue and cache daemons
+ * learn the primary from the lock nodes. `nodes[0]` is the first primary.
+ */
+const redisRaft = z.strictObject({
+  mode: z.literal('raft'),
+  nodes: z.array(redisNodeSchema).min(1).max(MAX_CLUSTER_NODES),
+  /**
+   * Replicas that must confirm a write (Redis WAIT) before it counts. Absent:
+   * a majority of the Redis nodes with the primary, floor(n/2) (1 of 3), so
+   * one machine down never blocks writes. At most n-1.
+   */
+  replicasToAck: z.number().int().min(0).max(MAX_CLUSTER_NODES - 1).optional(),
 });
 
 /** Cache role settings shared by every cache node (docs/configuration.md). */
@@ -58,11 +74,12 @@ export const clusterDescriptionSchema = z
   .strictObject({
     name: z.string().min(1).max(64).default('dss'),
     nodes: z.array(nodeDescriptionSchema).min(1).max(MAX_CLUSTER_NODES),
-    redis: z.discriminatedUnion('mode', [redisStandalone, redisSentinel]).optional(),
+    redis: z.discriminatedUnion('mode', [redisStandalone, redisRaft]).optional(),
     cache: cacheSettingsSchema.optional(),
     security: securitySettingsSchema.optional(),
   })
   .superRefine((cluster, ctx) => {
+    if (cluster.redis?.mode === 'raft') checkRedisNodes(cluster.redis, ctx);
     const ids = new Set<string>();
     const endpoints = new Map<string, string>();
     cluster.nodes.forEach((node, i) => {
@@ -84,6 +101,18 @@ export const clusterDescriptionSchema = z
     });
   });
 
+function checkRedisNodes(redis: z.infer<typeof redisRaft>, ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  redis.nodes.forEach((n, i) => {
+    const at = `${n.host}:${n.port}`;
+    if (seen.has(n.id) || seen.has(at)) ctx.addIssue({ code: 'custom', path: ['redis', 'nodes', i], message: `duplicate Redis node "${n.id}" (${at})` });
+    seen.add(n.id).add(at);
+  });
+  if (redis.replicasToAck !== undefined && redis.replicasToAck > redis.nodes.length - 1) {
+    ctx.addIssue({ code: 'custom', path: ['redis', 'replicasToAck'], message: `must be at most ${redis.nodes.length - 1}: there are ${redis.nodes.length} Redis nodes, one of them the primary` });
+  }
+}
+
 export type RolePorts = z.infer<typeof rolePortsSchema>;
 export type NodeDescription = z.infer<typeof nodeDescriptionSchema>;
 export type ClusterDescription = z.infer<typeof clusterDescriptionSchema>;
@@ -101,3 +130,11 @@ export function peerAuthOf(cluster: Pick<ClusterDescription, 'security'>): PeerA
   return cluster.security?.peerAuth ?? 'mtls';
 }
 export type RedisDescription = NonNullable<ClusterDescription['redis']>;
+export type RaftRedisDescription = Extract<RedisDescription, { mode: 'raft' }>;
+export type RedisNodeDescription = z.infer<typeof redisNodeSchema>;
+
+/** Replicas a write waits for: the description's, else a majority with the primary (floor(n/2)); 0 for one standalone Redis. */
+export function redisReplicasToAck(redis: RedisDescription | undefined): number {
+  if (redis?.mode !== 'raft') return 0;
+  return redis.replicasToAck ?? Math.floor(redis.nodes.length / 2);
+}
