@@ -10,8 +10,9 @@ import { ManagedProcess } from './managed-process.js';
 import type { Role } from './workloads/workload-types.js';
 
 // The three-VM deployment of DSS on the netns hosts, as Ansible lays it out:
-// per host one lock, one queue and one cache daemon, a Redis (primary on vm1,
-// replicas elsewhere) and a Sentinel. Started directly rather than through
+// per host one lock, one queue and one cache daemon and a Redis; the lock
+// leader makes vm1's Redis the primary and fails it over (docs/redis-failover.md).
+// Started directly rather than through
 // Ansible and PM2, so that the nemesis owns every pid; the deployment e2e
 // proves the Ansible path on the same hosts.
 
@@ -21,11 +22,16 @@ export const PORTS: Record<Role, { http: number; peer: number }> = {
   queue: { http: 8011, peer: 9011 },
   cache: { http: 8021, peer: 9021 },
 };
-const REDIS_PORT = 6379;
-const SENTINEL_PORT = 26379;
-export const REDIS_NAME = 'dss';
-/** As ansible/roles/redis/defaults/main.yml, except a shorter failover-timeout: a run fails Redis over more than once a minute. */
-const SENTINEL = { downAfterMs: 5000, failoverTimeoutMs: 10_000 };
+export const REDIS_PORT = 6379;
+/** Each Redis server's settings besides its address, as docs/redis-failover.md and Ansible's redis.conf have them. */
+export const REDIS_FAILOVER_SETTINGS: readonly string[] = [
+  'appendonly yes',
+  'appendfsync everysec',
+  'min-replicas-to-write 1',
+  'min-replicas-max-lag 2',
+  'repl-diskless-sync yes',
+  'repl-diskless-sync-delay 0',
+];
 
 export interface ChaosClusterOptions {
   readonly net: NetnsHosts;
@@ -39,7 +45,6 @@ export class ChaosCluster {
   readonly nodes: readonly string[];
   private readonly daemons = new Map<string, ManagedProcess>();
   private readonly redisServers = new Map<string, ManagedProcess>();
-  private readonly sentinels = new Map<string, ManagedProcess>();
 
   private constructor(private readonly opts: ChaosClusterOptions) {
     this.nodes = opts.net.hosts.map((h) => h.name);
@@ -59,8 +64,9 @@ export class ChaosCluster {
     return `http://${this.address(node)}:${PORTS[role].http}`;
   }
 
-  get redis(): { name: string; sentinels: { host: string; port: number }[] } {
-    return { name: REDIS_NAME, sentinels: this.nodes.map((n) => ({ host: this.address(n), port: SENTINEL_PORT })) };
+  /** The Redis servers, as the cluster description names them. */
+  get redis(): { nodes: { id: string; host: string; port: number }[] } {
+    return { nodes: this.nodes.map((id) => ({ id, host: this.address(id), port: REDIS_PORT })) };
   }
 
   daemon(role: Role, node: string): ManagedProcess {
@@ -77,9 +83,8 @@ export class ChaosCluster {
     return {
       name: 'dss-chaos',
       nodes: this.nodes.map((id) => ({ id, host: this.address(id), ports: { ...PORTS } })),
-      // Every replica must confirm a publish: with 1, a replica that confirmed it on a primary
-      // cut off by a partition can be re-pointed at the new primary and drop it (docs/correctness.md, finding 7).
-      redis: { mode: 'sentinel', name: REDIS_NAME, sentinels: this.redis.sentinels, replicasToAck: 2 },
+      // replicasToAck is the default, a majority (1 replica): one host down never blocks a write.
+      redis: { mode: 'raft', nodes: this.redis.nodes },
       // Six lines for the workload's eight keys: evictions and their write-backs run under every fault.
       cache: { maxEntries: 6, maxBytes: 256 * 1024 * 1024, flushIntervalMs: this.opts.cacheFlushIntervalMs },
     };
@@ -92,7 +97,6 @@ export class ChaosCluster {
     // Peers authenticate with mutual TLS here as in a deployment (docs/security.md).
     const tlsDir = join(workDir, 'tls');
     ensureClusterCerts(tlsDir, this.nodes.map((id) => ({ id, host: this.address(id) })), 'dss-chaos');
-    const primary = this.address(this.nodes[0]!);
     for (const node of this.nodes) {
       const dir = join(workDir, node);
       mkdirSync(join(dir, 'redis'), { recursive: true });
@@ -100,39 +104,9 @@ export class ChaosCluster {
       const ns = net.host(node).ns;
       const address = this.address(node);
       const redisConf = join(dir, 'redis', 'redis.conf');
-      writeFileSync(
-        redisConf,
-        [
-          `bind ${address}`,
-          `port ${REDIS_PORT}`,
-          'protected-mode no',
-          `dir ${join(dir, 'redis')}`,
-          'appendonly yes',
-          'appendfsync everysec',
-          `replica-announce-ip ${address}`,
-          ...(node === this.nodes[0] ? [] : [`replicaof ${primary} ${REDIS_PORT}`]),
-          '',
-        ].join('\n'),
-      );
-      const sentinelConf = join(dir, 'redis', 'sentinel.conf');
-      writeFileSync(
-        sentinelConf,
-        [
-          `bind ${address}`,
-          `port ${SENTINEL_PORT}`,
-          'protected-mode no',
-          `dir ${join(dir, 'redis')}`,
-          'sentinel resolve-hostnames no',
-          `sentinel announce-ip ${address}`,
-          `sentinel monitor ${REDIS_NAME} ${primary} ${REDIS_PORT} 2`,
-          `sentinel down-after-milliseconds ${REDIS_NAME} ${SENTINEL.downAfterMs}`,
-          `sentinel failover-timeout ${REDIS_NAME} ${SENTINEL.failoverTimeoutMs}`,
-          `sentinel parallel-syncs ${REDIS_NAME} 1`,
-          '',
-        ].join('\n'),
-      );
+      // No replicaof: every server starts alone, the lock leader attaches it to the primary.
+      writeFileSync(redisConf, [`bind ${address}`, `port ${REDIS_PORT}`, 'protected-mode no', `dir ${join(dir, 'redis')}`, `replica-announce-ip ${address}`, ...REDIS_FAILOVER_SETTINGS, ''].join('\n'));
       this.redisServers.set(node, new ManagedProcess({ name: `redis@${node}`, ns, argv: ['redis-server', redisConf], logFile: join(dir, 'logs', 'redis.log') }));
-      this.sentinels.set(node, new ManagedProcess({ name: `sentinel@${node}`, ns, argv: ['redis-server', sentinelConf, '--sentinel'], logFile: join(dir, 'logs', 'sentinel.log') }));
       for (const role of ROLES) {
         this.daemons.set(
           `${role}@${node}`,
@@ -156,30 +130,27 @@ export class ChaosCluster {
       }
     }
     for (const node of this.nodes) this.redisServers.get(node)!.start();
-    await eventually(async () => (await this.replicasOnline()) === this.nodes.length - 1, 30_000, 200);
-    for (const node of this.nodes) this.sentinels.get(node)!.start();
     for (const d of this.daemons.values()) d.start();
     await this.waitReady(60_000);
   }
 
   /** Replicas the current primary reports as online (0 when it cannot be asked). */
   async replicasOnline(): Promise<number> {
-    const primary = (await this.redisPrimary()) ?? this.nodes[0]!;
+    const primary = await this.redisPrimary();
+    if (primary === undefined) return 0;
     const info = await this.redisCommand(this.address(primary), REDIS_PORT, ['INFO', 'replication']).catch(() => '');
     return [...String(info).matchAll(/^slave\d+:.*state=online/gm)].length;
   }
 
-  /** The node Sentinel names as primary (majority answer of the reachable sentinels). */
+  /** The Redis primary of the newest topology any lock node reports (GET /redis). */
   async redisPrimary(): Promise<string | undefined> {
-    const answers = await Promise.all(
-      this.nodes.map((n) => this.redisCommand(this.address(n), SENTINEL_PORT, ['SENTINEL', 'get-master-addr-by-name', REDIS_NAME]).catch(() => undefined)),
-    );
-    const counts = new Map<string, number>();
-    for (const a of answers) if (Array.isArray(a) && typeof a[0] === 'string') counts.set(a[0], (counts.get(a[0]) ?? 0) + 1);
-    const best = [...counts.entries()].sort((x, y) => y[1] - x[1])[0]?.[0];
-    // Before the sentinels start, the configured primary.
-    if (best === undefined) return answers.every((a) => a === undefined) && !this.sentinels.get(this.nodes[0]!)!.running ? this.nodes[0] : undefined;
-    return this.nodes.find((n) => this.address(n) === best);
+    const views = await Promise.all(this.nodes.map((n) => getJson<{ epoch?: number; primary?: string }>(`${this.url('lock', n)}/redis`, 1000).catch(() => undefined)));
+    let best: { epoch: number; primary: string } | undefined;
+    for (const v of views) {
+      const { epoch, primary } = v?.body ?? {};
+      if (typeof epoch === 'number' && typeof primary === 'string' && (best === undefined || epoch > best.epoch)) best = { epoch, primary };
+    }
+    return best?.primary;
   }
 
   /** The lock daemon that says it is the Raft leader, if exactly one does. */
@@ -205,14 +176,14 @@ export class ChaosCluster {
   }
 
   describeProcesses(): string {
-    const all = [...this.redisServers.values(), ...this.sentinels.values(), ...this.daemons.values()];
+    const all = [...this.redisServers.values(), ...this.daemons.values()];
     return all.map((p) => `${p.spec.name}=${p.running ? `pid ${p.pid}` : 'down'}`).join(', ');
   }
 
   /** Graceful stop of the daemons, then Redis; the hosts themselves are the caller's. */
   async stop(): Promise<void> {
     await Promise.all([...this.daemons.values()].map((d) => d.stop()));
-    await Promise.all([...this.sentinels.values(), ...this.redisServers.values()].map((p) => p.stop(5000)));
+    await Promise.all([...this.redisServers.values()].map((p) => p.stop(5000)));
   }
 
   private async redisCommand(host: string, port: number, argv: readonly string[]): Promise<unknown> {

@@ -116,7 +116,7 @@ export class Nemesis {
     const promoted = await this.cluster.redisPrimary();
     redis.start();
     // Redis itself is the fault: no daemon lost state, so no node's cache ops are excused.
-    this.record(step, [], [], start, `SIGKILL redis primary on ${primary}; Sentinel promoted ${promoted ?? 'nobody (!)'}; old primary restarted after ${(step.durationMs / 1000).toFixed(1)} s`);
+    this.record(step, [], [], start, `SIGKILL redis primary on ${primary}; the lock leader promoted ${promoted === primary ? 'nobody (!)' : (promoted ?? '? (no lock node answered)')}; old primary restarted after ${(step.durationMs / 1000).toFixed(1)} s`);
   }
 
   private async killAndPartition(step: FaultStep, role: Role, node: string, other: string): Promise<void> {

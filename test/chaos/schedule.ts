@@ -29,7 +29,7 @@ export interface FaultStep {
   readonly pick: number;
 }
 
-/** [min, max] duration of each fault, chosen so that every fault outlasts the timeouts it tests (2 s election and dead timeouts, 5 s Sentinel). */
+/** [min, max] duration of each fault, chosen so that every fault outlasts the timeouts it tests (2 s election and dead timeouts; a Redis primary stays dead long enough to be failed over and to come back as a replica). */
 export const FAULT_DURATION_MS: Record<FaultKind, readonly [number, number]> = {
   'kill-lock-leader': [2000, 5000],
   'kill-daemon': [2000, 6000],

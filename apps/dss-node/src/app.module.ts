@@ -23,6 +23,7 @@ export class AppModule {
           selfId: self.id,
           role: settings.role,
           peers,
+          clusterNodeIds: config.cluster.nodes.map((n) => n.id),
           timeoutMs: settings.peerTimeoutMs,
           bindHost: settings.bindHost,
           port: self.peerPort,

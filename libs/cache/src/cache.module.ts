@@ -1,6 +1,7 @@
 import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { createRedisClient, DSS_CONFIG, replicasToAck, type NodeConfig } from '@dss/config';
+import { DSS_CONFIG, replicasToAck, type NodeConfig } from '@dss/config';
+import { redisPrimaryProvider, RedisTopologyModule } from '@dss/redis-ha';
 import { CacheController } from './cache.controller.js';
 import { CacheDirectory } from './cache-directory.service.js';
 import { CacheLines } from './cache-lines.service.js';
@@ -28,10 +29,11 @@ export class CacheModule implements OnApplicationShutdown {
   static forRoot(): DynamicModule {
     return {
       module: CacheModule,
+      imports: [RedisTopologyModule],
       controllers: [CacheController, CachePeerController],
       providers: [
         cacheSettingsProvider,
-        { provide: CACHE_REDIS, inject: [DSS_CONFIG], useFactory: (config: NodeConfig) => createRedisClient(config, 'cache') },
+        redisPrimaryProvider(CACHE_REDIS, 'cache'),
         { provide: CacheMemory, inject: [CACHE_REDIS, DSS_CONFIG], useFactory: (redis: Redis, config: NodeConfig) => new CacheMemory(redis, replicasToAck(config)) },
         ...cacheMetricProviders,
         CacheMembership,

@@ -14,13 +14,15 @@ describe('redisOptions', () => {
     expect(o.sentinels).toBeUndefined();
   });
 
-  it('finds the primary through Sentinel when the cluster runs one', () => {
-    const o = redisOptions(
-      base({ mode: 'sentinel', name: 'dss', replicasToAck: 1, sentinels: [{ host: '192.0.2.1', port: 26379 }, { host: '192.0.2.2', port: 26379 }] }),
-      'cache',
-    );
-    expect(o).toMatchObject({ name: 'dss', sentinels: [{ host: '192.0.2.1', port: 26379 }, { host: '192.0.2.2', port: 26379 }], enableOfflineQueue: false });
+  it('dials the primary the topology names at each connection, in a raft deployment', () => {
+    const nodes = [
+      { id: 'node1', host: '192.0.2.1', port: 6379 },
+      { id: 'node2', host: '192.0.2.2', port: 6379 },
+    ];
+    const o = redisOptions(base({ mode: 'raft', nodes }), 'cache', () => nodes[1]!);
+    expect(o.Connector).toBeDefined();
     expect(o.host).toBeUndefined();
     expect(o.connectionName).toBe('dss-cache-node1');
+    expect(o).toMatchObject({ enableOfflineQueue: false });
   });
 });

@@ -1,13 +1,52 @@
 import { Logger } from '@nestjs/common';
-import { Redis, type RedisOptions } from 'ioredis';
+import { AbstractConnector, Redis, type RedisOptions } from 'ioredis';
+import { createConnection, type Socket } from 'node:net';
+import { redisReplicasToAck } from './cluster-description.js';
 import type { NodeConfig } from './load-config.js';
 
+/** Where the primary is now; asked on every (re)connection. */
+export type PrimaryAddress = () => { readonly host: string; readonly port: number };
+
 /**
- * ioredis options for standalone Redis or Sentinel, from the cluster
- * description. No offline queue: while Redis is down a command fails at once
- * (503), rather than waiting in memory and answering after the client gave up.
+ * Connects ioredis to whatever `primary()` names at the moment it dials, so a
+ * reconnection after a failover reaches the new primary (the way ioredis's
+ * own Sentinel connector asks Sentinel). A server that answers as a replica
+ * is dropped and dialled again (`check`).
  */
-export function redisOptions(config: NodeConfig, role: string): RedisOptions {
+export function primaryConnector(primary: PrimaryAddress) {
+  return class PrimaryConnector extends AbstractConnector {
+    constructor(options: unknown) {
+      super((options as { disconnectTimeout?: number }).disconnectTimeout ?? 2000);
+    }
+
+    connect(): Promise<Socket> {
+      this.connecting = true;
+      const { host, port } = primary();
+      return new Promise((resolve, reject) => {
+        // ioredis expects the stream on the next tick, as its own connector does.
+        process.nextTick(() => {
+          if (!this.connecting) return reject(new Error('Connection is closed.'));
+          const stream = createConnection({ host, port });
+          stream.once('error', (err) => (this.firstError = err));
+          this.stream = stream;
+          resolve(stream);
+        });
+      });
+    }
+
+    override check(info: { role?: string }): boolean {
+      return info.role === undefined || info.role === 'master';
+    }
+  };
+}
+
+/**
+ * ioredis options for a standalone Redis, or for the primary of a `raft`
+ * deployment as `primary` names it (RedisTopologyWatcher). No offline queue:
+ * while Redis is down a command fails at once (503), rather than waiting in
+ * memory and answering after the client gave up.
+ */
+export function redisOptions(config: NodeConfig, role: string, primary?: PrimaryAddress): RedisOptions {
   const redis = config.cluster.redis ?? { mode: 'standalone' as const, host: '127.0.0.1', port: 6379 };
   const common: RedisOptions = {
     enableOfflineQueue: false,
@@ -15,17 +54,21 @@ export function redisOptions(config: NodeConfig, role: string): RedisOptions {
     connectTimeout: 2000,
     // A call must fail (503) rather than hang while Redis is unreachable.
     commandTimeout: 3000,
-    retryStrategy: (times) => Math.min(times * 100, 1000),
+    // Short: after a failover the next dial reaches the new primary.
+    retryStrategy: (times) => Math.min(times * 50, 300),
     connectionName: `dss-${role}-${config.self.id}`,
   };
-  if (redis.mode === 'sentinel') return { ...common, sentinels: redis.sentinels.map((s) => ({ host: s.host, port: s.port })), name: redis.name };
+  if (redis.mode === 'raft') {
+    const first = redis.nodes[0]!;
+    return { ...common, Connector: primaryConnector(primary ?? (() => first)) };
+  }
   return { ...common, host: redis.host, port: redis.port };
 }
 
 /** A client that logs losing and regaining Redis once each, not on every retry. */
-export function createRedisClient(config: NodeConfig, role: string): Redis {
+export function createRedisClient(config: NodeConfig, role: string, primary?: PrimaryAddress): Redis {
   const logger = new Logger('Redis');
-  const client = new Redis(redisOptions(config, role));
+  const client = new Redis(redisOptions(config, role, primary));
   let down = false;
   client.on('error', (err: Error) => {
     if (!down) logger.warn(`redis: ${err.message}`);
@@ -38,10 +81,9 @@ export function createRedisClient(config: NodeConfig, role: string): Redis {
   return client;
 }
 
-/** Replicas that must acknowledge a write before it counts (0 without Sentinel: one Redis, nothing to wait for). */
+/** Replicas that must acknowledge a write before it counts (0 for one standalone Redis: nothing to wait for). */
 export function replicasToAck(config: NodeConfig): number {
-  const redis = config.cluster.redis;
-  return redis?.mode === 'sentinel' ? redis.replicasToAck : 0;
+  return redisReplicasToAck(config.cluster.redis);
 }
 
 /** Identifies the connection a client is on now: ioredis replaces its socket on every reconnection. */

@@ -9,6 +9,9 @@ import { LockTimers } from './lock-timers.service.js';
 import { LockWaits } from './lock-waits.service.js';
 import { LockController } from './lock.controller.js';
 import { LockService } from './lock.service.js';
+import { RedisFailover } from './redis/redis-failover.service.js';
+import { redisMetricProviders } from './redis/redis-metrics.js';
+import { RedisTopologyController } from './redis/redis-topology.controller.js';
 
 export interface LockModuleOptions {
   /** Raft tick; the election timeout is 10-20 ticks. */
@@ -19,12 +22,13 @@ export interface LockModuleOptions {
 /**
  * The lock role: the lock table replicated by Raft across the lock nodes of
  * the cluster, the HTTP API, forwarding to the leader and the leader's lease
- * clocks. Needs ConfigModule, TransportModule and MetricsModule (all global).
+ * clocks, and - with a raft-managed Redis - the Redis failover (docs/redis-failover.md). Needs ConfigModule, TransportModule and MetricsModule (all global).
  */
 @Module({})
 export class LockModule {
   static forRoot(config: NodeConfig, options: LockModuleOptions = {}): DynamicModule {
-    const machine = new LockStateMachine();
+    const redis = config.cluster.redis;
+    const machine = new LockStateMachine(redis?.mode === 'raft' ? redis.nodes.map((n) => n.id) : []);
     return {
       module: LockModule,
       imports: [
@@ -37,8 +41,8 @@ export class LockModule {
           snapshotEntries: options.snapshotEntries,
         }),
       ],
-      controllers: [LockController, LockPeerController],
-      providers: [{ provide: LockStateMachine, useValue: machine }, ...lockMetricProviders, LockTimers, LockWaits, LockService, LockStatus],
+      controllers: [LockController, LockPeerController, RedisTopologyController],
+      providers: [{ provide: LockStateMachine, useValue: machine }, ...lockMetricProviders, ...redisMetricProviders, LockTimers, LockWaits, LockService, LockStatus, RedisFailover],
       exports: [LockService, LockStatus],
     };
   }

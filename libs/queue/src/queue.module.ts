@@ -1,5 +1,6 @@
 import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { RedisTopologyModule } from '@dss/redis-ha';
 import { queueMetricProviders } from './queue-metrics.js';
 import { QueuePeerController } from './queue-peer.controller.js';
 import { QueueStatus } from './queue-status.service.js';
@@ -23,6 +24,7 @@ export class QueueModule implements OnApplicationShutdown {
   static forRoot(): DynamicModule {
     return {
       module: QueueModule,
+      imports: [RedisTopologyModule],
       controllers: [QueueController, QueuePeerController],
       providers: [
         redisProvider,

@@ -1,10 +1,6 @@
-import type { Provider } from '@nestjs/common';
-import { createRedisClient, DSS_CONFIG, type NodeConfig } from '@dss/config';
+import { redisPrimaryProvider } from '@dss/redis-ha';
 
 export const QUEUE_REDIS = Symbol('QUEUE_REDIS');
 
-export const redisProvider: Provider = {
-  provide: QUEUE_REDIS,
-  inject: [DSS_CONFIG],
-  useFactory: (config: NodeConfig) => createRedisClient(config, 'queue'),
-};
+/** The queue's Redis: standalone, or the primary the lock nodes name (docs/redis-failover.md). */
+export const redisProvider = redisPrimaryProvider(QUEUE_REDIS, 'queue');

@@ -18,6 +18,7 @@ const options: PeerTransportOptions = {
   timeoutMs: 1000,
   bindHost: '127.0.0.1',
   port: 9001,
+  clusterNodeIds: ['node1', 'node2', 'node3'],
   tls: { ca: 'ca', cert: 'cert', key: 'key' },
 };
 
@@ -27,8 +28,8 @@ function socketOf(peerId: string | undefined): PeerSocket {
   return s;
 }
 
-function rpc(socket: PeerSocket, data: unknown, type = 'rpc'): ExecutionContext {
-  const tcp = { getSocketRef: () => socket, getPattern: () => 'raft.messages' };
+function rpc(socket: PeerSocket, data: unknown, type = 'rpc', pattern = 'raft.messages'): ExecutionContext {
+  const tcp = { getSocketRef: () => socket, getPattern: () => pattern };
   return { getType: () => type, switchToRpc: () => ({ getContext: () => tcp, getData: () => data }) } as unknown as ExecutionContext;
 }
 
@@ -54,6 +55,16 @@ describe('PeerIdentityGuard', () => {
   ])('refuses %s and counts it', (_name, peer, data, reason) => {
     expect(() => guard.canActivate(rpc(socketOf(peer), data))).toThrow(RpcException);
     expect(recorded).toEqual([reason]);
+  });
+
+  it('takes the Redis topology request from any node of the cluster, this one included, and from no one else', () => {
+    expect(guard.canActivate(rpc(socketOf('node1'), { from: 'node1' }, 'rpc', 'redis.topology'))).toBe(true);
+    expect(guard.canActivate(rpc(socketOf('node3'), { from: 'node3' }, 'rpc', 'redis.topology'))).toBe(true);
+    expect(() => guard.canActivate(rpc(socketOf('node9'), { from: 'node9' }, 'rpc', 'redis.topology'))).toThrow(RpcException);
+    expect(() => guard.canActivate(rpc(socketOf('node2'), { from: 'node3' }, 'rpc', 'redis.topology'))).toThrow(RpcException);
+    // Any other pattern from this node itself (another role's daemon) is refused.
+    expect(() => guard.canActivate(rpc(socketOf('node1'), { from: 'node1' }))).toThrow(RpcException);
+    expect(recorded).toEqual(['unknown_peer', 'spoofed_sender', 'unknown_peer']);
   });
 
   it('leaves HTTP requests and clusters without mTLS alone', () => {

@@ -22,6 +22,8 @@ export interface PeerTransportOptions {
   readonly selfId: string;
   readonly role: string;
   readonly peers: readonly PeerEndpoint[];
+  /** Every node id of the cluster description: who may send a cluster-wide pattern (CLUSTER_WIDE_PATTERNS). */
+  readonly clusterNodeIds?: readonly string[];
   /** Default timeout of every call; a call may pass its own. */
   readonly timeoutMs: number;
   /** Address the peer server binds (a VM binds its own IP, not 0.0.0.0). */

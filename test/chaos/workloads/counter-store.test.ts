@@ -3,7 +3,7 @@ import { startRedisServer, type RedisServerHandle } from '../../support/redis-se
 import { fencedOp, readCounter } from './counter-store.js';
 
 // The fenced counter's script on a real redis-server (standalone: the script
-// itself does not care about Sentinel).
+// itself does not care how Redis is replicated).
 
 describe('fenced counter script', () => {
   let server: RedisServerHandle;

@@ -1,14 +1,15 @@
 // Counter workload: a read-modify-write counter in Redis (the queue's and
-// cache's store, behind Sentinel), guarded by the lock service and fenced by
+// cache's store, its primary named by the lock nodes), guarded by the lock service and fenced by
 // its tokens. Each client takes the lock, reads, writes read+1 and releases.
 // A lease can expire mid-operation (pause, partition), so the fenced script
 // is what must keep every acknowledged increment: the final value has to be
 // explained by the acknowledged and unknown writes, with none lost.
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { connectionMark, waitForReplicas } from '@dss/config';
 import { checkCounterHistory, formatCounterCheck, HistoryRecorder, type OpHandle } from '../../support/history/index.js';
 import { Prng } from '../../support/prng.js';
 import { fencedOp, readCounter } from './counter-store.js';
+import { watchRedisPrimary } from './redis-primary.js';
 import { postJson } from './workload-http.js';
 import { countOps, countUncertain, numberField, sleep } from './workload-util.js';
 import type { Workload, WorkloadContext, WorkloadVerdict } from './workload-types.js';
@@ -24,8 +25,8 @@ const STALL_EXTRA_MS = 500;
 const HTTP_MARGIN_MS = 8000;
 /** Redis may be failing over at the deadline: the setup and final read retry this long. */
 const REDIS_PATIENCE_MS = 30_000;
-/** Every replica, as the deployment's replicasToAck: with one, a failover after a partition can undo a write (docs/correctness.md finding 7). */
-const WAIT_REPLICAS = 2;
+/** As the deployment's replicasToAck: a majority of the three Redis servers with the primary (docs/redis-failover.md). */
+const WAIT_REPLICAS = 1;
 const WAIT_TIMEOUT_MS = 1000;
 
 export function createCounterWorkload(opts: CounterWorkloadOptions = {}): Workload {
@@ -35,21 +36,12 @@ export function createCounterWorkload(opts: CounterWorkloadOptions = {}): Worklo
   async function run(ctx: WorkloadContext): Promise<void> {
     recorder = new HistoryRecorder();
     const key = `chaos:counter:${ctx.seed}`;
-    const redis = new Redis({
-      sentinels: ctx.redis.sentinels.map((s) => ({ host: s.host, port: s.port })),
-      name: ctx.redis.name,
-      // Fail at once while Redis is unreachable: a queued command could run long after we recorded it.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      commandTimeout: 2000,
-      connectTimeout: 2000,
-      retryStrategy: (times) => Math.min(times * 100, 1000),
-    });
     let redisDown = false;
-    redis.on('error', (err: Error) => {
+    const watch = watchRedisPrimary(ctx, (err: Error) => {
       if (!redisDown) ctx.log(`counter: redis: ${err.message}`);
       redisDown = true;
     });
+    const redis = watch.client;
     redis.on('ready', () => (redisDown = false));
     try {
       // A fresh counter: value 0, no token (a rerun with the same seed must not inherit one).
@@ -57,6 +49,7 @@ export function createCounterWorkload(opts: CounterWorkloadOptions = {}): Worklo
       await Promise.all(Array.from({ length: clients }, (_, id) => client(ctx, redis, key, id)));
       await finalRead(redis, key);
     } finally {
+      watch.stop();
       await redis.quit().catch(() => redis.disconnect());
     }
     const h = recorder.history();

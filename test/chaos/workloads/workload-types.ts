@@ -24,8 +24,8 @@ export interface WorkloadContext {
   readonly nodes: readonly string[];
   /** Base URL of a role's daemon on a node, e.g. http://192.168.57.11:8021 (no trailing slash). */
   readonly url: (role: Role, node: string) => string;
-  /** Sentinels and the monitored name, for a workload that talks to Redis itself (the fenced counter). */
-  readonly redis: { readonly name: string; readonly sentinels: readonly { readonly host: string; readonly port: number }[] };
+  /** The Redis servers, for a workload that talks to Redis itself (the fenced counter); the primary is named by the lock nodes' GET /redis. */
+  readonly redis: { readonly nodes: readonly { readonly id: string; readonly host: string; readonly port: number }[] };
   /** Seed for every random choice of the workload (derive per-client seeds from it). */
   readonly seed: number;
   /** Date.now() after which no new operation starts; the queue then drains (see Workload.run). */

@@ -3,7 +3,7 @@ import { createCacheWorkload, createLockWorkload, createQueueWorkload, type Work
 
 // The workloads against a real local cluster without faults: each must drive
 // its service, record a non-empty history and judge it a pass. (The counter
-// needs Sentinel; the chaos runner covers it, counter-store.test.ts its script.)
+// needs replicated Redis; the chaos runner covers it, counter-store.test.ts its script.)
 
 const SECONDS = 8;
 const NODES = ['node1', 'node2', 'node3'];
@@ -24,7 +24,7 @@ describe('chaos workloads on a healthy cluster', () => {
     const ctx: WorkloadContext = {
       nodes: NODES,
       url: (role, node) => cluster.url(role, node),
-      redis: { name: 'unused', sentinels: [] },
+      redis: { nodes: [] },
       seed: 42,
       deadline: Date.now() + SECONDS * 1000,
       log: (line) => lines.push(line),

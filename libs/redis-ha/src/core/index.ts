@@ -1,0 +1,3 @@
+export * from './failover-planner.js';
+export * from './replication-info.js';
+export * from './topology.js';
