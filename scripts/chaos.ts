@@ -7,10 +7,13 @@ import { parseArgs } from 'node:util';
 // (test/chaos) with a chosen length and seed. The same seed and duration give
 // the same fault schedule (docs/correctness.md, "Reproducing a run").
 
-const USAGE = `usage: npm run test:chaos -- [--duration SECONDS] [--seed N] [--dir DIR]
+const USAGE = `usage: npm run test:chaos -- [--duration SECONDS] [--seed N] [--dir DIR] [--require-availability]
   --duration  length of the faulty phase in seconds (>= 30; default: long enough for every kind of fault once)
   --seed      seed of the fault schedule and of every workload's choices (default 1)
-  --dir       where report.json, the histories and the run log go (default .dss/chaos/seed-N-<time>)`;
+  --dir       where report.json, availability.json, the charts, the histories and the run log go (default .dss/chaos/seed-N-<time>)
+  --require-availability
+              fail (exit 1) when a service missed its availability target under a fault that left a majority
+              (back within 1 s for locks, 3 s otherwise, then >= 99 % served); without it availability is only reported`;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -19,9 +22,9 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-let values: { duration?: string; seed?: string; dir?: string; help?: boolean };
+let values: { duration?: string; seed?: string; dir?: string; 'require-availability'?: boolean; help?: boolean };
 try {
-  ({ values } = parseArgs({ options: { duration: { type: 'string' }, seed: { type: 'string' }, dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+  ({ values } = parseArgs({ options: { duration: { type: 'string' }, seed: { type: 'string' }, dir: { type: 'string' }, 'require-availability': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
 } catch (err: unknown) {
   fail(err instanceof Error ? err.message : String(err));
 }
@@ -39,6 +42,7 @@ if (values.seed !== undefined) {
   env.DSS_CHAOS_SEED = values.seed;
 }
 if (values.dir !== undefined) env.DSS_CHAOS_DIR = values.dir;
+if (values['require-availability']) env.DSS_CHAOS_REQUIRE_AVAILABILITY = '1';
 
 const jest = join(root, 'node_modules', '.bin', 'jest');
 const result = spawnSync(jest, ['test/chaos/chaos.test.ts', '--selectProjects', 'integration', '--runInBand', '--verbose'], { cwd: root, env, stdio: 'inherit' });

@@ -3,7 +3,7 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge } from 'prom-client';
 import { DSS_CONFIG, redisReplicasToAck, type NodeConfig } from '@dss/config';
 import { RAFT_NODE, type RaftNode } from '@dss/raft';
-import { choosePrimary, EMPTY_MEMORY, observe, plan, RedisNodeClient, type PlannerMemory, type Probe, type RedisNodeAddress, type RedisTopology, type ReplicationInfo, type TopologyCommand } from '@dss/redis-ha';
+import { EMPTY_MEMORY, failOver, MAX_TOPOLOGY_REASON_LENGTH, observe, plan, reconcile, RedisNodeClient, stampEpoch, type PlannerMemory, type Probe, type RedisAdmin, type RedisNodeAddress, type RedisTopology, type TopologyCommand } from '@dss/redis-ha';
 import { LockStateMachine } from '../lock-state-machine.js';
 import { REDIS_METRICS } from './redis-metrics.js';
 
@@ -33,6 +33,7 @@ export class RedisFailover implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly nodes: readonly RedisNodeAddress[];
   private readonly clients: ReadonlyMap<string, RedisNodeClient>;
   private readonly replicasToAck: number;
+  private readonly admin: RedisAdmin;
   private memory: PlannerMemory = EMPTY_MEMORY;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
@@ -51,6 +52,7 @@ export class RedisFailover implements OnApplicationBootstrap, OnModuleDestroy {
     this.nodes = redis?.mode === 'raft' ? redis.nodes : [];
     this.replicasToAck = redisReplicasToAck(redis);
     this.clients = new Map(this.nodes.map((n) => [n.id, new RedisNodeClient(n, `dss-lock-${config.self.id}`)]));
+    this.admin = { nodes: this.nodes, clients: this.clients, replicasToAck: this.replicasToAck, log: (level, line) => this.logger[level](line) };
   }
 
   get enabled(): boolean {
@@ -102,90 +104,43 @@ export class RedisFailover implements OnApplicationBootstrap, OnModuleDestroy {
     const next = plan(this.nodes, topology, probes, this.memory, this.replicasToAck, REDIS_DOWN_AFTER_PROBES);
     switch (next.kind) {
       case 'steady':
-        return this.stampEpoch(topology, probes);
+        return stampEpoch(this.admin, topology, probes);
       case 'blocked':
-        if (next.reason !== this.lastBlocked) this.logger.error(`cannot fail Redis over: ${next.reason}`);
-        this.lastBlocked = next.reason;
-        this.note(`failover refused: ${next.reason}`);
-        return;
+        return this.refused(next.reason);
       case 'reconcile': {
         const until = await this.confirmLeadership();
-        for (const step of next.steps) {
-          const client = this.clients.get(step.node)!;
-          if (step.action === 'promote') {
-            this.inLease(until);
-            await client.detach();
-            this.logger.log(`Redis ${step.node} promoted: it is the primary of epoch ${topology.epoch}`);
-          } else {
-            const probe = probes.find((p) => p.id === step.node);
-            // Never demote a primary that a newer epoch promoted: this leader would be the stale one.
-            if (probe && 'info' in probe && probe.info.role === 'master' && (await client.epoch()) > topology.epoch) {
-              this.logger.warn(`Redis ${step.node} was promoted by an epoch newer than ${topology.epoch}: not demoting it`);
-              continue;
-            }
-            this.inLease(until);
-            await client.follow(this.address(step.primary));
-            this.logger.log(`Redis ${step.node} now follows ${step.primary} (epoch ${topology.epoch})`);
-          }
-        }
+        return reconcile(this.admin, topology, next.steps, probes, () => this.inLease(until));
+      }
+      case 'fence': {
+        const until = await this.confirmLeadership();
+        this.logger.warn(`Redis failover from ${topology.primary}: ${next.reason}; fencing ${next.nodes.join(', ')}`);
+        const outcome = await failOver(this.admin, next.nodes, this.memory, () => this.inLease(until), (primary, reason) => this.commit(topology, primary, `${next.reason}; ${primary} ${reason}`));
+        if (outcome.kind === 'refused') return this.refused(outcome.reason);
+        if (outcome.kind === 'lost') return this.logger.warn(`Redis failover not applied: ${outcome.reason}`);
+        this.failovers.inc({ outcome: 'done' });
+        this.logger.warn(`Redis primary is now ${outcome.primary} (epoch ${topology.epoch + 1}), ${outcome.reason}; ${outcome.followers.join(', ') || 'no replica'} follow it`);
         return;
       }
-      case 'fence':
-        return this.failOver(topology, next.nodes, next.reason);
     }
   }
 
-  private async failOver(topology: RedisTopology, candidates: readonly string[], why: string): Promise<void> {
-    const until = await this.confirmLeadership();
-    this.logger.warn(`Redis failover from ${topology.primary}: ${why}; fencing ${candidates.join(', ')}`);
-    const fenced = new Map<string, ReplicationInfo>();
-    for (const id of candidates) {
-      this.inLease(until);
-      const client = this.clients.get(id)!;
-      try {
-        await client.detach();
-        const probe = await client.probe();
-        if ('info' in probe) fenced.set(id, probe.info);
-      } catch (err) {
-        this.logger.warn(`fencing ${id} failed: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
-    const choice = choosePrimary(this.nodes, fenced, this.memory, this.replicasToAck);
-    if (choice.kind === 'blocked') {
-      this.failovers.inc({ outcome: 'refused' });
-      this.logger.error(`cannot fail Redis over: ${choice.reason}`);
-      this.note(`failover refused: ${choice.reason}`);
-      return;
-    }
-    const command: TopologyCommand = { op: 'redisTopology', expectEpoch: topology.epoch, primary: choice.primary, reason: `${why}; ${choice.primary} ${choice.reason}`.slice(0, 200) };
+  private async commit(topology: RedisTopology, primary: string, reason: string): Promise<{ committed: boolean; mayAct: () => void }> {
+    const command: TopologyCommand = { op: 'redisTopology', expectEpoch: topology.epoch, primary, reason: reason.slice(0, MAX_TOPOLOGY_REASON_LENGTH) };
     const proposed = Date.now();
     const result = (await this.raft.propose(JSON.stringify(command))) as { status: string };
-    this.logger.log(`topology epoch ${topology.epoch + 1} committed in ${Date.now() - proposed} ms`);
-    if (result.status !== 'changed') {
-      this.logger.warn(`Redis failover to ${choice.primary} not applied (${result.status}): the topology changed meanwhile`);
-      return;
-    }
-    this.failovers.inc({ outcome: 'done' });
-    this.note(`epoch ${topology.epoch + 1}: ${choice.primary} promoted (${command.reason})`);
-    this.logger.warn(`Redis primary is now ${choice.primary} (epoch ${topology.epoch + 1}): ${choice.reason}`);
-    // The commit confirmed the leadership as of the proposal: re-point the
-    // other fenced replicas now rather than on the next probe, since the new
-    // primary accepts no write (min-replicas-to-write) until one follows it.
-    const committedLease = proposed + REDIS_LEADERSHIP_LEASE_MS;
-    for (const id of fenced.keys()) {
-      if (id === choice.primary) continue;
-      this.inLease(committedLease);
-      await this.clients.get(id)!.follow(this.address(choice.primary));
-      this.logger.log(`Redis ${id} now follows ${choice.primary} (epoch ${topology.epoch + 1})`);
-    }
+    const committed = result.status === 'changed';
+    if (committed) this.note(`epoch ${topology.epoch + 1}: ${primary} promoted (${command.reason})`);
+    // A commit confirms the leadership as of the proposal.
+    return { committed, mayAct: () => this.inLease(proposed + REDIS_LEADERSHIP_LEASE_MS) };
   }
 
-  /** Writes the epoch on a healthy primary that lacks it (min-replicas-to-write: once a replica is attached). */
-  private async stampEpoch(topology: RedisTopology, probes: readonly Probe[]): Promise<void> {
-    const primary = probes.find((p) => p.id === topology.primary);
-    if (!primary || !('info' in primary) || primary.info.onlineReplicas === 0) return;
-    const client = this.clients.get(topology.primary)!;
-    if ((await client.epoch()) < topology.epoch) await client.setEpoch(topology.epoch);
+  private refused(reason: string): void {
+    if (reason !== this.lastBlocked) {
+      this.logger.error(`cannot fail Redis over: ${reason}`);
+      this.failovers.inc({ outcome: 'refused' });
+    }
+    this.lastBlocked = reason;
+    this.note(`failover refused: ${reason}`);
   }
 
   /** A Raft read barrier: returns until when this node may act as leader. */
@@ -200,10 +155,6 @@ export class RedisFailover implements OnApplicationBootstrap, OnModuleDestroy {
   private inLease(until: number): void {
     if (!this.raft.isLeader) throw new LeaseExpired('no longer the lock leader');
     if (Date.now() >= until) throw new LeaseExpired(`leadership confirmed ${Date.now() - until + REDIS_LEADERSHIP_LEASE_MS} ms ago, longer than the ${REDIS_LEADERSHIP_LEASE_MS} ms lease`);
-  }
-
-  private address(id: string): RedisNodeAddress {
-    return this.nodes.find((n) => n.id === id)!;
   }
 
   private note(what: string): void {
