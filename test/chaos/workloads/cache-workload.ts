@@ -1,12 +1,13 @@
-// Cache workload: clients pinned to one node each read, write and delete a
-// few keys. Per key the three nodes must behave as one linearizable register
+// Cache workload: clients read, write and delete a few keys, each through one
+// node until that node fails, then through the next (as DSS's client does; a
+// request moves on only when the failure proves it changed nothing). Per key the three nodes must behave as one linearizable register
 // (a delete writes null, a 404 reads null). A killed node may lose its own
 // writes of the last flush interval (DESIGN.md §5), so those are forgiven
 // before the linearizability check.
 import { checkLinearizable, forgiveFaultedNode, HistoryRecorder, pruneRegisterHistory, registerModel, type HistoryOp, type OpHandle } from '../../support/history/index.js';
 import { CACHE_LEASE_MS } from '../../../libs/cache/src/cache-limits.js';
 import { Prng } from '../../support/prng.js';
-import { describeFailure, httpJson, type HttpResult } from './workload-http.js';
+import { describeFailure, httpJson, NodeCursor, provablyNotApplied, withFailover, type HttpResult } from './workload-http.js';
 import { countOps, countUncertain, isRecord, sleep } from './workload-util.js';
 import type { FaultWindow, Workload, WorkloadContext, WorkloadVerdict } from './workload-types.js';
 
@@ -24,6 +25,8 @@ const KEYS = ['k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7', 'k8'];
  */
 const KEY_GENERATION_MS = 10_000;
 const TIMEOUT_MS = 5000;
+/** One attempt on one node before the client gives up on it. */
+const ATTEMPT_TIMEOUT_MS = 3000;
 const SLACK_MS = 500;
 const MAX_STEPS = 5_000_000;
 const FAILURE_BACKOFF_MS = 50;
@@ -36,12 +39,20 @@ export function createCacheWorkload(opts: CacheWorkloadOptions = {}): Workload {
   let started = 0;
   const client = async (ctx: WorkloadContext, id: number): Promise<void> => {
     const rng = new Prng(ctx.seed * 1000 + 400 + id);
-    // One node per client, so every op is attributable to the node that served it.
-    const node = ctx.nodes[id % ctx.nodes.length]!;
-    const url = (key: string): string => `${ctx.url('cache', node)}/cache/${encodeURIComponent(key)}`;
+    const cursor = new NodeCursor(ctx.nodes, id);
+    const url = (node: string, key: string): string => `${ctx.url('cache', node)}/cache/${encodeURIComponent(key)}`;
     // 503 promises that nothing changed (no majority, memory down before the change,
-    // DESIGN.md: nothing is half-applied); 504 and network errors may hide a change.
+    // DESIGN.md: nothing is half-applied), so the op may go on to the next node; 504
+    // and network errors may hide a change: the op's outcome is unknown.
     let failed = false;
+    const judge = (res: HttpResult) => (provablyNotApplied(res) ? 'retry' : 'done');
+    const run = async (h: OpHandle, args: Record<string, unknown>, method: string, key: string, body?: unknown) => {
+      const { res, node } = await withFailover(cursor, Date.now() + TIMEOUT_MS, (n, t) => httpJson(method, url(n, key), body, t), judge, ATTEMPT_TIMEOUT_MS);
+      // Every op is attributable to the node that answered it (a killed node's own writes may be forgiven).
+      if (node !== args.node) recorder.amendArgs(h, { ...args, node });
+      if (!(res.ok && res.status < 500)) cursor.failed(node);
+      return res;
+    };
     const settle = (h: OpHandle, res: HttpResult, ok: boolean, value?: unknown): void => {
       failed = !ok;
       if (ok) recorder.complete(h, 'ok', value);
@@ -52,20 +63,24 @@ export function createCacheWorkload(opts: CacheWorkloadOptions = {}): Workload {
       const generation = Math.floor((Date.now() - started) / KEY_GENERATION_MS);
       const key = `c${ctx.seed}-g${generation}-${rng.pick(KEYS)}`;
       const roll = rng.next();
+      const node = cursor.current;
       if (roll < 0.55) {
-        const h = recorder.invoke(id, 'read', { key, node });
-        const res = await httpJson('GET', url(key), undefined, TIMEOUT_MS);
+        const args = { key, node };
+        const h = recorder.invoke(id, 'read', args);
+        const res = await run(h, args, 'GET', key);
         const found = res.ok && res.status === 200 && isRecord(res.body) && 'value' in res.body;
         settle(h, res, found || (res.ok && res.status === 404), found && isRecord(res.body) ? res.body.value : null);
       } else if (roll < 0.93) {
         const value = `c${id}-${n}`;
-        const h = recorder.invoke(id, 'write', { key, value, node });
-        const res = await httpJson('PUT', url(key), { value }, TIMEOUT_MS);
+        const args = { key, value, node };
+        const h = recorder.invoke(id, 'write', args);
+        const res = await run(h, args, 'PUT', key, { value });
         settle(h, res, res.ok && res.status === 200);
       } else {
         // A delete is a write of null: a later read answers 404.
-        const h = recorder.invoke(id, 'write', { key, value: null, node });
-        const res = await httpJson('DELETE', url(key), undefined, TIMEOUT_MS);
+        const args = { key, value: null, node };
+        const h = recorder.invoke(id, 'write', args);
+        const res = await run(h, args, 'DELETE', key);
         settle(h, res, res.ok && (res.status === 200 || res.status === 404));
       }
       // A client backs off when the cluster refuses, as a real one would.

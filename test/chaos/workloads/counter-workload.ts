@@ -10,7 +10,7 @@ import { checkCounterHistory, formatCounterCheck, HistoryRecorder, type OpHandle
 import { Prng } from '../../support/prng.js';
 import { fencedOp, readCounter } from './counter-store.js';
 import { watchRedisPrimary } from './redis-primary.js';
-import { postJson } from './workload-http.js';
+import { describeFailure, NodeCursor, postJson, transient, withFailover, type HttpResult } from './workload-http.js';
 import { countOps, countUncertain, numberField, sleep } from './workload-util.js';
 import type { Workload, WorkloadContext, WorkloadVerdict } from './workload-types.js';
 
@@ -23,6 +23,9 @@ const LEASE = { ttlMs: 2000, waitMs: 2000 };
 const STALL_CHANCE = 0.05;
 const STALL_EXTRA_MS = 500;
 const HTTP_MARGIN_MS = 8000;
+/** One lock request on one node, beyond waitMs, before the client tries the next. */
+const ATTEMPT_MARGIN_MS = 1500;
+const judge = (res: HttpResult) => (transient(res) ? 'retry' : 'done');
 /** Redis may be failing over at the deadline: the setup and final read retry this long. */
 const REDIS_PATIENCE_MS = 30_000;
 /** As the deployment's replicasToAck: a majority of the three Redis servers with the primary (docs/redis-failover.md). */
@@ -58,26 +61,41 @@ export function createCounterWorkload(opts: CounterWorkloadOptions = {}): Worklo
 
   async function client(ctx: WorkloadContext, redis: Redis, key: string, id: number): Promise<void> {
     const rng = new Prng(ctx.seed * 1000 + 100 + id);
+    const cursor = new NodeCursor(ctx.nodes, id);
+    const lockCall = (path: string, body: object, waitMs: number) =>
+      withFailover(cursor, Date.now() + waitMs + HTTP_MARGIN_MS, (node, t) => postJson(`${ctx.url('lock', node)}${path}`, body, t), judge, waitMs + ATTEMPT_MARGIN_MS).then((r) => r.res);
     let generation = 0;
     while (Date.now() < ctx.deadline) {
       const owner = `k${id}-${generation}`;
-      const base = ctx.url('lock', rng.pick(ctx.nodes));
-      const acq = await postJson(`${base}/lock/acquire`, { resource: RESOURCE, owner, ...LEASE }, LEASE.waitMs + HTTP_MARGIN_MS);
-      if (acq.ok && acq.status === 409) continue;
+      const requestId = `${owner}-${Date.now()}-${rng.below(1e9)}`;
+      // Recorded for availability (the lock service is half of this workload); the counter checker reads only reads and writes.
+      const acqOp = recorder.invoke(id, 'acquire', { resource: RESOURCE, owner });
+      const acq = await lockCall('/lock/acquire', { resource: RESOURCE, owner, requestId, ...LEASE }, LEASE.waitMs);
+      if (acq.ok && acq.status === 409) {
+        recorder.complete(acqOp, 'fail', acq.body);
+        continue;
+      }
       const token = acq.ok && acq.status === 200 ? numberField(acq.body, 'fencingToken') : undefined;
       if (token === undefined) {
         if (acq.ok && acq.status === 200) ctx.log(`counter: acquire answered 200 without a fencing token: ${JSON.stringify(acq.body)}`);
+        recorder.unknown(acqOp, describeFailure(acq));
         generation++; // the acquire may have granted: never reuse this owner
         await sleep(50);
         continue;
       }
+      recorder.complete(acqOp, 'ok', acq.ok ? acq.body : undefined);
       const read = await fenced(id, redis, key, token, 'read');
       // Now and then the holder stalls past its lease (a GC pause, a slow disk): another client
       // gets the lock with a higher token, and the store must refuse this holder's late write.
       if (read !== undefined && rng.chance(STALL_CHANCE)) await sleep(LEASE.ttlMs + STALL_EXTRA_MS);
       if (read !== undefined) await fenced(id, redis, key, token, 'write', read + 1);
-      const rel = await postJson(`${base}/lock/release`, { resource: RESOURCE, owner }, HTTP_MARGIN_MS);
-      if (!rel.ok || (rel.status !== 200 && rel.status !== 404)) generation++;
+      const relOp = recorder.invoke(id, 'release', { resource: RESOURCE, owner });
+      const rel = await lockCall('/lock/release', { resource: RESOURCE, owner, requestId: `${requestId}-release` }, 0);
+      if (rel.ok && (rel.status === 200 || rel.status === 404)) recorder.complete(relOp, rel.status === 200 ? 'ok' : 'fail', rel.body);
+      else {
+        recorder.unknown(relOp, describeFailure(rel));
+        generation++;
+      }
     }
   }
 

@@ -1,9 +1,11 @@
 // Lock workload: clients acquire, hold and release a few resources through
-// random nodes (each forwards to the Raft leader). The history must show
-// mutual exclusion and fencing tokens rising in grant order.
+// the nodes (each forwards to the Raft leader). Each client stays on a node
+// and moves to the next when it fails, repeating the request with its
+// requestId, as DSS's client does. The history must show mutual exclusion
+// and fencing tokens rising in grant order.
 import { checkLockHistory, formatLockViolations, HistoryRecorder } from '../../support/history/index.js';
 import { Prng } from '../../support/prng.js';
-import { describeFailure, postJson } from './workload-http.js';
+import { describeFailure, NodeCursor, postJson, transient, withFailover, type HttpResult } from './workload-http.js';
 import { countOps, countUncertain, sleep } from './workload-util.js';
 import type { Workload, WorkloadContext, WorkloadVerdict } from './workload-types.js';
 
@@ -14,8 +16,13 @@ export interface LockWorkloadOptions {
 
 const TTL_MS = 3000;
 const FAILURE_BACKOFF_MS = 50;
-// Beyond waitMs: room for a leader election and the forward hop.
+// Beyond waitMs: room for a leader election and the forward hop, across every retry of the op.
 const REPLY_MARGIN_MS = 8000;
+/** One attempt on one node, beyond waitMs, before the client tries the next node. */
+const ATTEMPT_MARGIN_MS = 1500;
+
+/** 200 is the result and 409/404 a refusal; a node that cannot answer now is worth leaving. */
+const judge = (res: HttpResult) => (transient(res) ? 'retry' : 'done');
 
 export function createLockWorkload(opts: LockWorkloadOptions = {}): Workload {
   const clients = opts.clients ?? 8;
@@ -24,16 +31,16 @@ export function createLockWorkload(opts: LockWorkloadOptions = {}): Workload {
 
   const client = async (ctx: WorkloadContext, id: number): Promise<void> => {
     const rng = new Prng(ctx.seed * 1000 + id);
+    const cursor = new NodeCursor(ctx.nodes, id);
     let generation = 0;
     while (Date.now() < ctx.deadline) {
       const owner = `c${id}-${generation}`;
       const resource = rng.pick(resources);
       const mode = rng.chance(0.8) ? 'exclusive' : 'shared';
       const waitMs = rng.int(0, 1000);
-      const node = (): string => ctx.url('lock', rng.pick(ctx.nodes));
       const args = { resource, owner, mode, ttlMs: TTL_MS, waitMs, requestId: `${owner}-${Date.now()}-${rng.below(1e9)}` };
       const acq = recorder.invoke(id, 'acquire', args);
-      const res = await postJson(`${node()}/lock/acquire`, args, waitMs + REPLY_MARGIN_MS);
+      const { res } = await withFailover(cursor, Date.now() + waitMs + REPLY_MARGIN_MS, (node, t) => postJson(`${ctx.url('lock', node)}/lock/acquire`, args, t), judge, waitMs + ATTEMPT_MARGIN_MS);
       if (res.ok && res.status === 200) recorder.complete(acq, 'ok', res.body);
       else if (res.ok && res.status === 409) {
         recorder.complete(acq, 'fail', res.body);
@@ -45,9 +52,10 @@ export function createLockWorkload(opts: LockWorkloadOptions = {}): Workload {
         continue;
       }
       await sleep(rng.int(0, 200));
-      const relArgs = { resource, owner };
-      const rel = recorder.invoke(id, 'release', relArgs);
-      const relRes = await postJson(`${node()}/lock/release`, relArgs, REPLY_MARGIN_MS);
+      // With a requestId a release repeated on another node is applied once.
+      const relArgs = { resource, owner, requestId: `${args.requestId}-release` };
+      const rel = recorder.invoke(id, 'release', { resource, owner });
+      const { res: relRes } = await withFailover(cursor, Date.now() + REPLY_MARGIN_MS, (node, t) => postJson(`${ctx.url('lock', node)}/lock/release`, relArgs, t), judge, ATTEMPT_MARGIN_MS);
       if (relRes.ok && relRes.status === 200) recorder.complete(rel, 'ok', relRes.body);
       else if (relRes.ok && relRes.status === 404) recorder.complete(rel, 'fail', relRes.body);
       else {

@@ -1,11 +1,13 @@
-// Queue workload: producers publish batches of unique bodies over many topics
-// through random nodes; consumers consume and ack through random nodes. After
+// Queue workload: producers publish batches of unique bodies over many topics;
+// consumers consume and ack. Each client stays on a node and moves to the next
+// when it fails, repeating the request (a publish with its dedupId), as DSS's
+// client does. After
 // the deadline the producers stop and the consumers drain until every
 // acknowledged body came out once (or the drain timeout passes); then each
 // topic's dead-letter list is read. No acknowledged body may be lost.
 import { checkQueueHistory, formatQueueCheck, HistoryRecorder, type OpHandle } from '../../support/history/index.js';
 import { Prng } from '../../support/prng.js';
-import { describeFailure, httpJson, isClientError, postJson, type HttpResult } from './workload-http.js';
+import { describeFailure, httpJson, isClientError, NodeCursor, postJson, transient, withFailover, type HttpResult } from './workload-http.js';
 import { countOps, countUncertain, isRecord, sleep } from './workload-util.js';
 import type { Workload, WorkloadContext, WorkloadVerdict } from './workload-types.js';
 
@@ -20,6 +22,9 @@ export interface QueueWorkloadOptions {
 const BATCH = 5;
 const CONSUME = { max: 50, visibilityMs: 3000, waitMs: 200 };
 const TIMEOUT_MS = 10_000;
+/** One attempt on one node before the client tries the next (a consume adds its waitMs). */
+const ATTEMPT_TIMEOUT_MS = 2000;
+const judge = (res: HttpResult) => (transient(res) ? 'retry' : 'done');
 const DEAD_READ_TIMEOUT_MS = 30_000;
 
 interface Delivery {
@@ -39,7 +44,8 @@ export function createQueueWorkload(opts: QueueWorkloadOptions = {}): Workload {
   async function run(ctx: WorkloadContext): Promise<void> {
     recorder = new HistoryRecorder();
     const topics = Array.from({ length: topicCount }, (_, i) => `chaos-${ctx.seed}-${i}`);
-    const base = (rng: Prng): string => ctx.url('queue', rng.pick(ctx.nodes));
+    const call = (cursor: NodeCursor, path: string, body: unknown, extraMs = 0) =>
+      withFailover(cursor, Date.now() + TIMEOUT_MS + extraMs, (node, t) => postJson(`${ctx.url('queue', node)}${path}`, body, t), judge, ATTEMPT_TIMEOUT_MS + extraMs).then((r) => r.res);
     // Acknowledged bodies not consumed yet, per topic: what the drain waits for.
     const outstanding = new Map(topics.map((t) => [t, new Set<string>()]));
     const delivered = new Set<string>();
@@ -48,11 +54,13 @@ export function createQueueWorkload(opts: QueueWorkloadOptions = {}): Workload {
 
     const producer = async (p: number): Promise<void> => {
       const rng = new Prng(ctx.seed * 1000 + 200 + p);
+      const cursor = new NodeCursor(ctx.nodes, p);
       for (let seq = 0; Date.now() < ctx.deadline; seq++) {
         const topic = rng.pick(topics);
         const messages = Array.from({ length: BATCH }, (_, i) => `${p}:${seq}:${i}`);
         const h = recorder.invoke(`p${p}`, 'publish', { topic, messages });
-        const res = await postJson(`${base(rng)}/queue/publish`, { topic, messages }, TIMEOUT_MS);
+        // The dedupId makes a publish repeated on another node count once.
+        const res = await call(cursor, '/queue/publish', { topic, messages, dedupId: `${ctx.seed}-${p}-${seq}` });
         if (res.ok && res.status === 201) {
           recorder.complete(h, 'ok', res.body);
           // A consumer may have seen a body before the 201 arrived.
@@ -66,12 +74,13 @@ export function createQueueWorkload(opts: QueueWorkloadOptions = {}): Workload {
 
     const consumer = async (c: number): Promise<void> => {
       const rng = new Prng(ctx.seed * 1000 + 300 + c);
+      const cursor = new NodeCursor(ctx.nodes, c + 1);
       while (producing || (Date.now() < drainUntil && [...outstanding.values()].some((s) => s.size > 0))) {
         // Draining: go where acknowledged bodies still wait.
         const waiting = topics.filter((t) => (outstanding.get(t)?.size ?? 0) > 0);
         const topic = !producing && waiting.length > 0 ? rng.pick(waiting) : rng.pick(topics);
         const h = recorder.invoke(`c${c}`, 'consume', { topic });
-        const res = await postJson(`${base(rng)}/queue/consume`, { topic, ...CONSUME }, CONSUME.waitMs + TIMEOUT_MS);
+        const res = await call(cursor, '/queue/consume', { topic, ...CONSUME }, CONSUME.waitMs);
         const batch = res.ok && res.status === 200 ? deliveries(res.body) : undefined;
         if (!batch) {
           if (res.ok && res.status === 200) ctx.log(`queue: malformed consume reply ${JSON.stringify(res.body).slice(0, 200)}`);
@@ -84,13 +93,13 @@ export function createQueueWorkload(opts: QueueWorkloadOptions = {}): Workload {
           delivered.add(m.body);
           outstanding.get(topic)?.delete(m.body);
         }
-        if (batch.length > 0) await ack(rng, c, topic, batch);
+        if (batch.length > 0) await ack(cursor, c, topic, batch);
       }
     };
 
-    const ack = async (rng: Prng, c: number, topic: string, batch: readonly Delivery[]): Promise<void> => {
+    const ack = async (cursor: NodeCursor, c: number, topic: string, batch: readonly Delivery[]): Promise<void> => {
       const h = recorder.invoke(`c${c}`, 'ack', { topic, bodies: batch.map((m) => m.body) });
-      const res = await postJson(`${base(rng)}/queue/ack`, { topic, receipts: batch.map((m) => m.receipt) }, TIMEOUT_MS);
+      const res = await call(cursor, '/queue/ack', { topic, receipts: batch.map((m) => m.receipt) });
       const acked = res.ok && res.status === 200 && isRecord(res.body) && typeof res.body.acked === 'number' ? res.body.acked : undefined;
       if (acked !== undefined) recorder.complete(h, 'ok', { acked });
       else settleFailure(h, res);
@@ -113,7 +122,7 @@ export function createQueueWorkload(opts: QueueWorkloadOptions = {}): Workload {
   async function readDead(ctx: WorkloadContext, rng: Prng, topic: string): Promise<void> {
     const h = recorder.invoke('dead', 'dead', { topic });
     const giveUp = Date.now() + DEAD_READ_TIMEOUT_MS;
-    let last: HttpResult = { ok: false, error: 'not tried' };
+    let last: HttpResult = { ok: false, error: 'not tried', sent: false };
     while (Date.now() < giveUp) {
       last = await httpJson('GET', `${ctx.url('queue', rng.pick(ctx.nodes))}/queue/${encodeURIComponent(topic)}/dead`, undefined, TIMEOUT_MS);
       const messages = last.ok && last.status === 200 && isRecord(last.body) && Array.isArray(last.body.messages) ? last.body.messages : undefined;

@@ -41,6 +41,11 @@ export class HistoryRecorder {
     return { index: entry.index };
   }
 
+  /** Replaces what the op was invoked with, while it is open: e.g. the node that ended up serving it after a client's failover. */
+  amendArgs(handle: OpHandle, args: unknown): void {
+    this.open(handle).args = clone(args);
+  }
+
   /** A definite answer: `ok` took effect, `fail` certainly did not. */
   complete(handle: OpHandle, outcome: 'ok' | 'fail', value?: unknown): void {
     const entry = this.open(handle);
