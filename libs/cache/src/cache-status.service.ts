@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Gauge } from 'prom-client';
+import { RedisTopologyWatcher } from '@dss/redis-ha';
 import { CacheDirectory } from './cache-directory.service.js';
 import { CacheLines } from './cache-lines.service.js';
 import { CacheMembership } from './cache-membership.service.js';
@@ -15,6 +16,7 @@ export class CacheStatus {
     private readonly lines: CacheLines,
     private readonly directory: CacheDirectory,
     private readonly memory: CacheMemory,
+    private readonly topology: RedisTopologyWatcher,
     @InjectMetric(CACHE_METRICS.lines) linesGauge: Gauge<'state'>,
     @InjectMetric(CACHE_METRICS.bytes) bytesGauge: Gauge,
   ) {
@@ -34,9 +36,11 @@ export class CacheStatus {
 
   describe(): Record<string, unknown> {
     const c = this.lines.counts();
+    const primary = this.topology.describe();
     return {
       cache: {
         redis: this.memory.status,
+        ...(primary ? { redisPrimary: primary } : {}),
         ring: { nodes: this.membership.ring.nodes, alive: this.membership.alive },
         majority: this.membership.hasQuorum(),
         lines: { total: c.lines, bytes: c.bytes, ...c.states },

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { RedisTopologyWatcher } from '@dss/redis-ha';
 import { TopicOwnership } from './topic-ownership.service.js';
 import { QUEUE_REDIS } from './redis.provider.js';
 import { RedeliveryMonitor } from './redelivery-monitor.service.js';
@@ -11,6 +12,7 @@ export class QueueStatus {
     @Inject(QUEUE_REDIS) private readonly redis: Redis,
     private readonly ownership: TopicOwnership,
     private readonly monitor: RedeliveryMonitor,
+    private readonly topology: RedisTopologyWatcher,
   ) {}
 
   ready(): boolean {
@@ -18,6 +20,7 @@ export class QueueStatus {
   }
 
   describe(): Record<string, unknown> {
-    return { queue: { redis: this.redis.status, ring: { nodes: this.ownership.ringNodes, alive: this.ownership.aliveNodes }, owns: this.monitor.ownedTopics } };
+    const primary = this.topology.describe();
+    return { queue: { redis: this.redis.status, ...(primary ? { redisPrimary: primary } : {}), ring: { nodes: this.ownership.ringNodes, alive: this.ownership.aliveNodes }, owns: this.monitor.ownedTopics } };
   }
 }

@@ -45,6 +45,13 @@ export class RedisTopologyWatcher implements OnModuleInit, OnApplicationShutdown
     return this.nodes.find((n) => n.id === this.value.primary) ?? this.nodes[0]!;
   }
 
+  /** For /cluster: which primary this daemon writes to, by which epoch (none for a standalone Redis). */
+  describe(): { epoch: number; primary: string; address: string } | undefined {
+    if (!this.enabled) return undefined;
+    const a = this.primaryAddress();
+    return { epoch: this.value.epoch, primary: this.value.primary, address: `${a.host}:${a.port}` };
+  }
+
   onChange(listener: (t: RedisTopology) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
