@@ -6,30 +6,18 @@ import { cacheSettingsFromEnv } from './cache-env.js';
 import { localPaths, portOffset, type LocalPaths } from './paths.js';
 import { Pm2Client } from './pm2-client.js';
 import { busyPorts } from './port-check.js';
+import { isRedisApp, leftoverStandaloneData, redisAddresses, redisAppName, redisApps, redisModeFromEnv, STANDALONE_REDIS_APP } from './redis-apps.js';
+import { fetchTopology, topologyProblems, topologyRows, topologySummary, TOPOLOGY_HEADER, waitTopology, type TopologyAnswer } from './redis-topology.js';
 import { ensureRedisServer } from './redis-server.js';
 import { ensureClusterCerts } from './tls-certs.js';
 import { formatTable } from './table.js';
 
 /** How long `start` waits for all nine daemons to answer /ready. */
 export const READY_TIMEOUT_MS = 60_000;
-export const REDIS_APP = 'dss-redis';
+/** How long `start` then waits for the lock leader to attach both Redis replicas (raft mode). */
+export const REDIS_TOPOLOGY_TIMEOUT_MS = 30_000;
 
 const log = (line: string) => process.stdout.write(line + '\n');
-
-function redisApp(paths: LocalPaths, redisServer: string, port: number) {
-  mkdirSync(paths.redisDir, { recursive: true });
-  return {
-    name: REDIS_APP,
-    script: redisServer,
-    interpreter: 'none',
-    // Own data dir and port, append-only file on: queue publishes are durable.
-    args: ['--port', String(port), '--bind', '127.0.0.1', '--dir', paths.redisDir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no'],
-    out_file: join(paths.logs, `${REDIS_APP}.out.log`),
-    error_file: join(paths.logs, `${REDIS_APP}.err.log`),
-    kill_timeout: 10_000,
-    exp_backoff_restart_delay: 100,
-  };
-}
 
 function readCluster(paths: LocalPaths): ClusterDescription | undefined {
   if (!existsSync(paths.clusterFile)) return undefined;
@@ -55,9 +43,11 @@ async function stop(paths: LocalPaths): Promise<void> {
   }
   const pm2 = await Pm2Client.connect(paths.pm2Home);
   const names = (await pm2.list()).map((p) => p.name);
-  // Daemons first (they may flush to Redis on the way out), Redis last.
-  for (const name of names.filter((n) => n !== REDIS_APP)) await pm2.delete(name);
-  if (names.includes(REDIS_APP)) await pm2.delete(REDIS_APP);
+  // Daemons first (they may flush to Redis on the way out), Redis last: the
+  // three servers of raft mode, or the single dss-redis of standalone mode
+  // and of a cluster an older DSS started.
+  for (const name of names.filter((n) => !isRedisApp(n))) await pm2.delete(name);
+  for (const name of names.filter(isRedisApp)) await pm2.delete(name);
   await pm2.killDaemon();
   pm2.disconnect();
   log(`DSS: stopped ${names.length} processes and the PM2 daemon.`);
@@ -65,7 +55,7 @@ async function stop(paths: LocalPaths): Promise<void> {
 
 async function start(paths: LocalPaths): Promise<void> {
   const cache = cacheSettingsFromEnv();
-  const cluster = { ...localClusterDescription({ offset: portOffset() }), ...(cache ? { cache } : {}) };
+  const cluster = { ...localClusterDescription({ offset: portOffset(), redis: redisModeFromEnv() }), ...(cache ? { cache } : {}) };
   if (pm2Running(paths)) {
     log('DSS: a local cluster is already running here; restarting it.');
     await stop(paths);
@@ -82,8 +72,7 @@ async function start(paths: LocalPaths): Promise<void> {
 
   const pm2 = await Pm2Client.connect(paths.pm2Home);
   try {
-    const redisPort = cluster.redis?.mode === 'standalone' ? cluster.redis.port : 6379;
-    await pm2.start(redisApp(paths, redisServer, redisPort));
+    for (const app of redisApps(cluster, paths, redisServer)) await pm2.start(app);
     process.env.DSS_HOME = paths.home;
     process.env.DSS_CLUSTER_FILE = paths.clusterFile;
     await pm2.start(paths.ecosystem);
@@ -97,15 +86,64 @@ async function start(paths: LocalPaths): Promise<void> {
     const which = late.map((d) => `  ${d.role} on ${d.node} (${d.url}/ready)`).join('\n');
     throw new Error(`not ready after ${READY_TIMEOUT_MS / 1000} s:\n${which}\nLogs: ${paths.logs}; stop everything with npm stop.`);
   }
-  printEndpoints(cluster, paths);
+  let topology: TopologyAnswer | undefined;
+  if (cluster.redis?.mode === 'raft') {
+    log(`DSS: daemons ready; waiting (${REDIS_TOPOLOGY_TIMEOUT_MS / 1000} s at most) for the lock leader to attach the Redis replicas...`);
+    topology = await waitTopology(lockUrls(cluster), REDIS_TOPOLOGY_TIMEOUT_MS);
+  }
+  printEndpoints(cluster, paths, topology);
 }
 
-function printEndpoints(cluster: ClusterDescription, paths: LocalPaths): void {
+const lockUrls = (cluster: ClusterDescription): string[] => daemonEndpoints(cluster).filter((d) => d.role === 'lock').map((d) => d.url);
+
+function redisSummary(cluster: ClusterDescription): string {
+  const redis = cluster.redis;
+  if (!redis) return 'an external Redis';
+  if (redis.mode === 'standalone') return `Redis (${redisAddresses(cluster)})`;
+  return `${redis.nodes.length} Redis servers (${redisAddresses(cluster)})`;
+}
+
+/** What `start` says about the Redis topology it waited for: whole, or what is missing. */
+function topologyOutcome(cluster: ClusterDescription, answer: TopologyAnswer | undefined, paths: LocalPaths): string[] {
+  if (!answer) return [];
+  if (answer.kind === 'ok') {
+    const { view } = answer;
+    const problems = topologyProblems(view);
+    if (problems.length === 0) {
+      const replicas = view.replicas.length === 2 ? `both replicas (${view.replicas.join(', ')})` : `its replicas (${view.replicas.join(', ')})`;
+      const acks = `${view.replicasToAck} replica${view.replicasToAck === 1 ? '' : 's'}`;
+      return [`Redis: primary ${view.primary} with ${replicas} linked, epoch ${view.epoch}, writes wait for ${acks}; the lock leader (${view.leader ?? '?'}) fails over.`];
+    }
+    const leaderLog = view.leader ? join(paths.logs, `dss-lock-${view.leader}.out.log`) : join(paths.logs, 'dss-lock-*.log');
+    return [
+      ...topologySummary(answer),
+      `Redis is not whole after ${REDIS_TOPOLOGY_TIMEOUT_MS / 1000} s: queue and cache writes answer 503 until a replica confirms them.`,
+      `Watch it with npm run status; the lock leader's log: ${leaderLog}; Redis logs: ${join(paths.logs, 'dss-redis-node*.log')}.`,
+    ];
+  }
+  const first = cluster.redis?.mode === 'raft' ? cluster.redis.nodes[0]?.id : undefined;
+  return [...topologySummary(answer), ...(first ? [`Until the lock leader attaches replicas, ${first}'s Redis is a primary without replicas and refuses writes (min-replicas-to-write 1).`] : [])];
+}
+
+function printEndpoints(cluster: ClusterDescription, paths: LocalPaths, topology: TopologyAnswer | undefined): void {
   const rows = cluster.nodes.flatMap((n) => Object.entries(n.ports).map(([role, p]) => [role, n.id, `http://${n.host}:${p.http}`, `${n.host}:${p.peer}`]));
+  const daemonCount = rows.length;
   const [lock, queue, cache] = ['lock', 'queue', 'cache'].map((r) => rows.find((row) => row[0] === r)?.[2] ?? '');
-  log(`\nDSS local cluster is up: ${rows.length} daemons and Redis (${cluster.redis?.mode === 'standalone' ? `127.0.0.1:${cluster.redis.port}` : 'external'}).\n`);
-  log(formatTable(['role', 'node', 'http', 'peer tcp'], rows));
-  log(`\nTry:\n  curl ${lock}/health\n  curl ${lock}/cluster\n  curl ${queue}/cluster\n  curl ${cache}/metrics\n`);
+  const redis = cluster.redis;
+  if (redis?.mode === 'raft') rows.push(...redis.nodes.map((r) => ['redis', r.id, `redis://${r.host}:${r.port}`, '']));
+  if (redis?.mode === 'standalone') rows.push(['redis', '-', `redis://${redis.host}:${redis.port}`, '']);
+  log(`\nDSS local cluster is up: ${daemonCount} daemons and ${redisSummary(cluster)}.\n`);
+  log(formatTable(['role', 'node', 'address', 'peer tcp'], rows));
+  const tryRedis = redis?.mode === 'raft' ? `\n  curl ${lock}/redis` : '';
+  log(`\nTry:\n  curl ${lock}/health\n  curl ${lock}/cluster${tryRedis}\n  curl ${queue}/cluster\n  curl ${cache}/metrics\n`);
+  for (const line of topologyOutcome(cluster, topology, paths)) log(line);
+  if (redis?.mode === 'raft') {
+    const leftover = leftoverStandaloneData(paths);
+    if (leftover.length > 0) {
+      log(`Note: ${leftover.join(', ')} is the data of the single Redis an older DSS ran (app ${STANDALONE_REDIS_APP}).`);
+      log(`  The ${redis.nodes.length} servers keep theirs in ${join(paths.redisDir, '<node>')} and never read it; delete it when you no longer need it.`);
+    }
+  }
   log(`State and logs: ${paths.home}   Status: npm run status   Stop: npm stop`);
 }
 
@@ -119,14 +157,29 @@ async function status(paths: LocalPaths): Promise<void> {
   pm2.disconnect();
   const cluster = readCluster(paths);
   const byName = new Map((cluster ? daemonEndpoints(cluster) : []).map((d) => [`dss-${d.role}-${d.node}`, d]));
-  const rows = await Promise.all(
-    procs.map(async (p) => {
-      const daemon = byName.get(p.name);
-      const health = daemon ? ((await probe(`${daemon.url}/ready`)) === 200 ? 'ready' : 'not ready') : '';
-      return [p.name, String(p.pid || '-'), p.status, String(p.restarts), `${Math.round(p.uptimeMs / 1000)}s`, daemon?.url ?? '', health];
-    }),
-  );
-  log(formatTable(['name', 'pid', 'status', 'restarts', 'uptime', 'http', 'ready'], rows));
+  const redisByName = new Map<string, string>();
+  if (cluster?.redis?.mode === 'raft') for (const r of cluster.redis.nodes) redisByName.set(redisAppName(r.id), `redis://${r.host}:${r.port}`);
+  if (cluster?.redis?.mode === 'standalone') redisByName.set(STANDALONE_REDIS_APP, `redis://${cluster.redis.host}:${cluster.redis.port}`);
+  const [rows, topology] = await Promise.all([
+    Promise.all(
+      procs.map(async (p) => {
+        const daemon = byName.get(p.name);
+        const health = daemon ? ((await probe(`${daemon.url}/ready`)) === 200 ? 'ready' : 'not ready') : '';
+        return [p.name, String(p.pid || '-'), p.status, String(p.restarts), `${Math.round(p.uptimeMs / 1000)}s`, daemon?.url ?? redisByName.get(p.name) ?? '', health];
+      }),
+    ),
+    cluster?.redis?.mode === 'raft' ? fetchTopology(lockUrls(cluster)) : Promise.resolve(undefined),
+  ]);
+  log(formatTable(['name', 'pid', 'status', 'restarts', 'uptime', 'address', 'ready'], rows));
+  if (!cluster?.redis) return;
+  log('');
+  if (cluster.redis.mode === 'standalone') {
+    // DSS_REDIS_MODE=standalone, or a cluster an older DSS started (npm start replaces it with three servers).
+    log(`Redis: one standalone server (${redisAddresses(cluster)}), nothing to fail over.`);
+    return;
+  }
+  for (const line of topologySummary(topology!)) log(line);
+  if (topology?.kind === 'ok') log(formatTable(TOPOLOGY_HEADER, topologyRows(topology.view)));
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -137,7 +190,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     else if (command === 'stop') await stop(paths);
     else if (command === 'status') await status(paths);
     else {
-      process.stderr.write('usage: cluster start|stop|status   (env: DSS_HOME, DSS_PORT_OFFSET)\n');
+      process.stderr.write('usage: cluster start|stop|status   (env: DSS_HOME, DSS_PORT_OFFSET, DSS_REDIS_MODE)\n');
       return 2;
     }
     return 0;

@@ -14,6 +14,7 @@ export function portIsFree(host: string, port: number): Promise<boolean> {
 export async function busyPorts(cluster: ClusterDescription): Promise<string[]> {
   const wanted = cluster.nodes.flatMap((n) => Object.values(n.ports).flatMap((p) => [`${n.host}:${p.http}`, `${n.host}:${p.peer}`]));
   if (cluster.redis?.mode === 'standalone') wanted.push(`${cluster.redis.host}:${cluster.redis.port}`);
+  if (cluster.redis?.mode === 'raft') wanted.push(...cluster.redis.nodes.map((r) => `${r.host}:${r.port}`));
   const free = await Promise.all(
     wanted.map((hp) => {
       const i = hp.lastIndexOf(':');

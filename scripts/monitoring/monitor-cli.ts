@@ -57,8 +57,10 @@ async function start(paths: LocalPaths, env: NodeJS.ProcessEnv): Promise<void> {
   const nodeExporter = executable('prometheus-node-exporter', 'node_exporter');
   const redisExporter = executable('prometheus-redis-exporter', 'redis_exporter');
   const firstNode = cluster.nodes[0]!.id;
-  // One machine plays every node: one exporter of each kind stands for all of them.
-  const redisTargets: ExporterTarget[] = redisExporter && cluster.redis?.mode === 'standalone' ? [{ address: at(MONITOR_PORTS.redisExporter), node: firstNode }] : [];
+  // One machine plays every node: one node exporter stands for all of them; one Redis exporter
+  // per Redis server (three with a raft-managed Redis, each labelled with its node).
+  const redisServers = redisServersOf(cluster);
+  const redisTargets: ExporterTarget[] = redisExporter ? redisServers.map((r, i) => ({ address: at(MONITOR_PORTS.redisExporter + i), node: r.node })) : [];
   const nodeTargets: ExporterTarget[] = nodeExporter ? [{ address: at(MONITOR_PORTS.nodeExporter), node: firstNode }] : [];
   const dir = join(paths.home, 'monitoring');
   mkdirSync(join(dir, 'tsdb'), { recursive: true });
@@ -71,7 +73,7 @@ async function start(paths: LocalPaths, env: NodeJS.ProcessEnv): Promise<void> {
   const pm2 = await Pm2Client.connect(paths.pm2Home);
   try {
     const running = new Set((await pm2.list()).map((p) => p.name));
-    for (const name of Object.values(MONITOR_APPS)) if (running.has(name)) await pm2.delete(name);
+    for (const name of running) if (isMonitorApp(name)) await pm2.delete(name);
     await pm2.start(
       app(paths, MONITOR_APPS.prometheus, prometheus, [
         `--config.file=${configFile}`,
@@ -82,9 +84,11 @@ async function start(paths: LocalPaths, env: NodeJS.ProcessEnv): Promise<void> {
       ]),
     );
     if (nodeExporter) await pm2.start(app(paths, MONITOR_APPS.nodeExporter, nodeExporter, [`--web.listen-address=${at(MONITOR_PORTS.nodeExporter)}`]));
-    if (redisExporter && redisTargets.length > 0 && cluster.redis?.mode === 'standalone') {
-      const redis = `redis://${cluster.redis.host}:${cluster.redis.port}`;
-      await pm2.start(app(paths, MONITOR_APPS.redisExporter, redisExporter, [`--redis.addr=${redis}`, `--web.listen-address=${at(MONITOR_PORTS.redisExporter)}`]));
+    if (redisExporter) {
+      for (const [i, r] of redisServers.entries()) {
+        const name = redisServers.length > 1 ? `${MONITOR_APPS.redisExporter}-${r.node}` : MONITOR_APPS.redisExporter;
+        await pm2.start(app(paths, name, redisExporter, [`--redis.addr=redis://${r.address}`, `--web.listen-address=${at(MONITOR_PORTS.redisExporter + i)}`]));
+      }
     }
   } finally {
     pm2.disconnect();
@@ -105,8 +109,7 @@ async function start(paths: LocalPaths, env: NodeJS.ProcessEnv): Promise<void> {
 async function stop(paths: LocalPaths): Promise<void> {
   const pm2 = await Pm2Client.connect(paths.pm2Home);
   try {
-    const running = new Set((await pm2.list()).map((p) => p.name));
-    for (const name of Object.values(MONITOR_APPS)) if (running.has(name)) await pm2.delete(name);
+    for (const name of (await pm2.list()).map((p) => p.name)) if (isMonitorApp(name)) await pm2.delete(name);
   } finally {
     pm2.disconnect();
   }
@@ -128,4 +131,17 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     process.stderr.write(`DSS monitor: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
+}
+
+/** PM2 apps of `npm run monitor` (the Redis exporters carry a node suffix with several Redis servers). */
+function isMonitorApp(name: string): boolean {
+  return Object.values<string>(MONITOR_APPS).includes(name) || name.startsWith(`${MONITOR_APPS.redisExporter}-`);
+}
+
+/** Every Redis server of the local cluster, with the node it stands for. */
+function redisServersOf(cluster: ClusterDescription): { node: string; address: string }[] {
+  const redis = cluster.redis;
+  if (redis?.mode === 'raft') return redis.nodes.map((n) => ({ node: n.id, address: `${n.host}:${n.port}` }));
+  if (redis?.mode === 'standalone') return [{ node: cluster.nodes[0]!.id, address: `${redis.host}:${redis.port}` }];
+  return [];
 }

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { eventually, getJson, TestCluster, testPortOffset } from '../support/local-cluster.js';
+import { eventually, getJson, pm2, TestCluster, testPortOffset } from '../support/local-cluster.js';
+import { redisConfig, redisInfo } from '../support/redis-server.js';
 
 interface ClusterView {
   role: string;
@@ -11,6 +12,17 @@ interface ClusterView {
 
 const ROLES = ['lock', 'queue', 'cache'];
 const NODES = ['node1', 'node2', 'node3'];
+const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server';
+/** docs/redis-failover.md: every server of a raft deployment runs with these. */
+const RAFT_SETTINGS = {
+  'min-replicas-to-write': '1',
+  'min-replicas-max-lag': '2',
+  'repl-diskless-sync': 'yes',
+  'repl-diskless-sync-delay': '0',
+  appendonly: 'yes',
+  appendfsync: 'everysec',
+  'replica-announce-ip': '127.0.0.1',
+};
 
 /** Processes whose command line contains `text` (the PM2 daemon names its home; Redis its port). */
 function processesMatching(text: string): string[] {
@@ -30,17 +42,32 @@ function alive(pid: number): boolean {
 }
 
 describe('local cluster started the way npm start does', () => {
-  const cluster = new TestCluster(testPortOffset());
+  // npm start's Redis: three servers, the lock leader choosing the primary.
+  const cluster = new TestCluster(testPortOffset(), {}, { redis: 'raft' });
+  const redisProcess = (port: number) => `redis-server 127.0.0.1:${port}`;
   jest.setTimeout(120_000);
 
   afterAll(async () => {
     await cluster.dispose();
   });
 
-  it('starts Redis and nine daemons that all answer /health and see their peers', async () => {
+  it('replaces the single dss-redis of an older version with three Redis servers and nine daemons that answer /health and see their peers', async () => {
+    // What an older `npm start` left running: its own PM2 with one dss-redis on node1's port, data in DSS_HOME/redis.
+    const oldDir = join(cluster.home, 'redis');
+    mkdirSync(oldDir, { recursive: true });
+    const first = cluster.redisNodes[0]!.port;
+    pm2(cluster, 'start', REDIS_SERVER, '--name', 'dss-redis', '--interpreter', 'none', '--', '--port', String(first), '--bind', '127.0.0.1', '--dir', oldDir, '--appendonly', 'yes', '--save', '');
+    await eventually(async () => existsSync(join(oldDir, 'appendonlydir')), 10_000);
+
     const started = await cluster.start();
-    expect(started.output).toContain('DSS local cluster is up: 9 daemons');
+    expect(started.output).toContain('restarting it');
+    expect(started.output).toContain(`DSS local cluster is up: 9 daemons and 3 Redis servers (127.0.0.1:${first}, ${first + 1}, ${first + 2})`);
+    expect(started.output).toMatch(/Redis: primary node1 with both replicas \(node2, node3\) linked, epoch 0/);
+    expect(started.output).toContain(`Note: ${join(oldDir, 'appendonlydir')} is the data of the single Redis an older DSS ran`);
     expect(started.code).toBe(0);
+    const apps = (JSON.parse(pm2(cluster, 'jlist')) as { name: string; pm2_env: { status: string } }[]).map((p) => [p.name, p.pm2_env.status]);
+    expect(apps.filter(([name]) => name!.startsWith('dss-redis'))).toEqual(NODES.map((n) => [`dss-redis-${n}`, 'online']));
+    expect(processesMatching(redisProcess(first))).toHaveLength(1);
     for (const role of ROLES) {
       for (const node of NODES) {
         const health = await getJson(`${cluster.url(role, node)}/health`);
@@ -49,6 +76,15 @@ describe('local cluster started the way npm start does', () => {
         expect(view.body.peers.map((p) => [p.id, p.reachable])).toEqual(NODES.filter((n) => n !== node).map((n) => [n, true]));
       }
     }
+  });
+
+  it('runs every Redis server with the settings of docs/redis-failover.md, in its own dir', async () => {
+    for (const node of cluster.redisNodes) {
+      expect(await redisConfig(node.port, Object.keys(RAFT_SETTINGS))).toEqual(RAFT_SETTINGS);
+      expect((await redisConfig(node.port, ['dir'])).dir).toBe(join(cluster.home, 'redis', node.id));
+    }
+    // The lock leader attached node2 and node3 to node1, the primary of epoch 0.
+    expect(await redisInfo(cluster.redisNodes[0]!.port, 'replication')).toMatchObject({ role: 'master', connected_slaves: '2' });
   });
 
   it('answers every error as the DSS envelope', async () => {
@@ -87,15 +123,17 @@ describe('local cluster started the way npm start does', () => {
     const pids = await Promise.all(
       ROLES.flatMap((role) => NODES.map(async (node) => (await getJson<{ pid: number }>(`${cluster.url(role, node)}/health`)).body.pid)),
     );
-    const redis = cluster.cluster.redis?.mode === 'standalone' ? `redis-server 127.0.0.1:${cluster.cluster.redis.port}` : 'none';
-    expect(processesMatching(redis)).toHaveLength(1);
+    for (const node of cluster.redisNodes) {
+      expect(processesMatching(redisProcess(node.port))).toHaveLength(1);
+      pids.push(Number((await redisInfo(node.port)).process_id));
+    }
     pids.push(Number(readFileSync(join(cluster.home, 'pm2', 'pm2.pid'), 'utf8')));
     const stopped = await cluster.stop();
     expect(stopped.code).toBe(0);
-    expect(stopped.output).toMatch(/stopped 10 processes and the PM2 daemon/);
+    expect(stopped.output).toMatch(/stopped 12 processes and the PM2 daemon/);
     expect(pids.filter(alive)).toEqual([]);
     expect(processesMatching(cluster.home)).toEqual([]);
-    expect(processesMatching(redis)).toEqual([]);
+    for (const node of cluster.redisNodes) expect(processesMatching(redisProcess(node.port))).toEqual([]);
     await expect(fetch(`${cluster.url('lock', 'node1')}/health`)).rejects.toThrow();
 
     const again = await cluster.start();

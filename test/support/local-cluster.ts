@@ -2,14 +2,46 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { localClusterDescription, type ClusterDescription } from '@dss/config';
+import { localClusterDescription, type ClusterDescription, type LocalRedisMode, type RedisNodeDescription } from '@dss/config';
 
 // Starts a local cluster exactly the way `npm start` does (the built launcher,
 // PM2, Redis, ecosystem.config.js), but in its own DSS_HOME and on ports that
 // are free, so it can run beside a developer's cluster.
+//
+// Redis: one standalone server by default (DSS_REDIS_MODE=standalone), what
+// most suites were written against; `{ redis: 'raft' }` runs what npm start
+// runs, three servers under PM2 (dss-redis-node1..3 on 6379-6381 + offset)
+// whose primary the lock leader chooses (docs/redis-failover.md).
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
 const LAUNCHER = join(REPO_ROOT, 'dist', 'scripts', 'cluster.js');
+
+/** One Redis server as GET /redis on a lock node reports it, probed when asked. */
+export interface RedisServerState {
+  readonly id: string;
+  readonly host: string;
+  readonly port: number;
+  readonly reachable: boolean;
+  readonly role: 'primary' | 'replica' | 'unknown';
+  readonly linkUp: boolean | null;
+  readonly offset: number | null;
+}
+
+/** GET /redis on a lock node (docs/redis-failover.md). */
+export interface RedisTopology {
+  readonly epoch: number;
+  readonly primary: string;
+  readonly replicas: string[];
+  readonly replicasToAck: number;
+  readonly leader: string | null;
+  readonly nodes: RedisServerState[];
+}
+
+/** Is the topology whole: the primary a reachable primary, every replica reachable with its link up? */
+export function topologyIsWhole(t: RedisTopology): boolean {
+  const server = (id: string) => t.nodes.find((n) => n.id === id);
+  return server(t.primary)?.role === 'primary' && t.replicas.every((id) => server(id)?.role === 'replica' && server(id)?.linkUp === true);
+}
 
 export interface RunResult {
   readonly code: number;
@@ -30,16 +62,40 @@ export class TestCluster {
   readonly home = mkdtempSync(join(tmpdir(), 'dss-test-'));
   readonly cluster: ClusterDescription;
 
+  readonly redisMode: LocalRedisMode;
+
   /** `extraEnv` goes to the launcher, e.g. DSS_CACHE_MAX_ENTRIES for the cluster description's cache block. */
   constructor(
     readonly offset: number,
     private readonly extraEnv: NodeJS.ProcessEnv = {},
+    opts: { readonly redis?: LocalRedisMode } = {},
   ) {
-    this.cluster = localClusterDescription({ offset });
+    this.redisMode = opts.redis ?? 'standalone';
+    this.cluster = localClusterDescription({ offset, redis: this.redisMode });
   }
 
   get env(): NodeJS.ProcessEnv {
-    return { ...this.extraEnv, DSS_HOME: this.home, DSS_PORT_OFFSET: String(this.offset) };
+    return { ...this.extraEnv, DSS_HOME: this.home, DSS_PORT_OFFSET: String(this.offset), DSS_REDIS_MODE: this.redisMode };
+  }
+
+  /** The Redis servers of a `raft` cluster (node1 first, the primary of epoch 0); empty for a standalone one. */
+  get redisNodes(): RedisNodeDescription[] {
+    return this.cluster.redis?.mode === 'raft' ? this.cluster.redis.nodes : [];
+  }
+
+  /** GET /redis of the first lock node that answers it (docs/redis-failover.md): the topology, probed now. */
+  async redisTopology(timeoutMs = 2000): Promise<RedisTopology> {
+    let last: unknown;
+    for (const n of this.cluster.nodes) {
+      try {
+        const res = await getJson<RedisTopology>(`${this.url('lock', n.id)}/redis`, timeoutMs);
+        if (res.status === 200) return res.body;
+        last = new Error(`${this.url('lock', n.id)}/redis answered ${res.status}: ${JSON.stringify(res.body)}`);
+      } catch (err) {
+        last = err;
+      }
+    }
+    throw last;
   }
 
   url(role: string, node: string): string {
@@ -63,8 +119,8 @@ export class TestCluster {
 
 /**
  * An offset in 10000-19900 derived from the pid, so parallel runs rarely
- * collide; start() refuses busy ports anyway. Suites add up to +99, so every
- * port (6379 + offset up to 9123 + offset) stays in 16379-29122: below Linux's
+ * collide; start() refuses busy ports anyway. Suites add up to +170, so every
+ * port (6379 + offset up to 9193 + offset) stays in 16379-29093: below Linux's
  * ephemeral range (32768-60999), where any outgoing connection of the test
  * itself could be holding the port a daemon is about to bind.
  */
