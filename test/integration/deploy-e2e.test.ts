@@ -19,6 +19,9 @@ import { requiredTool } from '../support/tools.js';
 const ROOT = resolve(__dirname, '..', '..');
 const HOSTS = ['vm1', 'vm2', 'vm3'];
 const PORTS = { lock: 8001, queue: 8011, cache: 8021 };
+const REDIS_PORT = 6379;
+/** The port of the Sentinel earlier releases ran beside each Redis: nothing may listen there now. */
+const RETIRED_SENTINEL_PORT = 26379;
 /** Prometheus's targets: nine daemons, three Redis and three node exporters, itself. */
 const PROMETHEUS_TARGETS = 9 + 3 + 3 + 1;
 const reason = netnsUnsupportedReason() ?? (requiredTool('ansible-playbook') ? undefined : 'ansible-playbook is not installed');
@@ -108,6 +111,22 @@ function canConnect(host: string, port: number, timeoutMs: number): Promise<bool
   });
 }
 
+/** A Redis INFO answer as field -> value (sections and blank lines dropped). */
+function parseRedisInfo(text: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    const colon = line.indexOf(':');
+    if (colon > 0 && !line.startsWith('#')) fields[line.slice(0, colon)] = line.slice(colon + 1);
+  }
+  return fields;
+}
+
+/** A healthy replicated Redis: one host's server is the primary, every other host's its replica with the link up. */
+interface RedisTopology {
+  primary: string;
+  replicas: string[];
+}
+
 interface HttpsAnswer {
   status: number;
   body: Record<string, unknown>;
@@ -142,6 +161,34 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
   const url = (host: string, role: keyof typeof PORTS) => `http://${address(host)}:${PORTS[role]}`;
   const pm2 = (host: string, args: string) =>
     net.ssh(host, `PM2_HOME=${work}/${host}/state/pm2 ${work}/${host}/opt/current/node_modules/.bin/pm2 ${args}`, { timeoutMs: 60_000 });
+  /** INFO <section> of the host's Redis, asked from inside the host: the firewall keeps this machine out. */
+  const redisInfo = async (host: string, section: string): Promise<Record<string, string>> => {
+    const r = await net.exec(host, ['redis-cli', '-h', address(host), '-p', String(REDIS_PORT), 'info', section], { timeoutMs: 5_000 });
+    if (r.code !== 0 || !r.stdout.startsWith('#')) throw new Error(`redis-cli info ${section} on ${host} exited with ${r.code}: ${r.stdout}${r.stderr}`);
+    return parseRedisInfo(r.stdout);
+  };
+  /** The hosts' Redis servers as INFO replication reports them, if they form one primary with every other host its online replica. */
+  const redisTopology = async (): Promise<RedisTopology | undefined> => {
+    const infos = await Promise.all(HOSTS.map(async (host) => ({ host, info: await redisInfo(host, 'replication').catch(() => undefined) })));
+    const primaries = infos.filter((i) => i.info?.role === 'master');
+    const primary = primaries[0];
+    if (primaries.length !== 1 || !primary?.info) return undefined;
+    const others = infos.filter((i) => i !== primary);
+    const online = Object.entries(primary.info).filter(([k, v]) => /^slave\d+$/.test(k) && v.includes('state=online')).length;
+    const linked = others.every((i) => i.info?.role === 'slave' && i.info.master_link_status === 'up' && i.info.master_host === address(primary.host));
+    if (online !== HOSTS.length - 1 || !linked) return undefined;
+    return { primary: primary.host, replicas: others.map((i) => i.host) };
+  };
+  const redisPid = async (host: string) => Number((await redisInfo(host, 'server')).process_id);
+  /** Waits until redisTopology() is healthy and `also` holds; else fails with what each host's Redis says. */
+  const healthyRedis = async (what: string, timeoutMs: number, also: (t: RedisTopology) => Promise<boolean> = async () => true) => {
+    let topology: RedisTopology | undefined;
+    const ms = await eventually(async () => (topology = await redisTopology()) !== undefined && (await also(topology)), timeoutMs, 500).catch(async (err: unknown) => {
+      const roles = await Promise.all(HOSTS.map(async (host) => ({ host, ...(await redisInfo(host, 'replication').catch((e: unknown) => ({ error: String(e) }))) })));
+      throw new Error(`${what}: ${String(err)}; INFO replication: ${JSON.stringify(roles)}`);
+    });
+    return { topology: topology!, ms };
+  };
 
   beforeAll(async () => {
     net = await NetnsHosts.create({ workDir: join(work, 'net') });
@@ -192,7 +239,7 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('deploys, serves every daemon at its host, fails over, runs the demos, a second run changes nothing, and HTTPS with tokens rolls out keeping state', async () => {
+  it('deploys, serves every daemon at its host, fails over locks and Redis, runs the demos, a second run changes nothing, and HTTPS with tokens rolls out keeping state', async () => {
     process.stderr.write(`deployment e2e: playbook output in ${work}/first-run.log, second-run.log and secure-run.log\n`);
     const first = await runPlaybook(work, join(work, 'first-run.log'));
     if (first.code !== 0) throw new Error(`first ansible-playbook run failed (${first.code}):\n${first.output.slice(-6000)}`);
@@ -202,14 +249,25 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
       expect([host, role, (await getJson(`${url(host, role)}/health`)).status]).toEqual([host, role, 200]);
     }
 
-    // The firewall: this machine is not a cluster member, so the peer, Redis and
-    // Sentinel ports are closed to it while the HTTP ports are open; the peers
-    // talk mutual TLS with the certificates Ansible issued.
-    for (const [port, open] of [[PORTS.lock, true], [9001, false], [9011, false], [9021, false], [6379, false], [26379, false]] as const) {
+    // The firewall: this machine is not a cluster member, so the peer and Redis
+    // ports are closed to it while the HTTP ports are open; the peers talk
+    // mutual TLS with the certificates Ansible issued.
+    for (const [port, open] of [[PORTS.lock, true], [9001, false], [9011, false], [9021, false], [REDIS_PORT, false]] as const) {
       expect([port, await canConnect(address('vm1'), port, 1500)]).toEqual([port, open]);
     }
     expect(readdirSync(join(work, 'vm2', 'state', 'tls')).sort()).toEqual(['ca.crt', 'node2.crt', 'node2.key']);
     expect(readFileSync(join(work, 'vm2', 'state', 'cluster.json'), 'utf8')).toContain('"peerAuth": "mtls"');
+
+    // Redis: one server per host, no Sentinel; the playbook waited until the lock
+    // leader made one the primary with the other two its online replicas.
+    await healthyRedis('Redis is not one primary with every other host its online replica', 10_000);
+    for (const host of HOSTS) {
+      const jlist = await pm2(host, 'jlist');
+      const apps = (JSON.parse(jlist.stdout.trim().split('\n').pop() ?? '[]') as { name: string }[]).map((a) => a.name);
+      expect([host, apps.includes('dss-redis'), apps.includes('dss-sentinel')]).toEqual([host, true, false]);
+      const listening = await net.exec(host, ['ss', '-Hltn', `sport = :${RETIRED_SENTINEL_PORT}`]);
+      expect([host, listening.code, listening.stdout.trim()]).toEqual([host, 0, '']);
+    }
 
     // dssctl, as Ansible installed it on a host, sees the whole cluster.
     const status = await net.ssh('vm2', `${work}/vm2/dssctl --json status`, { timeoutMs: 60_000 });
@@ -259,10 +317,37 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
       return t.body.data.activeTargets.length === PROMETHEUS_TARGETS && t.body.data.activeTargets.every((a) => a.health === 'up');
     }, 60_000, 1000);
 
-    // A second run changes nothing.
+    // Redis failover by the lock nodes (docs/redis-failover.md): kill -9 the
+    // primary's redis-server; publishes work again within seconds, nothing
+    // acknowledged is lost, and the killed server, restarted by PM2, comes back
+    // as a replica of the new primary.
+    const { topology } = await healthyRedis('Redis is not one primary with every other host its online replica', 30_000);
+    const killed = topology.primary;
+    const publisher = topology.replicas[0]!;
+    const publish = (fields: object, timeoutMs?: number) => postJson(`${url(publisher, 'queue')}/queue/publish`, { topic: 'failover', ...fields }, timeoutMs);
+    expect((await publish({ message: { before: 'kill' } })).status).toBe(201);
+    const killedPid = await redisPid(killed);
+    expect((await net.exec(killed, ['kill', '-9', String(killedPid)])).code).toBe(0);
+    const killedAt = Date.now();
+    // One dedupId for every attempt: an attempt that answered 503 may still have stored the message.
+    const publishedAfterMs = await eventually(async () => (await publish({ message: { after: 'kill' }, dedupId: 'after-kill' }, 2_000)).status === 201, 15_000, 100).catch(() => Infinity);
+    process.stderr.write(`deployment e2e: kill -9 of the Redis primary on ${killed}: a publish succeeded again after ${publishedAfterMs} ms (target 3000)\n`);
+    expect(publishedAfterMs).toBeLessThanOrEqual(5_000);
+    const consumed = await q(publisher, 'consume', { topic: 'failover', max: 10, waitMs: 2_000 });
+    expect(consumed.body.messages.map((m) => m.body)).toEqual([{ before: 'kill' }, { after: 'kill' }]);
+    const { topology: healed } = await healthyRedis(`the killed Redis on ${killed} did not come back as a replica of a new primary`, 30_000, async (t) => t.primary !== killed && (await redisPid(killed)) !== killedPid);
+    process.stderr.write(`deployment e2e: the killed Redis on ${killed}, restarted by PM2, is a replica of ${healed.primary} ${Date.now() - killedAt} ms after the kill\n`);
+    const view = await getJson(`${url(publisher, 'lock')}/redis`).catch((err: unknown) => ({ status: 0, body: String(err) }));
+    process.stderr.write(`deployment e2e: GET /redis on ${publisher}: ${view.status} ${JSON.stringify(view.body)}\n`);
+
+    // A second run changes nothing: not the configuration, not the Redis
+    // topology the lock leader chose (no restart, the primary stays where it is).
+    const redisPids = await Promise.all(HOSTS.map(redisPid));
     const second = await runPlaybook(work, join(work, 'second-run.log'));
     if (second.code !== 0) throw new Error(`second ansible-playbook run failed (${second.code}):\n${second.output.slice(-6000)}`);
     expect(second.changed).toEqual({ vm1: 0, vm2: 0, vm3: 0 });
+    expect(await Promise.all(HOSTS.map(redisPid))).toEqual(redisPids);
+    expect(await redisTopology()).toEqual(healed);
 
     // Turning on HTTPS and bearer tokens is a change of Ansible variables: a
     // rolling restart, one host at a time, that keeps what the cluster holds.
