@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCAL_REDIS_MODES, type ClusterDescription, type LocalRedisMode, type RedisNodeDescription } from '@dss/config';
 import type { LocalPaths } from './paths.js';
+import { REDIS_FAILOVER_SETTINGS } from '../../libs/redis-ha/src/core/server-settings.js';
 
 // The Redis servers of the local cluster as PM2 apps. `raft` mode (what npm
 // start runs) is the production topology: one server per node, each started
@@ -26,13 +27,7 @@ export const REDIS_RESTART_DELAY_MS = 2000;
 
 /** Every server of a `raft` deployment: docs/redis-failover.md's table, as redis-server arguments. */
 export const RAFT_REDIS_SETTINGS: readonly (readonly [string, string])[] = [
-  // No replicaof: only the lock leader attaches a server, to the primary of the current epoch.
-  ['min-replicas-to-write', '1'],
-  ['min-replicas-max-lag', '2'],
-  ['repl-diskless-sync', 'yes'],
-  ['repl-diskless-sync-delay', '0'],
-  ['appendonly', 'yes'],
-  ['appendfsync', 'everysec'],
+  ...REDIS_FAILOVER_SETTINGS,
   // The address the lock leader knows this server by, in its replicas' INFO replication.
   ['replica-announce-ip', '127.0.0.1'],
 ];

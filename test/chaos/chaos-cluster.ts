@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { ensureClusterCerts } from '../../scripts/local-cluster/tls-certs.js';
+import { REDIS_FAILOVER_SETTINGS } from '../../libs/redis-ha/src/core/server-settings.js';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { ClusterDescription } from '@dss/config';
@@ -23,15 +24,6 @@ export const PORTS: Record<Role, { http: number; peer: number }> = {
   cache: { http: 8021, peer: 9021 },
 };
 export const REDIS_PORT = 6379;
-/** Each Redis server's settings besides its address, as docs/redis-failover.md and Ansible's redis.conf have them. */
-export const REDIS_FAILOVER_SETTINGS: readonly string[] = [
-  'appendonly yes',
-  'appendfsync everysec',
-  'min-replicas-to-write 1',
-  'min-replicas-max-lag 2',
-  'repl-diskless-sync yes',
-  'repl-diskless-sync-delay 0',
-];
 
 export interface ChaosClusterOptions {
   readonly net: NetnsHosts;
@@ -105,7 +97,7 @@ export class ChaosCluster {
       const address = this.address(node);
       const redisConf = join(dir, 'redis', 'redis.conf');
       // No replicaof: every server starts alone, the lock leader attaches it to the primary.
-      writeFileSync(redisConf, [`bind ${address}`, `port ${REDIS_PORT}`, 'protected-mode no', `dir ${join(dir, 'redis')}`, `replica-announce-ip ${address}`, ...REDIS_FAILOVER_SETTINGS, ''].join('\n'));
+      writeFileSync(redisConf, [`bind ${address}`, `port ${REDIS_PORT}`, 'protected-mode no', `dir ${join(dir, 'redis')}`, `replica-announce-ip ${address}`, ...REDIS_FAILOVER_SETTINGS.map(([k, v]) => `${k} ${v}`), ''].join('\n'));
       this.redisServers.set(node, new ManagedProcess({ name: `redis@${node}`, ns, argv: ['redis-server', redisConf], logFile: join(dir, 'logs', 'redis.log') }));
       for (const role of ROLES) {
         this.daemons.set(
