@@ -28,7 +28,7 @@ export const EXIT = {
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-/** API error codes (DESIGN.md section 4) and the client's own codes. */
+/** API error codes (libs/http/src/api-error-codes.ts) and the client's own codes. */
 const BY_CODE: Readonly<Record<string, ExitCode>> = {
   INVALID_ARGUMENT: EXIT.USAGE,
   PAYLOAD_TOO_LARGE: EXIT.USAGE,

@@ -2,7 +2,7 @@
 // node until that node fails, then through the next (as DSS's client does; a
 // request moves on only when the failure proves it changed nothing). Per key the three nodes must behave as one linearizable register
 // (a delete writes null, a 404 reads null). A killed node may lose its own
-// writes of the last flush interval (DESIGN.md §5), so those are forgiven
+// writes of the last flush interval (docs/cache.md), so those are forgiven
 // before the linearizability check.
 import { checkLinearizable, forgiveFaultedNode, HistoryRecorder, pruneRegisterHistory, registerModel, type HistoryOp, type OpHandle } from '../../support/history/index.js';
 import { CACHE_LEASE_MS } from '../../../libs/cache/src/cache-limits.js';
@@ -42,7 +42,7 @@ export function createCacheWorkload(opts: CacheWorkloadOptions = {}): Workload {
     const cursor = new NodeCursor(ctx.nodes, id);
     const url = (node: string, key: string): string => `${ctx.url('cache', node)}/cache/${encodeURIComponent(key)}`;
     // 503 promises that nothing changed (no majority, memory down before the change,
-    // DESIGN.md: nothing is half-applied), so the op may go on to the next node; 504
+    // docs/cache.md: nothing is half-applied), so the op may go on to the next node; 504
     // and network errors may hide a change: the op's outcome is unknown.
     let failed = false;
     const judge = (res: HttpResult) => (provablyNotApplied(res) ? 'retry' : 'done');
