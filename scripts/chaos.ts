@@ -7,9 +7,10 @@ import { parseArgs } from 'node:util';
 // (test/chaos) with a chosen length and seed. The same seed and duration give
 // the same fault schedule (docs/correctness.md, "Reproducing a run").
 
-const USAGE = `usage: npm run test:chaos -- [--duration SECONDS] [--seed N] [--dir DIR] [--require-availability]
+const USAGE = `usage: npm run test:chaos -- [--duration SECONDS] [--seed N] [--kinds K1,K2] [--dir DIR] [--require-availability]
   --duration  length of the faulty phase in seconds (>= 30; default: long enough for every kind of fault once)
   --seed      seed of the fault schedule and of every workload's choices (default 1)
+  --kinds     only these kinds of fault, comma-separated (default: all of them; the list is in docs/correctness.md)
   --dir       where report.json, availability.json, the charts, the histories and the run log go (default .dss/chaos/seed-N-<time>)
   --require-availability
               fail (exit 1) when a service missed its availability target under a fault that left a majority
@@ -22,9 +23,9 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-let values: { duration?: string; seed?: string; dir?: string; 'require-availability'?: boolean; help?: boolean };
+let values: { duration?: string; seed?: string; kinds?: string; dir?: string; 'require-availability'?: boolean; help?: boolean };
 try {
-  ({ values } = parseArgs({ options: { duration: { type: 'string' }, seed: { type: 'string' }, dir: { type: 'string' }, 'require-availability': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
+  ({ values } = parseArgs({ options: { duration: { type: 'string' }, seed: { type: 'string' }, kinds: { type: 'string' }, dir: { type: 'string' }, 'require-availability': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
 } catch (err: unknown) {
   fail(err instanceof Error ? err.message : String(err));
 }
@@ -41,6 +42,8 @@ if (values.seed !== undefined) {
   if (!/^\d+$/.test(values.seed) || Number(values.seed) > 2 ** 31) fail(`--seed must be a whole number below 2^31 (got '${values.seed}')`);
   env.DSS_CHAOS_SEED = values.seed;
 }
+// The suite checks the names (and lists the valid ones) when it loads.
+if (values.kinds !== undefined) env.DSS_CHAOS_KINDS = values.kinds;
 if (values.dir !== undefined) env.DSS_CHAOS_DIR = values.dir;
 if (values['require-availability']) env.DSS_CHAOS_REQUIRE_AVAILABILITY = '1';
 

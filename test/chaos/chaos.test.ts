@@ -8,7 +8,7 @@ import { ChaosCluster } from './chaos-cluster.js';
 import { summary, writeArtefacts, faultCounts, type ChaosReport } from './chaos-report.js';
 import { Nemesis } from './nemesis.js';
 import { Partitioner } from './partitions.js';
-import { buildSchedule, FAULT_KINDS, runMsCoveringAllKinds } from './schedule.js';
+import { buildSchedule, FAULT_KINDS, parseFaultKinds, runMsCoveringAllKinds } from './schedule.js';
 import { allWorkloads } from './workloads/index.js';
 import type { WorkloadVerdict } from './workloads/workload-types.js';
 
@@ -23,7 +23,9 @@ import type { WorkloadVerdict } from './workloads/workload-types.js';
 
 const ROOT = resolve(__dirname, '..', '..');
 const SEED = Number(process.env.DSS_CHAOS_SEED ?? 1);
-const SECONDS = Number(process.env.DSS_CHAOS_SECONDS ?? Math.ceil(runMsCoveringAllKinds(SEED) / 1000));
+/** DSS_CHAOS_KINDS (`--kinds`): only these kinds of fault, to hammer one while chasing a finding. */
+const KINDS = process.env.DSS_CHAOS_KINDS ? parseFaultKinds(process.env.DSS_CHAOS_KINDS) : FAULT_KINDS;
+const SECONDS = Number(process.env.DSS_CHAOS_SECONDS ?? Math.ceil(runMsCoveringAllKinds(SEED, KINDS) / 1000));
 const FLUSH_INTERVAL_MS = 200;
 const PREFIX = 'dsschaos';
 const SUBNET = '192.168.57';
@@ -69,7 +71,7 @@ suite(`chaos: seed ${SEED}, ${SECONDS} s`, () => {
     const partitioner = new Partitioner(net!);
     const nemesis = new Nemesis(c, partitioner, log);
     const workloads = allWorkloads({ flushIntervalMs: FLUSH_INTERVAL_MS });
-    const schedule = buildSchedule(SEED, SECONDS * 1000);
+    const schedule = buildSchedule(SEED, SECONDS * 1000, KINDS);
     const startedAt = Date.now();
     // The recorder's clock (histories, fault windows) at the same instant: availability counts from it.
     const clockAtStart = performance.now();
@@ -93,7 +95,7 @@ suite(`chaos: seed ${SEED}, ${SECONDS} s`, () => {
     expect(verdicts.reduce((n, v) => n + v.anomalies, 0)).toBe(0);
     // It injected what it claims to: every step fired, and every kind when the run is long enough.
     expect(Object.values(faultCounts(nemesis.applied)).reduce((a, b) => a + b, 0)).toBe(schedule.length);
-    if (SECONDS * 1000 >= runMsCoveringAllKinds(SEED)) expect(Object.keys(faultCounts(nemesis.applied)).sort()).toEqual([...FAULT_KINDS].sort());
+    if (SECONDS * 1000 >= runMsCoveringAllKinds(SEED, KINDS)) expect(Object.keys(faultCounts(nemesis.applied)).sort()).toEqual([...KINDS].sort());
     for (const v of verdicts) expect(v.ops).toBeGreaterThan(SECONDS);
     // The faults bit: clients saw operations fail or end without an answer.
     expect(verdicts.reduce((n, v) => n + (v.figures.unknown ?? 0) + (v.figures.refused ?? 0), 0)).toBeGreaterThan(0);

@@ -1,4 +1,4 @@
-import { buildSchedule, FAULT_DURATION_MS, FAULT_KINDS, QUIET_MS, runMsCoveringAllKinds } from './schedule.js';
+import { buildSchedule, FAULT_DURATION_MS, FAULT_KINDS, parseFaultKinds, QUIET_MS, runMsCoveringAllKinds } from './schedule.js';
 
 describe('chaos schedule', () => {
   it('is a pure function of seed and duration (a run can be replayed)', () => {
@@ -34,5 +34,17 @@ describe('chaos schedule', () => {
     const runMs = runMsCoveringAllKinds(11);
     expect(new Set(buildSchedule(11, runMs).map((s) => s.kind)).size).toBe(FAULT_KINDS.length);
     expect(new Set(buildSchedule(11, runMs - 1).map((s) => s.kind)).size).toBe(FAULT_KINDS.length - 1);
+  });
+});
+
+describe('a schedule narrowed to some kinds', () => {
+  it('holds only those kinds, each once per round, and names the valid kinds for a typo', () => {
+    const steps = buildSchedule(5, 300_000, ['bridge', 'one-way']);
+    expect(new Set(steps.map((s) => s.kind))).toEqual(new Set(['bridge', 'one-way']));
+    expect(steps.length).toBeGreaterThan(4);
+    expect(runMsCoveringAllKinds(5, ['bridge'])).toBeLessThan(runMsCoveringAllKinds(5));
+    expect(parseFaultKinds(' bridge,one-way,bridge ')).toEqual(['bridge', 'one-way']);
+    expect(() => parseFaultKinds('bridge,brdge')).toThrow(/unknown fault kind\(s\) 'brdge'; valid: kill-lock-leader/);
+    expect(() => parseFaultKinds(',')).toThrow(/unknown fault kind/);
   });
 });

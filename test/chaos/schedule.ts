@@ -47,13 +47,17 @@ const FIRST_FAULT_MS = 5000;
 /** The last fault heals at least this long before the end, so the workloads finish on a healed cluster. */
 const TAIL_MS = 5000;
 
-/** Kinds in a seeded order, every kind once per round, until the run's time is used. */
-export function buildSchedule(seed: number, runMs: number): FaultStep[] {
+/**
+ * Kinds in a seeded order, every kind once per round, until the run's time is used.
+ * `kinds` narrows the plan to some kinds (to hammer one fault while chasing a finding).
+ */
+export function buildSchedule(seed: number, runMs: number, kinds: readonly FaultKind[] = FAULT_KINDS): FaultStep[] {
+  if (kinds.length === 0) throw new Error('a schedule needs at least one kind of fault');
   const rng = new Prng(seed);
   const steps: FaultStep[] = [];
   let at = FIRST_FAULT_MS;
   for (;;) {
-    for (const kind of rng.shuffle(FAULT_KINDS)) {
+    for (const kind of rng.shuffle(kinds)) {
       const [lo, hi] = FAULT_DURATION_MS[kind];
       const durationMs = rng.int(lo, hi);
       const pick = rng.next();
@@ -66,8 +70,17 @@ export function buildSchedule(seed: number, runMs: number): FaultStep[] {
 }
 
 /** The shortest run whose schedule holds every kind for this seed (CI sizes its run with it). */
-export function runMsCoveringAllKinds(seed: number): number {
-  const all = buildSchedule(seed, 3_600_000);
-  const last = all[FAULT_KINDS.length - 1]!;
+export function runMsCoveringAllKinds(seed: number, kinds: readonly FaultKind[] = FAULT_KINDS): number {
+  const all = buildSchedule(seed, 3_600_000, kinds);
+  const last = all[kinds.length - 1]!;
   return last.atMs + last.durationMs + TAIL_MS;
+}
+
+/** Parses a comma-separated list of fault kinds (DSS_CHAOS_KINDS, `--kinds`); throws naming the valid ones. */
+export function parseFaultKinds(text: string): FaultKind[] {
+  const isKind = (k: string): k is FaultKind => (FAULT_KINDS as readonly string[]).includes(k);
+  const kinds = [...new Set(text.split(',').map((k) => k.trim()).filter((k) => k !== ''))];
+  const unknown = kinds.filter((k) => !isKind(k));
+  if (unknown.length > 0 || kinds.length === 0) throw new Error(`unknown fault kind(s) '${unknown.join(',') || text}'; valid: ${FAULT_KINDS.join(', ')}`);
+  return kinds.filter(isKind);
 }
