@@ -13,7 +13,6 @@ import {
   type DirEntry,
   type DirEvent,
   type ForwardReply,
-  type Grant,
   type HolderReport,
 } from '@dss/mesi';
 import { PeerClients } from '@dss/transport';
@@ -63,7 +62,8 @@ class ViewChangedError extends Error {}
 export class CacheDirectory implements OnApplicationBootstrap {
   private readonly logger = new Logger('CacheDirectory');
   private readonly entries = new Map<string, DirEntry>();
-  private readonly waiters = new Map<string, { resolve: (g: Grant) => void; reject: (err: Error) => void }>();
+  /** Requests waiting for their grant, with the view-lease term they were accepted in. */
+  private readonly waiters = new Map<string, { resolve: (a: CoherenceAnswer) => void; reject: (err: Error) => void; term: number }>();
   private rebuilding?: Promise<void>;
   /**
    * The membership epoch whose rebuild completed: this node serves as home only then. An
@@ -107,14 +107,16 @@ export class CacheDirectory implements OnApplicationBootstrap {
     while (this.rebuilding) await this.rebuilding;
     const home = this.membership.home(msg.key);
     if (home !== this.membership.self) return { notHome: home };
-    if (!this.membership.hasQuorum()) throw unavailable('the home of this key does not see a majority of the cache nodes');
-    // Serve only a requester that sees the same live nodes, and only once this view's
-    // directory is rebuilt from everyone's holdings. Otherwise two nodes could each act
-    // as a key's home (an asymmetric partition, a node coming back): found by the chaos suite.
+    // Serve only a requester that sees the same live nodes, only once this view's
+    // directory is rebuilt from everyone's holdings, and only under the view lease (a
+    // majority confirmed this view). Otherwise two nodes could each act as a key's home
+    // (an asymmetric partition, a node coming back): found by the chaos suite. The
+    // requester retries "views differ" until the views settle.
     const view = viewKey(this.membership.alive);
-    if (viewKey(msg.view) !== view || this.rebuiltAt !== this.membership.epoch) return { viewDiffers: [...this.membership.alive] };
+    if (viewKey(msg.view) !== view || this.rebuiltAt !== this.membership.epoch || !this.membership.canAct()) return { viewDiffers: [...this.membership.alive] };
+    const term = this.membership.term;
     return new Promise<CoherenceAnswer>((resolve, reject) => {
-      this.waiters.set(msg.txn, { resolve: (grant) => resolve({ grant }), reject });
+      this.waiters.set(msg.txn, { resolve, reject, term });
       this.feed(msg.key, { type: 'request', req: { txn: msg.txn, from: msg.from, kind: msg.kind } });
     });
   }
@@ -163,8 +165,18 @@ export class CacheDirectory implements OnApplicationBootstrap {
           this.feed(key, { type: 'memoryDeleted', txn: a.txn, ...(await this.memory.delete(key)) });
           return;
         case 'grant': {
-          this.waiters.get(a.txn)?.resolve(a.grant);
+          const waiter = this.waiters.get(a.txn);
           this.waiters.delete(a.txn);
+          // A copy granted after the view lease lapsed (or moved on) since the request came
+          // could meet a write made meanwhile in another view: not granted. The entry then
+          // lists the requester as a holder it is not, which is safe (an Invalid reply later).
+          const copy = a.grant.kind === 'read' || a.grant.kind === 'write';
+          if (copy && waiter && (this.membership.term !== waiter.term || !this.membership.canAct())) {
+            waiter.resolve({ viewDiffers: [...this.membership.alive] });
+            this.feed(key, { type: 'unblock', txn: a.txn });
+            return;
+          }
+          waiter?.resolve({ grant: a.grant });
           // A requester that died (or whose unblock got lost) must not stall the key for good.
           if (a.grant.kind !== 'evict') setTimeout(() => this.feed(key, { type: 'unblock', txn: a.txn }), CACHE_UNBLOCK_TIMEOUT_MS).unref();
           return;
@@ -263,7 +275,10 @@ export class CacheDirectory implements OnApplicationBootstrap {
         }
       }
       this.entryGauge.set(this.entries.size);
-      if (this.membership.epoch === epoch) this.rebuiltAt = epoch;
+      if (this.membership.epoch === epoch) {
+        this.rebuiltAt = epoch;
+        this.membership.directoryReady(epoch);
+      }
     })().catch((err: unknown) => {
       if (!(err instanceof ViewChangedError)) this.logger.error(`rebuild for ${viewKey(view)} failed: ${(err as Error).message}`);
     });

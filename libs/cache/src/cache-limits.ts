@@ -8,16 +8,20 @@ export const CACHE_LIMITS = {
 } as const;
 
 /** Every cache node pings its peers this often. */
-export const CACHE_HEARTBEAT_MS = 250;
+export const CACHE_HEARTBEAT_MS = 150;
 /**
- * A holder serves its copies only while its last ping to the key's home that
- * was answered was sent less than this long ago. Shorter than
- * CACHE_DEAD_AFTER_MS, so a cut-off holder has stopped serving before the home
- * counts its copies as gone and lets someone else write.
+ * The view lease (view-lease.ts): a node acts only while a majority confirmed
+ * its view of the live nodes with pings sent less than this long ago, and
+ * serves a copy only while the key's home is among them. A node that confirmed
+ * one view confirms no other for this long. Shorter than CACHE_DEAD_AFTER_MS,
+ * so a cut-off holder has stopped serving before the home counts its copies as
+ * gone and lets someone else write.
  */
-export const CACHE_LEASE_MS = 1000;
+export const CACHE_LEASE_MS = 600;
 /** A peer not heard from for this long is dead: its copies count as Invalid and homes move. */
-export const CACHE_DEAD_AFTER_MS = 2000;
+export const CACHE_DEAD_AFTER_MS = 1500;
+/** An operation that arrives while the nodes confirm a new view waits this long for it before answering 503. */
+export const CACHE_SETTLE_WAIT_MS = 2000;
 /** A request to the key's home gives up after this (504; the outcome is unknown). */
 export const CACHE_REQUEST_TIMEOUT_MS = 5000;
 /** A forward to a holder waits this long before the home starts waiting for the holder to be declared dead. */

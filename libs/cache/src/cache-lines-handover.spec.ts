@@ -20,6 +20,9 @@ function lines(memory: CacheMemory): CacheLines {
   const membership = {
     self: 'vm1',
     hasQuorum: () => true,
+    canAct: () => true,
+    untilCanAct: async () => true,
+    term: 1,
     leaseValid: () => true,
     home: () => 'vm2',
     heard: () => undefined,
@@ -30,7 +33,7 @@ function lines(memory: CacheMemory): CacheLines {
     request: async (key: string, kind: string) => {
       if (kind !== 'getM') throw new Error(`unexpected ${kind}`);
       version = await memory.allocateVersion(key);
-      return { grant: { kind: 'write', version }, home: 'vm2', txn: `t${version}` };
+      return { grant: { kind: 'write', version }, home: 'vm2', txn: `t${version}`, term: 1 };
     },
     unblock: () => undefined,
   } as unknown as HomeClient;

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import { INVALID_LINE, lineStateName, stepLine, type ForwardReply, type Line, type LineAction, type LineEvent, type LocalResult } from '@dss/mesi';
-import { CACHE_DELETE_WRITE_BACK_RETRY_MS, CACHE_HANDOVER_WRITE_BACK_ROUNDS, CACHE_IO_CONCURRENCY, CACHE_REMEMBERED_REPLIES } from './cache-limits.js';
+import { CACHE_DELETE_WRITE_BACK_RETRY_MS, CACHE_HANDOVER_WRITE_BACK_ROUNDS, CACHE_IO_CONCURRENCY, CACHE_REMEMBERED_REPLIES, CACHE_SETTLE_WAIT_MS } from './cache-limits.js';
 import { CacheMembership } from './cache-membership.service.js';
 import { CACHE_METRICS } from './cache-metrics.js';
 import { CACHE_SETTINGS, type ResolvedCacheSettings } from './cache-settings.js';
@@ -172,22 +172,29 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
   private async local(key: string, op: LocalOp): Promise<LocalResult & { remote?: boolean }> {
     if (this.stopping) throw unavailable('this cache node is stopping');
     if (!this.membership.hasQuorum()) throw unavailable(`this cache node sees ${this.membership.alive.length} of ${this.membership.ring.nodes.length} cache nodes, not a majority`);
+    // Right after a membership change the nodes confirm the new view to each other (a lease apart).
+    if (!(await this.membership.untilCanAct(performance.now() + CACHE_SETTLE_WAIT_MS))) {
+      throw unavailable(`this cache node's view of the live cache nodes (${this.membership.alive.join(', ')}) is not confirmed by a majority`);
+    }
     return this.locks.run(key, async () => {
-      await this.checkLease(key);
-      return this.drive(key, op);
+      for (let dropped = 0; ; dropped++) {
+        // Checked in the same tick as drive() applies the operation (it runs synchronously
+        // up to its first await), so a hit is served only under a lease valid at that instant.
+        if (dropped > 1 || this.leaseHolds(key)) return this.drive(key, op);
+        await this.dropLine(key, 'lease');
+      }
     });
   }
 
   /**
-   * A copy may be used without asking only while the lease from the key's home
-   * runs (see CacheMembership). Past it the home may have counted this node
-   * dead and let another write, so the copy is dropped (dirty data is written
-   * back, fenced by its version) and the operation asks the home afresh.
+   * A copy may be used without asking only while the view lease and the key's
+   * home confirm it (see CacheMembership). Past it the home may have counted
+   * this node dead and let another write, so the copy is dropped (dirty data is
+   * written back, fenced by its version) and the operation asks the home afresh.
    */
-  private async checkLease(key: string): Promise<void> {
+  private leaseHolds(key: string): boolean {
     const line = this.store.peek(key);
-    if (!line || line.held === 'I' || this.membership.leaseValid(this.membership.home(key))) return;
-    await this.dropLine(key, 'lease');
+    return !line || line.held === 'I' || this.membership.leaseValid(this.membership.home(key));
   }
 
   /** Feeds `event` and carries out the actions until the local op is answered. */
@@ -214,6 +221,13 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
           if (!answer) {
             result = { op: 'evict' };
             break;
+          }
+          // Installed only in the view-lease term it was asked in, and only while this node
+          // may act (checked in the same tick as the grant is applied): hand it back otherwise.
+          if ((answer.grant.kind === 'read' || answer.grant.kind === 'write') && (answer.term !== this.membership.term || !this.membership.canAct())) {
+            this.apply(key, { type: 'abort' });
+            this.homes.unblock(answer, key);
+            throw unavailable('the cache membership changed while this request was served; try again');
           }
           granted = answer;
           queue.push(...this.apply(key, { type: 'grant', grant: answer.grant }));
@@ -322,14 +336,14 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
    * eviction fails, the line is dropped anyway (its unwritten data is lost,
    * as for a killed node).
    */
-  private async dropLine(key: string, reason: 'lru' | 'lease' | 'no_majority' | 'shutdown'): Promise<void> {
+  private async dropLine(key: string, reason: 'lru' | 'lease' | 'shutdown'): Promise<void> {
     if (!this.store.has(key)) return;
     try {
       await this.drive(key, { type: 'evict' });
       this.evictions.inc({ reason });
     } catch (err) {
       this.logger.warn(`evicting ${key} (${reason}): ${(err as Error).message}`);
-      if (reason === 'lease' || reason === 'no_majority') {
+      if (reason === 'lease') {
         this.forgetLine(key);
         this.evictions.inc({ reason });
       }
@@ -342,10 +356,39 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
     this.router.bind(this.self, { forward: (msg) => this.handleForward(msg) });
     this.flushTimer = setInterval(() => void this.flushOnTimer(), this.settings.flushIntervalMs);
     this.flushTimer.unref();
-    this.membership.onChange((view) => {
-      // Cut off from the majority: others may take over these keys, so stop trusting every copy.
-      if (!this.membership.hasQuorum(view)) void this.dropAll('no_majority');
-    });
+    // A new view-lease term (the view changed, or no majority confirmed it for a while):
+    // another view may have written meanwhile, so no copy of an earlier term is trusted.
+    this.membership.onTerm((term) => void this.discardAll(term));
+    void this.discardAll(this.membership.term);
+  }
+
+  /**
+   * Drops every copy for a new term, then tells the membership this node may act in it.
+   * Like a home's invalidate (it acts on what is held, pending operation or not, and takes no
+   * key lock): dirty data goes to memory first, retried while memory fails, until the term
+   * moves on again (that term's own discard takes over). No eviction notice: a directory
+   * that still lists this node only over-counts.
+   */
+  private async discardAll(term: number): Promise<void> {
+    await inBatches([...this.store.keys()], (key) => this.discard(key, term));
+    if (this.membership.term === term) this.membership.cleaned(term);
+  }
+
+  private async discard(key: string, term: number): Promise<void> {
+    for (let attempt = 0; this.membership.term === term; attempt++) {
+      try {
+        await this.writeBacks.get(key);
+        await this.cleanBeforeHandOver(key);
+        const line = this.store.peek(key);
+        if (!line || line.held === 'I') return;
+        if (line.held === 'M' && line.dirty) continue; // written again meanwhile: another round
+        this.apply(key, { type: 'forward', kind: 'invalidate' });
+        this.evictions.inc({ reason: this.membership.hasQuorum() ? 'membership' : 'no_majority' });
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 1000)));
+      }
+    }
   }
 
   /** Graceful stop: finish local operations, write back every dirty line, then let the homes know. */
@@ -358,7 +401,7 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
     this.logger.log(`stopped: ${flushed} Modified line(s) written back`);
   }
 
-  private async dropAll(reason: 'no_majority' | 'shutdown'): Promise<void> {
+  private async dropAll(reason: 'shutdown'): Promise<void> {
     await inBatches([...this.store.keys()], (key) => this.locks.run(key, () => this.dropLine(key, reason)));
   }
 }

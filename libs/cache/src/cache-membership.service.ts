@@ -3,24 +3,34 @@ import { DSS_CONFIG, type NodeConfig } from '@dss/config';
 import { HashRing } from '@dss/hashing';
 import { PeerClients } from '@dss/transport';
 import { CACHE_DEAD_AFTER_MS, CACHE_HEARTBEAT_MS, CACHE_LEASE_MS } from './cache-limits.js';
+import { ViewLease } from './view-lease.js';
+
+/** A ping's answer: the peer's view, whether it confirms it (view lease) and serves as a home in it. */
+export interface PingAnswer {
+  readonly node: string;
+  readonly view: readonly string[];
+  readonly confirmed: boolean;
+  readonly ready: boolean;
+}
 
 declare module '@dss/transport/peer-rpc-contract.js' {
   interface PeerRpcContract {
-    /** Heartbeat between cache nodes: liveness for homes, leases for holders. */
-    'cache.ping': { request: { from: string }; response: { node: string } };
+    /** Heartbeat between cache nodes: liveness for homes, view leases for everyone. */
+    'cache.ping': { request: { from: string }; response: PingAnswer };
   }
 }
 
 /**
- * Which cache nodes are alive, and for how long this node may trust the copies
- * it holds. Two clocks per peer, both on this node:
+ * Which cache nodes are alive, and whether this node may act (serve a copy,
+ * grant as a home) right now. Two clocks per peer, both on this node:
  * - `heardAt`: when any message from the peer last arrived. A peer silent for
  *   CACHE_DEAD_AFTER_MS is dead: homes stop waiting for it and count its
  *   copies as Invalid.
- * - `confirmedAt`: when this node SENT the last ping the peer answered. Copies
- *   homed at the peer are served only within CACHE_LEASE_MS of it. Since the
- *   peer heard that ping after it was sent, the peer cannot count this node
- *   dead before the lease ran out here.
+ * - the view lease (view-lease.ts): when this node SENT the last ping the peer
+ *   answered confirming the same view. A node acts only while a majority
+ *   confirmed its view, and serves a copy only while the key's home confirmed
+ *   it too. Since the home heard that ping after it was sent, it cannot count
+ *   this node dead before the lease ran out here.
  * A node that sees no majority of the cache nodes serves nothing.
  */
 @Injectable()
@@ -28,11 +38,15 @@ export class CacheMembership implements OnApplicationBootstrap, OnApplicationShu
   readonly self: string;
   readonly ring: HashRing;
   private readonly heardAt = new Map<string, number>();
-  private readonly confirmedAt = new Map<string, number>();
+  private readonly lease: ViewLease;
   private view: readonly string[];
   private changes = 0;
+  /** The view epoch whose directory this node has rebuilt (it serves as a home in it). */
+  private readyEpoch?: number;
   private timer?: NodeJS.Timeout;
+  private beatSoon = false;
   private readonly listeners = new Set<(view: readonly string[], previous: readonly string[]) => void>();
+  private readonly termListeners = new Set<(term: number) => void>();
 
   constructor(
     @Inject(DSS_CONFIG) config: NodeConfig,
@@ -41,6 +55,7 @@ export class CacheMembership implements OnApplicationBootstrap, OnApplicationShu
     this.self = config.self.id;
     this.ring = new HashRing([config.self.id, ...config.peers.map((p) => p.id)]);
     this.view = [this.self];
+    this.lease = new ViewLease(this.ring.nodes.length, CACHE_LEASE_MS);
   }
 
   /** The live nodes, sorted (this node included). */
@@ -62,25 +77,72 @@ export class CacheMembership implements OnApplicationBootstrap, OnApplicationShu
     return this.ring.ownerAmong(key, view);
   }
 
-  /** May this node serve a copy whose home is `home` without asking it? */
-  leaseValid(home: string, now = performance.now()): boolean {
-    if (home === this.self) return this.hasQuorum();
-    const at = this.confirmedAt.get(home);
-    return at !== undefined && now - at < CACHE_LEASE_MS;
+  /** May this node act now: serve copies, grant as a home (a majority holds its view, see ViewLease)? */
+  canAct(now = performance.now()): boolean {
+    return this.hasQuorum() && this.lease.canAct(this.view.join(), now);
   }
 
-  /** Pings `peer` now; true (and the lease renewed) if it answered in time. */
+  /** May this node serve a copy whose home is `home` without asking it? */
+  leaseValid(home: string, now = performance.now()): boolean {
+    if (!this.canAct(now)) return false;
+    if (home === this.self) return this.readyEpoch === this.changes;
+    return this.lease.homeConfirmed(home, now);
+  }
+
+  /** Resolves true once this node may act, false if `deadline` (performance.now() ms) comes first. */
+  async untilCanAct(deadline: number): Promise<boolean> {
+    while (!this.canAct()) {
+      if (performance.now() >= deadline) return false;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return true;
+  }
+
+  /** Grows when the view lease ends (a view change, or no majority confirmed lately). */
+  get term(): number {
+    return this.lease.term;
+  }
+
+  /** Called with each new term: the listener drops every copy, then calls `cleaned(term)`. */
+  onTerm(listener: (term: number) => void): () => void {
+    this.termListeners.add(listener);
+    return () => this.termListeners.delete(listener);
+  }
+
+  /** Every copy of earlier terms is dropped. */
+  cleaned(term: number): void {
+    this.lease.cleaned(term);
+  }
+
+  /** The directory of the current view is complete: this node serves as a home in it. */
+  directoryReady(epoch: number): void {
+    this.readyEpoch = epoch;
+  }
+
+  /** Answers a peer's ping: this node's view, and whether it confirms it (promising to stay in it for a lease). */
+  answerPing(from: string, now = performance.now()): PingAnswer {
+    this.heard(from);
+    const confirmed = this.hasQuorum() && this.lease.confirm(this.view.join(), now);
+    return { node: this.self, view: [...this.view], confirmed, ready: this.readyEpoch === this.changes };
+  }
+
+  /** Pings `peer` now; true if it answered in time (its answer renews or revokes the view lease). */
   async confirm(peer: string, timeoutMs = CACHE_HEARTBEAT_MS * 2): Promise<boolean> {
     if (peer === this.self) return true;
     const sentAt = performance.now();
+    const epoch = this.changes;
+    const view = this.view.join();
+    let answer: PingAnswer;
     try {
-      await this.peers.call(peer, 'cache.ping', { from: this.self }, { timeoutMs });
-      this.confirmedAt.set(peer, Math.max(this.confirmedAt.get(peer) ?? 0, sentAt));
-      this.heard(peer);
-      return true;
+      answer = await this.peers.call(peer, 'cache.ping', { from: this.self }, { timeoutMs });
     } catch {
       return false;
     }
+    this.heard(peer);
+    const same = answer.confirmed && answer.view.join() === view && this.view.join() === view;
+    const term = this.lease.answered(peer, { sentAt, epoch, currentEpoch: this.changes, confirmed: same, ready: answer.ready }, performance.now());
+    if (term !== undefined) this.newTerm(term);
+    return true;
   }
 
   /** Any message from `peer` arrived. */
@@ -123,6 +185,19 @@ export class CacheMembership implements OnApplicationBootstrap, OnApplicationShu
     this.view = view;
     this.changes++;
     for (const l of this.listeners) l(view, previous);
+    this.newTerm(this.lease.viewChanged());
+    // Confirm the new view with everyone now rather than at the next beat.
+    if (!this.beatSoon && this.timer) {
+      this.beatSoon = true;
+      setImmediate(() => {
+        this.beatSoon = false;
+        void this.beat();
+      });
+    }
+  }
+
+  private newTerm(term: number): void {
+    for (const l of this.termListeners) l(term);
   }
 
   /** Grows on every view change, so a caller can tell that one happened meanwhile (even A → B → A). */

@@ -8,15 +8,26 @@ const config = {
   peers: [{ id: 'node2' }, { id: 'node3' }],
 } as unknown as NodeConfig;
 
-/** Peers that answer pings when `up` says so. */
-function fakePeers(up: Record<string, boolean>): PeerClients {
+/** Peers that answer pings when `up` says so, confirming the view `views` gives them (default: node1's). */
+function fakePeers(up: Record<string, boolean>, views: Record<string, string[]> = {}, m?: { current?: CacheMembership }): PeerClients {
   return {
     peerIds: ['node2', 'node3'],
     call: async (peer: string) => {
       if (!up[peer]) throw new Error(`${peer} down`);
-      return { node: peer };
+      const view = views[peer] ?? [...(m?.current?.alive ?? [])];
+      return { node: peer, view, confirmed: true, ready: true };
     },
   } as unknown as PeerClients;
+}
+
+/** A membership whose peers confirm its own view, with its copies of each new term dropped at once. */
+function membership(up: Record<string, boolean>, views: Record<string, string[]> = {}): CacheMembership {
+  const ref: { current?: CacheMembership } = {};
+  const m = new CacheMembership(config, fakePeers(up, views, ref));
+  ref.current = m;
+  m.onTerm((term) => m.cleaned(term));
+  m.directoryReady(0);
+  return m;
 }
 
 describe('CacheMembership', () => {
@@ -27,37 +38,79 @@ describe('CacheMembership', () => {
   });
   afterEach(() => jest.restoreAllMocks());
 
-  it('starts alone, without a majority, and serves nothing until it hears a peer', async () => {
-    const m = new CacheMembership(config, fakePeers({ node2: true, node3: false }));
+  it('starts alone, without a majority, and serves nothing until a peer confirms its view', async () => {
+    const m = membership({ node2: true, node3: false });
     expect(m.alive).toEqual(['node1']);
     expect(m.hasQuorum()).toBe(false);
-    expect(m.leaseValid('node1')).toBe(false);
-    await m.confirm('node2');
+    expect(m.canAct()).toBe(false);
+    await m.confirm('node2'); // heard: the view grows (a new term), but that answer confirmed the old view
     expect(m.alive).toEqual(['node1', 'node2']);
     expect(m.hasQuorum()).toBe(true);
+    expect(m.canAct()).toBe(false);
+    await m.confirm('node2');
+    expect(m.canAct()).toBe(true);
+    expect(m.leaseValid('node2')).toBe(true);
+    expect(m.leaseValid('node1')).toBe(false); // its own directory is not rebuilt for this view
+    m.directoryReady(m.epoch);
     expect(m.leaseValid('node1')).toBe(true);
   });
 
   it('gives a lease from the time the answered ping was sent, shorter than the dead timeout', async () => {
     expect(CACHE_LEASE_MS).toBeLessThan(CACHE_DEAD_AFTER_MS);
-    const peers = fakePeers({ node2: true, node3: true });
-    const slow = { ...peers, peerIds: peers.peerIds, call: async () => {
-      now += 300; // the answer takes 300 ms to come back
-      return { node: 'node2' };
+    const m = membership({ node2: true, node3: true });
+    await m.confirm('node2');
+    await m.confirm('node3');
+    const real = fakePeers({ node2: true, node3: true }, {}, { current: m });
+    // The answer takes 300 ms to come back.
+    (m as unknown as { peers: PeerClients }).peers = { ...real, peerIds: real.peerIds, call: async (...args: Parameters<PeerClients['call']>) => {
+      now += 300;
+      return real.call(...args);
     } } as unknown as PeerClients;
-    const m = new CacheMembership(config, slow);
     const sentAt = now;
     expect(await m.confirm('node2')).toBe(true);
     now = sentAt + CACHE_LEASE_MS - 1;
     expect(m.leaseValid('node2')).toBe(true);
     now = sentAt + CACHE_LEASE_MS;
     expect(m.leaseValid('node2')).toBe(false);
-    expect(m.leaseValid('node3')).toBe(false); // never confirmed
+    expect(m.canAct()).toBe(false);
+  });
+
+  it('takes no lease from a peer that sees other live nodes (the bridge the chaos suite found)', async () => {
+    // node1 no longer hears node3, node2 still hears everyone: node2 is not home in node1's view
+    // of the world, so its answers must not let node1 serve copies.
+    const m = membership({ node2: true, node3: false }, { node2: ['node1', 'node2', 'node3'] });
+    await m.confirm('node2');
+    await m.confirm('node2');
+    expect(m.alive).toEqual(['node1', 'node2']);
+    expect(m.hasQuorum()).toBe(true);
+    expect(m.canAct()).toBe(false);
+    expect(m.leaseValid('node2')).toBe(false);
+  });
+
+  it('after confirming one view, confirms no other for a lease, and drops its copies at every new term', async () => {
+    const m = membership({ node2: true, node3: true });
+    const terms: number[] = [];
+    m.onTerm((t) => terms.push(t));
+    await m.confirm('node2');
+    await m.confirm('node3');
+    await m.confirm('node2');
+    expect(m.canAct()).toBe(true);
+    expect(m.answerPing('node2')).toMatchObject({ node: 'node1', view: ['node1', 'node2', 'node3'], confirmed: true });
+    // node3 goes silent: the view shrinks, a new term begins, and the old promise still binds.
+    now += CACHE_DEAD_AFTER_MS;
+    expect(m.answerPing('node2').confirmed).toBe(true); // node2's pings go on: the full view is confirmed until it changes
+    m.refresh();
+    expect(m.alive).toEqual(['node1', 'node2']);
+    expect(terms.length).toBeGreaterThan(0);
+    expect(m.answerPing('node2').confirmed).toBe(false);
+    now += CACHE_LEASE_MS;
+    m.heard('node2');
+    expect(m.answerPing('node2').confirmed).toBe(true);
   });
 
   it('counts a silent peer dead after the dead timeout, moves its keys, and tells listeners', async () => {
     const up = { node2: true, node3: true };
-    const m = new CacheMembership(config, fakePeers(up));
+    const m = membership(up);
     await m.confirm('node2');
     await m.confirm('node3');
     const views: string[][] = [];
@@ -84,7 +137,7 @@ describe('CacheMembership', () => {
 
   it('waits until a peer is dead, or gives up at the deadline', async () => {
     jest.restoreAllMocks();
-    const m = new CacheMembership(config, fakePeers({ node2: true, node3: true }));
+    const m = membership({ node2: true, node3: true });
     await m.confirm('node2');
     const t0 = performance.now();
     expect(await m.waitUntilDead('node2', t0 + 50)).toBe(false);

@@ -20,8 +20,7 @@ export class CachePeerController {
 
   @MessagePattern('cache.ping')
   ping(@Payload() msg: { from: string }) {
-    this.membership.heard(msg?.from);
-    return { node: this.membership.self };
+    return this.membership.answerPing(msg?.from);
   }
 
   @MessagePattern('cache.request')

@@ -15,6 +15,8 @@ export interface Granted {
   /** The home that granted, which the unblock must reach. */
   readonly home: string;
   readonly txn: string;
+  /** The view-lease term the request was made in: the grant is installed only in the same term. */
+  readonly term: number;
 }
 
 /**
@@ -49,7 +51,7 @@ export class HomeClient {
       // granted by a home that then died and never installed here: nothing has happened.
       if (left <= 0) throw unavailable(`no home of this key (last tried: ${home}) agreed to serve it within ${CACHE_REQUEST_TIMEOUT_MS} ms (nodes are joining, leaving or cut off)`);
       this.inFlight.set(key, home);
-      const epoch = this.membership.epoch;
+      const term = this.membership.term;
       try {
         const answer = await this.unlessHomeDies(home, { key, txn, from: self, kind, view: [...this.membership.alive] }, left);
         if (answer === 'home-died') {
@@ -60,16 +62,17 @@ export class HomeClient {
         } else {
           this.membership.heard(home);
           if ('grant' in answer) {
-            // Granted in a view this node has left: a home of the new view may already have
-            // rebuilt its directory from holdings that did not include this grant, and would
-            // let another node write beside it (found by the chaos suite, after a pause). Hand
-            // it back (the old home only over-counts) and ask again. A delete's grant only drops
-            // the copy, which is always safe.
-            if ((kind === 'getS' || kind === 'getM') && this.membership.epoch !== epoch) {
+            // Granted in a view (or lease term) this node has left: a home of the new view may
+            // already have rebuilt its directory from holdings that did not include this grant,
+            // and would let another node write beside it (found by the chaos suite, after a
+            // pause). Hand it back (the old home only over-counts) and ask again. A delete's
+            // grant only drops the copy, which is always safe. (CacheLines checks again when it
+            // installs the grant.)
+            if ((kind === 'getS' || kind === 'getM') && this.membership.term !== term) {
               this.router.unblock(home, { key, txn, from: self });
             } else {
               stop();
-              return { grant: answer.grant, home, txn };
+              return { grant: answer.grant, home, txn, term };
             }
           }
           // Not the home in its view, or its view of the live nodes differs from ours: they

@@ -4,19 +4,20 @@ import type { CacheMembership } from './cache-membership.service.js';
 import type { CoherenceAnswer, CoherenceRequest, CoherenceRouter, UnblockMessage } from './coherence-router.js';
 import { HomeClient } from './home-client.service.js';
 
-// A grant made in a view this node has since left is handed back and asked
-// for again: a home of the new view may have rebuilt its directory without it
-// (the chaos suite saw two Modified copies after a paused node came back).
+// A grant made in a view-lease term this node has since left (its view
+// changed, or its lease lapsed) is handed back and asked for again: a home of
+// the new view may have rebuilt its directory without it (the chaos suite saw
+// two Modified copies after a paused node came back).
 
 type Answer = (msg: CoherenceRequest) => CoherenceAnswer;
 
 function setup() {
-  const state = { epoch: 0, answers: [] as Answer[] };
+  const state = { term: 0, answers: [] as Answer[] };
   const membership = {
     self: 'vm1',
     alive: ['vm1', 'vm2', 'vm3'],
-    get epoch() {
-      return state.epoch;
+    get term() {
+      return state.term;
     },
     home: () => 'vm2',
     heard: () => undefined,
@@ -45,11 +46,11 @@ describe('HomeClient', () => {
     expect(requests[0]).toMatchObject({ key: 'k', from: 'vm1', kind: 'getM', view: ['vm1', 'vm2', 'vm3'] });
   });
 
-  it.each(['getS', 'getM'] as const)('hands back a %s grant that arrives after a view change, and asks again', async (kind) => {
+  it.each(['getS', 'getM'] as const)('hands back a %s grant that arrives in a later lease term, and asks again', async (kind) => {
     const { client, state, requests, unblocks } = setup();
     state.answers = [
       () => {
-        state.epoch++; // the view changed while the home worked on the request
+        state.term++; // the view changed (a new lease term) while the home worked on the request
         return { grant };
       },
       () => ({ grant }),
@@ -60,11 +61,11 @@ describe('HomeClient', () => {
     expect(granted.txn).toBe(requests[1]!.txn);
   });
 
-  it('keeps a delete grant across a view change: dropping the copy is always safe', async () => {
+  it('keeps a delete grant across a term change: dropping the copy is always safe', async () => {
     const { client, state, requests, unblocks } = setup();
     state.answers = [
       () => {
-        state.epoch++;
+        state.term++;
         return { grant: { kind: 'del' } as unknown as Grant };
       },
     ];

@@ -1,0 +1,115 @@
+// Which view of the live cache nodes this node may act in, and since when.
+// Pure: the caller passes the clock and does the messaging (CacheMembership).
+//
+// Each node's view of the live nodes comes from its own heartbeats, so under an
+// asymmetric partition (a bridge, a one-way cut) two nodes can see different
+// views at once, each with a majority, and each pick a different home for a key:
+// two directories, two writers (found by the chaos suite). A node therefore acts
+// (serves a copy, grants as a home) in its view V only under a *view lease*:
+// - a majority of the cache nodes, itself included, confirmed V within LEASE
+//   (a confirmation counts from when this node SENT the ping it answers);
+// - a node that confirmed V does not confirm, nor act in, another view until
+//   LEASE after its last confirmation of V (it is "switching" meanwhile).
+// Two majorities share a node, and that node's confirmations of two views are
+// LEASE apart, so no two nodes act in different views at the same instant.
+//
+// The lease can lapse (no majority confirmed lately) or end with a view change;
+// either starts a new *term*. A node drops every copy it holds at a new term
+// before it acts again: while it could not act, another view may have written.
+
+/** A peer's answer to this node's ping, as the lease counts it. */
+interface Confirmation {
+  /** When this node sent the ping (its own clock). */
+  readonly sentAt: number;
+  /** This node's view epoch when it sent the ping: a view change voids every confirmation. */
+  readonly epoch: number;
+  /** The peer's directory was complete for the view (it serves as a home). */
+  readonly ready: boolean;
+}
+
+export class ViewLease {
+  private readonly confirmations = new Map<string, Confirmation>();
+  private promise?: { readonly view: string; readonly until: number };
+  private termNo = 0;
+  private cleanTerm?: number;
+
+  /**
+   * @param clusterSize every cache node of the description
+   * @param leaseMs how long a confirmation counts; shorter than the dead timeout, so a
+   *   home counts a holder dead only after the holder's lease from it ran out
+   */
+  constructor(
+    private readonly clusterSize: number,
+    private readonly leaseMs: number,
+  ) {}
+
+  /** Grows whenever the lease ends (view change or lapse): copies from an earlier term are dropped. */
+  get term(): number {
+    return this.termNo;
+  }
+
+  /** This node's view changed: nothing confirmed so far counts, a new term begins. */
+  viewChanged(): number {
+    this.confirmations.clear();
+    return ++this.termNo;
+  }
+
+  /**
+   * A peer answered a ping sent at `sentAt` in view epoch `epoch` (the current one, or
+   * the answer is ignored), saying whether it confirmed the same view. Returns the
+   * new term when the lease had lapsed before this confirmation (the caller drops its copies).
+   */
+  answered(peer: string, a: { sentAt: number; epoch: number; currentEpoch: number; confirmed: boolean; ready: boolean }, now: number): number | undefined {
+    if (a.epoch !== a.currentEpoch) return undefined;
+    if (!a.confirmed) {
+      // It moved on (or is switching): stop counting it at once.
+      this.confirmations.delete(peer);
+      return undefined;
+    }
+    const lapsed = this.until(now) <= now;
+    const previous = this.confirmations.get(peer);
+    if (!previous || previous.sentAt <= a.sentAt) this.confirmations.set(peer, { sentAt: a.sentAt, epoch: a.epoch, ready: a.ready });
+    if (!lapsed) return undefined;
+    return ++this.termNo;
+  }
+
+  /** Until when a majority (this node included) has confirmed the current view. */
+  until(now: number): number {
+    const needed = Math.floor(this.clusterSize / 2); // peers besides this node
+    if (needed === 0) return Infinity;
+    const ends = [...this.confirmations.values()].map((c) => c.sentAt + this.leaseMs).sort((a, b) => b - a);
+    const end = ends[needed - 1];
+    return end === undefined || end <= now ? -Infinity : end;
+  }
+
+  /** The peer confirmed the current view within the lease, with a complete directory. */
+  homeConfirmed(peer: string, now: number): boolean {
+    const c = this.confirmations.get(peer);
+    return c !== undefined && c.ready && now - c.sentAt < this.leaseMs;
+  }
+
+  /** Still bound by a confirmation of another view than `view`. */
+  switching(view: string, now: number): boolean {
+    return this.promise !== undefined && this.promise.view !== view && this.promise.until > now;
+  }
+
+  /**
+   * Answers a peer's ping: confirms `view` unless still bound to another, and then
+   * promises not to confirm (nor act in) another view for a lease.
+   */
+  confirm(view: string, now: number): boolean {
+    if (this.switching(view, now)) return false;
+    this.promise = { view, until: now + this.leaseMs };
+    return true;
+  }
+
+  /** The copies of `term` are dropped: this node may act in it. */
+  cleaned(term: number): void {
+    if (term === this.termNo) this.cleanTerm = term;
+  }
+
+  /** May act in `view` now: majority lease held, not switching, copies of earlier terms dropped. */
+  canAct(view: string, now: number): boolean {
+    return this.until(now) > now && !this.switching(view, now) && this.cleanTerm === this.termNo;
+  }
+}
