@@ -202,6 +202,10 @@ export class CacheDirectory implements OnApplicationBootstrap {
         this.membership.heard(to);
         return reply;
       } catch {
+        // Dead, or left out of this node's view (view-choice.ts): the entry forgets it with the
+        // view change, and this node grants nothing in the new view before the holder's lease
+        // from it ran out (view-lease.ts), so its copy counts as Invalid.
+        if (!this.membership.alive.includes(to)) return INVALID_REPLY;
         if (await this.membership.waitUntilDead(to, performance.now() + 200)) return INVALID_REPLY;
       }
     }

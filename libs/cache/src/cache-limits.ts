@@ -20,6 +20,12 @@ export const CACHE_HEARTBEAT_MS = 150;
 export const CACHE_LEASE_MS = 600;
 /** A peer not heard from for this long is dead: its copies count as Invalid and homes move. */
 export const CACHE_DEAD_AFTER_MS = 1500;
+/**
+ * A node reports that it reaches the cache's memory (Redis) while a PING answered within
+ * CACHE_HEARTBEAT_MS * 2 less than this long ago (probed every heartbeat). Between two
+ * views of one size the one with more such nodes wins (view-choice.ts).
+ */
+export const CACHE_MEMORY_REPORT_MS = 1000;
 /** An operation that arrives while the nodes confirm a new view waits this long for it before answering 503. */
 export const CACHE_SETTLE_WAIT_MS = 2000;
 /** A request to the key's home gives up after this (504; the outcome is unknown). */

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import { INVALID_LINE, lineStateName, stepLine, type ForwardReply, type Line, type LineAction, type LineEvent, type LocalResult } from '@dss/mesi';
-import { CACHE_DELETE_WRITE_BACK_RETRY_MS, CACHE_HANDOVER_WRITE_BACK_ROUNDS, CACHE_IO_CONCURRENCY, CACHE_REMEMBERED_REPLIES, CACHE_SETTLE_WAIT_MS } from './cache-limits.js';
+import { CACHE_DELETE_WRITE_BACK_RETRY_MS, CACHE_HANDOVER_WRITE_BACK_ROUNDS, CACHE_IO_CONCURRENCY, CACHE_HEARTBEAT_MS, CACHE_REMEMBERED_REPLIES, CACHE_SETTLE_WAIT_MS } from './cache-limits.js';
 import { CacheMembership } from './cache-membership.service.js';
 import { CACHE_METRICS } from './cache-metrics.js';
 import { CACHE_SETTINGS, type ResolvedCacheSettings } from './cache-settings.js';
@@ -359,6 +359,7 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
     // A new view-lease term (the view changed, or no majority confirmed it for a while):
     // another view may have written meanwhile, so no copy of an earlier term is trusted.
     this.membership.onTerm((term) => void this.discardAll(term));
+    this.membership.probeMemoryWith(() => this.memory.reachable(CACHE_HEARTBEAT_MS * 2));
     void this.discardAll(this.membership.term);
   }
 

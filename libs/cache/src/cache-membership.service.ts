@@ -2,8 +2,12 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { DSS_CONFIG, type NodeConfig } from '@dss/config';
 import { HashRing } from '@dss/hashing';
 import { PeerClients } from '@dss/transport';
-import { CACHE_DEAD_AFTER_MS, CACHE_HEARTBEAT_MS, CACHE_LEASE_MS } from './cache-limits.js';
+import { CACHE_DEAD_AFTER_MS, CACHE_HEARTBEAT_MS, CACHE_LEASE_MS, CACHE_MEMORY_REPORT_MS } from './cache-limits.js';
+import { chooseView, mergeReports, type HeardReport } from './view-choice.js';
 import { ViewLease } from './view-lease.js';
+
+/** What every node knows of who hears whom (view-choice.ts), carried by every ping and answer. */
+export type Reports = Record<string, HeardReport>;
 
 /** A ping's answer: the peer's view, whether it confirms it (view lease) and serves as a home in it. */
 export interface PingAnswer {
@@ -11,12 +15,13 @@ export interface PingAnswer {
   readonly view: readonly string[];
   readonly confirmed: boolean;
   readonly ready: boolean;
+  readonly reports?: Reports;
 }
 
 declare module '@dss/transport/peer-rpc-contract.js' {
   interface PeerRpcContract {
-    /** Heartbeat between cache nodes: liveness for homes, view leases for everyone. */
-    'cache.ping': { request: { from: string }; response: PingAnswer };
+    /** Heartbeat between cache nodes: liveness for homes, view leases for everyone, who hears whom. */
+    'cache.ping': { request: { from: string; reports?: Reports }; response: PingAnswer };
   }
 }
 
@@ -31,6 +36,9 @@ declare module '@dss/transport/peer-rpc-contract.js' {
  *   confirmed its view, and serves a copy only while the key's home confirmed
  *   it too. Since the home heard that ping after it was sent, it cannot count
  *   this node dead before the lease ran out here.
+ * The view is not simply the peers heard lately: every node shares whom it
+ * hears, and all choose alike the largest set that all hear each other
+ * (view-choice.ts), so an asymmetric partition still leaves a majority view.
  * A node that sees no majority of the cache nodes serves nothing.
  */
 @Injectable()
@@ -38,6 +46,12 @@ export class CacheMembership implements OnApplicationBootstrap, OnApplicationShu
   readonly self: string;
   readonly ring: HashRing;
   private readonly heardAt = new Map<string, number>();
+  /** Who hears whom, the freshest report of each node (this node's own included). */
+  private readonly reports = new Map<string, HeardReport>();
+  private reportSeq = Date.now();
+  /** Checks that this node reaches the cache's memory; set by the cache role (CacheLines). */
+  private memoryProbe?: () => Promise<boolean>;
+  private memoryOkAt?: number;
   private readonly lease: ViewLease;
   private view: readonly string[];
   private changes = 0;
@@ -120,10 +134,34 @@ export class CacheMembership implements OnApplicationBootstrap, OnApplicationShu
   }
 
   /** Answers a peer's ping: this node's view, and whether it confirms it (promising to stay in it for a lease). */
-  answerPing(from: string, now = performance.now()): PingAnswer {
+  answerPing(from: string, reports?: Reports, now = performance.now()): PingAnswer {
     this.heard(from);
+    if (reports) this.learn(reports);
     const confirmed = this.hasQuorum() && this.lease.confirm(this.view.join(), now);
-    return { node: this.self, view: [...this.view], confirmed, ready: this.readyEpoch === this.changes };
+    return { node: this.self, view: [...this.view], confirmed, ready: this.readyEpoch === this.changes, reports: this.knownReports() };
+  }
+
+  /** Lets the membership report whether this node reaches memory (probed every heartbeat). */
+  probeMemoryWith(probe: () => Promise<boolean>): void {
+    this.memoryProbe = probe;
+  }
+
+  private reachesMemory(now: number): boolean {
+    return this.memoryOkAt !== undefined && now - this.memoryOkAt < CACHE_MEMORY_REPORT_MS;
+  }
+
+  private async probeMemory(): Promise<void> {
+    if (this.memoryProbe && (await this.memoryProbe())) this.memoryOkAt = performance.now();
+  }
+
+  /** Every report this node knows, to pass on. */
+  knownReports(): Reports {
+    return Object.fromEntries(this.reports);
+  }
+
+  /** Reports relayed by a peer: the view is chosen again when they tell something new. */
+  private learn(reports: Reports): void {
+    if (mergeReports(this.reports, reports, this.ring.nodes)) this.refresh();
   }
 
   /** Pings `peer` now; true if it answered in time (its answer renews or revokes the view lease). */
@@ -134,11 +172,12 @@ export class CacheMembership implements OnApplicationBootstrap, OnApplicationShu
     const view = this.view.join();
     let answer: PingAnswer;
     try {
-      answer = await this.peers.call(peer, 'cache.ping', { from: this.self }, { timeoutMs });
+      answer = await this.peers.call(peer, 'cache.ping', { from: this.self, reports: this.knownReports() }, { timeoutMs });
     } catch {
       return false;
     }
     this.heard(peer);
+    if (answer.reports) this.learn(answer.reports);
     const same = answer.confirmed && answer.view.join() === view && this.view.join() === view;
     const term = this.lease.answered(peer, { sentAt, epoch, currentEpoch: this.changes, confirmed: same, ready: answer.ready }, performance.now());
     if (term !== undefined) this.newTerm(term);
@@ -179,7 +218,14 @@ export class CacheMembership implements OnApplicationBootstrap, OnApplicationShu
   }
 
   refresh(now = performance.now()): void {
-    const view = this.ring.nodes.filter((n) => n === this.self || !this.isDead(n, now));
+    const heard = this.ring.nodes.filter((n) => n === this.self || !this.isDead(n, now));
+    const memory = this.reachesMemory(now);
+    const own = this.reports.get(this.self);
+    if (!own || own.heard.join() !== heard.join() || own.memory !== memory) {
+      this.reportSeq = Math.max(this.reportSeq + 1, Date.now());
+      this.reports.set(this.self, { heard, seq: this.reportSeq, memory });
+    }
+    const view = chooseView(this.ring.nodes, this.reports, this.self);
     if (view.join() === this.view.join()) return;
     const previous = this.view;
     this.view = view;
@@ -206,7 +252,7 @@ export class CacheMembership implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async beat(): Promise<void> {
-    await Promise.all(this.peers.peerIds.map((p) => this.confirm(p)));
+    await Promise.all([this.probeMemory(), ...this.peers.peerIds.map((p) => this.confirm(p))]);
     this.refresh();
   }
 

@@ -8,6 +8,8 @@ const config = {
   peers: [{ id: 'node2' }, { id: 'node3' }],
 } as unknown as NodeConfig;
 
+let seq = 0;
+
 /** Peers that answer pings when `up` says so, confirming the view `views` gives them (default: node1's). */
 function fakePeers(up: Record<string, boolean>, views: Record<string, string[]> = {}, m?: { current?: CacheMembership }): PeerClients {
   return {
@@ -15,7 +17,9 @@ function fakePeers(up: Record<string, boolean>, views: Record<string, string[]> 
     call: async (peer: string) => {
       if (!up[peer]) throw new Error(`${peer} down`);
       const view = views[peer] ?? [...(m?.current?.alive ?? [])];
-      return { node: peer, view, confirmed: true, ready: true };
+      // It hears everyone (or what `views` says it sees).
+      const heard = views[peer] ?? ['node1', 'node2', 'node3'];
+      return { node: peer, view, confirmed: true, ready: true, reports: { [peer]: { heard, seq: ++seq } } };
     },
   } as unknown as PeerClients;
 }

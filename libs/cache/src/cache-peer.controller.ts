@@ -2,7 +2,7 @@ import { Controller } from '@nestjs/common';
 import { EventPattern, MessagePattern, Payload, RpcException } from '@nestjs/microservices';
 import { CacheDirectory, HOLDINGS_PAGE, HOLDINGS_SETTLE_MS, viewKey, type HoldingsPage } from './cache-directory.service.js';
 import { CacheLines } from './cache-lines.service.js';
-import { CacheMembership } from './cache-membership.service.js';
+import { CacheMembership, type Reports } from './cache-membership.service.js';
 import type { CoherenceRequest, ForwardMessage, UnblockMessage } from './coherence-router.js';
 import { CoherenceView } from './coherence-view.service.js';
 import { HomeClient } from './home-client.service.js';
@@ -19,8 +19,8 @@ export class CachePeerController {
   ) {}
 
   @MessagePattern('cache.ping')
-  ping(@Payload() msg: { from: string }) {
-    return this.membership.answerPing(msg?.from);
+  ping(@Payload() msg: { from: string; reports?: Reports }) {
+    return this.membership.answerPing(msg?.from, msg?.reports);
   }
 
   @MessagePattern('cache.request')

@@ -52,3 +52,26 @@ describe('CacheMemory (real Redis)', () => {
     expect(await server.client().pttl(memoryKey('c'))).toBe(-1);
   });
 });
+
+describe('CacheMemory.reachable (real Redis)', () => {
+  it('is true while Redis answers a PING in time, false when it does not answer in time or the connection is gone', async () => {
+    const server = await startRedisServer();
+    try {
+      const client = server.client();
+      const memory = new CacheMemory(client);
+      await client.ping();
+      expect(await memory.reachable(300)).toBe(true);
+      // Another connection pauses every client for a second: the PING misses its deadline.
+      await server.client().call('CLIENT', 'PAUSE', '1000', 'ALL');
+      const started = performance.now();
+      expect(await memory.reachable(300)).toBe(false);
+      expect(performance.now() - started).toBeLessThan(900);
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(await memory.reachable(300)).toBe(true);
+      client.disconnect();
+      expect(await memory.reachable(300)).toBe(false);
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -57,6 +57,18 @@ export class CacheMemory {
     return this.redis.status;
   }
 
+  /** Whether Redis answers a PING within `timeoutMs` (the membership reports it: view-choice.ts). */
+  async reachable(timeoutMs: number): Promise<boolean> {
+    if (this.redis.status !== 'ready') return false;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    try {
+      return await Promise.race([this.redis.ping().then(() => true, () => false), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async read(key: string): Promise<MemoryValue> {
     const [value, version] = await this.replicated('read', () => this.redis.hmget(memoryKey(key), 'val', 'ver'));
     return { ...(value !== null ? { value } : {}), version: Number(version ?? 0) };
