@@ -387,7 +387,7 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
         this.evictions.inc({ reason: this.membership.hasQuorum() ? 'membership' : 'no_majority' });
         return;
       } catch {
-        await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 1000)));
+        await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 250)));
       }
     }
   }
