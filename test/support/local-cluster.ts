@@ -113,6 +113,11 @@ export class TestCluster {
 
   async dispose(): Promise<void> {
     await this.stop();
+    // DSS_KEEP_TEST_HOME=1 keeps the daemons' logs and data for a post-mortem.
+    if (process.env.DSS_KEEP_TEST_HOME === '1') {
+      process.stderr.write(`kept the cluster's home: ${this.home}\n`);
+      return;
+    }
     rmSync(this.home, { recursive: true, force: true });
   }
 }

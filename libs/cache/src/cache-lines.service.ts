@@ -359,6 +359,7 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
     // A new view-lease term (the view changed, or no majority confirmed it for a while):
     // another view may have written meanwhile, so no copy of an earlier term is trusted.
     this.membership.onTerm((term) => void this.discardAll(term));
+    this.membership.onHomeTerm((home, term) => void this.discardHomedAt(home, term));
     this.membership.probeMemoryWith(() => this.memory.reachable(CACHE_HEARTBEAT_MS * 2));
     void this.discardAll(this.membership.term);
   }
@@ -371,12 +372,19 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
    * that still lists this node only over-counts.
    */
   private async discardAll(term: number): Promise<void> {
-    await inBatches([...this.store.keys()], (key) => this.discard(key, term));
+    await inBatches([...this.store.keys()], (key) => this.discard(key, () => this.membership.term === term));
     if (this.membership.term === term) this.membership.cleaned(term);
   }
 
-  private async discard(key: string, term: number): Promise<void> {
-    for (let attempt = 0; this.membership.term === term; attempt++) {
+  /** The same for the copies homed at `home`, whose confirmation lapsed: it may have counted this node dead. */
+  private async discardHomedAt(home: string, term: number): Promise<void> {
+    const current = () => this.membership.homeTerm(home) === term;
+    await inBatches([...this.store.keys()].filter((key) => this.membership.home(key) === home), (key) => this.discard(key, current));
+    if (current()) this.membership.homeCleaned(home, term);
+  }
+
+  private async discard(key: string, current: () => boolean): Promise<void> {
+    for (let attempt = 0; current(); attempt++) {
       try {
         await this.writeBacks.get(key);
         await this.cleanBeforeHandOver(key);

@@ -61,6 +61,7 @@ export class CacheMembership implements OnApplicationBootstrap, OnApplicationShu
   private beatSoon = false;
   private readonly listeners = new Set<(view: readonly string[], previous: readonly string[]) => void>();
   private readonly termListeners = new Set<(term: number) => void>();
+  private readonly homeTermListeners = new Set<(home: string, term: number) => void>();
 
   constructor(
     @Inject(DSS_CONFIG) config: NodeConfig,
@@ -123,6 +124,23 @@ export class CacheMembership implements OnApplicationBootstrap, OnApplicationShu
     return () => this.termListeners.delete(listener);
   }
 
+  /**
+   * Called when a home's confirmation comes back after it lapsed (the home may have counted this
+   * node dead meanwhile): the listener drops the copies homed there, then calls `homeCleaned`.
+   */
+  onHomeTerm(listener: (home: string, term: number) => void): () => void {
+    this.homeTermListeners.add(listener);
+    return () => this.homeTermListeners.delete(listener);
+  }
+
+  homeTerm(home: string): number {
+    return this.lease.homeTerm(home);
+  }
+
+  homeCleaned(home: string, term: number): void {
+    this.lease.homeCleaned(home, term);
+  }
+
   /** Every copy of earlier terms is dropped. */
   cleaned(term: number): void {
     this.lease.cleaned(term);
@@ -179,8 +197,9 @@ export class CacheMembership implements OnApplicationBootstrap, OnApplicationShu
     this.heard(peer);
     if (answer.reports) this.learn(answer.reports);
     const same = answer.confirmed && answer.view.join() === view && this.view.join() === view;
-    const term = this.lease.answered(peer, { sentAt, epoch, currentEpoch: this.changes, confirmed: same, ready: answer.ready }, performance.now());
+    const { term, homeTerm } = this.lease.answered(peer, { sentAt, epoch, currentEpoch: this.changes, confirmed: same, ready: answer.ready }, performance.now());
     if (term !== undefined) this.newTerm(term);
+    if (homeTerm !== undefined) for (const l of this.homeTermListeners) l(peer, homeTerm);
     return true;
   }
 

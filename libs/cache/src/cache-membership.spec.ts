@@ -30,6 +30,7 @@ function membership(up: Record<string, boolean>, views: Record<string, string[]>
   const m = new CacheMembership(config, fakePeers(up, views, ref));
   ref.current = m;
   m.onTerm((term) => m.cleaned(term));
+  m.onHomeTerm((home, term) => m.homeCleaned(home, term));
   m.directoryReady(0);
   return m;
 }
@@ -110,6 +111,37 @@ describe('CacheMembership', () => {
     now += CACHE_LEASE_MS;
     m.heard('node2');
     expect(m.answerPing('node2').confirmed).toBe(true);
+  });
+
+  it("drops the copies homed at a peer whose confirmation lapsed before trusting it again (it may have counted this node dead)", async () => {
+    const up = { node2: true, node3: true };
+    const ref: { current?: CacheMembership } = {};
+    const m = new CacheMembership(config, fakePeers(up, {}, ref));
+    ref.current = m;
+    m.onTerm((term) => m.cleaned(term));
+    const lapses: [string, number][] = [];
+    m.onHomeTerm((home, term) => lapses.push([home, term]));
+    await m.confirm('node2');
+    await m.confirm('node3');
+    await m.confirm('node2');
+    await m.confirm('node3');
+    for (const [home, term] of lapses.splice(0)) m.homeCleaned(home, term);
+    expect(m.leaseValid('node3')).toBe(true);
+    // node3 does not answer for longer than the lease; node2 keeps the majority lease going.
+    up.node3 = false;
+    now += CACHE_LEASE_MS - 200;
+    await m.confirm('node2');
+    await m.confirm('node3');
+    now += 300;
+    await m.confirm('node2');
+    expect(m.canAct()).toBe(true);
+    expect(m.leaseValid('node3')).toBe(false);
+    up.node3 = true;
+    await m.confirm('node3');
+    expect(lapses).toEqual([['node3', 2]]);
+    expect(m.leaseValid('node3')).toBe(false); // not before its copies are dropped
+    m.homeCleaned('node3', 2);
+    expect(m.leaseValid('node3')).toBe(true);
   });
 
   it('counts a silent peer dead after the dead timeout, moves its keys, and tells listeners', async () => {

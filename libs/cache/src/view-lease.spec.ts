@@ -8,9 +8,11 @@ describe('ViewLease', () => {
     const lease = new ViewLease(3, LEASE);
     expect(lease.until(0)).toBe(-Infinity);
     // The first confirmation starts a term; the node acts once its copies of earlier terms are gone.
-    expect(lease.answered('b', { sentAt: 100, epoch: 0, currentEpoch: 0, confirmed: true, ready: true }, 130)).toBe(1);
+    expect(lease.answered('b', { sentAt: 100, epoch: 0, currentEpoch: 0, confirmed: true, ready: true }, 130)).toEqual({ term: 1, homeTerm: 1 });
     expect(lease.canAct('a,b,c', 130)).toBe(false);
     lease.cleaned(1);
+    expect(lease.homeConfirmed('b', 130)).toBe(false); // its copies of home term 0 are not dropped yet
+    lease.homeCleaned('b', 1);
     expect(lease.canAct('a,b,c', 130)).toBe(true);
     expect(lease.canAct('a,b,c', 100 + LEASE - 1)).toBe(true);
     expect(lease.canAct('a,b,c', 100 + LEASE)).toBe(false);
@@ -20,7 +22,7 @@ describe('ViewLease', () => {
 
   it('counts no answer that did not confirm the same view, and drops a peer that stops confirming', () => {
     const lease = new ViewLease(3, LEASE);
-    expect(lease.answered('b', { sentAt: 0, epoch: 0, currentEpoch: 0, confirmed: false, ready: true }, 5)).toBeUndefined();
+    expect(lease.answered('b', { sentAt: 0, epoch: 0, currentEpoch: 0, confirmed: false, ready: true }, 5)).toEqual({});
     expect(lease.until(5)).toBe(-Infinity);
     lease.answered('b', { sentAt: 10, epoch: 0, currentEpoch: 0, confirmed: true, ready: true }, 15);
     expect(lease.until(15)).toBe(10 + LEASE);
@@ -33,13 +35,33 @@ describe('ViewLease', () => {
 
   it('starts a new term when the lease lapsed or the view changed, and not otherwise', () => {
     const lease = new ViewLease(3, LEASE);
-    const at = (sentAt: number, now: number) => lease.answered('b', { sentAt, epoch: 0, currentEpoch: 0, confirmed: true, ready: false }, now);
+    const at = (sentAt: number, now: number) => lease.answered('b', { sentAt, epoch: 0, currentEpoch: 0, confirmed: true, ready: false }, now).term;
     expect(at(0, 1)).toBe(1);
     expect(at(300, 301)).toBeUndefined(); // renewed in time
     expect(at(1000, 1001)).toBe(2); // 300 + 600 < 1001: it had lapsed
     expect(lease.viewChanged()).toBe(3);
     expect(lease.until(1002)).toBe(-Infinity);
     expect(lease.homeConfirmed('b', 1002)).toBe(false);
+  });
+
+  it("starts a new home term when a home's own confirmation comes back after it lapsed, and trusts the home again only once its copies are dropped", () => {
+    const lease = new ViewLease(3, LEASE);
+    const from = (peer: string, sentAt: number, now: number) => lease.answered(peer, { sentAt, epoch: 0, currentEpoch: 0, confirmed: true, ready: true }, now);
+    expect(from('b', 0, 1)).toEqual({ term: 1, homeTerm: 1 });
+    lease.cleaned(1);
+    lease.homeCleaned('b', 1);
+    expect(from('c', 100, 101)).toEqual({ homeTerm: 1 }); // the majority held through b: no new term
+    lease.homeCleaned('c', 1);
+    expect(from('b', 300, 301)).toEqual({}); // b renewed in time
+    // c fell silent past the lease (say it counted this node dead meanwhile), then answers again.
+    expect(from('b', 650, 651)).toEqual({});
+    expect(from('c', 800, 801)).toEqual({ homeTerm: 2 });
+    expect(lease.homeConfirmed('c', 801)).toBe(false);
+    expect(lease.canAct('a,b,c', 801)).toBe(true); // copies homed elsewhere are still good
+    lease.homeCleaned('c', 1); // an older discard finishing late does not count
+    expect(lease.homeConfirmed('c', 801)).toBe(false);
+    lease.homeCleaned('c', 2);
+    expect(lease.homeConfirmed('c', 801)).toBe(true);
   });
 
   it('a node that confirmed one view confirms no other, and does not act in one, for a lease', () => {
@@ -99,8 +121,9 @@ describe('ViewLease', () => {
                 const confirmed = peer.lease.confirm(peer.view, sentAt + e.there);
                 const same = confirmed && peer.view === view;
                 queue.push({ at: sentAt + e.there + e.back, run: () => {
-                  const term = asker.lease.answered(nodes[e.to]!, { sentAt, epoch, currentEpoch: asker.epoch, confirmed: same && asker.view === view, ready: true }, sentAt + e.there + e.back);
+                  const { term, homeTerm } = asker.lease.answered(nodes[e.to]!, { sentAt, epoch, currentEpoch: asker.epoch, confirmed: same && asker.view === view, ready: true }, sentAt + e.there + e.back);
                   if (term !== undefined) asker.lease.cleaned(term);
+                  if (homeTerm !== undefined) asker.lease.homeCleaned(nodes[e.to]!, homeTerm);
                 } });
               } });
             } });

@@ -16,6 +16,9 @@
 // The lease can lapse (no majority confirmed lately) or end with a view change;
 // either starts a new *term*. A node drops every copy it holds at a new term
 // before it acts again: while it could not act, another view may have written.
+// Likewise per home: when the key's home's own confirmation lapsed, the home may
+// have counted this node dead and let another node write, so the copies homed
+// there are dropped (a new *home term*) before that home's word counts again.
 
 /** A peer's answer to this node's ping, as the lease counts it. */
 interface Confirmation {
@@ -32,6 +35,8 @@ export class ViewLease {
   private promise?: { readonly view: string; readonly until: number };
   private termNo = 0;
   private cleanTerm?: number;
+  private readonly homeTerms = new Map<string, number>();
+  private readonly cleanHomeTerms = new Map<string, number>();
 
   /**
    * @param clusterSize every cache node of the description
@@ -56,21 +61,35 @@ export class ViewLease {
 
   /**
    * A peer answered a ping sent at `sentAt` in view epoch `epoch` (the current one, or
-   * the answer is ignored), saying whether it confirmed the same view. Returns the
-   * new term when the lease had lapsed before this confirmation (the caller drops its copies).
+   * the answer is ignored), saying whether it confirmed the same view. Returns the new
+   * `term` when the lease had lapsed before this confirmation (the caller drops every
+   * copy), and the peer's new `homeTerm` when its own confirmation had (the caller drops
+   * the copies homed at it).
    */
-  answered(peer: string, a: { sentAt: number; epoch: number; currentEpoch: number; confirmed: boolean; ready: boolean }, now: number): number | undefined {
-    if (a.epoch !== a.currentEpoch) return undefined;
+  answered(peer: string, a: { sentAt: number; epoch: number; currentEpoch: number; confirmed: boolean; ready: boolean }, now: number): { term?: number; homeTerm?: number } {
+    if (a.epoch !== a.currentEpoch) return {};
     if (!a.confirmed) {
       // It moved on (or is switching): stop counting it at once.
       this.confirmations.delete(peer);
-      return undefined;
+      return {};
     }
     const lapsed = this.until(now) <= now;
     const previous = this.confirmations.get(peer);
+    const homeLapsed = !previous || now - previous.sentAt >= this.leaseMs;
     if (!previous || previous.sentAt <= a.sentAt) this.confirmations.set(peer, { sentAt: a.sentAt, epoch: a.epoch, ready: a.ready });
-    if (!lapsed) return undefined;
-    return ++this.termNo;
+    const homeTerm = homeLapsed ? this.homeTerm(peer) + 1 : undefined;
+    if (homeTerm !== undefined) this.homeTerms.set(peer, homeTerm);
+    return { ...(lapsed ? { term: ++this.termNo } : {}), ...(homeTerm !== undefined ? { homeTerm } : {}) };
+  }
+
+  /** Grows each time `peer`'s confirmation comes back after it lapsed. */
+  homeTerm(peer: string): number {
+    return this.homeTerms.get(peer) ?? 0;
+  }
+
+  /** The copies homed at `peer` up to its home term `term` are dropped: its confirmation counts again. */
+  homeCleaned(peer: string, term: number): void {
+    if (this.homeTerm(peer) === term) this.cleanHomeTerms.set(peer, term);
   }
 
   /** Until when a majority (this node included) has confirmed the current view. */
@@ -85,7 +104,7 @@ export class ViewLease {
   /** The peer confirmed the current view within the lease, with a complete directory. */
   homeConfirmed(peer: string, now: number): boolean {
     const c = this.confirmations.get(peer);
-    return c !== undefined && c.ready && now - c.sentAt < this.leaseMs;
+    return c !== undefined && c.ready && now - c.sentAt < this.leaseMs && (this.cleanHomeTerms.get(peer) ?? 0) === this.homeTerm(peer);
   }
 
   /** Still bound by a confirmation of another view than `view`. */
