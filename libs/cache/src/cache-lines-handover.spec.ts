@@ -16,14 +16,14 @@ import { CacheMemory } from './memory/cache-memory.js';
 const settings: ResolvedCacheSettings = { maxEntries: 16, maxBytes: 1 << 20, flushIntervalMs: 3_600_000 } as ResolvedCacheSettings;
 const counter = { inc: () => undefined } as unknown as Counter<string>;
 
-function lines(memory: CacheMemory): CacheLines {
+function lines(memory: CacheMemory, lease = { valid: true }): CacheLines {
   const membership = {
     self: 'vm1',
     hasQuorum: () => true,
     canAct: () => true,
     untilCanAct: async () => true,
     term: 1,
-    leaseValid: () => true,
+    leaseValid: () => lease.valid,
     home: () => 'vm2',
     heard: () => undefined,
   } as unknown as CacheMembership;
@@ -31,6 +31,11 @@ function lines(memory: CacheMemory): CacheLines {
   // The home grants M at once, with a version from memory's counter as the real home does.
   const homes = {
     request: async (key: string, kind: string) => {
+      if (kind === 'getS') {
+        const m = await memory.read(key);
+        const grant = m.value !== undefined ? { kind: 'read', state: 'E', value: m.value, version: m.version, source: 'memory' } : { kind: 'read', state: 'I' };
+        return { grant, home: 'vm2', txn: `r${m.version}`, term: 1 };
+      }
       if (kind !== 'getM') throw new Error(`unexpected ${kind}`);
       version = await memory.allocateVersion(key);
       return { grant: { kind: 'write', version }, home: 'vm2', txn: `t${version}`, term: 1 };
@@ -80,5 +85,25 @@ describe('CacheLines: dirty data reaches memory before a hand-over (real Redis)'
     expect(reply).toMatchObject({ value: 'v1', dirty: false });
     expect((await memory.read(key)).value).toBe('v1');
     expect(write).toHaveBeenCalledTimes(2);
+  });
+
+  it('keeps a dirty copy whose lease lapsed while memory is down (the operation fails), and drops it once memory has it', async () => {
+    // The chaos suite: a copy whose lease lapsed while Redis failed over was dropped with its
+    // unwritten data, so the home, still listing this node as the owner, later found nothing
+    // here and served memory's older value.
+    const memory = new CacheMemory(redis.client());
+    const lease = { valid: true };
+    const node = lines(memory, lease);
+    const key = 'lease-lapsed-redis-down';
+    await node.write(key, 'v1');
+    lease.valid = false;
+    jest.spyOn(memory, 'write').mockRejectedValueOnce(new Error('Redis is failing over'));
+    await expect(node.read(key)).rejects.toThrow(/UNAVAILABLE: .*could not be written back/);
+    expect(node.peek(key)).toMatchObject({ state: 'M', dirty: true });
+    expect((await memory.read(key)).value).toBeUndefined();
+
+    // Memory is back: the copy goes to memory, is dropped, and the read asks the home afresh.
+    await expect(node.read(key)).resolves.toMatchObject({ found: true, value: 'v1', source: 'memory' });
+    expect((await memory.read(key)).value).toBe('v1');
   });
 });

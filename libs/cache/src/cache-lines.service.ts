@@ -177,11 +177,12 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
       throw unavailable(`this cache node's view of the live cache nodes (${this.membership.alive.join(', ')}) is not confirmed by a majority`);
     }
     return this.locks.run(key, async () => {
-      for (let dropped = 0; ; dropped++) {
+      for (let tries = 0; ; tries++) {
         // Checked in the same tick as drive() applies the operation (it runs synchronously
         // up to its first await), so a hit is served only under a lease valid at that instant.
-        if (dropped > 1 || this.leaseHolds(key)) return this.drive(key, op);
-        await this.dropLine(key, 'lease');
+        if (this.leaseHolds(key)) return this.drive(key, op);
+        if (tries > 1) throw unavailable(`this node's copy of the key is not confirmed by its home (${this.membership.home(key)}); try again`);
+        if (!(await this.writeBackThenDrop(key, 'lease'))) throw unavailable(`this node's copy of the key could not be written back to memory (Redis) before asking its home again; try again`);
       }
     });
   }
@@ -190,7 +191,10 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
    * A copy may be used without asking only while the view lease and the key's
    * home confirm it (see CacheMembership). Past it the home may have counted
    * this node dead and let another write, so the copy is dropped (dirty data is
-   * written back, fenced by its version) and the operation asks the home afresh.
+   * written back first, fenced by its version) and the operation asks the home
+   * afresh. Dirty data that cannot reach memory is kept (the operation fails):
+   * the home may still count this node as the owner, and dropping it would lose
+   * an acknowledged write (found by the chaos suite, with Redis failing over).
    */
   private leaseHolds(key: string): boolean {
     const line = this.store.peek(key);
@@ -330,23 +334,14 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
     for (const key of this.store.victims((k) => this.locks.busy(k))) void this.locks.run(key, () => this.dropLine(key, 'lru'));
   }
 
-  /**
-   * Evicts a line (the caller holds the key's lock): dirty data goes to memory
-   * first. When `reason` says the copy can no longer be trusted and the
-   * eviction fails, the line is dropped anyway (its unwritten data is lost,
-   * as for a killed node).
-   */
-  private async dropLine(key: string, reason: 'lru' | 'lease' | 'shutdown'): Promise<void> {
+  /** Evicts a line (the caller holds the key's lock): dirty data goes to memory first, and a failed write-back keeps the line. */
+  private async dropLine(key: string, reason: 'lru' | 'shutdown'): Promise<void> {
     if (!this.store.has(key)) return;
     try {
       await this.drive(key, { type: 'evict' });
       this.evictions.inc({ reason });
     } catch (err) {
       this.logger.warn(`evicting ${key} (${reason}): ${(err as Error).message}`);
-      if (reason === 'lease') {
-        this.forgetLine(key);
-        this.evictions.inc({ reason });
-      }
     }
   }
 
@@ -372,32 +367,42 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
    * that still lists this node only over-counts.
    */
   private async discardAll(term: number): Promise<void> {
-    await inBatches([...this.store.keys()], (key) => this.discard(key, () => this.membership.term === term));
+    await inBatches([...this.store.keys()], (key) => this.discard(key, () => this.membership.term === term, 'membership'));
     if (this.membership.term === term) this.membership.cleaned(term);
   }
 
   /** The same for the copies homed at `home`, whose confirmation lapsed: it may have counted this node dead. */
   private async discardHomedAt(home: string, term: number): Promise<void> {
     const current = () => this.membership.homeTerm(home) === term;
-    await inBatches([...this.store.keys()].filter((key) => this.membership.home(key) === home), (key) => this.discard(key, current));
+    await inBatches([...this.store.keys()].filter((key) => this.membership.home(key) === home), (key) => this.discard(key, current, 'lease'));
     if (current()) this.membership.homeCleaned(home, term);
   }
 
-  private async discard(key: string, current: () => boolean): Promise<void> {
+  private async discard(key: string, current: () => boolean, reason: 'lease' | 'membership'): Promise<void> {
     for (let attempt = 0; current(); attempt++) {
-      try {
-        await this.writeBacks.get(key);
-        await this.cleanBeforeHandOver(key);
-        const line = this.store.peek(key);
-        if (!line || line.held === 'I') return;
-        if (line.held === 'M' && line.dirty) continue; // written again meanwhile: another round
-        this.apply(key, { type: 'forward', kind: 'invalidate' });
-        this.evictions.inc({ reason: this.membership.hasQuorum() ? 'membership' : 'no_majority' });
-        return;
-      } catch {
-        await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 250)));
-      }
+      if (await this.writeBackThenDrop(key, reason === 'membership' && !this.membership.hasQuorum() ? 'no_majority' : reason)) return;
+      await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 250)));
     }
+  }
+
+  /**
+   * Drops a copy, its dirty data first to memory (fenced by version); true once the line is
+   * gone, false when memory failed or a local write dirtied it again (the line is kept).
+   * Like a home's invalidate, it acts on what is held, pending operation or not.
+   */
+  private async writeBackThenDrop(key: string, reason: 'lease' | 'membership' | 'no_majority'): Promise<boolean> {
+    try {
+      await this.writeBacks.get(key);
+      await this.cleanBeforeHandOver(key);
+    } catch {
+      return false;
+    }
+    const line = this.store.peek(key);
+    if (!line || line.held === 'I') return true;
+    if (line.held === 'M' && line.dirty) return false;
+    this.apply(key, { type: 'forward', kind: 'invalidate' });
+    this.evictions.inc({ reason });
+    return true;
   }
 
   /** Graceful stop: finish local operations, write back every dirty line, then let the homes know. */

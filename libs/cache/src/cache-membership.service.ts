@@ -211,6 +211,10 @@ export class CacheMembership implements OnApplicationBootstrap, OnApplicationShu
   }
 
   isDead(peer: string, now = performance.now()): boolean {
+    // Never itself: a home whose forward to its own copy failed (memory down) counted itself
+    // dead, dropped the copy from its directory and let another node write beside it
+    // (finding 9 in docs/correctness.md).
+    if (peer === this.self) return false;
     const at = this.heardAt.get(peer);
     return at === undefined || now - at >= CACHE_DEAD_AFTER_MS;
   }

@@ -178,6 +178,8 @@ describe('CacheMembership', () => {
     const t0 = performance.now();
     expect(await m.waitUntilDead('node2', t0 + 50)).toBe(false);
     expect(await m.waitUntilDead('node3', t0 + 50)).toBe(true); // never heard: dead
+    expect(m.isDead('node1')).toBe(false); // never itself, although it never hears itself
+    expect(await m.waitUntilDead('node1', t0 + 50)).toBe(false);
     const aborted = new AbortController();
     aborted.abort();
     expect(await m.waitUntilDead('node2', t0 + 10_000, aborted.signal)).toBe(false);
