@@ -87,6 +87,18 @@ describe('failover planner', () => {
     expect(choosePrimary(nodes, new Map([['n2', fenced(90, 'c')], ['n3', fenced(95, 'd')]]), EMPTY_MEMORY, 1)).toMatchObject({ kind: 'promote', primary: 'n3' });
   });
 
+  it('never promotes a replica whose data carries an older epoch stamp (fenced in the middle of a full resync)', () => {
+    // The chaos suite: an old primary came back, was demoted, and was still loading its full
+    // resync when the new primary was cut off. Fenced, it showed its own old stream with a far
+    // offset; a leader that had never seen the primary promoted it and lost every write since.
+    const resyncing: ReplicationInfo = { ...fenced(5000, 'e'), replid2: 'f'.repeat(40) };
+    const both = new Map([['n3', resyncing], ['n2', fenced(90, 'c')]]);
+    expect(choosePrimary(nodes, both, EMPTY_MEMORY, 1, new Map([['n3', 6], ['n2', 7]]))).toMatchObject({ kind: 'promote', primary: 'n2' });
+    expect(choosePrimary(nodes, both, memoryAfter([healthy]), 1, new Map([['n3', 6], ['n2', 7]]))).toMatchObject({ kind: 'promote', primary: 'n2' });
+    // Same stamps: the furthest in the shared stream, as always.
+    expect(choosePrimary(nodes, new Map([['n2', fenced(90, 'c')], ['n3', fenced(95, 'd')]]), EMPTY_MEMORY, 1, new Map([['n2', 7], ['n3', 7]]))).toMatchObject({ kind: 'promote', primary: 'n3' });
+  });
+
   it('refuses when fewer replicas than needed were fenced', () => {
     expect(choosePrimary(nodes, new Map([['n2', fenced(90, 'c')]]), memoryAfter([healthy]), 1)).toMatchObject({ kind: 'blocked' });
   });

@@ -90,15 +90,24 @@ export function plan(nodes: readonly RedisNodeAddress[], topology: RedisTopology
  * the furthest one holds every acknowledged write. The stream is the
  * primary's replication ID as last seen; a leader that never saw the primary
  * takes the ID most of the fenced replicas followed.
+ *
+ * Only replicas whose data carries the newest epoch stamp (`stamps`: the
+ * `dss:redis:epoch` each fenced replica holds) are candidates. A replica still
+ * loading a full resynchronisation keeps its old dataset, with an older stamp,
+ * and its old stream's offset, which can go further than anyone's: promoting
+ * it lost every write acknowledged since (found by the chaos suite, when a
+ * primary that had just come back was fenced mid-resync).
  */
-export function choosePrimary(nodes: readonly RedisNodeAddress[], fenced: ReadonlyMap<string, ReplicationInfo>, memory: PlannerMemory, replicasToAck: number): Choice {
+export function choosePrimary(nodes: readonly RedisNodeAddress[], fenced: ReadonlyMap<string, ReplicationInfo>, memory: PlannerMemory, replicasToAck: number, stamps: ReadonlyMap<string, number> = new Map()): Choice {
   const needed = replicasNeeded(nodes.length, replicasToAck);
   if (fenced.size < needed) return { kind: 'blocked', reason: `only ${fenced.size} of the ${needed} replicas a safe failover needs were fenced` };
-  const stream = memory.primaryReplid ?? mostFollowedStream([...fenced.values()]);
+  const newest = Math.max(0, ...stamps.values());
+  const current = new Map([...fenced].filter(([id]) => (stamps.get(id) ?? 0) >= newest));
+  const stream = memory.primaryReplid ?? mostFollowedStream([...current.values()]);
   if (stream === undefined) return { kind: 'blocked', reason: 'the replicas do not share a replication stream with the lost primary' };
   let best: { id: string; offset: number } | undefined;
   for (const n of nodes) {
-    const info = fenced.get(n.id);
+    const info = current.get(n.id);
     const offset = info && coverage(info, stream);
     if (offset !== undefined && (best === undefined || offset > best.offset)) best = { id: n.id, offset };
   }
@@ -106,11 +115,10 @@ export function choosePrimary(nodes: readonly RedisNodeAddress[], fenced: Readon
   return { kind: 'promote', primary: best.id, reason: `holds the lost primary's stream up to offset ${best.offset}` };
 }
 
+/** The stream most fenced replicas followed: after REPLICAOF NO ONE that is their replid2 (their replid is brand new). */
 function mostFollowedStream(infos: readonly ReplicationInfo[]): string | undefined {
   const counts = new Map<string, number>();
-  for (const info of infos) {
-    for (const id of new Set([info.replid, info.replid2])) if (coverage(info, id) !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
-  }
+  for (const info of infos) if (coverage(info, info.replid2) !== undefined) counts.set(info.replid2, (counts.get(info.replid2) ?? 0) + 1);
   let best: [string, number] | undefined;
   for (const entry of counts) if (best === undefined || entry[1] > best[1]) best = entry;
   return best?.[0];

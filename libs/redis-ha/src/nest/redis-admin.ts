@@ -37,18 +37,23 @@ export async function failOver(
   commit: (primary: string, reason: string) => Promise<{ committed: boolean; mayAct: () => void }>,
 ): Promise<FailoverOutcome> {
   const fenced = new Map<string, ReplicationInfo>();
+  const stamps = new Map<string, number>();
   for (const id of candidates) {
     mayAct();
     const client = admin.clients.get(id)!;
     try {
       await client.detach();
       const probe = await client.probe();
-      if ('info' in probe) fenced.set(id, probe.info);
+      if ('info' in probe) {
+        fenced.set(id, probe.info);
+        stamps.set(id, await client.epoch());
+      }
     } catch (err) {
+      fenced.delete(id);
       admin.log('warn', `fencing ${id} failed: ${message(err)}`);
     }
   }
-  const choice: Choice = choosePrimary(admin.nodes, fenced, memory, admin.replicasToAck);
+  const choice: Choice = choosePrimary(admin.nodes, fenced, memory, admin.replicasToAck, stamps);
   if (choice.kind === 'blocked') return { kind: 'refused', reason: choice.reason };
   const done = await commit(choice.primary, choice.reason);
   if (!done.committed) return { kind: 'lost', reason: 'the topology changed meanwhile' };
