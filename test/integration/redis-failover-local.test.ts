@@ -171,9 +171,8 @@ describe('Redis failover on the local cluster (three Redis servers, the lock lea
     /** Values written after a key's last acknowledged one whose outcome is unknown (no answer, 504): the key may hold one of them. */
     const unsure = new Map<string, number[]>(KEYS.map((k) => [k, []]));
     const puts: Attempt[] = [];
-    // One writer per key, each through every node in turn: a PUT in flight at the kill may wait for
-    // its home's 5 s limit (known: a peer's error reaches the requester as a timeout), which holds
-    // up its key but not the service.
+    // One writer per key, each through every node in turn: a PUT in flight at the kill may wait
+    // for its home's memory operation to fail, which holds up its key but not the service.
     let seq = 0;
     const writer = async (key: string) => {
       for (let round = 0; running; round++) {
