@@ -177,12 +177,22 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
       throw unavailable(`this cache node's view of the live cache nodes (${this.membership.alive.join(', ')}) is not confirmed by a majority`);
     }
     return this.locks.run(key, async () => {
-      for (let tries = 0; ; tries++) {
-        // Checked in the same tick as drive() applies the operation (it runs synchronously
-        // up to its first await), so a hit is served only under a lease valid at that instant.
-        if (this.leaseHolds(key)) return this.drive(key, op);
-        if (tries > 1) throw unavailable(`this node's copy of the key is not confirmed by its home (${this.membership.home(key)}); try again`);
-        if (!(await this.writeBackThenDrop(key, 'lease'))) throw unavailable(`this node's copy of the key could not be written back to memory (Redis) before asking its home again; try again`);
+      const deadline = performance.now() + CACHE_SETTLE_WAIT_MS;
+      for (let drops = 0; ; ) {
+        if (!this.leaseHolds(key)) {
+          if (drops++ > 1) throw unavailable(`this node's copy of the key is not confirmed by its home (${this.membership.home(key)}); try again`);
+          if (!(await this.writeBackThenDrop(key, 'lease'))) throw unavailable(`this node's copy of the key could not be written back to memory (Redis) before asking its home again; try again`);
+          continue;
+        }
+        try {
+          // Checked in the same tick as drive() applies the operation (it runs synchronously
+          // up to its first await), so a hit is served only under a lease valid at that instant.
+          return await this.drive(key, op);
+        } catch (err) {
+          // A grant handed back unused: nothing happened, so ask again once the view settles.
+          if (!(err instanceof MembershipMoved)) throw err;
+          if (!(await this.membership.untilCanAct(deadline))) throw unavailable(err.message);
+        }
       }
     });
   }
@@ -231,7 +241,7 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
           if ((answer.grant.kind === 'read' || answer.grant.kind === 'write') && (answer.term !== this.membership.term || !this.membership.canAct())) {
             this.apply(key, { type: 'abort' });
             this.homes.unblock(answer, key);
-            throw unavailable('the cache membership changed while this request was served; try again');
+            throw new MembershipMoved('the cache membership changed while this request was served; try again');
           }
           granted = answer;
           queue.push(...this.apply(key, { type: 'grant', grant: answer.grant }));
@@ -419,6 +429,9 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
     await inBatches([...this.store.keys()], (key) => this.locks.run(key, () => this.dropLine(key, reason)));
   }
 }
+
+/** A grant arrived in a later view-lease term and was handed back unused: the operation may be asked again. */
+class MembershipMoved extends Error {}
 
 async function inBatches<T>(items: readonly T[], fn: (item: T) => Promise<unknown>): Promise<void> {
   for (let i = 0; i < items.length; i += CACHE_IO_CONCURRENCY) await Promise.all(items.slice(i, i + CACHE_IO_CONCURRENCY).map(fn));

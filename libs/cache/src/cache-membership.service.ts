@@ -70,7 +70,7 @@ export class CacheMembership implements OnApplicationBootstrap, OnApplicationShu
     this.self = config.self.id;
     this.ring = new HashRing([config.self.id, ...config.peers.map((p) => p.id)]);
     this.view = [this.self];
-    this.lease = new ViewLease(this.ring.nodes.length, CACHE_LEASE_MS);
+    this.lease = new ViewLease(this.ring.nodes.length, CACHE_LEASE_MS, CACHE_DEAD_AFTER_MS);
   }
 
   /** The live nodes, sorted (this node included). */

@@ -2,10 +2,11 @@ import fc from 'fast-check';
 import { ViewLease } from './view-lease.js';
 
 const LEASE = 600;
+const DEAD = 1500;
 
 describe('ViewLease', () => {
   it('holds while a majority (this node included) confirmed the view within the lease, from the ping sent', () => {
-    const lease = new ViewLease(3, LEASE);
+    const lease = new ViewLease(3, LEASE, DEAD);
     expect(lease.until(0)).toBe(-Infinity);
     // The first confirmation starts a term; the node acts once its copies of earlier terms are gone.
     expect(lease.answered('b', { sentAt: 100, epoch: 0, currentEpoch: 0, confirmed: true, ready: true }, 130)).toEqual({ term: 1, homeTerm: 1 });
@@ -21,7 +22,7 @@ describe('ViewLease', () => {
   });
 
   it('counts no answer that did not confirm the same view, and drops a peer that stops confirming', () => {
-    const lease = new ViewLease(3, LEASE);
+    const lease = new ViewLease(3, LEASE, DEAD);
     expect(lease.answered('b', { sentAt: 0, epoch: 0, currentEpoch: 0, confirmed: false, ready: true }, 5)).toEqual({});
     expect(lease.until(5)).toBe(-Infinity);
     lease.answered('b', { sentAt: 10, epoch: 0, currentEpoch: 0, confirmed: true, ready: true }, 15);
@@ -34,7 +35,7 @@ describe('ViewLease', () => {
   });
 
   it('starts a new term when the lease lapsed or the view changed, and not otherwise', () => {
-    const lease = new ViewLease(3, LEASE);
+    const lease = new ViewLease(3, LEASE, DEAD);
     const at = (sentAt: number, now: number) => lease.answered('b', { sentAt, epoch: 0, currentEpoch: 0, confirmed: true, ready: false }, now).term;
     expect(at(0, 1)).toBe(1);
     expect(at(300, 301)).toBeUndefined(); // renewed in time
@@ -44,28 +45,33 @@ describe('ViewLease', () => {
     expect(lease.homeConfirmed('b', 1002)).toBe(false);
   });
 
-  it("starts a new home term when a home's own confirmation comes back after it lapsed, and trusts the home again only once its copies are dropped", () => {
-    const lease = new ViewLease(3, LEASE);
-    const from = (peer: string, sentAt: number, now: number) => lease.answered(peer, { sentAt, epoch: 0, currentEpoch: 0, confirmed: true, ready: true }, now);
+  it("starts a new home term when a peer answers after a gap of the dead timeout, and trusts it as a home again only once its copies are dropped", () => {
+    const lease = new ViewLease(3, LEASE, DEAD);
+    const from = (peer: string, sentAt: number, now: number, confirmed = true) => lease.answered(peer, { sentAt, epoch: 0, currentEpoch: 0, confirmed, ready: true }, now);
     expect(from('b', 0, 1)).toEqual({ term: 1, homeTerm: 1 });
     lease.cleaned(1);
     lease.homeCleaned('b', 1);
     expect(from('c', 100, 101)).toEqual({ homeTerm: 1 }); // the majority held through b: no new term
     lease.homeCleaned('c', 1);
-    expect(from('b', 300, 301)).toEqual({}); // b renewed in time
-    // c fell silent past the lease (say it counted this node dead meanwhile), then answers again.
-    expect(from('b', 650, 651)).toEqual({});
-    expect(from('c', 800, 801)).toEqual({ homeTerm: 2 });
-    expect(lease.homeConfirmed('c', 801)).toBe(false);
-    expect(lease.canAct('a,b,c', 801)).toBe(true); // copies homed elsewhere are still good
+    // A gap shorter than the dead timeout: c heard this node before and after it, no home term.
+    expect(from('b', 500, 501)).toEqual({});
+    expect(from('c', 1000, 1001)).toEqual({});
+    expect(lease.homeConfirmed('c', 1001)).toBe(true);
+    // c answers nothing for the dead timeout (it may have counted this node dead), then answers
+    // without confirming (switching), then confirms: that confirmation starts a home term.
+    for (let t = 1300; t <= 2500; t += 300) expect(from('b', t, t + 1)).toEqual({});
+    expect(from('c', 2600, 2601, false)).toEqual({});
+    expect(from('c', 2700, 2701)).toEqual({ homeTerm: 2 });
+    expect(lease.homeConfirmed('c', 2701)).toBe(false);
+    expect(lease.canAct('a,b,c', 2701)).toBe(true); // copies homed elsewhere are still good
     lease.homeCleaned('c', 1); // an older discard finishing late does not count
-    expect(lease.homeConfirmed('c', 801)).toBe(false);
+    expect(lease.homeConfirmed('c', 2701)).toBe(false);
     lease.homeCleaned('c', 2);
-    expect(lease.homeConfirmed('c', 801)).toBe(true);
+    expect(lease.homeConfirmed('c', 2701)).toBe(true);
   });
 
   it('a node that confirmed one view confirms no other, and does not act in one, for a lease', () => {
-    const lease = new ViewLease(3, LEASE);
+    const lease = new ViewLease(3, LEASE, DEAD);
     expect(lease.confirm('a,b,c', 100)).toBe(true);
     expect(lease.switching('a,b,c', 200)).toBe(false);
     expect(lease.confirm('a,b', 200)).toBe(false);
@@ -78,7 +84,7 @@ describe('ViewLease', () => {
   });
 
   it('needs no peer in a cluster of one', () => {
-    const lease = new ViewLease(1, LEASE);
+    const lease = new ViewLease(1, LEASE, DEAD);
     lease.cleaned(0);
     expect(lease.canAct('a', 0)).toBe(true);
   });
@@ -94,7 +100,7 @@ describe('ViewLease', () => {
     );
     fc.assert(
       fc.property(fc.array(event, { minLength: 1, maxLength: 120 }), (script) => {
-        const state = nodes.map((n) => ({ lease: new ViewLease(3, LEASE), view: views.find((v) => v.includes(n))!, epoch: 0 }));
+        const state = nodes.map((n) => ({ lease: new ViewLease(3, LEASE, DEAD), view: views.find((v) => v.includes(n))!, epoch: 0 }));
         // A discrete-event run: each ping is answered when it arrives and counted when the answer comes back.
         type Ev = { at: number; run: () => void };
         const queue: Ev[] = [];

@@ -16,9 +16,11 @@
 // The lease can lapse (no majority confirmed lately) or end with a view change;
 // either starts a new *term*. A node drops every copy it holds at a new term
 // before it acts again: while it could not act, another view may have written.
-// Likewise per home: when the key's home's own confirmation lapsed, the home may
-// have counted this node dead and let another node write, so the copies homed
-// there are dropped (a new *home term*) before that home's word counts again.
+// Likewise per home: when a peer answered none of this node's pings for the dead
+// timeout, it may have counted this node dead and, as a home, let another node
+// write, so the copies homed there are dropped (a new *home term*) before that
+// home's word counts again. (A peer that answered a ping heard it: a shorter gap
+// cannot have made it count this node dead.)
 
 /** A peer's answer to this node's ping, as the lease counts it. */
 interface Confirmation {
@@ -37,15 +39,21 @@ export class ViewLease {
   private cleanTerm?: number;
   private readonly homeTerms = new Map<string, number>();
   private readonly cleanHomeTerms = new Map<string, number>();
+  /** Per peer: when this node sent the latest ping it answered (confirming or not). */
+  private readonly lastAnswered = new Map<string, number>();
+  /** Peers that answered after a gap of the dead timeout: their next confirmation starts a home term. */
+  private readonly suspects = new Set<string>();
 
   /**
    * @param clusterSize every cache node of the description
    * @param leaseMs how long a confirmation counts; shorter than the dead timeout, so a
    *   home counts a holder dead only after the holder's lease from it ran out
+   * @param deadAfterMs the peers' dead timeout (a gap this long may have made one count this node dead)
    */
   constructor(
     private readonly clusterSize: number,
     private readonly leaseMs: number,
+    private readonly deadAfterMs: number,
   ) {}
 
   /** Grows whenever the lease ends (view change or lapse): copies from an earlier term are dropped. */
@@ -67,6 +75,9 @@ export class ViewLease {
    * the copies homed at it).
    */
   answered(peer: string, a: { sentAt: number; epoch: number; currentEpoch: number; confirmed: boolean; ready: boolean }, now: number): { term?: number; homeTerm?: number } {
+    const last = this.lastAnswered.get(peer);
+    if (last === undefined || now - last >= this.deadAfterMs) this.suspects.add(peer);
+    this.lastAnswered.set(peer, Math.max(last ?? a.sentAt, a.sentAt));
     if (a.epoch !== a.currentEpoch) return {};
     if (!a.confirmed) {
       // It moved on (or is switching): stop counting it at once.
@@ -75,9 +86,8 @@ export class ViewLease {
     }
     const lapsed = this.until(now) <= now;
     const previous = this.confirmations.get(peer);
-    const homeLapsed = !previous || now - previous.sentAt >= this.leaseMs;
     if (!previous || previous.sentAt <= a.sentAt) this.confirmations.set(peer, { sentAt: a.sentAt, epoch: a.epoch, ready: a.ready });
-    const homeTerm = homeLapsed ? this.homeTerm(peer) + 1 : undefined;
+    const homeTerm = this.suspects.delete(peer) ? this.homeTerm(peer) + 1 : undefined;
     if (homeTerm !== undefined) this.homeTerms.set(peer, homeTerm);
     return { ...(lapsed ? { term: ++this.termNo } : {}), ...(homeTerm !== undefined ? { homeTerm } : {}) };
   }
