@@ -26,6 +26,8 @@ export const CACHE_DEAD_AFTER_MS = 1500;
  * views of one size the one with more such nodes wins (view-choice.ts).
  */
 export const CACHE_MEMORY_REPORT_MS = 1000;
+/** An operation whose grant came in a new view-lease term (handed back unused) is asked again at most this many times. */
+export const CACHE_MEMBERSHIP_RETRIES = 3;
 /** An operation that arrives while the nodes confirm a new view waits this long for it before answering 503. */
 export const CACHE_SETTLE_WAIT_MS = 2000;
 /** A request to the key's home gives up after this (504; the outcome is unknown). */

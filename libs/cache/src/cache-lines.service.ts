@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import { INVALID_LINE, lineStateName, stepLine, type ForwardReply, type Line, type LineAction, type LineEvent, type LocalResult } from '@dss/mesi';
-import { CACHE_DELETE_WRITE_BACK_RETRY_MS, CACHE_HANDOVER_WRITE_BACK_ROUNDS, CACHE_IO_CONCURRENCY, CACHE_HEARTBEAT_MS, CACHE_REMEMBERED_REPLIES, CACHE_SETTLE_WAIT_MS } from './cache-limits.js';
+import { CACHE_DELETE_WRITE_BACK_RETRY_MS, CACHE_HANDOVER_WRITE_BACK_ROUNDS, CACHE_IO_CONCURRENCY, CACHE_HEARTBEAT_MS, CACHE_MEMBERSHIP_RETRIES, CACHE_REMEMBERED_REPLIES, CACHE_SETTLE_WAIT_MS } from './cache-limits.js';
 import { CacheMembership } from './cache-membership.service.js';
 import { CACHE_METRICS } from './cache-metrics.js';
 import { CACHE_SETTINGS, type ResolvedCacheSettings } from './cache-settings.js';
@@ -177,8 +177,7 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
       throw unavailable(`this cache node's view of the live cache nodes (${this.membership.alive.join(', ')}) is not confirmed by a majority`);
     }
     return this.locks.run(key, async () => {
-      const deadline = performance.now() + CACHE_SETTLE_WAIT_MS;
-      for (let drops = 0; ; ) {
+      for (let drops = 0, moved = 0; ; ) {
         if (!this.leaseHolds(key)) {
           if (drops++ > 1) throw unavailable(`this node's copy of the key is not confirmed by its home (${this.membership.home(key)}); try again`);
           if (!(await this.writeBackThenDrop(key, 'lease'))) throw unavailable(`this node's copy of the key could not be written back to memory (Redis) before asking its home again; try again`);
@@ -189,9 +188,10 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
           // up to its first await), so a hit is served only under a lease valid at that instant.
           return await this.drive(key, op);
         } catch (err) {
-          // A grant handed back unused: nothing happened, so ask again once the view settles.
-          if (!(err instanceof MembershipMoved)) throw err;
-          if (!(await this.membership.untilCanAct(deadline))) throw unavailable(err.message);
+          // A grant handed back unused: nothing happened, so ask again once the view settles
+          // (the home's own wait may have used up the first settling time: a fresh one).
+          if (!(err instanceof MembershipMoved) || ++moved > CACHE_MEMBERSHIP_RETRIES) throw err instanceof MembershipMoved ? unavailable(err.message) : err;
+          if (!(await this.membership.untilCanAct(performance.now() + CACHE_SETTLE_WAIT_MS))) throw unavailable(err.message);
         }
       }
     });
