@@ -1,7 +1,7 @@
 // Limits and timings of the cache role; documented in docs/cache.md.
 
 export const CACHE_LIMITS = {
-  /** DESIGN.md: keys are 1..512 bytes (UTF-8), URL-encoded in the path. */
+  /** Keys are 1..512 bytes (UTF-8), URL-encoded in the path (docs/cache.md). */
   maxKeyBytes: 512,
   /** A value's JSON text; the HTTP body limit (1 MiB) bounds the request around it. */
   maxValueBytes: 512 * 1024,

@@ -4,7 +4,7 @@ import { CacheLines } from './cache-lines.service.js';
 import { checkKey, encodeValue, putBody } from './cache-dto.js';
 import { CoherenceView } from './coherence-view.service.js';
 
-/** The cache API of DESIGN.md section 4. Any node serves any key. */
+/** The cache API (docs/cache.md). Any node serves any key. */
 @Controller('cache')
 export class CacheController {
   constructor(
