@@ -5,7 +5,7 @@ import { CacheDomain, LockDomain, QueueDomain, type Domain } from '../support/fu
 import { eventually, TestCluster, testPortOffset } from '../support/local-cluster.js';
 
 // Property-based fuzzing of every HTTP endpoint of every role against a real
-// local cluster (DESIGN.md section 4, and section 5 "bad input gets a 4xx with
+// local cluster (the public API (docs/locks.md, docs/queue.md, docs/cache.md), and section 5 "bad input gets a 4xx with
 // a clear message and changes nothing"). Per endpoint: never a 5xx, every 4xx
 // has the error envelope, a 4xx (or a read) leaves the known state of locks,
 // topics and cache keys as it was, and no daemon dies. Seeds are fixed, so a

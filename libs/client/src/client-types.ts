@@ -1,4 +1,4 @@
-// The public shapes of the DSS client: what each endpoint of DESIGN.md
+// The public shapes of the DSS client: what each endpoint of the public API (docs/)
 // section 4 answers, and the options a caller can set. Shapes mirror the HTTP
 // API one to one so that `dssctl --json` can print them unchanged.
 

@@ -6,7 +6,7 @@ import { DssClient, endpointsFromCluster } from './dss-client.js';
 import { ENDPOINTS, FakeFetch } from './fake-fetch.test-kit.js';
 
 describe('DssClient construction', () => {
-  it('local() builds the ports of DESIGN.md section 3, shifted by the offset', () => {
+  it('local() builds the ports of docs/configuration.md, shifted by the offset', () => {
     expect(DssClient.local().endpoints).toEqual({
       lock: ['http://127.0.0.1:8001', 'http://127.0.0.1:8002', 'http://127.0.0.1:8003'],
       queue: ['http://127.0.0.1:8011', 'http://127.0.0.1:8012', 'http://127.0.0.1:8013'],

@@ -61,7 +61,7 @@ export class DssClient {
     this.cache = new HttpCacheClient(this.http, this.endpoints.cache);
   }
 
-  /** The local cluster of `npm start` (ports of DESIGN.md section 3 shifted by offset). */
+  /** The local cluster of `npm start` (ports of docs/configuration.md shifted by offset). */
   static local(opts: { offset?: number; host?: string } & Omit<ClientOptions, 'endpoints'> = {}): DssClient {
     const { offset, host, ...rest } = opts;
     return DssClient.fromCluster(localClusterDescription({ offset, host }), rest);

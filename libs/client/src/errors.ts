@@ -2,7 +2,7 @@
 import { codeForStatus } from '../../http/src/api-error-codes.js';
 import type { LockHolder, WaitForEdge } from './client-types.js';
 
-// The typed errors of the client. Each server error code of DESIGN.md section 4
+// The typed errors of the client. Each server error code of the public API (docs/locks.md, docs/queue.md, docs/cache.md)
 // has its class; `code` is the server's code (or the client's own for failures
 // that never reached a server), `status` the HTTP status that caused it, if any.
 

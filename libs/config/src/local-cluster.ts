@@ -1,6 +1,6 @@
 import type { ClusterDescription, RedisDescription, RedisNodeDescription } from './cluster-description.js';
 
-// The embedded default: three nodes on one machine, ports as in DESIGN.md
+// The embedded default: three nodes on one machine, ports as in docs/configuration.md
 // section 3 (lock 8001-8003/9001-9003, queue 8011-8013/9011-9013, cache
 // 8021-8023/9021-9023). `offset` shifts every port so that a test cluster can
 // run beside a developer's cluster.

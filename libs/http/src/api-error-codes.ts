@@ -1,4 +1,4 @@
-// The error codes of DESIGN.md section 4 and their statuses. No Nest here:
+// The error codes of the public API (docs/locks.md, docs/queue.md, docs/cache.md) and their statuses. No Nest here:
 // the client library (libs/client) maps answers with the same table.
 
 export const API_ERROR_STATUS = {

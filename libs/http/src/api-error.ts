@@ -3,7 +3,7 @@ import { API_ERROR_STATUS, type ApiErrorCode } from './api-error-codes.js';
 
 export { API_ERROR_STATUS, codeForStatus, type ApiErrorCode } from './api-error-codes.js';
 
-// The error envelope of DESIGN.md section 4: {"error": {"code", "message", ...details}}.
+// The error envelope of the public API (docs/locks.md, docs/queue.md, docs/cache.md): {"error": {"code", "message", ...details}}.
 
 export interface ApiErrorBody {
   error: { code: ApiErrorCode; message: string } & Record<string, unknown>;

@@ -1,4 +1,4 @@
-// The chaos suite's workloads, one per guarantee of DESIGN.md §5.
+// The chaos suite's workloads, one per guarantee of docs/correctness.md.
 import { createCacheWorkload, type CacheWorkloadOptions } from './cache-workload.js';
 import { createCounterWorkload, type CounterWorkloadOptions } from './counter-workload.js';
 import { createLockWorkload, type LockWorkloadOptions } from './lock-workload.js';

@@ -9,7 +9,7 @@ import { NO_STATE, type Domain, type UrlOf } from './state.js';
 // the state (any 4xx, any read) left it as it was.
 
 const BODY_LIMIT = 1024 * 1024;
-/** The 4xx codes of DESIGN.md section 4. */
+/** The 4xx codes of the public API (docs/locks.md, docs/queue.md, docs/cache.md). */
 const CLIENT_CODES = new Set(['INVALID_ARGUMENT', 'UNAUTHORIZED', 'NOT_FOUND', 'LOCKED', 'DEADLOCK', 'STALE_RECEIPT', 'PAYLOAD_TOO_LARGE']);
 
 export interface Tally {
@@ -24,7 +24,7 @@ export function envelopeProblem(a: Pick<RawAnswer, 'json'>): string | null {
   const error = (a.json as { error?: unknown } | undefined)?.error;
   if (typeof error !== 'object' || error === null) return 'the body is not {"error": {...}}';
   const { code, message } = error as { code?: unknown; message?: unknown };
-  if (typeof code !== 'string' || !CLIENT_CODES.has(code)) return `error.code ${JSON.stringify(code)} is not one of DESIGN.md's 4xx codes`;
+  if (typeof code !== 'string' || !CLIENT_CODES.has(code)) return `error.code ${JSON.stringify(code)} is not one of the public API's 4xx codes`;
   if (typeof message !== 'string' || message.trim() === '') return 'error.message is empty';
   return null;
 }

@@ -1,5 +1,5 @@
 // Lost-update check for a counter incremented under the lock with fencing tokens
-// (DESIGN.md §5: a stale holder's write must be refused). The history, op by op:
+// (docs/correctness.md: a stale holder's write must be refused). The history, op by op:
 //   read  {token}         ok value {value}; fail value {error: 'fenced'} (store refused the token)
 //   write {token, value}  value = 1 + what this client read with the same token;
 //                         ok = stored, fail = refused by the fence, unknown = may or may not be stored

@@ -1,6 +1,6 @@
 // The cache's documented allowance, applied to a history before a checker sees
 // it: "a killed node loses at most one flush interval of its own writes"
-// (DESIGN.md §5, docs/cache.md). A paused or cut-off node is treated like a
+// (docs/correctness.md, docs/cache.md). A paused or cut-off node is treated like a
 // killed one. This is that limit exactly, not a loosening: only ok ops served by
 // a faulted node around the fault's onset become `unknown` - from one flush
 // interval before the fault (its writes not yet written back) until the node's

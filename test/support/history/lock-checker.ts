@@ -1,4 +1,4 @@
-// Checks a lock-service history for the two safety properties of DESIGN.md §5:
+// Checks a lock-service history for the two safety properties of docs/correctness.md:
 // mutual exclusion (per resource: one exclusive holder, or only shared ones) and
 // fencing tokens that strictly increase in grant order. It reports only what the
 // history proves: a client cannot see the server's grant instant or lease clock,
