@@ -26,6 +26,15 @@ export const CACHE_DEAD_AFTER_MS = 1500;
  * views of one size the one with more such nodes wins (view-choice.ts).
  */
 export const CACHE_MEMORY_REPORT_MS = 1000;
+/**
+ * A node takes a write (PUT or DELETE) only while a PING to memory (Redis) sent
+ * less than this long ago was answered. Its dirty data can reach memory only
+ * from there: a node cut off from Redis but still inside its view lease (a
+ * bridge keeps that lease for about CACHE_DEAD_AFTER_MS) would otherwise take
+ * writes that the next view, reading memory, never sees (found by the chaos
+ * suite). Three heartbeats, so one late probe does not refuse writes.
+ */
+export const CACHE_WRITE_MEMORY_MS = CACHE_HEARTBEAT_MS * 3;
 /** An operation whose grant came in a new view-lease term (handed back unused) is asked again at most this many times. */
 export const CACHE_MEMBERSHIP_RETRIES = 3;
 /** An operation that arrives while the nodes confirm a new view waits this long for it before answering 503. */

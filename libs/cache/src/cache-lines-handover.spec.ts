@@ -16,7 +16,7 @@ import { CacheMemory } from './memory/cache-memory.js';
 const settings: ResolvedCacheSettings = { maxEntries: 16, maxBytes: 1 << 20, flushIntervalMs: 3_600_000 } as ResolvedCacheSettings;
 const counter = { inc: () => undefined } as unknown as Counter<string>;
 
-function lines(memory: CacheMemory, lease = { valid: true }): CacheLines {
+function lines(memory: CacheMemory, lease = { valid: true }, reach = { memory: true }): CacheLines {
   const membership = {
     self: 'vm1',
     hasQuorum: () => true,
@@ -24,6 +24,7 @@ function lines(memory: CacheMemory, lease = { valid: true }): CacheLines {
     untilCanAct: async () => true,
     term: 1,
     leaseValid: () => lease.valid,
+    reachedMemoryWithin: () => reach.memory,
     home: () => 'vm2',
     heard: () => undefined,
   } as unknown as CacheMembership;
@@ -105,5 +106,23 @@ describe('CacheLines: dirty data reaches memory before a hand-over (real Redis)'
     // Memory is back: the copy goes to memory, is dropped, and the read asks the home afresh.
     await expect(node.read(key)).resolves.toMatchObject({ found: true, value: 'v1', source: 'memory' });
     expect((await memory.read(key)).value).toBe('v1');
+  });
+
+  it('refuses writes and deletes while memory has not answered lately, and still serves reads', async () => {
+    // The chaos suite: under a bridge a node cut off from Redis kept its view lease for over a
+    // second and took a write that it could never write back; the next view read memory's older value.
+    const memory = new CacheMemory(redis.client());
+    const reach = { memory: true };
+    const node = lines(memory, { valid: true }, reach);
+    const key = 'no-memory-no-write';
+    await node.write(key, 'v1');
+    reach.memory = false;
+    await expect(node.write(key, 'v2')).rejects.toThrow(/UNAVAILABLE: .*has not reached memory/);
+    await expect(node.remove(key)).rejects.toThrow(/UNAVAILABLE: .*has not reached memory/);
+    await expect(node.read(key)).resolves.toMatchObject({ found: true, value: 'v1' });
+    expect(node.peek(key)).toMatchObject({ state: 'M', dirty: true });
+    reach.memory = true;
+    await node.write(key, 'v2');
+    await expect(node.read(key)).resolves.toMatchObject({ value: 'v2' });
   });
 });

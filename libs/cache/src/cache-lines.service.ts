@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import { INVALID_LINE, lineStateName, stepLine, type ForwardReply, type Line, type LineAction, type LineEvent, type LocalResult } from '@dss/mesi';
-import { CACHE_DELETE_WRITE_BACK_RETRY_MS, CACHE_HANDOVER_WRITE_BACK_ROUNDS, CACHE_IO_CONCURRENCY, CACHE_HEARTBEAT_MS, CACHE_MEMBERSHIP_RETRIES, CACHE_REMEMBERED_REPLIES, CACHE_SETTLE_WAIT_MS } from './cache-limits.js';
+import { CACHE_DELETE_WRITE_BACK_RETRY_MS, CACHE_HANDOVER_WRITE_BACK_ROUNDS, CACHE_IO_CONCURRENCY, CACHE_HEARTBEAT_MS, CACHE_MEMBERSHIP_RETRIES, CACHE_REMEMBERED_REPLIES, CACHE_SETTLE_WAIT_MS, CACHE_WRITE_MEMORY_MS } from './cache-limits.js';
 import { CacheMembership } from './cache-membership.service.js';
 import { CACHE_METRICS } from './cache-metrics.js';
 import { CACHE_SETTINGS, type ResolvedCacheSettings } from './cache-settings.js';
@@ -182,6 +182,9 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
           if (drops++ > 1) throw unavailable(`this node's copy of the key is not confirmed by its home (${this.membership.home(key)}); try again`);
           if (!(await this.writeBackThenDrop(key, 'lease'))) throw unavailable(`this node's copy of the key could not be written back to memory (Redis) before asking its home again; try again`);
           continue;
+        }
+        if (op.type !== 'load' && !this.membership.reachedMemoryWithin(CACHE_WRITE_MEMORY_MS)) {
+          throw unavailable(`this cache node has not reached memory (Redis) for ${CACHE_WRITE_MEMORY_MS} ms: a write it could not write back would be lost`);
         }
         try {
           // Checked in the same tick as drive() applies the operation (it runs synchronously

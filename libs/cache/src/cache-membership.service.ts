@@ -165,11 +165,18 @@ export class CacheMembership implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private reachesMemory(now: number): boolean {
-    return this.memoryOkAt !== undefined && now - this.memoryOkAt < CACHE_MEMORY_REPORT_MS;
+    return this.reachedMemoryWithin(CACHE_MEMORY_REPORT_MS, now);
+  }
+
+  /** Whether a PING to memory sent less than `ms` ago was answered. */
+  reachedMemoryWithin(ms: number, now = performance.now()): boolean {
+    return this.memoryOkAt !== undefined && now - this.memoryOkAt < ms;
   }
 
   private async probeMemory(): Promise<void> {
-    if (this.memoryProbe && (await this.memoryProbe())) this.memoryOkAt = performance.now();
+    // Dated when sent: the answer proves memory was reachable then, not when it arrived.
+    const sent = performance.now();
+    if (this.memoryProbe && (await this.memoryProbe())) this.memoryOkAt = Math.max(this.memoryOkAt ?? sent, sent);
   }
 
   /** Every report this node knows, to pass on. */

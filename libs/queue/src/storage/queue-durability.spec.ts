@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { QueueStore } from './queue-store.js';
-import { startRedisServer, type RedisServerHandle } from '../../../../test/support/redis-server.js';
+import { redisInfo, startRedisServer, type RedisServerHandle } from '../../../../test/support/redis-server.js';
 
 // WAIT against a primary with a real replica. A WAIT that runs on a new
 // connection (ioredis retrying it after a reconnect) has no writes to wait for
@@ -43,5 +43,32 @@ describe('publish durability (WAIT)', () => {
     // On the new connection a bare WAIT would answer 1 at once, whatever became of the write.
     expect(await redis.wait(1, 2000)).toBe(1);
     expect(await store.waitDurable(1, 2000, mark)).toEqual({ requested: 1, acknowledged: 0, durable: false, reconnected: true });
+  });
+
+  it('confirms a duplicate publish only once the replica has the original, whichever connection retries it', async () => {
+    // The retry of a publish that only its primary holds (the replica cut off, its last
+    // acknowledgement still counted) must not be confirmed by the retrying connection's older
+    // writes. Redis 7 moves a connection's WAIT offset to the primary's on every command, the
+    // duplicate's script included, so WAIT covers the original; Redis 6 did so only on writes.
+    const other = primary.client();
+    const otherStore = new QueueStore(other);
+    const otherMark = otherStore.connectionMark();
+    await otherStore.publish('dup-durable', ['before'], {});
+    expect((await otherStore.waitDurable(1, 2000, otherMark)).durable).toBe(true);
+    const pid = Number((await redisInfo(replica.port)).process_id);
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const mark = store.connectionMark();
+      const first = await store.publish('dup-durable', ['m'], { dedupId: 'd1' });
+      expect((await store.waitDurable(1, 300, mark)).durable).toBe(false);
+      const retry = await otherStore.publish('dup-durable', ['m'], { dedupId: 'd1' });
+      expect(retry).toEqual({ ids: first.ids, duplicate: true });
+      expect(await otherStore.waitDurable(1, 300, otherMark)).toEqual({ requested: 1, acknowledged: 0, durable: false });
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    const mark = otherStore.connectionMark();
+    await otherStore.publish('dup-durable', ['m'], { dedupId: 'd1' });
+    expect((await otherStore.waitDurable(1, 2000, mark)).durable).toBe(true);
   });
 });
