@@ -50,7 +50,12 @@ export function redisOptions(config: NodeConfig, role: string, primary?: Primary
   const redis = config.cluster.redis ?? { mode: 'standalone' as const, host: '127.0.0.1', port: 6379 };
   const common: RedisOptions = {
     enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
+    // A command sent before the connection dropped may have run: ioredis would send it again on
+    // the next connection (a failover's new primary, which may have the first run's effects
+    // replicated). A consume run twice under one receipt nonce lost its first batch (chaos suite).
+    autoResendUnfulfilledCommands: false,
+    // ...and fails it at once (503) when the connection drops, instead of at its timeout.
+    maxRetriesPerRequest: 0,
     connectTimeout: 2000,
     // A call must fail (503) rather than hang while Redis is unreachable.
     commandTimeout: 3000,

@@ -16,6 +16,24 @@ export const CONSUME_LUA = writeScript(
   `
 local now, max, vis = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local max_deliveries, nonce, move_limit = tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6])
+-- The same call again (a command resent after its reply was lost): answer what the first run
+-- delivered. Taking more under the same receipts would orphan the first batch for good.
+if redis.call('HEXISTS', K_RECEIPTS, nonce .. '.1') == 1 then
+  local again = {}
+  for n = 1, max do
+    local receipt = nonce .. '.' .. n
+    local id = redis.call('HGET', K_RECEIPTS, receipt)
+    if not id then break end
+    local envelope = redis.call('HGET', K_MSG, id)
+    if envelope then
+      again[#again + 1] = id
+      again[#again + 1] = receipt
+      again[#again + 1] = envelope
+      again[#again + 1] = deliveries_of(id)
+    end
+  end
+  return again
+end
 promote_due(now, move_limit)
 requeue_expired(now, move_limit, max_deliveries)
 local out = {}

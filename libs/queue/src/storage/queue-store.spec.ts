@@ -2,6 +2,8 @@ import type { Redis } from 'ioredis';
 import { QueueInputError, QueuePayloadTooLargeError } from './queue-errors.js';
 import { MAX_BATCH, MAX_BODY_BYTES } from './queue-limits.js';
 import { QueueStore } from './queue-store.js';
+import { runQueueCommand, topicKeyList } from './queue-commands.js';
+import { topicKeys } from './queue-keys.js';
 import { startRedisServer, type RedisServerHandle } from '../../../../test/support/redis-server.js';
 
 // Logical clock: every call passes `now`, so windows are exact and no test sleeps.
@@ -308,5 +310,21 @@ describe('stats, topics and durability', () => {
     expect(await store.waitDurable(0, 100)).toEqual({ requested: 0, acknowledged: 0, durable: true });
     // No replica here: WAIT times out with 0 acknowledgements.
     expect(await store.waitDurable(1, 50)).toEqual({ requested: 1, acknowledged: 0, durable: false });
+  });
+});
+
+describe('a consume run twice (a command resent after its reply was lost)', () => {
+  it('answers the first batch again and takes nothing more under the same receipts', async () => {
+    // The chaos suite: a consume resent to a new primary that had the first run's effects took
+    // the next batch under the same receipts, and the first batch was never delivered.
+    const t = topic();
+    await store.publish(t, ['a', 'b', 'c', 'd'], {}, T0);
+    const keys = topicKeyList(topicKeys(t));
+    const args = [T0 + 1, 2, 1000, 5, 'same-nonce', 1000];
+    const first = await runQueueCommand(redis, 'dssqConsume', keys, args);
+    expect(await runQueueCommand(redis, 'dssqConsume', keys, args)).toEqual(first);
+    expect((await store.consume(t, 10, 1000, T0 + 2)).map((m) => m.body)).toEqual(['c', 'd']);
+    // The first batch is in flight under its receipts: it comes back once its window ran out.
+    expect((await store.consume(t, 10, 1000, T0 + 2000)).map((m) => m.body).sort()).toEqual(['a', 'b', 'c', 'd']);
   });
 });

@@ -23,6 +23,8 @@ export class RedisNodeClient {
       port: node.port,
       connectionName,
       enableOfflineQueue: false,
+      // Never replay a REPLICAOF on a new connection, after the leadership lease that allowed it.
+      autoResendUnfulfilledCommands: false,
       maxRetriesPerRequest: 0,
       connectTimeout: REDIS_PROBE_TIMEOUT_MS * 2,
       commandTimeout: REDIS_PROBE_TIMEOUT_MS,
