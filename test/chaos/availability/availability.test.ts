@@ -57,6 +57,16 @@ const first = (report: AvailabilityReport, service: Service): ServiceAtFault => 
 };
 
 describe('availability: served, recovery, after-window share, verdict', () => {
+  it('counts a failure when it was seen: an op sent before a fault that times out in it is that fault\'s', () => {
+    const b = new HistoryBuilder();
+    for (const s of [14.5, 14.7, 14.9]) b.unknown('p', 'publish', {}, [at(s), at(17.5)], 'client timeout');
+    const queue = [...traffic('queue', 0, 30, 100, () => 'ok'), ...b.build()];
+    const report = measure({ queue }, twoFaults());
+    expect(first(report, 'queue')).toMatchObject({ recoveryMs: 0, afterShare: 1, verdict: 'met' });
+    const second = report.faults[1]!.services.find((x) => x.service === 'queue')!;
+    expect(second.recoveryMs).toBeGreaterThan(2000);
+  });
+
   it('does not count correct refusals as failures (a held lock, a stale receipt, a fenced write)', () => {
     const alternate = (s: number): Answer => (Math.round(s * 20) % 2 === 0 ? 'ok' : 'refused');
     const report = measure({ lock: traffic('lock', 0, 30, 50, alternate), queue: traffic('queue', 0, 30, 50, alternate), counter: traffic('counter', 0, 30, 50, alternate) }, twoFaults('kill-lock-leader', 'SIGKILL lock@vm2 (leader), restarted after 3.0 s', ['vm2'], ['lock']));

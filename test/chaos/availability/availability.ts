@@ -2,6 +2,7 @@
 // histories and the nemesis' fault windows (both on the recorder clock,
 // performance.now()). Definitions (docs/correctness.md, "Availability"), per
 // fault step and service, with `until` = the next step's start or the run's end:
+// An op's time is its invocation, or for a failed op when it answered or timed out (its failure).
 //   served      share of successful ops (classify.ts) among those invoked in [start, end);
 //   recoveryMs  0 when no op invoked in [start, until) failed; else the invocation time, from
 //               start, of the first successful op from which on (itself included) at least
@@ -88,7 +89,11 @@ export function samples(service: Service, history: readonly HistoryOp[]): Sample
   const out: Sample[] = [];
   for (const op of history) {
     const c = classify(op);
-    if (c !== 'ignored') out.push({ t: op.invokedAt, success: isSuccess(c) });
+    if (c === 'ignored') continue;
+    const success = isSuccess(c);
+    // A failure counts when the client saw it: an op sent before a fault that hangs into it and
+    // times out is that fault's failure, not one of the quiet time before it.
+    out.push({ t: success ? op.invokedAt : (op.completedAt ?? op.invokedAt), success });
   }
   return out.sort((a, b) => a.t - b.t);
 }
