@@ -2,7 +2,7 @@ import { Controller, Module, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventPattern, MessagePattern, Payload, RpcException } from '@nestjs/microservices';
 import { Test, type TestingModule } from '@nestjs/testing';
-import { createServer } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { register } from 'prom-client';
 import { MetricsModule } from '@dss/metrics';
 import { PeerClients } from './peer-clients.service.js';
@@ -141,5 +141,73 @@ describe('PeerClients over real TCP', () => {
     expect(text).toMatch(/dss_peer_rpc_duration_seconds_count\{[^}]*outcome="unavailable"[^}]*\} [1-9]/);
     expect(text).toMatch(/dss_peer_reachable\{[^}]*peer="b"[^}]*\} 1/);
     expect(text).toMatch(/dss_peer_events_total\{[^}]*pattern="test.note",outcome="sent"[^}]*\} 3/);
+  });
+});
+
+/** A TCP proxy whose open connections can be made to drop every byte, as a partition does to a connection that outlives it. */
+async function blackHoleProxy(target: number): Promise<{ port: number; connections: () => number; stallAll: () => void; close: () => Promise<void> }> {
+  const open: { stalled: boolean; sockets: Socket[] }[] = [];
+  const server: Server = createServer((down) => {
+    const up = connect(target, '127.0.0.1');
+    const conn = { stalled: false, sockets: [down, up] };
+    open.push(conn);
+    down.on('data', (d) => conn.stalled || up.write(d));
+    up.on('data', (d) => conn.stalled || down.write(d));
+    for (const s of conn.sockets) s.on('error', () => undefined).on('close', () => conn.sockets.forEach((x) => x.destroy()));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as { port: number }).port,
+    connections: () => open.length,
+    stallAll: () => open.forEach((c) => (c.stalled = true)),
+    close: () => {
+      open.forEach((c) => c.sockets.forEach((x) => x.destroy()));
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+describe('PeerClients after a partition (a connection that drops everything)', () => {
+  let server: INestMicroservice;
+  let client: TestingModule;
+  let proxy: Awaited<ReturnType<typeof blackHoleProxy>>;
+
+  beforeAll(async () => {
+    const [portA, portB] = [await freePort(), await freePort()];
+    @Module({ imports: [MetricsModule.forRoot({ node: 'b', role: 'cache' }), TransportModule.forRoot({ selfId: 'b', role: 'cache', peers: [{ id: 'a', host: '127.0.0.1', peerPort: portA, httpPort: 1 }], timeoutMs: 300, bindHost: '127.0.0.1', port: portB, probeIntervalMs: 0 })], controllers: [TestHandlers] })
+    class ServerModule {}
+    server = await NestFactory.createMicroservice(ServerModule, { ...peerServerOptions({ bindHost: '127.0.0.1', port: portB }), logger: false });
+    await server.listen();
+    proxy = await blackHoleProxy(portB);
+    client = await Test.createTestingModule({
+      imports: [MetricsModule.forRoot({ node: 'a', role: 'cache' }), TransportModule.forRoot({ selfId: 'a', role: 'cache', peers: [{ id: 'b', host: '127.0.0.1', peerPort: proxy.port, httpPort: 1 }], timeoutMs: 300, bindHost: '127.0.0.1', port: portA, probeIntervalMs: 0 })],
+    }).compile();
+    await client.init();
+  });
+
+  afterAll(async () => {
+    await client.close();
+    await proxy.close();
+    await server.close();
+    register.clear();
+  });
+
+  const peers = () => client.get(PeerClients);
+
+  it('keeps a connection whose peer answers other calls while one call times out', async () => {
+    await peers().call('b', 'test.echo', { text: 'first' });
+    const slow = peers().call('b', 'test.echo', { text: 'slow', delayMs: 600 }, { timeoutMs: 300 }).catch((e: unknown) => e);
+    await expect(peers().call('b', 'test.echo', { text: 'meanwhile' })).resolves.toMatchObject({ text: 'meanwhile' });
+    expect(await slow).toBeInstanceOf(PeerTimeoutError);
+    await peers().call('b', 'test.echo', { text: 'after' });
+    expect(proxy.connections()).toBe(1);
+  });
+
+  it('dials afresh after a call timed out with no answer from the peer since it was sent', async () => {
+    const before = proxy.connections();
+    proxy.stallAll();
+    await expect(peers().call('b', 'test.echo', { text: 'lost' }, { timeoutMs: 200 })).rejects.toBeInstanceOf(PeerTimeoutError);
+    await expect(peers().call('b', 'test.echo', { text: 'healed' }, { timeoutMs: 1000 })).resolves.toMatchObject({ text: 'healed' });
+    expect(proxy.connections()).toBe(before + 1);
   });
 });

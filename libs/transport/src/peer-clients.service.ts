@@ -19,6 +19,8 @@ const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOST
 @Injectable()
 export class PeerClients implements OnApplicationShutdown {
   private readonly clients = new Map<string, ClientProxy>();
+  /** When each peer last answered a call (performance.now()), whatever the answer. */
+  private readonly answeredAt = new Map<string, number>();
 
   constructor(
     @Inject(PEER_TRANSPORT_OPTIONS) private readonly options: PeerTransportOptions,
@@ -46,17 +48,24 @@ export class PeerClients implements OnApplicationShutdown {
     if (!client) throw new UnknownPeerError(peerId, pattern);
     const timeoutMs = opts.timeoutMs ?? this.options.timeoutMs;
     const stop = this.latency.startTimer({ peer: peerId, pattern });
+    const sent = performance.now();
     try {
       const response = await firstValueFrom(client.send<PeerResponse<P>, PeerRequest<P>>(pattern, request).pipe(timeout({ first: timeoutMs })));
+      this.answeredAt.set(peerId, performance.now());
       stop({ outcome: 'ok' });
       return response;
     } catch (err) {
       const mapped = mapError(err, peerId, pattern, timeoutMs);
       stop({ outcome: outcomeOf(mapped) });
+      if (mapped instanceof PeerRemoteError) this.answeredAt.set(peerId, performance.now());
       // Nest's client can keep a failed connection attempt cached for a moment
       // after ECONNREFUSED; dropping it makes the next call dial afresh, so a
-      // restarted peer is reachable on the very next call.
-      if (mapped instanceof PeerUnavailableError) await client.close();
+      // restarted peer is reachable on the very next call. A timeout with no
+      // answer at all from the peer since the call was sent is dropped too: after
+      // a partition heals, a connection whose packets were dropped waits for
+      // TCP's backed-off retransmission (seconds), while a new one works at once.
+      const silent = mapped instanceof PeerTimeoutError && (this.answeredAt.get(peerId) ?? -Infinity) < sent;
+      if (mapped instanceof PeerUnavailableError || silent) await client.close();
       throw mapped;
     }
   }
