@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type { LockOp, LockResponse } from './lock-response.js';
 import { LockService } from './lock.service.js';
 
-/** The lock API of the public API (docs/locks.md, docs/queue.md, docs/cache.md). Every answer names the current leader in X-DSS-Leader. */
+/** The lock API (docs/locks.md). Every answer names the current leader in X-DSS-Leader. */
 @Controller('lock')
 export class LockController {
   constructor(private readonly locks: LockService) {}

@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type { ApiAnswer } from '@dss/http';
 import { QueueService, type QueueOp } from './queue.service.js';
 
-/** The queue API of the public API (docs/locks.md, docs/queue.md, docs/cache.md). */
+/** The queue API (docs/queue.md). */
 @Controller('queue')
 export class QueueController {
   constructor(private readonly queue: QueueService) {}
