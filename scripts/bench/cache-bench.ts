@@ -31,12 +31,13 @@
 //   connection, so no implicit pipelining: one command in flight per
 //   connection, as with one HTTP request in flight per client).
 //
-// HTTP: Node's global fetch (undici is not a dependency), which keeps
-// connections alive and opens as many per node as there are requests in flight.
+// HTTP: an undici Pool per node (http.ts), keep-alive, one request in flight
+// per connection, as many connections as there are requests in flight.
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { CACHE_DEFAULTS } from '../../libs/config/src/cluster-description.js';
+import { httpRequest } from './http.js';
 import { formatRow, runLevel, type LevelResult } from './stats.js';
 
 function fail(message: string): never {
@@ -88,12 +89,10 @@ interface Reply {
 
 const cacheUrl = (node: string, key: string): string => `${node}/cache/${encodeURIComponent(key)}`;
 
-async function request(method: string, url: string, body?: string): Promise<Reply> {
-  const res = await fetch(url, { method, headers: body === undefined ? undefined : { 'content-type': 'application/json' }, body });
-  // Always read the body: an unread body keeps the connection from going back to the pool.
-  const text = await res.text();
+async function request(method: 'GET' | 'PUT' | 'POST', url: string, body?: string): Promise<Reply> {
+  const res = await httpRequest(method, url, body);
   if (res.status !== 200) return { status: res.status };
-  return { status: res.status, answer: JSON.parse(text) as CacheAnswer };
+  return { status: res.status, answer: JSON.parse(res.text) as CacheAnswer };
 }
 
 const cacheGet = (node: string, key: string): Promise<Reply> => request('GET', cacheUrl(node, key));
@@ -125,8 +124,7 @@ async function preflight(): Promise<void> {
   const problems = await Promise.all(
     urls.map(async (node) => {
       try {
-        const res = await fetch(`${node}/ready`, { signal: AbortSignal.timeout(3000) });
-        await res.arrayBuffer();
+        const res = await httpRequest('GET', `${node}/ready`, undefined, 3000);
         return res.status === 200 ? undefined : `${node}/ready answered ${res.status}`;
       } catch (err) {
         return `${node}/ready: ${describeError(err)}`;
@@ -315,7 +313,7 @@ async function main(): Promise<void> {
   console.log(`Cache benchmark: ${concurrency} concurrent clients, ${seconds} s per row, ${PAYLOAD.length}-byte string values`);
   console.log(`machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ${os.platform()} ${os.release()}, Node ${process.version}`);
   console.log(`command: ${command}`);
-  console.log(`cache nodes: ${urls.join(' ')} (client c pinned to node c mod ${urls.length}; fetch, keep-alive); Redis: ${redisUrl} (one ioredis connection per worker)`);
+  console.log(`cache nodes: ${urls.join(' ')} (client c pinned to node c mod ${urls.length}; undici Pool, keep-alive); Redis: ${redisUrl} (one ioredis connection per worker)`);
   console.log('');
   console.log('| operation | ops/s | p50 | p99 | ops | errors |');
   console.log('|---|---|---|---|---|---|');

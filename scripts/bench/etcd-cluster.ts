@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { httpRequest } from './http.js';
 
 // A throw-away three-member etcd cluster on loopback, for side-by-side
 // benchmarks. Uses Debian's etcd-server package (apt-get install etcd-server).
@@ -38,7 +39,7 @@ export async function startEtcd(binary: string, basePort = 23790): Promise<EtcdC
   const deadline = Date.now() + 30_000;
   for (const url of clientUrls) {
     for (;;) {
-      const ok = await fetch(`${url}/health`).then((r) => r.ok).catch(() => false);
+      const ok = await httpRequest('GET', `${url}/health`, undefined, 2000).then((r) => r.status === 200).catch(() => false);
       if (ok) break;
       if (Date.now() > deadline) throw new Error(`etcd at ${url} did not become healthy`);
       await new Promise((r) => setTimeout(r, 200));

@@ -5,6 +5,7 @@
 //   node dist/scripts/bench/etcd-lock-bench.js [seconds=10] [etcd binary=/usr/bin/etcd]
 import { existsSync } from 'node:fs';
 import { startEtcd } from './etcd-cluster.js';
+import { closePools, postJson } from './http.js';
 import { formatRow, runLevel } from './stats.js';
 
 const seconds = Number(process.argv[2] ?? 10);
@@ -12,10 +13,6 @@ const binary = process.argv[3] ?? '/usr/bin/etcd';
 const LEVELS = [1, 16, 64];
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
-async function post<T>(url: string, body: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: res.status, body: (await res.json()) as T };
-}
 
 async function main(): Promise<void> {
   if (!existsSync(binary)) {
@@ -27,14 +24,15 @@ async function main(): Promise<void> {
     const urls = etcd.clientUrls;
     const leases: string[] = [];
     for (let c = 0; c < 64; c++) {
-      const res = await post<{ ID: string }>(`${urls[c % urls.length]}/v3/lease/grant`, { TTL: 60 });
+      const res = await postJson<{ ID: string }>(`${urls[c % urls.length]}/v3/lease/grant`, { TTL: 60 });
+      if (!res.body?.ID) throw new Error(`etcd granted no lease (HTTP ${res.status})`);
       leases.push(res.body.ID);
     }
     const pair = async (client: number): Promise<boolean> => {
       const url = urls[client % urls.length]!;
-      const locked = await post<{ key?: string }>(`${url}/v3/lock/lock`, { name: b64(`bench-${client}`), lease: leases[client] });
-      if (locked.status !== 200 || !locked.body.key) return false;
-      return (await post(`${url}/v3/lock/unlock`, { key: locked.body.key })).status === 200;
+      const locked = await postJson<{ key?: string }>(`${url}/v3/lock/lock`, { name: b64(`bench-${client}`), lease: leases[client] });
+      if (locked.status !== 200 || !locked.body?.key) return false;
+      return (await postJson(`${url}/v3/lock/unlock`, { key: locked.body.key })).status === 200;
     };
     await Promise.all(Array.from({ length: 64 }, (_, c) => pair(c)));
     console.log(`etcd (${binary}), 3 members on loopback: lock+unlock pairs, ${seconds} s per level`);
@@ -47,3 +45,4 @@ async function main(): Promise<void> {
 }
 
 await main();
+await closePools();

@@ -3,6 +3,7 @@
 // cluster (by default the local one from `npm start`). Each client works on its
 // own resource, spread over all lock nodes (followers forward to the leader).
 //   node dist/scripts/bench/lock-bench.js [seconds=10] [url,url,...]
+import { closePools, httpRequest } from './http.js';
 import { formatRow, runLevel } from './stats.js';
 
 const seconds = Number(process.argv[2] ?? 10);
@@ -10,9 +11,7 @@ const urls = (process.argv[3] ?? 'http://127.0.0.1:8001,http://127.0.0.1:8002,ht
 const LEVELS = [1, 16, 64];
 
 async function post(url: string, body: unknown): Promise<number> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  await res.arrayBuffer();
-  return res.status;
+  return (await httpRequest('POST', url, JSON.stringify(body))).status;
 }
 
 async function pair(client: number): Promise<boolean> {
@@ -31,3 +30,4 @@ async function main(): Promise<void> {
 }
 
 await main();
+await closePools();

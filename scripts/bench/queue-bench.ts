@@ -4,6 +4,7 @@
 // cluster first (npm start), then:
 //   node dist/scripts/bench/queue-bench.js [seconds=10] [redis port=6379] [dss urls]
 import { Queue, Worker } from 'bullmq';
+import { postJson } from './http.js';
 import { percentile } from './stats.js';
 
 const seconds = Number(process.argv[2] ?? 10);
@@ -21,8 +22,9 @@ interface Result {
 }
 
 async function post<T>(url: string, body: unknown): Promise<T> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return (await res.json()) as T;
+  const res = await postJson<T>(url, body);
+  if (res.body === undefined) throw new Error(`${url} answered ${res.status} without JSON`);
+  return res.body;
 }
 
 async function dss(batch: number): Promise<Result> {
