@@ -7,3 +7,4 @@ export * from './local-cluster.js';
 export * from './peer-tls.js';
 export * from './process-settings.js';
 export * from './redis-client.js';
+export * from './stall-aware-redis.js';

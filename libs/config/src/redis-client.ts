@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
-import { AbstractConnector, Redis, type RedisOptions } from 'ioredis';
+import { AbstractConnector, Redis } from 'ioredis';
 import { createConnection, type Socket } from 'node:net';
 import { redisReplicasToAck } from './cluster-description.js';
 import type { NodeConfig } from './load-config.js';
+import { StallAwareRedis, type ClassicRedisOptions } from './stall-aware-redis.js';
 
 /** Where the primary is now; asked on every (re)connection. */
 export type PrimaryAddress = () => { readonly host: string; readonly port: number };
@@ -46,9 +47,9 @@ export function primaryConnector(primary: PrimaryAddress) {
  * while Redis is down a command fails at once (503), rather than waiting in
  * memory and answering after the client gave up.
  */
-export function redisOptions(config: NodeConfig, role: string, primary?: PrimaryAddress): RedisOptions {
+export function redisOptions(config: NodeConfig, role: string, primary?: PrimaryAddress): ClassicRedisOptions {
   const redis = config.cluster.redis ?? { mode: 'standalone' as const, host: '127.0.0.1', port: 6379 };
-  const common: RedisOptions = {
+  const common: ClassicRedisOptions = {
     enableOfflineQueue: false,
     // A command sent before the connection dropped may have run: ioredis would send it again on
     // the next connection (a failover's new primary, which may have the first run's effects
@@ -57,7 +58,8 @@ export function redisOptions(config: NodeConfig, role: string, primary?: Primary
     // ...and fails it at once (503) when the connection drops, instead of at its timeout.
     maxRetriesPerRequest: 0,
     connectTimeout: 2000,
-    // A call must fail (503) rather than hang while Redis is unreachable.
+    // A call must fail (503) rather than hang while Redis is unreachable; a connection whose
+    // command timed out unanswered is dialled again (StallAwareRedis). Above every WAIT's timeout.
     commandTimeout: 3000,
     // Short: after a failover the next dial reaches the new primary.
     retryStrategy: (times) => Math.min(times * 50, 300),
@@ -70,15 +72,19 @@ export function redisOptions(config: NodeConfig, role: string, primary?: Primary
   return { ...common, host: redis.host, port: redis.port };
 }
 
-/** A client that logs losing and regaining Redis once each, not on every retry. */
+/**
+ * A client that logs losing and regaining Redis once each, not on every retry,
+ * and dials again when its connection goes silent (StallAwareRedis).
+ */
 export function createRedisClient(config: NodeConfig, role: string, primary?: PrimaryAddress): Redis {
   const logger = new Logger('Redis');
-  const client = new Redis(redisOptions(config, role, primary));
+  const client = new StallAwareRedis(redisOptions(config, role, primary));
   let down = false;
   client.on('error', (err: Error) => {
     if (!down) logger.warn(`redis: ${err.message}`);
     down = true;
   });
+  client.on('stalled', () => logger.warn('redis: a command timed out on a silent connection; dialling again'));
   client.on('ready', () => {
     if (down) logger.log('redis: connected again');
     down = false;

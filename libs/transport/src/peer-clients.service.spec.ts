@@ -2,7 +2,7 @@ import { Controller, Module, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventPattern, MessagePattern, Payload, RpcException } from '@nestjs/microservices';
 import { Test, type TestingModule } from '@nestjs/testing';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { register } from 'prom-client';
 import { MetricsModule } from '@dss/metrics';
 import { PeerClients } from './peer-clients.service.js';
@@ -10,6 +10,7 @@ import { PeerRemoteError, PeerTimeoutError, PeerUnavailableError, UnknownPeerErr
 import { peerServerOptions } from './peer-server-options.js';
 import { PeerStatusService } from './peer-status.service.js';
 import { TransportModule } from './transport.module.js';
+import { blackHoleProxy, type BlackHoleProxy } from '../../../test/support/black-hole-proxy.js';
 
 declare module './peer-rpc-contract.js' {
   interface PeerEventContract {
@@ -144,33 +145,10 @@ describe('PeerClients over real TCP', () => {
   });
 });
 
-/** A TCP proxy whose open connections can be made to drop every byte, as a partition does to a connection that outlives it. */
-async function blackHoleProxy(target: number): Promise<{ port: number; connections: () => number; stallAll: () => void; close: () => Promise<void> }> {
-  const open: { stalled: boolean; sockets: Socket[] }[] = [];
-  const server: Server = createServer((down) => {
-    const up = connect(target, '127.0.0.1');
-    const conn = { stalled: false, sockets: [down, up] };
-    open.push(conn);
-    down.on('data', (d) => conn.stalled || up.write(d));
-    up.on('data', (d) => conn.stalled || down.write(d));
-    for (const s of conn.sockets) s.on('error', () => undefined).on('close', () => conn.sockets.forEach((x) => x.destroy()));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as { port: number }).port,
-    connections: () => open.length,
-    stallAll: () => open.forEach((c) => (c.stalled = true)),
-    close: () => {
-      open.forEach((c) => c.sockets.forEach((x) => x.destroy()));
-      return new Promise<void>((r) => server.close(() => r()));
-    },
-  };
-}
-
 describe('PeerClients after a partition (a connection that drops everything)', () => {
   let server: INestMicroservice;
   let client: TestingModule;
-  let proxy: Awaited<ReturnType<typeof blackHoleProxy>>;
+  let proxy: BlackHoleProxy;
 
   beforeAll(async () => {
     const [portA, portB] = [await freePort(), await freePort()];

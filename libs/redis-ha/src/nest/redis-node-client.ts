@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import { StallAwareRedis } from '@dss/config';
+import type { Redis } from 'ioredis';
 import { parseReplicationInfo, type Probe, type RedisNodeAddress } from '../core/index.js';
 
 /** One probe or command to one Redis node gives up after this long: a dead primary must be noticed within a few probes. */
@@ -18,7 +19,8 @@ export class RedisNodeClient {
     readonly node: RedisNodeAddress,
     connectionName: string,
   ) {
-    this.redis = new Redis({
+    // A probe connection left silent by a partition is dialled again after one unanswered probe.
+    this.redis = new StallAwareRedis({
       host: node.host,
       port: node.port,
       connectionName,
