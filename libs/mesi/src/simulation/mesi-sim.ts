@@ -11,7 +11,7 @@ import { INVALID_LINE, lineStateName, stepLine, type Line, type LineAction, type
 import { EMPTY_ENTRY, entryStateName, stepDirectory, type DirAction, type DirEntry, type DirEvent, type DirStep } from '../directory.js';
 import type { NodeId } from '../protocol-types.js';
 import { checkAnswer, checkKey, checkQuiescent, CoherenceViolation } from './coherence-checks.js';
-import { Prng } from '../../../../test/support/prng.js';
+import { Prng } from '@dss/prng';
 import { SimMemory } from './sim-memory.js';
 import { emptyStats, tally, type SimStats } from './sim-stats.js';
 import { homeOf, KEYS, NODES } from './sim-topology.js';

@@ -393,8 +393,12 @@ describe('ReadIndex', () => {
     const solo = new RaftCore({ id: 'a', peers: ['a'], random: () => 0 });
     for (let i = 0; i < 10; i++) solo.tick();
     expect(solo.status().role).toBe('leader');
+    // Before its no-op is durable (and so committed) the commit index may lag: the read waits.
     solo.readIndex('s');
+    expect(take(solo).readStates).toEqual([]);
     expect(take(solo).readStates).toEqual([{ ctx: 's', index: 1 }]);
+    solo.readIndex('t');
+    expect(take(solo).readStates).toEqual([{ ctx: 't', index: 1 }]);
   });
 });
 
@@ -537,5 +541,86 @@ describe('Ready contract', () => {
       return JSON.stringify(w.sent);
     };
     expect(run()).toBe(run());
+  });
+});
+
+describe('persistence order (one fsync on the critical path)', () => {
+  it('asks for no sync when only the commit index changed, and for one when entries or term or vote did', () => {
+    const w = stableCluster();
+    const b = w.get('b');
+    // b holds the leader's next entry but has not heard it committed yet.
+    const a = w.get('a');
+    a.propose('x');
+    const app = only(take(a).messages, 'app').find((m) => m.to === 'b')!;
+    b.step(app);
+    const withEntry = b.ready();
+    expect(withEntry.entries).toHaveLength(1);
+    expect(withEntry.mustSync).toBe(true);
+    b.advance(withEntry);
+    b.step({ ...app, entries: [], prevIndex: app.prevIndex + 1, prevTerm: app.term, commit: app.prevIndex + 1 });
+    const commitOnly = b.ready();
+    expect(commitOnly.hardState?.commit).toBe(app.prevIndex + 1);
+    expect(commitOnly.entries).toEqual([]);
+    expect(commitOnly.mustSync).toBe(false);
+    b.advance(commitOnly);
+    // A new term (and a vote) must be durable before anyone hears of it.
+    b.step(vote('c', 'b', 9, 100, 9, 'vote', true)); // a transfer's candidate: not ignored under the leader lease
+    const voted = b.ready();
+    expect(voted.hardState).toMatchObject({ term: 9, vote: 'c' });
+    expect(voted.mustSync).toBe(true);
+    expect(voted.sendFirst).toBe(false);
+  });
+
+  it("lets a leader send its appends before its own write, never a follower's acknowledgement", () => {
+    const w = stableCluster();
+    const a = w.get('a');
+    a.propose('x');
+    const leaderReady = a.ready();
+    expect(leaderReady.entries).toHaveLength(1);
+    expect(leaderReady.sendFirst).toBe(true);
+    const b = w.get('b');
+    for (const m of leaderReady.messages) if (m.to === 'b') b.step(m);
+    const followerReady = b.ready();
+    expect(only(followerReady.messages, 'appResp')).toHaveLength(1);
+    expect(followerReady.sendFirst).toBe(false);
+  });
+
+  it('counts the leader towards a quorum only once its write is durable (advance)', () => {
+    const w = stableCluster();
+    const a = w.get('a');
+    const { index } = a.propose('x');
+    const leaderReady = a.ready(); // sent first; the write is in progress: advance() not called yet
+    const b = w.get('b');
+    for (const m of leaderReady.messages) if (m.to === 'b') b.step(m);
+    // One follower acknowledged: with the leader's write not durable that is 1 of 3.
+    for (const m of take(b).messages) a.step(m);
+    expect(a.status().commit).toBeLessThan(index);
+    a.advance(leaderReady); // the leader's write is now durable: 2 of 3
+    expect(a.status().commit).toBe(index);
+  });
+
+  it('commits on two followers while the leader is still writing', () => {
+    const w = stableCluster();
+    const a = w.get('a');
+    const { index } = a.propose('x');
+    const leaderReady = a.ready();
+    for (const id of ['b', 'c']) {
+      const f = w.get(id);
+      for (const m of leaderReady.messages) if (m.to === id) f.step(m);
+      for (const m of take(f).messages) a.step(m);
+    }
+    expect(a.status().commit).toBe(index);
+  });
+
+  it('commits at once in a single-node cluster, after its write', () => {
+    const solo = new RaftCore({ id: 'a', peers: ['a'], random: () => 0 });
+    for (let i = 0; i < 10; i++) solo.tick();
+    take(solo); // elected: the no-op is written and counted in advance()
+    const { index } = solo.propose('x');
+    expect(solo.status().commit).toBeLessThan(index);
+    const rd = solo.ready();
+    solo.advance(rd);
+    expect(solo.status().commit).toBe(index);
+    expect(take(solo).committedEntries.map((e) => e.index)).toEqual([index]);
   });
 });

@@ -254,11 +254,16 @@ export class RaftCore {
   ready(): Ready {
     const soft = this.softState();
     const hard = this.hardState();
+    const entries = this.log.unstableEntries();
+    const snapshot = this.log.pendingSnapshot;
+    const termOrVoteChanged = hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote;
     return {
       softState: sameSoft(soft, this.prevSoft) ? null : soft,
       hardState: sameHard(hard, this.prevHard) ? null : hard,
-      entries: this.log.unstableEntries(),
-      snapshot: this.log.pendingSnapshot,
+      mustSync: entries.length > 0 || snapshot !== null || termOrVoteChanged,
+      sendFirst: this.role === 'leader' && !termOrVoteChanged && this.msgs.every((m) => LEADER_MESSAGES.has(m.type)),
+      entries,
+      snapshot,
       messages: [...this.msgs],
       committedEntries: this.log.nextCommittedEntries(),
       readStates: [...this.readStates],
@@ -273,6 +278,8 @@ export class RaftCore {
     if (rd.entries.length > 0) {
       const last = rd.entries[rd.entries.length - 1];
       this.log.stableTo(last.index, last.term);
+      // The leader's own entries count towards a quorum only now that they are durable.
+      if (this.role === 'leader' && this.pr(this.id).maybeUpdate(this.log.stable) && this.maybeCommit()) this.bcastAppend();
     }
     if (rd.committedEntries.length > 0) {
       this.log.appliedTo(rd.committedEntries[rd.committedEntries.length - 1].index);
@@ -344,7 +351,8 @@ export class RaftCore {
     for (const id of this.peers) {
       const pr = new Progress(last + 1, this.cfg.maxInflight);
       if (id === this.id) {
-        pr.match = last;
+        // Only what is durable here counts: entries still being written join in advance().
+        pr.match = this.log.stable;
         pr.recentActive = true;
       }
       this.progress.set(id, pr);
@@ -674,14 +682,18 @@ export class RaftCore {
 
   private handleReadIndex(m: ReadIndexRequest): void {
     if (this.role !== 'leader') return; // misrouted; the requester times out and retries
-    if (this.peers.length === 1) {
-      this.answerRead(m.from, m.ctx, this.log.committed);
-    } else if (!this.committedInCurrentTerm()) {
-      // Until our no-op commits, our commit index may lag the true one.
+    if (!this.committedInCurrentTerm()) {
+      // Until our no-op commits, our commit index may lag the true one (it is not synced on
+      // its own, so even a single node restarts with an older one).
       this.pendingReads.push({ from: m.from, ctx: m.ctx });
     } else {
-      this.startReadRound(m.from, m.ctx);
+      this.serveRead(m.from, m.ctx);
     }
+  }
+
+  private serveRead(from: NodeId, ctx: string): void {
+    if (this.peers.length === 1) this.answerRead(from, ctx, this.log.committed);
+    else this.startReadRound(from, ctx);
   }
 
   /** Confirms leadership with a heartbeat round before answering (no log write). */
@@ -703,9 +715,8 @@ export class RaftCore {
   private appendEntries(items: ReadonlyArray<Pick<Entry, 'type' | 'data'>>): Entry[] {
     const last = this.log.lastIndex();
     const entries: Entry[] = items.map((it, i) => ({ index: last + 1 + i, term: this.term, type: it.type, data: it.data }));
+    // Not counted towards the quorum yet: advance() does once the driver made them durable.
     this.log.append(entries);
-    this.pr(this.id).maybeUpdate(this.log.lastIndex());
-    this.maybeCommit(); // a single-node cluster commits at once
     return entries;
   }
 
@@ -716,7 +727,7 @@ export class RaftCore {
     if (this.pendingReads.length > 0 && this.committedInCurrentTerm()) {
       const reads = this.pendingReads;
       this.pendingReads = [];
-      for (const r of reads) this.startReadRound(r.from, r.ctx);
+      for (const r of reads) this.serveRead(r.from, r.ctx);
     }
     return true;
   }
@@ -794,6 +805,9 @@ export class RaftCore {
     this.msgs.push(m);
   }
 }
+
+/** What only a leader sends; none of it promises anything about the leader's own disk. */
+const LEADER_MESSAGES: ReadonlySet<Message['type']> = new Set(['app', 'heartbeat', 'snapshot', 'timeoutNow', 'readIndexResp']);
 
 function sameSoft(a: SoftState, b: SoftState): boolean {
   return a.role === b.role && a.leader === b.leader && a.term === b.term;

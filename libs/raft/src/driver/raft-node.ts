@@ -2,7 +2,7 @@ import type { Message } from '../core/messages.js';
 import { NotLeaderError } from '../core/errors.js';
 import { RaftCore, type RaftStatus } from '../core/raft-core.js';
 import type { Ready, SoftState } from '../core/ready.js';
-import type { Entry, NodeId } from '../core/types.js';
+import type { Entry, HardState, NodeId } from '../core/types.js';
 import type { RaftStorage } from '../storage/raft-storage.js';
 import { ProposalDroppedError, ProposalUnknownError, RaftStoppedError, ReadTimeoutError } from './driver-errors.js';
 import type { RaftLogger, RaftObserver, RaftTransport } from './raft-transport.js';
@@ -48,9 +48,10 @@ const silent: RaftLogger = { log: () => undefined, warn: () => undefined, error:
 
 /**
  * The I/O half of Raft (etcd's "node"): drives the pure core with a timer,
- * persists what each Ready says (one group-committed fsync per batch) before
- * sending its messages, applies committed entries to the state machine, and
- * turns proposals and reads into promises.
+ * persists what each Ready says (one group-committed fsync per batch, none for
+ * a commit-only change) before sending its messages (a leader sends its appends
+ * while it writes), applies committed entries to the state machine, and turns
+ * proposals and reads into promises.
  */
 export class RaftNode {
   private core!: RaftCore;
@@ -58,6 +59,8 @@ export class RaftNode {
   private applied = 0;
   /** Last commit index from a Ready's hard state (the commit only moves with it). */
   private commit = 0;
+  /** The newest hard state not yet written: it differs from the stored one only in its commit. */
+  private unsyncedHardState?: HardState;
   private snapshotIndex = 0;
   private ticker?: NodeJS.Timeout;
   private pumping = false;
@@ -228,6 +231,8 @@ export class RaftNode {
     clearInterval(this.ticker);
     while (this.pumping) await new Promise((r) => setImmediate(r));
     this.failPending(new RaftStoppedError('shutting down'));
+    // The last commit index, so a restart applies as far as it had; losing it would only cost a catch-up.
+    if (this.unsyncedHardState && !this.failure) await this.o.storage.append([], this.unsyncedHardState).catch(() => undefined);
     await this.o.storage.close();
   }
 
@@ -273,15 +278,14 @@ export class RaftNode {
   }
 
   private async handle(rd: Ready): Promise<void> {
+    // A leader's appends go out first: the followers write while we do (the core counts our
+    // own entries only in advance(), once durable). Anything else is sent after step 1.
+    if (rd.sendFirst) this.send(rd.messages);
     // 1. Durable first: nothing is promised to a peer before it is on disk.
     if (rd.snapshot) await this.o.storage.saveSnapshot(rd.snapshot);
-    if (rd.entries.length > 0 || rd.hardState) {
-      const started = performance.now();
-      await this.o.storage.append(rd.entries, rd.hardState ?? undefined);
-      this.o.observer?.onAppend?.((performance.now() - started) / 1000, rd.entries.length);
-    }
+    await this.persist(rd);
     // 2. Send, one batch per peer.
-    this.send(rd.messages);
+    if (!rd.sendFirst) this.send(rd.messages);
     // 3. Apply.
     if (rd.snapshot) this.restore(rd.snapshot.meta.index, rd.snapshot.data);
     for (const entry of rd.committedEntries) this.apply(entry);
@@ -291,6 +295,25 @@ export class RaftNode {
     if (rd.softState) this.onSoftState(rd.softState);
     if (rd.hardState) this.commit = rd.hardState.commit;
     this.o.observer?.onIndexes?.(this.commit, this.applied);
+  }
+
+  /**
+   * Entries and hard state, with one fsync, when the Ready must be durable. A hard
+   * state whose only change is the commit index is kept in memory and written with
+   * the next synced batch (MustSync): an fsync per commit would double the disk
+   * work on every follower and put a second fsync on the leader's critical path.
+   */
+  private async persist(rd: Ready): Promise<void> {
+    if (!rd.mustSync) {
+      if (rd.hardState) this.unsyncedHardState = rd.hardState;
+      return;
+    }
+    const hardState = rd.hardState ?? this.unsyncedHardState;
+    this.unsyncedHardState = undefined;
+    if (rd.entries.length === 0 && hardState === undefined) return;
+    const started = performance.now();
+    await this.o.storage.append(rd.entries, hardState);
+    this.o.observer?.onAppend?.((performance.now() - started) / 1000, rd.entries.length);
   }
 
   private send(messages: readonly Message[]): void {

@@ -35,6 +35,30 @@ describe('SafetyChecker', () => {
     );
   });
 
+  it('binds the leaders of terms after the commit, not after the entry (seeds 13356, 23149, 58303, 60755)', () => {
+    // An entry of term 1 first commits under the leader of term 4. A leader of term 2, elected
+    // earlier in a minority and never told, legitimately lacks it; a leader of term 5 may not.
+    const ch = new SafetyChecker();
+    ch.onCommit(1, 4);
+    const stale = core('b', [e(1, 2, 'other')], 2);
+    expect(() => ch.onApply('a', e(1, 1, 'x'), [['b', stale]])).not.toThrow();
+    expect(ch.commitTermOf(1)).toBe(4);
+
+    const later = new SafetyChecker();
+    later.onCommit(1, 4);
+    expect(() => later.onApply('a', e(1, 1, 'x'), [['c', core('c', [e(1, 2, 'other')], 5)]])).toThrow(/leader completeness/);
+  });
+
+  it('finds the commit term of each index among many commits', () => {
+    const ch = new SafetyChecker();
+    [
+      [2, 1],
+      [5, 3],
+      [9, 4],
+    ].forEach(([commit, term]) => ch.onCommit(commit!, term!));
+    expect([1, 2, 3, 5, 6, 9, 10].map((i) => ch.commitTermOf(i))).toEqual([1, 1, 3, 3, 4, 4, Infinity]);
+  });
+
   it('flags a snapshot that contradicts applied commands', () => {
     const ch = new SafetyChecker();
     ch.onApply('a', e(1, 1, 'x'), []);

@@ -21,6 +21,13 @@ export class SafetyChecker {
   private readonly written = new Map<string, string>();
   /** Highest commit index any node ever reported. */
   maxCommit = 0;
+  /**
+   * The term in which each index was first committed, as ranges: indexes
+   * (previous upTo, upTo] were committed in `term`. A leader commits before any
+   * follower hears of it, so the first node to report an index committed is
+   * the leader that committed it, and its term is the commit's term.
+   */
+  private readonly commitTerms: { readonly upTo: number; readonly term: number }[] = [];
   maxAppliedIndex = 0;
 
   onSoftState(id: NodeId, soft: SoftState, core: RaftCore): void {
@@ -48,8 +55,24 @@ export class SafetyChecker {
     }
   }
 
-  onCommit(commit: number): void {
-    if (commit > this.maxCommit) this.maxCommit = commit;
+  /** A node's hard state: its commit index, in its current term. */
+  onCommit(commit: number, term: number): void {
+    if (commit <= this.maxCommit) return;
+    this.commitTerms.push({ upTo: commit, term });
+    this.maxCommit = commit;
+  }
+
+  /** The term in which `index` was first committed (an upper bound if it was learned otherwise). */
+  commitTermOf(index: number): number {
+    // Binary search: the ranges are pushed in increasing `upTo`.
+    let [lo, hi] = [0, this.commitTerms.length];
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.commitTerms[mid]!.upTo >= index) hi = mid;
+      else lo = mid + 1;
+    }
+    // Past every reported commit (learned from a snapshot): binds no leader.
+    return this.commitTerms[lo]?.term ?? Infinity;
   }
 
   /** State-machine safety: nobody applies something else at an index. */
@@ -59,10 +82,13 @@ export class SafetyChecker {
     if (prev === undefined) {
       this.committed.set(e.index, { term: e.term, data });
       if (e.index > this.maxAppliedIndex) this.maxAppliedIndex = e.index;
-      // Leader completeness: leaders of later terms must already hold it.
+      // Leader completeness binds the leaders of terms after the one the entry was committed
+      // in, not after the entry's own term: an entry of term 1 may first commit under the
+      // leader of term 4, while a stale leader of term 2, cut off in a minority, lacks it.
+      const committedIn = this.commitTermOf(e.index);
       for (const [lid, core] of leaders) {
         const term = core.status().term;
-        if (term > e.term) this.checkLeaderHolds(lid, core, term, [e.index]);
+        if (term > committedIn) this.checkLeaderHolds(lid, core, term, [e.index]);
       }
       return;
     }

@@ -4,7 +4,7 @@
 import type { Message, NodeId, RaftCore } from '../core/index.js';
 import { SafetyChecker } from './checker.js';
 import { RELIABLE, SimNetwork, type NetworkOptions } from './network.js';
-import { Prng } from '../../../../test/support/prng.js';
+import { Prng } from '@dss/prng';
 import { SimNode, type CoreTuning } from './sim-node.js';
 
 export interface ClusterOptions {
@@ -72,7 +72,7 @@ export class Cluster {
     beforeReady?.();
     const send = (m: Message): void => this.net.send(m, this.now);
     const leaders = (): ReadonlyArray<[NodeId, RaftCore]> => this.leaderCores();
-    for (const node of this.nodes.values()) node.handleReady(send, leaders);
+    for (const node of this.nodes.values()) node.handleReady(this.now, send, leaders);
   }
 
   run(ms: number, beforeReady?: () => void): void {

@@ -24,7 +24,8 @@ export class DurableStore {
       this.entries.length = first - base;
       this.entries.push(...rd.entries);
     }
-    if (rd.hardState !== null) this.hardState = rd.hardState;
+    // A commit-only change is not synced (Ready.mustSync): model the worst case, never written.
+    if (rd.hardState !== null && rd.mustSync) this.hardState = rd.hardState;
   }
 
   /** The node compacted its log behind `snapshot`. */

@@ -5,7 +5,7 @@
 // and a fresh proposal must commit everywhere within a bounded time (liveness).
 import { Cluster } from './cluster.js';
 import { RELIABLE, UNRELIABLE, UNRELIABLE_LONG_REORDER, type NetworkOptions } from './network.js';
-import { Prng } from '../../../../test/support/prng.js';
+import { Prng } from '@dss/prng';
 
 export interface FuzzOptions {
   /** Virtual ms of faults before healing. */
@@ -73,6 +73,19 @@ export function fuzzSeed(seed: number, opts: FuzzOptions = {}): FuzzResult {
     );
   };
 
+  let healed = false;
+  // Disks of different speeds: a leader's write then overlaps its followers' (it sends
+  // first), and a node may crash while writing or right after a write nobody heard of.
+  for (const node of cluster.nodes.values()) {
+    node.diskMs = rng.pick([0, 0, 1, 2, 5]);
+    node.crashAfterWrite = () => {
+      if (healed || !rng.chance(crashRate / 4)) return false;
+      log(`crash ${node.id} after a write, before its messages`);
+      crashes++;
+      return true;
+    };
+  }
+
   const crashMidStep = (): void => {
     // Here nodes may hold state they have not persisted yet: a crash now loses it.
     if (!rng.chance(crashRate)) return;
@@ -138,6 +151,7 @@ export function fuzzSeed(seed: number, opts: FuzzOptions = {}): FuzzResult {
 
     // Heal everything; the cluster must make progress again.
     log('heal all');
+    healed = true;
     cluster.heal();
     cluster.setNetwork(RELIABLE);
     for (const n of cluster.nodes.values()) if (!n.alive) n.start();

@@ -1,5 +1,5 @@
 // Deterministic simulation harness for the Raft core.
-export { Prng } from '../../../../test/support/prng.js';
+export { Prng } from '@dss/prng';
 export { ListStateMachine, type AppliedCommand } from './state-machine.js';
 export { DurableStore } from './durable-store.js';
 export { SimNetwork, RELIABLE, UNRELIABLE, UNRELIABLE_LONG_REORDER, type NetworkOptions } from './network.js';

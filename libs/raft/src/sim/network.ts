@@ -1,7 +1,7 @@
 // Simulated network on the virtual clock: per-message loss, random delay (which
 // reorders), rare long delays, duplication, and arbitrary (also one-way) cuts.
 import { isMessage, type Message, type NodeId } from '../core/index.js';
-import type { Prng } from '../../../../test/support/prng.js';
+import type { Prng } from '@dss/prng';
 
 export interface NetworkOptions {
   /** Probability a message is dropped. */

@@ -3,7 +3,7 @@
 // out after 100-200 ms. Every run is also watched by the SafetyChecker.
 import { Cluster } from './cluster.js';
 import { RELIABLE, UNRELIABLE, UNRELIABLE_LONG_REORDER } from './network.js';
-import { Prng } from '../../../../test/support/prng.js';
+import { Prng } from '@dss/prng';
 
 const ELECTION = 1000; // generous bound for an election to settle (MIT's RaftElectionTimeout)
 
@@ -574,5 +574,94 @@ describe('disruption and handover', () => {
       expect(reads).toHaveLength(1);
       expect(reads[0].index).toBeGreaterThanOrEqual(reads[0].floor);
     }
+  });
+});
+
+describe('persistence order: the leader writes in parallel, one fsync per commit', () => {
+  /** A settled three-node cluster with one follower cut off: commits need the leader and `f`. */
+  function twoOfThree(seed: number): { c: Cluster; leader: string; f: string; away: string } {
+    const c = new Cluster({ size: 3, seed });
+    const leader = c.checkOneLeader();
+    c.one('warm-up', 3);
+    const [f, away] = others(c, leader) as [string, string];
+    c.disconnect(away);
+    return { c, leader, f, away };
+  }
+
+  it('a leader does not count itself while its write is in progress, and commits once it is durable', () => {
+    const { c, leader } = twoOfThree(41);
+    c.node(leader).diskMs = 40;
+    const receipt = c.node(leader).tryPropose('x');
+    expect(receipt).not.toBeNull();
+    const { index } = receipt!;
+    // The follower has written and acknowledged well before the leader's disk is done.
+    c.run(20);
+    expect(c.node(leader).writeInProgress).toBe(true);
+    expect(c.core(leader).status().commit).toBeLessThan(index);
+    expect(c.runUntil(() => c.core(leader).status().commit >= index, 100)).toBe(true);
+    expect(c.node(leader).writeInProgress).toBe(false);
+  });
+
+  it('a leader with a slow disk commits through two fast followers before its own write ends', () => {
+    const c = new Cluster({ size: 3, seed: 42 });
+    const leader = c.checkOneLeader();
+    c.one('warm-up', 3);
+    c.node(leader).diskMs = 50;
+    const { index } = c.node(leader).tryPropose('x')!;
+    expect(c.runUntil(() => c.core(leader).status().commit >= index, 30)).toBe(true);
+    expect(c.node(leader).writeInProgress).toBe(true);
+    c.run(100);
+    expect(c.nCommitted(index)).toEqual({ count: 3, cmd: 'x' });
+  });
+
+  it('a leader that crashes after sending, before its write is durable, loses nothing committed', () => {
+    const c = new Cluster({ size: 3, seed: 43 });
+    const leader = c.checkOneLeader();
+    c.one('warm-up', 3);
+    c.node(leader).diskMs = 50;
+    const { index } = c.node(leader).tryPropose('x')!;
+    // Both followers hold it durably: it is committed although the leader never wrote it.
+    expect(c.runUntil(() => c.core(leader).status().commit >= index, 30)).toBe(true);
+    c.crash(leader);
+    c.checkOneLeader();
+    c.one('after', 2);
+    expect(c.nCommitted(index)).toEqual({ count: 2, cmd: 'x' });
+    c.node(leader).diskMs = 0;
+    c.restart(leader);
+    c.one('rejoined', 3);
+    expect(c.nCommitted(index)).toEqual({ count: 3, cmd: 'x' });
+  });
+
+  it('a follower acknowledges only after its write: crashing it right after the write keeps the entry', () => {
+    const { c, leader, f, away } = twoOfThree(44);
+    c.node(f).diskMs = 20;
+    const { index } = c.node(leader).tryPropose('x')!;
+    expect(c.runUntil(() => c.core(leader).status().commit >= index, 200)).toBe(true);
+    // The leader counted f: f must hold x on disk now, whatever it was doing.
+    c.crash(f);
+    c.crash(leader);
+    c.restart(f);
+    c.connect(away);
+    const next = c.checkOneLeader();
+    expect(next).not.toBe(leader);
+    // The checker fails the run if the new leader lacks x (leader completeness).
+    c.one('after', 2);
+    expect(c.nCommitted(index)).toEqual({ count: 2, cmd: 'x' });
+  });
+
+  it('a follower that crashes between its write and its acknowledgement is not counted', () => {
+    const { c, leader, f } = twoOfThree(45);
+    let crashNext = true;
+    c.node(f).crashAfterWrite = () => {
+      const now = crashNext;
+      crashNext = false;
+      return now;
+    };
+    const { index } = c.node(leader).tryPropose('x')!;
+    c.run(50);
+    expect(c.node(f).alive).toBe(false);
+    expect(c.core(leader).status().commit).toBeLessThan(index);
+    c.restart(f);
+    expect(c.runUntil(() => c.core(leader).status().commit >= index, 500)).toBe(true);
   });
 });

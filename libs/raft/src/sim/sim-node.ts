@@ -11,7 +11,7 @@ import {
 } from '../core/index.js';
 import { SafetyChecker, SafetyViolation } from './checker.js';
 import { DurableStore } from './durable-store.js';
-import type { Prng } from '../../../../test/support/prng.js';
+import type { Prng } from '@dss/prng';
 import { ListStateMachine } from './state-machine.js';
 
 export type CoreTuning = Partial<
@@ -31,6 +31,16 @@ export class SimNode {
   incarnation = 0;
   readonly completedReads: CompletedRead[] = [];
   private pendingReads = new Map<string, number>();
+  /**
+   * Virtual ms a synced write takes. While it runs the node keeps receiving
+   * messages but handles no other Ready (the driver's loop); a crash meanwhile
+   * loses the write. 0: writes are instant.
+   */
+  diskMs = 0;
+  /** Asked after each durable write and before its messages go out: true crashes the node there. */
+  crashAfterWrite: () => boolean = () => false;
+  /** The Ready whose write is in progress, and when it completes. */
+  private writing: { readonly rd: Ready; readonly doneAt: number } | null = null;
 
   constructor(
     readonly id: NodeId,
@@ -66,7 +76,13 @@ export class SimNode {
   /** Drops everything volatile: the core, its unpersisted state, the state machine, pending reads. */
   crash(): void {
     this.core = null;
+    this.writing = null;
     this.pendingReads = new Map();
+  }
+
+  /** A synced write of this node is in progress (sent-first messages may already be out). */
+  get writeInProgress(): boolean {
+    return this.writing !== null;
   }
 
   requireCore(): RaftCore {
@@ -102,24 +118,50 @@ export class SimNode {
   /** Snapshots the state machine at its applied index and compacts the log behind it. */
   compact(): boolean {
     const core = this.requireCore();
-    if (core.hasReady()) return false; // only between Ready cycles
+    if (core.hasReady() || this.writing !== null) return false; // only between Ready cycles
     const snapshot = core.compact(this.sm.lastApplied, this.sm.snapshotData());
     if (snapshot === null) return false;
     this.store.saveSnapshot(snapshot);
     return true;
   }
 
-  /** Persist, send, apply, advance: the order the Ready contract demands. */
-  handleReady(send: (m: Message) => void, leaders: () => ReadonlyArray<[NodeId, RaftCore]>): void {
+  /**
+   * Persist, send, apply, advance: the order the Ready contract demands, as the
+   * driver does it. A leader's Ready marked sendFirst sends before its write; a
+   * write that must sync takes `diskMs`, during which this node handles no other
+   * Ready and may crash; a hard state that changed only its commit index is not
+   * written at all (the most a node may lose of it).
+   */
+  handleReady(now: number, send: (m: Message) => void, leaders: () => ReadonlyArray<[NodeId, RaftCore]>): void {
     const core = this.core;
-    if (core === null || !core.hasReady()) return;
+    if (core === null) return;
+    if (this.writing !== null) {
+      if (now < this.writing.doneAt) return;
+      const { rd } = this.writing;
+      this.writing = null;
+      this.finish(core, rd, send, leaders);
+      return;
+    }
+    if (!core.hasReady()) return;
     const rd: Ready = core.ready();
     if (rd.softState !== null) this.checker.onSoftState(this.id, rd.softState, core);
     if (rd.entries.length > 0) this.checker.onEntriesWritten(this.id, rd.entries, core);
-    if (rd.hardState !== null) this.checker.onCommit(rd.hardState.commit);
+    if (rd.hardState !== null) this.checker.onCommit(rd.hardState.commit, rd.hardState.term);
+    if (rd.sendFirst) for (const m of rd.messages) send(m);
+    if (rd.mustSync && this.diskMs > 0) {
+      this.writing = { rd, doneAt: now + this.diskMs };
+      return;
+    }
+    this.finish(core, rd, send, leaders);
+  }
 
+  private finish(core: RaftCore, rd: Ready, send: (m: Message) => void, leaders: () => ReadonlyArray<[NodeId, RaftCore]>): void {
     this.store.persist(rd);
-    for (const m of rd.messages) send(m);
+    if (rd.mustSync && this.crashAfterWrite()) {
+      this.crash(); // durable, but nobody heard of it
+      return;
+    }
+    if (!rd.sendFirst) for (const m of rd.messages) send(m);
     if (rd.snapshot !== null) {
       this.checker.onSnapshotApplied(this.id, rd.snapshot);
       this.sm.restore(rd.snapshot);

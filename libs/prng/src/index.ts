@@ -1,0 +1,2 @@
+// Seeded randomness for simulations, randomized tests and fault schedules.
+export * from './prng.js';
