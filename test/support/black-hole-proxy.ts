@@ -15,13 +15,17 @@ export interface BlackHoleProxy {
 
 export async function blackHoleProxy(target: number): Promise<BlackHoleProxy> {
   const open: { stalled: boolean; sockets: Socket[] }[] = [];
-  const server: Server = createServer((down) => {
-    const up = connect(target, '127.0.0.1');
+  // Half-open allowed: a stalled connection does not answer a FIN either (a partition drops it),
+  // so a client that only ends its socket politely waits forever for it to close.
+  const server: Server = createServer({ allowHalfOpen: true }, (down) => {
+    const up = connect({ port: target, host: '127.0.0.1', allowHalfOpen: true });
     const conn = { stalled: false, sockets: [down, up] };
     open.push(conn);
     down.on('data', (d) => conn.stalled || up.write(d));
     up.on('data', (d) => conn.stalled || down.write(d));
-    for (const s of conn.sockets) s.on('error', () => undefined).on('close', () => conn.sockets.forEach((x) => x.destroy()));
+    down.on('end', () => conn.stalled || up.end());
+    up.on('end', () => conn.stalled || down.end());
+    for (const s of conn.sockets) s.on('error', () => undefined).on('close', () => conn.stalled || conn.sockets.forEach((x) => x.destroy()));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const address = server.address();

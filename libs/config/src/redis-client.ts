@@ -76,7 +76,7 @@ export function redisOptions(config: NodeConfig, role: string, primary?: Primary
  * A client that logs losing and regaining Redis once each, not on every retry,
  * and dials again when its connection goes silent (StallAwareRedis).
  */
-export function createRedisClient(config: NodeConfig, role: string, primary?: PrimaryAddress): Redis {
+export function createRedisClient(config: NodeConfig, role: string, primary?: PrimaryAddress): StallAwareRedis {
   const logger = new Logger('Redis');
   const client = new StallAwareRedis(redisOptions(config, role, primary));
   let down = false;

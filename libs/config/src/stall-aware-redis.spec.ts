@@ -43,3 +43,33 @@ describe('StallAwareRedis against a real Redis behind a proxy', () => {
     expect(proxy.connections()).toBe(2);
   });
 });
+
+describe('StallAwareRedis.redial', () => {
+  it('fails the commands in flight at once and serves the next on a new connection, even from a silent server', async () => {
+    const server = await startRedisServer();
+    const proxy = await blackHoleProxy(server.port);
+    const client = new StallAwareRedis({ host: '127.0.0.1', port: proxy.port, commandTimeout: 5000, enableOfflineQueue: false, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false, retryStrategy: () => 20, lazyConnect: true });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      proxy.stallAll(); // the old primary is behind a partition: no reply, no FIN
+      const started = performance.now();
+      const inFlight = client.ping().then(
+        () => 'answered',
+        (err: Error) => err.message,
+      );
+      const redialled = new Promise<void>((resolve) => client.once('ready', () => resolve()));
+      client.redial();
+      // disconnect(true) would leave it waiting for the FIN (2 s), then the timeout (5 s).
+      expect(await inFlight).toMatch(/max retries per request/i);
+      expect(performance.now() - started).toBeLessThan(500);
+      await redialled;
+      await expect(client.ping()).resolves.toBe('PONG');
+      expect(proxy.connections()).toBe(2);
+    } finally {
+      client.disconnect();
+      await proxy.close();
+      await server.stop();
+    }
+  });
+});

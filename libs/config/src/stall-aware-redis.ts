@@ -16,7 +16,8 @@ const COMMAND_TIMED_OUT = 'Command timed out';
  * chaos suite saw 11 s of cache timeouts after a bridge healed). Dialling
  * again fails fast while the partition lasts and is answered as soon as it
  * heals. A command that times out while the connection delivers other replies
- * (a slow script) leaves the connection alone.
+ * (a slow script) leaves the connection alone. redial() drops a connection on
+ * purpose (a failover named a new primary) without waiting for the old one.
  *
  * In-flight commands fail when the connection is dropped; none is sent again
  * (`autoResendUnfulfilledCommands: false`, see redisOptions).
@@ -42,8 +43,20 @@ export class StallAwareRedis extends Redis {
       if (this.stream !== sentOn || this.lastReceivedAt >= sentAt || this.status !== 'ready') return;
       this.stallsDetected++;
       this.emit('stalled');
-      this.disconnect(true);
+      this.redial();
     });
     return result;
+  }
+
+  /**
+   * Drops the connection now and dials again (to wherever the connector points
+   * by then). ioredis's disconnect(true) ends the socket politely and waits up
+   * to its disconnect timeout (2 s) for the server's FIN, which never comes
+   * from a server behind a partition; commands in flight would wait with it.
+   * Destroying the socket fails them at once (none is resent) and the close
+   * starts the reconnection.
+   */
+  redial(): void {
+    if (this.status === 'connecting' || this.status === 'connect' || this.status === 'ready') this.stream.destroy();
   }
 }
