@@ -17,6 +17,7 @@ function poolFor(origin: string): Pool {
 
 export interface HttpReply {
   readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly text: string;
 }
 
@@ -29,7 +30,7 @@ export async function httpRequest(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url
     ...(body === undefined ? {} : { body, headers: { 'content-type': 'application/json' } }),
     ...(timeoutMs === undefined ? {} : { headersTimeout: timeoutMs, bodyTimeout: timeoutMs }),
   });
-  return { status: res.statusCode, text: await res.body.text() };
+  return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
 }
 
 /** POSTs `body` as JSON and parses the answer (undefined when it is not JSON). */

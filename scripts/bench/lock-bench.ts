@@ -1,33 +1,115 @@
-// Lock benchmark (a program, not a test): acquire+release pairs per second and
-// pair latency p50/p99 at 1, 16 and 64 concurrent clients against a running
-// cluster (by default the local one from `npm start`). Each client works on its
-// own resource, spread over all lock nodes (followers forward to the leader).
-//   node dist/scripts/bench/lock-bench.js [seconds=10] [url,url,...]
+// Locks, DSS beside etcd in the same run (a program, not a test): acquire +
+// release of an exclusive lock on a random one of 1,000 resources, requests
+// to a random node, at 1, 16 and 64 concurrent clients; DSS through undici
+// Pools against the running local cluster (`npm start`), etcd through its gRPC
+// client on a three-member cluster this program starts (fsync on, as DSS).
+// Prints both sides, the ratio per level, each side's p50/p99 and the machine;
+// writes the figures (JSON) and a chart (SVG) under .dss/bench/.
+//   npm run bench:lock -- [--duration 10] [--levels 1,16,64] [--only dss|etcd] [--svg docs/img/bench-lock.svg]
+import { Command, InvalidArgumentError } from 'commander';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { dssLocker } from './dss-locker.js';
+import { startEtcd } from './etcd-cluster.js';
+import { etcdLocker } from './etcd-locker.js';
 import { closePools, httpRequest } from './http.js';
-import { formatRow, runLevel } from './stats.js';
+import { lockChartSpec, writeChart, type SystemLevels } from './lock-chart.js';
+import { lockLevel, type LockLevel } from './lock-load.js';
 
-const seconds = Number(process.argv[2] ?? 10);
-const urls = (process.argv[3] ?? 'http://127.0.0.1:8001,http://127.0.0.1:8002,http://127.0.0.1:8003').split(',');
-const LEVELS = [1, 16, 64];
+const ETCD_INSTALL = 'apt-get install etcd-server (Debian/Ubuntu), or put etcd on the PATH and pass --etcd <binary>';
 
-async function post(url: string, body: unknown): Promise<number> {
-  return (await httpRequest('POST', url, JSON.stringify(body))).status;
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
 }
 
-async function pair(client: number): Promise<boolean> {
-  const url = urls[client % urls.length]!;
-  const resource = `bench-${client}`;
-  if ((await post(`${url}/lock/acquire`, { resource, owner: `c${client}`, ttlMs: 10_000 })) !== 200) return false;
-  return (await post(`${url}/lock/release`, { resource, owner: `c${client}` })) === 200;
+const opts = new Command('bench:lock')
+  .description('DSS locks beside etcd, same run, same workload')
+  .option('--duration <s>', 'measured seconds per level and system', positiveInt, 10)
+  .option('--warmup <s>', 'unmeasured seconds before each level', positiveInt, 2)
+  .option('--levels <list>', 'concurrent clients per level', (v) => v.split(',').map(positiveInt), [1, 16, 64])
+  .option('--resources <n>', 'resources the clients pick from', positiveInt, 1000)
+  .option('--dss <urls>', 'lock nodes', 'http://127.0.0.1:8001,http://127.0.0.1:8002,http://127.0.0.1:8003')
+  .option('--etcd <binary>', 'etcd server binary', '/usr/bin/etcd')
+  .option('--only <system>', 'run one side only: dss or etcd')
+  .option('--svg <file>', 'also write the chart here (docs/img/bench-lock.svg for the docs)')
+  .parse()
+  .opts<{ duration: number; warmup: number; levels: number[]; resources: number; dss: string; etcd: string; only?: string; svg?: string }>();
+
+const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
+const f1 = (n: number) => n.toFixed(1);
+
+function machine(etcdVersion: string | null): string {
+  const cpu = cpus();
+  return `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}${etcdVersion ? `, ${etcdVersion}` : ''}`;
 }
 
 async function main(): Promise<void> {
-  await Promise.all(Array.from({ length: 64 }, (_, c) => pair(c))); // warm-up
-  console.log(`DSS lock: acquire+release pairs, ${seconds} s per level, clients spread over ${urls.join(' ')}`);
-  console.log('| clients | pairs/s | p50 | p99 | pairs | errors |');
-  console.log('|---|---|---|---|---|---|');
-  for (const c of LEVELS) console.log(formatRow(await runLevel(c, seconds, (client) => pair(client))));
+  const runDss = opts.only !== 'etcd';
+  let runEtcd = opts.only !== 'dss';
+  const urls = opts.dss.split(',');
+  if (runDss) {
+    const up = await httpRequest('GET', `${urls[0]}/health`, undefined, 2000).then((r) => r.status === 200, () => false);
+    if (!up) throw new Error(`no DSS lock node answers at ${urls[0]}: start the local cluster first (npm start)`);
+  }
+  if (runEtcd && !existsSync(opts.etcd)) {
+    if (opts.only === 'etcd') throw new Error(`etcd not found at ${opts.etcd}: ${ETCD_INSTALL}`);
+    console.log(`etcd not found at ${opts.etcd}, so DSS runs alone; for the comparison: ${ETCD_INSTALL}`);
+    runEtcd = false;
+  }
+  const etcdVersion = runEtcd ? execFileSync(opts.etcd, ['--version'], { encoding: 'utf8' }).split('\n')[0]!.trim() : null;
+  const etcd = runEtcd ? await startEtcd(opts.etcd) : null;
+  const results: { dss: LockLevel[]; etcd: LockLevel[] } = { dss: [], etcd: [] };
+  const prefix = `bench-${process.pid}-${Date.now()}/`;
+  try {
+    console.log(`locks: acquire+release of one of ${opts.resources} resources, random node; ${opts.duration} s per level after ${opts.warmup} s warm-up`);
+    console.log(`machine: ${machine(etcdVersion)}`);
+    for (const clients of opts.levels) {
+      const load = { clients, seconds: opts.duration, warmupSeconds: opts.warmup, resources: opts.resources, prefix };
+      if (runDss) results.dss.push(await lockLevel(dssLocker(urls), load));
+      if (etcd) {
+        const sessions = await etcdLocker(etcd.clientUrls, clients);
+        try {
+          results.etcd.push(await lockLevel(sessions.locker, load));
+        } finally {
+          await sessions.close();
+        }
+      }
+    }
+  } finally {
+    await etcd?.stop();
+    await closePools();
+  }
+  printTable(results);
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const dir = join('.dss', 'bench');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `lock-${stamp}.json`), JSON.stringify({ machine: machine(etcdVersion), options: opts, results }, null, 2));
+  const systems: SystemLevels[] = [
+    ...(results.dss.length ? [{ system: 'DSS', levels: results.dss }] : []),
+    ...(results.etcd.length ? [{ system: 'etcd', levels: results.etcd }] : []),
+  ];
+  const spec = lockChartSpec(systems, `Locks: DSS beside ${etcdVersion ?? 'etcd'} (${machine(null)})`);
+  for (const file of [join(dir, `lock-${stamp}.svg`), ...(opts.svg ? [opts.svg] : [])]) await writeChart(file, spec);
+  console.log(`figures and chart: ${join(dir, `lock-${stamp}.{json,svg}`)}${opts.svg ? ` and ${opts.svg}` : ''}`);
 }
 
-await main();
-await closePools();
+function printTable(r: { dss: LockLevel[]; etcd: LockLevel[] }): void {
+  console.log('| clients | DSS pairs/s | etcd pairs/s | ratio | DSS p50 / p99 | etcd p50 / p99 | errors DSS / etcd |');
+  console.log('|---|---|---|---|---|---|---|');
+  opts.levels.forEach((clients, i) => {
+    const d = r.dss[i];
+    const e = r.etcd[i];
+    const ratio = d && e && e.pairsPerSecond > 0 ? (d.pairsPerSecond / e.pairsPerSecond).toFixed(2) : '–';
+    const lat = (l?: LockLevel) => (l ? `${f1(l.p50Ms)} / ${f1(l.p99Ms)} ms` : '–');
+    console.log(`| ${clients} | ${d ? f0(d.pairsPerSecond) : '–'} | ${e ? f0(e.pairsPerSecond) : '–'} | ${ratio} | ${lat(d)} | ${lat(e)} | ${d?.errors ?? '–'} / ${e?.errors ?? '–'} |`);
+  });
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exitCode = 1;
+});
