@@ -15,8 +15,9 @@ import { dssLocker } from './dss-locker.js';
 import { startEtcd } from './etcd-cluster.js';
 import { etcdLocker } from './etcd-locker.js';
 import { closePools, httpRequest } from './http.js';
-import { lockChartSpec, writeChart, type SystemLevels } from './lock-chart.js';
+import { lockChartSpec, type SystemLevels } from './lock-chart.js';
 import { lockLevel, type LockLevel } from './lock-load.js';
+import { writeSvgChart } from './svg-chart.js';
 
 const ETCD_INSTALL = 'apt-get install etcd-server (Debian/Ubuntu), or put etcd on the PATH and pass --etcd <binary>';
 
@@ -93,7 +94,7 @@ async function main(): Promise<void> {
     ...(results.etcd.length ? [{ system: 'etcd', levels: results.etcd }] : []),
   ];
   const spec = lockChartSpec(systems, `Locks: DSS beside ${etcdVersion ?? 'etcd'} (${machine(null)})`);
-  for (const file of [join(dir, `lock-${stamp}.svg`), ...(opts.svg ? [opts.svg] : [])]) await writeChart(file, spec);
+  for (const file of [join(dir, `lock-${stamp}.svg`), ...(opts.svg ? [opts.svg] : [])]) await writeSvgChart(file, spec);
   console.log(`figures and chart: ${join(dir, `lock-${stamp}.{json,svg}`)}${opts.svg ? ` and ${opts.svg}` : ''}`);
 }
 

@@ -1,8 +1,6 @@
-// The lock comparison as a chart (Vega-Lite, rendered to SVG by vega): pairs
-// per second and p99 latency per client level, DSS beside etcd.
-import { writeFileSync } from 'node:fs';
-import { parse, View } from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+// The lock comparison as a chart (a Vega-Lite spec; svg-chart.ts renders it):
+// pairs per second and p99 latency per client level, DSS beside etcd.
+import type { TopLevelSpec } from 'vega-lite';
 import type { LockLevel } from './lock-load.js';
 
 export interface SystemLevels {
@@ -23,10 +21,4 @@ export function lockChartSpec(results: readonly SystemLevels[], title: string): 
       { width: 260, height: 220, mark: 'bar', encoding: { x, xOffset: { field: 'system' }, y: { field: 'p99', type: 'quantitative', title: 'p99 latency, ms (lower is better)' }, color } },
     ],
   };
-}
-
-export async function writeChart(file: string, spec: TopLevelSpec): Promise<void> {
-  const view = new View(parse(compile(spec).spec), { renderer: 'none' });
-  writeFileSync(file, await view.toSVG());
-  view.finalize();
 }
