@@ -14,9 +14,20 @@ const IDS = ['a', 'b', 'c'];
 
 class FailingStorage extends MemoryRaftStorage {
   failAppends = false;
-  override append(entries: readonly Entry[], hardState?: HardState): Promise<void> {
-    if (this.failAppends) return Promise.reject(new Error('disk full'));
-    return super.append(entries, hardState);
+  /** Each write takes this long (a slow disk). */
+  delayMs = 0;
+  /** Every append: when it started and ended, what it held. */
+  readonly log: { entries: number; commitOnly: boolean; started: number; ended: number }[] = [];
+  override async append(entries: readonly Entry[], hardState?: HardState): Promise<void> {
+    if (this.failAppends) throw new Error('disk full');
+    const stored = this.disk.hardState;
+    // A write whose only news is the commit index (no entries, same term and vote).
+    const commitOnly = entries.length === 0 && hardState !== undefined && hardState.term === stored.term && hardState.vote === stored.vote;
+    const record = { entries: entries.length, commitOnly, started: performance.now(), ended: Infinity };
+    this.log.push(record);
+    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    await super.append(entries, hardState);
+    record.ended = performance.now();
   }
 }
 
@@ -110,5 +121,54 @@ describe('RaftNode', () => {
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => cluster.leader()!.propose(`c${i}`)));
     expect(results).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     await until(() => [...cluster.nodes.values()].every((n) => n.status().applied === cluster.leader()!.status().applied), 5000);
+  });
+
+  it('writes nothing for a change of the commit index alone (one sync per entry on every node)', async () => {
+    cluster = makeCluster();
+    await Promise.all([...cluster.nodes.values()].map((n) => n.start()));
+    await until(() => cluster.leader() !== undefined, 5000);
+    await cluster.leader()!.propose('warm-up');
+    await until(() => [...cluster.nodes.values()].every((n) => n.status().applied === cluster.leader()!.status().applied), 5000);
+    for (const st of cluster.storages.values()) st.log.length = 0;
+    for (let i = 0; i < 20; i++) await cluster.leader()!.propose(`c${i}`);
+    await until(() => [...cluster.nodes.values()].every((n) => n.status().applied === cluster.leader()!.status().applied), 5000);
+    for (const st of cluster.storages.values()) {
+      expect(st.log.filter((w) => w.commitOnly)).toEqual([]);
+      expect(st.log.reduce((n, w) => n + w.entries, 0)).toBeGreaterThanOrEqual(20);
+    }
+  });
+
+  it("sends a leader's appends while its own write is in progress", async () => {
+    cluster = makeCluster();
+    await Promise.all([...cluster.nodes.values()].map((n) => n.start()));
+    await until(() => cluster.leader() !== undefined, 5000);
+    const leader = cluster.leader()!;
+    await leader.propose('warm-up');
+    const own = cluster.storages.get(leader.id)!;
+    own.delayMs = 200;
+    await leader.propose('slow disk');
+    const leaderWrite = own.log.find((w) => w.entries === 1 && w.ended - w.started >= 150)!;
+    expect(leaderWrite).toBeDefined();
+    // Both followers wrote the entry before the leader's own write ended.
+    for (const [id, st] of cluster.storages) {
+      if (id === leader.id) continue;
+      const write = st.log[st.log.length - 1]!;
+      expect(write.entries).toBe(1);
+      expect(write.ended).toBeLessThan(leaderWrite.ended);
+    }
+  });
+
+  it('writes the last commit index on a graceful stop', async () => {
+    cluster = makeCluster();
+    await Promise.all([...cluster.nodes.values()].map((n) => n.start()));
+    await until(() => cluster.leader() !== undefined, 5000);
+    for (let i = 0; i < 5; i++) await cluster.leader()!.propose(`c${i}`);
+    const follower = [...cluster.nodes.values()].find((n) => !n.isLeader)!;
+    const storage = cluster.storages.get(follower.id)!;
+    await until(() => follower.status().applied === cluster.leader()!.status().commit, 5000);
+    const commit = follower.status().commit;
+    expect(storage.disk.hardState.commit).toBeLessThan(commit); // commit-only changes were not written...
+    await follower.stop();
+    expect(storage.disk.hardState.commit).toBe(commit); // ...until the stop
   });
 });
