@@ -2,15 +2,21 @@ import { Controller, Module, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventPattern, MessagePattern, Payload, RpcException } from '@nestjs/microservices';
 import { Test, type TestingModule } from '@nestjs/testing';
-import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { register } from 'prom-client';
+import { loadPeerTls } from '@dss/config';
 import { MetricsModule } from '@dss/metrics';
 import { PeerClients } from './peer-clients.service.js';
 import { PeerRemoteError, PeerTimeoutError, PeerUnavailableError, UnknownPeerError } from './peer-errors.js';
 import { peerServerOptions } from './peer-server-options.js';
 import { PeerStatusService } from './peer-status.service.js';
 import { TransportModule } from './transport.module.js';
+import { PEER_CONNECT_TIMEOUT_MS } from './transport-options.js';
 import { blackHoleProxy, type BlackHoleProxy } from '../../../test/support/black-hole-proxy.js';
+import { ensureClusterCerts } from '../../../scripts/local-cluster/tls-certs.js';
 
 declare module './peer-rpc-contract.js' {
   interface PeerEventContract {
@@ -187,5 +193,49 @@ describe('PeerClients after a partition (a connection that drops everything)', (
     await expect(peers().call('b', 'test.echo', { text: 'lost' }, { timeoutMs: 200 })).rejects.toBeInstanceOf(PeerTimeoutError);
     await expect(peers().call('b', 'test.echo', { text: 'healed' }, { timeoutMs: 1000 })).resolves.toMatchObject({ text: 'healed' });
     expect(proxy.connections()).toBe(before + 1);
+  });
+});
+
+describe('PeerClients dialling a peer that never finishes connecting', () => {
+  // A raw TCP server that accepts and then says nothing: the TLS handshake never completes, as
+  // with a dial whose packets a partition drops (the SYN's retransmission comes seconds later).
+  let silent: Server;
+  let client: TestingModule;
+  let dir: string;
+  const accepted: Socket[] = [];
+
+  beforeAll(async () => {
+    silent = createServer((s) => accepted.push(s.on('error', () => undefined)));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const address = silent.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    dir = mkdtempSync(join(tmpdir(), 'dss-peer-dial-'));
+    ensureClusterCerts(dir, [{ id: 'a', host: '127.0.0.1' }, { id: 'b', host: '127.0.0.1' }]);
+    const tls = loadPeerTls(dir, 'a', (f) => readFileSync(f, 'utf8'));
+    client = await Test.createTestingModule({
+      imports: [MetricsModule.forRoot({ node: 'a', role: 'cache' }), TransportModule.forRoot({ selfId: 'a', role: 'cache', peers: [{ id: 'b', host: '127.0.0.1', peerPort: address.port, httpPort: 1 }], timeoutMs: 5000, bindHost: '127.0.0.1', port: await freePort(), probeIntervalMs: 0, tls })],
+    }).compile();
+    await client.init();
+  });
+
+  afterAll(async () => {
+    await client.close();
+    accepted.forEach((s) => s.destroy());
+    await new Promise<void>((r) => silent.close(() => r()));
+    rmSync(dir, { recursive: true, force: true });
+    register.clear();
+  });
+
+  it('abandons the dial after PEER_CONNECT_TIMEOUT_MS and answers unavailable, not at the call timeout', async () => {
+    const started = performance.now();
+    const err = await client
+      .get(PeerClients)
+      .call('b', 'test.echo', { text: 'x' }, { timeoutMs: 5000 })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PeerUnavailableError);
+    expect(performance.now() - started).toBeLessThan(PEER_CONNECT_TIMEOUT_MS + 1000);
+    // The next call dials afresh.
+    await client.get(PeerClients).call('b', 'test.echo', { text: 'y' }, { timeoutMs: 5000 }).catch(() => undefined);
+    expect(accepted.length).toBeGreaterThanOrEqual(2);
   });
 });

@@ -1,7 +1,7 @@
 import { JsonSocket } from '@nestjs/microservices';
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
-import { PEER_INCOMPLETE_MESSAGE_TIMEOUT_MS, PEER_MAX_MESSAGE_BYTES, PEER_MAX_SEND_BUFFER_BYTES } from './transport-options.js';
+import { PEER_CONNECT_TIMEOUT_MS, PEER_INCOMPLETE_MESSAGE_TIMEOUT_MS, PEER_MAX_MESSAGE_BYTES, PEER_MAX_SEND_BUFFER_BYTES } from './transport-options.js';
 
 /**
  * Nest's JSON framing with Nagle's algorithm off. Peer traffic is small
@@ -27,8 +27,23 @@ export class PeerSocket extends JsonSocket {
       incompleteMessageTimeout: PEER_INCOMPLETE_MESSAGE_TIMEOUT_MS,
       maxSendBufferSize: PEER_MAX_SEND_BUFFER_BYTES,
     });
+    // A socket this node dials (not one its server accepted) must connect in time: see PEER_CONNECT_TIMEOUT_MS.
+    if (socket.remoteAddress === undefined) abandonUnlessConnected(socket, PEER_CONNECT_TIMEOUT_MS);
     // A certificate with several common names is not one of ours: no identity.
     const cn: unknown = socket instanceof TLSSocket && socket.authorized ? socket.getPeerCertificate().subject?.CN : undefined;
     this.peerId = typeof cn === 'string' ? cn : undefined;
   }
+}
+
+/**
+ * Closes a dialled socket that is not connected (TLS: handshake done) within
+ * `ms`. Closed without an error, so Nest does not log one per attempt while a
+ * peer is cut off; calls waiting on it fail as "connection closed" (unavailable).
+ */
+function abandonUnlessConnected(socket: Socket, ms: number): void {
+  const ready = socket instanceof TLSSocket ? 'secureConnect' : 'connect';
+  const timer = setTimeout(() => socket.destroy(), ms);
+  timer.unref();
+  socket.once(ready, () => clearTimeout(timer));
+  socket.once('close', () => clearTimeout(timer));
 }

@@ -11,6 +11,13 @@ export const PEER_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 export const PEER_PROBE_INTERVAL_MS = 2000;
 /** A connection that has not finished its TLS handshake by then is closed (a stalled or hostile dialer). */
 export const PEER_HANDSHAKE_TIMEOUT_MS = 5000;
+/**
+ * A dial to a peer that has not connected (TCP, and TLS when on) by then is
+ * abandoned, and the next call dials afresh. A SYN dropped by a partition is
+ * retransmitted after 1 s, then 3 s...: without this, calls made just after the
+ * partition healed waited on the old attempt for seconds.
+ */
+export const PEER_CONNECT_TIMEOUT_MS = 500;
 /** A frame that has started but not finished arriving by then closes the connection. */
 export const PEER_INCOMPLETE_MESSAGE_TIMEOUT_MS = 10_000;
 /** Answers queued for a peer that does not read them, in bytes, before its connection is closed. */
