@@ -6,11 +6,12 @@
 // Prints both sides, the ratio per level, each side's p50/p99 and the machine;
 // writes the figures (JSON) and a chart (SVG) under .dss/bench/.
 //   npm run bench:lock -- [--duration 10] [--levels 1,16,64] [--only dss|etcd] [--svg docs/img/bench-lock.svg]
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { positiveInt } from './cli-options.js';
 import { dssLocker } from './dss-locker.js';
 import { startEtcd } from './etcd-cluster.js';
 import { etcdLocker } from './etcd-locker.js';
@@ -20,12 +21,6 @@ import { lockLevel, type LockLevel } from './lock-load.js';
 import { writeSvgChart } from './svg-chart.js';
 
 const ETCD_INSTALL = 'apt-get install etcd-server (Debian/Ubuntu), or put etcd on the PATH and pass --etcd <binary>';
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
 
 const opts = new Command('bench:lock')
   .description('DSS locks beside etcd, same run, same workload')

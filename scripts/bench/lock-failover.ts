@@ -5,10 +5,11 @@
 // `--kills` times per system (the killed node restarts in between: PM2
 // restarts DSS's, this program restarts etcd's); prints median and max.
 //   npm run bench:lock-failover -- [--kills 5] [--only dss|etcd]
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { Etcd3 } from 'etcd3';
 import { noop } from 'cockatiel';
 import { existsSync } from 'node:fs';
+import { positiveInt } from './cli-options.js';
 import { startEtcd } from './etcd-cluster.js';
 import { closePools, httpRequest } from './http.js';
 import { percentile } from './stats.js';
@@ -18,11 +19,6 @@ const PROBE_DEADLINE_MS = 2000;
 const GIVE_UP_MS = 30_000;
 const SETTLE_MS = 3000;
 
-const positiveInt = (v: string) => {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-};
 const opts = new Command('bench:lock-failover')
   .description('time from a lock leader SIGKILL to the first successful acquire through a survivor')
   .option('--kills <n>', 'leader kills per system', positiveInt, 5)

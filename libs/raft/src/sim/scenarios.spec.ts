@@ -578,11 +578,17 @@ describe('disruption and handover', () => {
 });
 
 describe('persistence order: the leader writes in parallel, one fsync per commit', () => {
-  /** A settled three-node cluster with one follower cut off: commits need the leader and `f`. */
-  function twoOfThree(seed: number): { c: Cluster; leader: string; f: string; away: string } {
+  /** A three-node cluster with a leader and one command applied everywhere. */
+  function settled(seed: number): { c: Cluster; leader: string } {
     const c = new Cluster({ size: 3, seed });
     const leader = c.checkOneLeader();
     c.one('warm-up', 3);
+    return { c, leader };
+  }
+
+  /** A settled three-node cluster with one follower cut off: commits need the leader and `f`. */
+  function twoOfThree(seed: number): { c: Cluster; leader: string; f: string; away: string } {
+    const { c, leader } = settled(seed);
     const [f, away] = others(c, leader) as [string, string];
     c.disconnect(away);
     return { c, leader, f, away };
@@ -603,9 +609,7 @@ describe('persistence order: the leader writes in parallel, one fsync per commit
   });
 
   it('a leader with a slow disk commits through two fast followers before its own write ends', () => {
-    const c = new Cluster({ size: 3, seed: 42 });
-    const leader = c.checkOneLeader();
-    c.one('warm-up', 3);
+    const { c, leader } = settled(42);
     c.node(leader).diskMs = 50;
     const { index } = c.node(leader).tryPropose('x')!;
     expect(c.runUntil(() => c.core(leader).status().commit >= index, 30)).toBe(true);
@@ -615,9 +619,7 @@ describe('persistence order: the leader writes in parallel, one fsync per commit
   });
 
   it('a leader that crashes after sending, before its write is durable, loses nothing committed', () => {
-    const c = new Cluster({ size: 3, seed: 43 });
-    const leader = c.checkOneLeader();
-    c.one('warm-up', 3);
+    const { c, leader } = settled(43);
     c.node(leader).diskMs = 50;
     const { index } = c.node(leader).tryPropose('x')!;
     // Both followers hold it durably: it is committed although the leader never wrote it.
