@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LOG_LEVELS, type NodeConfig } from '@dss/config';
 import { clientErrorHandler, frameworkErrors, HTTP_CONNECTION_LIMITS, HTTP_MAX_BODY_BYTES, HTTP_MAX_CONNECTIONS, HTTP_MAX_PARAM_LENGTH } from '@dss/http';
-import { PeerRejections, peerServerOptions } from '@dss/transport';
+import { PeerEvents, PeerRejections, peerServerOptions } from '@dss/transport';
 import type { Server } from 'node:net';
 import { AppModule } from './app.module.js';
 import type { RolePlugin } from './roles/role-plugin.js';
@@ -40,7 +40,7 @@ export async function startDaemon(config: NodeConfig, role: RolePlugin): Promise
     { logger },
   );
   app.enableShutdownHooks();
-  const peers = app.connectMicroservice(peerServerOptions({ bindHost: settings.bindHost, port: self.peerPort, tls: config.peerTls }), { inheritAppConfig: true });
+  const peers = app.connectMicroservice(peerServerOptions({ bindHost: settings.bindHost, port: self.peerPort, tls: config.peerTls }, app.get(PeerEvents)), { inheritAppConfig: true });
   await app.startAllMicroservices();
   app.get(PeerRejections).watch(peers.unwrap<Server>());
   await app.listen(self.httpPort, settings.bindHost);

@@ -1,5 +1,6 @@
-import { Controller } from '@nestjs/common';
-import { EventPattern, MessagePattern, Payload, RpcException } from '@nestjs/microservices';
+import { Controller, type OnModuleInit } from '@nestjs/common';
+import { MessagePattern, Payload, RpcException } from '@nestjs/microservices';
+import { PeerEvents } from '@dss/transport';
 import { CacheDirectory, HOLDINGS_PAGE, HOLDINGS_SETTLE_MS, viewKey, type HoldingsPage } from './cache-directory.service.js';
 import { CacheLines } from './cache-lines.service.js';
 import { CacheMembership, type Reports } from './cache-membership.service.js';
@@ -7,10 +8,18 @@ import type { CoherenceRequest, ForwardMessage, UnblockMessage } from './coheren
 import { CoherenceView } from './coherence-view.service.js';
 import { HomeClient } from './home-client.service.js';
 
+/** A well-formed unblock (the peer is authenticated, not trusted to be bug-free). */
+function isUnblock(m: unknown): m is UnblockMessage {
+  if (typeof m !== 'object' || m === null) return false;
+  const { key, txn, from } = m as Record<string, unknown>;
+  return typeof key === 'string' && typeof txn === 'string' && typeof from === 'string';
+}
+
 /** Coherence traffic from the other cache nodes. */
 @Controller()
-export class CachePeerController {
+export class CachePeerController implements OnModuleInit {
   constructor(
+    private readonly events: PeerEvents,
     private readonly membership: CacheMembership,
     private readonly directory: CacheDirectory,
     private readonly lines: CacheLines,
@@ -28,9 +37,10 @@ export class CachePeerController {
     return this.directory.handleRequest(msg);
   }
 
-  @EventPattern('cache.unblock')
-  unblock(@Payload() msg: UnblockMessage): void {
-    this.directory.handleUnblock(msg);
+  onModuleInit(): void {
+    this.events.on('cache.unblock', (msg) => {
+      if (isUnblock(msg)) this.directory.handleUnblock(msg);
+    });
   }
 
   @MessagePattern('cache.forward')

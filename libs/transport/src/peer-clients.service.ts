@@ -6,6 +6,7 @@ import type { Counter, Histogram } from 'prom-client';
 import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
 import { PeerRemoteError, PeerTimeoutError, PeerUnavailableError, UnknownPeerError, type PeerError } from './peer-errors.js';
 import type { PeerEventContract, PeerEventPattern, PeerPattern, PeerRequest, PeerResponse } from './peer-rpc-contract.js';
+import { PeerEventChannel } from './peer-event-channel.js';
 import { PeerSocket } from './peer-socket.js';
 import { peerClientTls } from './peer-tls-options.js';
 import { PEER_TRANSPORT_OPTIONS, type PeerTransportOptions } from './transport-options.js';
@@ -19,6 +20,7 @@ const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOST
 @Injectable()
 export class PeerClients implements OnApplicationShutdown {
   private readonly clients = new Map<string, ClientProxy>();
+  private readonly channels = new Map<string, PeerEventChannel>();
   /** When each peer last answered a call (performance.now()), whatever the answer. */
   private readonly answeredAt = new Map<string, number>();
 
@@ -35,6 +37,8 @@ export class PeerClients implements OnApplicationShutdown {
           options: { host: peer.host, port: peer.peerPort, socketClass: PeerSocket, ...(options.tls ? { tlsOptions: peerClientTls(options.tls, peer.id) } : {}) },
         }),
       );
+      const tls = options.tls ? peerClientTls(options.tls, peer.id) : undefined;
+      this.channels.set(peer.id, new PeerEventChannel(peer.host, peer.peerPort, tls, () => this.events.inc({ peer: peer.id, pattern: 'any', outcome: 'failed' })));
     }
   }
 
@@ -71,23 +75,19 @@ export class PeerClients implements OnApplicationShutdown {
   }
 
   /**
-   * Sends a one-way event: no answer and no retry. A failed send is counted and
-   * dropped, which protocols built for lossy networks (Raft) expect; the
-   * client is reset so that the next event dials again.
+   * Sends a one-way event over the peer's event channel (PeerEventChannel): no
+   * answer and no retry. Events lost with a broken connection are dropped, which
+   * protocols built for lossy networks (Raft) expect; the next one dials again.
    */
   emit<P extends PeerEventPattern>(peerId: string, pattern: P, payload: PeerEventContract[P]): void {
-    const client = this.clients.get(peerId);
-    if (!client) throw new UnknownPeerError(peerId, pattern);
-    client.emit(pattern, payload).subscribe({
-      complete: () => this.events.inc({ peer: peerId, pattern, outcome: 'sent' }),
-      error: () => {
-        this.events.inc({ peer: peerId, pattern, outcome: 'failed' });
-        void client.close();
-      },
-    });
+    const channel = this.channels.get(peerId);
+    if (!channel) throw new UnknownPeerError(peerId, pattern);
+    channel.send(pattern, payload);
+    this.events.inc({ peer: peerId, pattern, outcome: 'sent' });
   }
 
   async onApplicationShutdown(): Promise<void> {
+    for (const channel of this.channels.values()) channel.close();
     await Promise.all([...this.clients.values()].map((c) => c.close()));
   }
 }

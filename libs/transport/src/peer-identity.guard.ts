@@ -1,25 +1,14 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { RpcException, type TcpContext } from '@nestjs/microservices';
+import { peerRefusal } from './peer-identity.js';
 import { PeerRejections } from './peer-rejections.service.js';
 import { PeerSocket } from './peer-socket.js';
 import { PEER_TRANSPORT_OPTIONS, type PeerTransportOptions } from './transport-options.js';
 
-/** The sender a message claims to be from: `from` on the message, or on each message of a batch. */
-function claimedSenders(payload: unknown): string[] {
-  const items = Array.isArray(payload) ? payload : [payload];
-  return items.flatMap((m) => (typeof m === 'object' && m !== null && typeof (m as { from?: unknown }).from === 'string' ? [(m as { from: string }).from] : []));
-}
-
-/** Patterns that any node of the cluster may send, whatever its role: the lock nodes' Redis topology. */
-export const CLUSTER_WIDE_PATTERNS: ReadonlySet<string> = new Set(['redis.topology']);
-
 /**
- * Every peer message must come over a connection whose certificate names a
- * node of this role in the cluster description (not this node itself), and
- * any sender the message claims must be that node: a member cannot speak for
- * another. Refused messages are dropped (events) or answered with an error
- * (requests), and counted. A cluster-wide pattern is accepted from any node of the
- * description (another role's daemon on any machine). HTTP requests are not peer traffic and pass.
+ * Applies peerRefusal (peer-identity.ts) to every peer request handled by Nest:
+ * a refused request is answered with an error and counted. Events do not come
+ * this way (PeerEvents checks them). HTTP requests are not peer traffic and pass.
  */
 @Injectable()
 export class PeerIdentityGuard implements CanActivate {
@@ -40,20 +29,9 @@ export class PeerIdentityGuard implements CanActivate {
     const socket = rpc.getContext<TcpContext>().getSocketRef();
     const pattern = rpc.getContext<TcpContext>().getPattern();
     const peer = socket instanceof PeerSocket ? socket.peerId : undefined;
-    if (peer === undefined) return this.refuse('unauthenticated', `${pattern} over a connection without a verified certificate`);
-    if (CLUSTER_WIDE_PATTERNS.has(pattern)) {
-      // Asked by daemons of other roles, on any node of the cluster (this one's included).
-      if (!this.clusterNodes.has(peer)) return this.refuse('unknown_peer', `${pattern} from "${peer}", which is not a node in the cluster description`);
-    } else if (!this.members.has(peer)) {
-      return this.refuse('unknown_peer', `${pattern} from "${peer}", which is not a ${this.options.role} peer in the cluster description`);
-    }
-    const spoofed = claimedSenders(rpc.getData()).find((from) => from !== peer);
-    if (spoofed !== undefined) return this.refuse('spoofed_sender', `${pattern} from ${peer} claims to be from "${spoofed}"`);
-    return true;
-  }
-
-  private refuse(reason: 'unauthenticated' | 'unknown_peer' | 'spoofed_sender', detail: string): never {
-    this.rejections.record(reason, detail);
-    throw new RpcException(`refused: ${detail}`);
+    const refusal = peerRefusal(this.options, this.members, this.clusterNodes, pattern, peer, rpc.getData());
+    if (refusal === null) return true;
+    this.rejections.record(refusal.reason, refusal.detail);
+    throw new RpcException(`refused: ${refusal.detail}`);
   }
 }

@@ -1,6 +1,7 @@
 import { JsonSocket } from '@nestjs/microservices';
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
+import type { PeerEvents } from './peer-events.service.js';
 import { PEER_CONNECT_TIMEOUT_MS, PEER_INCOMPLETE_MESSAGE_TIMEOUT_MS, PEER_MAX_MESSAGE_BYTES, PEER_MAX_SEND_BUFFER_BYTES } from './transport-options.js';
 
 /**
@@ -20,7 +21,11 @@ export class PeerSocket extends JsonSocket {
    */
   readonly peerId: string | undefined;
 
-  constructor(socket: Socket) {
+  /** `events`: on the server side, where one-way events go instead of Nest's pipeline. */
+  constructor(
+    socket: Socket,
+    private readonly events?: PeerEvents,
+  ) {
     socket.setNoDelay(true);
     super(socket, {
       maxBufferSize: PEER_MAX_MESSAGE_BYTES,
@@ -33,6 +38,26 @@ export class PeerSocket extends JsonSocket {
     const cn: unknown = socket instanceof TLSSocket && socket.authorized ? socket.getPeerCertificate().subject?.CN : undefined;
     this.peerId = typeof cn === 'string' ? cn : undefined;
   }
+
+  protected override emitMessage(data: string): void {
+    if (this.events === undefined) return super.emitMessage(data);
+    let frame: unknown;
+    try {
+      frame = JSON.parse(data);
+    } catch {
+      return super.emitMessage(data); // Nest reports the malformed frame and closes the connection
+    }
+    if (!this.events.dispatch(frame, this.peerId)) this.socket.emit('message', frame ?? {});
+  }
+}
+
+/** PeerSocket for a server whose events go to `events` (Nest builds the socket class with one argument). */
+export function peerServerSocketClass(events: PeerEvents): typeof PeerSocket {
+  return class extends PeerSocket {
+    constructor(socket: Socket) {
+      super(socket, events);
+    }
+  };
 }
 
 /**
@@ -40,7 +65,7 @@ export class PeerSocket extends JsonSocket {
  * `ms`. Closed without an error, so Nest does not log one per attempt while a
  * peer is cut off; calls waiting on it fail as "connection closed" (unavailable).
  */
-function abandonUnlessConnected(socket: Socket, ms: number): void {
+export function abandonUnlessConnected(socket: Socket, ms: number): void {
   const ready = socket instanceof TLSSocket ? 'secureConnect' : 'connect';
   const timer = setTimeout(() => socket.destroy(), ms);
   timer.unref();

@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
 import { METRIC_PEER_EVENTS, METRIC_PEER_REACHABLE, METRIC_PEER_REJECTED, METRIC_PEER_RPC_SECONDS } from '@dss/metrics';
 import { PeerClients } from './peer-clients.service.js';
+import { PeerEvents } from './peer-events.service.js';
 import { PeerIdentityGuard } from './peer-identity.guard.js';
 import { PeerRejections } from './peer-rejections.service.js';
 import { PeerPingController } from './peer-ping.controller.js';
@@ -44,7 +45,7 @@ const metrics = [
  * handler, reachability (PeerStatusService), and peer authentication (a
  * global guard that checks every peer message's sender, PeerRejections for
  * the server's refused handshakes). The TCP server itself is attached by the
- * app with `connectMicroservice(peerServerOptions(...))`, then
+ * app with `connectMicroservice(peerServerOptions(..., app.get(PeerEvents)))`, then
  * `PeerRejections.watch(server)`.
  * Needs MetricsModule (global) for its metrics.
  */
@@ -56,8 +57,8 @@ export class TransportModule {
       global: true,
       imports,
       controllers: [PeerPingController],
-      providers: [...(optionsProvider ?? []), ...metrics, PeerClients, PeerStatusService, PeerRejections, { provide: APP_GUARD, useClass: PeerIdentityGuard }],
-      exports: [PEER_TRANSPORT_OPTIONS, PeerClients, PeerStatusService, PeerRejections],
+      providers: [...(optionsProvider ?? []), ...metrics, PeerClients, PeerEvents, PeerStatusService, PeerRejections, { provide: APP_GUARD, useClass: PeerIdentityGuard }],
+      exports: [PEER_TRANSPORT_OPTIONS, PeerClients, PeerEvents, PeerStatusService, PeerRejections],
     };
   }
 

@@ -17,8 +17,6 @@ export class Progress {
   pendingSnapshot = 0;
   /** Snapshot state: leader ticks since it was sent, to resend a lost one. */
   snapshotTicks = 0;
-  /** Highest commit index this follower was told that it can apply (entries it holds). */
-  sentCommit = 0;
   /** Replicate state: consecutive heartbeat answers that saw no progress of match. */
   private stalledBeats = 0;
   private matchAtLastBeat = 0;

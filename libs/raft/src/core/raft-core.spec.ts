@@ -222,9 +222,26 @@ describe('check-quorum and leader lease', () => {
 });
 
 describe('log replication', () => {
+  it('a commit costs one append and one ack per follower: the commit index travels with the next message', () => {
+    const w = stableCluster();
+    const before = w.sent.length;
+    w.get('a').propose('set x');
+    w.flush();
+    const sent = w.sent.slice(before).map((m) => `${m.type} ${m.from}>${m.to}`);
+    expect(sent.sort()).toEqual(['app a>b', 'app a>c', 'appResp b>a', 'appResp c>a']);
+    expect(w.get('a').status().commit).toBe(2);
+    w.get('a').propose('set y');
+    w.flush();
+    const next = only(w.sent.slice(before), 'app').filter((m) => m.entries.length > 0 && m.entries[0].data === 'set y');
+    expect(next.map((m) => m.commit)).toEqual([2, 2]);
+  });
+
   it('propose returns index and term; a follower rejects proposals naming the leader', () => {
     const w = stableCluster();
     expect(w.get('a').propose('set x')).toEqual({ index: 2, term: 1 });
+    w.flush();
+    expect(w.get('a').status().commit).toBe(2);
+    w.get('a').tick(); // the followers learn the commit index from the next heartbeat
     w.flush();
     for (const id of PEERS) expect(w.get(id).status().commit).toBe(2);
     let err: unknown;

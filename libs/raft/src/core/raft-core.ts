@@ -279,7 +279,8 @@ export class RaftCore {
       const last = rd.entries[rd.entries.length - 1];
       this.log.stableTo(last.index, last.term);
       // The leader's own entries count towards a quorum only now that they are durable.
-      if (this.role === 'leader' && this.pr(this.id).maybeUpdate(this.log.stable) && this.maybeCommit()) this.bcastAppend();
+      // Followers learn a new commit index lazily (see handleAppendResponse).
+      if (this.role === 'leader' && this.pr(this.id).maybeUpdate(this.log.stable)) this.maybeCommit();
     }
     if (rd.committedEntries.length > 0) {
       this.log.appliedTo(rd.committedEntries[rd.committedEntries.length - 1].index);
@@ -654,11 +655,13 @@ export class RaftCore {
     } else if (pr.state === 'replicate') {
       pr.inflights.freeLE(m.index);
     }
-    if (this.maybeCommit()) {
-      this.bcastAppend(); // carries the new commit index
-    } else if (wasPaused) {
-      this.sendAppend(m.from);
-    }
+    // A new commit index is not broadcast: followers learn it from the next append or
+    // heartbeat (one tick at most). Nothing waits on a follower's apply (requests are
+    // answered by the leader, follower reads wait for a heartbeat round that carries
+    // it), and a broadcast would cost two messages and two acks per commit, a third of
+    // all peer traffic at low load.
+    this.maybeCommit();
+    if (wasPaused) this.sendAppend(m.from);
     while (this.sendAppend(m.from, false)) {
       // pipeline further batches until the window is full or the follower caught up
     }
@@ -749,7 +752,6 @@ export class RaftCore {
       const pr = this.pr(id);
       const commit = Math.min(pr.match, this.log.committed);
       this.send({ type: 'heartbeat', ...this.env(id), commit, ctx });
-      pr.sentCommit = Math.max(pr.sentCommit, commit);
     }
   }
 
@@ -763,16 +765,11 @@ export class RaftCore {
     const entries = this.log.slice(pr.next, undefined, this.cfg.maxEntriesPerMsg);
     if (prevTerm === undefined || entries === undefined) return this.sendSnapshot(to, pr);
     if (entries.length === 0) {
-      // An empty append past entries still in flight would only overtake them and be
-      // rejected; a caught-up follower gets one when it has not yet heard the commit index.
-      const caughtUp = pr.match >= prevIndex;
-      const bumpsCommit = caughtUp && pr.sentCommit < this.log.committed;
-      if (pr.state === 'replicate' && !caughtUp) return false;
-      if (!sendIfEmpty && !bumpsCommit) return false;
+      // An empty append past entries still in flight would only overtake them and be rejected.
+      if (!sendIfEmpty || (pr.state === 'replicate' && pr.match < prevIndex)) return false;
     }
     this.send({ type: 'app', ...this.env(to), prevIndex, prevTerm, entries, commit: this.log.committed });
     pr.sentEntries(entries.length > 0 ? entries[entries.length - 1].index : null);
-    pr.sentCommit = Math.max(pr.sentCommit, Math.min(this.log.committed, prevIndex + entries.length));
     return true;
   }
 

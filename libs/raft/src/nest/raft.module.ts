@@ -2,7 +2,7 @@ import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { RaftLifecycle } from './raft-lifecycle.service.js';
 import { raftMetricProviders } from './raft-metrics.js';
 import { raftNodeProvider } from './raft-node.provider.js';
-import { RaftPeerController } from './raft-peer.controller.js';
+import { RaftPeerReceiver } from './raft-peer-receiver.js';
 import { RAFT_MODULE_OPTIONS, RAFT_NODE, type RaftModuleAsyncOptions, type RaftModuleOptions } from './raft-options.js';
 
 /**
@@ -16,8 +16,7 @@ export class RaftModule {
     return {
       module: RaftModule,
       imports,
-      controllers: [RaftPeerController],
-      providers: [options, ...raftMetricProviders, raftNodeProvider, RaftLifecycle],
+      providers: [options, ...raftMetricProviders, raftNodeProvider, RaftPeerReceiver, RaftLifecycle],
       exports: [RAFT_NODE],
     };
   }

@@ -1,5 +1,6 @@
 // Small fs primitives with the syncs that make them crash-safe on Linux/ext4-like
 // file systems: a rename or unlink is only durable once the directory is fsync'd.
+import { fdatasyncSync, writeSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,6 +19,22 @@ export async function writeAll(fh: FileHandle, buf: Buffer, position: number): P
     if (bytesWritten <= 0) throw new Error(`write returned ${bytesWritten}`);
     done += bytesWritten;
   }
+}
+
+/** writeAll on the calling thread: see FileRaftStorage.writeBatch for why the WAL does not use the thread pool. */
+export function writeAllSync(fd: number, buf: Buffer, position: number): void {
+  let done = 0;
+  while (done < buf.length) {
+    const bytesWritten = writeSync(fd, buf, done, buf.length - done, position + done);
+    if (bytesWritten <= 0) throw new Error(`write returned ${bytesWritten}`);
+    done += bytesWritten;
+  }
+}
+
+/** fdatasync on the calling thread, as a promise so it fits TimedSync. */
+export function datasyncNow(fd: number): Promise<void> {
+  fdatasyncSync(fd);
+  return Promise.resolve();
 }
 
 export async function fsyncDir(dir: string, timed: TimedSync): Promise<void> {

@@ -14,7 +14,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Entry, HardState, Snapshot } from '../core/types.js';
 import { EMPTY_HARD_STATE } from '../core/types.js';
-import { errorText, fsyncDir, unlinkDurably, writeAll, writeFileDurably, type TimedSync } from './durable-fs.js';
+import { datasyncNow, errorText, fsyncDir, unlinkDurably, writeAllSync, writeFileDurably, type TimedSync } from './durable-fs.js';
 import { StorageCorruptionError, StorageFailedError, StorageUsageError } from './errors.js';
 import { checkHardStateShape, hardStateTransitionProblem, LogTerms, sameHardState, type SnapshotMode } from './log-rules.js';
 import type { FsyncKind, RaftStorage, RecoveredState, StorageLogger, StorageStats } from './raft-storage.js';
@@ -307,10 +307,17 @@ export class FileRaftStorage implements RaftStorage {
       seg = this.activeSegment();
     }
     const buf = batch.chunks.length === 1 ? batch.chunks[0] : Buffer.concat(batch.chunks, batch.bytes);
-    await writeAll(this.handle(), buf, seg.size);
+    // The pwrite and the fdatasync run on this thread, blocking the event loop for one
+    // small write and one sync (0.2-0.3 ms here). Through the thread pool each is a
+    // hand-off to a worker and a wake-up back, and with three nodes on two vCPUs those
+    // wake-ups cost more than the disk: write + sync measured 0.67 ms against 0.25 ms.
+    // Nothing useful is lost while blocked: the batch's messages are already on the
+    // sockets, and a leader cannot commit before its own write is durable anyway.
+    const fd = this.handle().fd;
+    writeAllSync(fd, buf, seg.size);
     seg.size += buf.length;
     this.counters.bytesWritten += buf.length;
-    await this.timed('wal', () => this.handle().datasync());
+    await this.timed('wal', () => datasyncNow(fd));
     for (const eff of batch.effects) {
       if ('truncateFrom' in eff) for (const s of this.segments) s.maxLive = Math.min(s.maxLive, eff.truncateFrom - 1);
       else seg.maxLive = Math.max(seg.maxLive, eff.lastEntry);

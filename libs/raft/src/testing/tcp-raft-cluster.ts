@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MetricsModule } from '@dss/metrics';
-import { peerServerOptions, TransportModule } from '@dss/transport';
+import { PeerEvents, peerServerOptions, TransportModule } from '@dss/transport';
 import type { RaftNode } from '../driver/raft-node.js';
 import { RAFT_NODE } from '../nest/raft-options.js';
 import { RaftModule } from '../nest/raft.module.js';
@@ -65,7 +65,7 @@ export class TcpRaftCluster {
     class NodeModule {}
     // A hybrid app like the daemon: its shutdown hooks run before its servers close.
     const app = await NestFactory.create(NodeModule, new FastifyAdapter(), { logger: false });
-    app.connectMicroservice(peerServerOptions({ bindHost: '127.0.0.1', port }));
+    app.connectMicroservice(peerServerOptions({ bindHost: '127.0.0.1', port }, app.get(PeerEvents)));
     await app.startAllMicroservices();
     await app.init();
     this.apps.set(id, app);

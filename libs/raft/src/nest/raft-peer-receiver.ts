@@ -1,5 +1,5 @@
-import { Controller, Inject } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { PeerEvents } from '@dss/transport';
 import { isMessage } from '../core/message-guard.js';
 import type { Message } from '../core/messages.js';
 import type { RaftNode } from '../driver/raft-node.js';
@@ -13,12 +13,18 @@ declare module '@dss/transport/peer-rpc-contract.js' {
 }
 
 /** Feeds Raft messages from peers into the node; anything malformed is dropped. */
-@Controller()
-export class RaftPeerController {
-  constructor(@Inject(RAFT_NODE) private readonly node: RaftNode) {}
+@Injectable()
+export class RaftPeerReceiver implements OnModuleInit {
+  constructor(
+    @Inject(RAFT_NODE) private readonly node: RaftNode,
+    private readonly events: PeerEvents,
+  ) {}
 
-  @EventPattern('raft.messages')
-  receive(@Payload() batch: unknown): void {
+  onModuleInit(): void {
+    this.events.on('raft.messages', (batch) => this.receive(batch));
+  }
+
+  receive(batch: unknown): void {
     if (!Array.isArray(batch)) return;
     for (const m of batch) if (isMessage(m)) this.node.step(m);
   }
