@@ -82,7 +82,9 @@ describe('FileRaftStorage recovery', () => {
     const seg = await lastSegment(dir);
     const offsets = await frameOffsets(seg);
     const last = offsets[offsets.length - 1];
-    await truncateTo(seg, last + 3);
+    // Past the length's leading zero bytes, which alone would read as zeros written ahead.
+    expect((await readFile(seg)).subarray(last, last + 6).some((b) => b !== 0)).toBe(true);
+    await truncateTo(seg, last + 6);
     await expectTornRecovery(last);
   });
 
@@ -95,7 +97,7 @@ describe('FileRaftStorage recovery', () => {
     await expectTornRecovery(last);
   });
 
-  it('treats a zero-filled tail (size extended, data never written) as torn', async () => {
+  it('reads a zero-filled tail (size extended, data never written) as the end of the log, silently', async () => {
     await writeFive();
     const seg = await lastSegment(dir);
     const offsets = await frameOffsets(seg);
@@ -103,7 +105,73 @@ describe('FileRaftStorage recovery', () => {
     const buf = await readFile(seg);
     buf.fill(0, last);
     await writeFile(seg, Buffer.concat([buf, Buffer.alloc(100)]));
-    await expectTornRecovery(last);
+    const h = harness(dir);
+    expect((await h.storage.open()).entries).toEqual(entries(1, 4, 1));
+    expect(h.logs).toEqual([]);
+    await h.storage.append([entry(5, 1, 'again')]); // written over the zeros
+    await h.storage.close();
+    const again = harness(dir);
+    expect((await again.storage.open()).entries).toEqual([...entries(1, 4, 1), entry(5, 1, 'again')]);
+    await again.storage.close();
+  });
+
+  describe('with space written ahead (preallocateBytes)', () => {
+    const ahead = { preallocateBytes: 4096 };
+
+    async function writeFiveAhead(segmentBytes?: number): Promise<void> {
+      const h = harness(dir, { ...ahead, ...(segmentBytes === undefined ? {} : { segmentBytes }) });
+      await h.storage.open();
+      for (let i = 1; i <= 5; i++) await h.storage.append([entry(i, 1)], i === 1 ? { term: 1, vote: 'n1', commit: 0 } : undefined);
+      await h.storage.close();
+    }
+
+    it('appends into zeros it wrote ahead, and reopens without a warning or a truncation', async () => {
+      await writeFiveAhead();
+      const seg = await lastSegment(dir);
+      const offsets = await frameOffsets(seg);
+      const dataEnd = offsets[offsets.length - 1] + 8 + (await readFile(seg)).readUInt32BE(offsets[offsets.length - 1]);
+      expect(await fileSize(seg)).toBeGreaterThan(dataEnd);
+      const before = await fileSize(seg);
+      const h = harness(dir, ahead);
+      expect((await h.storage.open()).entries).toEqual(entries(1, 5, 1));
+      expect(h.logs).toEqual([]);
+      expect(await fileSize(seg)).toBe(before);
+      await h.storage.append([entry(6, 1)]);
+      await h.storage.close();
+      const again = harness(dir, ahead);
+      expect((await again.storage.open()).entries).toEqual(entries(1, 6, 1));
+      expect(await fileSize(seg)).toBe(before); // the sixth entry went into the zeros
+      await again.storage.close();
+    });
+
+    it('truncates a frame cut short inside the written-ahead zeros as a torn tail', async () => {
+      await writeFiveAhead();
+      const seg = await lastSegment(dir);
+      const offsets = await frameOffsets(seg);
+      const last = offsets[offsets.length - 1];
+      const buf = await readFile(seg);
+      buf.fill(0, last + 12); // the last frame's header and a few bytes landed, the rest did not
+      await writeFile(seg, buf);
+      await expectTornRecovery(last);
+    });
+
+    it('still refuses a damaged middle frame with zeros after the data', async () => {
+      await writeFiveAhead();
+      const seg = await lastSegment(dir);
+      const middle = (await frameOffsets(seg))[3];
+      await flipBit(seg, middle + 20);
+      await expectCorrupt(seg, middle, /CRC mismatch .* with valid-looking data after it, so it is not a torn tail/);
+    });
+
+    it('keeps the zeros of segments it rotated away from, and reads across them', async () => {
+      await writeFiveAhead(200);
+      const segs = await segmentFiles(dir);
+      expect(segs.length).toBeGreaterThan(1);
+      const h = harness(dir, { ...ahead, segmentBytes: 200 });
+      expect((await h.storage.open()).entries).toEqual(entries(1, 5, 1));
+      expect(h.logs).toEqual([]);
+      await h.storage.close();
+    });
   });
 
   it('refuses to start on a flipped bit in a middle frame, naming the file and offset', async () => {

@@ -21,7 +21,10 @@ export interface SegmentFile {
 
 /** Live bookkeeping of one segment, used to decide when compaction may delete it. */
 export interface SegmentState extends SegmentFile {
+  /** Where the log data ends (the next write goes here). */
   size: number;
+  /** The file's length: past `size` it holds zeros written ahead (FileRaftStorage preallocates). */
+  allocated: number;
   /** Bytes of the header + hard-state prologue: a segment no bigger holds no log data. */
   readonly prologueBytes: number;
   /** Highest index of a still-live entry stored in this segment (0: none). */
@@ -128,14 +131,18 @@ export async function replayWal(files: readonly SegmentFile[], log: StorageLogge
     let pos = 0;
     let frameNo = 0;
     let prologueBytes = 0;
-    const seg: SegmentState = { ...file, size: 0, prologueBytes: 0, maxLive: 0 };
+    let allocated = buf.length;
+    const seg: SegmentState = { ...file, size: 0, allocated, prologueBytes: 0, maxLive: 0 };
     r.segments.push(seg);
     for (;;) {
       const f = readFrame(buf, pos, MAX_RECORD_BYTES);
       if (f.kind === 'end') break;
       if (f.kind !== 'frame') {
-        const torn =
-          isLast && (f.kind === 'incomplete' || (f.kind === 'bad-crc' && f.frameEnd === buf.length) || allZero(buf, pos));
+        // Zeros to the end are space written ahead of the log, in any segment: nothing was
+        // ever written there (a frame's CRC covers its length, so zeros never parse).
+        if (allZero(buf, pos)) break;
+        // A write cut short by a crash leaves part of a frame, then the zeros written ahead.
+        const torn = isLast && (f.kind === 'incomplete' || (f.kind === 'bad-crc' && allZero(buf, f.frameEnd)));
         if (!torn) {
           const where = isLast ? 'with valid-looking data after it' : 'in an older segment';
           throw new StorageCorruptionError(file.path, pos, `${f.problem} ${where}, so it is not a torn tail`);
@@ -148,6 +155,7 @@ export async function replayWal(files: readonly SegmentFile[], log: StorageLogge
         } finally {
           await fh.close();
         }
+        allocated = pos;
         break;
       }
       let rec: WalRecord;
@@ -166,7 +174,7 @@ export async function replayWal(files: readonly SegmentFile[], log: StorageLogge
     if (frameNo < 2) {
       throw new StorageCorruptionError(file.path, pos, `segment has ${frameNo} valid frame(s); a segment starts with a header and a hard state`);
     }
-    r.segments[i] = { ...seg, size: pos, prologueBytes };
+    r.segments[i] = { ...seg, size: pos, allocated, prologueBytes };
   }
   return { hardState: r.hardState, base: r.base, baseTerm: r.baseTerm, entries: r.entries, segments: r.segments };
 }
