@@ -1,6 +1,6 @@
 export * from './peer-clients.service.js';
+export * from './peer-connection.js';
 export * from './peer-errors.js';
-export * from './peer-event-channel.js';
 export * from './peer-events.service.js';
 export * from './peer-identity.js';
 export * from './peer-identity.guard.js';

@@ -1,26 +1,22 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microservices';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { METRIC_PEER_EVENTS, METRIC_PEER_RPC_SECONDS } from '@dss/metrics';
 import type { Counter, Histogram } from 'prom-client';
-import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
 import { PeerRemoteError, PeerTimeoutError, PeerUnavailableError, UnknownPeerError, type PeerError } from './peer-errors.js';
 import type { PeerEventContract, PeerEventPattern, PeerPattern, PeerRequest, PeerResponse } from './peer-rpc-contract.js';
-import { PeerEventChannel } from './peer-event-channel.js';
-import { PeerSocket } from './peer-socket.js';
+import { PeerConnection } from './peer-connection.js';
 import { peerClientTls } from './peer-tls-options.js';
 import { PEER_TRANSPORT_OPTIONS, type PeerTransportOptions } from './transport-options.js';
 
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /**
- * One TCP client per peer of this role, kept connected across calls; after
- * a failed connection it is reset so the next call dials again.
+ * One PeerConnection per peer of this role, kept open across calls and events;
+ * after a failed connection the next call dials again.
  */
 @Injectable()
 export class PeerClients implements OnApplicationShutdown {
-  private readonly clients = new Map<string, ClientProxy>();
-  private readonly channels = new Map<string, PeerEventChannel>();
+  private readonly connections = new Map<string, PeerConnection>();
   /** When each peer last answered a call (performance.now()), whatever the answer. */
   private readonly answeredAt = new Map<string, number>();
 
@@ -30,65 +26,66 @@ export class PeerClients implements OnApplicationShutdown {
     @InjectMetric(METRIC_PEER_EVENTS) private readonly events: Counter<'peer' | 'pattern' | 'outcome'>,
   ) {
     for (const peer of options.peers) {
-      this.clients.set(
-        peer.id,
-        ClientProxyFactory.create({
-          transport: Transport.TCP,
-          options: { host: peer.host, port: peer.peerPort, socketClass: PeerSocket, ...(options.tls ? { tlsOptions: peerClientTls(options.tls, peer.id) } : {}) },
-        }),
-      );
       const tls = options.tls ? peerClientTls(options.tls, peer.id) : undefined;
-      this.channels.set(peer.id, new PeerEventChannel(peer.host, peer.peerPort, tls, () => this.events.inc({ peer: peer.id, pattern: 'any', outcome: 'failed' })));
+      const broken = () => this.events.inc({ peer: peer.id, pattern: 'any', outcome: 'failed' });
+      this.connections.set(peer.id, new PeerConnection(peer.host, peer.peerPort, tls, broken));
     }
   }
 
   get peerIds(): string[] {
-    return [...this.clients.keys()];
+    return [...this.connections.keys()];
   }
 
   /** Sends `request` to `peerId` and resolves with its typed answer, or rejects with a PeerError. */
   async call<P extends PeerPattern>(peerId: string, pattern: P, request: PeerRequest<P>, opts: { timeoutMs?: number } = {}): Promise<PeerResponse<P>> {
-    const client = this.clients.get(peerId);
-    if (!client) throw new UnknownPeerError(peerId, pattern);
+    const connection = this.connections.get(peerId);
+    if (!connection) throw new UnknownPeerError(peerId, pattern);
     const timeoutMs = opts.timeoutMs ?? this.options.timeoutMs;
     const stop = this.latency.startTimer({ peer: peerId, pattern });
     const sent = performance.now();
+    const { id, answer } = connection.request(pattern, request);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        connection.forget(id);
+        reject(new PeerTimeoutError(peerId, pattern, timeoutMs));
+      }, timeoutMs);
+    });
     try {
-      const response = await firstValueFrom(client.send<PeerResponse<P>, PeerRequest<P>>(pattern, request).pipe(timeout({ first: timeoutMs })));
+      // The peer's handler answers with the type the contract names for this pattern.
+      const response = (await Promise.race([answer, timedOut])) as PeerResponse<P>;
       this.answeredAt.set(peerId, performance.now());
       stop({ outcome: 'ok' });
       return response;
     } catch (err) {
-      const mapped = mapError(err, peerId, pattern, timeoutMs);
+      const mapped = mapError(err, peerId, pattern);
       stop({ outcome: outcomeOf(mapped) });
       if (mapped instanceof PeerRemoteError) this.answeredAt.set(peerId, performance.now());
-      // Nest's client can keep a failed connection attempt cached for a moment
-      // after ECONNREFUSED; dropping it makes the next call dial afresh, so a
-      // restarted peer is reachable on the very next call. A timeout with no
-      // answer at all from the peer since the call was sent is dropped too: after
-      // a partition heals, a connection whose packets were dropped waits for
-      // TCP's backed-off retransmission (seconds), while a new one works at once.
+      // A timeout with no answer at all from the peer since the call was sent drops the
+      // connection: after a partition heals, a connection whose packets were dropped waits
+      // for TCP's backed-off retransmission (seconds), while a new one works at once.
       const silent = mapped instanceof PeerTimeoutError && (this.answeredAt.get(peerId) ?? -Infinity) < sent;
-      if (mapped instanceof PeerUnavailableError || silent) await client.close();
+      if (silent) connection.close();
       throw mapped;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
   /**
-   * Sends a one-way event over the peer's event channel (PeerEventChannel): no
-   * answer and no retry. Events lost with a broken connection are dropped, which
-   * protocols built for lossy networks (Raft) expect; the next one dials again.
+   * Sends a one-way event: no answer and no retry. Events lost with a broken
+   * connection are dropped, which protocols built for lossy networks (Raft)
+   * expect; the next one dials again.
    */
   emit<P extends PeerEventPattern>(peerId: string, pattern: P, payload: PeerEventContract[P]): void {
-    const channel = this.channels.get(peerId);
-    if (!channel) throw new UnknownPeerError(peerId, pattern);
-    channel.send(pattern, payload);
+    const connection = this.connections.get(peerId);
+    if (!connection) throw new UnknownPeerError(peerId, pattern);
+    connection.emit(pattern, payload);
     this.events.inc({ peer: peerId, pattern, outcome: 'sent' });
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    for (const channel of this.channels.values()) channel.close();
-    await Promise.all([...this.clients.values()].map((c) => c.close()));
+  onApplicationShutdown(): void {
+    for (const connection of this.connections.values()) connection.close();
   }
 }
 
@@ -98,12 +95,14 @@ function outcomeOf(err: PeerError): string {
   return 'remote_error';
 }
 
-function mapError(err: unknown, peerId: string, pattern: string, timeoutMs: number): PeerError {
-  if (err instanceof TimeoutError) return new PeerTimeoutError(peerId, pattern, timeoutMs);
+function mapError(err: unknown, peerId: string, pattern: string): PeerError {
+  if (err instanceof PeerTimeoutError) return err;
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return new PeerUnavailableError(peerId, pattern, code);
-  if (err instanceof Error) {
-    // Nest's client fails pending calls with this when the socket closes under them.
+  // Errors raised here (toString, not instanceof: node's errors may come from another realm under
+  // jest); what the peer's handler threw arrives as a plain object.
+  if (Object.prototype.toString.call(err) === '[object Error]' && typeof err === 'object' && err !== null && 'message' in err && typeof err.message === 'string') {
+    // PeerConnection fails pending calls with this when the socket closes under them.
     if (err.message === 'Connection closed') return new PeerUnavailableError(peerId, pattern, 'connection closed');
     return new PeerUnavailableError(peerId, pattern, err.message);
   }

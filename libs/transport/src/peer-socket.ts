@@ -65,7 +65,7 @@ export function peerServerSocketClass(events: PeerEvents): typeof PeerSocket {
  * `ms`. Closed without an error, so Nest does not log one per attempt while a
  * peer is cut off; calls waiting on it fail as "connection closed" (unavailable).
  */
-export function abandonUnlessConnected(socket: Socket, ms: number): void {
+function abandonUnlessConnected(socket: Socket, ms: number): void {
   const ready = socket instanceof TLSSocket ? 'secureConnect' : 'connect';
   const timer = setTimeout(() => socket.destroy(), ms);
   timer.unref();
