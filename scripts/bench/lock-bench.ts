@@ -5,7 +5,10 @@
 // client on a three-member cluster this program starts (fsync on, as DSS).
 // Prints both sides, the ratio per level, each side's p50/p99 and the machine;
 // writes the figures (JSON) and a chart (SVG) under .dss/bench/.
-//   npm run bench:lock -- [--duration 10] [--levels 1,16,64] [--only dss|etcd] [--svg docs/img/bench-lock.svg]
+// With --rounds N each level runs N times, DSS and etcd taking turns (which goes
+// first alternates), and the table shows each side's medians and every round's
+// ratio: on a shared machine one round can be off by a quarter either way.
+//   npm run bench:lock -- [--duration 10] [--levels 1,16,64] [--rounds 1] [--only dss|etcd] [--svg docs/img/bench-lock.svg]
 import { Command } from 'commander';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -17,7 +20,7 @@ import { startEtcd } from './etcd-cluster.js';
 import { etcdLocker } from './etcd-locker.js';
 import { closePools, httpRequest } from './http.js';
 import { lockChartSpec, type SystemLevels } from './lock-chart.js';
-import { lockLevel, type LockLevel } from './lock-load.js';
+import { lockLevel, medianOfRounds, type LockLevel, type LockLoadOptions } from './lock-load.js';
 import { writeSvgChart } from './svg-chart.js';
 
 const ETCD_INSTALL = 'apt-get install etcd-server (Debian/Ubuntu), or put etcd on the PATH and pass --etcd <binary>';
@@ -26,14 +29,16 @@ const opts = new Command('bench:lock')
   .description('DSS locks beside etcd, same run, same workload')
   .option('--duration <s>', 'measured seconds per level and system', positiveInt, 10)
   .option('--warmup <s>', 'unmeasured seconds before each level', positiveInt, 2)
+  .option('--prime <s>', 'unmeasured seconds at 16 clients on each system before the first level (JIT of daemons just started)', positiveInt, 5)
   .option('--levels <list>', 'concurrent clients per level', (v) => v.split(',').map(positiveInt), [1, 16, 64])
+  .option('--rounds <n>', 'runs of each level per system, taking turns; the table shows medians', positiveInt, 1)
   .option('--resources <n>', 'resources the clients pick from', positiveInt, 1000)
   .option('--dss <urls>', 'lock nodes', 'http://127.0.0.1:8001,http://127.0.0.1:8002,http://127.0.0.1:8003')
   .option('--etcd <binary>', 'etcd server binary', '/usr/bin/etcd')
   .option('--only <system>', 'run one side only: dss or etcd')
   .option('--svg <file>', 'also write the chart here (docs/img/bench-lock.svg for the docs)')
   .parse()
-  .opts<{ duration: number; warmup: number; levels: number[]; resources: number; dss: string; etcd: string; only?: string; svg?: string }>();
+  .opts<{ duration: number; warmup: number; prime: number; levels: number[]; rounds: number; resources: number; dss: string; etcd: string; only?: string; svg?: string }>();
 
 const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
 const f1 = (n: number) => n.toFixed(1);
@@ -58,32 +63,53 @@ async function main(): Promise<void> {
   }
   const etcdVersion = runEtcd ? execFileSync(opts.etcd, ['--version'], { encoding: 'utf8' }).split('\n')[0]!.trim() : null;
   const etcd = runEtcd ? await startEtcd(opts.etcd) : null;
-  const results: { dss: LockLevel[]; etcd: LockLevel[] } = { dss: [], etcd: [] };
+  // Per level, every round of each system.
+  const rounds: { dss: LockLevel[][]; etcd: LockLevel[][] } = { dss: [], etcd: [] };
   const prefix = `bench-${process.pid}-${Date.now()}/`;
   try {
-    console.log(`locks: acquire+release of one of ${opts.resources} resources, random node; ${opts.duration} s per level after ${opts.warmup} s warm-up`);
+    const each = opts.rounds > 1 ? `, ${opts.rounds} rounds per level taking turns` : '';
+    console.log(`locks: acquire+release of one of ${opts.resources} resources, random node; ${opts.duration} s per level after ${opts.warmup} s warm-up${each}`);
     console.log(`machine: ${machine(etcdVersion)}`);
+    // Daemons started just before run their first seconds in V8's interpreter; the first
+    // level would measure that. Both systems get the same unmeasured load.
+    const primer: LockLoadOptions = { clients: 16, seconds: 0, warmupSeconds: opts.prime, resources: opts.resources, prefix };
+    if (runDss) await lockLevel(dssLocker(urls), primer);
+    if (etcd) {
+      const sessions = await etcdLocker(etcd.clientUrls, primer.clients);
+      await lockLevel(sessions.locker, primer).finally(() => sessions.close());
+    }
     for (const clients of opts.levels) {
-      const load = { clients, seconds: opts.duration, warmupSeconds: opts.warmup, resources: opts.resources, prefix };
-      if (runDss) results.dss.push(await lockLevel(dssLocker(urls), load));
-      if (etcd) {
-        const sessions = await etcdLocker(etcd.clientUrls, clients);
+      const load: LockLoadOptions = { clients, seconds: opts.duration, warmupSeconds: opts.warmup, resources: opts.resources, prefix };
+      const dss: LockLevel[] = [];
+      const etcdRounds: LockLevel[] = [];
+      const runEtcdRound = async (e: NonNullable<typeof etcd>) => {
+        const sessions = await etcdLocker(e.clientUrls, clients);
         try {
-          results.etcd.push(await lockLevel(sessions.locker, load));
+          etcdRounds.push(await lockLevel(sessions.locker, load));
         } finally {
           await sessions.close();
         }
+      };
+      for (let r = 0; r < opts.rounds; r++) {
+        // Taking turns, the first system alternating: a slow spell of the machine hits both.
+        const dssFirst = r % 2 === 0;
+        if (etcd && !dssFirst) await runEtcdRound(etcd);
+        if (runDss) dss.push(await lockLevel(dssLocker(urls), load));
+        if (etcd && dssFirst) await runEtcdRound(etcd);
       }
+      if (dss.length) rounds.dss.push(dss);
+      if (etcdRounds.length) rounds.etcd.push(etcdRounds);
     }
   } finally {
     await etcd?.stop();
     await closePools();
   }
-  printTable(results);
+  const results = { dss: rounds.dss.map(medianOfRounds), etcd: rounds.etcd.map(medianOfRounds) };
+  printTable(results, rounds);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const dir = join('.dss', 'bench');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `lock-${stamp}.json`), JSON.stringify({ machine: machine(etcdVersion), options: opts, results }, null, 2));
+  writeFileSync(join(dir, `lock-${stamp}.json`), JSON.stringify({ machine: machine(etcdVersion), options: opts, results, rounds }, null, 2));
   const systems: SystemLevels[] = [
     ...(results.dss.length ? [{ system: 'DSS', levels: results.dss }] : []),
     ...(results.etcd.length ? [{ system: 'etcd', levels: results.etcd }] : []),
@@ -93,15 +119,18 @@ async function main(): Promise<void> {
   console.log(`figures and chart: ${join(dir, `lock-${stamp}.{json,svg}`)}${opts.svg ? ` and ${opts.svg}` : ''}`);
 }
 
-function printTable(r: { dss: LockLevel[]; etcd: LockLevel[] }): void {
-  console.log('| clients | DSS pairs/s | etcd pairs/s | ratio | DSS p50 / p99 | etcd p50 / p99 | errors DSS / etcd |');
-  console.log('|---|---|---|---|---|---|---|');
+function printTable(r: { dss: LockLevel[]; etcd: LockLevel[] }, all: { dss: LockLevel[][]; etcd: LockLevel[][] }): void {
+  const perRound = opts.rounds > 1 && all.dss.length > 0 && all.etcd.length > 0;
+  if (opts.rounds > 1) console.log(`medians of ${opts.rounds} rounds${perRound ? "; last column: each round's ratio" : ''}`);
+  console.log(`| clients | DSS pairs/s | etcd pairs/s | ratio | DSS p50 / p99 | etcd p50 / p99 | errors DSS / etcd |${perRound ? ' ratio per round |' : ''}`);
+  console.log(`|---|---|---|---|---|---|---|${perRound ? '---|' : ''}`);
   opts.levels.forEach((clients, i) => {
     const d = r.dss[i];
     const e = r.etcd[i];
     const ratio = d && e && e.pairsPerSecond > 0 ? (d.pairsPerSecond / e.pairsPerSecond).toFixed(2) : '–';
     const lat = (l?: LockLevel) => (l ? `${f1(l.p50Ms)} / ${f1(l.p99Ms)} ms` : '–');
-    console.log(`| ${clients} | ${d ? f0(d.pairsPerSecond) : '–'} | ${e ? f0(e.pairsPerSecond) : '–'} | ${ratio} | ${lat(d)} | ${lat(e)} | ${d?.errors ?? '–'} / ${e?.errors ?? '–'} |`);
+    const rounds = perRound ? ` ${all.dss[i]!.map((x, k) => (x.pairsPerSecond / all.etcd[i]![k]!.pairsPerSecond).toFixed(2)).join(', ')} |` : '';
+    console.log(`| ${clients} | ${d ? f0(d.pairsPerSecond) : '–'} | ${e ? f0(e.pairsPerSecond) : '–'} | ${ratio} | ${lat(d)} | ${lat(e)} | ${d?.errors ?? '–'} / ${e?.errors ?? '–'} |${rounds}`);
   });
 }
 

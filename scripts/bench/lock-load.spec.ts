@@ -1,5 +1,5 @@
 import { lockChartSpec } from './lock-chart.js';
-import { lockLevel, type Locker } from './lock-load.js';
+import { lockLevel, medianOfRounds, type Locker, type LockLevel } from './lock-load.js';
 
 /** A lock table in memory: try-lock semantics, so the workload's contention path runs. */
 function memoryLocker(opts: { failEvery?: number } = {}): Locker & { acquired: number } {
@@ -50,5 +50,12 @@ describe('the lock benchmark workload', () => {
     const spec = lockChartSpec([{ system: 'DSS', levels: [level, { ...level, clients: 16 }] }, { system: 'etcd', levels: [level] }], 't');
     expect(JSON.stringify(spec)).toContain('"system":"etcd"');
     expect('data' in spec && spec.data && 'values' in spec.data ? spec.data.values : []).toHaveLength(3);
+  });
+
+  it('summarizes rounds by their medians and sums their counts', () => {
+    const round = (pairsPerSecond: number, p99Ms: number, errors: number): LockLevel => ({ clients: 16, pairsPerSecond, p50Ms: pairsPerSecond / 100, p99Ms, pairs: 10, errors, contended: 1 });
+    expect(medianOfRounds([round(500, 90, 0), round(100, 300, 2), round(700, 60, 1)])).toEqual({ clients: 16, pairsPerSecond: 500, p50Ms: 5, p99Ms: 90, pairs: 30, errors: 3, contended: 3 });
+    expect(medianOfRounds([round(400, 80, 0), round(600, 100, 0)]).pairsPerSecond).toBe(500);
+    expect(() => medianOfRounds([])).toThrow(/no rounds/);
   });
 });

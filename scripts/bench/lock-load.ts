@@ -61,3 +61,27 @@ export async function lockLevel(locker: Locker, o: LockLoadOptions): Promise<Loc
   latencies.sort((a, b) => a - b);
   return { clients: o.clients, pairsPerSecond: latencies.length / o.seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), pairs: latencies.length, errors, contended };
 }
+
+/**
+ * One level's figures over several rounds: the median of each rate and
+ * percentile (a round that a noisy neighbour slowed does not move it), the
+ * sums of the counts.
+ */
+export function medianOfRounds(rounds: readonly LockLevel[]): LockLevel {
+  if (rounds.length === 0) throw new Error('no rounds to summarize');
+  const median = (pick: (l: LockLevel) => number) => {
+    const v = rounds.map(pick).sort((a, b) => a - b);
+    const mid = Math.floor(v.length / 2);
+    return v.length % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+  };
+  const sum = (pick: (l: LockLevel) => number) => rounds.reduce((n, l) => n + pick(l), 0);
+  return {
+    clients: rounds[0]!.clients,
+    pairsPerSecond: median((l) => l.pairsPerSecond),
+    p50Ms: median((l) => l.p50Ms),
+    p99Ms: median((l) => l.p99Ms),
+    pairs: sum((l) => l.pairs),
+    errors: sum((l) => l.errors),
+    contended: sum((l) => l.contended),
+  };
+}
