@@ -15,6 +15,10 @@ describe('MessageIdGenerator', () => {
   it('ids and nonces carry no characters that clash with the key or reply formats', () => {
     const gen = new MessageIdGenerator();
     expect(gen.next(Date.now())).toMatch(/^[0-9a-f]{12}-[0-9a-f]{8}-[0-9a-f]{10}$/);
-    expect(receiptNonce()).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    expect(receiptNonce()).toMatch(/^[0-9a-f]{24}$/);
+  });
+
+  it('receipts never start with "-", so a command line cannot take one for an option', () => {
+    for (let i = 0; i < 2000; i++) expect(receiptNonce()).not.toMatch(/^-/);
   });
 });

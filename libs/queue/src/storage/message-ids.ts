@@ -24,7 +24,11 @@ export class MessageIdGenerator {
   }
 }
 
-/** Per-consume nonce; the script derives receipt i as `${nonce}.${i}`. */
+/**
+ * Per-consume nonce; the script derives receipt i as `${nonce}.${i}`. Hex, not
+ * base64url: a receipt starting with "-" reads as an option on a command line
+ * (`dssctl queue nack <topic> <receipt>` failed for one consume in 64).
+ */
 export function receiptNonce(): string {
-  return randomBytes(12).toString('base64url');
+  return randomBytes(12).toString('hex');
 }
