@@ -72,30 +72,24 @@ async function main(): Promise<void> {
     console.log(`machine: ${machine(etcdVersion)}`);
     // Daemons started just before run their first seconds in V8's interpreter; the first
     // level would measure that. Both systems get the same unmeasured load.
+    // etcd's locker holds one lease per client: opened for each run, closed after it.
+    const onEtcd = async (clientUrls: readonly string[], load: LockLoadOptions): Promise<LockLevel> => {
+      const sessions = await etcdLocker(clientUrls, load.clients);
+      return lockLevel(sessions.locker, load).finally(() => sessions.close());
+    };
     const primer: LockLoadOptions = { clients: 16, seconds: 0, warmupSeconds: opts.prime, resources: opts.resources, prefix };
     if (runDss) await lockLevel(dssLocker(urls), primer);
-    if (etcd) {
-      const sessions = await etcdLocker(etcd.clientUrls, primer.clients);
-      await lockLevel(sessions.locker, primer).finally(() => sessions.close());
-    }
+    if (etcd) await onEtcd(etcd.clientUrls, primer);
     for (const clients of opts.levels) {
       const load: LockLoadOptions = { clients, seconds: opts.duration, warmupSeconds: opts.warmup, resources: opts.resources, prefix };
       const dss: LockLevel[] = [];
       const etcdRounds: LockLevel[] = [];
-      const runEtcdRound = async (e: NonNullable<typeof etcd>) => {
-        const sessions = await etcdLocker(e.clientUrls, clients);
-        try {
-          etcdRounds.push(await lockLevel(sessions.locker, load));
-        } finally {
-          await sessions.close();
-        }
-      };
       for (let r = 0; r < opts.rounds; r++) {
         // Taking turns, the first system alternating: a slow spell of the machine hits both.
         const dssFirst = r % 2 === 0;
-        if (etcd && !dssFirst) await runEtcdRound(etcd);
+        if (etcd && !dssFirst) etcdRounds.push(await onEtcd(etcd.clientUrls, load));
         if (runDss) dss.push(await lockLevel(dssLocker(urls), load));
-        if (etcd && dssFirst) await runEtcdRound(etcd);
+        if (etcd && dssFirst) etcdRounds.push(await onEtcd(etcd.clientUrls, load));
       }
       if (dss.length) rounds.dss.push(dss);
       if (etcdRounds.length) rounds.etcd.push(etcdRounds);

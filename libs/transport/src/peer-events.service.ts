@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { peerRefusal } from './peer-identity.js';
+import { peerRefusalRule, type PeerRefusalRule } from './peer-identity.js';
 import { PeerRejections } from './peer-rejections.service.js';
 import type { PeerEventPattern } from './peer-rpc-contract.js';
 import { PEER_TRANSPORT_OPTIONS, type PeerTransportOptions } from './transport-options.js';
@@ -12,22 +12,20 @@ type Handler = (payload: unknown) => void;
  * filters): at a few hundred events per operation-second that pipeline was most
  * of a lock daemon's CPU, on a path where nothing answers. PeerSocket hands each
  * event frame here; the sender is checked with the same rule as requests
- * (peerRefusal), and the handler gets the payload as received: it must
+ * (peerRefusalRule), and the handler gets the payload as received: it must
  * validate it (Raft's isMessage, the cache's own checks).
  */
 @Injectable()
 export class PeerEvents {
   private readonly logger = new Logger('PeerEvents');
   private readonly handlers = new Map<string, Handler>();
-  private readonly members: ReadonlySet<string>;
-  private readonly clusterNodes: ReadonlySet<string>;
+  private readonly refusal: PeerRefusalRule;
 
   constructor(
     @Inject(PEER_TRANSPORT_OPTIONS) private readonly options: PeerTransportOptions,
     private readonly rejections: PeerRejections,
   ) {
-    this.members = new Set(options.peers.map((p) => p.id));
-    this.clusterNodes = new Set(options.clusterNodeIds ?? []);
+    this.refusal = peerRefusalRule(options);
   }
 
   /** Routes `pattern`'s events to `handler`, with the payload unchecked (PeerEventContract says what a correct peer sends). */
@@ -47,7 +45,7 @@ export class PeerEvents {
     const handler = typeof pattern === 'string' ? this.handlers.get(pattern) : undefined;
     if (handler === undefined || typeof pattern !== 'string') return false;
     if (this.options.tls) {
-      const refusal = peerRefusal(this.options, this.members, this.clusterNodes, pattern, peer, data);
+      const refusal = this.refusal(pattern, peer, data);
       if (refusal !== null) {
         this.rejections.record(refusal.reason, refusal.detail);
         return true;

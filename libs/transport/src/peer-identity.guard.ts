@@ -1,26 +1,24 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { RpcException, type TcpContext } from '@nestjs/microservices';
-import { peerRefusal } from './peer-identity.js';
+import { peerRefusalRule, type PeerRefusalRule } from './peer-identity.js';
 import { PeerRejections } from './peer-rejections.service.js';
 import { PeerSocket } from './peer-socket.js';
 import { PEER_TRANSPORT_OPTIONS, type PeerTransportOptions } from './transport-options.js';
 
 /**
- * Applies peerRefusal (peer-identity.ts) to every peer request handled by Nest:
+ * Applies peerRefusalRule (peer-identity.ts) to every peer request handled by Nest:
  * a refused request is answered with an error and counted. Events do not come
  * this way (PeerEvents checks them). HTTP requests are not peer traffic and pass.
  */
 @Injectable()
 export class PeerIdentityGuard implements CanActivate {
-  private readonly members: ReadonlySet<string>;
-  private readonly clusterNodes: ReadonlySet<string>;
+  private readonly refusal: PeerRefusalRule;
 
   constructor(
     @Inject(PEER_TRANSPORT_OPTIONS) private readonly options: PeerTransportOptions,
     private readonly rejections: PeerRejections,
   ) {
-    this.members = new Set(options.peers.map((p) => p.id));
-    this.clusterNodes = new Set(options.clusterNodeIds ?? []);
+    this.refusal = peerRefusalRule(options);
   }
 
   canActivate(context: ExecutionContext): boolean {
@@ -29,7 +27,7 @@ export class PeerIdentityGuard implements CanActivate {
     const socket = rpc.getContext<TcpContext>().getSocketRef();
     const pattern = rpc.getContext<TcpContext>().getPattern();
     const peer = socket instanceof PeerSocket ? socket.peerId : undefined;
-    const refusal = peerRefusal(this.options, this.members, this.clusterNodes, pattern, peer, rpc.getData());
+    const refusal = this.refusal(pattern, peer, rpc.getData());
     if (refusal === null) return true;
     this.rejections.record(refusal.reason, refusal.detail);
     throw new RpcException(`refused: ${refusal.detail}`);

@@ -15,16 +15,25 @@ function claimedSenders(payload: unknown): string[] {
   return items.flatMap((m) => (typeof m === 'object' && m !== null && typeof (m as { from?: unknown }).from === 'string' ? [(m as { from: string }).from] : []));
 }
 
+/** Why a peer message must be refused (see peerRefusalRule), or null. */
+export type PeerRefusalRule = (pattern: string, peer: string | undefined, payload: unknown) => PeerRefusal | null;
+
 /**
- * Why a peer message must be refused, or null. It must come over a connection
+ * The rule for this node's peer messages: one must come over a connection
  * whose certificate (`peer`, undefined without one) names a node of this role
  * (not this node itself), and any sender the message claims must be that node:
  * a member cannot speak for another. A cluster-wide pattern is accepted from
  * any node of the description. The one rule for requests (PeerIdentityGuard)
  * and events (PeerEvents).
  */
-export function peerRefusal(
-  options: Pick<PeerTransportOptions, 'role'>,
+export function peerRefusalRule(options: Pick<PeerTransportOptions, 'role' | 'peers' | 'clusterNodeIds'>): PeerRefusalRule {
+  const members: ReadonlySet<string> = new Set(options.peers.map((p) => p.id));
+  const clusterNodes: ReadonlySet<string> = new Set(options.clusterNodeIds ?? []);
+  return (pattern, peer, payload) => refusal(options.role, members, clusterNodes, pattern, peer, payload);
+}
+
+function refusal(
+  role: string,
   members: ReadonlySet<string>,
   clusterNodes: ReadonlySet<string>,
   pattern: string,
@@ -36,7 +45,7 @@ export function peerRefusal(
     // Asked by daemons of other roles, on any node of the cluster (this one's included).
     if (!clusterNodes.has(peer)) return { reason: 'unknown_peer', detail: `${pattern} from "${peer}", which is not a node in the cluster description` };
   } else if (!members.has(peer)) {
-    return { reason: 'unknown_peer', detail: `${pattern} from "${peer}", which is not a ${options.role} peer in the cluster description` };
+    return { reason: 'unknown_peer', detail: `${pattern} from "${peer}", which is not a ${role} peer in the cluster description` };
   }
   const spoofed = claimedSenders(payload).find((from) => from !== peer);
   if (spoofed !== undefined) return { reason: 'spoofed_sender', detail: `${pattern} from ${peer} claims to be from "${spoofed}"` };
