@@ -181,11 +181,20 @@ describe('cache service on the local cluster', () => {
     const pid = await pidOf('node2');
     process.kill(pid, 'SIGKILL');
     const started = Date.now();
-    // The survivors serve every key (once node2 counts as dead), the latest value or, for node2's unflushed writes, the flushed one.
+    // The survivors serve every key (once node2 counts as dead and each has confirmed the new
+    // view: they may switch a few hundred ms apart, answering 503 meanwhile), the latest value
+    // or, for node2's unflushed writes, the flushed one. A 200 with another value fails at once.
+    const wrong: unknown[] = [];
+    const served = (node: string, k: string) => async () => {
+      const r = await get(node, k);
+      if (r.status === 200 ? r.body.value !== 'v1' : r.status !== 503) wrong.push([node, k, r.status, r.body]);
+      return r.status === 200;
+    };
     for (const k of shared) {
-      await eventually(async () => (await get('node1', k)).status === 200, 10_000, 100);
-      expect((await get('node3', k)).body.value).toBe('v1');
+      await eventually(served('node1', k), 10_000, 100);
+      await eventually(served('node3', k), 10_000, 100);
     }
+    expect(wrong).toEqual([]);
     for (const k of owned) expect((await get('node3', k)).body.value).toBe('v1');
     for (const k of late) expect(['flushed', 'unflushed']).toContain((await get('node1', k)).body.value);
     const servedAfterMs = Date.now() - started;
