@@ -86,8 +86,8 @@ describe('peer authentication (mutual TLS)', () => {
         await cache.close();
 
         const queue = new RoguePeer('127.0.0.1', peerPort('queue', node), creds);
-        const consumed = await queue.send('queue.forward', { op: 'consume', body: { topic: 't', max: 10, waitMs: 0 } });
-        expect(consumed.ok).toBe(false);
+        const pinged = await queue.send('dss.ping', { from: claimed, role: 'queue' });
+        expect(pinged.ok).toBe(false);
         await queue.close();
       }
     }

@@ -12,6 +12,8 @@ interface Delivery {
 }
 interface Consumed {
   messages: Delivery[];
+  acked?: number;
+  stale?: string[];
 }
 interface Stats {
   topic: string;
@@ -126,6 +128,8 @@ describe('queue service on the local cluster', () => {
       ['consume', 'max too large', { topic: 'bad', max: 5000 }],
       ['consume', 'wait too long', { topic: 'bad', waitMs: 3_600_000 }],
       ['consume', 'visibility too short', { topic: 'bad', visibilityMs: 1 }],
+      ['consume', 'ack not a list', { topic: 'bad', ack: 'r' }],
+      ['consume', 'ack over the batch limit', { topic: 'bad', ack: Array.from({ length: 1001 }, (_, i) => `r${i}`) }],
       ['ack', 'wrong type', { topic: 'bad', receipt: 5 }],
       ['ack', 'no receipt', { topic: 'bad' }],
       ['extend', 'missing visibility', { topic: 'bad', receipt: 'r' }],
@@ -136,6 +140,34 @@ describe('queue service on the local cluster', () => {
       expect([name, res.status, res.body.error?.code]).toEqual([name, 400, 'INVALID_ARGUMENT']);
     }
     expect((await stats('node1', 'bad')).body).toMatchObject({ ready: 0, inflight: 0, delayed: 0, dead: 0 });
+  });
+
+  it('wakes a consumer long-polling on one node when a message is published on another', async () => {
+    for (const [waitOn, publishOn] of [['node1', 'node2'], ['node2', 'node3'], ['node3', 'node1']] as const) {
+      const topic = `wake-${waitOn}`;
+      const polling = consume(waitOn, { topic, waitMs: 10_000 });
+      await new Promise((r) => setTimeout(r, 300)); // the consume is asleep by now
+      const published = Date.now();
+      await publish(publishOn, { topic, message: publishOn });
+      const got = await polling;
+      // Not the fallback look (QUEUE_WAKEUP_FALLBACK_MS, 1 s after it fell asleep): a wake-up.
+      expect([waitOn, got.body.messages.map((m) => m.body), Date.now() - published < 500]).toEqual([waitOn, [publishOn], true]);
+    }
+  });
+
+  it('acks and fetches in one request: acked messages are gone, stale receipts listed, new ones delivered', async () => {
+    const topic = 'ack-and-fetch';
+    await publish('node1', { topic, messages: ['a', 'b', 'c'] });
+    const first = (await consume('node2', { topic, max: 1 })).body.messages;
+    const next = await consume('node3', { topic, max: 5, ack: [first[0]!.receipt, 'not-a-receipt'] });
+    expect(next.status).toBe(200);
+    expect(next.body).toEqual({ acked: 1, stale: ['not-a-receipt'], messages: [expect.objectContaining({ body: 'b' }), expect.objectContaining({ body: 'c' })] });
+    expect((await stats('node1', topic)).body).toMatchObject({ ready: 0, inflight: 2 });
+    // The acks are applied at once, even when the consume then long-polls.
+    const last = consume('node1', { topic, waitMs: 5000, ack: next.body.messages.map((m) => m.receipt) });
+    await eventually(async () => (await stats('node1', topic)).body.inflight === 0, 2000, 50);
+    await publish('node2', { topic, message: 'd' });
+    expect((await last).body).toMatchObject({ acked: 2, stale: [], messages: [expect.objectContaining({ body: 'd' })] });
   });
 
   it('moves a topic to the next node when its owner dies, and back when it returns', async () => {

@@ -1,4 +1,6 @@
 import type {
+  AckAndConsumeRequest,
+  AckAndConsumeResult,
   AckResult,
   AcquireRequest,
   CacheEntry,
@@ -35,6 +37,7 @@ export interface CliLockClient {
 export interface CliQueueClient {
   publish(req: PublishRequest, call?: CallOptions): Promise<{ ids: string[] }>;
   consume(req: ConsumeRequest, call?: CallOptions): Promise<Delivery[]>;
+  ackAndConsume(req: AckAndConsumeRequest, call?: CallOptions): Promise<AckAndConsumeResult>;
   ack(req: { topic: string; receipt: string } | { topic: string; receipts: readonly string[] }, call?: CallOptions): Promise<AckResult>;
   nack(req: { topic: string; receipt: string; delayMs?: number }, call?: CallOptions): Promise<unknown>;
   stats(topic: string, call?: CallOptions): Promise<TopicStats>;

@@ -24,6 +24,11 @@ function fakeClient() {
         { id: 'm1', receipt: 'r1', body: { order: 42 }, deliveries: 1, publishedAt: Date.UTC(2026, 0, 2, 3, 4, 5) },
         { id: 'm2', receipt: 'r2', body: 'text', deliveries: 3, publishedAt: Date.UTC(2026, 0, 2, 3, 4, 6) },
       ]),
+      ackAndConsume: jest.fn(async (req: { ack: readonly string[] }) => ({
+        acked: req.ack.length - 1,
+        stale: req.ack.slice(-1),
+        messages: [{ id: 'm3', receipt: 'r3', body: 3, deliveries: 1, publishedAt: Date.UTC(2026, 0, 2, 3, 4, 7) }],
+      })),
       ack: jest.fn(async () => ({ acked: 1, stale: [] as string[] })),
       nack: jest.fn(async () => ({ nacked: true, outcome: 'delayed' })),
       stats: jest.fn(async (topic: string) => ({ topic, owner: 'node2', ready: 3, inflight: 1, delayed: 0, dead: 2 })),
@@ -335,6 +340,18 @@ describe('queue', () => {
     const r = await run(['queue', 'consume', 'orders', '--ack', '--json'], client);
     expect(client.queue.ack).toHaveBeenCalledWith({ topic: 'orders', receipts: ['r1', 'r2'] }, expect.anything());
     expect(r.json()).toMatchObject({ topic: 'orders', messages: [{ id: 'm1' }, { id: 'm2' }], acked: { acked: 2, stale: [] } });
+  });
+
+  it('consume --ack-first acks earlier receipts in the same request, and exits 4 on a stale one', async () => {
+    const r = await run(['queue', 'consume', 'orders', '--ack-first', 'r1,r2', '--max', '2']);
+    expect(r.client.queue.ackAndConsume).toHaveBeenCalledWith({ topic: 'orders', max: 2, waitMs: 0, ack: ['r1', 'r2'] }, expect.anything());
+    expect(r.client.queue.consume).not.toHaveBeenCalled();
+    expect(r.code).toBe(EXIT.CONFLICT);
+    expect(r.out).toContain('acked first 1 of 2; stale: r2\n');
+    expect(r.out).toContain('m3');
+    const bad = await run(['queue', 'consume', 'orders', '--ack-first', 'r1,,r2']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.client.queue.ackAndConsume).not.toHaveBeenCalled();
   });
 
   it('ack sends one receipt alone and several together; a stale one exits 4', async () => {

@@ -32,6 +32,7 @@ export const consumeAnswer = z.looseObject({
   ),
 });
 export const ackAnswer = z.looseObject({ acked: z.number(), stale: z.array(z.string()) });
+export const ackAndConsumeAnswer = consumeAnswer.extend(ackAnswer.shape);
 export const topicStatsAnswer = z.looseObject({
   topic: z.string(),
   owner: z.string(),

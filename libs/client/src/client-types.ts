@@ -100,6 +100,13 @@ export interface AckResult {
   readonly acked: number;
   readonly stale: readonly string[];
 }
+export interface AckAndConsumeRequest extends ConsumeRequest {
+  /** Receipts acked before new messages are taken, atomically (1-1000). */
+  readonly ack: readonly string[];
+}
+export interface AckAndConsumeResult extends AckResult {
+  readonly messages: Delivery[];
+}
 export interface TopicStats {
   readonly topic: string;
   readonly owner: string;

@@ -9,7 +9,8 @@ import { ENDPOINTS, FakeFetch, type FakeReply, type FakeRequest } from './fake-f
 
 const delivery = (n: number, deliveries = 1): Delivery => ({ id: `m${n}`, receipt: `rc${n}`, body: { n }, deliveries, publishedAt: 0 });
 
-function queueServer(ready: Delivery[], opts: { extend?: (req: FakeRequest) => FakeReply; consumeFails?: number } = {}) {
+function queueServer(ready: Delivery[], opts: { extend?: (req: FakeRequest) => FakeReply; consumeFails?: number; staleReceipts?: string[] } = {}) {
+  const stale = new Set(opts.staleReceipts ?? []);
   let consumeFailures = opts.consumeFails ?? 0;
   const fake = new FakeFetch((req) => {
     const body = req.body as { max?: number; waitMs?: number };
@@ -19,8 +20,10 @@ function queueServer(ready: Delivery[], opts: { extend?: (req: FakeRequest) => F
           consumeFailures--;
           return { status: 503, body: { error: { code: 'UNAVAILABLE', message: 'redis down' } } };
         }
+        const acks = (req.body as { ack?: string[] }).ack;
+        const acked = acks ? { acked: acks.filter((r) => !stale.has(r)).length, stale: acks.filter((r) => stale.has(r)) } : {};
         const batch = ready.splice(0, body.max ?? 1);
-        if (batch.length > 0) return { status: 200, body: { messages: batch } };
+        if (batch.length > 0 || acks) return { status: 200, body: { messages: batch, ...acked } };
         // Long poll: nothing ready, answer empty after waitMs (or drop it when aborted).
         return new Promise<FakeReply>((resolve) => {
           const timer = setTimeout(() => resolve({ status: 200, body: { messages: [] } }), body.waitMs ?? 0);
@@ -42,7 +45,16 @@ function queueServer(ready: Delivery[], opts: { extend?: (req: FakeRequest) => F
   });
   const dss = new DssClient({ endpoints: ENDPOINTS, fetch: fake.fetch, random: () => 0, timeoutMs: 60_000 });
   const bodies = (path: string) => fake.to(path).map((r) => r.body);
-  return { dss, fake, bodies };
+  /** Receipts acked, alone (/queue/ack) or carried by a consume (ack-and-fetch), in order. */
+  const acked = () =>
+    fake.requests
+      .filter((r) => r.path === '/queue/ack' || r.path === '/queue/consume')
+      .flatMap((r) => {
+        const b = r.body as { receipt?: string; receipts?: string[]; ack?: string[] };
+        return r.path === '/queue/ack' ? (b.receipts ?? [b.receipt!]) : (b.ack ?? []);
+      });
+  const failConsumes = (n: number) => void (consumeFailures = n);
+  return { dss, fake, bodies, acked, failConsumes };
 }
 
 /** A handler whose calls stay open until the test settles them. */
@@ -83,7 +95,9 @@ describe('consumer', () => {
     h.open.get('m1')!.resolve();
     await jest.advanceTimersByTimeAsync(0);
     expect([...h.open.keys()]).toEqual(['m2', 'm3']);
-    expect(bodies('/queue/consume')[1]).toMatchObject({ topic: 't', max: 1, waitMs: 1000, visibilityMs: 30_000 });
+    // m1's ack rides on the consume that refills its slot, which does not long-poll.
+    expect(bodies('/queue/consume')[1]).toEqual({ topic: 't', max: 1, waitMs: 0, visibilityMs: 30_000, ack: ['rc1'] });
+    expect(bodies('/queue/ack')).toEqual([]);
     for (const id of ['m2', 'm3']) h.open.get(id)!.resolve();
     await jest.advanceTimersByTimeAsync(0);
     for (const id of ['m4', 'm5']) h.open.get(id)!.resolve();
@@ -94,18 +108,53 @@ describe('consumer', () => {
   });
 
   it('acks each delivery whose handler succeeded, with its receipt', async () => {
-    const { dss, bodies } = queueServer([delivery(1), delivery(2)]);
+    const { dss, bodies, acked } = queueServer([delivery(1), delivery(2)]);
     const seen: unknown[] = [];
     const consumer = dss.queue.consumer('t', async (d) => void seen.push(d.body), { concurrency: 2 });
     await jest.advanceTimersByTimeAsync(0);
     expect(seen).toEqual([{ n: 1 }, { n: 2 }]);
-    expect(bodies('/queue/ack')).toEqual([{ topic: 't', receipt: 'rc1' }, { topic: 't', receipt: 'rc2' }]);
+    expect(acked()).toEqual(['rc1', 'rc2']);
     expect(bodies('/queue/nack')).toEqual([]);
     await consumer.stop();
   });
 
+  it('carries the ack of a handler that frees a full slot on the next consume, reporting a stale receipt', async () => {
+    const { dss, bodies, acked } = queueServer([1, 2, 3].map((n) => delivery(n)), { staleReceipts: ['rc2'] });
+    const h = gatedHandler();
+    const errors: [unknown, string | undefined][] = [];
+    const consumer = dss.queue.consumer('t', h.handler, { concurrency: 2, waitMs: 1000, onError: (e, d) => errors.push([e, d?.id]) });
+    await jest.advanceTimersByTimeAsync(0);
+    h.open.get('m1')!.resolve();
+    h.open.get('m2')!.resolve();
+    await jest.advanceTimersByTimeAsync(0);
+    // Both finished while every slot was busy: one consume acks both and takes m3.
+    expect(bodies('/queue/consume')[1]).toMatchObject({ max: 2, ack: ['rc1', 'rc2'] });
+    expect(bodies('/queue/ack')).toEqual([]);
+    expect([...h.open.keys()]).toEqual(['m3']);
+    expect(errors).toEqual([[expect.any(StaleReceiptError), 'm2']]);
+    h.open.get('m3')!.resolve();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(acked()).toEqual(['rc1', 'rc2', 'rc3']);
+    await consumer.stop();
+  });
+
+  it('acks alone when the consume carrying the ack fails', async () => {
+    const { dss, fake, acked, failConsumes } = queueServer([delivery(1)]);
+    const h = gatedHandler();
+    const consumer = dss.queue.consumer('t', h.handler, { concurrency: 1, waitMs: 1000, onError: () => undefined });
+    await jest.advanceTimersByTimeAsync(0);
+    failConsumes(4); // every attempt of the consume with the ack aboard answers 503
+    h.open.get('m1')!.resolve();
+    await jest.advanceTimersByTimeAsync(100);
+    expect(fake.to('/queue/ack').map((r) => r.body)).toEqual([{ topic: 't', receipt: 'rc1' }]);
+    // Four attempts carried it (503 promises nothing was applied), then it went alone.
+    expect(fake.to('/queue/consume').filter((r) => (r.body as { ack?: string[] }).ack)).toHaveLength(4);
+    expect(acked()).toEqual(Array(5).fill('rc1'));
+    await consumer.stop();
+  });
+
   it('extends the visibility every extendEveryMs while a handler runs, and stops extending after', async () => {
-    const { dss, bodies } = queueServer([delivery(1)]);
+    const { dss, bodies, acked } = queueServer([delivery(1)]);
     const h = gatedHandler();
     const consumer = dss.queue.consumer('t', h.handler, { visibilityMs: 30_000 });
     await jest.advanceTimersByTimeAsync(9_999);
@@ -117,7 +166,7 @@ describe('consumer', () => {
     h.open.get('m1')!.resolve();
     await jest.advanceTimersByTimeAsync(60_000);
     expect(bodies('/queue/extend')).toHaveLength(3);
-    expect(bodies('/queue/ack')).toHaveLength(1);
+    expect(acked()).toEqual(['rc1']);
     expect(consumer.stats).toMatchObject({ handled: 1, extended: 3 });
     await consumer.stop();
   });
@@ -191,15 +240,15 @@ describe('consumer', () => {
   });
 
   it('reports a failed poll and keeps polling', async () => {
-    const { dss, bodies } = queueServer([delivery(1)], { consumeFails: 4 }); // one consume call = 4 attempts
+    const { dss, acked } = queueServer([delivery(1)], { consumeFails: 4 }); // one consume call = 4 attempts
     const errors: unknown[] = [];
     const consumer = dss.queue.consumer('t', async () => undefined, { onError: (e) => errors.push(e) });
     await jest.advanceTimersByTimeAsync(10);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(UnavailableError);
-    expect(bodies('/queue/ack')).toHaveLength(0);
+    expect(acked()).toHaveLength(0);
     await jest.advanceTimersByTimeAsync(1000);
-    expect(bodies('/queue/ack')).toEqual([{ topic: 't', receipt: 'rc1' }]);
+    expect(acked()).toEqual(['rc1']);
     await consumer.stop();
   });
 

@@ -7,7 +7,9 @@ import type { QueueClient } from './queue-client.js';
 // The consumer loop: long-poll for as many deliveries as there are free
 // handler slots, run each handler while extending the delivery's visibility
 // (so a slow handler does not see its message redelivered to someone else),
-// ack on success, nack with a growing delay on failure. At-least-once: a
+// ack on success, nack with a growing delay on failure. A handler that
+// finishes while every slot was busy has its ack carried by the consume that
+// refills its slot (ack-and-fetch: one request instead of two). At-least-once: a
 // handler can still see a message twice (a crash, a lost ack), so handlers
 // should be idempotent.
 
@@ -36,7 +38,10 @@ export interface Consumer {
   readonly stats: { handled: number; failed: number; extended: number };
 }
 
-type QueueOps = Pick<QueueClient, 'consume' | 'ack' | 'nack' | 'extend'>;
+type QueueOps = Pick<QueueClient, 'consume' | 'ackAndConsume' | 'ack' | 'nack' | 'extend'>;
+
+/** What became of an ack carried by a consume: done, stale, or the consume failed (ack it alone). */
+type CarriedAck = 'acked' | 'stale' | 'failed';
 
 export const defaultConsumerBackoff = (deliveries: number): number =>
   Math.min(CONSUMER_DEFAULTS.backoffMaxMs, CONSUMER_DEFAULTS.backoffBaseMs * 2 ** Math.max(0, deliveries - 1));
@@ -51,6 +56,12 @@ export class QueueConsumer implements Consumer {
   /** Aborts the long-poll in flight and the pause after a failed one. */
   private readonly poll = new AbortController();
   private readonly running = new Set<Promise<void>>();
+  /** Handlers running now (a finished handler waiting for its ack no longer holds a slot). */
+  private busy = 0;
+  /** Set while the loop waits for a free slot: finished handlers leave their acks for its next consume. */
+  private collecting = false;
+  private wakeLoop: () => void = () => undefined;
+  private readonly carried: { receipt: string; settle: (outcome: CarriedAck) => void }[] = [];
   private readonly handlerSignals = new Set<AbortController>();
   private readonly concurrency: number;
   private readonly visibilityMs: number;
@@ -90,20 +101,34 @@ export class QueueConsumer implements Consumer {
   stop(): Promise<void> {
     this.stopping = true;
     this.poll.abort(new Error('consumer stopped'));
+    this.wakeLoop();
     return this.done;
   }
 
   private async loop(): Promise<void> {
     while (!this.stopping) {
-      const free = this.concurrency - this.running.size;
+      const free = this.concurrency - this.busy;
       if (free <= 0) {
-        await Promise.race(this.running);
+        this.collecting = true;
+        await new Promise<void>((resolve) => (this.wakeLoop = resolve));
         continue;
       }
+      this.collecting = false;
+      const acks = this.carried.splice(0);
       let batch: Delivery[];
       try {
-        batch = await this.queue.consume({ topic: this.topic, max: free, visibilityMs: this.visibilityMs, waitMs: this.waitMs }, { signal: this.poll.signal });
+        if (acks.length === 0) {
+          batch = await this.queue.consume({ topic: this.topic, max: free, visibilityMs: this.visibilityMs, waitMs: this.waitMs }, { signal: this.poll.signal });
+        } else {
+          // No long poll with acks aboard: their handlers wait for the answer. When nothing is
+          // ready the next round long-polls without them.
+          const answer = await this.queue.ackAndConsume({ topic: this.topic, max: free, visibilityMs: this.visibilityMs, waitMs: 0, ack: acks.map((a) => a.receipt) }, { signal: this.poll.signal });
+          const stale = new Set(answer.stale);
+          for (const a of acks) a.settle(stale.has(a.receipt) ? 'stale' : 'acked');
+          batch = answer.messages;
+        }
       } catch (err) {
+        for (const a of acks) a.settle('failed');
         if (this.stopping) break;
         this.report(err);
         await sleep(CONSUMER_DEFAULTS.pollErrorDelayMs, this.poll.signal).catch(() => undefined);
@@ -113,14 +138,37 @@ export class QueueConsumer implements Consumer {
       for (const d of batch) this.start(d);
       if (batch.length === 0 && this.waitMs === 0) await sleep(CONSUMER_DEFAULTS.idleDelayMs, this.poll.signal).catch(() => undefined);
     }
+    this.collecting = false;
+    for (const a of this.carried.splice(0)) a.settle('failed');
     await Promise.allSettled([...this.running]);
   }
 
   private start(d: Delivery): void {
+    this.busy++;
     const task: Promise<void> = this.handle(d)
       .catch((err: unknown) => this.report(err, d)) // e.g. a backoffMs that throws
       .finally(() => this.running.delete(task));
     this.running.add(task);
+  }
+
+  /** The handler is done with its slot: the loop may take another delivery. */
+  private release(): void {
+    this.busy--;
+    this.wakeLoop();
+  }
+
+  /** Acks with the loop's next consume when it is about to make one for this slot, else alone. */
+  private async ackAndRelease(d: Delivery): Promise<void> {
+    if (this.collecting && !this.stopping) {
+      const outcome = new Promise<CarriedAck>((settle) => this.carried.push({ receipt: d.receipt, settle }));
+      this.release();
+      const result = await outcome;
+      if (result === 'acked') return;
+      if (result === 'stale') throw new StaleReceiptError('the receipt is no longer valid: its visibility timeout ran out (the message may be redelivered)', { details: { receipt: d.receipt } });
+    } else {
+      this.release();
+    }
+    await this.queue.ack({ topic: this.topic, receipt: d.receipt });
   }
 
   private async handle(d: Delivery): Promise<void> {
@@ -165,10 +213,14 @@ export class QueueConsumer implements Consumer {
     } else {
       this.stats.handled++;
     }
-    if (stale) return; // the receipt is dead: an ack or nack could only answer STALE_RECEIPT
+    if (stale) return this.release(); // the receipt is dead: an ack or nack could only answer STALE_RECEIPT
     try {
-      if (failure) await this.queue.nack({ topic: this.topic, receipt: d.receipt, delayMs: Math.max(0, Math.round(this.backoffMs(d.deliveries))) });
-      else await this.queue.ack({ topic: this.topic, receipt: d.receipt });
+      if (failure) {
+        this.release();
+        await this.queue.nack({ topic: this.topic, receipt: d.receipt, delayMs: Math.max(0, Math.round(this.backoffMs(d.deliveries))) });
+      } else {
+        await this.ackAndRelease(d);
+      }
     } catch (err) {
       this.report(err, d);
     }

@@ -1,5 +1,5 @@
-import type { AckResult, CallOptions, ConsumeRequest, Delivery, PublishRequest, PublishResult, TopicStats } from './client-types.js';
-import { ackAnswer, consumeAnswer, expectAnswer, publishAnswer, topicStatsAnswer } from './answers.js';
+import type { AckAndConsumeRequest, AckAndConsumeResult, AckResult, CallOptions, ConsumeRequest, Delivery, PublishRequest, PublishResult, TopicStats } from './client-types.js';
+import { ackAndConsumeAnswer, ackAnswer, consumeAnswer, expectAnswer, publishAnswer, topicStatsAnswer } from './answers.js';
 import { QueueConsumer, type Consumer, type ConsumerOptions } from './consumer.js';
 import { HttpCaller, pathSegment } from './http-caller.js';
 
@@ -8,7 +8,7 @@ import { HttpCaller, pathSegment } from './http-caller.js';
 //   repeat within 5 minutes once (it answers the first ids, duplicate: true);
 // - consume: yes; an answer lost on the way only hides those messages until
 //   their visibility runs out, then they are delivered again;
-// - ack, nack, extend, redrive: only when the server cannot have seen the
+// - ack, ack-and-consume, nack, extend, redrive: only when the server cannot have seen the
 //   request. A repeated ack of a delivery acked already answers
 //   STALE_RECEIPT, a repeated nack or extend would act on a new state, and a
 //   repeated redrive would report 0 moved, so none of them is repeated blindly.
@@ -28,6 +28,8 @@ export interface ExtendRequest {
 export interface QueueClient {
   publish(req: PublishRequest, call?: CallOptions): Promise<PublishResult>;
   consume(req: ConsumeRequest, call?: CallOptions): Promise<Delivery[]>;
+  /** Acks `req.ack` and takes new messages in one request (ack-and-fetch); stale receipts are listed, not thrown. */
+  ackAndConsume(req: AckAndConsumeRequest, call?: CallOptions): Promise<AckAndConsumeResult>;
   /** A single stale receipt -> StaleReceiptError; a batch lists stale ones in `stale`. */
   ack(req: AckRequest, call?: CallOptions): Promise<AckResult>;
   nack(req: NackRequest, call?: CallOptions): Promise<unknown>;
@@ -57,6 +59,12 @@ export class HttpQueueClient implements QueueClient {
     const body = { topic: req.topic, max: req.max, visibilityMs: req.visibilityMs, waitMs: req.waitMs };
     const answer = await this.http.call({ role: 'queue', method: 'POST', path: '/queue/consume', body, safe: true, waitMs: req.waitMs ?? 0 }, call);
     return expectAnswer(consumeAnswer, answer).messages;
+  }
+
+  async ackAndConsume(req: AckAndConsumeRequest, call?: CallOptions): Promise<AckAndConsumeResult> {
+    const body = { topic: req.topic, max: req.max, visibilityMs: req.visibilityMs, waitMs: req.waitMs, ack: req.ack };
+    const answer = await this.http.call({ role: 'queue', method: 'POST', path: '/queue/consume', body, safe: false, waitMs: req.waitMs ?? 0 }, call);
+    return expectAnswer(ackAndConsumeAnswer, answer);
   }
 
   async ack(req: AckRequest, call?: CallOptions): Promise<AckResult> {

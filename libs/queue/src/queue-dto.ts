@@ -36,6 +36,8 @@ export const consumeBody = z.strictObject({
   max: z.number({ error: 'max must be a number' }).int('max must be a whole number').min(1, 'max must be at least 1').max(QUEUE_LIMITS.maxBatch, `max must be at most ${QUEUE_LIMITS.maxBatch}`).default(1),
   visibilityMs: ms('visibilityMs', QUEUE_LIMITS.minVisibilityMs, QUEUE_LIMITS.maxVisibilityMs).optional(),
   waitMs: ms('waitMs', 0, QUEUE_LIMITS.maxWaitMs).default(0),
+  /** Receipts to ack before taking new messages, in the same atomic step (ack-and-fetch). */
+  ack: z.array(receipt, { error: 'ack must be an array of receipts' }).max(QUEUE_LIMITS.maxBatch, `ack: at most ${QUEUE_LIMITS.maxBatch} receipts`).optional(),
 });
 
 export const ackBody = z

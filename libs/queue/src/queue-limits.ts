@@ -23,5 +23,11 @@ export const REDELIVERY_INTERVAL_MS = 500;
 export const TOPIC_REFRESH_MS = 2000;
 /** How often ownership re-checks which queue nodes answer. */
 export const OWNERSHIP_PROBE_MS = 1000;
-/** Extra time a forwarded request allows beyond its own waitMs. */
-export const QUEUE_FORWARD_MARGIN_MS = 3000;
+/**
+ * A long-polling consume looks for messages again at least this often, even
+ * unwoken: wake-ups travel by Redis pub/sub, which drops what is published
+ * while a subscriber reconnects.
+ */
+export const QUEUE_WAKEUP_FALLBACK_MS = 1000;
+/** A node stays subscribed to a topic's wake-ups this long after its last waiter on it. */
+export const QUEUE_WAKEUP_LINGER_MS = 30_000;

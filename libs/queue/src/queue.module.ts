@@ -2,15 +2,15 @@ import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '
 import type { Redis } from 'ioredis';
 import { RedisTopologyModule } from '@dss/redis-ha';
 import { queueMetricProviders } from './queue-metrics.js';
-import { QueuePeerController } from './queue-peer.controller.js';
 import { QueueStatus } from './queue-status.service.js';
 import { QueueController } from './queue.controller.js';
 import { QueueService } from './queue.service.js';
-import { QUEUE_REDIS, redisProvider } from './redis.provider.js';
+import { QUEUE_REDIS, redisProvider, subscriberProvider } from './redis.provider.js';
 import { RedeliveryMonitor } from './redelivery-monitor.service.js';
 import { QueueStore } from './storage/queue-store.js';
 import { TopicOwnership } from './topic-ownership.service.js';
 import { TopicSignals } from './topic-signals.js';
+import { TopicWakeups } from './topic-wakeups.service.js';
 
 /**
  * The queue role: messages in Redis through atomic scripts, topics placed on
@@ -25,13 +25,15 @@ export class QueueModule implements OnApplicationShutdown {
     return {
       module: QueueModule,
       imports: [RedisTopologyModule],
-      controllers: [QueueController, QueuePeerController],
+      controllers: [QueueController],
       providers: [
         redisProvider,
+        subscriberProvider,
         { provide: QueueStore, inject: [QUEUE_REDIS], useFactory: (redis: Redis) => new QueueStore(redis) },
         ...queueMetricProviders,
         TopicOwnership,
         TopicSignals,
+        TopicWakeups,
         RedeliveryMonitor,
         QueueService,
         QueueStatus,

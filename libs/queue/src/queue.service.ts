@@ -2,46 +2,46 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Histogram } from 'prom-client';
 import { DSS_CONFIG, replicasToAck, type NodeConfig } from '@dss/config';
-import { ApiError, fail, ok, parseBody, type ApiAnswer } from '@dss/http';
-import { PeerClients } from '@dss/transport';
-import { ackBody, consumeBody, extendBody, nackBody, publishBody, topicParams } from './queue-dto.js';
-import { QUEUE_FORWARD_MARGIN_MS, QUEUE_LIMITS } from './queue-limits.js';
+import { fail, ok, parseBody, type ApiAnswer } from '@dss/http';
+import { ackBody, consumeBody, extendBody, nackBody, publishBody, topicParams, type AckBody, type ConsumeBody, type ExtendBody, type NackBody, type PublishBody } from './queue-dto.js';
+import { QUEUE_LIMITS } from './queue-limits.js';
 import { QUEUE_METRICS } from './queue-metrics.js';
 import { QueueInputError, QueuePayloadTooLargeError, QueueStorageUnavailableError } from './storage/queue-errors.js';
 import { QueueStore } from './storage/queue-store.js';
-import type { ConsumedMessage } from './storage/queue-types.js';
+import type { AckResult, ConsumedMessage } from './storage/queue-types.js';
 import { TopicOwnership } from './topic-ownership.service.js';
-import { TopicSignals } from './topic-signals.js';
+import { TopicWakeups } from './topic-wakeups.service.js';
 
 export type QueueOp = 'publish' | 'consume' | 'ack' | 'nack' | 'extend' | 'stats' | 'dead' | 'redrive';
-export const QUEUE_OPS: readonly QueueOp[] = ['publish', 'consume', 'ack', 'nack', 'extend', 'stats', 'dead', 'redrive'];
-
-declare module '@dss/transport/peer-rpc-contract.js' {
-  interface PeerRpcContract {
-    /** A client request handed to the topic's owner, which executes it. */
-    'queue.forward': { request: { op: QueueOp; body: unknown }; response: ApiAnswer };
-  }
-}
-
-const SCHEMAS = { publish: publishBody, consume: consumeBody, ack: ackBody, nack: nackBody, extend: extendBody, stats: topicParams, dead: topicParams, redrive: topicParams };
 
 /**
- * Runs queue requests. Any node accepts any request and hands it to the
- * topic's owner (which runs the topic's redelivery and wakes its long-polling
- * consumers); if the owner cannot be reached the node runs it itself: every
- * storage operation is one atomic Redis script, so the answer is as correct.
+ * Runs queue requests on the node that receives them: every storage operation
+ * is one atomic Redis script, so any node's answer is as correct as any
+ * other's, and a forward to one place would only add a hop. What needs one
+ * place (the redelivery monitor, the depth gauges) runs on the topic's owner
+ * (TopicOwnership); long-polling consumers on every node are woken through
+ * Redis (TopicWakeups).
  */
 @Injectable()
 export class QueueService implements OnApplicationBootstrap {
   private readonly logger = new Logger('Queue');
   private readonly replicasToAck: number;
+  private readonly ops: Record<QueueOp, (input: unknown) => Promise<ApiAnswer>> = {
+    publish: (input) => this.publish(parseBody(publishBody, input)),
+    consume: (input) => this.consume(parseBody(consumeBody, input)),
+    ack: (input) => this.ack(parseBody(ackBody, input)),
+    nack: (input) => this.nack(parseBody(nackBody, input)),
+    extend: (input) => this.extend(parseBody(extendBody, input)),
+    stats: (input) => this.stats(parseBody(topicParams, input).topic),
+    dead: (input) => this.dead(parseBody(topicParams, input).topic),
+    redrive: (input) => this.redrive(parseBody(topicParams, input).topic),
+  };
 
   constructor(
     @Inject(DSS_CONFIG) config: NodeConfig,
     private readonly store: QueueStore,
     private readonly ownership: TopicOwnership,
-    private readonly signals: TopicSignals,
-    private readonly peers: PeerClients,
+    private readonly wakeups: TopicWakeups,
     @InjectMetric(QUEUE_METRICS.published) private readonly published: Counter<'topic'>,
     @InjectMetric(QUEUE_METRICS.delivered) private readonly delivered: Counter<'topic'>,
     @InjectMetric(QUEUE_METRICS.redelivered) private readonly redelivered: Counter<'topic'>,
@@ -58,56 +58,10 @@ export class QueueService implements OnApplicationBootstrap {
     if (aof && !aof.enabled) this.logger.warn('Redis runs without its append-only file: a Redis crash would lose published messages (set appendonly yes)');
   }
 
-  /** A client request on any node. */
+  /** A client request: validated (400 on bad input, nothing written), then run here. */
   async handle(op: QueueOp, input: unknown): Promise<ApiAnswer> {
-    const body = parseBody(SCHEMAS[op] as never, input) as { topic: string; waitMs?: number };
-    const owner = this.ownership.owner(body.topic);
-    if (owner !== this.ownership.self) {
-      try {
-        const timeoutMs = (body.waitMs ?? 0) + QUEUE_FORWARD_MARGIN_MS;
-        return await this.peers.call(owner, 'queue.forward', { op, body }, { timeoutMs });
-      } catch {
-        // The owner is down or slow: serve it here (ownership moves on the next probe).
-      }
-    }
-    return this.execute(op, body);
-  }
-
-  /** A request forwarded by a peer: run it here whoever owns the topic now. */
-  handleForwarded(op: QueueOp, input: unknown): Promise<ApiAnswer> {
-    if (!QUEUE_OPS.includes(op)) return Promise.resolve(fail('INVALID_ARGUMENT', `unknown queue operation ${String(op)}`));
     try {
-      return this.execute(op, parseBody(SCHEMAS[op] as never, input));
-    } catch (err) {
-      if (err instanceof ApiError) return Promise.resolve({ status: err.getStatus(), body: err.getResponse() as Record<string, unknown> });
-      throw err;
-    }
-  }
-
-  private async execute(op: QueueOp, body: object): Promise<ApiAnswer> {
-    try {
-      switch (op) {
-        case 'publish':
-          return await this.publish(body as never);
-        case 'consume':
-          return await this.consume(body as never);
-        case 'ack':
-          return await this.ack(body as never);
-        case 'nack':
-          return await this.nack(body as never);
-        case 'extend':
-          return await this.extend(body as never);
-        case 'stats':
-          return await this.stats((body as { topic: string }).topic);
-        case 'dead':
-          return ok({ topic: (body as { topic: string }).topic, messages: await this.store.dead((body as { topic: string }).topic, QUEUE_LIMITS.deadListMax) });
-        case 'redrive': {
-          const topic = (body as { topic: string }).topic;
-          const moved = await this.store.redrive(topic);
-          if (moved > 0) this.signals.signal(topic, moved);
-          return ok({ topic, redriven: moved });
-        }
-      }
+      return await this.ops[op](input);
     } catch (err) {
       if (err instanceof QueueStorageUnavailableError) return fail('UNAVAILABLE', `queue storage (Redis) is not reachable: ${err.message}`);
       if (err instanceof QueuePayloadTooLargeError) return fail('PAYLOAD_TOO_LARGE', err.message);
@@ -116,33 +70,49 @@ export class QueueService implements OnApplicationBootstrap {
     }
   }
 
-  private async publish(b: { topic: string; message?: unknown; messages?: unknown[]; delayMs?: number; dedupId?: string }): Promise<ApiAnswer> {
+  private async publish(b: PublishBody): Promise<ApiAnswer> {
     const bodies = b.messages ?? [b.message];
     if (bodies.some((m) => m === undefined)) return fail('INVALID_ARGUMENT', 'a message must be a JSON value');
     const stop = this.publishSeconds.startTimer({ topic: b.topic });
-    const connection = this.store.connectionMark();
-    const result = await this.store.publish(b.topic, bodies, { delayMs: b.delayMs, dedupId: b.dedupId });
-    if (this.replicasToAck > 0) {
-      const durable = await this.store.waitDurable(this.replicasToAck, 1000, connection);
+    const result = await this.store.publish(b.topic, bodies, { delayMs: b.delayMs, dedupId: b.dedupId, replicas: this.replicasToAck });
+    const durable = result.durability;
+    if (durable && !durable.durable) {
       if (durable.reconnected) return fail('UNAVAILABLE', 'the connection to Redis changed during the publish (a failover?), so its durability is unknown; publish again with the same dedupId');
-      if (!durable.durable) return fail('UNAVAILABLE', `stored, but only ${durable.acknowledged} of ${this.replicasToAck} Redis replicas confirmed it; publish again with the same dedupId`);
+      return fail('UNAVAILABLE', `stored, but only ${durable.acknowledged} of ${this.replicasToAck} Redis replicas confirmed it; publish again with the same dedupId`);
     }
     stop();
     if (!result.duplicate) {
       this.published.inc({ topic: b.topic }, result.ids.length);
-      if (!b.delayMs) this.signals.signal(b.topic, result.ids.length);
+      if (!b.delayMs) this.wakeups.notify(b.topic, result.ids.length);
     }
     return ok({ ids: result.ids, ...(result.duplicate ? { duplicate: true } : {}) }, 201);
   }
 
-  private async consume(b: { topic: string; max: number; visibilityMs?: number; waitMs: number }): Promise<ApiAnswer> {
+  /**
+   * Takes up to `max` messages, long-polling up to `waitMs` for the first.
+   * Receipts in `ack` are acked first, in the same script (ack-and-fetch);
+   * the answer then says how many were acked and which were stale.
+   */
+  private async consume(b: ConsumeBody): Promise<ApiAnswer> {
     const deadline = Date.now() + b.waitMs;
+    const visibilityMs = b.visibilityMs ?? QUEUE_LIMITS.defaultVisibilityMs;
+    let acks: AckResult | undefined;
     for (;;) {
-      const messages = await this.store.consume(b.topic, b.max, b.visibilityMs ?? QUEUE_LIMITS.defaultVisibilityMs);
-      if (messages.length > 0 || Date.now() >= deadline) return ok({ messages: messages.map((m) => this.delivery(b.topic, m)) });
-      // Long poll: a publish here, or the redelivery monitor, wakes us; the
-      // timeout bounds the wait for work that only another node noticed.
-      await this.signals.wait(b.topic, Math.min(deadline - Date.now(), 1000));
+      let messages: ConsumedMessage[];
+      if (b.ack && !acks) {
+        const result = await this.store.ackAndConsume(b.topic, b.ack, b.max, visibilityMs);
+        acks = this.counted(b.topic, result);
+        messages = result.messages;
+      } else {
+        messages = await this.store.consume(b.topic, b.max, visibilityMs);
+      }
+      if (messages.length > 0 || Date.now() >= deadline) {
+        const delivered = { messages: messages.map((m) => this.delivery(b.topic, m)) };
+        return ok(acks ? { ...delivered, acked: acks.acked, stale: acks.stale } : delivered);
+      }
+      // Subscribed just now: a message may have come before, so look again before sleeping.
+      if (await this.wakeups.watch(b.topic)) continue;
+      await this.wakeups.wait(b.topic, deadline - Date.now());
     }
   }
 
@@ -153,28 +123,31 @@ export class QueueService implements OnApplicationBootstrap {
     return { id: m.id, receipt: m.receipt, body: m.body, deliveries: m.deliveries, publishedAt: m.publishedAt };
   }
 
-  private async ack(b: { topic: string; receipt?: string; receipts?: string[] }): Promise<ApiAnswer> {
-    const receipts = b.receipts ?? [b.receipt!];
-    const result = await this.store.ack(b.topic, receipts);
-    this.acked.inc({ topic: b.topic }, result.acked);
-    if (result.stale.length > 0) this.stale.inc({ topic: b.topic }, result.stale.length);
+  private async ack(b: AckBody): Promise<ApiAnswer> {
+    const result = this.counted(b.topic, await this.store.ack(b.topic, b.receipts ?? [b.receipt!]));
     if (b.receipt !== undefined && result.stale.length > 0) {
       return fail('STALE_RECEIPT', 'the receipt is no longer valid: its visibility timeout ran out (the message may be redelivered) or it was acked already', { receipt: b.receipt });
     }
     return ok({ acked: result.acked, stale: result.stale });
   }
 
-  private async nack(b: { topic: string; receipt: string; delayMs: number }): Promise<ApiAnswer> {
+  private counted(topic: string, result: AckResult): AckResult {
+    this.acked.inc({ topic }, result.acked);
+    if (result.stale.length > 0) this.stale.inc({ topic }, result.stale.length);
+    return result;
+  }
+
+  private async nack(b: NackBody): Promise<ApiAnswer> {
     const result = await this.store.nack(b.topic, b.receipt, b.delayMs);
     if (result.stale) {
       this.stale.inc({ topic: b.topic });
       return fail('STALE_RECEIPT', 'the receipt is no longer valid', { receipt: b.receipt });
     }
-    if (result.outcome === 'ready') this.signals.signal(b.topic, 1);
+    if (result.outcome === 'ready') this.wakeups.notify(b.topic, 1);
     return ok({ nacked: true, outcome: result.outcome });
   }
 
-  private async extend(b: { topic: string; receipt: string; visibilityMs: number }): Promise<ApiAnswer> {
+  private async extend(b: ExtendBody): Promise<ApiAnswer> {
     const result = await this.store.extend(b.topic, b.receipt, b.visibilityMs);
     if (result.stale) {
       this.stale.inc({ topic: b.topic });
@@ -186,5 +159,15 @@ export class QueueService implements OnApplicationBootstrap {
   private async stats(topic: string): Promise<ApiAnswer> {
     const s = await this.store.stats(topic);
     return ok({ topic, owner: this.ownership.owner(topic), ...s });
+  }
+
+  private async dead(topic: string): Promise<ApiAnswer> {
+    return ok({ topic, messages: await this.store.dead(topic, QUEUE_LIMITS.deadListMax) });
+  }
+
+  private async redrive(topic: string): Promise<ApiAnswer> {
+    const moved = await this.store.redrive(topic);
+    if (moved > 0) this.wakeups.notify(topic, moved);
+    return ok({ topic, redriven: moved });
   }
 }

@@ -5,12 +5,12 @@ import { QUEUE_METRICS } from './queue-metrics.js';
 import { REDELIVERY_INTERVAL_MS, TOPIC_REFRESH_MS } from './queue-limits.js';
 import { QueueStore } from './storage/queue-store.js';
 import { TopicOwnership } from './topic-ownership.service.js';
-import { TopicSignals } from './topic-signals.js';
+import { TopicWakeups } from './topic-wakeups.service.js';
 
 /**
  * On the owner of each topic: moves expired in-flight deliveries back to ready
  * (redelivery) and due delayed messages to ready, at least once a second, wakes
- * the topic's long-polling consumers when it did, and keeps the depth gauges.
+ * the topic's long-polling consumers on every node when it did, and keeps the depth gauges.
  * Any node may do the same work without harm (the scripts are atomic); the
  * owner is just the one that does it.
  */
@@ -28,7 +28,7 @@ export class RedeliveryMonitor implements OnApplicationBootstrap, OnApplicationS
   constructor(
     private readonly store: QueueStore,
     private readonly ownership: TopicOwnership,
-    private readonly signals: TopicSignals,
+    private readonly wakeups: TopicWakeups,
     @InjectMetric(QUEUE_METRICS.depth) private readonly depth: Gauge<'topic' | 'state'>,
     @InjectMetric(QUEUE_METRICS.deadLettered) private readonly deadLettered: Counter<'topic'>,
     @InjectMetric(QUEUE_METRICS.ownedTopics) private readonly owned: Gauge,
@@ -61,7 +61,7 @@ export class RedeliveryMonitor implements OnApplicationBootstrap, OnApplicationS
       this.owned.set(mine.length);
       for (const topic of mine) {
         const moved = (await this.store.requeueExpired(topic, now)) + (await this.store.promoteDue(topic, now));
-        if (moved > 0) this.signals.signal(topic, moved);
+        if (moved > 0) this.wakeups.notify(topic, moved);
         const stats = await this.store.stats(topic);
         for (const [state, n] of Object.entries(stats)) this.depth.set({ topic, state }, n);
         const before = this.lastDead.get(topic);

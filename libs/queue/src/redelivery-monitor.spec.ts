@@ -2,7 +2,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import { RedeliveryMonitor } from './redelivery-monitor.service.js';
 import type { QueueStore } from './storage/queue-store.js';
 import type { TopicOwnership } from './topic-ownership.service.js';
-import type { TopicSignals } from './topic-signals.js';
+import type { TopicWakeups } from './topic-wakeups.service.js';
 
 describe('RedeliveryMonitor metrics', () => {
   it('gives a topic new to its owner a dead-letter series at 0, then counts each new dead letter', async () => {
@@ -17,7 +17,7 @@ describe('RedeliveryMonitor metrics', () => {
       promoteDue: async () => 0,
       stats: async () => ({ ready: 1, inflight: 0, delayed: 0, dead: deadNow }),
     } as unknown as QueueStore;
-    const monitor = new RedeliveryMonitor(store, { owns: () => true } as unknown as TopicOwnership, { signal: () => undefined } as unknown as TopicSignals, depth, dead, owned);
+    const monitor = new RedeliveryMonitor(store, { owns: () => true } as unknown as TopicOwnership, { notify: () => undefined } as unknown as TopicWakeups, depth, dead, owned);
     const value = async () => (await dead.get()).values.find((v) => v.labels.topic === 't')?.value;
 
     await monitor.tick(10_000);

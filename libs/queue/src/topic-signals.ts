@@ -28,15 +28,22 @@ export class TopicSignals {
    * Wakes up to `count` waiters of `topic`, longest waiting first: as many as
    * there are new messages, so one publish does not wake every consumer only
    * for all but one to find nothing (a thundering herd of Redis calls).
+   * Returns how many it woke.
    */
-  signal(topic: string, count = Number.POSITIVE_INFINITY): void {
+  signal(topic: string, count = Number.POSITIVE_INFINITY): number {
     const set = this.waiters.get(topic);
-    if (!set) return;
+    if (!set) return 0;
     let woken = 0;
     for (const wake of [...set]) {
-      if (woken++ >= count) break;
+      if (woken >= count) break;
+      woken++;
       wake();
     }
+    return woken;
+  }
+
+  waitingOn(topic: string): number {
+    return this.waiters.get(topic)?.size ?? 0;
   }
 
   get waiting(): number {

@@ -17,6 +17,13 @@ const IDS_SHOWN = 20;
 
 const ms = (flag: string) => (v: string) => parseDuration(v, flag);
 
+/** `--ack-first r1,r2`: 1 to PUBLISH_BATCH receipts. */
+function receiptList(v: string): string[] {
+  const receipts = v.split(',').map((r) => r.trim());
+  if (receipts.some((r) => r === '') || receipts.length > PUBLISH_BATCH) throw new UsageError(`--ack-first takes 1 to ${PUBLISH_BATCH} comma-separated receipts`);
+  return receipts;
+}
+
 /** Messages from lines of text: one per non-blank line. */
 export function messagesFromLines(text: string, raw: boolean, source: string): unknown[] {
   const out: unknown[] = [];
@@ -124,20 +131,33 @@ Examples:
     .option('--visibility <duration>', 'how long they stay invisible (server default 30s)', ms('--visibility'))
     .option('--wait <duration>', 'long-poll up to this long when none is ready (at most 20s)', ms('--wait'), 0)
     .option('--ack', 'ack what was received right away (drain a topic)')
-    .addHelpText('after', '\nExamples:\n  dssctl queue consume orders --max 10 --visibility 2m\n  dssctl queue consume orders --wait 5s --ack --json')
+    .option('--ack-first <receipts>', 'comma-separated receipts of earlier deliveries to ack in the same request, before taking new ones', receiptList)
+    .addHelpText('after', '\nExamples:\n  dssctl queue consume orders --max 10 --visibility 2m\n  dssctl queue consume orders --wait 5s --ack --json\n  dssctl queue consume orders --ack-first "$r1,$r2" --max 2')
     .action(
       action(async (ctx) => {
         const [topic] = ctx.args as [string];
-        const o = ctx.opts as { max: number; visibility?: number; wait: number; ack?: boolean };
+        const o = ctx.opts as { max: number; visibility?: number; wait: number; ack?: boolean; ackFirst?: string[] };
         const client = ctx.client();
-        const messages: Delivery[] = await client.queue.consume({ topic, max: o.max, waitMs: o.wait, ...(o.visibility !== undefined ? { visibilityMs: o.visibility } : {}) }, { signal: ctx.signal });
+        const req = { topic, max: o.max, waitMs: o.wait, ...(o.visibility !== undefined ? { visibilityMs: o.visibility } : {}) };
+        let ackedFirst: AckResult | undefined;
+        let messages: Delivery[];
+        if (o.ackFirst) {
+          const answer = await client.queue.ackAndConsume({ ...req, ack: o.ackFirst }, { signal: ctx.signal });
+          ackedFirst = { acked: answer.acked, stale: answer.stale };
+          messages = answer.messages;
+        } else {
+          messages = await client.queue.consume(req, { signal: ctx.signal });
+        }
         let acked: AckResult | undefined;
         if (o.ack && messages.length > 0) acked = await client.queue.ack({ topic, receipts: messages.map((m) => m.receipt) }, { signal: ctx.signal });
+        const ackLine = (what: string, r: AckResult, of: number) => `${what} ${r.acked} of ${of}${r.stale.length > 0 ? `; stale: ${r.stale.join(' ')}` : ''}\n`;
         const text =
+          (ackedFirst ? ackLine('acked first', ackedFirst, o.ackFirst!.length) : '') +
           (messages.length === 0 ? `no messages ready in ${topic}\n` : deliveriesTable(messages, !o.ack)) +
-          (acked ? `acked ${acked.acked} of ${messages.length}${acked.stale.length > 0 ? `; stale: ${acked.stale.join(' ')}` : ''}\n` : '');
-        const json = { topic, messages, ...(acked ? { acked } : {}) };
-        if (acked && acked.stale.length > 0) return { json, text, exitCode: EXIT.CONFLICT, problem: { code: 'STALE_RECEIPT', message: `${plural(acked.stale.length, 'receipt')} went stale before the ack` } };
+          (acked ? ackLine('acked', acked, messages.length) : '');
+        const json = { topic, messages, ...(ackedFirst ? { ackedFirst } : {}), ...(acked ? { acked } : {}) };
+        const stale = (ackedFirst?.stale.length ?? 0) + (acked?.stale.length ?? 0);
+        if (stale > 0) return { json, text, exitCode: EXIT.CONFLICT, problem: { code: 'STALE_RECEIPT', message: `${plural(stale, 'receipt')} went stale before the ack` } };
         return { json, text };
       }),
     );

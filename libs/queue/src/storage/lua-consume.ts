@@ -3,21 +3,26 @@
 // bumps the count and gets a fresh receipt `${nonce}.${n}` with deadline
 // now + visibility. An id already at the delivery limit is dead-lettered
 // instead of delivered. Pops are bounded so one call cannot run away on a
-// ready list full of exhausted messages.
-// KEYS: 7 topic keys. ARGV: now, max, visibilityMs, maxDeliveries, nonce, moveLimit.
-// Reply: flat {id, receipt, envelope, deliveries, ...}.
+// ready list full of exhausted messages. Receipts given after the fixed
+// arguments are acked first, in the same script (ack-and-fetch: a consumer
+// loop needs one request per batch instead of two).
+// KEYS: 7 topic keys. ARGV: now, max, visibilityMs, maxDeliveries, nonce, moveLimit, receipt1, ...
+// Reply: {acked, {stale receipts}, {id, receipt, envelope, deliveries, ...}}.
 
 import { LIVE_RECEIPT, PROMOTE_DUE, REQUEUE_EXPIRED, writeScript } from './lua-common.js';
+import { ACK_RECEIPTS } from './lua-receipts.js';
 
 export const CONSUME_LUA = writeScript(
   LIVE_RECEIPT,
+  ACK_RECEIPTS,
   PROMOTE_DUE,
   REQUEUE_EXPIRED,
   `
 local now, max, vis = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local max_deliveries, nonce, move_limit = tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6])
 -- The same call again (a command resent after its reply was lost): answer what the first run
--- delivered. Taking more under the same receipts would orphan the first batch for good.
+-- delivered. Taking more under the same receipts would orphan the first batch for good. Its
+-- acks were applied by the first run; their receipts are dead now, so none is reported.
 if redis.call('HEXISTS', K_RECEIPTS, nonce .. '.1') == 1 then
   local again = {}
   for n = 1, max do
@@ -32,8 +37,9 @@ if redis.call('HEXISTS', K_RECEIPTS, nonce .. '.1') == 1 then
       again[#again + 1] = deliveries_of(id)
     end
   end
-  return again
+  return {0, {}, again}
 end
+local acked, stale = ack_receipts(now, 7)
 promote_due(now, move_limit)
 requeue_expired(now, move_limit, max_deliveries)
 local out = {}
@@ -60,6 +66,6 @@ while n < max and budget > 0 do
     end
   end
 end
-return out
+return {acked, stale, out}
 `,
 );

@@ -5,27 +5,38 @@
 import { LIVE_RECEIPT, writeScript } from './lua-common.js';
 
 /**
+ * Deletes each live delivery's message entirely; ARGV[from..] are receipts.
+ * Shared by ack and by consume's ack-and-fetch.
+ */
+export const ACK_RECEIPTS = `
+local function ack_receipts(now, from)
+  local acked, stale = 0, {}
+  for i = from, #ARGV do
+    local r = ARGV[i]
+    local id = live_receipt(r, now)
+    if id then
+      release_receipt(r)
+      redis.call('HDEL', K_MSG, id)
+      redis.call('HDEL', K_DELIVERIES, id)
+      acked = acked + 1
+    else
+      stale[#stale + 1] = r
+    end
+  end
+  return acked, stale
+end
+`;
+
+/**
  * ack: delete each live delivery's message entirely.
  * KEYS: 7 topic keys. ARGV: now, receipt1, receipt2, ...
  * Reply: {acked, {stale receipts}}.
  */
 export const ACK_LUA = writeScript(
   LIVE_RECEIPT,
+  ACK_RECEIPTS,
   `
-local now = tonumber(ARGV[1])
-local acked, stale = 0, {}
-for i = 2, #ARGV do
-  local r = ARGV[i]
-  local id = live_receipt(r, now)
-  if id then
-    release_receipt(r)
-    redis.call('HDEL', K_MSG, id)
-    redis.call('HDEL', K_DELIVERIES, id)
-    acked = acked + 1
-  else
-    stale[#stale + 1] = r
-  end
-end
+local acked, stale = ack_receipts(tonumber(ARGV[1]), 2)
 return {acked, stale}
 `,
 );

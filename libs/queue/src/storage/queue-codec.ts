@@ -3,7 +3,7 @@
 // replies are checked here so a surprise from Redis fails loudly.
 
 import { QueueStorageError } from './queue-errors.js';
-import type { ConsumedMessage, DeadMessage, MessageEnvelope } from './queue-types.js';
+import type { AckResult, ConsumedMessage, DeadMessage, MessageEnvelope } from './queue-types.js';
 
 /** Envelope JSON around an already serialized body (serialized once, size-checked once). */
 export function encodeEnvelope(id: string, bodyJson: string, publishedAt: number, dedupId?: string): string {
@@ -38,6 +38,12 @@ export function replyInt(reply: unknown, what: string): number {
   const n = typeof reply === 'string' ? Number(reply) : reply;
   if (typeof n === 'number' && Number.isSafeInteger(n)) return n;
   throw new QueueStorageError(`${what}: expected an integer reply`);
+}
+
+/** {acked, {stale receipts}} -> AckResult. */
+export function decodeAck(reply: unknown): AckResult {
+  const pair = replyArray(reply, 'ack');
+  return { acked: replyInt(pair[0], 'ack'), stale: replyArray(pair[1], 'ack').map((r) => replyString(r, 'ack')) };
 }
 
 /** Flat {id, receipt, envelope, deliveries, ...} -> messages. */

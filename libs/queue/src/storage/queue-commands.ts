@@ -3,6 +3,7 @@
 // them by name. ioredis adds defined commands at run time, so the typed
 // caller below is the one place that looks them up dynamically.
 
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { TOPIC_KEY_COUNT } from './lua-common.js';
 import { CONSUME_LUA } from './lua-consume.js';
@@ -49,3 +50,17 @@ export function runQueueCommand(redis: Redis, name: QueueCommand, keys: readonly
   if (typeof fn !== 'function') throw new QueueStorageError(`queue script ${name} is not defined on this client`);
   return (fn as ScriptFn).apply(redis, [...keys, ...args]);
 }
+
+const SHAS = new Map(QUEUE_COMMAND_NAMES.map((name) => [name, createHash('sha1').update(QUEUE_COMMANDS[name].lua).digest('hex')]));
+
+/**
+ * EVALSHA only, without ioredis's EVAL fallback: for a caller that pipelines
+ * another command behind the script and needs the script to run first (a
+ * WAIT). Rejects with Redis's NOSCRIPT error when the server lacks the script
+ * (a new primary, SCRIPT FLUSH); the caller then runs runQueueCommand.
+ */
+export function runLoadedQueueCommand(redis: Redis, name: QueueCommand, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
+  return redis.evalsha(SHAS.get(name)!, QUEUE_COMMANDS[name].numberOfKeys, ...keys, ...args);
+}
+
+export const isNoScript = (err: unknown): boolean => err instanceof Error && err.message.startsWith('NOSCRIPT');

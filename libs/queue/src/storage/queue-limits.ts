@@ -19,3 +19,14 @@ export const MAX_BATCH_BYTES = 16 * 1024 * 1024;
  * Bounds how long a single script blocks Redis; the store loops for more.
  */
 export const MAX_MOVES_PER_SCRIPT = 1000;
+/**
+ * A store adds a topic it publishes to to the topic list (which the owners'
+ * redelivery monitors walk) at most this often, not with every publish. A
+ * topic missing from the list meanwhile (Redis lost the entry) still works:
+ * consume itself promotes due messages and takes back expired deliveries.
+ */
+export const TOPIC_REGISTER_EVERY_MS = 60_000;
+/** Topics a store remembers having registered; past this it forgets them all and registers again. */
+export const TOPIC_REGISTER_MEMORY = 10_000;
+/** How long a publish waits for the replicas it needs (Redis WAIT) before it answers that they did not confirm. */
+export const DEFAULT_REPLICA_TIMEOUT_MS = 1000;

@@ -313,6 +313,25 @@ describe('stats, topics and durability', () => {
   });
 });
 
+describe('publish with replicas to wait for (WAIT in the same round trip)', () => {
+  it('reports the acknowledgements, or none asked', async () => {
+    const t = topic();
+    expect(await store.publish(t, ['a'], {}, T0)).not.toHaveProperty('durability');
+    // No replica here: WAIT times out with 0 acknowledgements, the message is stored all the same.
+    const r = await store.publish(t, ['b'], { replicas: 1, replicaTimeoutMs: 20 }, T0);
+    expect(r.durability).toEqual({ requested: 1, acknowledged: 0, durable: false });
+    expect((await store.consume(t, 10, 1000, T0)).map((m) => m.body)).toEqual(['a', 'b']);
+  });
+
+  it('runs the script by EVAL when the server lost it (SCRIPT FLUSH, a new primary), and still waits', async () => {
+    const t = topic();
+    await redis.script('FLUSH');
+    const r = await store.publish(t, ['a'], { replicas: 1, replicaTimeoutMs: 20 }, T0);
+    expect(r.durability).toEqual({ requested: 1, acknowledged: 0, durable: false });
+    expect((await store.consume(t, 10, 1000, T0)).map((m) => m.body)).toEqual(['a']);
+  });
+});
+
 describe('a consume run twice (a command resent after its reply was lost)', () => {
   it('answers the first batch again and takes nothing more under the same receipts', async () => {
     // The chaos suite: a consume resent to a new primary that had the first run's effects took
@@ -326,5 +345,58 @@ describe('a consume run twice (a command resent after its reply was lost)', () =
     expect((await store.consume(t, 10, 1000, T0 + 2)).map((m) => m.body)).toEqual(['c', 'd']);
     // The first batch is in flight under its receipts: it comes back once its window ran out.
     expect((await store.consume(t, 10, 1000, T0 + 2000)).map((m) => m.body).sort()).toEqual(['a', 'b', 'c', 'd']);
+  });
+});
+
+describe('ack-and-fetch (consume with receipts to ack first)', () => {
+  it('acks the receipts, then delivers new messages, in one script', async () => {
+    const t = topic();
+    await store.publish(t, ['a', 'b', 'c'], {}, T0);
+    const [a] = await store.consume(t, 1, 1000, T0);
+    const next = await store.ackAndConsume(t, [a.receipt], 5, 1000, T0 + 1);
+    expect({ acked: next.acked, stale: next.stale }).toEqual({ acked: 1, stale: [] });
+    expect(next.messages.map((m) => m.body)).toEqual(['b', 'c']);
+    expect(await store.stats(t)).toEqual({ ready: 0, inflight: 2, delayed: 0, dead: 0 });
+    expect(await redis.hlen(`dss:q:{${t}}:msg`)).toBe(2);
+  });
+
+  it('acks before it takes back expired deliveries: a receipt live at that instant is acked, not redelivered', async () => {
+    const t = topic();
+    await store.publish(t, ['a'], {}, T0);
+    const [a] = await store.consume(t, 1, 1000, T0);
+    const next = await store.ackAndConsume(t, [a.receipt], 5, 1000, T0 + 999);
+    expect(next).toEqual({ acked: 1, stale: [], messages: [] });
+    expect(await store.stats(t)).toEqual({ ready: 0, inflight: 0, delayed: 0, dead: 0 });
+  });
+
+  it('lists stale receipts (unknown, or past their window) and still delivers', async () => {
+    const t = topic();
+    await store.publish(t, ['a'], {}, T0);
+    const [a] = await store.consume(t, 1, 1000, T0);
+    const next = await store.ackAndConsume(t, ['unknown.1', a.receipt], 5, 1000, T0 + 1000);
+    expect({ acked: next.acked, stale: next.stale }).toEqual({ acked: 0, stale: ['unknown.1', a.receipt] });
+    // a's window ran out, so the same call took it back and delivered it again.
+    expect(next.messages.map((m) => [m.body, m.deliveries])).toEqual([['a', 2]]);
+  });
+
+  it('refuses more receipts than one batch, changing nothing', async () => {
+    const t = topic();
+    await store.publish(t, ['a'], {}, T0);
+    const [a] = await store.consume(t, 1, 1000, T0);
+    const receipts = [a.receipt, ...Array.from({ length: MAX_BATCH }, (_, i) => `r.${i}`)];
+    await expect(store.ackAndConsume(t, receipts, 1, 1000, T0 + 1)).rejects.toBeInstanceOf(QueueInputError);
+    expect(await store.stats(t)).toEqual({ ready: 0, inflight: 1, delayed: 0, dead: 0 });
+  });
+
+  it('run twice under one nonce: acks nothing more and answers the same batch', async () => {
+    const t = topic();
+    await store.publish(t, ['a', 'b', 'c'], {}, T0);
+    const [a] = await store.consume(t, 1, 1000, T0);
+    const keys = topicKeyList(topicKeys(t));
+    const args = [T0 + 1, 1, 1000, 5, 'ack-nonce', 1000, a.receipt];
+    const [acked, stale, batch] = (await runQueueCommand(redis, 'dssqConsume', keys, args)) as [number, string[], unknown[]];
+    expect([acked, stale]).toEqual([1, []]);
+    expect(await runQueueCommand(redis, 'dssqConsume', keys, args)).toEqual([0, [], batch]);
+    expect(await store.stats(t)).toEqual({ ready: 1, inflight: 1, delayed: 0, dead: 0 });
   });
 });

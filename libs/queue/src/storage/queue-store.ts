@@ -8,15 +8,16 @@
 import type { Redis } from 'ioredis';
 import { MessageIdGenerator, receiptNonce } from './message-ids.js';
 import { callRedis } from './map-redis-error.js';
-import { decodeConsumed, decodeDead, encodeEnvelope, replyArray, replyInt, replyString } from './queue-codec.js';
-import { defineQueueCommands, runQueueCommand, topicKeyList, type QueueCommand } from './queue-commands.js';
+import { decodeAck, decodeConsumed, decodeDead, encodeEnvelope, replyArray, replyInt, replyString } from './queue-codec.js';
+import { defineQueueCommands, isNoScript, runLoadedQueueCommand, runQueueCommand, topicKeyList, type QueueCommand } from './queue-commands.js';
 import { connectionMark, type ConnectionMark } from '@dss/config';
 import { checkAppendOnly, waitDurable } from './queue-durability.js';
 import { QueueStorageError } from './queue-errors.js';
 import { assertBatch, assertBatchBytes, assertInt, assertTopic, serializeBody } from './queue-input.js';
 import { dedupKey, TOPICS_KEY, topicKeys } from './queue-keys.js';
-import { DEFAULT_DEDUP_WINDOW_MS, DEFAULT_MAX_DELIVERIES, DEFAULT_VISIBILITY_MS, MAX_BATCH, MAX_MOVES_PER_SCRIPT } from './queue-limits.js';
+import { DEFAULT_DEDUP_WINDOW_MS, DEFAULT_MAX_DELIVERIES, DEFAULT_REPLICA_TIMEOUT_MS, DEFAULT_VISIBILITY_MS, MAX_BATCH, MAX_MOVES_PER_SCRIPT, TOPIC_REGISTER_EVERY_MS, TOPIC_REGISTER_MEMORY } from './queue-limits.js';
 import type {
+  AckAndConsumeResult,
   AckResult,
   AppendOnlyStatus,
   ConsumedMessage,
@@ -38,6 +39,8 @@ export class QueueStore {
   readonly dedupWindowMs: number;
   private readonly clock: () => number;
   private readonly ids = new MessageIdGenerator();
+  /** Topic → when this store last added it to the topic list. */
+  private readonly registeredAt = new Map<string, number>();
 
   constructor(
     private readonly redis: Redis,
@@ -77,26 +80,62 @@ export class QueueStore {
     // Registry first, on the same connection (so ordered before the script) and
     // in the same round trip. Not in the script: it lives outside the topic's
     // hash slot. A registered topic with nothing in it is harmless.
-    const [, reply] = await callRedis('publish', () => Promise.all([this.redis.sadd(TOPICS_KEY, topic), runQueueCommand(this.redis, 'dssqPublish', keys, args)]));
+    const replicas = options.replicas ?? 0;
+    const { reply, durability } = await this.publishScript(topic, now, keys, args, replicas, options.replicaTimeoutMs ?? DEFAULT_REPLICA_TIMEOUT_MS);
     const flat = replyArray(reply, 'publish');
-    if (replyInt(flat[0], 'publish') === 1) return { ids: replyString(flat[1], 'publish').split(','), duplicate: true };
-    return { ids, duplicate: false };
+    const result = replyInt(flat[0], 'publish') === 1 ? { ids: replyString(flat[1], 'publish').split(','), duplicate: true } : { ids, duplicate: false };
+    return durability ? { ...result, durability } : result;
+  }
+
+  /**
+   * The topic registration, the publish script and WAIT in one round trip, in
+   * that order on one connection, so WAIT counts them. A server without the
+   * script (NOSCRIPT: a new primary) ran neither the script nor anything WAIT
+   * could count: the script then goes by EVAL, followed by its own WAIT.
+   */
+  private async publishScript(topic: string, now: number, keys: readonly string[], args: readonly (string | number)[], replicas: number, timeoutMs: number): Promise<{ reply: unknown; durability?: DurabilityResult }> {
+    const mark = this.connectionMark();
+    const register = this.registerDue(topic, now) ? this.redis.sadd(TOPICS_KEY, topic) : undefined;
+    const script = runLoadedQueueCommand(this.redis, 'dssqPublish', keys, args);
+    const wait = replicas > 0 ? this.redis.wait(replicas, timeoutMs) : undefined;
+    wait?.catch(() => undefined); // awaited below unless the script failed first
+    let reply: unknown;
+    try {
+      [, reply] = await callRedis('publish', () => Promise.all([register, script]));
+    } catch (err) {
+      if (!(err instanceof QueueStorageError && isNoScript(err.cause))) throw err;
+      reply = await callRedis('publish', () => runQueueCommand(this.redis, 'dssqPublish', keys, args));
+      return { reply, ...(replicas > 0 ? { durability: await this.waitDurable(replicas, timeoutMs, mark) } : {}) };
+    }
+    if (register) this.registeredAt.set(topic, now);
+    if (!wait) return { reply };
+    const acknowledged = await callRedis('wait', () => wait);
+    // WAIT counts the writes of the connection it ran on: if that is not the script's, nothing is known.
+    if (this.connectionMark() !== mark) return { reply, durability: { requested: replicas, acknowledged: 0, durable: false, reconnected: true } };
+    return { reply, durability: { requested: replicas, acknowledged, durable: acknowledged >= replicas } };
   }
 
   /** Delivers up to `max` messages, each invisible to others for `visibilityMs`. */
   async consume(topic: string, max: number, visibilityMs = DEFAULT_VISIBILITY_MS, now = this.clock()): Promise<ConsumedMessage[]> {
+    return (await this.ackAndConsume(topic, [], max, visibilityMs, now)).messages;
+  }
+
+  /**
+   * Acks `receipts` (as ack does), then delivers up to `max` messages, in one
+   * script: a consumer loop's "done with these, give me more" is one round trip.
+   */
+  async ackAndConsume(topic: string, receipts: readonly string[], max: number, visibilityMs = DEFAULT_VISIBILITY_MS, now = this.clock()): Promise<AckAndConsumeResult> {
     assertInt(max, 'max', 1, MAX_BATCH);
     assertInt(visibilityMs, 'visibilityMs', 1);
-    const reply = await this.run(topic, now, 'dssqConsume', [max, visibilityMs, this.maxDeliveries, receiptNonce(), MAX_MOVES_PER_SCRIPT]);
-    return decodeConsumed(reply);
+    if (receipts.length > MAX_BATCH) assertBatch(receipts.length, 'ack');
+    const reply = replyArray(await this.run(topic, now, 'dssqConsume', [max, visibilityMs, this.maxDeliveries, receiptNonce(), MAX_MOVES_PER_SCRIPT, ...receipts]), 'consume');
+    return { ...decodeAck(reply.slice(0, 2)), messages: decodeConsumed(reply[2]) };
   }
 
   /** Deletes the messages of live receipts; the others come back as stale. */
   async ack(topic: string, receipts: readonly string[], now = this.clock()): Promise<AckResult> {
     assertBatch(receipts.length, 'ack');
-    const flat = replyArray(await this.run(topic, now, 'dssqAck', receipts), 'ack');
-    const stale = replyArray(flat[1], 'ack').map((r) => replyString(r, 'ack'));
-    return { acked: replyInt(flat[0], 'ack'), stale };
+    return decodeAck(await this.run(topic, now, 'dssqAck', receipts));
   }
 
   /** Ends a delivery early: ready at once, after `delayMs`, or dead when out of deliveries. */
@@ -175,6 +214,13 @@ export class QueueStore {
   /** Whether Redis runs with the append-only file on; without it the service must not claim durability. */
   checkAppendOnly(): Promise<AppendOnlyStatus> {
     return checkAppendOnly(this.redis);
+  }
+
+  private registerDue(topic: string, now: number): boolean {
+    const at = this.registeredAt.get(topic);
+    if (at !== undefined && now - at >= 0 && now - at < TOPIC_REGISTER_EVERY_MS) return false;
+    if (this.registeredAt.size >= TOPIC_REGISTER_MEMORY) this.registeredAt.clear();
+    return true;
   }
 
   /** Runs one topic script; `now` (when the script takes it) goes first in ARGV. */

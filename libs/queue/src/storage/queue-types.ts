@@ -13,12 +13,18 @@ export interface PublishOptions {
   readonly delayMs?: number;
   /** Same dedupId within the dedup window -> original ids, nothing published. */
   readonly dedupId?: string;
+  /** Replicas that must have the write before it counts (Redis WAIT, sent in the same round trip); 0 or absent = none. */
+  readonly replicas?: number;
+  /** How long WAIT waits for them. */
+  readonly replicaTimeoutMs?: number;
 }
 
 export interface PublishResult {
   readonly ids: string[];
   /** True when a live dedupId matched: ids are the original ones. */
   readonly duplicate: boolean;
+  /** With `replicas`: whether they acknowledged it (for a duplicate: every earlier write of the connection). */
+  readonly durability?: DurabilityResult;
 }
 
 export interface ConsumedMessage {
@@ -34,6 +40,10 @@ export interface AckResult {
   readonly acked: number;
   /** Receipts not in flight: visibility ran out, requeued, acked or nacked already. */
   readonly stale: string[];
+}
+
+export interface AckAndConsumeResult extends AckResult {
+  readonly messages: ConsumedMessage[];
 }
 
 export type NackOutcome = 'ready' | 'delayed' | 'dead';
