@@ -1,114 +1,193 @@
-// Queue benchmark (a program, not a test): end-to-end publish -> consume ->
-// ack messages/s and publish-to-consume latency p50/p99, for batch sizes 1 and
-// 100, DSS beside BullMQ on the same Redis in the same run. Start the local
-// cluster first (npm start), then:
-//   node dist/scripts/bench/queue-bench.js [seconds=10] [redis port=6379] [dss urls]
-import { Queue, Worker } from 'bullmq';
-import { postJson } from './http.js';
-import { percentile } from './stats.js';
+// Queues, DSS beside BullMQ on the same Redis in the same run (a program, not
+// a test). Four workloads of 1 KB messages (queue-load.ts): (a) one producer,
+// one message per publish; (b) 16 producers, one message per publish; (c) one
+// producer, batches of 100; (d) batches of 100 paced at 2,000 msgs/s, for
+// latency below saturation. The consumer runs in a forked process, ready
+// before the first publish (queue-consumer.ts); DSS through undici Pools
+// against the running local cluster (`npm start`, dss-queue.ts), BullMQ with
+// one Worker at concurrency 50 on the cluster's Redis (bullmq-queue.ts).
+// msgs/s = messages delivered / (last ack or completion - first publish);
+// latency = publish time in the body -> receipt by the consumer.
+// Prints both sides, the ratio, each side's p50/p99, errors and the machine;
+// writes the figures (JSON) and a chart (SVG) under .dss/bench/.
+// With --rounds N each workload runs N times per system, DSS and BullMQ taking
+// turns (which goes first alternates); the table shows medians and every
+// round's ratio.
+//   npm run bench:queue -- [--workloads a,b,c,d] [--rounds 1] [--only dss|bullmq] [--separate-ack]
+//                          [--dss <urls>] [--redis 127.0.0.1:6379] [--svg docs/img/bench-queue.svg]
+import { Command, Option } from 'commander';
+import { Redis } from 'ioredis';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bullmqPublisher, startBullmqConsumer, WORKER_CONCURRENCY } from './bullmq-queue.js';
+import { hostPort, listOf, positiveInt } from './cli-options.js';
+import { CONSUME_LOOPS, dropDssTopic, dssPublisher, startDssConsumer, warmDss } from './dss-queue.js';
+import { closePools, httpRequest } from './http.js';
+import { queueChartSpec, type SystemRuns } from './queue-chart.js';
+import { consumerChild, CONSUMER_ROLE, forkConsumer, type ConsumerSpec, type QueueSystem, type RedisAddress } from './queue-consumer.js';
+import { medianOfRounds, publishWorkload, queueRun, WORKLOADS, type QueueRun, type Workload, type WorkloadId } from './queue-load.js';
+import { ERRORS_LEGEND, tableHeader, tableRow } from './queue-table.js';
+import { writeSvgChart } from './svg-chart.js';
 
-const seconds = Number(process.argv[2] ?? 10);
-const redisPort = Number(process.argv[3] ?? 6379);
-const urls = (process.argv[4] ?? 'http://127.0.0.1:8011,http://127.0.0.1:8012,http://127.0.0.1:8013').split(',');
-const PRODUCERS = 4;
-const CONSUMERS = 8;
-const PAYLOAD = 'x'.repeat(100);
-
-interface Result {
-  readonly label: string;
-  readonly messages: number;
-  readonly seconds: number;
-  readonly latencies: number[];
+interface Options {
+  workloads: WorkloadId[];
+  rounds: number;
+  only?: QueueSystem;
+  separateAck: boolean;
+  dss: string;
+  redis: RedisAddress;
+  svg?: string;
 }
 
-async function post<T>(url: string, body: unknown): Promise<T> {
-  const res = await postJson<T>(url, body);
-  if (res.body === undefined) throw new Error(`${url} answered ${res.status} without JSON`);
-  return res.body;
+const SELF = fileURLToPath(import.meta.url);
+const BULLMQ_VERSION = (createRequire(import.meta.url)('bullmq/package.json') as { version: string }).version;
+
+function parseOptions(): Options {
+  return new Command('bench:queue')
+    .description('DSS queue beside BullMQ, same Redis, same run, same workloads')
+    .addOption(
+      new Option('--workloads <list>', 'workloads to run, of a,b,c,d')
+        .argParser(listOf(WORKLOADS.map((w) => w.id)))
+        .default(WORKLOADS.map((w) => w.id), 'a,b,c,d'),
+    )
+    .option('--rounds <n>', 'runs of each workload per system, taking turns; the table shows medians', positiveInt, 1)
+    .addOption(new Option('--only <system>', 'run one side only').choices(['dss', 'bullmq']))
+    .option('--separate-ack', 'DSS consumers ack each batch with POST /queue/ack instead of in the next consume', false)
+    .option('--dss <urls>', 'queue nodes', 'http://127.0.0.1:8011,http://127.0.0.1:8012,http://127.0.0.1:8013')
+    .addOption(new Option('--redis <host:port>', "Redis for BullMQ (the DSS cluster's, for the same Redis)").argParser(hostPort).default({ host: '127.0.0.1', port: 6379 }, '127.0.0.1:6379'))
+    .option('--svg <file>', 'also write the chart here (docs/img/bench-queue.svg for the docs)')
+    .parse()
+    .opts<Options>();
 }
 
-async function dss(batch: number): Promise<Result> {
-  const topic = `bench-${batch}-${Date.now()}`;
-  const latencies: number[] = [];
-  let producing = true;
-  let published = 0;
-  const started = performance.now();
-  const producers = Array.from({ length: PRODUCERS }, async (_, p) => {
-    for (let i = 0; producing; i++) {
-      const messages = Array.from({ length: batch }, () => ({ t: Date.now(), p: PAYLOAD }));
-      await post(`${urls[(p + i) % urls.length]}/queue/publish`, { topic, messages });
-      published += batch;
-    }
-  });
-  let acked = 0;
-  const consumers = Array.from({ length: CONSUMERS }, async (_, c) => {
-    for (let i = 0; producing || acked < published; i++) {
-      const url = urls[(c + i) % urls.length];
-      const res = await post<{ messages: { receipt: string; body: { t: number } }[] }>(`${url}/queue/consume`, { topic, max: batch, waitMs: 200 });
-      if (res.messages.length === 0) continue;
-      const now = Date.now();
-      for (const m of res.messages) latencies.push(now - m.body.t);
-      await post(`${url}/queue/ack`, { topic, receipts: res.messages.map((m) => m.receipt) });
-      acked += res.messages.length;
-    }
-  });
-  await new Promise((r) => setTimeout(r, seconds * 1000));
-  producing = false;
-  await Promise.all(producers);
-  await Promise.all(consumers);
-  return { label: `DSS, batch ${batch}`, messages: acked, seconds: (performance.now() - started) / 1000, latencies };
+function machine(redisVersion: string | null, withBullmq: boolean): string {
+  const cpu = cpus();
+  const parts = [`${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}`, `${Math.round(totalmem() / 2 ** 30)} GiB`, `Node ${process.version}`];
+  if (redisVersion) parts.push(redisVersion);
+  if (withBullmq) parts.push(`bullmq ${BULLMQ_VERSION}`);
+  return parts.join(', ');
 }
 
-async function bullmq(batch: number): Promise<Result> {
-  const connection = { host: '127.0.0.1', port: redisPort };
-  const name = `bench-${batch}-${Date.now()}`;
-  const queue = new Queue(name, { connection });
-  const latencies: number[] = [];
-  let done = 0;
-  const worker = new Worker(
-    name,
-    async (job) => {
-      latencies.push(Date.now() - (job.data as { t: number }).t);
-      done++;
-    },
-    { connection, concurrency: 50, autorun: true },
-  );
-  let producing = true;
-  let published = 0;
-  const started = performance.now();
-  const producers = Array.from({ length: PRODUCERS }, async () => {
-    while (producing) {
-      if (batch === 1) await queue.add('m', { t: Date.now(), p: PAYLOAD }, { removeOnComplete: true });
-      else await queue.addBulk(Array.from({ length: batch }, () => ({ name: 'm', data: { t: Date.now(), p: PAYLOAD }, opts: { removeOnComplete: true } })));
-      published += batch;
-    }
-  });
-  await new Promise((r) => setTimeout(r, seconds * 1000));
-  producing = false;
-  await Promise.all(producers);
-  while (done < published) await new Promise((r) => setTimeout(r, 20));
-  const elapsed = (performance.now() - started) / 1000;
-  await worker.close();
-  await queue.obliterate({ force: true });
-  await queue.close();
-  return { label: `BullMQ, batch ${batch}`, messages: done, seconds: elapsed, latencies };
-}
-
-function row(r: Result): string {
-  const sorted = [...r.latencies].sort((a, b) => a - b);
-  const rate = Math.round(r.messages / r.seconds).toLocaleString('en-US');
-  return `| ${r.label} | ${rate} | ${percentile(sorted, 50).toFixed(1)} ms | ${percentile(sorted, 99).toFixed(1)} ms | ${r.messages} |`;
+/** "Redis 7.0.15 (AOF on)", from INFO. */
+async function redisVersion(redis: Redis): Promise<string> {
+  const info = `${await redis.info('server')}\n${await redis.info('persistence')}`;
+  const field = (name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim();
+  return `Redis ${field('redis_version') ?? '?'} (AOF ${field('aof_enabled') === '1' ? 'on' : 'off'})`;
 }
 
 async function main(): Promise<void> {
-  console.log(`publish -> consume -> ack, ${PRODUCERS} producers, ${CONSUMERS} DSS consumers / BullMQ concurrency 50, ${seconds} s per run, Redis 127.0.0.1:${redisPort}`);
-  console.log('| system | messages/s end to end | latency p50 | latency p99 | messages |');
-  console.log('|---|---|---|---|---|');
-  for (const batch of [1, 100]) {
-    console.log(row(await dss(batch)));
-    console.log(row(await bullmq(batch)));
+  const opts = parseOptions();
+  const systems: QueueSystem[] = opts.only ? [opts.only] : ['dss', 'bullmq'];
+  const urls = opts.dss.split(',');
+  if (systems.includes('dss')) {
+    const up = await httpRequest('GET', `${urls[0]}/health`, undefined, 2000).then((r) => r.status === 200, () => false);
+    if (!up) throw new Error(`no DSS queue node answers at ${urls[0]}: start the local cluster first (npm start)`);
+  }
+  const redis = new Redis({ ...opts.redis, lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    await bench(opts, systems, urls, redis);
+  } finally {
+    await closePools();
+    redis.disconnect();
   }
 }
 
-await main();
-process.exit(0);
+async function bench(opts: Options, systems: QueueSystem[], urls: string[], redis: Redis): Promise<void> {
+  const where = `${opts.redis.host}:${opts.redis.port}`;
+  const workloads = WORKLOADS.filter((w) => opts.workloads.includes(w.id));
+  const version = await redis.connect().then(
+    () => redisVersion(redis),
+    () => null,
+  );
+  if (!version) {
+    if (systems.includes('bullmq')) throw new Error(`Redis does not answer at ${where}: pass the DSS cluster's Redis with --redis host:port`);
+    console.log(`Redis does not answer at ${where}: DSS topics of this run are left in Redis (empty once acked)`);
+  }
+  const rounds: Rounds = { dss: new Map(), bullmq: new Map() };
+  let warnedRedis = false;
+  // One run: a fresh topic or queue, the consumer forked and ready, the workload published, cleaned up after.
+  const runOnce = async (system: QueueSystem, w: Workload, round: number): Promise<QueueRun> => {
+    const name = `bench-q-${process.pid}-${Date.now().toString(36)}-${w.id}-${system}`;
+    const spec: ConsumerSpec = { system, name, target: w.messages, urls, redis: opts.redis, separateAck: opts.separateAck };
+    const bull = system === 'bullmq' ? await bullmqPublisher(name, opts.redis) : undefined;
+    if (system === 'dss') await warmDss(urls);
+    try {
+      const consumer = await forkConsumer(SELF, spec);
+      const totals = await publishWorkload(bull ?? dssPublisher(urls, name), w);
+      consumer.published(totals.published);
+      const run = queueRun(w.id, totals, await consumer.done);
+      const of = opts.rounds > 1 ? ` round ${round + 1}/${opts.rounds}` : '';
+      console.error(`${w.id} ${system}${of}: ${Math.round(run.msgsPerSecond)} msgs/s in ${run.seconds.toFixed(1)} s, p50 ${run.p50Ms.toFixed(1)} / p99 ${run.p99Ms.toFixed(1)} ms`);
+      return run;
+    } finally {
+      if (bull) await bull.dispose();
+      if (system === 'dss' && version && !(await dropDssTopic(redis, name)) && !warnedRedis) {
+        warnedRedis = true;
+        console.log(`note: DSS's topic ${name} is not in the Redis at ${where}: --redis is not the DSS cluster's Redis`);
+      }
+    }
+  };
+
+  const ack = opts.separateAck ? 'consume then POST /queue/ack per batch' : 'ack-and-fetch';
+  const each = opts.rounds > 1 ? `; ${opts.rounds} rounds per workload taking turns` : '';
+  console.log(
+    `queue: publish -> consume -> ack of 1 KB messages; consumer in a forked process; DSS ${CONSUME_LOOPS} consume loops over ${urls.length} nodes (max 100, ${ack}); BullMQ one Worker at concurrency ${WORKER_CONCURRENCY} on ${where}${each}`,
+  );
+  console.log(`machine: ${machine(version, systems.includes('bullmq'))}`);
+  for (const w of workloads) {
+    for (let r = 0; r < opts.rounds; r++) {
+      // Taking turns, the first system alternating: a slow spell of the machine hits both.
+      const order = r % 2 === 0 ? systems : [...systems].reverse();
+      for (const system of order) {
+        const list = rounds[system].get(w.id) ?? [];
+        list.push(await runOnce(system, w, r));
+        rounds[system].set(w.id, list);
+      }
+    }
+  }
+  await report(opts, systems, version, rounds);
+}
+
+/** Every run of each system, by workload, in the order they ran. */
+type Rounds = Record<QueueSystem, Map<WorkloadId, QueueRun[]>>;
+
+/** The table on stdout, the figures and the chart under .dss/bench/. */
+async function report(opts: Options, systems: QueueSystem[], version: string | null, rounds: Rounds): Promise<void> {
+  const workloads = WORKLOADS.filter((w) => opts.workloads.includes(w.id));
+  const results = { dss: [...rounds.dss.values()].map(medianOfRounds), bullmq: [...rounds.bullmq.values()].map(medianOfRounds) };
+  const perRound = opts.rounds > 1 && systems.length === 2;
+  if (opts.rounds > 1) console.log(`medians of ${opts.rounds} rounds${perRound ? "; last column: each round's ratio" : ''}`);
+  console.log(ERRORS_LEGEND);
+  for (const line of tableHeader(perRound)) console.log(line);
+  for (const w of workloads) {
+    const d = rounds.dss.get(w.id);
+    const b = rounds.bullmq.get(w.id);
+    console.log(tableRow(w.label, d && medianOfRounds(d), b && medianOfRounds(b), perRound && d && b ? { dss: d, bullmq: b } : undefined));
+  }
+
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const dir = join('.dss', 'bench');
+  mkdirSync(dir, { recursive: true });
+  const about = machine(version, systems.includes('bullmq'));
+  writeFileSync(join(dir, `queue-${stamp}.json`), JSON.stringify({ machine: about, options: opts, results, rounds: { dss: Object.fromEntries(rounds.dss), bullmq: Object.fromEntries(rounds.bullmq) } }, null, 2));
+  const charted: SystemRuns[] = [
+    ...(results.dss.length ? [{ system: 'DSS', runs: results.dss }] : []),
+    ...(results.bullmq.length ? [{ system: `BullMQ ${BULLMQ_VERSION}`, runs: results.bullmq }] : []),
+  ];
+  const spec = queueChartSpec(charted, `Queues: DSS beside BullMQ ${BULLMQ_VERSION} (${machine(version, false)})`);
+  for (const file of [join(dir, `queue-${stamp}.svg`), ...(opts.svg ? [opts.svg] : [])]) await writeSvgChart(file, spec);
+  console.log(`figures and chart: ${join(dir, `queue-${stamp}.{json,svg}`)}${opts.svg ? ` and ${opts.svg}` : ''}`);
+}
+
+if (process.argv[2] === CONSUMER_ROLE) {
+  await consumerChild(process.argv[3] ?? '{}', (spec, tally) => (spec.system === 'dss' ? startDssConsumer : startBullmqConsumer)(spec, tally));
+} else {
+  await main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exitCode = 1;
+  });
+}
