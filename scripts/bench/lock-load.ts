@@ -4,7 +4,7 @@
 // try-lock that finds the resource held backs off 1-5 ms and tries again
 // (counted as contended, not as an error). Only pairs that start after the
 // warm-up and end before the deadline are measured.
-import { percentile } from './stats.js';
+import { overRounds, percentile } from './stats.js';
 
 export interface Locker {
   /** Try-lock: true when `client` now holds `resource`, false when someone else does. */
@@ -68,13 +68,7 @@ export async function lockLevel(locker: Locker, o: LockLoadOptions): Promise<Loc
  * sums of the counts.
  */
 export function medianOfRounds(rounds: readonly LockLevel[]): LockLevel {
-  if (rounds.length === 0) throw new Error('no rounds to summarize');
-  const median = (pick: (l: LockLevel) => number) => {
-    const v = rounds.map(pick).sort((a, b) => a - b);
-    const mid = Math.floor(v.length / 2);
-    return v.length % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
-  };
-  const sum = (pick: (l: LockLevel) => number) => rounds.reduce((n, l) => n + pick(l), 0);
+  const { median, sum } = overRounds(rounds);
   return {
     clients: rounds[0]!.clients,
     pairsPerSecond: median((l) => l.pairsPerSecond),

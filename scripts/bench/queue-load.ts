@@ -4,7 +4,7 @@
 // Each message carries its publish time (`t`, ms since the epoch); the consumer
 // (another process) measures latency against it and keeps its figures in a
 // DeliveryTally. Nothing here talks to a server, so it runs under jest.
-import { percentile } from './stats.js';
+import { overRounds, percentile } from './stats.js';
 
 export type WorkloadId = 'a' | 'b' | 'c' | 'd';
 
@@ -243,21 +243,13 @@ export function queueRun(id: WorkloadId, totals: PublishTotals, report: Consumer
   };
 }
 
-function median(values: readonly number[]): number {
-  const v = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(v.length / 2);
-  return v.length % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
-}
-
 /**
  * One workload's figures over several rounds: the median of each rate, time
  * and percentile (a round a noisy neighbour slowed does not move it), the sums
  * of the counts.
  */
 export function medianOfRounds(rounds: readonly QueueRun[]): QueueRun {
-  if (rounds.length === 0) throw new Error('no rounds to summarize');
-  const m = (pick: (r: QueueRun) => number) => median(rounds.map(pick));
-  const sum = (pick: (r: QueueRun) => number) => rounds.reduce((n, r) => n + pick(r), 0);
+  const { median: m, sum } = overRounds(rounds);
   return {
     workload: rounds[0]!.workload,
     msgsPerSecond: m((r) => r.msgsPerSecond),

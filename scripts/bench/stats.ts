@@ -4,6 +4,23 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(values: readonly number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+}
+
+/**
+ * Per-field summaries of several rounds of one measurement: the median of a
+ * rate, time or percentile (a round a noisy neighbour slowed does not move
+ * it), the sum of a count.
+ */
+export function overRounds<T>(rounds: readonly T[]): { median: (pick: (r: T) => number) => number; sum: (pick: (r: T) => number) => number } {
+  if (rounds.length === 0) throw new Error('no rounds to summarize');
+  return { median: (pick) => median(rounds.map(pick)), sum: (pick) => rounds.reduce((n, r) => n + pick(r), 0) };
+}
+
 export interface LevelResult {
   readonly concurrency: number;
   readonly ops: number;

@@ -22,6 +22,11 @@ export async function waitDurable(redis: Redis, replicas: number, timeoutMs: num
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new QueueInputError(`timeoutMs must be a positive integer, got ${timeoutMs}`);
   if (replicas === 0) return { requested: 0, acknowledged: 0, durable: true };
   const { acknowledged, reconnected } = await callRedis('wait', () => waitForReplicas(redis, replicas, timeoutMs, since));
+  return durabilityOf(replicas, acknowledged, reconnected);
+}
+
+/** What a WAIT answer says: nothing when the connection changed since the write (see waitDurable). */
+export function durabilityOf(replicas: number, acknowledged: number, reconnected: boolean): DurabilityResult {
   if (reconnected) return { requested: replicas, acknowledged: 0, durable: false, reconnected: true };
   return { requested: replicas, acknowledged, durable: acknowledged >= replicas };
 }

@@ -11,7 +11,7 @@ import { callRedis } from './map-redis-error.js';
 import { decodeAck, decodeConsumed, decodeDead, encodeEnvelope, replyArray, replyInt, replyString } from './queue-codec.js';
 import { defineQueueCommands, isNoScript, runLoadedQueueCommand, runQueueCommand, topicKeyList, type QueueCommand } from './queue-commands.js';
 import { connectionMark, type ConnectionMark } from '@dss/config';
-import { checkAppendOnly, waitDurable } from './queue-durability.js';
+import { checkAppendOnly, durabilityOf, waitDurable } from './queue-durability.js';
 import { QueueStorageError } from './queue-errors.js';
 import { assertBatch, assertBatchBytes, assertInt, assertTopic, serializeBody } from './queue-input.js';
 import { dedupKey, TOPICS_KEY, topicKeys } from './queue-keys.js';
@@ -111,8 +111,7 @@ export class QueueStore {
     if (!wait) return { reply };
     const acknowledged = await callRedis('wait', () => wait);
     // WAIT counts the writes of the connection it ran on: if that is not the script's, nothing is known.
-    if (this.connectionMark() !== mark) return { reply, durability: { requested: replicas, acknowledged: 0, durable: false, reconnected: true } };
-    return { reply, durability: { requested: replicas, acknowledged, durable: acknowledged >= replicas } };
+    return { reply, durability: durabilityOf(replicas, acknowledged, this.connectionMark() !== mark) };
   }
 
   /** Delivers up to `max` messages, each invisible to others for `visibilityMs`. */
@@ -127,7 +126,8 @@ export class QueueStore {
   async ackAndConsume(topic: string, receipts: readonly string[], max: number, visibilityMs = DEFAULT_VISIBILITY_MS, now = this.clock()): Promise<AckAndConsumeResult> {
     assertInt(max, 'max', 1, MAX_BATCH);
     assertInt(visibilityMs, 'visibilityMs', 1);
-    if (receipts.length > MAX_BATCH) assertBatch(receipts.length, 'ack');
+    // No receipts is a plain consume; assertBatch would refuse it as an empty ack.
+    if (receipts.length > 0) assertBatch(receipts.length, 'ack');
     const reply = replyArray(await this.run(topic, now, 'dssqConsume', [max, visibilityMs, this.maxDeliveries, receiptNonce(), MAX_MOVES_PER_SCRIPT, ...receipts]), 'consume');
     return { ...decodeAck(reply.slice(0, 2)), messages: decodeConsumed(reply[2]) };
   }
