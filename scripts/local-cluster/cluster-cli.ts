@@ -128,6 +128,10 @@ function topologyOutcome(cluster: ClusterDescription, answer: TopologyAnswer | u
 function printEndpoints(cluster: ClusterDescription, paths: LocalPaths, topology: TopologyAnswer | undefined): void {
   const rows = cluster.nodes.flatMap((n) => Object.entries(n.ports).map(([role, p]) => [role, n.id, `http://${n.host}:${p.http}`, `${n.host}:${p.peer}`]));
   const daemonCount = rows.length;
+  // The cache's Redis-protocol front doors, beside the daemons' HTTP addresses.
+  const respRows = cluster.nodes.flatMap((n) => (n.ports.cache?.resp !== undefined ? [['cache (Redis protocol)', n.id, `redis://${n.host}:${n.ports.cache.resp}`, '']] : []));
+  rows.push(...respRows);
+  const cacheResp = cluster.nodes[0]?.ports.cache?.resp;
   const [lock, queue, cache] = ['lock', 'queue', 'cache'].map((r) => rows.find((row) => row[0] === r)?.[2] ?? '');
   const redis = cluster.redis;
   if (redis?.mode === 'raft') rows.push(...redis.nodes.map((r) => ['redis', r.id, `redis://${r.host}:${r.port}`, '']));
@@ -135,7 +139,8 @@ function printEndpoints(cluster: ClusterDescription, paths: LocalPaths, topology
   log(`\nDSS local cluster is up: ${daemonCount} daemons and ${redisSummary(cluster)}.\n`);
   log(formatTable(['role', 'node', 'address', 'peer tcp'], rows));
   const tryRedis = redis?.mode === 'raft' ? `\n  curl ${lock}/redis` : '';
-  log(`\nTry:\n  curl ${lock}/health\n  curl ${lock}/cluster${tryRedis}\n  curl ${queue}/cluster\n  curl ${cache}/metrics\n`);
+  const tryResp = cacheResp !== undefined ? `\n  redis-cli -p ${cacheResp} set greeting hello && curl ${cache.replace(/\d+$/, (p) => String(Number(p) + 1))}/cache/greeting` : '';
+  log(`\nTry:\n  curl ${lock}/health\n  curl ${lock}/cluster${tryRedis}\n  curl ${queue}/cluster\n  curl ${cache}/metrics${tryResp}\n`);
   for (const line of topologyOutcome(cluster, topology, paths)) log(line);
   if (redis?.mode === 'raft') {
     const leftover = leftoverStandaloneData(paths);

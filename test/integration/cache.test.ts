@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { memoryKey } from '../../libs/cache/src/memory/cache-memory.js';
+import { decodeStored, readBody } from '../../libs/cache/src/values/stored-value.js';
 import { eventually, getJson, pm2, postJson, requestJson, TestCluster, testPortOffset } from '../support/local-cluster.js';
 
 // The cache service on a real local cluster (PM2, three cache daemons, Redis
@@ -38,7 +39,9 @@ describe('cache service on the local cluster', () => {
   let redis: Redis;
   const inMemory = async (key: string) => {
     const v = await redis.hget(memoryKey(key), 'val');
-    return v === null ? undefined : (JSON.parse(v) as unknown);
+    if (v === null) return undefined;
+    const body = readBody(decodeStored(v).body);
+    return body.kind === 'string' ? body.text : body.kind === 'json' ? body.json : body.bytes;
   };
   const pidOf = async (node: string) => (await getJson<{ pid: number }>(`${url(node)}/health`)).body.pid;
 

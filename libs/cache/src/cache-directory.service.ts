@@ -159,7 +159,10 @@ export class CacheDirectory implements OnApplicationBootstrap {
           return;
         }
         case 'allocateVersion':
-          this.feed(key, { type: 'versionAllocated', txn: a.txn, version: await this.memory.allocateVersion(key) });
+          if (a.withValue) {
+            const { version, value } = await this.memory.allocateVersionWithValue(key);
+            this.feed(key, { type: 'versionAllocated', txn: a.txn, version, current: value !== undefined ? { value } : {} });
+          } else this.feed(key, { type: 'versionAllocated', txn: a.txn, version: await this.memory.allocateVersion(key) });
           return;
         case 'deleteMemory':
           this.feed(key, { type: 'memoryDeleted', txn: a.txn, ...(await this.memory.delete(key)) });

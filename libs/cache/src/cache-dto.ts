@@ -2,12 +2,18 @@ import { z } from 'zod';
 import { ApiError, JSON_MAX_DEPTH, jsonDeeperThan } from '@dss/http';
 import { CACHE_LIMITS } from './cache-limits.js';
 
-/** `PUT /cache/{key}` body: any JSON value (null included) nested at most JSON_MAX_DEPTH levels, as `{value}`. */
+/** `PUT /cache/{key}` body: any JSON value (null included) nested at most JSON_MAX_DEPTH levels, as `{value}`, and an optional time to live. */
 export const putBody = z.strictObject({
   value: z
     .unknown()
     .refine((v) => v !== undefined, 'value is required (any JSON value)')
     .refine((v) => !jsonDeeperThan(v), `value: nested more than ${JSON_MAX_DEPTH} levels deep`),
+  ttlMs: z.int().min(1).max(CACHE_LIMITS.maxTtlMs).optional(),
+});
+
+/** `POST /cache/{key}/incr` body: what to add (default 1), an integer JavaScript holds exactly. */
+export const incrBody = z.strictObject({
+  by: z.int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).optional(),
 });
 
 /** A key as the router decoded it from the path: 1..512 bytes of UTF-8. */
@@ -19,17 +25,3 @@ export function checkKey(key: unknown): string {
   return key;
 }
 
-/** The value as stored: its JSON text, within the size limit. */
-export function encodeValue(value: unknown): string {
-  let text: string;
-  try {
-    text = JSON.stringify(value);
-  } catch {
-    // Only a stack overflow can get here (a parsed body has no cycles or BigInts),
-    // and putBody's depth limit keeps values far from it; a 400, not a 500, if not.
-    throw new ApiError('INVALID_ARGUMENT', 'value: nested too deeply to store as JSON');
-  }
-  const bytes = Buffer.byteLength(text);
-  if (bytes > CACHE_LIMITS.maxValueBytes) throw new ApiError('PAYLOAD_TOO_LARGE', `value: ${bytes} bytes of JSON, more than the limit of ${CACHE_LIMITS.maxValueBytes}`);
-  return text;
-}

@@ -3,8 +3,13 @@
 export const CACHE_LIMITS = {
   /** Keys are 1..512 bytes (UTF-8), URL-encoded in the path (docs/cache.md). */
   maxKeyBytes: 512,
-  /** A value's JSON text; the HTTP body limit (1 MiB) bounds the request around it. */
+  /**
+   * A value's bytes: a string's UTF-8, raw bytes, or a JSON value's text (docs/cache.md,
+   * "Values"); the HTTP body limit (1 MiB) bounds the request around it.
+   */
   maxValueBytes: 512 * 1024,
+  /** The longest time to live (about 10 years): expiry instants stay exact in a JavaScript number. */
+  maxTtlMs: 10 * 365 * 24 * 3600 * 1000,
 } as const;
 
 /** Every cache node pings its peers this often. */

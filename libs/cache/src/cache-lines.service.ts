@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
-import { INVALID_LINE, lineStateName, stepLine, type ForwardReply, type Line, type LineAction, type LineEvent, type LocalResult } from '@dss/mesi';
+import { INVALID_LINE, lineStateName, stepLine, type ForwardReply, type Line, type LineAction, type LineEvent, type LocalResult, type Modify } from '@dss/mesi';
 import { CACHE_DELETE_WRITE_BACK_RETRY_MS, CACHE_HANDOVER_WRITE_BACK_ROUNDS, CACHE_IO_CONCURRENCY, CACHE_HEARTBEAT_MS, CACHE_MEMBERSHIP_RETRIES, CACHE_REMEMBERED_REPLIES, CACHE_SETTLE_WAIT_MS, CACHE_WRITE_MEMORY_MS } from './cache-limits.js';
 import { CacheMembership } from './cache-membership.service.js';
 import { CACHE_METRICS } from './cache-metrics.js';
@@ -13,7 +13,7 @@ import { KeyedMutex } from './keyed-mutex.js';
 import { LruStore } from './lru/index.js';
 import { CacheMemory } from './memory/cache-memory.js';
 
-type LocalOp = Extract<LineEvent, { type: 'load' | 'store' | 'delete' | 'evict' }>;
+type LocalOp = Extract<LineEvent, { type: 'load' | 'store' | 'modify' | 'delete' | 'evict' }>;
 export type WriteBackReason = 'evict' | 'flush' | 'shutdown' | 'transfer';
 
 /** Bytes a line costs in the LRU: its key and value plus bookkeeping. */
@@ -73,10 +73,49 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
     this.puts.inc({ outcome: remote.remote ? 'remote' : 'local' });
   }
 
-  async remove(key: string): Promise<boolean> {
+  /**
+   * The hot path: a hit answered in this tick, without a promise, or undefined when the
+   * read must take the full path (no copy here, an operation on the key under way, the view
+   * or the home's lease not confirmed, the node stopping). The same checks as local() and
+   * drive() make, at the same instant as the answer.
+   */
+  readNow(key: string): Extract<LocalResult, { op: 'read'; found: true }> | undefined {
+    if (this.stopping || this.locks.busy(key)) return undefined;
+    const line = this.store.get(key);
+    if (!line || line.held === 'I' || line.pending || !this.membership.leaseValid(this.membership.home(key))) return undefined;
+    this.gets.inc({ outcome: 'local' });
+    return { op: 'read', found: true, value: line.value!, state: line.held, source: 'local' };
+  }
+
+  /**
+   * A write that an owner (M or E) takes in this tick, or false when it must take the full
+   * path; the same checks as readNow, plus memory reached lately (local() explains why).
+   */
+  writeNow(key: string, value: string): boolean {
+    if (this.stopping || this.locks.busy(key)) return false;
+    const line = this.store.peek(key);
+    if (!line || (line.held !== 'M' && line.held !== 'E') || line.pending) return false;
+    if (!this.membership.leaseValid(this.membership.home(key)) || !this.membership.reachedMemoryWithin(CACHE_WRITE_MEMORY_MS)) return false;
+    this.apply(key, { type: 'store', value });
+    this.puts.inc({ outcome: 'local' });
+    this.evictIfFull();
+    return true;
+  }
+
+  /**
+   * A read-modify-write: `fn` runs once, on the newest value, while this node owns the
+   * line (a counter, a conditional set, a new expiry). It may record what it computed.
+   */
+  async modify(key: string, fn: Modify): Promise<void> {
+    const remote = await this.local(key, { type: 'modify', fn });
+    this.puts.inc({ outcome: remote.remote ? 'remote' : 'local' });
+  }
+
+  /** Deletes the key; answers the value it removed (whatever its expiry), if there was one. */
+  async remove(key: string): Promise<{ removed?: string }> {
     const result = (await this.local(key, { type: 'delete' })) as Extract<LocalResult, { op: 'delete' }>;
     this.deletes.inc({ outcome: result.existed ? 'deleted' : 'not_found' });
-    return result.existed;
+    return result.value !== undefined ? { removed: result.value } : {};
   }
 
   /** Writes back every dirty line now; resolves to how many were written. */

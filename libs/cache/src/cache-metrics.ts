@@ -14,6 +14,8 @@ export const CACHE_METRICS = {
   directoryEntries: 'dss_cache_directory_entries',
   rebuilds: 'dss_cache_directory_rebuilds_total',
   viewChanges: 'dss_cache_view_changes_total',
+  respConnections: 'dss_cache_resp_connections',
+  respCommands: 'dss_cache_resp_commands_total',
 } as const;
 
 const SECONDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -36,4 +38,6 @@ export const cacheMetricProviders = [
   makeGaugeProvider({ name: CACHE_METRICS.directoryEntries, help: 'Directory entries this node keeps as the home of their keys.' }),
   makeCounterProvider({ name: CACHE_METRICS.rebuilds, help: 'Directory rebuilds from the survivors\' holdings after the set of live nodes changed.' }),
   makeCounterProvider({ name: CACHE_METRICS.viewChanges, help: 'Times the set of live cache nodes changed as seen by this node.' }),
+  makeGaugeProvider({ name: CACHE_METRICS.respConnections, help: 'Open connections to this node\'s Redis-protocol port.' }),
+  makeCounterProvider({ name: CACHE_METRICS.respCommands, help: 'Commands received on the Redis-protocol port, by connection-closing protocol errors aside.' }),
 ];

@@ -1,14 +1,17 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { ApiError, parseBody } from '@dss/http';
 import { CacheLines } from './cache-lines.service.js';
-import { checkKey, encodeValue, putBody } from './cache-dto.js';
+import { checkKey, incrBody, putBody } from './cache-dto.js';
 import { CoherenceView } from './coherence-view.service.js';
+import { CacheValues } from './values/cache-values.service.js';
+import { jsonBody, readBody, type Stored } from './values/stored-value.js';
 
 /** The cache API (docs/cache.md). Any node serves any key. */
 @Controller('cache')
 export class CacheController {
   constructor(
     private readonly lines: CacheLines,
+    private readonly values: CacheValues,
     private readonly view: CoherenceView,
   ) {}
 
@@ -21,9 +24,19 @@ export class CacheController {
   @Put(':key')
   async put(@Param('key') key: string, @Body() body: unknown) {
     const k = checkKey(key);
-    const { value } = parseBody(putBody, body);
-    await this.lines.write(k, encodeValue(value));
+    const { value, ttlMs } = parseBody(putBody, body);
+    await this.values.set(k, jsonBody(value), ttlMs === undefined ? {} : { expiresAt: Date.now() + ttlMs });
     return { key: k, state: 'M' };
+  }
+
+  @Post(':key/incr')
+  @HttpCode(200)
+  async incr(@Param('key') key: string, @Body() body: unknown) {
+    const k = checkKey(key);
+    const { by } = parseBody(incrBody, body ?? {});
+    const value = await this.values.incrementBy(k, BigInt(by ?? 1));
+    // Beyond 2^53 a JSON number would lose digits: such a counter is answered as a decimal string.
+    return { key: k, value: Number.isSafeInteger(Number(value)) ? Number(value) : String(value) };
   }
 
   @Get(':key/coherence')
@@ -34,15 +47,32 @@ export class CacheController {
   @Get(':key')
   async get(@Param('key') key: string) {
     const k = checkKey(key);
-    const r = await this.lines.read(k);
-    if (!r.found) throw new ApiError('NOT_FOUND', `no value for key ${JSON.stringify(k)}`);
-    return { key: k, value: JSON.parse(r.value) as unknown, state: r.state, source: r.source };
+    const found = await this.values.get(k);
+    if (!found) throw notFound(k);
+    return { key: k, ...httpValue(found), state: found.state, source: found.source, ...ttlOf(found) };
   }
 
   @Delete(':key')
   async remove(@Param('key') key: string) {
     const k = checkKey(key);
-    if (!(await this.lines.remove(k))) throw new ApiError('NOT_FOUND', `no value for key ${JSON.stringify(k)}`);
+    if (!(await this.values.delete(k))) throw notFound(k);
     return { key: k, deleted: true };
   }
 }
+
+const notFound = (key: string): ApiError => new ApiError('NOT_FOUND', `no value for key ${JSON.stringify(key)}`);
+
+/** A value as HTTP answers it: JSON as written; bytes that are not UTF-8 (written over RESP) in base64. */
+function httpValue(s: Stored): { value: unknown; encoding?: 'base64' } {
+  const body = readBody(s.body);
+  switch (body.kind) {
+    case 'string':
+      return { value: body.text };
+    case 'json':
+      return { value: body.json };
+    case 'bytes':
+      return { value: body.bytes.toString('base64'), encoding: 'base64' };
+  }
+}
+
+const ttlOf = (s: Stored): { ttlMs?: number } => (s.expiresAt === undefined ? {} : { ttlMs: Math.max(0, s.expiresAt - Date.now()) });

@@ -14,6 +14,8 @@ import { CoherenceRouter } from './coherence-router.js';
 import { CoherenceView } from './coherence-view.service.js';
 import { HomeClient } from './home-client.service.js';
 import { CacheMemory } from './memory/cache-memory.js';
+import { CacheValues } from './values/cache-values.service.js';
+import { RespServer } from './resp/resp-server.service.js';
 
 export const CACHE_REDIS = Symbol('CACHE_REDIS');
 
@@ -40,11 +42,13 @@ export class CacheModule implements OnApplicationShutdown {
         CoherenceRouter,
         HomeClient,
         CacheLines,
+        CacheValues,
+        RespServer,
         CacheDirectory,
         CoherenceView,
         CacheStatus,
       ],
-      exports: [CacheLines, CacheStatus],
+      exports: [CacheLines, CacheValues, CacheStatus],
     };
   }
 

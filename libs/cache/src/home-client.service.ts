@@ -68,7 +68,7 @@ export class HomeClient {
             // pause). Hand it back (the old home only over-counts) and ask again. A delete's
             // grant only drops the copy, which is always safe. (CacheLines checks again when it
             // installs the grant.)
-            if ((kind === 'getS' || kind === 'getM') && this.membership.term !== term) {
+            if (kind !== 'del' && kind !== 'evict' && this.membership.term !== term) {
               this.router.unblock(home, { key, txn, from: self });
             } else {
               stop();

@@ -12,7 +12,8 @@ export const MAX_CLUSTER_NODES = 15;
 const port = z.number().int().min(1).max(65535);
 const host = z.string().min(1).max(253).regex(/^[A-Za-z0-9.:_-]+$/, 'must be a host name or IP address');
 
-export const rolePortsSchema = z.strictObject({ http: port, peer: port });
+/** A role's ports: its HTTP API, its peer transport, and (the cache role) its Redis-protocol front door. */
+export const rolePortsSchema = z.strictObject({ http: port, peer: port, resp: port.optional() });
 
 export const nodeDescriptionSchema = z.strictObject({
   id: z.string().regex(NODE_ID_PATTERN, 'must match ' + NODE_ID_PATTERN.source),
@@ -88,7 +89,8 @@ export const clusterDescriptionSchema = z
       }
       ids.add(node.id);
       for (const [role, ports] of Object.entries(node.ports)) {
-        for (const kind of ['http', 'peer'] as const) {
+        for (const kind of ['http', 'peer', 'resp'] as const) {
+          if (ports[kind] === undefined) continue;
           const key = `${node.host}:${ports[kind]}`;
           const where = `nodes[${i}].ports.${role}.${kind}`;
           const clash = endpoints.get(key);

@@ -12,6 +12,8 @@ export interface PeerEndpoint {
   readonly host: string;
   readonly peerPort: number;
   readonly httpPort: number;
+  /** The cache role's Redis-protocol port, when the description gives one. */
+  readonly respPort?: number;
 }
 
 /** Everything one daemon needs, resolved and validated. */
@@ -90,7 +92,7 @@ export function parseClusterDescription(json: unknown, source: string): ClusterD
 
 function endpoint(node: NodeDescription, role: string): PeerEndpoint | undefined {
   const ports = node.ports[role];
-  return ports && { id: node.id, host: node.host, peerPort: ports.peer, httpPort: ports.http };
+  return ports && { id: node.id, host: node.host, peerPort: ports.peer, httpPort: ports.http, ...(ports.resp !== undefined ? { respPort: ports.resp } : {}) };
 }
 
 /** Settings plus the cluster description, cross-checked: this node exists and runs this role. */

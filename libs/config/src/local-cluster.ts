@@ -2,14 +2,14 @@ import type { ClusterDescription, RedisDescription, RedisNodeDescription } from 
 
 // The embedded default: three nodes on one machine, ports as in docs/configuration.md
 // section 3 (lock 8001-8003/9001-9003, queue 8011-8013/9011-9013, cache
-// 8021-8023/9021-9023). `offset` shifts every port so that a test cluster can
-// run beside a developer's cluster.
+// 8021-8023/9021-9023 and its Redis protocol on 7021-7023). `offset` shifts every
+// port so that a test cluster can run beside a developer's cluster.
 
-export const ROLE_BASE_PORTS = {
+export const ROLE_BASE_PORTS: Record<'lock' | 'queue' | 'cache', { readonly http: number; readonly peer: number; readonly resp?: number }> = {
   lock: { http: 8001, peer: 9001 },
   queue: { http: 8011, peer: 9011 },
-  cache: { http: 8021, peer: 9021 },
-} as const;
+  cache: { http: 8021, peer: 9021, resp: 7021 },
+};
 /** The standalone Redis, and the first of the `raft` mode's servers (node1 6379, node2 6380, node3 6381). */
 export const LOCAL_REDIS_PORT = 6379;
 export const LOCAL_NODE_COUNT = 3;
@@ -44,7 +44,10 @@ export function localClusterDescription(opts: LocalClusterOptions = {}): Cluster
     id: `node${i + 1}`,
     host,
     ports: Object.fromEntries(
-      Object.entries(ROLE_BASE_PORTS).map(([role, base]) => [role, { http: base.http + offset + i, peer: base.peer + offset + i }]),
+      Object.entries(ROLE_BASE_PORTS).map(([role, base]) => [
+        role,
+        { http: base.http + offset + i, peer: base.peer + offset + i, ...(base.resp !== undefined ? { resp: base.resp + offset + i } : {}) },
+      ]),
     ),
   }));
   // replicasToAck stays absent in `raft` mode: the default, a majority with the primary (1 of 3).

@@ -3,9 +3,9 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { METRIC_HTTP_AUTH_FAILURES } from '@dss/metrics';
 import type { ApiTokens } from '@dss/config';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { createHash } from 'node:crypto';
 import type { Counter } from 'prom-client';
 import { ApiError } from './api-error.js';
+import { TokenBook } from './token-book.js';
 
 export const API_TOKENS = Symbol('API_TOKENS');
 
@@ -14,24 +14,20 @@ export const OPEN_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/m
 /** Methods a read-only token may use; everything else changes state. */
 const READ_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
 
-type Access = 'readWrite' | 'readOnly';
-const digest = (token: string) => createHash('sha256').update(token).digest('hex');
-
 /**
  * Bearer tokens on the client API, when the node has any: a missing or
  * unknown token, or a read-only one on a write, is answered 401 before the
- * handler runs, so nothing is applied. Tokens are kept as SHA-256 digests and
- * looked up by digest, so a comparison says nothing about a token's prefix.
+ * handler runs, so nothing is applied (tokens are looked up as TokenBook does).
  */
 @Injectable()
 export class ApiTokenGuard implements CanActivate {
-  private readonly tokens: ReadonlyMap<string, Access> | undefined;
+  private readonly tokens: TokenBook | undefined;
 
   constructor(
     @Inject(API_TOKENS) tokens: ApiTokens | undefined,
     @InjectMetric(METRIC_HTTP_AUTH_FAILURES) private readonly failures: Counter<'reason'>,
   ) {
-    this.tokens = tokens && new Map([...tokens.readOnly.map((t) => [digest(t), 'readOnly'] as const), ...tokens.readWrite.map((t) => [digest(t), 'readWrite'] as const)]);
+    this.tokens = tokens && new TokenBook(tokens);
   }
 
   canActivate(context: ExecutionContext): boolean {
@@ -47,7 +43,7 @@ export class ApiTokenGuard implements CanActivate {
     };
     const presented = /^Bearer ([\x21-\x7e]+)$/i.exec(req.headers.authorization ?? '')?.[1];
     if (presented === undefined) return fail('missing', 'this cluster requires a token: send "Authorization: Bearer <token>"');
-    const access = this.tokens.get(digest(presented));
+    const access = this.tokens.access(presented);
     if (access === undefined) return fail('invalid', 'the bearer token is not valid');
     if (access === 'readOnly' && !READ_METHODS.has(req.method)) return fail('read_only', `the token is read-only; ${req.method} ${path} needs a read-write token`);
     return true;

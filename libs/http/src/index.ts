@@ -7,3 +7,4 @@ export * from './framework-errors.js';
 export * from './api-auth.module.js';
 export * from './api-token.guard.js';
 export * from './json-depth.js';
+export * from './token-book.js';

@@ -8,8 +8,21 @@
 // applied at once to what the node still holds.
 import { ProtocolError, type DataSource, type ForwardKind, type ForwardReply, type Grant, type RequestKind, type Stable } from './protocol-types.js';
 
+/**
+ * A read-modify-write: gets the key's newest value (undefined when it has none) and returns
+ * the new value, or undefined to leave the key as it is. It runs exactly once, while this
+ * node owns the line, so nobody can write between its read and its write. Pure as far as
+ * the line is concerned: the caller may record what it computed in a closure.
+ */
+export type Modify = (current: string | undefined) => string | undefined;
+
 /** A local operation waiting for the home (or, for evict, for its write-back). */
-export type Pending = { readonly kind: 'read' } | { readonly kind: 'write'; readonly value: string } | { readonly kind: 'delete' } | { readonly kind: 'evict' };
+export type Pending =
+  | { readonly kind: 'read' }
+  | { readonly kind: 'write'; readonly value: string }
+  | { readonly kind: 'modify'; readonly fn: Modify }
+  | { readonly kind: 'delete' }
+  | { readonly kind: 'evict' };
 
 export interface Line {
   /** The stable state the node holds; forwarded messages act on it even while an op is pending. */
@@ -31,6 +44,7 @@ export const INVALID_LINE: Line = { held: 'I', version: 0, dirty: false, writes:
 export type LineEvent =
   | { readonly type: 'load' }
   | { readonly type: 'store'; readonly value: string }
+  | { readonly type: 'modify'; readonly fn: Modify }
   | { readonly type: 'delete' }
   | { readonly type: 'evict' }
   | { readonly type: 'flush' }
@@ -44,7 +58,10 @@ export type LocalResult =
   | { readonly op: 'read'; readonly found: true; readonly value: string; readonly state: Stable; readonly source: DataSource }
   | { readonly op: 'read'; readonly found: false }
   | { readonly op: 'write'; readonly state: 'M' }
-  | { readonly op: 'delete'; readonly existed: boolean }
+  /** `state` is what the line holds after it: M or E, or I when the key has no value. */
+  | { readonly op: 'modify'; readonly state: Stable }
+  /** `value` is the value removed, when the delete removed one (this node's own dirty data or the home's). */
+  | { readonly op: 'delete'; readonly existed: boolean; readonly value?: string }
   | { readonly op: 'evict' };
 
 export type LineAction =
@@ -76,6 +93,7 @@ export function lineStateName(line: Line): string {
     case 'read':
       return `${line.held}S_D`;
     case 'write':
+    case 'modify':
       return `${line.held}M_D`;
     case 'delete':
       return `${line.held}D_D`;
@@ -91,6 +109,7 @@ export function stepLine(line: Line, event: LineEvent): LineStep {
   switch (event.type) {
     case 'load':
     case 'store':
+    case 'modify':
     case 'delete':
     case 'evict':
       if (line.pending) throw new ProtocolError(`local ${event.type} while ${lineStateName(line)} is pending: run one local operation per key at a time`);
@@ -117,7 +136,7 @@ export function stepLine(line: Line, event: LineEvent): LineStep {
   }
 }
 
-function local(line: Line, event: Extract<LineEvent, { type: 'load' | 'store' | 'delete' | 'evict' }>): LineStep {
+function local(line: Line, event: Extract<LineEvent, { type: 'load' | 'store' | 'modify' | 'delete' | 'evict' }>): LineStep {
   switch (event.type) {
     case 'load':
       if (line.held === 'I') return step({ ...line, pending: { kind: 'read' } }, { type: 'request', kind: 'getS' });
@@ -128,6 +147,17 @@ function local(line: Line, event: Extract<LineEvent, { type: 'load' | 'store' | 
         return step({ ...line, held: 'M', value: event.value, dirty: true, writes: line.writes + 1 }, { type: 'answer', result: { op: 'write', state: 'M' } });
       }
       return step({ ...line, pending: { kind: 'write', value: event.value } }, { type: 'request', kind: 'getM' });
+    case 'modify': {
+      // An owner (M or E) has the newest value and nobody else can write: modify it here, now.
+      if (line.held === 'M' || line.held === 'E') {
+        const next = event.fn(line.value);
+        if (next === undefined) return step(line, { type: 'answer', result: { op: 'modify', state: line.held } });
+        return step({ ...line, held: 'M', value: next, dirty: true, writes: line.writes + 1 }, { type: 'answer', result: { op: 'modify', state: 'M' } });
+      }
+      // A shared copy may be overwritten before the home serves this request: the grant
+      // brings the value as it is when ownership changes hands.
+      return step({ ...line, pending: { kind: 'modify', fn: event.fn } }, { type: 'request', kind: 'getMD' });
+    }
     case 'delete':
       // The home deletes memory before the grant comes back (and forgets this node at once), so a
       // clean copy kept meanwhile would be stale, and would survive an abort unknown to the home.
@@ -176,10 +206,23 @@ function grant(line: Line, g: Grant): LineStep {
     const installed: Line = { held: 'M', value: p.value, version: g.version, dirty: true, writes: line.writes + 1 };
     return step(installed, { type: 'answer', result: { op: 'write', state: 'M' } }, unblock);
   }
+  if (p.kind === 'modify' && g.kind === 'write') {
+    if (!g.current) throw new ProtocolError('a modify was granted ownership without the current value (getMD answered like getM)');
+    const current = g.current.value;
+    const next = p.fn(current);
+    if (next !== undefined) {
+      return step({ held: 'M', value: next, version: g.version, dirty: true, writes: line.writes + 1 }, { type: 'answer', result: { op: 'modify', state: 'M' } }, unblock);
+    }
+    // Unchanged: memory has the current value already (the home wrote any dirty data first).
+    // An owned line with no value cannot be held; the home over-counting this node is safe.
+    if (current === undefined) return step(invalidated(line), { type: 'answer', result: { op: 'modify', state: 'I' } }, unblock);
+    return step({ held: 'M', value: current, version: g.version, dirty: false, writes: line.writes }, { type: 'answer', result: { op: 'modify', state: 'M' } }, unblock);
+  }
   if (p.kind === 'delete' && g.kind === 'delete') {
     // The requester's own copy counts too: a line it alone held in M may never have reached memory.
     const existed = g.existed || line.held !== 'I';
-    return step(invalidated(line), { type: 'answer', result: { op: 'delete', existed } }, unblock);
+    const value = line.held !== 'I' ? line.value : g.value;
+    return step(invalidated(line), { type: 'answer', result: { op: 'delete', existed, ...(value !== undefined ? { value } : {}) } }, unblock);
   }
   throw new ProtocolError(`grant ${g.kind} does not answer a pending ${p.kind}`);
 }

@@ -30,6 +30,8 @@ interface Txn {
   readonly handed?: ForwardReply & { readonly from: NodeId };
   /** A holder had a value (for delete's `existed`). */
   readonly sawValue: boolean;
+  /** The value a holder had (the owner's is the newest): what a delete removes if memory is older. */
+  readonly seenValue?: string;
 }
 
 export interface DirEntry {
@@ -51,8 +53,10 @@ export type DirEvent =
   | { readonly type: 'reply'; readonly txn: string; readonly from: NodeId; readonly reply: ForwardReply }
   | { readonly type: 'memoryWritten'; readonly txn: string }
   | { readonly type: 'memoryRead'; readonly txn: string; readonly value?: string; readonly version: number }
-  | { readonly type: 'versionAllocated'; readonly txn: string; readonly version: number }
-  | { readonly type: 'memoryDeleted'; readonly txn: string; readonly existed: boolean; readonly version: number }
+  /** `current` is memory's value, read with the allocation, for a getMD. */
+  | { readonly type: 'versionAllocated'; readonly txn: string; readonly version: number; readonly current?: { readonly value?: string } }
+  /** `value` is the value memory held before the delete, if any. */
+  | { readonly type: 'memoryDeleted'; readonly txn: string; readonly existed: boolean; readonly version: number; readonly value?: string }
   /** The requester installed its grant (or the caller gave up waiting for it). */
   | { readonly type: 'unblock'; readonly txn: string }
   /**
@@ -67,8 +71,12 @@ export type DirAction =
   /** Write an old owner's dirty data to memory, fenced by its version. */
   | { readonly type: 'writeMemory'; readonly txn: string; readonly value: string; readonly version: number }
   | { readonly type: 'readMemory'; readonly txn: string }
-  /** Allocate a version greater than every earlier one for the key (the new owner's fence). */
-  | { readonly type: 'allocateVersion'; readonly txn: string }
+  /**
+   * Allocate a version greater than every earlier one for the key (the new owner's fence);
+   * with `withValue`, read memory's value in the same step (a getMD: any dirty data of the
+   * old owner is in memory by then).
+   */
+  | { readonly type: 'allocateVersion'; readonly txn: string; readonly withValue?: true }
   /** Delete the value from memory, leaving a fence with a new version. */
   | { readonly type: 'deleteMemory'; readonly txn: string }
   | { readonly type: 'grant'; readonly txn: string; readonly to: NodeId; readonly grant: Grant };
@@ -113,12 +121,22 @@ export function stepDirectory(entry: DirEntry, event: DirEvent): DirStep {
     case 'memoryRead':
       if (txn.phase.name !== 'memory' || txn.req.kind !== 'getS') return { entry, actions: [] };
       return grantRead(entry, txn, event.value, event.version);
-    case 'versionAllocated':
-      if (txn.phase.name !== 'memory' || txn.req.kind !== 'getM') return { entry, actions: [] };
-      return granted({ ...entry, owner: txn.req.from, sharers: [], version: Math.max(entry.version, event.version) }, txn, { kind: 'write', version: event.version });
-    case 'memoryDeleted':
+    case 'versionAllocated': {
+      if (txn.phase.name !== 'memory' || (txn.req.kind !== 'getM' && txn.req.kind !== 'getMD')) return { entry, actions: [] };
+      if (txn.req.kind === 'getMD' && !event.current) throw new ProtocolError('a getMD needs the value read with its version');
+      const grant: Grant = txn.req.kind === 'getMD' ? { kind: 'write', version: event.version, current: event.current } : { kind: 'write', version: event.version };
+      return granted({ ...entry, owner: txn.req.from, sharers: [], version: Math.max(entry.version, event.version) }, txn, grant);
+    }
+    case 'memoryDeleted': {
       if (txn.phase.name !== 'memory' || txn.req.kind !== 'del') return { entry, actions: [] };
-      return granted({ ...entry, owner: undefined, sharers: [], version: Math.max(entry.version, event.version) }, txn, { kind: 'delete', existed: event.existed || txn.sawValue });
+      // A holder's copy is at least as new as memory (an owner's dirty data never reached it).
+      const value = txn.seenValue ?? event.value;
+      return granted({ ...entry, owner: undefined, sharers: [], version: Math.max(entry.version, event.version) }, txn, {
+        kind: 'delete',
+        existed: event.existed || txn.sawValue,
+        ...(value !== undefined ? { value } : {}),
+      });
+    }
     case 'unblock':
       if (txn.phase.name !== 'granted') return { entry, actions: [] };
       return next({ ...entry, txn: undefined });
@@ -171,7 +189,7 @@ function start(entry: DirEntry, req: DirRequest): DirStep {
     return { entry: step.entry, actions: [{ type: 'grant', txn: req.txn, to: from, grant: { kind: 'evict' } }, ...step.actions] };
   }
   // A requester recorded as holder has dropped its copy (it would not ask otherwise, except S → M).
-  const base: DirEntry = req.kind === 'getM' ? { ...entry, owner: entry.owner === from ? undefined : entry.owner } : forgetNode(entry, from);
+  const base: DirEntry = req.kind === 'getM' || req.kind === 'getMD' ? { ...entry, owner: entry.owner === from ? undefined : entry.owner } : forgetNode(entry, from);
   const targets: { to: NodeId; kind: ForwardKind }[] = [];
   if (req.kind === 'getS') {
     if (base.owner) targets.push({ to: base.owner, kind: 'downgrade' });
@@ -198,10 +216,11 @@ function onReply(entry: DirEntry, txn: Txn, from: NodeId, reply: ForwardReply): 
     updated = forgetNode(entry, from);
     // A writer overwrites the data, but an old owner's dirty value still goes to memory
     // first, so that memory never falls back behind an acknowledged write.
-    if (wasOwner && reply.value !== undefined && reply.dirty && txn.req.kind === 'getM') handed = { ...reply, from };
+    if (wasOwner && reply.value !== undefined && reply.dirty && (txn.req.kind === 'getM' || txn.req.kind === 'getMD')) handed = { ...reply, from };
   }
   const sawValue = txn.sawValue || reply.value !== undefined;
-  const nextTxn: Txn = { ...txn, handed, sawValue, phase: { name: 'forwarding', waiting } };
+  const seenValue = wasOwner && reply.value !== undefined ? reply.value : (txn.seenValue ?? reply.value);
+  const nextTxn: Txn = { ...txn, handed, sawValue, ...(seenValue !== undefined ? { seenValue } : {}), phase: { name: 'forwarding', waiting } };
   if (waiting.length > 0) return { entry: { ...updated, txn: nextTxn }, actions: [] };
   return afterForwards({ ...updated, txn: nextTxn }, nextTxn);
 }
@@ -219,6 +238,8 @@ function afterForwards(entry: DirEntry, txn: Txn): DirStep {
       return { entry: inMemory, actions: [{ type: 'readMemory', txn: id }] };
     case 'getM':
       return { entry: inMemory, actions: [{ type: 'allocateVersion', txn: id }] };
+    case 'getMD':
+      return { entry: inMemory, actions: [{ type: 'allocateVersion', txn: id, withValue: true }] };
     case 'del':
       return { entry: inMemory, actions: [{ type: 'deleteMemory', txn: id }] };
     case 'evict':

@@ -11,7 +11,7 @@ import { CALLER_WRITE_BACK_RULES, MesiSim, REAL_PROTOCOL, type Protocol, type Si
 import { emptyStats, mergeStats } from './simulation/sim-stats.js';
 import { KEYS, NODES } from './simulation/sim-topology.js';
 
-const ALL_KINDS: readonly SimOp['kind'][] = ['load', 'load', 'load', 'store', 'store', 'store', 'delete', 'evict', 'flush', 'flush'];
+const ALL_KINDS: readonly SimOp['kind'][] = ['load', 'load', 'load', 'store', 'store', 'store', 'modify', 'modify', 'delete', 'evict', 'flush', 'flush'];
 
 const runArb = (kinds = ALL_KINDS) =>
   fc.record({
@@ -53,7 +53,7 @@ describe('MESI protocol, simulated', () => {
     // it never finds M*I_A to downgrade (the write-back rules below). And every directory phase.
     expect(Object.keys(total.lineStates).sort()).toEqual(['E', 'I', 'ID_D', 'II_A', 'IM_D', 'IS_D', 'M', 'M*', 'M*D_D', 'M*I_A', 'MD_D', 'S', 'SM_D'].sort());
     const phases = new Set(Object.keys(total.dirStates).map((s) => s.split(':').slice(1).join(':')));
-    expect([...phases].sort()).toEqual(['', 'del:forwarding', 'del:granted', 'del:memory', 'getM:forwarding', 'getM:granted', 'getM:memory', 'getM:writing', 'getS:forwarding', 'getS:granted', 'getS:memory', 'getS:writing'].sort());
+    expect([...phases].sort()).toEqual(['', 'del:forwarding', 'del:granted', 'del:memory', 'getM:forwarding', 'getM:granted', 'getM:memory', 'getM:writing', 'getMD:forwarding', 'getMD:granted', 'getMD:memory', 'getMD:writing', 'getS:forwarding', 'getS:granted', 'getS:memory', 'getS:writing'].sort());
   });
 });
 
@@ -92,6 +92,16 @@ const grantsBeforeAcks: Protocol = {
   },
 };
 
+/** A line that runs a read-modify-write on its shared copy at once, as if it owned the line. */
+const modifiesSharedCopy: Protocol = {
+  ...REAL_PROTOCOL,
+  stepLine: (line: Line, event: LineEvent): LineStep => {
+    if (event.type !== 'modify' || line.held !== 'S' || line.pending) return stepLine(line, event);
+    const next = event.fn(line.value);
+    return { line: next === undefined ? line : { ...line, held: 'M', value: next, dirty: true, writes: line.writes + 1 }, actions: [{ type: 'answer', result: { op: 'modify', state: next === undefined ? 'S' : 'M' } }] };
+  },
+};
+
 // Without deletes, so that a kept copy shows as two writers rather than as a stale copy of a deleted key.
 const NO_DELETES = ALL_KINDS.filter((k) => k !== 'delete');
 
@@ -104,8 +114,12 @@ describe('the checker catches broken protocols', () => {
     expect(firstViolation({ protocol: hidesDirtyData })).toMatch(/data-value|newest write/);
   });
 
-  it('a directory that grants a write before the invalidations are acknowledged (SWMR)', () => {
-    expect(firstViolation({ protocol: grantsBeforeAcks }, NO_DELETES)).toMatch(/SWMR/);
+  it('a directory that grants a write before the invalidations are acknowledged (SWMR, or a modify that missed a write)', () => {
+    expect(firstViolation({ protocol: grantsBeforeAcks }, NO_DELETES)).toMatch(/SWMR|modified .* but the newest write/);
+  });
+
+  it('a line that modifies its shared copy without asking the home (a lost update)', () => {
+    expect(firstViolation({ protocol: modifiesSharedCopy }, NO_DELETES)).toMatch(/SWMR|modified .* but the newest write/);
   });
 
   it('the real protocol on the same runs (the control)', () => {

@@ -9,8 +9,13 @@ export type NodeId = string;
 export type Stable = 'M' | 'E' | 'S' | 'I';
 export const STABLE_STATES: readonly Stable[] = ['M', 'E', 'S', 'I'];
 
-/** What a node asks the key's home for. `evict` tells the home it dropped the line. */
-export type RequestKind = 'getS' | 'getM' | 'del' | 'evict';
+/**
+ * What a node asks the key's home for. `getM` asks for ownership without the data (the
+ * writer replaces the whole value); `getMD` asks for ownership with the current value, for a
+ * read-modify-write (INCR, SET NX, EXPIRE) that must see the newest value atomically.
+ * `evict` tells the home it dropped the line.
+ */
+export type RequestKind = 'getS' | 'getM' | 'getMD' | 'del' | 'evict';
 
 /** What the home asks a holder to do with its copy. */
 export type ForwardKind = 'invalidate' | 'downgrade';
@@ -34,8 +39,10 @@ export interface ForwardReply {
 export type Grant =
   | { readonly kind: 'read'; readonly state: 'S' | 'E'; readonly value: string; readonly version: number; readonly source: 'peer' | 'memory' }
   | { readonly kind: 'read'; readonly state: 'I' }
-  | { readonly kind: 'write'; readonly version: number }
-  | { readonly kind: 'delete'; readonly existed: boolean }
+  /** `current` answers a getMD: the newest value (absent when the key has none). */
+  | { readonly kind: 'write'; readonly version: number; readonly current?: { readonly value?: string } }
+  /** `value` is the value the delete removed, when there was one (GETDEL answers it). */
+  | { readonly kind: 'delete'; readonly existed: boolean; readonly value?: string }
   | { readonly kind: 'evict' };
 
 /** A violation of the protocol's own rules: a bug in the caller or the protocol, never bad client input. */

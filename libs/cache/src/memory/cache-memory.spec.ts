@@ -1,4 +1,5 @@
 import { startRedisServer, type RedisServerHandle } from '../../../../test/support/redis-server.js';
+import { CACHE_TOMBSTONE_TTL_MS } from '../cache-limits.js';
 import { CacheMemory, memoryKey } from './cache-memory.js';
 
 describe('CacheMemory (real Redis)', () => {
@@ -50,6 +51,30 @@ describe('CacheMemory (real Redis)', () => {
     expect(next).toBeGreaterThan(deleted.version);
     expect(await memory.write('c', '2', next)).toBe(true);
     expect(await server.client().pttl(memoryKey('c'))).toBe(-1);
+  });
+
+  it('answers the value a delete removed', async () => {
+    await memory.write('d', "'gone", await memory.allocateVersion('d'));
+    expect(await memory.delete('d')).toMatchObject({ existed: true, value: "'gone" });
+    expect(await memory.delete('d')).not.toHaveProperty('value');
+  });
+
+  it('reads the value with a new version in one step (a read-modify-write), or none', async () => {
+    const v = await memory.allocateVersion('e');
+    await memory.write('e', "'5", v);
+    const got = await memory.allocateVersionWithValue('e');
+    expect(got).toEqual({ value: "'5", version: v + 1 });
+    expect(await memory.allocateVersionWithValue('never-written')).toEqual({ version: 1 });
+  });
+
+  it('lets a value with an expiry go from Redis a tombstone time after it expired', async () => {
+    const expiresAt = Date.now() + 60_000;
+    await memory.write('f', `@${expiresAt};'soon`, await memory.allocateVersion('f'));
+    const pexpireAt = Number(await server.client().call('PEXPIRETIME', memoryKey('f')));
+    expect(pexpireAt).toBe(expiresAt + CACHE_TOMBSTONE_TTL_MS);
+    // A later write without expiry makes it permanent again.
+    await memory.write('f', "'kept", await memory.allocateVersion('f'));
+    expect(await server.client().pttl(memoryKey('f'))).toBe(-1);
   });
 });
 

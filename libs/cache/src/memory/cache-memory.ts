@@ -1,13 +1,16 @@
 import type { Redis } from 'ioredis';
 import { connectionMark, waitForReplicas } from '@dss/config';
 import { CACHE_MEMORY_WAIT_MS, CACHE_TOMBSTONE_TTL_MS } from '../cache-limits.js';
+import { decodeStored } from '../values/stored-value.js';
 
 // "Memory" behind the caches: one Redis hash per key with the value (`val`),
 // the version of the write that produced it (`ver`) and the key's version
 // counter (`seq`). Versions come from the counter, so each grant of a line in
 // M has its own; a write-back older than what memory holds is refused, which
 // fences a late write-back (a slow flush, a node cut off from the others)
-// from overwriting newer data.
+// from overwriting newer data. A value with an expiry (values/stored-value.ts) makes the
+// whole hash expire in Redis once the value has been gone for the tombstone time, which
+// keeps the version fence as long as a delete's tombstone does.
 
 const WRITE = `
 local cur = tonumber(redis.call('HGET', KEYS[1], 'ver') or '0')
@@ -16,16 +19,23 @@ if ver < cur then return 0 end
 redis.call('HSET', KEYS[1], 'val', ARGV[1], 'ver', ver)
 local seq = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
 if seq < ver then redis.call('HSET', KEYS[1], 'seq', ver) end
-redis.call('PERSIST', KEYS[1])
+if ARGV[3] == '0' then redis.call('PERSIST', KEYS[1]) else redis.call('PEXPIREAT', KEYS[1], ARGV[3]) end
 return 1`;
 
 const DELETE = `
-local existed = redis.call('HEXISTS', KEYS[1], 'val')
+local old = redis.call('HGET', KEYS[1], 'val')
 local ver = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 redis.call('HDEL', KEYS[1], 'val')
 redis.call('HSET', KEYS[1], 'ver', ver)
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
-return {existed, ver}`;
+if old then return {1, ver, old} end
+return {0, ver}`;
+
+const ALLOCATE_WITH_VALUE = `
+local ver = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+local val = redis.call('HGET', KEYS[1], 'val')
+if val then return {ver, val} end
+return {ver}`;
 
 export interface MemoryValue {
   readonly value?: string;
@@ -76,7 +86,9 @@ export class CacheMemory {
 
   /** Writes `value` unless memory holds a newer version; false when refused. */
   async write(key: string, value: string, version: number): Promise<boolean> {
-    return (await this.replicated('write', () => this.redis.eval(WRITE, 1, memoryKey(key), value, String(version)))) === 1;
+    const { expiresAt } = decodeStored(value);
+    const dropAt = expiresAt === undefined ? '0' : String(expiresAt + CACHE_TOMBSTONE_TTL_MS);
+    return (await this.replicated('write', () => this.redis.eval(WRITE, 1, memoryKey(key), value, String(version), dropAt))) === 1;
   }
 
   /** A version greater than every earlier one of the key. */
@@ -84,10 +96,18 @@ export class CacheMemory {
     return this.replicated('version', () => this.redis.hincrby(memoryKey(key), 'seq', 1));
   }
 
-  /** Deletes the value, keeping a tombstone with a new version for a while. */
-  async delete(key: string): Promise<{ existed: boolean; version: number }> {
-    const [existed, version] = (await this.replicated('delete', () => this.redis.eval(DELETE, 1, memoryKey(key), String(CACHE_TOMBSTONE_TTL_MS)))) as [number, number];
-    return { existed: existed === 1, version };
+  /** The same, and the value memory holds, in one step (a read-modify-write's grant). */
+  async allocateVersionWithValue(key: string): Promise<MemoryValue> {
+    const reply = await this.replicated('version', () => this.redis.eval(ALLOCATE_WITH_VALUE, 1, memoryKey(key)));
+    const [version, value] = luaTuple(reply);
+    return { version: Number(version), ...(value !== undefined ? { value: String(value) } : {}) };
+  }
+
+  /** Deletes the value, keeping a tombstone with a new version for a while; answers the value it removed. */
+  async delete(key: string): Promise<{ existed: boolean; version: number; value?: string }> {
+    const reply = await this.replicated('delete', () => this.redis.eval(DELETE, 1, memoryKey(key), String(CACHE_TOMBSTONE_TTL_MS)));
+    const [existed, version, value] = luaTuple(reply);
+    return { existed: existed === 1, version: Number(version), ...(value !== undefined ? { value: String(value) } : {}) };
   }
 
   private async replicated<T>(what: string, op: () => Promise<T>): Promise<T> {
@@ -99,4 +119,10 @@ export class CacheMemory {
     if (acknowledged < this.replicas) throw new MemoryNotReplicatedError(`only ${acknowledged} of ${this.replicas} Redis replicas confirmed the ${what}`);
     return result;
   }
+}
+
+/** A script's array reply, checked: its elements are numbers or strings. */
+function luaTuple(reply: unknown): (number | string | undefined)[] {
+  if (!Array.isArray(reply)) throw new Error(`unexpected reply from Redis: ${JSON.stringify(reply)}`);
+  return reply.map((x: unknown) => (typeof x === 'number' || typeof x === 'string' ? x : undefined));
 }

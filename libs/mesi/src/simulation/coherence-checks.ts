@@ -46,17 +46,25 @@ function memoryValue(sim: MesiSim, key: string): string | undefined {
   return sim.dirtyReplyInFlight(key) ?? sim.memory.read(key).value;
 }
 
-const ANSWER_TO: Record<SimOp['kind'], LocalResult['op'] | undefined> = { load: 'read', store: 'write', delete: 'delete', evict: 'evict', flush: undefined };
+const ANSWER_TO: Record<SimOp['kind'], LocalResult['op'] | undefined> = { load: 'read', store: 'write', modify: 'modify', delete: 'delete', evict: 'evict', flush: undefined };
 
-/** A read must return the newest write; a delete reports whether there was a value. */
-export function checkAnswer(sim: MesiSim, node: NodeId, key: string, op: SimOp, result: LocalResult): void {
+/**
+ * A read must return the newest write; a modify must have seen it (no write between its
+ * read and its write); a delete reports whether there was a value, and which.
+ */
+export function checkAnswer(sim: MesiSim, node: NodeId, key: string, op: SimOp & { readonly modified?: { readonly seen?: string } }, result: LocalResult): void {
   if (result.op !== ANSWER_TO[op.kind]) fail(`${node} answered ${op.kind} with ${result.op}`, 'answer', sim, key);
   const latest = sim.latest.get(key);
   if (result.op === 'read') {
     const got = result.found ? result.value : undefined;
     if (got !== latest) fail(`${node} read ${got} (${result.found ? result.source : 'not found'}) but the newest write is ${latest}`, 'answer', sim, key);
   }
+  if (result.op === 'modify') {
+    if (!op.modified) fail(`${node} answered a modify that never ran`, 'answer', sim, key);
+    if (op.modified.seen !== latest) fail(`${node} modified ${op.modified.seen} but the newest write is ${latest}`, 'answer', sim, key);
+  }
   if (result.op === 'delete' && result.existed !== (latest !== undefined)) fail(`${node} delete said existed=${result.existed} but the newest write is ${latest}`, 'answer', sim, key);
+  if (result.op === 'delete' && result.value !== latest) fail(`${node} delete removed ${result.value} but the newest write is ${latest}`, 'answer', sim, key);
 }
 
 /** Nothing in flight: the directory is idle and records exactly who holds the line. */
@@ -66,5 +74,8 @@ export function checkQuiescent(sim: MesiSim, key: string): void {
   const holding = (states: string): NodeId[] => NODES.filter((n) => states.includes(sim.line(n, key).held));
   if (NODES.some((n) => sim.line(n, key).pending)) fail('a local op is left pending', 'quiescence', sim, key);
   const owner = holding('ME')[0];
-  if (entry.owner !== owner || entry.sharers.join() !== holding('S').join()) fail('the directory disagrees with what the nodes hold', 'quiescence', sim, key);
+  // A modify that found no value and wrote none leaves its node Invalid while the directory
+  // names it owner: an over-count, which is safe (the next request's forward finds nothing).
+  const overCounted = owner === undefined && entry.owner !== undefined && sim.line(entry.owner, key).held === 'I';
+  if ((entry.owner !== owner && !overCounted) || entry.sharers.join() !== holding('S').join()) fail('the directory disagrees with what the nodes hold', 'quiescence', sim, key);
 }

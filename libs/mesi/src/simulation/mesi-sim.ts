@@ -16,7 +16,7 @@ import { SimMemory } from './sim-memory.js';
 import { emptyStats, tally, type SimStats } from './sim-stats.js';
 import { homeOf, KEYS, NODES } from './sim-topology.js';
 
-export type OpKind = 'load' | 'store' | 'delete' | 'evict' | 'flush';
+export type OpKind = 'load' | 'store' | 'modify' | 'delete' | 'evict' | 'flush';
 
 export interface SimOp {
   readonly node: NodeId;
@@ -51,7 +51,8 @@ export const CALLER_WRITE_BACK_RULES: WriteBackRules = { ordered: true, beforeFo
 type MemOp =
   | { readonly kind: 'writeBack'; readonly id: number; readonly node: NodeId; readonly value: string; readonly version: number; readonly writes: number }
   | { readonly kind: 'writeMemory'; readonly txn: string; readonly value: string; readonly version: number }
-  | { readonly kind: 'readMemory' | 'allocateVersion' | 'deleteMemory'; readonly txn: string };
+  | { readonly kind: 'readMemory' | 'deleteMemory'; readonly txn: string }
+  | { readonly kind: 'allocateVersion'; readonly txn: string; readonly withValue: boolean };
 
 type Msg =
   | { readonly to: 'home'; readonly key: string; readonly event: DirEvent }
@@ -59,9 +60,14 @@ type Msg =
   | { readonly to: 'line'; readonly node: NodeId; readonly key: string; readonly event: LineEvent; readonly txn?: string; readonly writeBack?: number }
   | { readonly to: 'memory'; readonly key: string; readonly op: MemOp };
 
-/** A local operation as issued: `value` is what a store writes (unique per op). */
+/**
+ * A local operation as issued: `value` is what a store writes (unique per op). A modify
+ * appends its value to the key's (or, on an odd-numbered op, leaves a missing key
+ * missing), and records what it saw and wrote when the protocol runs it.
+ */
 interface RunningOp extends SimOp {
   readonly value: string;
+  modified?: { readonly seen: string | undefined; readonly wrote: string | undefined };
 }
 
 export interface SimOptions {
@@ -163,7 +169,7 @@ export class MesiSim {
   private start(op: RunningOp): void {
     const id = nk(op.node, op.key);
     this.running.set(id, op);
-    const event: LineEvent = op.kind === 'store' ? { type: 'store', value: op.value } : { type: op.kind };
+    const event: LineEvent = op.kind === 'store' ? { type: 'store', value: op.value } : op.kind === 'modify' ? { type: 'modify', fn: modifier(op, this.valueCounter) } : { type: op.kind };
     this.applyLine(op.node, op.key, event);
     // A flush answers nothing: it is done once its write-back (if any) is on its way.
     if (op.kind === 'flush' && this.running.get(id) === op) this.finish(id);
@@ -230,6 +236,7 @@ export class MesiSim {
         // A write takes effect, and a read is checked, at the instant it is answered.
         checkAnswer(this, node, key, op, a.result);
         if (a.result.op === 'write') this.latest.set(key, op.value);
+        if (a.result.op === 'modify' && op.modified?.wrote !== undefined) this.latest.set(key, op.modified.wrote);
         if (a.result.op === 'delete') this.latest.set(key, undefined);
         return true;
       }
@@ -278,9 +285,11 @@ export class MesiSim {
         this.bag.push({ to: 'memory', key, op: { kind: 'writeMemory', txn: a.txn, value: a.value, version: a.version } });
         return;
       case 'readMemory':
-      case 'allocateVersion':
       case 'deleteMemory':
         this.bag.push({ to: 'memory', key, op: { kind: a.type, txn: a.txn } });
+        return;
+      case 'allocateVersion':
+        this.bag.push({ to: 'memory', key, op: { kind: 'allocateVersion', txn: a.txn, withValue: a.withValue === true } });
         return;
     }
   }
@@ -302,9 +311,12 @@ export class MesiSim {
         home({ type: 'memoryRead', txn: op.txn, version: cell.version, ...(cell.value === undefined ? {} : { value: cell.value }) });
         break;
       }
-      case 'allocateVersion':
-        home({ type: 'versionAllocated', txn: op.txn, version: this.memory.allocate(key) });
+      case 'allocateVersion': {
+        const version = this.memory.allocate(key);
+        const value = this.memory.read(key).value;
+        home({ type: 'versionAllocated', txn: op.txn, version, ...(op.withValue ? { current: value === undefined ? {} : { value } } : {}) });
         break;
+      }
       case 'deleteMemory':
         home({ type: 'memoryDeleted', txn: op.txn, ...this.memory.delete(key) });
         break;
@@ -314,6 +326,16 @@ export class MesiSim {
 }
 
 const without = (ids: readonly number[] | undefined, id: number): number[] => (ids ?? []).filter((i) => i !== id);
+
+/** The modify of op number `n`: appends to the value, or on odd n leaves a missing key missing (the unchanged path). */
+function modifier(op: RunningOp, n: number): (current: string | undefined) => string | undefined {
+  return (current) => {
+    if (op.modified) throw new CoherenceViolation(`${op.node} ${op.key}: a modify ran twice`);
+    const wrote = current === undefined && n % 2 === 1 ? undefined : `${current ?? ''}+${op.value}`;
+    op.modified = { seen: current, wrote };
+    return wrote;
+  };
+}
 
 function grantName(event: Extract<LineEvent, { type: 'grant' }>): string {
   const g = event.grant;

@@ -23,11 +23,11 @@ export class SimMemory {
     return true;
   }
 
-  delete(key: string): { existed: boolean; version: number } {
-    const existed = this.read(key).value !== undefined;
+  delete(key: string): { existed: boolean; version: number; value?: string } {
+    const value = this.read(key).value;
     const version = this.allocate(key);
     this.cells.set(key, { version });
-    return { existed, version };
+    return { existed: value !== undefined, version, ...(value !== undefined ? { value } : {}) };
   }
 
   allocate(key: string): number {

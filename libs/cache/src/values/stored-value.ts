@@ -1,0 +1,83 @@
+import { isUtf8 } from 'node:buffer';
+
+// One value model for both protocols (docs/cache.md, "Values"). A line stores one string:
+//
+//   [@<expiresAt>;]<body>
+//
+// `expiresAt` is the wall-clock instant (ms since the epoch) after which the value no longer
+// exists; the body is one of
+//   '<text>    a string: what SET wrote when its bytes are UTF-8, or a JSON string PUT over HTTP
+//   ~<latin1>  bytes that are not UTF-8 (SET only), one character per byte
+//   <json>     any other JSON value PUT over HTTP (object, array, number, true, false, null)
+//
+// so the same string reads back the same through either protocol, and JSON written before
+// this model existed (plain JSON text, a string as "…") still reads back as it was. The body
+// and its expiry travel together through MESI and into Redis, so expiry is as coherent as
+// the value itself.
+
+const STRING = "'";
+const BYTES = '~';
+const EXPIRY = '@';
+
+/** A value's body as the protocols see it. */
+export type Body = { readonly kind: 'string'; readonly text: string } | { readonly kind: 'bytes'; readonly bytes: Buffer } | { readonly kind: 'json'; readonly json: unknown };
+
+export interface Stored {
+  /** The encoded body (see above), without the expiry header. */
+  readonly body: string;
+  /** Absent: the value never expires. */
+  readonly expiresAt?: number;
+}
+
+export function encodeStored(s: Stored): string {
+  return s.expiresAt === undefined ? s.body : `${EXPIRY}${s.expiresAt};${s.body}`;
+}
+
+export function decodeStored(raw: string): Stored {
+  if (raw.charCodeAt(0) !== 64 /* @ */) return { body: raw };
+  const end = raw.indexOf(';');
+  return { body: raw.slice(end + 1), expiresAt: Number(raw.slice(1, end)) };
+}
+
+/** Whether the value exists at `now` (ms since the epoch). */
+export const isLive = (s: Stored, now: number): boolean => s.expiresAt === undefined || s.expiresAt > now;
+
+/** The body of bytes written over the Redis protocol: a string when they are UTF-8. */
+export function bytesBody(bytes: Buffer): string {
+  return isUtf8(bytes) ? STRING + bytes.toString('utf8') : BYTES + bytes.toString('latin1');
+}
+
+export const stringBody = (text: string): string => STRING + text;
+
+/** The body of a JSON value written over HTTP: a string as a string, anything else as JSON text. */
+export function jsonBody(value: unknown): string {
+  return typeof value === 'string' ? STRING + value : JSON.stringify(value);
+}
+
+export function readBody(body: string): Body {
+  const first = body.charCodeAt(0);
+  if (first === 39 /* ' */) return { kind: 'string', text: body.slice(1) };
+  if (first === 126 /* ~ */) return { kind: 'bytes', bytes: Buffer.from(body.slice(1), 'latin1') };
+  const json: unknown = JSON.parse(body);
+  // JSON text from before this model: a string stays a string.
+  return typeof json === 'string' ? { kind: 'string', text: json } : { kind: 'json', json };
+}
+
+/** What GET answers over the Redis protocol: the string (UTF-8), the bytes, or the JSON text. */
+export function bodyBytes(body: string): string | Buffer {
+  const first = body.charCodeAt(0);
+  if (first === 39) return body.slice(1);
+  if (first === 126) return Buffer.from(body.slice(1), 'latin1');
+  const json: unknown = JSON.parse(body);
+  return typeof json === 'string' ? json : body;
+}
+
+/** The body's size in bytes as GET over the Redis protocol answers it (STRLEN, and the size limit). */
+export function bodyLength(body: string): number {
+  const first = body.charCodeAt(0);
+  if (first === 39) return Buffer.byteLength(body) - 1;
+  if (first === 126) return body.length - 1;
+  if (first !== 34 /* " */) return Buffer.byteLength(body);
+  const b = bodyBytes(body); // JSON text of a string, from before this model
+  return typeof b === 'string' ? Buffer.byteLength(b) : b.length;
+}

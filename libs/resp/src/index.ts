@@ -1,0 +1,3 @@
+// Redis protocol (RESP2/RESP3) codec: requests parsed from bytes, replies encoded to bytes. No I/O.
+export * from './resp-parser.js';
+export * from './reply-writer.js';
