@@ -119,7 +119,7 @@ async function main(): Promise<void> {
     if (silent.length > 0) {
       const why = silent.map((p) => `${DSS_HOST}:${p.port} (${p.answer.ok ? '' : p.answer.why})`).join(', ');
       throw new Error(
-        `DSS's cache does not answer PING on its Redis-protocol port ${why}: start the local cluster first (npm start), pass the ports with --ports, or run --only redis`,
+        `DSS's cache does not answer PING on its Redis-protocol port${silent.length > 1 ? 's' : ''} ${why}: start the local cluster first (npm start; the ports follow DSS_PORT_OFFSET), pass the ports with --ports, or run --only redis`,
       );
     }
     targets.set('dss', { system: 'dss', host: DSS_HOST, ports });

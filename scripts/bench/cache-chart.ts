@@ -14,7 +14,7 @@ export function cacheChartSpec(results: readonly SystemCacheRuns[], title: strin
   const systems = results.map((r) => r.system);
   const color = { field: 'system', type: 'nominal', title: null, sort: systems, scale: { domain: systems, range: ['#4c78a8', '#f58518'] } } as const;
   const xOffset = { field: 'system', sort: systems } as const;
-  const x = { field: 'workload', type: 'ordinal', title: 'workload (64 connections, one command in flight each)', sort: null, axis: { labelAngle: 0 } } as const;
+  const x = { field: 'workload', type: 'ordinal', title: 'workload', sort: null, axis: { labelAngle: 0 } } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
