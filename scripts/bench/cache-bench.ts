@@ -1,328 +1,309 @@
-// Cache benchmark (a program, not a test): operations/s and latency p50/p99 of
-// the cache role's HTTP API, with plain Redis GET/SET through ioredis beside it
-// in the same run and at the same concurrency. Start the local cluster first
-// (npm start), then `npm run bench:cache`. Settings (environment):
-//   DSS_CACHE_URLS         cache nodes, comma-separated (default the local 8021-8023)
-//   DSS_REDIS_URL          Redis for the baseline rows (default redis://127.0.0.1:6379)
-//   DSS_BENCH_CONCURRENCY  concurrent clients (default 64)
-//   DSS_BENCH_SECONDS      seconds per row (default 10)
-//   DSS_BENCH_MISS_KEYS    size of the GET-miss key pool (default: sized from the GET-hit row
-//                          and the default cache size; raise it for nodes with a larger cache)
-//
-// Rows:
-// - HTTP floor: GET /health on the same nodes, the cost of the HTTP round trip alone.
-// - GET hit: client c is pinned to node c mod N and first writes then reads its
-//   own 16 keys there, so every measured GET finds the line locally (M).
-// - GET miss: a pool of fresh keys is written on node 1 and flushed to Redis
-//   there (POST /cache/flush); then every measured GET takes the next unused
-//   key from the pool, oldest first, and asks another node, which has never
-//   held it, so each GET is a miss on the node that serves it. Where the data
-//   comes from depends on whether node 1 still holds the line: from node 1
-//   (peer, answer state S) while it does, from Redis (state E) once node 1's
-//   LRU has evicted it. The pool is the reads this row can make (1.5 x the hit
-//   row's count) plus the default cache size (maxEntries), so with default
-//   settings node 1 has evicted every key read and each miss goes to Redis.
-//   The notes under the table give the actual split.
-// - PUT: client c rewrites its own 16 keys on its node; warmed first, so each
-//   write finds the line already M locally.
-// - PUT contended: every client, on all nodes, writes the same 16 keys, so
-//   ownership of the lines keeps migrating between nodes.
-// - Redis GET / SET: one ioredis connection per concurrent worker (no shared
-//   connection, so no implicit pipelining: one command in flight per
-//   connection, as with one HTTP request in flight per client).
-//
-// HTTP: an undici Pool per node (http.ts), keep-alive, one request in flight
-// per connection, as many connections as there are requests in flight.
-import os from 'node:os';
-import path from 'node:path';
+// Cache, DSS beside plain Redis in the same run (a program, not a test), over
+// the Redis protocol on both sides with the same client, the method of the
+// reference scripts (redis-get-bench.mjs, redis-ceiling.mjs): ioredis, 64
+// connections, one command in flight per connection, no auto-pipelining; DSS's
+// connections spread round-robin over the cache nodes' Redis-protocol ports
+// (connection i on node i mod N), Redis' all on one server. Workloads
+// (cache-load.ts), each after preloading 10,000 keys of 100 bytes: mix = 90%
+// GET / 10% SET of random keys, get = GET hits only. Then Redis's own C client,
+// redis-benchmark -t get,set,incr (64 connections, -P 1), against one DSS node
+// and against Redis. The Redis side is a redis-server this program starts with
+// the reference's redis.sh settings (127.0.0.1:6390, AOF everysec), unless
+// --redis names one. Prints both sides, the ratio, p50/p99, errors, the client's
+// own CPU and the machine; writes the figures (JSON) and a chart (SVG) under
+// .dss/bench/. With --rounds N each workload runs N times per system, taking
+// turns (which goes first alternates); the table shows medians.
+//   npm start; npm run bench:cache -- [--duration 10] [--warmup 3] [--rounds 1] [--workloads mix,get]
+//     [--only dss|redis] [--connections 64] [--keys 10000] [--value-bytes 100] [--ports 7021,7022,7023]
+//     [--redis host:port] [--requests 100000] [--no-redis-benchmark] [--svg docs/img/bench-cache.svg]
+import { Command, Option } from 'commander';
 import { Redis } from 'ioredis';
-import { CACHE_DEFAULTS } from '../../libs/config/src/cluster-description.js';
-import { httpRequest } from './http.js';
-import { formatRow, runLevel, type LevelResult } from './stats.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { LOCAL_NODE_COUNT, ROLE_BASE_PORTS } from '../../libs/config/src/local-cluster.js';
+import { portOffset } from '../local-cluster/paths.js';
+import { cacheChartSpec, type SystemCacheRuns } from './cache-chart.js';
+import { CACHE_WORKLOADS, cacheLoad, chunks, cacheValue, keyChunks, medianOfRounds, type CacheRun, type CacheWorkloadId } from './cache-load.js';
+import { CACHE_LEGEND, cacheTableHeader, cacheTableRow, redisBenchmarkTable } from './cache-table.js';
+import { hostPort, listOf, positiveInt } from './cli-options.js';
+import { machineLine, redisVersion } from './machine.js';
+import { REDIS_BENCHMARK_INSTALL, redisBenchmarkKeys, redisBenchmarkVersion, runRedisBenchmark, type RedisBenchmarkOptions, type RedisBenchmarkResult } from './redis-benchmark.js';
+import { answersPing, startRedisServer, type RedisServer } from './redis-server.js';
+import { writeSvgChart } from './svg-chart.js';
 
-function fail(message: string): never {
-  console.error(`cache-bench: ${message}`);
-  process.exit(1);
+type CacheSystem = 'dss' | 'redis';
+
+interface Options {
+  duration: number;
+  warmup: number;
+  rounds: number;
+  workloads: CacheWorkloadId[];
+  only?: CacheSystem;
+  connections: number;
+  keys: number;
+  valueBytes: number;
+  ports?: number[];
+  redis?: { host: string; port: number };
+  requests: number;
+  redisBenchmark: boolean;
+  svg?: string;
 }
 
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n <= 0) fail(`${name} must be a positive whole number, got "${raw}"`);
-  return n;
+/** The cache role's Redis-protocol port of local node 1: 7021, 1000 below its HTTP port (8021); nodes 2 and 3 follow. */
+const CACHE_RESP_BASE_PORT = ROLE_BASE_PORTS.cache.http - 1000;
+const DSS_HOST = '127.0.0.1';
+const IOREDIS_VERSION = (createRequire(import.meta.url)('ioredis/package.json') as { version: string }).version;
+/** redis-benchmark's tests, in the order it runs them. */
+const RB_TESTS = ['set', 'get', 'incr'];
+const NAMES: Record<CacheSystem, string> = { dss: 'DSS', redis: 'Redis' };
+
+function parseOptions(): Options {
+  return new Command('bench:cache')
+    .description('DSS cache beside plain Redis over the Redis protocol, same client, same run, same workloads')
+    .option('--duration <s>', 'measured seconds per run', positiveInt, 10)
+    .option('--warmup <s>', 'unmeasured seconds at the start of each run', positiveInt, 3)
+    .option('--rounds <n>', 'runs of each workload per system, taking turns; the table shows medians', positiveInt, 1)
+    .addOption(
+      new Option('--workloads <list>', 'workloads to run, of mix (90% GET / 10% SET), get (GET hits only)')
+        .argParser(listOf(CACHE_WORKLOADS.map((w) => w.id)))
+        .default(CACHE_WORKLOADS.map((w) => w.id), 'mix,get'),
+    )
+    .addOption(new Option('--only <system>', 'run one side only').choices(['dss', 'redis']))
+    .option('--connections <n>', 'ioredis connections, one command in flight on each', positiveInt, 64)
+    .option('--keys <n>', 'keys preloaded and then read and written at random', positiveInt, 10_000)
+    .option('--value-bytes <n>', 'size of every value', positiveInt, 100)
+    .option('--ports <list>', `DSS cache nodes' Redis-protocol ports on ${DSS_HOST} (default ${CACHE_RESP_BASE_PORT}-${CACHE_RESP_BASE_PORT + LOCAL_NODE_COUNT - 1} + DSS_PORT_OFFSET)`, (v) =>
+      v.split(',').map(positiveInt),
+    )
+    .option('--redis <host:port>', 'benchmark this Redis instead of starting redis-server on 127.0.0.1:6390', hostPort)
+    .option('--requests <n>', "redis-benchmark's requests per test (-n)", positiveInt, 100_000)
+    .option('--no-redis-benchmark', 'skip the redis-benchmark part')
+    .option('--svg <file>', 'also write the chart here (docs/img/bench-cache.svg for the docs)')
+    .parse()
+    .opts<Options>();
 }
 
-const urls = (process.env.DSS_CACHE_URLS ?? 'http://127.0.0.1:8021,http://127.0.0.1:8022,http://127.0.0.1:8023')
-  .split(',')
-  .map((u) => u.trim().replace(/\/+$/, ''))
-  .filter((u) => u !== '');
-const redisUrl = process.env.DSS_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const concurrency = positiveInt('DSS_BENCH_CONCURRENCY', 64);
-const seconds = positiveInt('DSS_BENCH_SECONDS', 10);
-const missKeysSetting = process.env.DSS_BENCH_MISS_KEYS ? positiveInt('DSS_BENCH_MISS_KEYS', 1) : undefined;
-if (urls.length === 0) fail('DSS_CACHE_URLS names no node');
-
-const KEYS_PER_CLIENT = 16;
-const HOT_KEYS = 16;
-const PAYLOAD = 'x'.repeat(100);
-const PUT_BODY = JSON.stringify({ value: PAYLOAD });
-// A fresh prefix per run: lines and Redis entries of an earlier run never turn a miss into a hit.
-const run = `${Date.now().toString(36)}${process.pid.toString(36)}`;
-const hitKey = (c: number, j: number): string => `bench:cache:${run}:hit:${c}:${j}`;
-const missKey = (k: number): string => `bench:cache:${run}:miss:${k}`;
-const putKey = (c: number, j: number): string => `bench:cache:${run}:put:${c}:${j}`;
-const hotKey = (j: number): string => `bench:cache:${run}:hot:${j}`;
-const redisKey = (c: number, j: number): string => `bench:redis:${run}:${c}:${j}`;
-const nodeOf = (c: number): string => urls[c % urls.length]!;
-
-interface CacheAnswer {
-  readonly state?: unknown;
-  /** Not in the v1 contract; used when the node reports it (local | peer | memory). */
-  readonly source?: unknown;
+interface Target {
+  readonly system: CacheSystem;
+  readonly host: string;
+  readonly ports: readonly number[];
 }
 
-interface Reply {
-  readonly status: number;
-  readonly answer?: CacheAnswer;
+const where = (t: Target) => `${t.host}:${t.ports.join(',')}`;
+
+/** A connection as the reference opens them: no auto-pipelining, one retry per command. */
+function connection(host: string, port: number): Redis {
+  const c = new Redis({ host, port, enableAutoPipelining: false, lazyConnect: true, maxRetriesPerRequest: 1 });
+  c.on('error', () => undefined); // failures surface through the commands; the event would only add noise
+  return c;
 }
 
-const cacheUrl = (node: string, key: string): string => `${node}/cache/${encodeURIComponent(key)}`;
-
-async function request(method: 'GET' | 'PUT' | 'POST', url: string, body?: string): Promise<Reply> {
-  const res = await httpRequest(method, url, body);
-  if (res.status !== 200) return { status: res.status };
-  return { status: res.status, answer: JSON.parse(res.text) as CacheAnswer };
-}
-
-const cacheGet = (node: string, key: string): Promise<Reply> => request('GET', cacheUrl(node, key));
-const cachePut = (node: string, key: string): Promise<Reply> => request('PUT', cacheUrl(node, key), PUT_BODY);
-
-/** Counts of what the answers said, per row, for the notes under the table. */
-class Tally {
-  private readonly counts = new Map<string, number>();
-  add(label: string): void {
-    this.counts.set(label, (this.counts.get(label) ?? 0) + 1);
-  }
-  toString(): string {
-    return [...this.counts].map(([label, n]) => `${label} ${n}`).join(', ') || 'none';
-  }
-}
-
-function describeError(err: unknown): string {
-  if (err instanceof Error) {
-    const cause = (err as Error & { cause?: { code?: unknown; message?: unknown } }).cause;
-    if (cause && typeof cause.code === 'string') return cause.code;
-    if (cause && typeof cause.message === 'string') return cause.message;
-    return err.message;
-  }
-  return String(err);
-}
-
-/** Stops here, with the reason, unless every cache node answers GET /ready with 200 and Redis answers PING. */
-async function preflight(): Promise<void> {
-  const problems = await Promise.all(
-    urls.map(async (node) => {
-      try {
-        const res = await httpRequest('GET', `${node}/ready`, undefined, 3000);
-        return res.status === 200 ? undefined : `${node}/ready answered ${res.status}`;
-      } catch (err) {
-        return `${node}/ready: ${describeError(err)}`;
-      }
-    }),
-  );
-  const notReady = problems.filter((p): p is string => p !== undefined);
-  if (notReady.length > 0) {
-    fail(
-      `the cache role is not ready on every node:\n  ${notReady.join('\n  ')}\n` +
-        'Start the local cluster first (npm start), or point DSS_CACHE_URLS at running cache nodes.',
-    );
-  }
-  const probe = redisClient();
-  let lastError: unknown;
-  probe.on('error', (err: unknown) => (lastError = err)); // says why, where connect() only says "Connection is closed"
+/** Deletes `keys` in chunks; false when the server refused (a DSS without DEL, say). */
+async function deleteKeys(c: Redis, chunks: readonly string[][]): Promise<boolean> {
   try {
-    await probe.connect();
-    await probe.ping();
-  } catch (err) {
-    fail(`Redis at ${redisUrl} does not answer (${describeError(lastError ?? err)}); start it or set DSS_REDIS_URL`);
-  } finally {
-    probe.disconnect();
-  }
-}
-
-function redisClient(): Redis {
-  // No retries and no offline queue: a lost connection shows up as errors in the row instead of stalls.
-  const client = new Redis(redisUrl, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
-  client.on('error', () => undefined); // failures surface through the commands; the event would only add noise
-  return client;
-}
-
-/** Runs `work` on `count` items with `concurrency` workers; returns how many failed. */
-async function forEachConcurrently(count: number, work: (k: number) => Promise<boolean>, progress?: string): Promise<number> {
-  let next = 0;
-  let failed = 0;
-  let lastReport = performance.now();
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, count) }, async () => {
-      for (let k = next++; k < count; k = next++) {
-        if (!(await work(k).catch(() => false))) failed++;
-        if (progress && performance.now() - lastReport > 5000) {
-          lastReport = performance.now();
-          console.error(`  ${progress}: ${k + 1} / ${count}`);
-        }
-      }
-    }),
-  );
-  return failed;
-}
-
-const rows: string[] = [];
-const notes: string[] = [];
-
-function report(label: string, r: LevelResult): void {
-  // formatRow's first cell is the concurrency; this table names the operation there instead.
-  const line = formatRow(r);
-  rows.push(`| ${label}${line.slice(line.indexOf(' |'))}`);
-  console.error(`  ${rows.at(-1)}`);
-}
-
-async function getHit(): Promise<number> {
-  console.error(`GET hit: warming ${KEYS_PER_CLIENT} keys per client on its node`);
-  const warmFailed = await forEachConcurrently(concurrency * KEYS_PER_CLIENT, async (k) => {
-    const c = Math.floor(k / KEYS_PER_CLIENT);
-    const key = hitKey(c, k % KEYS_PER_CLIENT);
-    return (await cachePut(nodeOf(c), key)).status === 200 && (await cacheGet(nodeOf(c), key)).status === 200;
-  });
-  if (warmFailed > 0) notes.push(`GET hit: ${warmFailed} keys failed to warm; their reads count as errors or misses.`);
-  const states = new Tally();
-  const r = await runLevel(concurrency, seconds, async (c, i) => {
-    const reply = await cacheGet(nodeOf(c), hitKey(c, i % KEYS_PER_CLIENT));
-    if (reply.status !== 200) return false;
-    states.add(`state ${String(reply.answer?.state)}${reply.answer?.source === undefined ? '' : ` (${String(reply.answer.source)})`}`);
+    for (const chunk of chunks) await c.del(...chunk);
     return true;
-  });
-  report('cache GET hit', r);
-  notes.push(`GET hit answers (expected M/E/S, served locally): ${states.toString()}.`);
-  return r.ops;
-}
-
-async function getMiss(hitOps: number): Promise<void> {
-  if (urls.length < 2) {
-    notes.push('GET miss: skipped, it needs at least two cache nodes (one writes the keys, the others read them).');
-    return;
-  }
-  const [writer, ...readers] = urls as [string, ...string[]];
-  // A miss costs more than a local hit, so the hit row's count bounds the reads this row can make;
-  // the writer's LRU keeps the newest maxEntries keys, and reading starts from the oldest.
-  const poolSize = missKeysSetting ?? Math.ceil(hitOps * 1.5) + concurrency + CACHE_DEFAULTS.maxEntries;
-  console.error(`GET miss: writing ${poolSize} keys on ${writer}, then flushing them to Redis`);
-  const writeFailed = await forEachConcurrently(poolSize, async (k) => (await cachePut(writer, missKey(k))).status === 200, 'written');
-  if (writeFailed > 0) notes.push(`GET miss: ${writeFailed} of ${poolSize} pool keys failed to write; reading them counts as errors.`);
-  const flush = await request('POST', `${writer}/cache/flush`);
-  if (flush.status !== 200) fail(`POST ${writer}/cache/flush answered ${flush.status}`);
-  const flushed = (flush.answer as { flushed?: unknown } | undefined)?.flushed;
-
-  const sources = new Tally();
-  let cursor = 0;
-  let exhaustedAt: number | undefined;
-  let idleWorkers = 0;
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
-  const r = await runLevel(concurrency, seconds, async (c) => {
-    const k = cursor++;
-    if (k >= poolSize) {
-      // Out of fresh keys: park this worker until the row ends rather than read a key twice (a hit).
-      exhaustedAt ??= performance.now();
-      idleWorkers++;
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - performance.now())));
-      return false;
-    }
-    const reply = await cacheGet(readers[c % readers.length]!, missKey(k));
-    if (reply.status !== 200) return false;
-    const { state, source } = reply.answer ?? {};
-    // Without a `source` field, E means nobody else held the line (read from Redis), S that a peer did.
-    const from = typeof source === 'string' ? source : state === 'E' ? 'memory' : state === 'S' ? 'peer' : `state ${String(state)}`;
-    sources.add(from);
-    return true;
-  });
-  // Rate over the time the pool lasted; the parked workers are not errors.
-  const result = exhaustedAt === undefined ? r : { ...r, errors: r.errors - idleWorkers, seconds: (exhaustedAt - started) / 1000 };
-  report('cache GET miss', result);
-  notes.push(
-    `GET miss: ${poolSize} keys written on ${writer} and flushed there (flushed: ${String(flushed)}), each read once from ${readers.join(' / ')}; ` +
-      `data from: ${sources.toString()} (memory = Redis, peer = ${writer} still held the line).`,
-  );
-  if (exhaustedAt !== undefined) {
-    notes.push(`GET miss: the key pool ran out after ${((exhaustedAt - started) / 1000).toFixed(1)} s; the rate covers that time only. Rerun with a larger DSS_BENCH_MISS_KEYS.`);
-  }
-}
-
-/** The same HTTP round trip with no cache work behind it (GET /health): what any cache row pays before the cache does anything. */
-async function httpFloor(): Promise<void> {
-  report('HTTP floor: GET /health', await runLevel(concurrency, seconds, async (c) => (await request('GET', `${nodeOf(c)}/health`)).status === 200));
-}
-
-async function putOwn(): Promise<void> {
-  const warmFailed = await forEachConcurrently(concurrency * KEYS_PER_CLIENT, async (k) => {
-    const c = Math.floor(k / KEYS_PER_CLIENT);
-    return (await cachePut(nodeOf(c), putKey(c, k % KEYS_PER_CLIENT))).status === 200;
-  });
-  if (warmFailed > 0) notes.push(`PUT: ${warmFailed} keys failed to warm.`);
-  report('cache PUT', await runLevel(concurrency, seconds, async (c, i) => (await cachePut(nodeOf(c), putKey(c, i % KEYS_PER_CLIENT))).status === 200));
-}
-
-async function putContended(): Promise<void> {
-  report(
-    `cache PUT contended (${HOT_KEYS} keys)`,
-    await runLevel(concurrency, seconds, async (c, i) => (await cachePut(nodeOf(c), hotKey((c + i) % HOT_KEYS))).status === 200),
-  );
-}
-
-async function redisBaseline(): Promise<void> {
-  const clients = Array.from({ length: concurrency }, () => redisClient());
-  try {
-    await Promise.all(clients.map((client) => client.connect()));
-    const pipeline = clients[0]!.pipeline();
-    for (let c = 0; c < concurrency; c++) for (let j = 0; j < KEYS_PER_CLIENT; j++) pipeline.set(redisKey(c, j), PAYLOAD);
-    await pipeline.exec();
-    report('Redis GET', await runLevel(concurrency, seconds, async (c, i) => (await clients[c]!.get(redisKey(c, i % KEYS_PER_CLIENT))) === PAYLOAD));
-    report('Redis SET', await runLevel(concurrency, seconds, async (c, i) => (await clients[c]!.set(redisKey(c, i % KEYS_PER_CLIENT), PAYLOAD)) === 'OK'));
-    const cleanup = clients[0]!.pipeline();
-    for (let c = 0; c < concurrency; c++) for (let j = 0; j < KEYS_PER_CLIENT; j++) cleanup.del(redisKey(c, j));
-    await cleanup.exec();
-  } finally {
-    for (const client of clients) client.disconnect();
+  } catch {
+    return false;
   }
 }
 
 async function main(): Promise<void> {
-  await preflight();
-  const cpus = os.cpus();
-  const settings = `DSS_CACHE_URLS=${urls.join(',')} DSS_REDIS_URL=${redisUrl} DSS_BENCH_CONCURRENCY=${concurrency} DSS_BENCH_SECONDS=${seconds}`;
-  const command = `${settings}${missKeysSetting === undefined ? '' : ` DSS_BENCH_MISS_KEYS=${missKeysSetting}`} node ${path.relative(process.cwd(), process.argv[1] ?? 'cache-bench.js')}`;
-  console.error(`cache-bench: run ${run}, ${concurrency} clients, ${seconds} s per row`);
-
-  await httpFloor();
-  const hitOps = await getHit();
-  await getMiss(hitOps);
-  await putOwn();
-  await putContended();
-  await redisBaseline();
-
-  console.log(`Cache benchmark: ${concurrency} concurrent clients, ${seconds} s per row, ${PAYLOAD.length}-byte string values`);
-  console.log(`machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ${os.platform()} ${os.release()}, Node ${process.version}`);
-  console.log(`command: ${command}`);
-  console.log(`cache nodes: ${urls.join(' ')} (client c pinned to node c mod ${urls.length}; undici Pool, keep-alive); Redis: ${redisUrl} (one ioredis connection per worker)`);
-  console.log('');
-  console.log('| operation | ops/s | p50 | p99 | ops | errors |');
-  console.log('|---|---|---|---|---|---|');
-  for (const row of rows) console.log(row);
-  console.log('');
-  for (const note of notes) console.log(`- ${note}`);
-  console.log(`- errors: answers other than 200 (no 404 is expected: every key read was written first), failed connections, or Redis replies other than the value / OK.`);
-  console.log(`- keys: bench:cache:${run}:* are left in the cache (and Redis behind it); bench:redis:${run}:* are deleted.`);
+  const opts = parseOptions();
+  const systems: CacheSystem[] = opts.only ? [opts.only] : ['dss', 'redis'];
+  const targets = new Map<CacheSystem, Target>();
+  if (systems.includes('dss')) {
+    const ports = opts.ports ?? Array.from({ length: LOCAL_NODE_COUNT }, (_, i) => CACHE_RESP_BASE_PORT + portOffset() + i);
+    const silent = (await Promise.all(ports.map(async (port) => ({ port, answer: await answersPing(DSS_HOST, port) })))).filter((p) => !p.answer.ok);
+    if (silent.length > 0) {
+      const why = silent.map((p) => `${DSS_HOST}:${p.port} (${p.answer.ok ? '' : p.answer.why})`).join(', ');
+      throw new Error(
+        `DSS's cache does not answer PING on its Redis-protocol port${silent.length > 1 ? 's' : ''} ${why}: start the local cluster first (npm start; the ports follow DSS_PORT_OFFSET), pass the ports with --ports, or run --only redis`,
+      );
+    }
+    targets.set('dss', { system: 'dss', host: DSS_HOST, ports });
+  }
+  let server: RedisServer | undefined;
+  const stopServer = async () => {
+    const s = server;
+    server = undefined;
+    await s?.stop();
+  };
+  process.once('SIGINT', () => void stopServer().finally(() => process.exit(130)));
+  try {
+    if (systems.includes('redis')) {
+      if (opts.redis) {
+        const answer = await answersPing(opts.redis.host, opts.redis.port);
+        if (!answer.ok) throw new Error(`Redis does not answer PING at ${opts.redis.host}:${opts.redis.port} (${answer.why})`);
+        targets.set('redis', { system: 'redis', host: opts.redis.host, ports: [opts.redis.port] });
+      } else {
+        server = await startRedisServer();
+        targets.set('redis', { system: 'redis', host: server.host, ports: [server.port] });
+      }
+    }
+    await bench(opts, systems, targets, server !== undefined);
+  } finally {
+    await stopServer();
+  }
 }
 
-await main();
-process.exit(0);
+async function bench(opts: Options, systems: CacheSystem[], targets: Map<CacheSystem, Target>, ownRedis: boolean): Promise<void> {
+  const redisTarget = targets.get('redis');
+  let version: string | null = null;
+  if (redisTarget) {
+    const c = connection(redisTarget.host, redisTarget.ports[0]!);
+    version = await redisVersion(c).catch(() => null);
+    c.disconnect();
+  }
+  const rbVersion = opts.redisBenchmark ? await redisBenchmarkVersion() : undefined;
+  const about = machineLine(version, `ioredis ${IOREDIS_VERSION}`, rbVersion);
+  const run = `${Date.now().toString(36)}${process.pid.toString(36)}`;
+  const prefix = `bench:cache:${run}:`;
+  const value = cacheValue(opts.valueBytes);
+  const dssTarget = targets.get('dss');
+
+  const sides = [
+    dssTarget && `DSS over ${dssTarget.ports.length} nodes' Redis-protocol ports ${where(dssTarget)} (connection i on node i mod ${dssTarget.ports.length})`,
+    redisTarget && `Redis ${where(redisTarget)}${ownRedis ? ' (redis-server started for this run: no RDB, AOF everysec)' : ''}`,
+  ].filter(Boolean);
+  const each = opts.rounds > 1 ? `; ${opts.rounds} rounds per workload taking turns` : '';
+  console.log(
+    `cache: GET/SET of ${opts.valueBytes}-byte values over ${opts.keys.toLocaleString('en-US')} preloaded keys, ${opts.connections} ioredis connections (one command in flight each, no auto-pipelining); ${sides.join('; ')}; ${opts.duration} s measured after ${opts.warmup} s warm-up per run${each}`,
+  );
+  console.log(`machine: ${about}`);
+
+  // One run: preload the keys (one pipeline per 1,000, through the first port), connect, load, disconnect.
+  const runOnce = async (t: Target, workload: CacheWorkloadId, getRatio: number, round: number): Promise<CacheRun> => {
+    const setup = connection(t.host, t.ports[0]!);
+    const conns = Array.from({ length: opts.connections }, (_, i) => connection(t.host, t.ports[i % t.ports.length]!));
+    try {
+      await setup.connect();
+      for (const chunk of keyChunks(prefix, opts.keys)) {
+        const p = setup.pipeline();
+        for (const key of chunk) p.set(key, value);
+        const replies = (await p.exec()) ?? [];
+        const failed = replies.find(([err]) => err);
+        if (failed) throw new Error(`preloading ${NAMES[t.system]}'s keys failed: ${failed[0]!.message}`);
+      }
+      await Promise.all(conns.map((c) => c.connect()));
+      const r = await cacheLoad(workload, conns, { seconds: opts.duration, warmupSeconds: opts.warmup, keys: opts.keys, value, prefix, getRatio });
+      const of = opts.rounds > 1 ? ` round ${round + 1}/${opts.rounds}` : '';
+      const errs = r.errors > 0 ? `, ${r.errors} errors (${r.errorSamples[0]})` : '';
+      console.error(`${workload} ${t.system}${of}: ${Math.round(r.opsPerSecond)} ops/s, p50 ${r.p50Ms.toFixed(2)} / p99 ${r.p99Ms.toFixed(2)} ms, client CPU ${Math.round(r.clientCpuPct)}%${errs}`);
+      return r;
+    } finally {
+      await Promise.all([setup, ...conns].map((c) => c.quit().catch(() => c.disconnect())));
+    }
+  };
+
+  const rounds: Record<CacheSystem, Map<CacheWorkloadId, CacheRun[]>> = { dss: new Map(), redis: new Map() };
+  for (const w of CACHE_WORKLOADS.filter((x) => opts.workloads.includes(x.id))) {
+    for (let r = 0; r < opts.rounds; r++) {
+      // Taking turns, the first system alternating: a slow spell of the machine hits both.
+      const order = r % 2 === 0 ? systems : [...systems].reverse();
+      for (const system of order) {
+        const list = rounds[system].get(w.id) ?? [];
+        list.push(await runOnce(targets.get(system)!, w.id, w.getRatio, r));
+        rounds[system].set(w.id, list);
+      }
+    }
+  }
+
+  // redis-benchmark: one DSS node (its first port) and Redis, the same arguments.
+  const rb: Partial<Record<CacheSystem, RedisBenchmarkResult[]>> = {};
+  const rbNotes: string[] = [];
+  const rbOptions = (t: Target, test: string): RedisBenchmarkOptions => ({ host: t.host, port: t.ports[0]!, tests: [test], requests: opts.requests, clients: opts.connections, keyspace: opts.keys, valueBytes: opts.valueBytes });
+  if (!opts.redisBenchmark) rbNotes.push('redis-benchmark: skipped (--no-redis-benchmark)');
+  else if (!rbVersion) rbNotes.push(`redis-benchmark: not installed, so that part is skipped; for it: ${REDIS_BENCHMARK_INSTALL}`);
+  else {
+    // One invocation per test, SET first as redis-benchmark orders them (so GETs hit): a command
+    // one side does not serve loses that test only.
+    for (const system of systems) {
+      const t = targets.get(system)!;
+      for (const test of RB_TESTS) {
+        try {
+          const results = await runRedisBenchmark(rbOptions(t, test), 120_000);
+          (rb[system] ??= []).push(...results);
+          console.error(`redis-benchmark ${test} ${system}: ${results.map((x) => `${Math.round(x.rps)}/s`).join(', ')}`);
+        } catch (err) {
+          rbNotes.push(`redis-benchmark -t ${test} against ${NAMES[system]} ${t.host}:${t.ports[0]} failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+        }
+      }
+    }
+  }
+
+  // Clean up: this run's keys, and redis-benchmark's (key:NNNNNNNNNNNN, counter:NNNNNNNNNNNN) where they are not thrown away with the server.
+  const leftBehind: string[] = [];
+  for (const system of systems) {
+    if (system === 'redis' && ownRedis) continue;
+    const t = targets.get(system)!;
+    const c = connection(t.host, t.ports[0]!);
+    const keys = [...keyChunks(prefix, opts.keys), ...(rb[system] ? chunks(redisBenchmarkKeys(opts.keys)) : [])];
+    if (!(await deleteKeys(c, keys))) leftBehind.push(`${NAMES[system]} (DEL failed)`);
+    await c.quit().catch(() => c.disconnect());
+  }
+
+  report(opts, systems, rounds, rb, rbNotes, leftBehind, prefix, targets);
+  await writeFigures(opts, systems, rounds, rb, about, version, targets);
+}
+
+type Rounds = Record<CacheSystem, Map<CacheWorkloadId, CacheRun[]>>;
+
+/** The tables on stdout. */
+function report(opts: Options, systems: CacheSystem[], rounds: Rounds, rb: Partial<Record<CacheSystem, RedisBenchmarkResult[]>>, rbNotes: string[], leftBehind: string[], prefix: string, targets: Map<CacheSystem, Target>): void {
+  const perRound = opts.rounds > 1 && systems.length === 2;
+  console.log('');
+  if (opts.rounds > 1) console.log(`medians of ${opts.rounds} rounds${perRound ? "; last column: each round's ratio" : ''}`);
+  console.log(CACHE_LEGEND);
+  for (const line of cacheTableHeader(perRound)) console.log(line);
+  for (const w of CACHE_WORKLOADS.filter((x) => opts.workloads.includes(x.id))) {
+    const d = rounds.dss.get(w.id);
+    const r = rounds.redis.get(w.id);
+    console.log(cacheTableRow(w.label, d && medianOfRounds(d), r && medianOfRounds(r), perRound && d && r ? { dss: d, redis: r } : undefined));
+  }
+  const samples = systems.flatMap((s) => [...rounds[s].values()].flat().flatMap((r) => r.errorSamples.map((e) => `${NAMES[s]}: ${e}`)));
+  if (samples.length > 0) console.log(`error samples: ${[...new Set(samples)].slice(0, 5).join('; ')}`);
+  if (rb.dss || rb.redis) {
+    const dss = targets.get('dss');
+    const on = [dss && `one DSS node, ${dss.host}:${dss.ports[0]}`, targets.get('redis') && `Redis ${where(targets.get('redis')!)}`].filter(Boolean).join(', against ');
+    console.log('');
+    console.log(`redis-benchmark -t set / get / incr (one run each) -n ${opts.requests} -c ${opts.connections} -P 1 -r ${opts.keys} -d ${opts.valueBytes} --csv, against ${on} (Redis's own C client: the servers' rate when the client is not the limit):`);
+    for (const line of redisBenchmarkTable(rb.dss, rb.redis)) console.log(line);
+  }
+  for (const note of rbNotes) console.log(note);
+  if (leftBehind.length > 0) console.log(`keys ${prefix}* (and redis-benchmark's key:*, counter:*) left in ${leftBehind.join(', ')}`);
+}
+
+/** The figures (JSON) and the chart (SVG) under .dss/bench/, and the chart at --svg. */
+async function writeFigures(opts: Options, systems: CacheSystem[], rounds: Rounds, rb: Partial<Record<CacheSystem, RedisBenchmarkResult[]>>, about: string, version: string | null, targets: Map<CacheSystem, Target>): Promise<void> {
+  const results = { dss: [...rounds.dss.values()].map(medianOfRounds), redis: [...rounds.redis.values()].map(medianOfRounds) };
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const dir = join('.dss', 'bench');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, `cache-${stamp}.json`),
+    JSON.stringify(
+      {
+        machine: about,
+        options: opts,
+        targets: Object.fromEntries(targets),
+        results,
+        rounds: { dss: Object.fromEntries(rounds.dss), redis: Object.fromEntries(rounds.redis) },
+        redisBenchmark: rb,
+      },
+      null,
+      2,
+    ),
+  );
+  const charted: SystemCacheRuns[] = systems.filter((s) => results[s].length > 0).map((s) => ({ system: s === 'redis' && version ? version.replace(/ \(.*\)$/, '') : NAMES[s], runs: results[s] }));
+  const spec = cacheChartSpec(charted, `Cache over the Redis protocol: DSS beside ${version ?? 'Redis'}, ioredis, ${opts.connections} connections (${machineLine()})`);
+  for (const file of [join(dir, `cache-${stamp}.svg`), ...(opts.svg ? [opts.svg] : [])]) await writeSvgChart(file, spec);
+  console.log(`figures and chart: ${join(dir, `cache-${stamp}.{json,svg}`)}${opts.svg ? ` and ${opts.svg}` : ''}`);
+}
+
+await main().catch((err: unknown) => {
+  console.error(`cache-bench: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+});
+process.exit();

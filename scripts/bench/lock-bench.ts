@@ -12,7 +12,6 @@
 import { Command } from 'commander';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { positiveInt } from './cli-options.js';
 import { dssLocker } from './dss-locker.js';
@@ -21,6 +20,7 @@ import { etcdLocker } from './etcd-locker.js';
 import { closePools, httpRequest } from './http.js';
 import { lockChartSpec, type SystemLevels } from './lock-chart.js';
 import { lockLevel, medianOfRounds, type LockLevel, type LockLoadOptions } from './lock-load.js';
+import { machineLine } from './machine.js';
 import { writeSvgChart } from './svg-chart.js';
 
 const ETCD_INSTALL = 'apt-get install etcd-server (Debian/Ubuntu), or put etcd on the PATH and pass --etcd <binary>';
@@ -44,8 +44,7 @@ const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
 const f1 = (n: number) => n.toFixed(1);
 
 function machine(etcdVersion: string | null): string {
-  const cpu = cpus();
-  return `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}${etcdVersion ? `, ${etcdVersion}` : ''}`;
+  return machineLine(etcdVersion);
 }
 
 async function main(): Promise<void> {

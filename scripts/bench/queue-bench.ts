@@ -19,13 +19,13 @@ import { Command, Option } from 'commander';
 import { Redis } from 'ioredis';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bullmqPublisher, startBullmqConsumer, WORKER_CONCURRENCY } from './bullmq-queue.js';
 import { hostPort, listOf, positiveInt } from './cli-options.js';
 import { CONSUME_LOOPS, dropDssTopic, dssPublisher, startDssConsumer, warmDss } from './dss-queue.js';
 import { closePools, httpRequest } from './http.js';
+import { machineLine, redisVersion } from './machine.js';
 import { queueChartSpec, type SystemRuns } from './queue-chart.js';
 import { consumerChild, CONSUMER_ROLE, forkConsumer, type ConsumerSpec, type QueueSystem, type RedisAddress } from './queue-consumer.js';
 import { medianOfRounds, publishWorkload, queueRun, WORKLOADS, type QueueRun, type Workload, type WorkloadId } from './queue-load.js';
@@ -63,19 +63,8 @@ function parseOptions(): Options {
     .opts<Options>();
 }
 
-function machine(redisVersion: string | null, withBullmq: boolean): string {
-  const cpu = cpus();
-  const parts = [`${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}`, `${Math.round(totalmem() / 2 ** 30)} GiB`, `Node ${process.version}`];
-  if (redisVersion) parts.push(redisVersion);
-  if (withBullmq) parts.push(`bullmq ${BULLMQ_VERSION}`);
-  return parts.join(', ');
-}
-
-/** "Redis 7.0.15 (AOF on)", from INFO. */
-async function redisVersion(redis: Redis): Promise<string> {
-  const info = `${await redis.info('server')}\n${await redis.info('persistence')}`;
-  const field = (name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim();
-  return `Redis ${field('redis_version') ?? '?'} (AOF ${field('aof_enabled') === '1' ? 'on' : 'off'})`;
+function machine(redis: string | null, withBullmq: boolean): string {
+  return machineLine(redis, withBullmq ? `bullmq ${BULLMQ_VERSION}` : null);
 }
 
 async function main(): Promise<void> {
