@@ -50,8 +50,8 @@ interface Options {
   svg?: string;
 }
 
-/** The cache role's Redis-protocol port of local node 1: 7021, 1000 below its HTTP port (8021); nodes 2 and 3 follow. */
-const CACHE_RESP_BASE_PORT = ROLE_BASE_PORTS.cache.http - 1000;
+/** The cache role's Redis-protocol port of local node 1 (7021); nodes 2 and 3 follow. */
+const CACHE_RESP_BASE_PORT = ROLE_BASE_PORTS.cache.resp ?? 7021;
 const DSS_HOST = '127.0.0.1';
 const IOREDIS_VERSION = (createRequire(import.meta.url)('ioredis/package.json') as { version: string }).version;
 /** redis-benchmark's tests, in the order it runs them. */

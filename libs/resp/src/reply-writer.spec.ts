@@ -58,6 +58,20 @@ describe('ReplyWriter', () => {
     expect(bytes(2, (w) => w.simple('a\nb'))).toBe('+a b\r\n');
   });
 
+  it('encodes non-ASCII and multi-line strings right wherever the buffer boundary falls', () => {
+    const expected = '$6\r\nh\xc3\xa9llo\r\n-ERR a b\r\n+\xc3\xa9\r\n$3\r\nabc\r\n';
+    for (let fill = 0; fill < 80; fill++) {
+      const w = new ReplyWriter(64);
+      w.bulk(Buffer.alloc(fill));
+      w.take();
+      w.bulk('héllo');
+      w.error('ERR a\nb');
+      w.simple('é');
+      w.bulk('abc');
+      expect(w.take()?.toString('latin1')).toBe(expected);
+    }
+  });
+
   it('refuses what has no RESP encoding', () => {
     const w = new ReplyWriter();
     expect(() => w.integer(1.5)).toThrow(RangeError);

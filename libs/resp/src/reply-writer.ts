@@ -6,6 +6,8 @@ const CRLF_CR = 13;
 const CRLF_LF = 10;
 const NEWLINES = /[\r\n]/g;
 const MAX_DIGITS = 20;
+/** Strings up to this length are tried as ASCII by a JS loop before the native UTF-8 path. */
+const SHORT = 64;
 
 /**
  * Bytes are appended at `end` and never touched again once written, and a full buffer is
@@ -66,6 +68,14 @@ export class ReplyWriter {
   /** `$len` and the bytes; strings are sent as UTF-8. */
   bulk(b: Buffer | string): void {
     if (typeof b === 'string') {
+      if (b.length <= SHORT) {
+        // Short ASCII (keys, numbers): header and bytes in one pass; anything else takes the long way.
+        this.ensure(MAX_DIGITS + b.length + 5);
+        const at = this.end;
+        this.head(36, b.length);
+        if (this.copyAscii(b, false)) return this.crlf();
+        this.end = at;
+      }
       const len = Buffer.byteLength(b);
       this.ensure(MAX_DIGITS + len + 5);
       this.head(36, len);
@@ -160,6 +170,13 @@ export class ReplyWriter {
   }
 
   private line(type: number, s: string): void {
+    if (s.length <= SHORT) {
+      this.ensure(s.length + 3);
+      const at = this.end;
+      this.buf[this.end++] = type;
+      if (this.copyAscii(s, true)) return this.crlf();
+      this.end = at;
+    }
     const text = s.includes('\r') || s.includes('\n') ? s.replace(NEWLINES, ' ') : s;
     // A UTF-16 code unit is at most 3 UTF-8 bytes.
     this.ensure(text.length * 3 + 3);
@@ -179,6 +196,23 @@ export class ReplyWriter {
   private raw(text: string): void {
     this.ensure(text.length);
     this.end += this.buf.write(text, this.end, 'latin1');
+  }
+
+  /**
+   * Copies s at `end` if it is all ASCII (and, with noNewlines, has no CR/LF), a loop that beats
+   * the native write call for short strings. Room already ensured. Returns false, having left
+   * `end` alone, otherwise.
+   */
+  private copyAscii(s: string, noNewlines: boolean): boolean {
+    const buf = this.buf;
+    let p = this.end;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 127 || (noNewlines && (c === CRLF_CR || c === CRLF_LF))) return false;
+      buf[p++] = c;
+    }
+    this.end = p;
+    return true;
   }
 
   private crlf(): void {

@@ -310,7 +310,7 @@ const ESCAPES: Record<number, number> = { 110: LF, 114: CR, 116: 9, 98: 8, 97: 7
  * followed by whitespace or the end. The line is a C string there, so a NUL byte ends it.
  * Returns null for unbalanced quotes. Plain tokens are views; quoted ones are decoded copies.
  */
-export function splitArgs(line: Buffer, start: number, end: number): Buffer[] | null {
+function splitArgs(line: Buffer, start: number, end: number): Buffer[] | null {
   const nul = line.indexOf(0, start);
   if (nul >= 0 && nul < end) end = nul;
   const at = (i: number): number => (i < end ? line[i] : 0);
