@@ -20,6 +20,8 @@ const ROOT = resolve(__dirname, '..', '..');
 const HOSTS = ['vm1', 'vm2', 'vm3'];
 const PORTS = { lock: 8001, queue: 8011, cache: 8021 };
 const REDIS_PORT = 6379;
+/** The cache's Redis-protocol port on every host (dss_ports.cache.resp), open to clients like HTTP. */
+const CACHE_RESP_PORT = 7021;
 /** The port of the Sentinel earlier releases ran beside each Redis: nothing may listen there now. */
 const RETIRED_SENTINEL_PORT = 26379;
 /** Prometheus's targets: nine daemons, three Redis and three node exporters, itself. */
@@ -109,6 +111,18 @@ function canConnect(host: string, port: number, timeoutMs: number): Promise<bool
     socket.on('connect', () => finish(true));
     socket.on('error', () => finish(false));
   });
+}
+
+/**
+ * redis-cli from this machine (a client, not a cluster member) against a host's cache over the
+ * Redis protocol, as docs/deployment.md shows it: its output, replies and errors alike, trimmed.
+ * With caFile: TLS verified against the cluster CA; with password: AUTH with that API token.
+ */
+function cacheRedisCli(address: string, args: string[], options: { caFile?: string; password?: string } = {}): string {
+  const tls = options.caFile ? ['--tls', '--cacert', options.caFile] : [];
+  const auth = options.password ? ['--no-auth-warning', '-a', options.password] : [];
+  const r = spawnSync('redis-cli', ['-h', address, '-p', String(CACHE_RESP_PORT), ...tls, ...auth, ...args], { encoding: 'utf8', timeout: 10_000 });
+  return `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
 }
 
 /** A Redis INFO answer as field -> value (sections and blank lines dropped). */
@@ -250,13 +264,15 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
     }
 
     // The firewall: this machine is not a cluster member, so the peer and Redis
-    // ports are closed to it while the HTTP ports are open; the peers talk
-    // mutual TLS with the certificates Ansible issued.
-    for (const [port, open] of [[PORTS.lock, true], [9001, false], [9011, false], [9021, false], [REDIS_PORT, false]] as const) {
+    // ports are closed to it while the HTTP ports and the cache's Redis-protocol
+    // port are open; the peers talk mutual TLS with the certificates Ansible issued.
+    for (const [port, open] of [[PORTS.lock, true], [PORTS.cache, true], [CACHE_RESP_PORT, true], [9001, false], [9011, false], [9021, false], [REDIS_PORT, false]] as const) {
       expect([port, await canConnect(address('vm1'), port, 1500)]).toEqual([port, open]);
     }
     expect(readdirSync(join(work, 'vm2', 'state', 'tls')).sort()).toEqual(['ca.crt', 'node2.crt', 'node2.key']);
     expect(readFileSync(join(work, 'vm2', 'state', 'cluster.json'), 'utf8')).toContain('"peerAuth": "mtls"');
+    const described = JSON.parse(readFileSync(join(work, 'vm2', 'state', 'cluster.json'), 'utf8')) as { nodes: { ports: { cache: { resp?: number } } }[] };
+    expect(described.nodes.map((n) => n.ports.cache.resp)).toEqual([CACHE_RESP_PORT, CACHE_RESP_PORT, CACHE_RESP_PORT]);
 
     // Redis: one server per host, no Sentinel; the playbook waited until the lock
     // leader made one the primary with the other two its online replicas.
@@ -310,6 +326,12 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
     expect((await getJson<{ value: string; state: string }>(c('vm2'))).body).toMatchObject({ value: 'hello', state: 'S' });
     expect((await requestJson('PUT', c('vm3'), { value: 'bonjour' })).status).toBe(200);
     expect((await getJson<{ states: Record<string, string> }>(`${c('vm1')}/coherence`)).body.states).toEqual({ node1: 'I', node2: 'I', node3: 'M' });
+
+    // The same cache over the Redis protocol (port 7021, open to clients): redis-cli reads what
+    // HTTP wrote, and HTTP reads what redis-cli wrote.
+    expect(cacheRedisCli(address('vm1'), ['GET', 'greeting'])).toBe('bonjour');
+    expect(cacheRedisCli(address('vm2'), ['SET', 'from-resp', 'hello over RESP'])).toBe('OK');
+    expect((await getJson<{ value: string }>(`${url('vm3', 'cache')}/cache/from-resp`)).body).toMatchObject({ value: 'hello over RESP' });
 
     // Prometheus on vm1 sees every target up.
     await eventually(async () => {
@@ -370,6 +392,15 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
       expect([host, role, (await httpsJson('GET', `${secureUrl(host, role)}/health`, ca)).status]).toEqual([host, role, 200]);
     }
     expect(await getJson(`${url('vm1', 'lock')}/health`).then(() => 'answered', () => 'refused')).toBe('refused');
+
+    // The Redis protocol follows: TLS with the host's certificate (plain TCP gets no answer),
+    // AUTH with the API tokens (none: NOAUTH; read-only: reads, NOPERM on writes; read-write: writes).
+    const caFile = join(work, 'pki', 'ca.crt');
+    expect(cacheRedisCli(address('vm1'), ['PING'])).not.toBe('PONG');
+    expect(cacheRedisCli(address('vm1'), ['GET', 'across-restart'], { caFile })).toContain('NOAUTH');
+    expect(cacheRedisCli(address('vm2'), ['GET', 'across-restart'], { caFile, password: RO })).toBe('kept');
+    expect(cacheRedisCli(address('vm2'), ['SET', 'secured-resp', 'no'], { caFile, password: RO })).toContain('NOPERM');
+    expect(cacheRedisCli(address('vm3'), ['SET', 'secured-resp', 'yes'], { caFile, password: RW })).toBe('OK');
 
     // Tokens: none or a wrong one is 401, a read-only one reads but cannot write, a read-write one writes.
     const acquire = (token?: string) => httpsJson('POST', `${secureUrl('vm2', 'lock')}/lock/acquire`, ca, { body: { resource: 'secured', owner: 'e2e', ttlMs: 5000 }, token });
