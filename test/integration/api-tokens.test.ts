@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
+import { Redis } from 'ioredis';
 import { eventually, getJson, TestCluster, testPortOffset } from '../support/local-cluster.js';
 
 // Bearer tokens on the client API (docs/security.md), on a real cluster started
@@ -38,6 +40,39 @@ describe('client API tokens', () => {
     await cluster.dispose();
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);
+
+  it("asks the cache's Redis protocol for AUTH with a token, and holds a read-only token to reads", async () => {
+    const port = cluster.cluster.nodes[0]!.ports.cache!.resp!;
+    // Before AUTH every command but AUTH, HELLO, QUIT and RESET is refused.
+    const raw = await new Promise<string>((done, fail) => {
+      const s = connect(port, '127.0.0.1');
+      let got = '';
+      s.on('data', (d) => {
+        got += d.toString();
+        if (got.split('\r\n').length > 3) s.end();
+      });
+      s.on('close', () => done(got));
+      s.on('error', fail);
+      s.write(`GET k\r\nAUTH not-the-token-0123456789\r\nAUTH someone ${RW}\r\n`);
+    });
+    expect(raw.split('\r\n').slice(0, 3)).toEqual(['-NOAUTH Authentication required.', '-WRONGPASS invalid username-password pair or user is disabled.', '-WRONGPASS invalid username-password pair or user is disabled.']);
+    const client = (password: string) => new Redis({ port, host: '127.0.0.1', password, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const ro = client(RO);
+    const rw = client(RW);
+    try {
+      expect(await ro.get('tokens-k')).toBeNull();
+      await expect(ro.set('tokens-k', 'v')).rejects.toThrow("NOPERM this token is read-only; 'set' needs a read-write token");
+      expect(await ro.get('tokens-k')).toBeNull();
+      expect(await rw.set('tokens-k', 'v')).toBe('OK');
+      expect(await ro.get('tokens-k')).toBe('v');
+      // RESET drops the authentication.
+      expect(await rw.call('RESET')).toBe('RESET');
+      await expect(rw.get('tokens-k')).rejects.toThrow('NOAUTH');
+    } finally {
+      ro.disconnect();
+      rw.disconnect();
+    }
+  });
 
   it('keeps /health, /ready and /metrics open for probes and Prometheus', async () => {
     for (const path of ['/health', '/ready', '/metrics']) expect([path, (await fetch(`${lock()}${path}`)).status]).toEqual([path, 200]);

@@ -13,11 +13,12 @@ export interface ApiErrorBody {
 export class ApiError extends HttpException {
   constructor(
     readonly code: ApiErrorCode,
-    message: string,
+    /** The message without its code (Error's `message` carries both, for logs). */
+    readonly text: string,
     readonly details: Record<string, unknown> = {},
   ) {
-    super({ error: { code, message, ...details } } satisfies ApiErrorBody, API_ERROR_STATUS[code]);
+    super({ error: { code, message: text, ...details } } satisfies ApiErrorBody, API_ERROR_STATUS[code]);
     // HttpException takes its message from a top-level `message`, which this envelope has not; logs need the real one.
-    this.message = `${code}: ${message}`;
+    this.message = `${code}: ${text}`;
   }
 }

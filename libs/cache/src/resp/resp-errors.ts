@@ -31,15 +31,15 @@ export function errorLine(err: unknown, command: string): string {
       case 'INVALID_ARGUMENT':
       case 'PAYLOAD_TOO_LARGE':
       case 'NOT_FOUND':
-        return `ERR ${err.message}`;
+        return `ERR ${err.text}`;
       // Nothing happened: trying again is safe (Redis Cluster's word for it).
       case 'UNAVAILABLE':
-        return `TRYAGAIN ${err.message}`;
+        return `TRYAGAIN ${err.text}`;
       // The change may or may not have happened.
       case 'TIMEOUT':
-        return `TIMEOUT ${err.message}`;
+        return `TIMEOUT ${err.text}`;
       case 'UNAUTHORIZED':
-        return `NOPERM ${err.message}`;
+        return `NOPERM ${err.text}`;
       default:
         break;
     }
