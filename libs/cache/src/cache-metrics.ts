@@ -39,5 +39,5 @@ export const cacheMetricProviders = [
   makeCounterProvider({ name: CACHE_METRICS.rebuilds, help: 'Directory rebuilds from the survivors\' holdings after the set of live nodes changed.' }),
   makeCounterProvider({ name: CACHE_METRICS.viewChanges, help: 'Times the set of live cache nodes changed as seen by this node.' }),
   makeGaugeProvider({ name: CACHE_METRICS.respConnections, help: 'Open connections to this node\'s Redis-protocol port.' }),
-  makeCounterProvider({ name: CACHE_METRICS.respCommands, help: 'Commands received on the Redis-protocol port, by connection-closing protocol errors aside.' }),
+  makeCounterProvider({ name: CACHE_METRICS.respCommands, help: 'Commands received on the Redis-protocol port.' }),
 ];
