@@ -51,7 +51,7 @@ interface Options {
 }
 
 /** The cache role's Redis-protocol port of local node 1 (7021); nodes 2 and 3 follow. */
-const CACHE_RESP_BASE_PORT = ROLE_BASE_PORTS.cache.resp ?? 7021;
+const CACHE_RESP_BASE_PORT = ROLE_BASE_PORTS.cache.resp;
 const DSS_HOST = '127.0.0.1';
 const IOREDIS_VERSION = (createRequire(import.meta.url)('ioredis/package.json') as { version: string }).version;
 /** redis-benchmark's tests, in the order it runs them. */

@@ -2,6 +2,7 @@
 // ops/s and p99 latency per workload, DSS beside Redis.
 import type { TopLevelSpec } from 'vega-lite';
 import type { CacheRun } from './cache-load.js';
+import { sideBySide } from './chart-encodings.js';
 
 export interface SystemCacheRuns {
   readonly system: string;
@@ -10,11 +11,10 @@ export interface SystemCacheRuns {
 
 export function cacheChartSpec(results: readonly SystemCacheRuns[], title: string): TopLevelSpec {
   const values = results.flatMap((r) => r.runs.map((run) => ({ system: r.system, workload: run.workload, ops: Math.round(run.opsPerSecond), p50: run.p50Ms, p99: run.p99Ms })));
-  // DSS first and blue whatever the other side is called (the scale would sort the names).
-  const systems = results.map((r) => r.system);
-  const color = { field: 'system', type: 'nominal', title: null, sort: systems, scale: { domain: systems, range: ['#4c78a8', '#f58518'] } } as const;
-  const xOffset = { field: 'system', sort: systems } as const;
-  const x = { field: 'workload', type: 'ordinal', title: 'workload', sort: null, axis: { labelAngle: 0 } } as const;
+  const { color, xOffset, x } = sideBySide(
+    results.map((r) => r.system),
+    { field: 'workload', title: 'workload' },
+  );
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,

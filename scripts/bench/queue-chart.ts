@@ -2,6 +2,7 @@
 // messages per second of the unpaced workloads (a-c; d's rate is set by its
 // pacing) and p99 latency of every workload, DSS beside BullMQ.
 import type { TopLevelSpec } from 'vega-lite';
+import { sideBySide } from './chart-encodings.js';
 import { workload, type QueueRun } from './queue-load.js';
 
 export interface SystemRuns {
@@ -16,11 +17,10 @@ export function queueChartSpec(results: readonly SystemRuns[], title: string): T
       return { system: r.system, workload: w.short, paced: w.ratePerSecond !== undefined, msgs: Math.round(run.msgsPerSecond), p50: run.p50Ms, p99: Math.max(run.p99Ms, 0.1) };
     }),
   );
-  // DSS first and blue whatever the other side is called (the scale would sort the names).
-  const systems = results.map((r) => r.system);
-  const color = { field: 'system', type: 'nominal', title: null, sort: systems, scale: { domain: systems, range: ['#4c78a8', '#f58518'] } } as const;
-  const xOffset = { field: 'system', sort: systems } as const;
-  const x = { field: 'workload', type: 'ordinal', title: 'workload', sort: null, axis: { labelAngle: 0 } } as const;
+  const { color, xOffset, x } = sideBySide(
+    results.map((r) => r.system),
+    { field: 'workload', title: 'workload' },
+  );
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,

@@ -134,6 +134,9 @@ describe('the cache over the Redis protocol', () => {
       await expect(c.call('SET', 'k', 'v', 'NX', 'XX')).rejects.toThrow('ERR syntax error');
       await expect(c.call('AUTH', 'secret')).rejects.toThrow('without any password configured');
       await expect(c.set('x'.repeat(513), 'v')).rejects.toThrow('invalid key');
+      // A value over the limit anywhere in an MSET: refused before any key is written.
+      await expect(c.mset('mset-first', 'a', 'mset-big', Buffer.alloc(512 * 1024 + 1))).rejects.toThrow('more than the limit of 524288');
+      expect(await c.exists('mset-first', 'mset-big')).toBe(0);
     } finally {
       c.disconnect();
     }

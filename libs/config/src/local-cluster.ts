@@ -5,11 +5,11 @@ import type { ClusterDescription, RedisDescription, RedisNodeDescription } from 
 // 8021-8023/9021-9023 and its Redis protocol on 7021-7023). `offset` shifts every
 // port so that a test cluster can run beside a developer's cluster.
 
-export const ROLE_BASE_PORTS: Record<'lock' | 'queue' | 'cache', { readonly http: number; readonly peer: number; readonly resp?: number }> = {
+export const ROLE_BASE_PORTS = {
   lock: { http: 8001, peer: 9001 },
   queue: { http: 8011, peer: 9011 },
   cache: { http: 8021, peer: 9021, resp: 7021 },
-};
+} as const satisfies Record<string, { readonly http: number; readonly peer: number; readonly resp?: number }>;
 /** The standalone Redis, and the first of the `raft` mode's servers (node1 6379, node2 6380, node3 6381). */
 export const LOCAL_REDIS_PORT = 6379;
 export const LOCAL_NODE_COUNT = 3;
@@ -46,7 +46,7 @@ export function localClusterDescription(opts: LocalClusterOptions = {}): Cluster
     ports: Object.fromEntries(
       Object.entries(ROLE_BASE_PORTS).map(([role, base]) => [
         role,
-        { http: base.http + offset + i, peer: base.peer + offset + i, ...(base.resp !== undefined ? { resp: base.resp + offset + i } : {}) },
+        { http: base.http + offset + i, peer: base.peer + offset + i, ...('resp' in base ? { resp: base.resp + offset + i } : {}) },
       ]),
     ),
   }));

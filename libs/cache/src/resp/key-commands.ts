@@ -1,6 +1,6 @@
 import { CACHE_LIMITS } from '../cache-limits.js';
 import { INT64_MIN } from '../values/counters.js';
-import type { ExpireCondition, SetOptions } from '../values/cache-values.service.js';
+import { checkSize, type ExpireCondition, type SetOptions } from '../values/cache-values.service.js';
 import { bodyBytes, bodyLength, bytesBody, type Stored } from '../values/stored-value.js';
 import { int64Arg, keyArg, word } from './arguments.js';
 import type { Command, CommandContext } from './command-types.js';
@@ -36,13 +36,12 @@ async function eachKey(keys: Buffer[], fn: (key: string) => void | Promise<void>
   for (const k of keys) await fn(keyArg(k));
 }
 
-/** An expiry instant from a relative or absolute time in seconds or ms, or a RespError. */
+/** An expiry instant from a relative (EX, PX) or absolute (EXAT, PXAT) time in seconds or ms, or a RespError. */
 function expiresAt(amount: bigint, unit: 'EX' | 'PX' | 'EXAT' | 'PXAT', command: string): number {
+  const now = BigInt(Date.now());
   const ms = unit === 'EX' || unit === 'EXAT' ? amount * 1000n : amount;
-  const at = unit === 'EX' || unit === 'PX' ? BigInt(Date.now()) + ms : ms;
-  if (ms - (unit === 'EX' || unit === 'PX' ? 0n : BigInt(Date.now())) > BigInt(CACHE_LIMITS.maxTtlMs) || at > BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw new RespError('ERR', `invalid expire time in '${command}' command`);
-  }
+  const at = unit === 'EX' || unit === 'PX' ? now + ms : ms;
+  if (at - now > BigInt(CACHE_LIMITS.maxTtlMs) || at > BigInt(Number.MAX_SAFE_INTEGER)) throw new RespError('ERR', `invalid expire time in '${command}' command`);
   return Number(at);
 }
 
@@ -65,15 +64,10 @@ function parseSetOptions(args: Buffer[]): SetOptions {
   return { ...(only ? { only } : {}), ...(get ? { get } : {}), ...(keepTtl ? { keepTtl } : {}), ...(at !== undefined ? { expiresAt: at } : {}) };
 }
 
-function checkValueSize(value: Buffer): void {
-  if (value.length > CACHE_LIMITS.maxValueBytes) throw new RespError('ERR', `value: ${value.length} bytes, more than the limit of ${CACHE_LIMITS.maxValueBytes}`);
-}
-
 const get = keyCommand('get', 2, false, (ctx, [k]) => withValue(ctx, keyArg(k!), (v) => replyValue(ctx, v)));
 
 const set = keyCommand('set', -3, true, (ctx, [k, value, ...rest]) => {
   const key = keyArg(k!);
-  checkValueSize(value!);
   const opts = parseSetOptions(rest);
   const body = bytesBody(value!);
   if (!opts.only && !opts.get && !opts.keepTtl && ctx.values.setNow(key, body, opts.expiresAt)) return ctx.w.simple('OK');
@@ -103,13 +97,15 @@ const mset = keyCommand(
   true,
   async (ctx, args) => {
     if (args.length % 2 !== 0) throw new RespError('ERR', "wrong number of arguments for 'mset' command");
-    const pairs: [string, Buffer][] = [];
+    // Every key and size is checked before the first write: nothing is half-applied.
+    const pairs: [string, string][] = [];
     for (let i = 0; i < args.length; i += 2) {
-      checkValueSize(args[i + 1]!);
-      pairs.push([keyArg(args[i]!), args[i + 1]!]);
+      const body = bytesBody(args[i + 1]!);
+      checkSize(body);
+      pairs.push([keyArg(args[i]!), body]);
     }
     // Each key is set coherently, one after another; not atomically as a group (docs/cache.md).
-    for (const [key, value] of pairs) await ctx.values.set(key, bytesBody(value));
+    for (const [key, body] of pairs) await ctx.values.set(key, body);
     ctx.w.simple('OK');
   },
   -1,

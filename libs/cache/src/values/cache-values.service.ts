@@ -43,18 +43,14 @@ export class CacheValues {
   /** A hit answered in this tick (null: a copy here says there is no live value), or undefined: ask get(). */
   getNow(key: string): Found | null | undefined {
     const r = this.lines.readNow(key);
-    if (!r) return undefined;
-    const stored = decodeStored(r.value);
-    return isLive(stored, Date.now()) ? { ...stored, state: r.state, source: r.source } : null;
+    return r && (found(r) ?? null);
   }
 
   async get(key: string): Promise<Found | undefined> {
     const now = this.getNow(key);
     if (now !== undefined) return now ?? undefined;
     const r = await this.lines.read(key);
-    if (!r.found) return undefined;
-    const stored = decodeStored(r.value);
-    return isLive(stored, Date.now()) ? { ...stored, state: r.state, source: r.source } : undefined;
+    return r.found ? found(r) : undefined;
   }
 
   /** A plain SET that an owner takes in this tick; false: call set(). */
@@ -119,6 +115,12 @@ export class CacheValues {
   }
 }
 
+/** A read's value, if it is live. */
+function found(r: { readonly value: string; readonly state: Stable; readonly source: DataSource }): Found | undefined {
+  const stored = live(r.value);
+  return stored && { ...stored, state: r.state, source: r.source };
+}
+
 /** The live value of a raw line value (absent or expired: undefined). */
 function live(raw: string | undefined): Stored | undefined {
   if (raw === undefined) return undefined;
@@ -144,7 +146,8 @@ function allowed(current: number | undefined, next: number | undefined, conditio
   }
 }
 
-function checkSize(body: string): void {
+/** The value size limit, for callers that check a whole batch before writing any of it (MSET). */
+export function checkSize(body: string): void {
   const bytes = bodyLength(body);
   if (bytes > CACHE_LIMITS.maxValueBytes) throw new ApiError('PAYLOAD_TOO_LARGE', `value: ${bytes} bytes, more than the limit of ${CACHE_LIMITS.maxValueBytes}`);
 }

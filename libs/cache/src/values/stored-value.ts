@@ -65,11 +65,8 @@ export function readBody(body: string): Body {
 
 /** What GET answers over the Redis protocol: the string (UTF-8), the bytes, or the JSON text. */
 export function bodyBytes(body: string): string | Buffer {
-  const first = body.charCodeAt(0);
-  if (first === 39) return body.slice(1);
-  if (first === 126) return Buffer.from(body.slice(1), 'latin1');
-  const json: unknown = JSON.parse(body);
-  return typeof json === 'string' ? json : body;
+  const b = readBody(body);
+  return b.kind === 'string' ? b.text : b.kind === 'bytes' ? b.bytes : body;
 }
 
 /** The body's size in bytes as GET over the Redis protocol answers it (STRLEN, and the size limit). */
@@ -78,6 +75,5 @@ export function bodyLength(body: string): number {
   if (first === 39) return Buffer.byteLength(body) - 1;
   if (first === 126) return body.length - 1;
   if (first !== 34 /* " */) return Buffer.byteLength(body);
-  const b = bodyBytes(body); // JSON text of a string, from before this model
-  return typeof b === 'string' ? Buffer.byteLength(b) : b.length;
+  return Buffer.byteLength(String(bodyBytes(body))); // JSON text of a string, from before this model
 }
