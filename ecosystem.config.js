@@ -4,6 +4,7 @@
 //
 // Environment:
 //   DSS_CLUSTER_FILE  cluster description JSON (default: .dss/cluster.json)
+//   DSS_CPU_PROF_DIR  when set, every daemon runs with --cpu-prof into <dir>/<app name>
 //   DSS_NODES         comma-separated node ids to run here (default: all)
 //   DSS_HOME          state directory for data and logs (default: .dss)
 //   DSS_SHUTDOWN_TIMEOUT_MS  graceful-stop budget of each daemon (default 10000)
@@ -55,6 +56,8 @@ export const apps = nodes.flatMap((node) =>
       // Longer than the daemon's own shutdown budget: PM2 never SIGKILLs a clean stop.
       kill_timeout: shutdownMs + 3000,
       exp_backoff_restart_delay: 100,
+      // Profiling (docs/benchmarks.md): each daemon writes a V8 CPU profile there when it stops.
+      ...(process.env.DSS_CPU_PROF_DIR ? { node_args: ['--cpu-prof', `--cpu-prof-dir=${join(resolve(process.env.DSS_CPU_PROF_DIR), name)}`] } : {}),
       max_memory_restart: '1G',
       out_file: join(home, 'logs', `${name}.out.log`),
       error_file: join(home, 'logs', `${name}.err.log`),

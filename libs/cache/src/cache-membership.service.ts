@@ -227,18 +227,45 @@ export class CacheMembership implements OnApplicationBootstrap, OnApplicationShu
   }
 
   /** Resolves true once `peer` counts as dead, false if `deadline` (performance.now() ms) comes first. */
-  async waitUntilDead(peer: string, deadline: number, signal?: AbortSignal): Promise<boolean> {
-    for (;;) {
-      if (signal?.aborted) return false;
-      if (this.isDead(peer)) {
-        this.refresh();
-        return true;
-      }
+  waitUntilDead(peer: string, deadline: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        stop();
+        resolve(false);
+      }, Math.max(0, deadline - performance.now()));
+      const stop = this.watchDeath(peer, () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  /**
+   * Calls `died` once `peer` counts as dead (never for this node itself); the
+   * returned function stops watching. A timer per watch, cleared on stop: a home
+   * request watches its home for its whole flight, so this is on every miss and
+   * write (an AbortController per request was a visible share of a node's CPU).
+   */
+  watchDeath(peer: string, died: () => void): () => void {
+    if (peer === this.self) return () => undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let stopped = false;
+    const check = () => {
+      if (stopped) return;
       const now = performance.now();
-      if (now >= deadline) return false;
-      const at = this.heardAt.get(peer) ?? 0;
-      await new Promise((r) => setTimeout(r, Math.max(5, Math.min(deadline - now, at + CACHE_DEAD_AFTER_MS - now + 1))));
-    }
+      if (this.isDead(peer, now)) {
+        stopped = true;
+        this.refresh();
+        died();
+        return;
+      }
+      timer = setTimeout(check, Math.max(5, (this.heardAt.get(peer) ?? 0) + CACHE_DEAD_AFTER_MS - now + 1));
+    };
+    check();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
   }
 
   /** Called with the new and the previous view whenever the set of live nodes changes. */

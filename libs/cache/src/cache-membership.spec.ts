@@ -181,10 +181,24 @@ describe('CacheMembership', () => {
     const t0 = performance.now();
     expect(await m.waitUntilDead('node2', t0 + 50)).toBe(false);
     expect(await m.waitUntilDead('node3', t0 + 50)).toBe(true); // never heard: dead
+    expect(await m.waitUntilDead('node1', t0 + 50)).toBe(false); // never itself
+  });
+
+  it('tells when a watched peer is dead, never for itself, and stops watching on request', async () => {
+    jest.restoreAllMocks();
+    const m = membership({ node2: true, node3: true });
+    await m.confirm('node2');
+    const died: string[] = [];
+    const stops = ['node1', 'node2', 'node3'].map((n) => m.watchDeath(n, () => died.push(n)));
+    expect(died).toEqual(['node3']); // never heard: dead at once
     expect(m.isDead('node1')).toBe(false); // never itself, although it never hears itself
-    expect(await m.waitUntilDead('node1', t0 + 50)).toBe(false);
-    const aborted = new AbortController();
-    aborted.abort();
-    expect(await m.waitUntilDead('node2', t0 + 10_000, aborted.signal)).toBe(false);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(died).toEqual(['node3']); // node2 was heard just now
+    // node2 falls silent: its watch fires once it counts as dead, a stopped watch never does.
+    const stoppedEarly = m.watchDeath('node2', () => died.push('stopped'));
+    stoppedEarly();
+    await new Promise((r) => setTimeout(r, CACHE_DEAD_AFTER_MS + 100));
+    expect(died).toEqual(['node3', 'node2']);
+    for (const stop of stops) stop();
   });
 });

@@ -111,14 +111,14 @@ export class HomeClient {
   /** The home's answer, or 'home-died' as soon as this node counts the home as dead. */
   private async unlessHomeDies(home: string, msg: CoherenceRequest, timeoutMs: number): Promise<CoherenceAnswer | 'home-died'> {
     if (home === this.membership.self) return this.router.request(home, msg, timeoutMs);
-    const gaveUp = new AbortController();
-    const died = this.membership
-      .waitUntilDead(home, performance.now() + timeoutMs, gaveUp.signal)
-      .then((dead) => (dead ? ('home-died' as const) : new Promise<never>(() => {})));
+    let stopWatching = () => undefined as void;
+    const died = new Promise<'home-died'>((resolve) => {
+      stopWatching = this.membership.watchDeath(home, () => resolve('home-died'));
+    });
     try {
       return await Promise.race([this.router.request(home, msg, timeoutMs), died]);
     } finally {
-      gaveUp.abort();
+      stopWatching();
     }
   }
 }

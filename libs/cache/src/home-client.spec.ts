@@ -21,7 +21,7 @@ function setup() {
     },
     home: () => 'vm2',
     heard: () => undefined,
-    waitUntilDead: () => new Promise<boolean>(() => {}),
+    watchDeath: () => () => undefined,
   } as unknown as CacheMembership;
   const requests: CoherenceRequest[] = [];
   const unblocks: UnblockMessage[] = [];

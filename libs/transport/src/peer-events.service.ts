@@ -1,10 +1,16 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { peerRefusalRule, type PeerRefusalRule } from './peer-identity.js';
 import { PeerRejections } from './peer-rejections.service.js';
-import type { PeerEventPattern } from './peer-rpc-contract.js';
+import { RpcException } from '@nestjs/microservices';
+import type { PeerEventPattern, PeerPattern, PeerRequest, PeerResponse } from './peer-rpc-contract.js';
 import { PEER_TRANSPORT_OPTIONS, type PeerTransportOptions } from './transport-options.js';
 
 type Handler = (payload: unknown) => void;
+type RequestHandler = (payload: unknown) => unknown;
+/** Sends one frame back on the connection a request came in on. */
+export type PeerReply = (frame: PeerAnswerFrame) => void;
+/** An answer as Nest's TCP server frames it, so PeerConnection reads both alike. */
+export type PeerAnswerFrame = { id: string; isDisposed: true } & ({ response: unknown } | { err: object });
 
 /**
  * The receiving end of one-way peer events (Raft messages, cache unblocks).
@@ -19,6 +25,7 @@ type Handler = (payload: unknown) => void;
 export class PeerEvents {
   private readonly logger = new Logger('PeerEvents');
   private readonly handlers = new Map<string, Handler>();
+  private readonly requestHandlers = new Map<string, RequestHandler>();
   private readonly refusal: PeerRefusalRule;
 
   constructor(
@@ -35,22 +42,33 @@ export class PeerEvents {
   }
 
   /**
-   * A frame from a peer connection (`peer`: its certificate's node id). Returns
-   * false when it is not an event this registry handles (a request, or an
-   * unknown pattern), which then goes to Nest.
+   * Answers `pattern`'s requests with `handler` on this direct path, skipping Nest's
+   * pipeline like events do: for the hot requests of a protocol (the cache's
+   * coherence requests and forwards), where routing, RxJS and the guard chain cost
+   * more than the handler. The answer goes back framed as Nest frames it; a throw
+   * or rejection goes back as an error answer with its message, as the
+   * ApiExceptionFilter answers a failed @MessagePattern handler. The payload is
+   * unchecked, as for events.
    */
-  dispatch(frame: unknown, peer: string | undefined): boolean {
-    if (typeof frame !== 'object' || frame === null || 'id' in frame) return false;
-    const { pattern, data } = frame as { pattern?: unknown; data?: unknown };
-    const handler = typeof pattern === 'string' ? this.handlers.get(pattern) : undefined;
-    if (handler === undefined || typeof pattern !== 'string') return false;
-    if (this.options.tls) {
-      const refusal = this.refusal(pattern, peer, data);
-      if (refusal !== null) {
-        this.rejections.record(refusal.reason, refusal.detail);
-        return true;
-      }
-    }
+  answer<P extends PeerPattern>(pattern: P, handler: (payload: PeerRequest<P>) => PeerResponse<P> | Promise<PeerResponse<P>>): void {
+    if (this.requestHandlers.has(pattern)) throw new Error(`peer request ${pattern} already has a handler`);
+    // The sender is bound by PeerRpcContract; the payload's shape is the handler's to check.
+    this.requestHandlers.set(pattern, handler as RequestHandler);
+  }
+
+  /**
+   * A frame from a peer connection (`peer`: its certificate's node id; `reply`
+   * answers on that connection). Returns false when it is neither an event nor
+   * a request this registry handles, which then goes to Nest.
+   */
+  dispatch(frame: unknown, peer: string | undefined, reply?: PeerReply): boolean {
+    if (typeof frame !== 'object' || frame === null) return false;
+    const { pattern, data, id } = frame as { pattern?: unknown; data?: unknown; id?: unknown };
+    if (typeof pattern !== 'string') return false;
+    if (id !== undefined) return typeof id === 'string' && reply !== undefined && this.request(pattern, id, data, peer, reply);
+    const handler = this.handlers.get(pattern);
+    if (handler === undefined) return false;
+    if (this.refused(pattern, peer, data)) return true;
     try {
       handler(data);
     } catch (err) {
@@ -59,4 +77,44 @@ export class PeerEvents {
     }
     return true;
   }
+
+  private request(pattern: string, id: string, data: unknown, peer: string | undefined, reply: PeerReply): boolean {
+    const handler = this.requestHandlers.get(pattern);
+    if (handler === undefined) return false;
+    const fail = (err: unknown) => reply({ id, isDisposed: true, err: errorAnswer(err) });
+    if (this.refused(pattern, peer, data, (detail) => fail(new RpcException(`refused: ${detail}`)))) return true;
+    try {
+      const out = handler(data);
+      if (isThenable(out)) out.then((response: unknown) => reply({ id, isDisposed: true, response }), fail);
+      else reply({ id, isDisposed: true, response: out });
+    } catch (err) {
+      fail(err);
+    }
+    return true;
+  }
+
+  /** Applies peerRefusalRule when mutual TLS is on: a refused frame is counted (and answered through `answer`). */
+  private refused(pattern: string, peer: string | undefined, data: unknown, answer?: (detail: string) => void): boolean {
+    if (!this.options.tls) return false;
+    const refusal = this.refusal(pattern, peer, data);
+    if (refusal === null) return false;
+    this.rejections.record(refusal.reason, refusal.detail);
+    answer?.(refusal.detail);
+    return true;
+  }
+}
+
+/** A promise, from whichever realm (jest runs modules in their own). */
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === 'object' && v !== null && 'then' in v && typeof v.then === 'function';
+}
+
+/**
+ * What a failed handler's caller reads, as ApiExceptionFilter and Nest's RPC filter
+ * render it: an RpcException's error object as it is, else `{status, message}` with
+ * the RpcException's text or the Error's message.
+ */
+function errorAnswer(err: unknown): object {
+  const error: unknown = err instanceof RpcException ? err.getError() : err instanceof Error ? err.message : String(err);
+  return typeof error === 'object' && error !== null ? error : { status: 'error', message: error };
 }

@@ -1,4 +1,5 @@
 import { Logger, Module, type INestMicroservice } from '@nestjs/common';
+import { RpcException } from '@nestjs/microservices';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { createServer } from 'node:net';
 import { register } from 'prom-client';
@@ -13,6 +14,9 @@ import type { PeerTransportOptions } from './transport-options.js';
 declare module './peer-rpc-contract.js' {
   interface PeerEventContract {
     'test.direct': { from: string; n: number };
+  }
+  interface PeerRpcContract {
+    'test.double': { request: { from: string; n: number }; response: { n: number } };
   }
 }
 
@@ -59,6 +63,34 @@ describe('PeerEvents: who may send an event (mutual TLS on)', () => {
     expect(events.dispatch({ pattern: 'other', data: [] }, 'node2')).toBe(false);
     expect(events.dispatch('not a frame', 'node2')).toBe(false);
     expect(got).toHaveLength(0);
+  });
+
+  it('answers requests on the direct path as Nest frames them: values, promises, failures and refusals', async () => {
+    const answers: unknown[] = [];
+    const reply = (frame: unknown) => answers.push(frame);
+    events.answer('test.double', (msg) => {
+      if (msg.n < 0) throw new RpcException('negative');
+      return msg.n === 0 ? Promise.reject(new Error('zero')) : msg.n > 100 ? Promise.resolve({ n: msg.n * 2 }) : { n: msg.n * 2 };
+    });
+    expect(events.dispatch({ pattern: 'test.double', data: { from: 'node2', n: 2 }, id: '1' }, 'node2', reply)).toBe(true);
+    expect(events.dispatch({ pattern: 'test.double', data: { from: 'node2', n: 200 }, id: '2' }, 'node2', reply)).toBe(true);
+    expect(events.dispatch({ pattern: 'test.double', data: { from: 'node2', n: -1 }, id: '3' }, 'node2', reply)).toBe(true);
+    expect(events.dispatch({ pattern: 'test.double', data: { from: 'node2', n: 0 }, id: '4' }, 'node2', reply)).toBe(true);
+    // A stranger is refused with an answer (the caller does not wait for its timeout), and counted.
+    expect(events.dispatch({ pattern: 'test.double', data: { from: 'node9', n: 1 }, id: '5' }, 'node9', reply)).toBe(true);
+    await new Promise((r) => setImmediate(r));
+    expect(answers).toEqual([
+      { id: '1', isDisposed: true, response: { n: 4 } },
+      { id: '3', isDisposed: true, err: { status: 'error', message: 'negative' } },
+      { id: '5', isDisposed: true, err: { status: 'error', message: expect.stringMatching(/^refused: /) } },
+      { id: '2', isDisposed: true, response: { n: 400 } },
+      { id: '4', isDisposed: true, err: { status: 'error', message: 'zero' } },
+    ]);
+    expect(recorded).toEqual(['unknown_peer']);
+    // Requests nobody answers here, or without a way to reply, still go to Nest.
+    expect(events.dispatch({ pattern: 'test.other', data: {}, id: '6' }, 'node2', reply)).toBe(false);
+    expect(events.dispatch({ pattern: 'test.double', data: { from: 'node2', n: 1 }, id: '7' }, 'node2')).toBe(false);
+    expect(() => events.answer('test.double', () => ({ n: 0 }))).toThrow(/already has a handler/);
   });
 
   it('survives a handler that throws, and refuses a second handler for one pattern', () => {
@@ -143,5 +175,11 @@ describe('PeerClients.emit to PeerEvents over real TCP', () => {
       return got.includes(200);
     });
     expect(got).toContain(200);
+  });
+
+  it('answers a request on the direct path over the connection it came in on, without Nest', async () => {
+    serverModule!.get(PeerEvents).answer('test.double', (msg) => ({ n: msg.n * 2 }));
+    const answers = await Promise.all([1, 2, 3].map((n) => client.get(PeerClients).call('b', 'test.double', { from: 'a', n })));
+    expect(answers).toEqual([{ n: 2 }, { n: 4 }, { n: 6 }]);
   });
 });

@@ -50,6 +50,26 @@ describe('linearizability checker: register model', () => {
     expect(checkLinearizable(failedWriteRead, registerModel()).status).toBe('violation');
   });
 
+  it('checks getset (the value it replaced) and incr (the new number) like Redis answers them', () => {
+    const good = new HistoryBuilder()
+      .ok('a', 'write', w('k', 'x'), [0, 1])
+      .ok('b', 'getset', w('k', 'y'), [2, 3], 'x')
+      .ok('a', 'write', w('n', '5'), [0, 1])
+      .ok('a', 'incr', { key: 'n', by: 2 }, [2, 3], 7)
+      .ok('b', 'incr', { key: 'n', by: 1 }, [2, 5], 8) // concurrent: after a's
+      .ok('c', 'read', r('n'), [6, 7], '8')
+      .ok('c', 'incr', { key: 'fresh', by: 3 }, [0, 1], 3)
+      .build();
+    expect(checkLinearizable(good, registerModel()).message).toBe('register: linearizable (3 partitions)');
+    // A getset that answers a value already replaced, a lost increment, an increment of text.
+    const stale = new HistoryBuilder().ok('a', 'write', w('k', 'x'), [0, 1]).ok('a', 'write', w('k', 'y'), [2, 3]).ok('b', 'getset', w('k', 'z'), [4, 5], 'x').build();
+    expect(checkLinearizable(stale, registerModel()).status).toBe('violation');
+    const lost = new HistoryBuilder().ok('a', 'incr', { key: 'n', by: 1 }, [0, 1], 1).ok('b', 'incr', { key: 'n', by: 1 }, [2, 3], 1).build();
+    expect(checkLinearizable(lost, registerModel()).status).toBe('violation');
+    const text = new HistoryBuilder().ok('a', 'write', w('n', 'abc'), [0, 1]).ok('b', 'incr', { key: 'n', by: 1 }, [2, 3], 1).build();
+    expect(checkLinearizable(text, registerModel()).status).toBe('violation');
+  });
+
   it('checks keys independently (P-compositionality) and supports cas', () => {
     const h = new HistoryBuilder()
       .ok('a', 'write', w('x', 1), [0, 1])

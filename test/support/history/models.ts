@@ -9,7 +9,10 @@ const keyOf = (op: HistoryOp, field: string): string => (isRecord(op.args) ? Str
 /**
  * A register per key (the cache's per-key contract). Ops, args → ok value:
  * write {key, value}; read {key} → the value (unknown reads match anything);
- * cas {key, expected, value} → true/undefined if swapped, false if it saw another value.
+ * cas {key, expected, value} → true/undefined if swapped, false if it saw another value;
+ * getset {key, value} → the value it replaced (Redis's SET … GET);
+ * incr {key, by} → the new number, the register holding integers as decimal strings
+ * (Redis's INCRBY; an absent value counts as 0).
  */
 export function registerModel(initial: unknown = null): Model<unknown> {
   return {
@@ -17,7 +20,7 @@ export function registerModel(initial: unknown = null): Model<unknown> {
     init: () => initial,
     key: (state) => JSON.stringify(state) ?? 'undefined',
     partition: (op) => keyOf(op, 'key'),
-    accepts: (op) => op.op === 'read' || op.op === 'write' || op.op === 'cas',
+    accepts: (op) => ['read', 'write', 'cas', 'getset', 'incr'].includes(op.op),
     step(state: unknown, op: LinOp): StepResult<unknown> {
       const args = isRecord(op.args) ? op.args : {};
       switch (op.op) {
@@ -25,6 +28,15 @@ export function registerModel(initial: unknown = null): Model<unknown> {
           return { ok: true, state: args.value };
         case 'read':
           return { ok: !op.known || same(op.value, state), state };
+        case 'getset':
+          return { ok: !op.known || same(op.value, state), state: args.value };
+        case 'incr': {
+          const base = state === null ? 0 : typeof state === 'string' && /^-?\d+$/.test(state) ? Number(state) : NaN;
+          // Not a number: the real system refuses, so no increment can have happened here.
+          if (Number.isNaN(base)) return { ok: !op.known, state };
+          const next = base + Number(args.by);
+          return { ok: !op.known || Number(op.value) === next, state: String(next) };
+        }
         case 'cas': {
           const matches = same(args.expected, state);
           if (!op.known) return { ok: true, state: matches ? args.value : state };
