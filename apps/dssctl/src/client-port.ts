@@ -19,7 +19,7 @@ import type {
   TopicStats,
 } from '@dss/client/client-types.js';
 
-// The part of @dss/client's DssClient (contract: /tmp/client-contract.md) that
+// The part of @dss/client's DssClient (contract: docs/client.md) that
 // dssctl uses. Commands take this interface, so they run against a fake in the
 // unit tests; client-factory.ts checks that the real DssClient fits it.
 

@@ -17,7 +17,7 @@ export const QUEUE_LIMITS = {
   deadListMax: 100,
 } as const;
 
-/** The owner runs each owned topic's redelivery check this often (DESIGN: at least once a second). */
+/** The owner runs each owned topic's redelivery check this often (docs/guarantees.md: redelivery is checked at least once a second). */
 export const REDELIVERY_INTERVAL_MS = 500;
 /** How often the topic list is re-read from Redis (new topics get a monitor within this). */
 export const TOPIC_REFRESH_MS = 2000;

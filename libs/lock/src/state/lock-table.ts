@@ -165,7 +165,7 @@ export class LockTable {
     const held = state.holders.find((h) => h.owner === owner);
 
     if (held && modeCovers(held.mode, mode)) {
-      // Already held well enough: refresh the lease, keep the token (DESIGN §4).
+      // Already held well enough: refresh the lease, keep the token (docs/locks.md, "Fencing tokens").
       held.ttlMs = ttlMs;
       held.leaseIndex = index;
       return {
