@@ -11,6 +11,7 @@ const REPO_ROOT = resolve(__dirname, '..', '..');
 
 interface App {
   name: string;
+  node_args?: string[];
   env: Record<string, string>;
   wait_ready: boolean;
   kill_timeout: number;
@@ -61,5 +62,11 @@ describe('ecosystem.config.js', () => {
 
   it('refuses a host filter naming nodes the description does not have', () => {
     expect(() => appsFor({ DSS_HOME: home, DSS_CLUSTER_FILE: clusterFile, DSS_NODES: 'node7' })).toThrow(/DSS_NODES=node7 names nodes that are not in/);
+  });
+
+  it('profiles every daemon into its own folder when DSS_CPU_PROF_DIR is set, and none otherwise', () => {
+    const apps = appsFor({ DSS_HOME: home, DSS_CLUSTER_FILE: clusterFile, DSS_CPU_PROF_DIR: join(home, 'prof') });
+    for (const a of apps) expect(a.node_args).toEqual(['--cpu-prof', `--cpu-prof-dir=${join(home, 'prof', a.name)}`]);
+    expect(appsFor({ DSS_HOME: home, DSS_CLUSTER_FILE: clusterFile }).every((a) => a.node_args === undefined)).toBe(true);
   });
 });
