@@ -181,6 +181,15 @@ export const ENDPOINTS: readonly EndpointSpec[] = [
   { method: 'GET', path: '/cache/{}', role: 'cache', readOnly: true, param: keyParam },
   { method: 'DELETE', path: '/cache/{}', role: 'cache', readOnly: false, param: keyParam },
   { method: 'GET', path: '/cache/{}/coherence', role: 'cache', readOnly: true, param: keyParam },
+  // On the known key (a JSON object) an increment is refused and must change nothing; on the absent one it creates a counter.
+  {
+    method: 'POST',
+    path: '/cache/{}/incr',
+    role: 'cache',
+    readOnly: false,
+    param: keyParam,
+    fields: { by: ms([1, -5, 0, Number.MAX_SAFE_INTEGER], [1.5, '1', null, Number.MAX_SAFE_INTEGER + 2, new RawJson('1e400'), true]) },
+  },
   // A flush writes back, it never changes a value: checked like a read.
   { method: 'POST', path: '/cache/flush', role: 'cache', readOnly: true },
 
