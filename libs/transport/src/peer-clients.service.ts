@@ -75,12 +75,13 @@ export class PeerClients implements OnApplicationShutdown {
   /**
    * Sends a one-way event: no answer and no retry. Events lost with a broken
    * connection are dropped, which protocols built for lossy networks (Raft)
-   * expect; the next one dials again.
+   * expect; the next one dials again. With `flush` it is written at once rather
+   * than with the rest of this loop turn's frames (see PeerSocket).
    */
-  emit<P extends PeerEventPattern>(peerId: string, pattern: P, payload: PeerEventContract[P]): void {
+  emit<P extends PeerEventPattern>(peerId: string, pattern: P, payload: PeerEventContract[P], opts: { flush?: boolean } = {}): void {
     const connection = this.connections.get(peerId);
     if (!connection) throw new UnknownPeerError(peerId, pattern);
-    connection.emit(pattern, payload);
+    connection.emit(pattern, payload, opts.flush);
     this.events.inc({ peer: peerId, pattern, outcome: 'sent' });
   }
 

@@ -42,9 +42,14 @@ export class PeerConnection {
     private readonly onBroken: () => void,
   ) {}
 
-  /** A one-way event: written (or queued behind the dial), never answered. */
-  emit(pattern: string, data: unknown): void {
-    this.connection().sendMessage({ pattern, data });
+  /**
+   * A one-way event: written (or queued behind the dial), never answered. Sent
+   * with the loop turn's other frames, or at once with `flush` (PeerSocket).
+   */
+  emit(pattern: string, data: unknown, flush = false): void {
+    const socket = this.connection();
+    socket.sendMessage({ pattern, data });
+    if (flush) socket.flush();
   }
 
   /** A request: resolves with the peer's response, rejects with its `err` or the connection's failure. */

@@ -35,11 +35,14 @@ describe('PeerSocket write batching', () => {
     for (let n = 0; n < 10; n++) socket.sendMessage({ pattern: 'p', data: n });
     await new Promise((r) => setImmediate(r));
     expect(writes).toEqual([10]);
-    // The next turn's frames go out in their own batch.
+    // The next turn's frames go out in their own batch; flush() sends what is held at once.
     socket.sendMessage({ pattern: 'p', data: 10 });
+    socket.sendMessage({ pattern: 'p', data: 11 });
+    socket.flush();
+    expect(writes).toEqual([10, 2]);
     await new Promise((r) => setTimeout(r, 50));
-    expect(writes).toEqual([10, 1]);
+    expect(writes).toEqual([10, 2]);
     const frames = received.split(/\d+#/).filter(Boolean).map((f) => (JSON.parse(f) as { data: number }).data);
-    expect(frames).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(frames).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
   });
 });

@@ -39,8 +39,8 @@ export class PeerSocket extends JsonSocket {
     this.peerId = typeof cn === 'string' ? cn : undefined;
   }
 
-  /** A flush of this socket's corked writes is queued (see handleSend). */
-  private flushQueued = false;
+  /** Frames are held in the socket's buffer until the next flush (see handleSend). */
+  private corked = false;
 
   /**
    * Every frame written before the event loop's next check phase leaves in one
@@ -48,18 +48,24 @@ export class PeerSocket extends JsonSocket {
    * batch of reads produced, instead of one each (under load the per-write
    * cost, mostly TLS, was the largest share of a cache node's CPU). A frame
    * waits at most for the rest of the current loop turn; setImmediate never
-   * lets the loop block on I/O first.
+   * lets the loop block on I/O first. A sender about to block the loop itself
+   * (Raft's leader before its fsync) calls flush() so the frames leave first.
    */
   protected override handleSend(message: unknown, callback?: (err?: unknown) => void): void {
-    if (!this.flushQueued) {
-      this.flushQueued = true;
+    if (!this.corked) {
+      this.corked = true;
       this.socket.cork();
-      setImmediate(() => {
-        this.flushQueued = false;
-        this.socket.uncork();
-      });
+      // A flush() in between makes this one flush a later batch early: harmless.
+      setImmediate(() => this.flush());
     }
     super.handleSend(message, callback);
+  }
+
+  /** Writes the frames held so far now. */
+  flush(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.socket.uncork();
   }
 
   protected override emitMessage(data: string): void {

@@ -3,7 +3,7 @@ import { getToken } from '@willsoto/nestjs-prometheus';
 import { PeerClients } from '@dss/transport';
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import { RaftNode } from '../driver/raft-node.js';
-import type { RaftObserver } from '../driver/raft-transport.js';
+import type { RaftObserver, RaftTransport } from '../driver/raft-transport.js';
 import { FileRaftStorage } from '../storage/file-raft-storage.js';
 import { RAFT_METRICS } from './raft-metrics.js';
 import { RAFT_MODULE_OPTIONS, RAFT_NODE, type RaftModuleOptions } from './raft-options.js';
@@ -50,6 +50,16 @@ function observerFor(m: RaftMetricSet): RaftObserver {
 }
 
 /** Builds the RaftNode: file storage in dataDir, messages over PeerClients, metrics. */
+/**
+ * Raft's messages as peer events, flushed at once: the driver sends a Ready's messages
+ * right before its fsync, which blocks the loop; held to the end of the loop turn
+ * (PeerSocket), the followers' writes would wait for the leader's instead of running
+ * beside it (the leader's parallel disk write).
+ */
+export function raftTransport(peers: Pick<PeerClients, 'emit'>): RaftTransport {
+  return { send: (to, messages) => peers.emit(to, 'raft.messages', [...messages], { flush: true }) };
+}
+
 export const raftNodeProvider: Provider = {
   provide: RAFT_NODE,
   inject: [RAFT_MODULE_OPTIONS, PeerClients, ...Object.values(RAFT_METRICS).map((name) => getToken(name))],
@@ -66,7 +76,7 @@ export const raftNodeProvider: Provider = {
       members: options.members,
       storage,
       stateMachine: options.stateMachine,
-      transport: { send: (to, messages) => peers.emit(to, 'raft.messages', [...messages]) },
+      transport: raftTransport(peers),
       tickMs: options.tickMs,
       electionTicks: options.electionTicks,
       proposalTimeoutMs: options.proposalTimeoutMs,
