@@ -87,7 +87,7 @@ export const CACHE_ROUTES: readonly ApiRoute[] = [
         encoding: z.literal('base64').optional().meta({ description: 'present when the value is bytes that are not UTF-8 (written over RESP)' }),
         state,
         source: z.enum(['local', 'peer', 'memory']).meta({ description: 'where the data came from' }),
-        ttlMs: z.number().min(0).optional().meta({ description: 'time left to live, when the value has one' }),
+        ttlMs: z.int().min(0).optional().meta({ description: 'time left to live, when the value has one' }),
       }),
     },
     errors: ['NOT_FOUND', 'UNAVAILABLE', 'TIMEOUT'],

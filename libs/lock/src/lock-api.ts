@@ -7,7 +7,7 @@ import { acquireBody, readParams, releaseBody, renewBody } from './lock-dto.js';
 
 const mode = z.enum(['exclusive', 'shared']);
 const fencingToken = z.int().min(1).meta({ description: 'increases with every grant of the cluster; pass it to the protected resource' });
-const expiresInMs = z.number().min(0).meta({ description: 'time left on the lease as the leader sees it' });
+const expiresInMs = z.int().min(0).meta({ description: 'time left on the lease as the leader sees it' });
 const holder = z.strictObject({ owner: z.string(), mode, fencingToken, expiresInMs });
 
 const leaderHeader = {

@@ -35,7 +35,18 @@ export function allRoutes(roles: readonly RolePlugin[]): readonly ApiRoute[] {
   return [...NODE_ROUTES, ...roles.flatMap((r) => r.routes)];
 }
 
-/** The document of `routes`; `scope` names what it covers in the title. */
+/** The local cluster's first HTTP port of each role (README.md, "Ports"); on a VM the same. */
+const FIRST_PORT: Readonly<Record<string, number>> = { lock: 8001, queue: 8011, cache: 8021 };
+const PORTS = 'lock 8001, queue 8011, cache 8021 on a VM; locally node1..3 use 8001-8003, 8011-8013, 8021-8023';
+
+/** The document of `routes`; `scope` (a role) names what it covers in the title and the default port. */
 export function apiDocument(routes: readonly ApiRoute[], scope?: string): OpenApiDocument {
-  return buildOpenApi(routes, { title: scope ? `DSS ${scope} API` : 'DSS API', version: API_VERSION, description: DESCRIPTION, tags: TAGS });
+  return buildOpenApi(routes, {
+    title: scope ? `DSS ${scope} API` : 'DSS API',
+    version: API_VERSION,
+    description: DESCRIPTION,
+    tags: TAGS,
+    license: 'MIT',
+    port: { default: FIRST_PORT[scope ?? 'lock'] ?? 8001, description: PORTS },
+  });
 }

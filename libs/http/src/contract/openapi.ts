@@ -11,8 +11,9 @@ export type JsonSchema = Record<string, unknown>;
 
 export interface OpenApiDocument {
   readonly openapi: '3.1.0';
-  readonly info: { readonly title: string; readonly version: string; readonly description: string };
+  readonly info: { readonly title: string; readonly version: string; readonly description: string; readonly license: { readonly name: string; readonly identifier: string } };
   readonly jsonSchemaDialect: string;
+  readonly servers: readonly Record<string, unknown>[];
   readonly tags: readonly { readonly name: string; readonly description: string }[];
   readonly paths: Record<string, Record<string, unknown>>;
   readonly components: { readonly schemas: Record<string, JsonSchema>; readonly securitySchemes: Record<string, unknown> };
@@ -24,6 +25,10 @@ export interface OpenApiInfo {
   readonly description: string;
   /** Tag name → description, in the order they should appear. */
   readonly tags: Readonly<Record<string, string>>;
+  /** SPDX licence identifier. */
+  readonly license: string;
+  /** The HTTP port a client reaches by default (the first node of the local cluster), and what to say about ports. */
+  readonly port: { readonly default: number; readonly description: string };
 }
 
 const DIALECT = 'https://json-schema.org/draft/2020-12/schema';
@@ -100,14 +105,29 @@ export function buildOpenApi(routes: readonly ApiRoute[], info: OpenApiInfo): Op
   const used = new Set(routes.map((r) => r.tag));
   return {
     openapi: '3.1.0',
-    info: { title: info.title, version: info.version, description: info.description },
+    info: { title: info.title, version: info.version, description: info.description, license: { name: info.license, identifier: info.license } },
     jsonSchemaDialect: DIALECT,
+    servers: [
+      {
+        url: '{scheme}://{host}:{port}',
+        description: 'Any node of the role (each role has its own HTTP port)',
+        variables: {
+          scheme: { enum: ['http', 'https'], default: 'http', description: 'https when the cluster description says security.httpTls: true' },
+          host: { default: '127.0.0.1' },
+          port: { default: String(info.port.default), description: info.port.description },
+        },
+      },
+    ],
     tags: Object.entries(info.tags)
       .filter(([name]) => used.has(name))
       .map(([name, description]) => ({ name, description })),
     paths,
     components: {
-      schemas: Object.fromEntries((Object.keys(API_ERROR_STATUS) as ApiErrorCode[]).map((c) => [errorSchemaName(c), { ...jsonSchemaOf(errorEnvelope(c), 'output'), description: API_ERROR_MEANING[c] }])),
+      schemas: Object.fromEntries(
+        (Object.keys(API_ERROR_STATUS) as ApiErrorCode[])
+          .filter((c) => JSON.stringify(paths).includes(`"#/components/schemas/${errorSchemaName(c)}"`))
+          .map((c) => [errorSchemaName(c), { ...jsonSchemaOf(errorEnvelope(c), 'output'), description: API_ERROR_MEANING[c] }]),
+      ),
       securitySchemes: {
         bearerAuth: {
           type: 'http',
