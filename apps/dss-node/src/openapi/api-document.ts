@@ -1,4 +1,4 @@
-import { buildOpenApi, NODE_ROUTES, type ApiRoute, type OpenApiDocument } from '@dss/http';
+import { buildOpenApi, HTTP_MAX_BODY_BYTES, HTTP_MAX_PARAM_LENGTH, NODE_ROUTES, type ApiRoute, type OpenApiDocument } from '@dss/http';
 import type { RolePlugin } from '../roles/role-plugin.js';
 
 // The OpenAPI document of DSS's client API, from the route tables of the
@@ -15,7 +15,7 @@ const DESCRIPTION = [
   'Every role listens on its own HTTP port; any node of a role serves any request of that role.',
   'Errors are `{"error": {"code", "message", ...details}}` with the codes listed per endpoint (docs/api.md).',
   'When the cluster has API tokens (docs/security.md), every endpoint but /health, /ready, /metrics and /openapi.json needs `Authorization: Bearer <token>`.',
-  `Request bodies are JSON objects of at most 1 MiB; unknown fields are refused.`,
+  `Request bodies are JSON objects of at most ${HTTP_MAX_BODY_BYTES} bytes (413 PAYLOAD_TOO_LARGE beyond); unknown fields are refused. A path parameter longer than ${HTTP_MAX_PARAM_LENGTH} characters (percent-encoded) is refused with 414.`,
 ].join('\n\n');
 
 const TAGS: Readonly<Record<string, string>> = {

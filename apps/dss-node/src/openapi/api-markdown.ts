@@ -1,4 +1,4 @@
-import { API_ERROR_MEANING, API_ERROR_STATUS, jsonSchemaOf, routeAnswers, routeErrorCodes, type ApiErrorCode, type ApiRoute, type JsonSchema } from '@dss/http';
+import { API_ERROR_MEANING, API_ERROR_STATUS, HTTP_MAX_BODY_BYTES, HTTP_MAX_PARAM_LENGTH, jsonSchemaOf, routeAnswers, routeErrorCodes, type ApiErrorCode, type ApiRoute, type JsonSchema } from '@dss/http';
 import type { ZodType } from 'zod';
 import { API_VERSION } from './api-document.js';
 
@@ -114,14 +114,15 @@ export function renderApiMarkdown(routes: readonly ApiRoute[]): string {
     '',
     '## Conventions',
     '',
-    '- Bodies are JSON objects (at most 1 MiB); a wrong type, a missing or unknown field or a value out of range is `400 INVALID_ARGUMENT` naming the field, and nothing is changed.',
+    `- Bodies are JSON objects of at most ${HTTP_MAX_BODY_BYTES} bytes (\`413 PAYLOAD_TOO_LARGE\` beyond); a wrong type, a missing or unknown field or a value out of range is \`400 INVALID_ARGUMENT\` naming the field, and nothing is changed.`,
+    `- A path parameter longer than ${HTTP_MAX_PARAM_LENGTH} characters (percent-encoded) is refused with 414 before any handler runs.`,
     '- Every error is `{"error": {"code": "...", "message": "...", ...details}}`; the codes:',
     '',
     '| Code | Status | Meaning |',
     '|---|---|---|',
     ...(Object.keys(API_ERROR_STATUS) as ApiErrorCode[]).map((c) => `| \`${c}\` | ${API_ERROR_STATUS[c]} | ${cell(API_ERROR_MEANING[c])} |`),
     '',
-    '- With API tokens (docs/security.md), send `Authorization: Bearer <token>`; `/health`, `/ready`, `/metrics` and `/openapi.json` are open.',
+    '- With API tokens (docs/security.md), send `Authorization: Bearer <token>`; `/health`, `/ready`, `/metrics` and `/openapi.json` are open. A refused token is `401 UNAUTHORIZED` with a `WWW-Authenticate: Bearer` challenge; a read-only token may use GET only.',
     '',
     '## Endpoints',
     '',

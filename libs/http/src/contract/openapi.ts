@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { API_ERROR_STATUS, type ApiErrorCode } from '../api-error-codes.js';
-import { API_ERROR_MEANING, codesForStatus, errorEnvelope, routeAnswers, type ApiRoute } from './api-route.js';
+import { API_ERROR_MEANING, codesForStatus, errorEnvelope, routeAnswers, type ApiHeader, type ApiRoute } from './api-route.js';
 
 // Builds the OpenAPI 3.1 document from route tables (api-route.ts). OpenAPI 3.1
 // schemas are JSON Schema 2020-12, which zod 4 emits itself (z.toJSONSchema):
@@ -41,6 +41,11 @@ export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSch
 
 const STATUS_TEXT: Readonly<Record<number, string>> = { 200: 'OK', 201: 'Created' };
 
+/** The token guard's challenge on a 401 (api-token.guard.ts). */
+const CHALLENGE: Readonly<Record<string, ApiHeader>> = {
+  'WWW-Authenticate': { description: 'Bearer realm="dss", with error="invalid_token" for an unknown token or error="insufficient_scope" for a read-only one on a write', schema: z.string() },
+};
+
 /** Component name of the plain error envelope of `code` (no details). */
 const errorSchemaName = (code: ApiErrorCode) => `Error_${code}`;
 
@@ -66,10 +71,11 @@ function operation(route: ApiRoute): Record<string, unknown> {
     const contentType = success && route.contentType ? route.contentType : 'application/json';
     // The handler sets the answer headers: not on what the token guard or Fastify answers before it runs.
     const fromHandler = success || codesForStatus(route, status).some((c) => route.errors.includes(c));
+    const headers = { ...(fromHandler ? route.answerHeaders : {}), ...(status === API_ERROR_STATUS.UNAUTHORIZED ? CHALLENGE : {}) };
     responses[String(status)] = {
       description,
-      ...(route.answerHeaders && fromHandler
-        ? { headers: Object.fromEntries(Object.entries(route.answerHeaders).map(([name, h]) => [name, { description: h.description, schema: jsonSchemaOf(h.schema, 'output') }])) }
+      ...(Object.keys(headers).length > 0
+        ? { headers: Object.fromEntries(Object.entries(headers).map(([name, h]) => [name, { description: h.description, schema: jsonSchemaOf(h.schema, 'output') }])) }
         : {}),
       content: { [contentType]: { schema: success ? jsonSchemaOf(schema, 'output') : errorSchema(route, status) } },
     };
