@@ -74,8 +74,8 @@ describe('client API tokens', () => {
     }
   });
 
-  it('keeps /health, /ready and /metrics open for probes and Prometheus', async () => {
-    for (const path of ['/health', '/ready', '/metrics']) expect([path, (await fetch(`${lock()}${path}`)).status]).toEqual([path, 200]);
+  it('keeps /health, /ready, /metrics and /openapi.json open for probes, Prometheus and client generators', async () => {
+    for (const path of ['/health', '/ready', '/metrics', '/openapi.json']) expect([path, (await fetch(`${lock()}${path}`)).status]).toEqual([path, 200]);
   });
 
   it.each([

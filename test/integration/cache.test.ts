@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { memoryKey } from '../../libs/cache/src/memory/cache-memory.js';
 import { decodeStored, readBody } from '../../libs/cache/src/values/stored-value.js';
-import { eventually, getJson, pm2, postJson, requestJson, TestCluster, testPortOffset } from '../support/local-cluster.js';
+import { contractMismatches, eventually, getJson, pm2, postJson, requestJson, TestCluster, testPortOffset } from '../support/local-cluster.js';
 
 // The cache service on a real local cluster (PM2, three cache daemons, Redis
 // as memory), driven through the HTTP API. Small limits make evictions easy
@@ -246,5 +246,11 @@ describe('cache service on the local cluster', () => {
     await eventually(async () => (await get('node2', key)).status === 200, 10_000, 200);
     expect((await get('node2', key)).body.value).toBe(dirty);
     expect(await inMemory(key)).toBe(dirty);
+  });
+
+  it('answered only as the API contract says (docs/api.md)', () => {
+    const { checked, mismatches } = contractMismatches();
+    expect(checked).toBeGreaterThan(20);
+    expect(mismatches).toEqual([]);
   });
 });

@@ -1,4 +1,6 @@
-import { eventually, getJson, pm2, postJson, TestCluster, testPortOffset, type HttpAnswer } from '../support/local-cluster.js';
+import { apiDocument, daemonRoutes } from '../../apps/dss-node/src/openapi/api-document.js';
+import { lockRole } from '../../apps/dss-node/src/roles/lock-role.module.js';
+import { contractMismatches, eventually, getJson, pm2, postJson, TestCluster, testPortOffset, type HttpAnswer } from '../support/local-cluster.js';
 
 // The lock service on a real local cluster (PM2, three lock daemons with Raft
 // over TCP and fsync), driven through the HTTP API like a user would.
@@ -47,6 +49,13 @@ describe('lock service on the local cluster', () => {
     if (started.code !== 0) throw new Error(started.output);
   });
   afterAll(() => cluster.dispose());
+
+  it("serves its part of the API contract at /openapi.json: the lock endpoints and the common ones", async () => {
+    const res = await getJson<{ paths: Record<string, unknown> }>(`${url('node2')}/openapi.json`);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(apiDocument(daemonRoutes(lockRole), 'lock'));
+    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/lock/acquire', '/health', '/openapi.json']));
+  });
 
   it('forwards a request sent to a follower and names the leader', async () => {
     const l = await leader();
@@ -242,5 +251,11 @@ describe('lock service on the local cluster', () => {
       up.add(n);
     }
     expect((await acquire(c, { resource: 'quorum-back', owner: 'alone' })).status).toBe(200);
+  });
+
+  it('answered only as the API contract says (docs/api.md)', () => {
+    const { checked, mismatches } = contractMismatches();
+    expect(checked).toBeGreaterThan(20);
+    expect(mismatches).toEqual([]);
   });
 });

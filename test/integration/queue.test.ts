@@ -1,4 +1,4 @@
-import { eventually, getJson, postJson, TestCluster, testPortOffset } from '../support/local-cluster.js';
+import { contractMismatches, eventually, getJson, postJson, TestCluster, testPortOffset } from '../support/local-cluster.js';
 
 // The queue service on a real local cluster (PM2, three queue daemons, one
 // Redis with its append-only file), driven through the HTTP API.
@@ -185,5 +185,11 @@ describe('queue service on the local cluster', () => {
       process.kill(pid, 'SIGCONT');
     }
     await eventually(async () => (await stats(other, topic)).body.owner === owner, 10_000, 200);
+  });
+
+  it('answered only as the API contract says (docs/api.md)', () => {
+    const { checked, mismatches } = contractMismatches();
+    expect(checked).toBeGreaterThan(20);
+    expect(mismatches).toEqual([]);
   });
 });

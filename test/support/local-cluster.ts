@@ -2,7 +2,11 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { CACHE_ROUTES } from '@dss/cache';
 import { localClusterDescription, type ClusterDescription, type LocalRedisMode, type RedisNodeDescription } from '@dss/config';
+import { AnswerChecker, NODE_ROUTES } from '@dss/http';
+import { LOCK_ROUTES } from '@dss/lock';
+import { QUEUE_ROUTES } from '@dss/queue';
 
 // Starts a local cluster exactly the way `npm start` does (the built launcher,
 // PM2, Redis, ecosystem.config.js), but in its own DSS_HOME and on ports that
@@ -133,9 +137,30 @@ export function testPortOffset(): number {
   return 10_000 + (process.pid % 100) * 100;
 }
 
+// Every JSON answer the helpers below receive is checked against the API
+// contract (the zod answer schemas the OpenAPI document is generated from:
+// docs/api.md); what does not match is collected here, and the lock, queue and
+// cache suites end by asserting there was nothing.
+const contract = new AnswerChecker([...NODE_ROUTES, ...LOCK_ROUTES, ...QUEUE_ROUTES, ...CACHE_ROUTES]);
+const mismatches: string[] = [];
+let checked = 0;
+
+function checkAnswer(method: string, url: string, status: number, body: unknown): void {
+  checked++;
+  const problem = contract.check(method, new URL(url).pathname, status, body);
+  if (problem !== null) mismatches.push(problem);
+}
+
+/** The answers of this test file that did not match the contract (and how many were checked). */
+export function contractMismatches(): { checked: number; mismatches: readonly string[] } {
+  return { checked, mismatches: [...mismatches] };
+}
+
 export async function getJson<T = Record<string, unknown>>(url: string, timeoutMs = 2000): Promise<{ status: number; body: T }> {
   const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  return { status: res.status, body: (await res.json()) as T };
+  const body = (await res.json()) as T;
+  checkAnswer('GET', url, res.status, body);
+  return { status: res.status, body };
 }
 
 /** Polls `check` every `everyMs` until it returns true; resolves to the elapsed ms, or rejects after `timeoutMs`. */
@@ -162,7 +187,9 @@ export async function requestJson<T = Record<string, unknown>>(method: string, u
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     signal: AbortSignal.timeout(timeoutMs),
   });
-  return { status: res.status, body: (await res.json()) as T };
+  const answer = (await res.json()) as T;
+  checkAnswer(method, url, res.status, answer);
+  return { status: res.status, body: answer };
 }
 
 /** POST JSON; never throws on HTTP errors (network errors do throw). */
@@ -173,7 +200,9 @@ export async function postJson<T = Record<string, unknown>>(url: string, body: u
     body: typeof body === 'string' ? body : JSON.stringify(body),
     signal: AbortSignal.timeout(timeoutMs),
   });
-  return { status: res.status, body: (await res.json()) as T, leader: res.headers.get('x-dss-leader') };
+  const answer = (await res.json()) as T;
+  checkAnswer('POST', url, res.status, answer);
+  return { status: res.status, body: answer, leader: res.headers.get('x-dss-leader') };
 }
 
 /** Runs the project's PM2 against a test cluster (pm2 stop / start / list). */

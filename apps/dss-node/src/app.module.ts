@@ -6,6 +6,8 @@ import { MetricsModule } from '@dss/metrics';
 import { TransportModule } from '@dss/transport';
 import { ClusterController } from './cluster/cluster.controller.js';
 import { HealthController } from './health/health.controller.js';
+import { apiDocument, daemonRoutes } from './openapi/api-document.js';
+import { OPENAPI_JSON, OpenApiController } from './openapi/openapi.controller.js';
 import { ShutdownService } from './lifecycle/shutdown.service.js';
 import type { RolePlugin } from './roles/role-plugin.js';
 
@@ -32,8 +34,13 @@ export class AppModule {
         ApiAuthModule.forRoot(config.apiTokens),
         role.module(config),
       ],
-      controllers: [HealthController, ClusterController],
-      providers: [ShutdownService, { provide: APP_FILTER, useClass: ApiExceptionFilter }],
+      controllers: [HealthController, ClusterController, OpenApiController],
+      providers: [
+        ShutdownService,
+        { provide: APP_FILTER, useClass: ApiExceptionFilter },
+        // Built once here, not per request.
+        { provide: OPENAPI_JSON, useValue: JSON.stringify(apiDocument(daemonRoutes(role), role.name)) },
+      ],
     };
   }
 }

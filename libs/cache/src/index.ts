@@ -7,3 +7,4 @@ export { CacheMemory, memoryKey } from './memory/cache-memory.js';
 export { LruStore } from './lru/index.js';
 export { CacheValues } from './values/cache-values.service.js';
 export * from './values/stored-value.js';
+export * from './cache-api.js';

@@ -9,8 +9,13 @@ import { TokenBook } from './token-book.js';
 
 export const API_TOKENS = Symbol('API_TOKENS');
 
-/** Probes and scrapes stay open: load balancers, PM2 scripts and Prometheus carry no token. */
-export const OPEN_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/metrics']);
+/**
+ * Probes and scrapes stay open: load balancers, PM2 scripts and Prometheus carry
+ * no token. So does the API contract (/openapi.json): it is public (docs/api.md)
+ * and a client generator must read it before it has a token. The routes marked
+ * `open` in the contract (NODE_ROUTES) are these; a unit test keeps them equal.
+ */
+export const OPEN_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/metrics', '/openapi.json']);
 /** Methods a read-only token may use; everything else changes state. */
 const READ_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
 

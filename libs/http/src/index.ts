@@ -8,3 +8,4 @@ export * from './api-auth.module.js';
 export * from './api-token.guard.js';
 export * from './json-depth.js';
 export * from './token-book.js';
+export * from './contract/index.js';

@@ -7,3 +7,4 @@ export * from './lock-status.service.js';
 export * from './lock.module.js';
 export * from './lock.service.js';
 export * from './state/index.js';
+export * from './lock-api.js';

@@ -7,3 +7,4 @@ export * from './queue.service.js';
 export * from './redis.provider.js';
 export * from './storage/index.js';
 export * from './topic-ownership.service.js';
+export * from './queue-api.js';

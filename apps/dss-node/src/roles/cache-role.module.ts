@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { CacheModule, CacheStatus } from '@dss/cache';
+import { CACHE_ROUTES, CacheModule, CacheStatus } from '@dss/cache';
 import { ROLE_STATUS, type RolePlugin } from './role-plugin.js';
 
 /** The cache role: CacheModule with its status as the role's. */
@@ -19,4 +19,5 @@ export const cacheRole: RolePlugin = {
   name: 'cache',
   summary: 'coherent distributed cache: MESI with a home directory per key, LRU, write-back to Redis',
   module: () => CacheRoleModule.forRoot(),
+  routes: CACHE_ROUTES,
 };

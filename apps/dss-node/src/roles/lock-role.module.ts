@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { NodeConfig } from '@dss/config';
-import { LockModule, LockStatus } from '@dss/lock';
+import { LOCK_ROUTES, LockModule, LockStatus } from '@dss/lock';
 import { ROLE_STATUS, type RolePlugin } from './role-plugin.js';
 
 /** The lock role: LockModule (Raft-replicated lock table) with its status as the role's. */
@@ -20,4 +20,5 @@ export const lockRole: RolePlugin = {
   name: 'lock',
   summary: 'linearizable distributed locks replicated by Raft',
   module: (config) => LockRoleModule.forRoot(config),
+  routes: LOCK_ROUTES,
 };

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { QueueModule, QueueStatus } from '@dss/queue';
+import { QUEUE_ROUTES, QueueModule, QueueStatus } from '@dss/queue';
 import { ROLE_STATUS, type RolePlugin } from './role-plugin.js';
 
 /** The queue role: QueueModule with its status as the role's. */
@@ -19,4 +19,5 @@ export const queueRole: RolePlugin = {
   name: 'queue',
   summary: 'at-least-once message queue, topics placed by consistent hashing, stored in Redis',
   module: () => QueueRoleModule.forRoot(),
+  routes: QUEUE_ROUTES,
 };

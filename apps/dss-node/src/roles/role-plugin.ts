@@ -1,5 +1,6 @@
 import type { DynamicModule } from '@nestjs/common';
 import type { NodeConfig } from '@dss/config';
+import type { ApiRoute } from '@dss/http';
 
 /** A role of the daemon: a name and the Nest module that provides it. */
 export interface RolePlugin {
@@ -7,6 +8,8 @@ export interface RolePlugin {
   /** One line for operators: what this role serves. */
   readonly summary: string;
   module(config: NodeConfig): DynamicModule;
+  /** The HTTP endpoints the module's controllers serve, for the OpenAPI document (apps/dss-node/src/openapi). */
+  readonly routes: readonly ApiRoute[];
 }
 
 /**

@@ -31,7 +31,7 @@ describe('RoleRegistry', () => {
     const status: RoleStatus = { ready: () => false, describe: () => ({ search: 'index warming' }) };
     @Module({ providers: [{ provide: ROLE_STATUS, useValue: status }], exports: [ROLE_STATUS] })
     class SearchModule {}
-    const search: RolePlugin = { name: 'search', summary: 'test role', module: () => ({ module: SearchModule }) };
+    const search: RolePlugin = { name: 'search', summary: 'test role', module: () => ({ module: SearchModule }), routes: [] };
     const registry = defaultRoleRegistry().register(search);
 
     const resolved = registry.resolve('search');

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import type { ApiRoute } from '@dss/http';
+import { acquireBody, readParams, releaseBody, renewBody } from './lock-dto.js';
+
+// The lock API's contract (docs/locks.md, docs/api.md): the request schemas
+// the service validates with, and the answers lock.service.ts builds.
+
+const mode = z.enum(['exclusive', 'shared']);
+const fencingToken = z.int().min(1).meta({ description: 'increases with every grant of the cluster; pass it to the protected resource' });
+const expiresInMs = z.int().min(0).meta({ description: 'time left on the lease as the leader sees it' });
+const holder = z.strictObject({ owner: z.string(), mode, fencingToken, expiresInMs });
+
+const leaderHeader = {
+  'X-DSS-Leader': { description: 'the node that leads the lock cluster now (absent while there is none)', schema: z.string() },
+};
+
+export const lockGrant = z.strictObject({ acquired: z.literal(true), resource: z.string(), owner: z.string(), mode, fencingToken, expiresInMs });
+
+const write = {
+  tag: 'lock',
+  answerHeaders: leaderHeader,
+} as const;
+
+export const LOCK_ROUTES: readonly ApiRoute[] = [
+  {
+    ...write,
+    method: 'post',
+    path: '/lock/acquire',
+    operationId: 'lockAcquire',
+    summary: 'Take a lock (exclusive or shared), optionally waiting for it',
+    description: 'Any node accepts it and forwards it to the Raft leader. Acquiring a lock the owner holds already refreshes its lease and keeps its fencing token.',
+    body: acquireBody,
+    answers: { 200: lockGrant },
+    errors: ['LOCKED', 'DEADLOCK', 'UNAVAILABLE', 'TIMEOUT'],
+    errorDetails: {
+      LOCKED: { holders: z.array(holder) },
+      DEADLOCK: { cycle: z.array(z.strictObject({ owner: z.string(), resource: z.string() })).meta({ description: 'each owner waits for the resource, held or waited for by the next owner' }) },
+    },
+    notes: [
+      'waitMs > 0 queues the request (FIFO per resource) and answers when granted, or LOCKED when waitMs runs out.',
+      'requestId makes a retry safe: the same requestId is applied once and gets the first answer.',
+    ],
+  },
+  {
+    ...write,
+    method: 'post',
+    path: '/lock/release',
+    operationId: 'lockRelease',
+    summary: 'Release a lock the owner holds',
+    body: releaseBody,
+    answers: { 200: z.strictObject({ released: z.literal(true) }) },
+    errors: ['NOT_FOUND', 'UNAVAILABLE', 'TIMEOUT'],
+  },
+  {
+    ...write,
+    method: 'post',
+    path: '/lock/renew',
+    operationId: 'lockRenew',
+    summary: "Extend a held lock's lease (to ttlMs, or to its last TTL)",
+    body: renewBody,
+    answers: { 200: z.strictObject({ renewed: z.literal(true), fencingToken, expiresInMs }) },
+    errors: ['NOT_FOUND', 'UNAVAILABLE', 'TIMEOUT'],
+  },
+  {
+    method: 'get',
+    path: '/lock/{resource}',
+    operationId: 'lockRead',
+    tag: 'lock',
+    summary: 'Holders and waiters of a resource (a linearizable read)',
+    params: readParams,
+    answerHeaders: leaderHeader,
+    answers: {
+      200: z.strictObject({ resource: z.string(), holders: z.array(holder), waiters: z.array(z.strictObject({ owner: z.string(), mode })) }),
+    },
+    errors: ['UNAVAILABLE', 'TIMEOUT'],
+  },
+  {
+    method: 'get',
+    path: '/redis',
+    operationId: 'redisTopology',
+    tag: 'lock',
+    summary: 'The Redis topology the lock cluster manages, with every Redis server probed now (docs/redis-failover.md)',
+    answers: {
+      200: z.strictObject({
+        epoch: z.int().min(0),
+        primary: z.string(),
+        replicas: z.array(z.string()),
+        replicasToAck: z.int().min(0),
+        leader: z.string().nullable(),
+        nodes: z.array(
+          z.strictObject({
+            id: z.string(),
+            host: z.string(),
+            port: z.int(),
+            reachable: z.boolean(),
+            role: z.enum(['primary', 'replica', 'unknown']),
+            following: z.string().nullable(),
+            linkUp: z.boolean().nullable(),
+            offset: z.number().nullable(),
+            error: z.string().optional(),
+          }),
+        ),
+        lastEvent: z.strictObject({ at: z.string(), what: z.string() }).optional(),
+      }),
+    },
+    errors: ['NOT_FOUND'],
+    notes: ['NOT_FOUND when the cluster\'s redis.mode is not "raft".'],
+  },
+];

@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import type { ApiRoute } from '@dss/http';
+import { ackBody, consumeBody, extendBody, nackBody, publishBody, topicParams } from './queue-dto.js';
+import { QUEUE_LIMITS } from './queue-limits.js';
+
+// The queue API's contract (docs/queue.md, docs/api.md): the request schemas
+// queue.service.ts validates with, and the answers it builds.
+
+const id = z.string().meta({ description: 'message id' });
+const receipt = z.string().meta({ description: 'proof of this delivery; ack, nack or extend with it' });
+const publishedAt = z.int().meta({ description: 'when it was published, ms since the epoch' });
+const staleReceipt = { receipt: z.string() };
+
+export const QUEUE_ROUTES: readonly ApiRoute[] = [
+  {
+    method: 'post',
+    path: '/queue/publish',
+    operationId: 'queuePublish',
+    tag: 'queue',
+    summary: 'Publish one message (message) or a batch (messages) to a topic',
+    description: 'Answered once Redis has the message(s) and, with replicas to acknowledge, once that many replicas confirmed them.',
+    body: publishBody,
+    answers: { 201: z.strictObject({ ids: z.array(id), duplicate: z.literal(true).optional().meta({ description: 'a live dedupId matched: the ids are the original ones' }) }) },
+    errors: ['UNAVAILABLE'],
+    notes: [
+      'Give exactly one of message or messages.',
+      `Each message is at most ${QUEUE_LIMITS.maxBodyBytes} bytes as JSON (PAYLOAD_TOO_LARGE beyond).`,
+      'dedupId: a publish with a dedupId seen within the dedup window answers the first ids with duplicate: true and stores nothing.',
+      'UNAVAILABLE after a write whose replication is not confirmed: publish again with the same dedupId.',
+    ],
+  },
+  {
+    method: 'post',
+    path: '/queue/consume',
+    operationId: 'queueConsume',
+    tag: 'queue',
+    summary: 'Take up to max messages, long-polling up to waitMs; optionally ack receipts first in the same step',
+    body: consumeBody,
+    answers: {
+      200: z.strictObject({
+        messages: z.array(z.strictObject({ id, receipt, body: z.unknown(), deliveries: z.int().min(1), publishedAt })),
+        acked: z.int().min(0).optional().meta({ description: 'with ack: how many of its receipts were acked' }),
+        stale: z.array(z.string()).optional().meta({ description: 'with ack: its receipts that were no longer valid' }),
+      }),
+    },
+    errors: ['UNAVAILABLE'],
+    notes: [`visibilityMs defaults to ${QUEUE_LIMITS.defaultVisibilityMs} ms: a message not acked by then is delivered again.`],
+  },
+  {
+    method: 'post',
+    path: '/queue/ack',
+    operationId: 'queueAck',
+    tag: 'queue',
+    summary: 'Acknowledge one receipt (receipt) or a batch (receipts): the messages are done',
+    body: ackBody,
+    answers: { 200: z.strictObject({ acked: z.int().min(0), stale: z.array(z.string()) }) },
+    errors: ['STALE_RECEIPT', 'UNAVAILABLE'],
+    errorDetails: { STALE_RECEIPT: staleReceipt },
+    notes: ['STALE_RECEIPT only for a single receipt; a batch lists its stale receipts in the 200 answer.'],
+  },
+  {
+    method: 'post',
+    path: '/queue/nack',
+    operationId: 'queueNack',
+    tag: 'queue',
+    summary: 'Give a message back: ready again (after delayMs), or dead once it reached the delivery limit',
+    body: nackBody,
+    answers: { 200: z.strictObject({ nacked: z.literal(true), outcome: z.enum(['ready', 'delayed', 'dead']) }) },
+    errors: ['STALE_RECEIPT', 'UNAVAILABLE'],
+    errorDetails: { STALE_RECEIPT: staleReceipt },
+  },
+  {
+    method: 'post',
+    path: '/queue/extend',
+    operationId: 'queueExtend',
+    tag: 'queue',
+    summary: "Extend a delivery's visibility timeout",
+    body: extendBody,
+    answers: { 200: z.strictObject({ extended: z.literal(true), visibleAt: z.int().meta({ description: 'when it becomes visible again if not acked, ms since the epoch' }) }) },
+    errors: ['STALE_RECEIPT', 'UNAVAILABLE'],
+    errorDetails: { STALE_RECEIPT: staleReceipt },
+  },
+  {
+    method: 'get',
+    path: '/queue/{topic}',
+    operationId: 'queueStats',
+    tag: 'queue',
+    summary: "A topic's counts and owner",
+    params: topicParams,
+    answers: {
+      200: z.strictObject({
+        topic: z.string(),
+        owner: z.string().meta({ description: 'the queue node that runs the topic\'s redelivery monitor' }),
+        ready: z.int().min(0),
+        inflight: z.int().min(0),
+        delayed: z.int().min(0),
+        dead: z.int().min(0),
+      }),
+    },
+    errors: ['UNAVAILABLE'],
+  },
+  {
+    method: 'get',
+    path: '/queue/{topic}/dead',
+    operationId: 'queueDead',
+    tag: 'queue',
+    summary: `The oldest dead letters of a topic (at most ${QUEUE_LIMITS.deadListMax})`,
+    params: topicParams,
+    answers: {
+      200: z.strictObject({
+        topic: z.string(),
+        messages: z.array(z.strictObject({ id, body: z.unknown(), publishedAt, deliveries: z.int().min(1), dedupId: z.string().optional() })),
+      }),
+    },
+    errors: ['UNAVAILABLE'],
+  },
+  {
+    method: 'post',
+    path: '/queue/{topic}/dead/redrive',
+    operationId: 'queueRedrive',
+    tag: 'queue',
+    summary: "Move a topic's dead letters back to ready, deliveries reset",
+    description: 'Takes no body (one sent is ignored).',
+    params: topicParams,
+    answers: { 200: z.strictObject({ topic: z.string(), redriven: z.int().min(0) }) },
+    errors: ['UNAVAILABLE'],
+  },
+];
