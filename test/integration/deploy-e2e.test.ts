@@ -49,10 +49,10 @@ interface PlaybookRun {
   changed: Record<string, number>;
 }
 
-function runPlaybook(work: string, log: string, extraVarFiles: string[] = []): Promise<PlaybookRun> {
+function runPlaybook(work: string, log: string, extraVarFiles: string[] = [], extraArgs: string[] = []): Promise<PlaybookRun> {
   const vars = [join(work, 'e2e-vars.yml'), ...extraVarFiles].flatMap((f) => ['-e', `@${f}`]);
   return new Promise((done) => {
-    const child = spawn('ansible-playbook', ['-i', join(work, 'inventory.yml'), ...vars, join(ROOT, 'ansible', 'deploy.yml')], {
+    const child = spawn('ansible-playbook', ['-i', join(work, 'inventory.yml'), ...vars, ...extraArgs, join(ROOT, 'ansible', 'deploy.yml')], {
       cwd: ROOT,
       env: { ...process.env, ANSIBLE_CONFIG: join(ROOT, 'ansible', 'ansible.cfg'), ANSIBLE_FORCE_COLOR: '0', ANSIBLE_NOCOLOR: '1' },
     });
@@ -292,7 +292,7 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
   });
 
   it('deploys, serves every daemon at its host, fails over locks and Redis, runs the demos, a second run changes nothing, and HTTPS with tokens rolls out keeping state', async () => {
-    process.stderr.write(`deployment e2e: playbook output in ${work}/first-run.log, second-run.log and secure-run.log\n`);
+    process.stderr.write(`deployment e2e: playbook output in ${work}/first-run.log, second-run.log, secure-run.log and configure-run.log\n`);
     const first = await runPlaybook(work, join(work, 'first-run.log'));
     if (first.code !== 0) throw new Error(`first ansible-playbook run failed (${first.code}):\n${first.output.slice(-6000)}`);
 
@@ -483,6 +483,14 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
       const dss = targets.filter((a) => a.labels.job.startsWith('dss-'));
       return targets.length === PROMETHEUS_TARGETS && targets.every((a) => a.health === 'up') && dss.length === 9 && dss.every((a) => a.scrapeUrl.startsWith('https://'));
     }, 60_000, 1000);
+
+    // The phase tags (docs/deployment.md, "Tags"): the configure phase of the roles alone runs
+    // its checks and waits without the install and run phases, and changes nothing here.
+    const configureOnly = await runPlaybook(work, join(work, 'configure-run.log'), [join(work, 'secure-vars.yml')], ['--tags', 'common_configure,redis_configure,dss_configure,prometheus_configure']);
+    if (configureOnly.code !== 0) throw new Error(`ansible-playbook --tags ..._configure failed (${configureOnly.code}):\n${configureOnly.output.slice(-6000)}`);
+    expect(configureOnly.changed).toEqual({ vm1: 0, vm2: 0, vm3: 0 });
+    expect(configureOnly.output).toMatch(/TASK \[dss : Write the cluster description\]/);
+    expect(configureOnly.output).not.toMatch(/TASK \[dss : Start the host's three daemons under PM2\]/);
 
     // Teardown leaves no namespace and no process of the deployment behind.
     await net.destroy();
