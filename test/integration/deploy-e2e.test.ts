@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
@@ -15,6 +15,10 @@ import { requiredTool } from '../support/tools.js';
 // shared filesystem and a machine without systemd or internet force: per-host
 // directories, PM2 in place of systemd, no Grafana package (its provisioning
 // files are still rendered), no pm2-logrotate (it needs the npm registry).
+// Each host's pm2 command and its sudo rule have per-host paths too; the
+// hosts' ssh sessions find that host's pm2 first in PATH, as a VM finds
+// /usr/local/bin/pm2. A non-root login user (LOGIN_USER, made by the test and
+// removed after it) types the same pm2 commands as root.
 
 const ROOT = resolve(__dirname, '..', '..');
 const HOSTS = ['vm1', 'vm2', 'vm3'];
@@ -24,9 +28,15 @@ const REDIS_PORT = 6379;
 const CACHE_RESP_PORT = 7021;
 /** The port of the Sentinel earlier releases ran beside each Redis: nothing may listen there now. */
 const RETIRED_SENTINEL_PORT = 26379;
+/** The login user of the hosts besides root, as vagrant on the VMs: a local user of this machine while the test runs. */
+const LOGIN_USER = 'dsse2e-ops';
+/** The per-host sudo rules of the pm2 command (the hosts share this machine's /etc/sudoers.d). */
+const SUDOERS_PREFIX = '/etc/sudoers.d/dsse2e-';
 /** Prometheus's targets: nine daemons, three Redis and three node exporters, itself. */
 const PROMETHEUS_TARGETS = 9 + 3 + 3 + 1;
-const reason = netnsUnsupportedReason() ?? (requiredTool('ansible-playbook') ? undefined : 'ansible-playbook is not installed');
+const reason =
+  netnsUnsupportedReason() ??
+  (['ansible-playbook', 'sudo', 'visudo', 'useradd'].map((t) => (requiredTool(t) ? undefined : `${t} is not installed`)).find(Boolean));
 if (reason && process.env.CI) throw new Error(`the deployment e2e must run in CI: ${reason}`);
 if (reason) process.stderr.write(`SKIPPED: deployment e2e: ${reason}\n`);
 // Linux and root only (network namespaces, sshd); elsewhere it says why and is skipped.
@@ -39,10 +49,10 @@ interface PlaybookRun {
   changed: Record<string, number>;
 }
 
-function runPlaybook(work: string, log: string, extraVarFiles: string[] = []): Promise<PlaybookRun> {
+function runPlaybook(work: string, log: string, extraVarFiles: string[] = [], extraArgs: string[] = []): Promise<PlaybookRun> {
   const vars = [join(work, 'e2e-vars.yml'), ...extraVarFiles].flatMap((f) => ['-e', `@${f}`]);
   return new Promise((done) => {
-    const child = spawn('ansible-playbook', ['-i', join(work, 'inventory.yml'), ...vars, join(ROOT, 'ansible', 'deploy.yml')], {
+    const child = spawn('ansible-playbook', ['-i', join(work, 'inventory.yml'), ...vars, ...extraArgs, join(ROOT, 'ansible', 'deploy.yml')], {
       cwd: ROOT,
       env: { ...process.env, ANSIBLE_CONFIG: join(ROOT, 'ansible', 'ansible.cfg'), ANSIBLE_FORCE_COLOR: '0', ANSIBLE_NOCOLOR: '1' },
     });
@@ -173,8 +183,18 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
   let net: NetnsHosts;
   const address = (host: string) => net.hosts.find((h) => h.name === host)!.address;
   const url = (host: string, role: keyof typeof PORTS) => `http://${address(host)}:${PORTS[role]}`;
-  const pm2 = (host: string, args: string) =>
-    net.ssh(host, `PM2_HOME=${work}/${host}/state/pm2 ${work}/${host}/opt/current/node_modules/.bin/pm2 ${args}`, { timeoutMs: 60_000 });
+  /** `pm2 <args>` typed on the host as root, or as the login user: no PM2_HOME, no sudo, no path. */
+  const pm2 = (host: string, args: string, user = 'root') => net.ssh(host, `pm2 ${args}`, { timeoutMs: 60_000, user });
+  /** The apps of `pm2 jlist` on the host as name -> status. */
+  const pm2Status = async (host: string, user = 'root'): Promise<Record<string, string>> => {
+    const r = await pm2(host, 'jlist', user);
+    if (r.code !== 0) throw new Error(`pm2 jlist as ${user} on ${host} exited with ${r.code}: ${r.stdout}${r.stderr}`);
+    const apps = JSON.parse(r.stdout.trim().split('\n').pop() ?? '[]') as { name: string; pm2_env: { status: string } }[];
+    return Object.fromEntries(apps.map((a) => [a.name, a.pm2_env.status]));
+  };
+  const removeSudoRules = () => {
+    for (const f of readdirSync('/etc/sudoers.d').filter((n) => `/etc/sudoers.d/${n}`.startsWith(SUDOERS_PREFIX))) rmSync(`/etc/sudoers.d/${f}`, { force: true });
+  };
   /** INFO <section> of the host's Redis, asked from inside the host: the firewall keeps this machine out. */
   const redisInfo = async (host: string, section: string): Promise<Record<string, string>> => {
     const r = await net.exec(host, ['redis-cli', '-h', address(host), '-p', String(REDIS_PORT), 'info', section], { timeoutMs: 5_000 });
@@ -205,13 +225,27 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
   };
 
   beforeAll(async () => {
-    net = await NetnsHosts.create({ workDir: join(work, 'net') });
+    // The login user: key login only (the hosts' sshd take the controller key for every user),
+    // '*' rather than a locked password, which sshd without PAM refuses.
+    spawnSync('userdel', [LOGIN_USER]);
+    removeSudoRules();
+    const useradd = spawnSync('useradd', ['--system', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/bin/sh', '--password', '*', LOGIN_USER], { encoding: 'utf8' });
+    if (useradd.status !== 0) throw new Error(`useradd ${LOGIN_USER}: ${useradd.stderr}`);
+    // The login user reaches each host's pm2 command (nothing else in the work directory is readable to it).
+    chmodSync(work, 0o711);
+    for (const host of HOSTS) mkdirSync(join(work, host, 'bin'), { recursive: true, mode: 0o755 });
+    net = await NetnsHosts.create({
+      workDir: join(work, 'net'),
+      sessionEnv: (h) => ({ PATH: `${work}/${h.name}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin` }),
+    });
     const hostVars = (host: string, i: number) => ({
       ansible_host: net.hosts[i]!.address,
       dss_node_id: `node${i + 1}`,
       dss_install_dir: `${work}/${host}/opt`,
       dss_state_dir: `${work}/${host}/state`,
       dss_cli_path: `${work}/${host}/dssctl`,
+      dss_pm2_cli_path: `${work}/${host}/bin/pm2`,
+      dss_pm2_sudoers_file: `${SUDOERS_PREFIX}${host}`,
       grafana_provisioning_dir: `${work}/${host}/grafana/provisioning`,
       grafana_dashboards_dir: `${work}/${host}/grafana/dashboards`,
     });
@@ -241,6 +275,8 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
         apt_update_cache: false,
         grafana_install: false,
         dss_pm2_logrotate: false,
+        dss_pm2_cli_users: [LOGIN_USER],
+        dss_pm2_cli_groups: [],
         dss_build_dir: join(work, 'releases'),
         // The cluster CA stays with the test, not in the checkout.
         dss_pki_dir: join(work, 'pki'),
@@ -250,11 +286,13 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
 
   afterAll(async () => {
     await net?.destroy();
+    removeSudoRules();
+    spawnSync('userdel', [LOGIN_USER]);
     rmSync(work, { recursive: true, force: true });
   });
 
   it('deploys, serves every daemon at its host, fails over locks and Redis, runs the demos, a second run changes nothing, and HTTPS with tokens rolls out keeping state', async () => {
-    process.stderr.write(`deployment e2e: playbook output in ${work}/first-run.log, second-run.log and secure-run.log\n`);
+    process.stderr.write(`deployment e2e: playbook output in ${work}/first-run.log, second-run.log, secure-run.log and configure-run.log\n`);
     const first = await runPlaybook(work, join(work, 'first-run.log'));
     if (first.code !== 0) throw new Error(`first ansible-playbook run failed (${first.code}):\n${first.output.slice(-6000)}`);
 
@@ -299,17 +337,31 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
       }
       return undefined;
     };
-    let leader: string | undefined;
-    await eventually(async () => (leader = await leaderOf(HOSTS)) !== undefined, 20_000, 200);
+    // Twice: as root, then as the login user, each typing the design's gesture as is.
     const first1 = await postJson<{ fencingToken: number }>(`${url('vm2', 'lock')}/lock/acquire`, { resource: 'deploy', owner: 'e2e', ttlMs: 2000 });
     expect(first1.status).toBe(200);
-    expect((await pm2(leader!, 'stop dss-lock')).code).toBe(0);
-    const others = HOSTS.filter((h) => h !== leader);
-    let next: string | undefined;
-    await eventually(async () => (next = await leaderOf(others)) !== undefined, 10_000, 100);
-    await eventually(async () => (await postJson(`${url(next!, 'lock')}/lock/acquire`, { resource: 'after-failover', owner: 'e2e', ttlMs: 5000 })).status === 200, 10_000, 200);
-    expect((await pm2(leader!, 'start dss-lock')).code).toBe(0);
-    await eventually(async () => (await getJson(`${url(leader!, 'lock')}/ready`)).status === 200, 30_000, 200);
+    for (const user of ['root', LOGIN_USER]) {
+      let leader: string | undefined;
+      await eventually(async () => (leader = await leaderOf(HOSTS)) !== undefined, 20_000, 200);
+      expect([user, (await pm2Status(leader!, user))['dss-lock']]).toEqual([user, 'online']);
+      const stop = await pm2(leader!, 'stop dss-lock', user);
+      expect([user, stop.code, stop.code === 0 ? '' : `${stop.stdout}${stop.stderr}`]).toEqual([user, 0, '']);
+      const ls = await pm2(leader!, 'ls', user);
+      expect([user, ls.code]).toEqual([user, 0]);
+      expect(ls.stdout).toMatch(/dss-lock\b.*stopped/);
+      expect(ls.stdout).toMatch(/dss-queue\b.*online/);
+      const others = HOSTS.filter((h) => h !== leader);
+      let next: string | undefined;
+      await eventually(async () => (next = await leaderOf(others)) !== undefined, 10_000, 100);
+      await eventually(async () => (await postJson(`${url(next!, 'lock')}/lock/acquire`, { resource: `after-failover-${user}`, owner: 'e2e', ttlMs: 5000 })).status === 200, 10_000, 200);
+      expect([user, (await pm2(leader!, 'start dss-lock', user)).code]).toEqual([user, 0]);
+      await eventually(async () => (await getJson(`${url(leader!, 'lock')}/ready`)).status === 200, 30_000, 200);
+      expect([user, (await pm2Status(leader!, user))['dss-lock']]).toEqual([user, 'online']);
+      const logs = await pm2(leader!, 'logs dss-lock --nostream --lines 5', user);
+      expect([user, logs.code, logs.stdout.includes('dss-lock')]).toEqual([user, 0, true]);
+    }
+    // The login user's sudo rule allows the pm2 command and nothing else.
+    expect((await net.ssh('vm1', 'sudo -n true', { user: LOGIN_USER })).code).not.toBe(0);
 
     // Queue redelivery demo.
     const q = (host: string, op: string, body: object) => postJson<{ messages: { receipt: string; body: unknown; deliveries: number }[] }>(`${url(host, 'queue')}/queue/${op}`, body);
@@ -431,6 +483,14 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
       const dss = targets.filter((a) => a.labels.job.startsWith('dss-'));
       return targets.length === PROMETHEUS_TARGETS && targets.every((a) => a.health === 'up') && dss.length === 9 && dss.every((a) => a.scrapeUrl.startsWith('https://'));
     }, 60_000, 1000);
+
+    // The phase tags (docs/deployment.md, "Tags"): the configure phase of the roles alone runs
+    // its checks and waits without the install and run phases, and changes nothing here.
+    const configureOnly = await runPlaybook(work, join(work, 'configure-run.log'), [join(work, 'secure-vars.yml')], ['--tags', 'common_configure,redis_configure,dss_configure,prometheus_configure']);
+    if (configureOnly.code !== 0) throw new Error(`ansible-playbook --tags ..._configure failed (${configureOnly.code}):\n${configureOnly.output.slice(-6000)}`);
+    expect(configureOnly.changed).toEqual({ vm1: 0, vm2: 0, vm3: 0 });
+    expect(configureOnly.output).toMatch(/TASK \[dss : Write the cluster description\]/);
+    expect(configureOnly.output).not.toMatch(/TASK \[dss : Start the host's three daemons under PM2\]/);
 
     // Teardown leaves no namespace and no process of the deployment behind.
     await net.destroy();

@@ -20,7 +20,8 @@ function checkOptions(prefix: string, subnet: string, count: number): void {
 /**
  * Stand-ins for the deployment's VMs on one Linux machine: a network namespace
  * per host on a private bridge, each with its own sshd that accepts the
- * controller key for root. All hosts share this machine's filesystem.
+ * controller key for root (and for any other local user, as one key file serves
+ * all). All hosts share this machine's filesystem.
  */
 export class NetnsHosts {
   private destroying: Promise<void> | undefined;
@@ -33,6 +34,7 @@ export class NetnsHosts {
     readonly bridgeAddress: string,
     readonly privateKeyPath: string,
     readonly knownHostsPath: string,
+    private readonly sessionEnv: NetnsOptions['sessionEnv'],
   ) {
     process.once('exit', this.reapOnExit);
   }
@@ -49,7 +51,7 @@ export class NetnsHosts {
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
     const hosts = Array.from({ length: count }, (_, i): TestHost => ({ name: hostName(i + 1), ns: nsName(prefix, i + 1), address: `${subnet}.${FIRST_HOST_OCTET + i}` }));
-    const self = new NetnsHosts(prefix, hosts, `${subnet}.1`, join(dir, 'id_ed25519'), join(dir, 'known_hosts'));
+    const self = new NetnsHosts(prefix, hosts, `${subnet}.1`, join(dir, 'id_ed25519'), join(dir, 'known_hosts'), opts.sessionEnv);
     try {
       await checkSubnetFree(subnet);
       await self.setUp(dir);
@@ -79,7 +81,7 @@ export class NetnsHosts {
     await writeFile(authorizedKeys, `${controllerKey}\n`);
     // Pinned host keys: ssh (and Ansible) verify the hosts, no StrictHostKeyChecking=no needed.
     await writeFile(this.knownHostsPath, this.hosts.map((h, i) => `${h.address} ${hostKeys[i]}\n`).join(''));
-    await Promise.all(this.hosts.map((h, i) => writeSshdConfig(h, files[i]!, authorizedKeys)));
+    await Promise.all(this.hosts.map((h, i) => writeSshdConfig(h, files[i]!, authorizedKeys, this.sessionEnv?.(h))));
 
     await setUpBridge(this.prefix, this.bridgeAddress);
     for (const [i, host] of this.hosts.entries()) await setUpHost(this.prefix, i + 1, host, this.bridgeAddress);
@@ -114,9 +116,12 @@ export class NetnsHosts {
     return run('ip', ['netns', 'exec', this.host(host).ns, ...argv], opts);
   }
 
-  /** Runs a shell command on the host through a real ssh login as root, from the root namespace. */
-  ssh(host: string, command: string, opts: { readonly timeoutMs?: number } = {}): Promise<CommandResult> {
-    return run('ssh', [...this.sshOptions(), `root@${this.host(host).address}`, command], opts);
+  /**
+   * Runs a shell command on the host through a real ssh login, from the root namespace: as root, or
+   * as another local user (every user's authorized key is the controller key).
+   */
+  ssh(host: string, command: string, opts: { readonly timeoutMs?: number; readonly user?: string } = {}): Promise<CommandResult> {
+    return run('ssh', [...this.sshOptions(), `${opts.user ?? 'root'}@${this.host(host).address}`, command], { timeoutMs: opts.timeoutMs });
   }
 
   /**

@@ -33,7 +33,7 @@ export async function generateKey(path: string, comment: string): Promise<string
   return (await readFile(`${path}.pub`, 'utf8')).trim();
 }
 
-function sshdConfig(host: TestHost, files: SshdFiles, authorizedKeys: string): string {
+function sshdConfig(host: TestHost, files: SshdFiles, authorizedKeys: string, sessionEnv: Readonly<Record<string, string>>): string {
   const lines = [
     `# sshd of test host ${host.name} (netns ${host.ns}), written by test/support/netns`,
     'Port 22',
@@ -59,16 +59,18 @@ function sshdConfig(host: TestHost, files: SshdFiles, authorizedKeys: string): s
     // (here it runs `pyenv init`, seconds per command), which a fresh VM would not
     // have. Bash sources ~/.bashrc for a command run by sshd only as a top-level
     // shell (SHLVL below 2), so sessions start one level down.
-    'SetEnv SHLVL=1',
+    // One SetEnv line: sshd takes the first of a repeated keyword.
+    `SetEnv ${Object.entries({ SHLVL: '1', ...sessionEnv }).map(([k, v]) => `${k}=${v}`).join(' ')}`,
   ];
   // Ansible copies files over sftp (falling back to scp).
   if (existsSync(SFTP_SERVER)) lines.push(`Subsystem sftp ${SFTP_SERVER}`);
   return `${lines.join('\n')}\n`;
 }
 
-export async function writeSshdConfig(host: TestHost, files: SshdFiles, authorizedKeys: string): Promise<void> {
+export async function writeSshdConfig(host: TestHost, files: SshdFiles, authorizedKeys: string, sessionEnv: Readonly<Record<string, string>> = {}): Promise<void> {
+  for (const [k, v] of Object.entries(sessionEnv)) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) || /[\s"]/.test(v)) throw new Error(`session variable ${k}=${v}: a name, and a value without spaces or quotes`);
   await mkdir(files.dir, { recursive: true });
-  await writeFile(files.config, sshdConfig(host, files, authorizedKeys));
+  await writeFile(files.config, sshdConfig(host, files, authorizedKeys, sessionEnv));
 }
 
 export async function logTail(path: string, lines = 20): Promise<string> {

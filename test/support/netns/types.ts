@@ -17,6 +17,12 @@ export interface NetnsOptions {
   readonly count?: number;
   /** Keys, sshd configurations, pid files and logs go to <workDir>/netns/. */
   readonly workDir: string;
+  /**
+   * Extra environment of every ssh session on a host (sshd's SetEnv; values without spaces), as a
+   * VM's own files would set it: e.g. a PATH that finds the host's commands first, since the hosts
+   * share this machine's /usr/local/bin.
+   */
+  readonly sessionEnv?: (host: TestHost) => Readonly<Record<string, string>>;
 }
 
 export interface CommandResult {
