@@ -7,7 +7,7 @@ import { PeerRemoteError, PeerTimeoutError, PeerUnavailableError } from '@dss/tr
 import { CACHE_EVICT_NOTICE_TIMEOUT_MS, CACHE_REQUEST_TIMEOUT_MS } from './cache-limits.js';
 import { CacheMembership } from './cache-membership.service.js';
 import { CACHE_METRICS } from './cache-metrics.js';
-import { OUTCOME_UNKNOWN, outcomeUnknown, timedOut, unavailable } from './cache-errors.js';
+import { outcomeUnknown, timedOut, unavailable } from './cache-errors.js';
 import { CoherenceRouter, type CoherenceAnswer, type CoherenceRequest } from './coherence-router.js';
 
 export interface Granted {
@@ -83,7 +83,8 @@ export class HomeClient {
         if (err instanceof PeerTimeoutError) throw outcomeUnknown(`the home of this key (${home}) did not answer within ${Math.round(left)} ms`);
         if (err instanceof PeerRemoteError) {
           const message = `the home of this key (${home}) failed: ${err.remoteMessage}`;
-          throw err.remoteMessage.includes(OUTCOME_UNKNOWN) ? timedOut(message) : unavailable(message);
+          // The home's own 504 (outcomeUnknown) says the change may have happened there.
+          throw err.code === 'TIMEOUT' ? timedOut(message) : unavailable(message);
         }
         // Unreachable: the home may be dead; once it counts as dead the key has a new home.
         if (!(err instanceof PeerUnavailableError)) throw err;
