@@ -4,7 +4,8 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Histogram } from 'prom-client';
 import type { Grant, RequestKind } from '@dss/mesi';
 import { PeerRemoteError, PeerTimeoutError, PeerUnavailableError } from '@dss/transport';
-import { CACHE_EVICT_NOTICE_TIMEOUT_MS, CACHE_REQUEST_TIMEOUT_MS } from './cache-limits.js';
+import { backoff } from '@dss/backoff';
+import { CACHE_EVICT_NOTICE_TIMEOUT_MS, CACHE_HOME_RETRY, CACHE_REQUEST_TIMEOUT_MS } from './cache-limits.js';
 import { CacheMembership } from './cache-membership.service.js';
 import { CACHE_METRICS } from './cache-metrics.js';
 import { outcomeUnknown, timedOut, unavailable } from './cache-errors.js';
@@ -43,7 +44,7 @@ export class HomeClient {
     // An eviction notice only keeps the home's directory small: do not wait long for it.
     const deadline = performance.now() + (kind === 'evict' ? CACHE_EVICT_NOTICE_TIMEOUT_MS : CACHE_REQUEST_TIMEOUT_MS);
     const stop = this.coherence.startTimer({ kind });
-    for (;;) {
+    for (let attempt = 1; ; attempt++) {
       const home = this.membership.home(key);
       const txn = `${self}:${this.boot}:${++this.txnSeq}`;
       const left = deadline - performance.now();
@@ -91,7 +92,7 @@ export class HomeClient {
       } finally {
         this.inFlight.delete(key);
       }
-      await new Promise((r) => setTimeout(r, 50));
+      await backoff(CACHE_HOME_RETRY, attempt);
     }
   }
 
