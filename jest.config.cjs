@@ -4,6 +4,12 @@
 const { pathsToModuleNameMapper } = require('ts-jest');
 const { compilerOptions } = require('./tsconfig.json');
 
+// A wildcard alias (`@dss/client/*`) is written with the '.js' of the file it
+// names, as ESM wants; jest resolves the .ts beside it, as for relative imports.
+const aliases = Object.fromEntries(
+  Object.entries(pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' })).map(([pattern, target]) => [pattern.replace(/\/\(\.\*\)\$$/, '/(.*?)(?:\\.js)?$'), target]),
+);
+
 const common = {
   testEnvironment: 'node',
   transform: { '\\.(ts|js)$': '<rootDir>/test/support/jest-transform.cjs' },
@@ -11,7 +17,7 @@ const common = {
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs)/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
-    ...pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
+    ...aliases,
     // ESM sources import './x.js'; jest resolves the .ts beside it.
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

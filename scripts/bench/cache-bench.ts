@@ -21,7 +21,7 @@ import { Redis } from 'ioredis';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { LOCAL_NODE_COUNT, ROLE_BASE_PORTS } from '../../libs/config/src/local-cluster.js';
+import { LOCAL_NODE_COUNT, ROLE_BASE_PORTS } from '@dss/config/pure';
 import { portOffset } from '../local-cluster/paths.js';
 import { cacheChartSpec, type SystemCacheRuns } from './cache-chart.js';
 import { CACHE_WORKLOADS, cacheLoad, chunks, cacheValue, keyChunks, medianOfRounds, type CacheRun, type CacheWorkloadId } from './cache-load.js';

@@ -6,7 +6,7 @@
 // so acks are never held during a long poll); with `separateAck` it acks each
 // batch with POST /queue/ack before consuming again.
 import { Redis } from 'ioredis';
-import { TOPICS_KEY, topicKeys } from '../../libs/queue/src/storage/queue-keys.js';
+import { TOPICS_KEY, topicKeys } from '@dss/queue/storage/queue-keys.js';
 import { closePools, httpRequest, postJson } from './http.js';
 import type { ConsumerSpec, RunningConsumer, StartConsumer } from './queue-consumer.js';
 import type { BenchMessage, DeliveryTally, Publisher } from './queue-load.js';

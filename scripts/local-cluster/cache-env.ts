@@ -1,4 +1,4 @@
-import { cacheSettingsSchema, type CacheSettings } from '@dss/config';
+import { cacheSettingsSchema, type CacheSettings } from '@dss/config/pure';
 
 /** Environment variables that set the local cluster's `cache` block (docs/configuration.md). */
 export const CACHE_ENV = {

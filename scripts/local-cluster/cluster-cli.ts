@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { localClusterDescription, parseClusterDescription, type ClusterDescription } from '@dss/config';
+import { localClusterDescription, parseClusterDescription, type ClusterDescription } from '@dss/config/pure';
 import { daemonEndpoints, probe, waitReady } from './endpoints.js';
 import { cacheSettingsFromEnv } from './cache-env.js';
 import { localPaths, portOffset, type LocalPaths } from './paths.js';

@@ -1,4 +1,4 @@
-import { apiScheme, type ClusterDescription } from '@dss/config';
+import { apiScheme, type ClusterDescription } from '@dss/config/pure';
 
 export interface DaemonEndpoint {
   readonly node: string;

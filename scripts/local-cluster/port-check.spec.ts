@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { localClusterDescription } from '@dss/config';
+import { localClusterDescription } from '@dss/config/pure';
 import { busyPorts } from './port-check.js';
 
 describe('busyPorts', () => {

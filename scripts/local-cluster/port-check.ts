@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import type { ClusterDescription } from '@dss/config';
+import type { ClusterDescription } from '@dss/config/pure';
 
 /** True when nothing listens on host:port (we could bind it ourselves). */
 export function portIsFree(host: string, port: number): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { localClusterDescription } from '@dss/config';
+import { localClusterDescription } from '@dss/config/pure';
 import { localPaths } from './paths.js';
 import { isRedisApp, leftoverStandaloneData, raftRedisArgs, redisAddresses, redisApps, redisModeFromEnv, REDIS_RESTART_DELAY_MS } from './redis-apps.js';
 

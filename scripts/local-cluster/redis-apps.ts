@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { LOCAL_REDIS_MODES, type ClusterDescription, type LocalRedisMode, type RedisNodeDescription } from '@dss/config';
+import { LOCAL_REDIS_MODES, type ClusterDescription, type LocalRedisMode, type RedisNodeDescription } from '@dss/config/pure';
+import { REDIS_FAILOVER_SETTINGS } from '@dss/redis-ha/core';
 import type { LocalPaths } from './paths.js';
-import { REDIS_FAILOVER_SETTINGS } from '../../libs/redis-ha/src/core/server-settings.js';
 
 // The Redis servers of the local cluster as PM2 apps. `raft` mode (what npm
 // start runs) is the production topology: one server per node, each started

@@ -3,7 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { commonName, peerTlsFiles } from '@dss/config';
+import { commonName, peerTlsFiles } from '@dss/config/pure';
 import { findExecutable } from './redis-server.js';
 
 // The cluster CA and one certificate per node, made with the openssl command

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseClusterDescription, type ClusterDescription } from '@dss/config';
+import { parseClusterDescription, type ClusterDescription } from '@dss/config/pure';
 import { probe } from '../local-cluster/endpoints.js';
 import { localPaths, portOffset, REPO_ROOT, type LocalPaths } from '../local-cluster/paths.js';
 import { Pm2Client } from '../local-cluster/pm2-client.js';

@@ -1,4 +1,4 @@
-import { localClusterDescription } from '@dss/config';
+import { localClusterDescription } from '@dss/config/pure';
 import { prometheusConfig, renderPrometheusConfig } from './prometheus-config.js';
 
 describe('prometheusConfig', () => {

@@ -1,4 +1,4 @@
-import type { ClusterDescription } from '@dss/config';
+import type { ClusterDescription } from '@dss/config/pure';
 
 // The Prometheus configuration for a DSS cluster, built from its description:
 // one job per role (a target per daemon, labelled with its node and role),

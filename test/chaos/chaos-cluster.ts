@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { ensureClusterCerts } from '../../scripts/local-cluster/tls-certs.js';
-import { REDIS_FAILOVER_SETTINGS } from '../../libs/redis-ha/src/core/server-settings.js';
+import { REDIS_FAILOVER_SETTINGS } from '@dss/redis-ha/core';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { ClusterDescription } from '@dss/config';

@@ -1,5 +1,5 @@
 import { apiDocument, daemonRoutes } from '../../apps/dss-node/src/openapi/api-document.js';
-import { lockRole } from '../../apps/dss-node/src/roles/lock-role.module.js';
+import { lockRole } from '../../apps/dss-node/src/roles/default-roles.js';
 import { contractMismatches, eventually, getJson, pm2, postJson, TestCluster, testPortOffset, type HttpAnswer } from '../support/local-cluster.js';
 
 // The lock service on a real local cluster (PM2, three lock daemons with Raft

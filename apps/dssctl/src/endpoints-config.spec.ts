@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { localClusterDescription } from '../../../libs/config/src/local-cluster.js';
+import { localClusterDescription } from '@dss/config/pure';
 import { defaultConfigPath, resolveConnection, type ConnectionFlags, type Env, type FileAccess } from './endpoints-config.js';
 import { UsageError } from './errors.js';
 

@@ -1,13 +1,8 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { endpointsFromCluster } from '@dss/client';
-// @dss/config's own files rather than its index, which loads Nest (a second of
-// start-up on a busy machine); relative because jest's alias mapping cannot
-// take a '.js' subpath (scripts/bench/cache-bench.ts does the same).
-import { ConfigError } from '../../../libs/config/src/config-error.js';
-import type { ClusterDescription } from '../../../libs/config/src/cluster-description.js';
-import { parseClusterDescription } from '../../../libs/config/src/load-config.js';
-import { localClusterDescription } from '../../../libs/config/src/local-cluster.js';
+// Not '@dss/config', which loads Nest (a second of start-up on a busy machine).
+import { ConfigError, localClusterDescription, parseClusterDescription, type ClusterDescription } from '@dss/config/pure';
 import { ROLES, type ClientConfig, type Endpoints, type Role } from './client-port.js';
 import { UsageError } from './errors.js';
 import { parseBaseUrl, parseCount, parseUrlList } from './parse.js';

@@ -16,7 +16,8 @@ import {
   type HolderReport,
 } from '@dss/mesi';
 import { PeerClients } from '@dss/transport';
-import { CACHE_FORWARD_TIMEOUT_MS, CACHE_UNBLOCK_TIMEOUT_MS } from './cache-limits.js';
+import { backoff } from '@dss/backoff';
+import { CACHE_DIRECTORY_MEMORY_RETRY, CACHE_FORWARD_TIMEOUT_MS, CACHE_UNBLOCK_TIMEOUT_MS } from './cache-limits.js';
 import { CacheLines } from './cache-lines.service.js';
 import { CacheMembership } from './cache-membership.service.js';
 import { CACHE_METRICS } from './cache-metrics.js';
@@ -217,12 +218,12 @@ export class CacheDirectory implements OnApplicationBootstrap {
   /** An old owner's dirty data exists only in its reply: keep trying to store it. */
   private async retryMemory<T>(fn: () => Promise<T>): Promise<T> {
     const deadline = performance.now() + MEMORY_RETRY_MS;
-    for (;;) {
+    for (let attempt = 1; ; attempt++) {
       try {
         return await fn();
       } catch (err) {
         if (performance.now() > deadline) throw err;
-        await new Promise((r) => setTimeout(r, 200));
+        await backoff(CACHE_DIRECTORY_MEMORY_RETRY, attempt);
       }
     }
   }

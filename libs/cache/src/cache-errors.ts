@@ -7,9 +7,11 @@ export const timedOut = (message: string): ApiError => new ApiError('TIMEOUT', m
 
 /**
  * Ends every message of a failure after which the change may have happened
- * (Redis timed out on a delete, a home stopped answering). The peer transport
- * carries only the message, so a requester recognises a home's 504 by it and
- * answers 504 too, never the 503 that promises nothing changed.
+ * (Redis timed out on a delete, a home stopped answering), for the people who
+ * read it. Code reads the code: these are the only 504s a home answers with,
+ * and the peer transport carries the code (PeerRemoteError.code), so a
+ * requester answers a home's TIMEOUT with 504 too, never the 503 that promises
+ * nothing changed.
  */
-export const OUTCOME_UNKNOWN = 'the outcome is unknown';
+const OUTCOME_UNKNOWN = 'the outcome is unknown';
 export const outcomeUnknown = (message: string): ApiError => timedOut(`${message}; ${OUTCOME_UNKNOWN}`);

@@ -1,4 +1,5 @@
 // Limits and timings of the cache role; documented in docs/cache.md.
+import type { BackoffPolicy } from '@dss/backoff';
 
 export const CACHE_LIMITS = {
   /** Keys are 1..512 bytes (UTF-8), URL-encoded in the path (docs/cache.md). */
@@ -72,3 +73,14 @@ export const CACHE_DELETE_WRITE_BACK_RETRY_MS = 30_000;
 export const CACHE_HANDOVER_WRITE_BACK_ROUNDS = 3;
 /** With Sentinel, a memory operation waits this long for a replica's acknowledgement (Redis WAIT) before it fails. */
 export const CACHE_MEMORY_WAIT_MS = 1000;
+
+// Retry delays (@dss/backoff). No jitter: each loop is one node's own, not many
+// clients retrying together.
+/** Between write-backs of a dirty copy after a delete of unknown outcome: Redis is failing over, so back off to 1 s. */
+export const CACHE_DELETE_WRITE_BACK_RETRY: BackoffPolicy = { baseMs: 100, maxMs: 1000, jitter: 'none' };
+/** Between attempts to write back and drop a copy this node may no longer hold (a view change, a lapsed lease). */
+export const CACHE_DISCARD_RETRY: BackoffPolicy = { baseMs: 50, maxMs: 250, jitter: 'none' };
+/** Between requests to a key's home that were refused unheard (not the home, views differ, unreachable): they agree once heartbeats settle. */
+export const CACHE_HOME_RETRY: BackoffPolicy = { baseMs: 50, maxMs: 50, jitter: 'none' };
+/** Between attempts to store an old owner's dirty data, which exists only in its reply. */
+export const CACHE_DIRECTORY_MEMORY_RETRY: BackoffPolicy = { baseMs: 200, maxMs: 200, jitter: 'none' };

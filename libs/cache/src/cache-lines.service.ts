@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import { INVALID_LINE, lineStateName, stepLine, type ForwardReply, type Line, type LineAction, type LineEvent, type LocalResult, type Modify } from '@dss/mesi';
-import { CACHE_DELETE_WRITE_BACK_RETRY_MS, CACHE_HANDOVER_WRITE_BACK_ROUNDS, CACHE_IO_CONCURRENCY, CACHE_HEARTBEAT_MS, CACHE_MEMBERSHIP_RETRIES, CACHE_REMEMBERED_REPLIES, CACHE_SETTLE_WAIT_MS, CACHE_WRITE_MEMORY_MS } from './cache-limits.js';
+import { backoff } from '@dss/backoff';
+import { CACHE_DELETE_WRITE_BACK_RETRY, CACHE_DELETE_WRITE_BACK_RETRY_MS, CACHE_DISCARD_RETRY, CACHE_HANDOVER_WRITE_BACK_ROUNDS, CACHE_IO_CONCURRENCY, CACHE_HEARTBEAT_MS, CACHE_MEMBERSHIP_RETRIES, CACHE_REMEMBERED_REPLIES, CACHE_SETTLE_WAIT_MS, CACHE_WRITE_MEMORY_MS } from './cache-limits.js';
 import { CacheMembership } from './cache-membership.service.js';
 import { CACHE_METRICS } from './cache-metrics.js';
 import { CACHE_SETTINGS, type ResolvedCacheSettings } from './cache-settings.js';
@@ -334,7 +335,7 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
           this.logger.error(`${key}: dropped after a delete of unknown outcome; its unwritten data is lost (memory unreachable for ${CACHE_DELETE_WRITE_BACK_RETRY_MS} ms: ${(err as Error).message})`);
           break;
         }
-        await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 1000)));
+        await backoff(CACHE_DELETE_WRITE_BACK_RETRY, attempt + 1); // attempt counts from 0
       }
     }
     this.forgetLine(key);
@@ -433,7 +434,7 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
   private async discard(key: string, current: () => boolean, reason: 'lease' | 'membership'): Promise<void> {
     for (let attempt = 0; current(); attempt++) {
       if (await this.writeBackThenDrop(key, reason === 'membership' && !this.membership.hasQuorum() ? 'no_majority' : reason)) return;
-      await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 250)));
+      await backoff(CACHE_DISCARD_RETRY, attempt + 1); // attempt counts from 0
     }
   }
 

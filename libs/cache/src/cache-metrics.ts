@@ -1,4 +1,5 @@
-import { makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
+import { makeCounterProvider, makeGaugeProvider } from '@willsoto/nestjs-prometheus';
+import { latencyHistogramProvider } from '@dss/metrics';
 
 export const CACHE_METRICS = {
   gets: 'dss_cache_gets_total',
@@ -18,8 +19,6 @@ export const CACHE_METRICS = {
   respCommands: 'dss_cache_resp_commands_total',
 } as const;
 
-const SECONDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
-
 export const cacheMetricProviders = [
   makeCounterProvider({ name: CACHE_METRICS.gets, help: 'GETs by outcome: local (hit), peer (data from another node), memory (from Redis), not_found.', labelNames: ['outcome'] }),
   makeCounterProvider({ name: CACHE_METRICS.puts, help: 'PUTs by outcome: local (line already M or E here) or remote (ownership taken through the home).', labelNames: ['outcome'] }),
@@ -34,7 +33,7 @@ export const cacheMetricProviders = [
     labelNames: ['reason', 'outcome'],
   }),
   makeCounterProvider({ name: CACHE_METRICS.evictions, help: 'Lines evicted by the LRU (or dropped when this node lost its majority).', labelNames: ['reason'] }),
-  makeHistogramProvider({ name: CACHE_METRICS.coherenceSeconds, help: 'Round trip of a coherence request to the key\'s home, by request kind.', labelNames: ['kind'], buckets: SECONDS }),
+  latencyHistogramProvider({ name: CACHE_METRICS.coherenceSeconds, help: 'Round trip of a coherence request to the key\'s home, by request kind.', labelNames: ['kind'] }),
   makeGaugeProvider({ name: CACHE_METRICS.directoryEntries, help: 'Directory entries this node keeps as the home of their keys.' }),
   makeCounterProvider({ name: CACHE_METRICS.rebuilds, help: 'Directory rebuilds from the survivors\' holdings after the set of live nodes changed.' }),
   makeCounterProvider({ name: CACHE_METRICS.viewChanges, help: 'Times the set of live cache nodes changed as seen by this node.' }),

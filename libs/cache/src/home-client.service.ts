@@ -4,10 +4,11 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Histogram } from 'prom-client';
 import type { Grant, RequestKind } from '@dss/mesi';
 import { PeerRemoteError, PeerTimeoutError, PeerUnavailableError } from '@dss/transport';
-import { CACHE_EVICT_NOTICE_TIMEOUT_MS, CACHE_REQUEST_TIMEOUT_MS } from './cache-limits.js';
+import { backoff } from '@dss/backoff';
+import { CACHE_EVICT_NOTICE_TIMEOUT_MS, CACHE_HOME_RETRY, CACHE_REQUEST_TIMEOUT_MS } from './cache-limits.js';
 import { CacheMembership } from './cache-membership.service.js';
 import { CACHE_METRICS } from './cache-metrics.js';
-import { OUTCOME_UNKNOWN, outcomeUnknown, timedOut, unavailable } from './cache-errors.js';
+import { outcomeUnknown, timedOut, unavailable } from './cache-errors.js';
 import { CoherenceRouter, type CoherenceAnswer, type CoherenceRequest } from './coherence-router.js';
 
 export interface Granted {
@@ -43,7 +44,7 @@ export class HomeClient {
     // An eviction notice only keeps the home's directory small: do not wait long for it.
     const deadline = performance.now() + (kind === 'evict' ? CACHE_EVICT_NOTICE_TIMEOUT_MS : CACHE_REQUEST_TIMEOUT_MS);
     const stop = this.coherence.startTimer({ kind });
-    for (;;) {
+    for (let attempt = 1; ; attempt++) {
       const home = this.membership.home(key);
       const txn = `${self}:${this.boot}:${++this.txnSeq}`;
       const left = deadline - performance.now();
@@ -83,14 +84,15 @@ export class HomeClient {
         if (err instanceof PeerTimeoutError) throw outcomeUnknown(`the home of this key (${home}) did not answer within ${Math.round(left)} ms`);
         if (err instanceof PeerRemoteError) {
           const message = `the home of this key (${home}) failed: ${err.remoteMessage}`;
-          throw err.remoteMessage.includes(OUTCOME_UNKNOWN) ? timedOut(message) : unavailable(message);
+          // The home's own 504 (outcomeUnknown) says the change may have happened there.
+          throw err.code === 'TIMEOUT' ? timedOut(message) : unavailable(message);
         }
         // Unreachable: the home may be dead; once it counts as dead the key has a new home.
         if (!(err instanceof PeerUnavailableError)) throw err;
       } finally {
         this.inFlight.delete(key);
       }
-      await new Promise((r) => setTimeout(r, 50));
+      await backoff(CACHE_HOME_RETRY, attempt);
     }
   }
 

@@ -1,5 +1,6 @@
 import type { Histogram } from 'prom-client';
 import type { Grant } from '@dss/mesi';
+import { PeerRemoteError } from '@dss/transport';
 import type { CacheMembership } from './cache-membership.service.js';
 import type { CoherenceAnswer, CoherenceRequest, CoherenceRouter, UnblockMessage } from './coherence-router.js';
 import { HomeClient } from './home-client.service.js';
@@ -80,5 +81,21 @@ describe('HomeClient', () => {
     state.answers = [() => ({ viewDiffers: ['vm2', 'vm3'] }), () => ({ grant })];
     await client.request('k', 'getS');
     expect(requests).toHaveLength(2);
+  });
+
+  // The home's failure comes back with its ApiError code: its 504 says the change may have
+  // happened there, so this node answers 504 too; any other failure promises nothing changed.
+  it.each([
+    ['TIMEOUT', 504],
+    ['UNAVAILABLE', 503],
+    [undefined, 503],
+  ] as const)('answers a home that failed with code %s with %d', async (code, status) => {
+    const { client, state } = setup();
+    state.answers = [
+      () => {
+        throw new PeerRemoteError('vm2', 'cache.coherence', 'the memory (Redis) failed; the outcome is unknown', code);
+      },
+    ];
+    await expect(client.request('k', 'del')).rejects.toMatchObject({ status });
   });
 });

@@ -1,5 +1,5 @@
 import type { Delivery } from './client-types.js';
-import { sleep } from './backoff.js';
+import { backoffDelay, sleep } from '@dss/backoff';
 import { CONSUMER_DEFAULTS } from './defaults.js';
 import { InvalidArgumentError, StaleReceiptError } from './errors.js';
 import type { QueueClient } from './queue-client.js';
@@ -44,7 +44,7 @@ type QueueOps = Pick<QueueClient, 'consume' | 'ackAndConsume' | 'ack' | 'nack' |
 type CarriedAck = 'acked' | 'stale' | 'failed';
 
 export const defaultConsumerBackoff = (deliveries: number): number =>
-  Math.min(CONSUMER_DEFAULTS.backoffMaxMs, CONSUMER_DEFAULTS.backoffBaseMs * 2 ** Math.max(0, deliveries - 1));
+  backoffDelay({ baseMs: CONSUMER_DEFAULTS.backoffBaseMs, maxMs: CONSUMER_DEFAULTS.backoffMaxMs, jitter: 'none' }, deliveries);
 
 const warn = (topic: string) => (err: unknown, d?: Delivery) =>
   console.warn(`dss consumer ${topic}${d ? ` (message ${d.id})` : ''}: ${err instanceof Error ? err.message : String(err)}`);

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { localClusterDescription, type ClusterDescription } from '@dss/config';
+import { localClusterDescription, type ClusterDescription } from '@dss/config/pure';
 import { DssClient, endpointsFromCluster } from './dss-client.js';
 import { ENDPOINTS, FakeFetch } from './fake-fetch.test-kit.js';
 

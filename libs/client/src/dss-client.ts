@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { ClusterDescription } from '@dss/config';
 // Not '@dss/config': its index also exports the Nest module, and the client must not load Nest.
-import { apiScheme, clusterDescriptionSchema } from '../../config/src/cluster-description.js';
-import { localClusterDescription } from '../../config/src/local-cluster.js';
+import { apiScheme, clusterDescriptionSchema, localClusterDescription, type ClusterDescription } from '@dss/config/pure';
 import type { CallOptions, ClientOptions, EndpointStatus, Endpoints } from './client-types.js';
 import { HttpCacheClient, type CacheClient } from './cache-client.js';
 import { clusterStatus } from './cluster-status.js';

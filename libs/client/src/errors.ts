@@ -1,5 +1,5 @@
-// The server's own table, imported by path: libs/http's index loads Nest.
-import { codeForStatus } from '../../http/src/api-error-codes.js';
+// The server's own table, from its own file: libs/http's index loads Nest.
+import { codeForStatus } from '@dss/http/api-error-codes.js';
 import type { LockHolder, WaitForEdge } from './client-types.js';
 
 // The typed errors of the client. Each server error code of the public API (docs/locks.md, docs/queue.md, docs/cache.md)

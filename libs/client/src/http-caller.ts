@@ -1,5 +1,5 @@
 import type { CallOptions, Endpoints, RetryPolicy, Role } from './client-types.js';
-import { fullJitterDelay, sleep } from './backoff.js';
+import { backoff } from '@dss/backoff';
 import { CLIENT_DEFAULTS } from './defaults.js';
 import { EndpointPool } from './endpoint-pool.js';
 import { type AttemptFailure, errorFromResponse, InvalidArgumentError, OutcomeUnknownError, UnavailableError } from './errors.js';
@@ -81,7 +81,7 @@ export class HttpCaller {
     const keys = spec.keys ?? {};
     let lastStatus: number | undefined;
     for (let attempt = 1; attempt <= retry.attempts; attempt++) {
-      if (attempt > 1) await sleep(fullJitterDelay(attempt - 1, retry.baseDelayMs, retry.maxDelayMs, this.options.random), call.signal);
+      if (attempt > 1) await backoff({ baseMs: retry.baseDelayMs, maxMs: retry.maxDelayMs, jitter: 'full' }, attempt - 1, call.signal, this.options.random);
       const url = pool.current();
       const outcome = await attemptOnce(
         this.options.fetch,

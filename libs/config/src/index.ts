@@ -1,10 +1,6 @@
-export * from './api-tokens.js';
-export * from './cluster-description.js';
-export * from './config-error.js';
+// @dss/config: everything, Nest module and Redis clients included. Code that
+// must not load Nest imports @dss/config/pure (pure.ts) instead.
+export * from './pure.js';
 export * from './config.module.js';
-export * from './load-config.js';
-export * from './local-cluster.js';
-export * from './peer-tls.js';
-export * from './process-settings.js';
 export * from './redis-client.js';
 export * from './stall-aware-redis.js';

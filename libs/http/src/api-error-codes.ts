@@ -15,6 +15,10 @@ export const API_ERROR_STATUS = {
 } as const;
 export type ApiErrorCode = keyof typeof API_ERROR_STATUS;
 
+/** Whether `code` is one of the API's error codes (for codes read off the wire). */
+export function isApiErrorCode(code: unknown): code is ApiErrorCode {
+  return typeof code === 'string' && Object.hasOwn(API_ERROR_STATUS, code);
+}
 
 /** The code to report for a status that did not come from an ApiError. */
 export function codeForStatus(status: number): ApiErrorCode {

@@ -1,7 +1,7 @@
 import { HttpException } from '@nestjs/common';
 import { API_ERROR_STATUS, type ApiErrorCode } from './api-error-codes.js';
 
-export { API_ERROR_STATUS, codeForStatus, type ApiErrorCode } from './api-error-codes.js';
+export { API_ERROR_STATUS, codeForStatus, isApiErrorCode, type ApiErrorCode } from './api-error-codes.js';
 
 // The error envelope of the public API (docs/locks.md, docs/queue.md, docs/cache.md): {"error": {"code", "message", ...details}}.
 

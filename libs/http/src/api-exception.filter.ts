@@ -1,8 +1,8 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { BaseRpcExceptionFilter, RpcException } from '@nestjs/microservices';
 import type { FastifyReply } from 'fastify';
-import type { Observable } from 'rxjs';
+import { throwError, type Observable } from 'rxjs';
 import { ApiError, codeForStatus, type ApiErrorBody } from './api-error.js';
+import { peerErrorAnswer } from './peer-error-answer.js';
 
 interface FastifyErrorLike {
   statusCode?: number;
@@ -14,20 +14,21 @@ interface FastifyErrorLike {
  * own errors (malformed JSON, body too large, wrong content type) arrive here
  * too and keep their 4xx status; anything unexpected is a 500 that is logged.
  * A peer (rpc) handler's failure goes back to the calling peer as an error
- * answer with its message: rethrown, it was only logged, and the caller waited
- * for its timeout (a home's forward retried after 1 s instead of at once, a
- * rebuild's holdings after 5 s). Callers tell a 503 from an unknown outcome by
- * that message (cache-errors.ts).
+ * answer (peerErrorAnswer: its message and ApiError code, the same frame as
+ * PeerEvents' direct path sends): rethrown, it was only logged, and the caller
+ * waited for its timeout (a home's forward retried after 1 s instead of at
+ * once, a rebuild's holdings after 5 s). Callers tell a 503 from an unknown
+ * outcome by that code (home-client.service.ts).
  */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Http');
-  private readonly rpc = new BaseRpcExceptionFilter();
 
   catch(exception: unknown, host: ArgumentsHost): void | Observable<unknown> {
     if (host.getType() === 'rpc') {
-      const answer = exception instanceof RpcException ? exception : new RpcException(exception instanceof Error ? exception.message : String(exception));
-      return this.rpc.catch(answer, host);
+      // Nest's TCP server sends what this observable fails with as the answer's `err`.
+      const answer = peerErrorAnswer(exception);
+      return throwError(() => answer);
     }
     if (host.getType() !== 'http') throw exception;
     const reply = host.switchToHttp().getResponse<FastifyReply>();

@@ -1,5 +1,6 @@
 export * from './api-error.js';
 export * from './api-exception.filter.js';
+export * from './peer-error-answer.js';
 export * from './limits.js';
 export * from './parse-body.js';
 export * from './api-answer.js';

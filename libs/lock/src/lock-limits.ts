@@ -1,4 +1,5 @@
 // Limits on what a lock client controls. Each is documented in docs/locks.md.
+import type { BackoffPolicy } from '@dss/backoff';
 
 export const LOCK_LIMITS = {
   /** Resource names: 1..256 characters. */
@@ -19,3 +20,9 @@ export const LOCK_LIMITS = {
 export const LEADER_WAIT_MS = 3000;
 /** Extra time a forwarded or parked request allows beyond its waitMs. */
 export const FORWARD_MARGIN_MS = 5000;
+/**
+ * Between attempts of a request while leadership moves (not the leader, the leader
+ * down): an election takes about a heartbeat timeout, so start short and stay short.
+ * No jitter: each request waits alone, and the forward itself is not a thundering herd.
+ */
+export const LOCK_ROUTE_RETRY: BackoffPolicy = { baseMs: 20, maxMs: 250, jitter: 'none' };

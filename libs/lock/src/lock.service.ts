@@ -5,8 +5,9 @@ import type { Counter, Histogram } from 'prom-client';
 import { LeadershipTransferError, NotLeaderError, ProposalDroppedError, ProposalUnknownError, RAFT_NODE, ReadTimeoutError, type RaftNode } from '@dss/raft';
 import { PeerClients, PeerTimeoutError } from '@dss/transport';
 import { parseBody } from '@dss/http';
+import { backoff } from '@dss/backoff';
 import { acquireBody, readParams, releaseBody, renewBody } from './lock-dto.js';
-import { FORWARD_MARGIN_MS, LEADER_WAIT_MS } from './lock-limits.js';
+import { FORWARD_MARGIN_MS, LEADER_WAIT_MS, LOCK_ROUTE_RETRY } from './lock-limits.js';
 import { LOCK_METRICS } from './lock-metrics.js';
 import { fail, ok, type LockOp, type LockResponse } from './lock-response.js';
 import { LockStateMachine } from './lock-state-machine.js';
@@ -122,7 +123,7 @@ export class LockService {
   }
 
   private pause(attempt: number): Promise<void> {
-    return new Promise((r) => setTimeout(r, Math.min(20 * 2 ** attempt, 250)));
+    return backoff(LOCK_ROUTE_RETRY, attempt + 1); // attempt counts from 0
   }
 
   /** On the leader: propose (or ReadIndex) and turn the result into an answer. */

@@ -1,2 +1,3 @@
 export * from './metric-names.js';
 export * from './metrics.module.js';
+export * from './latency-histogram.js';

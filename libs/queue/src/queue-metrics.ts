@@ -1,4 +1,5 @@
-import { makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
+import { makeCounterProvider, makeGaugeProvider } from '@willsoto/nestjs-prometheus';
+import { latencyHistogramProvider } from '@dss/metrics';
 
 export const QUEUE_METRICS = {
   published: 'dss_queue_published_total',
@@ -14,8 +15,6 @@ export const QUEUE_METRICS = {
   ownedTopics: 'dss_queue_owned_topics',
 } as const;
 
-const SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
-
 export const queueMetricProviders = [
   makeCounterProvider({ name: QUEUE_METRICS.published, help: 'Messages published (durable), by topic.', labelNames: ['topic'] }),
   makeCounterProvider({ name: QUEUE_METRICS.delivered, help: 'Deliveries handed to consumers, by topic (first deliveries and redeliveries).', labelNames: ['topic'] }),
@@ -24,8 +23,8 @@ export const queueMetricProviders = [
   makeCounterProvider({ name: QUEUE_METRICS.staleReceipts, help: 'Acks, nacks and extends with a receipt no longer in flight, by topic.', labelNames: ['topic'] }),
   makeCounterProvider({ name: QUEUE_METRICS.deadLettered, help: 'Messages moved to the dead-letter list (seen by the owner), by topic.', labelNames: ['topic'] }),
   makeGaugeProvider({ name: QUEUE_METRICS.depth, help: 'Messages by state (ready, inflight, delayed, dead) for the topics this node owns.', labelNames: ['topic', 'state'] }),
-  makeHistogramProvider({ name: QUEUE_METRICS.publishSeconds, help: 'Publish latency until durable, at the node that stored it.', labelNames: ['topic'], buckets: SECONDS }),
-  makeHistogramProvider({ name: QUEUE_METRICS.endToEndSeconds, help: 'From publish to first delivery, by topic.', labelNames: ['topic'], buckets: SECONDS }),
+  latencyHistogramProvider({ name: QUEUE_METRICS.publishSeconds, help: 'Publish latency until durable, at the node that stored it.', labelNames: ['topic'] }),
+  latencyHistogramProvider({ name: QUEUE_METRICS.endToEndSeconds, help: 'From publish to first delivery, by topic.', labelNames: ['topic'] }),
   makeCounterProvider({ name: QUEUE_METRICS.ownershipChanges, help: 'Times the set of live queue nodes (and so topic ownership) changed.' }),
   makeGaugeProvider({ name: QUEUE_METRICS.ownedTopics, help: 'Topics this node owns now.' }),
 ];

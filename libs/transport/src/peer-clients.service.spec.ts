@@ -1,5 +1,5 @@
 import { Controller, Module, type INestMicroservice } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { APP_FILTER, NestFactory } from '@nestjs/core';
 import { EventPattern, MessagePattern, Payload, RpcException } from '@nestjs/microservices';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -8,8 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { register } from 'prom-client';
 import { loadPeerTls } from '@dss/config';
+import { ApiError, ApiExceptionFilter } from '@dss/http';
 import { MetricsModule } from '@dss/metrics';
 import { PeerClients } from './peer-clients.service.js';
+import { PeerEvents } from './peer-events.service.js';
 import { PeerRemoteError, PeerTimeoutError, PeerUnavailableError, UnknownPeerError } from './peer-errors.js';
 import { peerServerOptions } from './peer-server-options.js';
 import { PeerStatusService } from './peer-status.service.js';
@@ -25,6 +27,8 @@ declare module './peer-rpc-contract.js' {
   interface PeerRpcContract {
     'test.echo': { request: { text: string; delayMs?: number }; response: { text: string; by: string } };
     'test.fail': { request: Record<string, never>; response: never };
+    'test.apiFail.nest': { request: { code: 'TIMEOUT' | 'UNAVAILABLE' }; response: never };
+    'test.apiFail.direct': { request: { code: 'TIMEOUT' | 'UNAVAILABLE' }; response: never };
   }
 }
 
@@ -47,6 +51,15 @@ class TestHandlers {
   @MessagePattern('test.fail')
   fail(): never {
     throw new RpcException('handler refused');
+  }
+}
+
+/** The same failure as the direct path's handler below, on Nest's path (ApiExceptionFilter renders it). */
+@Controller()
+class ApiFailingHandlers {
+  @MessagePattern('test.apiFail.nest')
+  fail(@Payload() req: { code: 'TIMEOUT' | 'UNAVAILABLE' }): never {
+    throw new ApiError(req.code, 'the memory (Redis) failed; the outcome is unknown');
   }
 }
 
@@ -115,6 +128,8 @@ describe('PeerClients over real TCP', () => {
     const err = await peers().call('b', 'test.fail', {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PeerRemoteError);
     expect((err as PeerRemoteError).remoteMessage).toBe('handler refused');
+    // Not an ApiError: no code to switch on.
+    expect((err as PeerRemoteError).code).toBeUndefined();
   });
 
   it('delivers one-way events in order', async () => {
@@ -148,6 +163,52 @@ describe('PeerClients over real TCP', () => {
     expect(text).toMatch(/dss_peer_rpc_duration_seconds_count\{[^}]*outcome="unavailable"[^}]*\} [1-9]/);
     expect(text).toMatch(/dss_peer_reachable\{[^}]*peer="b"[^}]*\} 1/);
     expect(text).toMatch(/dss_peer_events_total\{[^}]*pattern="test.note",outcome="sent"[^}]*\} 3/);
+  });
+});
+
+describe('PeerClients reading an ApiError code from either server path over real TCP', () => {
+  let server: INestMicroservice;
+  let serverModule: TestingModule;
+  let client: TestingModule;
+
+  beforeAll(async () => {
+    const [portA, portB] = [await freePort(), await freePort()];
+    const transportFor = (selfId: string, port: number, peerId: string, peerPort: number) =>
+      TransportModule.forRoot({ selfId, role: 'cache', peers: [{ id: peerId, host: '127.0.0.1', peerPort, httpPort: 1 }], timeoutMs: 1000, bindHost: '127.0.0.1', port, probeIntervalMs: 0 });
+    // As the daemon runs it: ApiExceptionFilter app-wide for Nest's path, PeerEvents for the direct one.
+    @Module({
+      imports: [MetricsModule.forRoot({ node: 'b', role: 'cache' }), transportFor('b', portB, 'a', portA)],
+      controllers: [ApiFailingHandlers],
+      providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
+    })
+    class ServerModule {}
+    serverModule = await Test.createTestingModule({ imports: [ServerModule] }).compile();
+    const events = serverModule.get(PeerEvents);
+    events.answer('test.apiFail.direct', (req) => {
+      throw new ApiError(req.code, 'the memory (Redis) failed; the outcome is unknown');
+    });
+    server = serverModule.createNestMicroservice({ ...peerServerOptions({ bindHost: '127.0.0.1', port: portB }, events), logger: false });
+    await server.listen();
+    client = await Test.createTestingModule({ imports: [MetricsModule.forRoot({ node: 'a', role: 'cache' }), transportFor('a', portA, 'b', portB)] }).compile();
+    await client.init();
+  });
+
+  afterAll(async () => {
+    await client.close();
+    await server.close();
+    await serverModule.close();
+    register.clear();
+  });
+
+  it.each(['TIMEOUT', 'UNAVAILABLE'] as const)('carries %s as a code, the same from Nest\'s path and the direct one', async (code) => {
+    const peers = client.get(PeerClients);
+    const viaNest = await peers.call('b', 'test.apiFail.nest', { code }).catch((e: unknown) => e);
+    const direct = await peers.call('b', 'test.apiFail.direct', { code }).catch((e: unknown) => e);
+    for (const err of [viaNest, direct]) {
+      expect(err).toBeInstanceOf(PeerRemoteError);
+      expect(err).toMatchObject({ code, remoteMessage: 'the memory (Redis) failed; the outcome is unknown' });
+    }
+    expect((direct as PeerRemoteError).message.replace('apiFail.direct', 'apiFail.nest')).toBe((viaNest as PeerRemoteError).message);
   });
 });
 

@@ -2,7 +2,8 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { METRIC_PEER_EVENTS, METRIC_PEER_RPC_SECONDS } from '@dss/metrics';
 import type { Counter, Histogram } from 'prom-client';
-import { PeerRemoteError, PeerTimeoutError, PeerUnavailableError, UnknownPeerError, type PeerError } from './peer-errors.js';
+import { peerErrorCode } from '@dss/http';
+import { PeerConnectionClosedError, PeerRemoteError, PeerTimeoutError, PeerUnavailableError, UnknownPeerError, type PeerError } from './peer-errors.js';
 import type { PeerEventContract, PeerEventPattern, PeerPattern, PeerRequest, PeerResponse } from './peer-rpc-contract.js';
 import { PeerConnection } from './peer-connection.js';
 import { peerClientTls } from './peer-tls-options.js';
@@ -98,16 +99,15 @@ function outcomeOf(err: PeerError): string {
 
 function mapError(err: unknown, peerId: string, pattern: string): PeerError {
   if (err instanceof PeerTimeoutError) return err;
+  if (err instanceof PeerConnectionClosedError) return new PeerUnavailableError(peerId, pattern, 'connection closed');
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return new PeerUnavailableError(peerId, pattern, code);
   // Errors raised here (toString, not instanceof: node's errors may come from another realm under
   // jest); what the peer's handler threw arrives as a plain object.
   if (Object.prototype.toString.call(err) === '[object Error]' && typeof err === 'object' && err !== null && 'message' in err && typeof err.message === 'string') {
-    // PeerConnection fails pending calls with this when the socket closes under them.
-    if (err.message === 'Connection closed') return new PeerUnavailableError(peerId, pattern, 'connection closed');
     return new PeerUnavailableError(peerId, pattern, err.message);
   }
-  // Anything else came back over the wire from the peer's handler.
+  // Anything else came back over the wire from the peer's handler (peerErrorAnswer's frame).
   const message = (err as { message?: unknown } | null)?.message;
-  return new PeerRemoteError(peerId, pattern, typeof message === 'string' ? message : JSON.stringify(err));
+  return new PeerRemoteError(peerId, pattern, typeof message === 'string' ? message : JSON.stringify(err), peerErrorCode(err));
 }

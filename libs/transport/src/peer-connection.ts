@@ -1,5 +1,6 @@
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { PeerConnectionClosedError } from './peer-errors.js';
 import { PeerSocket } from './peer-socket.js';
 
 interface Pending {
@@ -25,7 +26,7 @@ interface ResponseFrame {
  * at a few messages per lock operation that was a large share of a daemon's CPU.
  *
  * Dialled on first use and again after it breaks. A connection that breaks fails
- * its pending requests with the socket's error, or "Connection closed" (both read
+ * its pending requests with the socket's error, or PeerConnectionClosedError (both read
  * as unavailable by PeerClients); events it held are lost, as Raft expects.
  * Dials that do not connect in PEER_CONNECT_TIMEOUT_MS are abandoned (PeerSocket).
  */
@@ -90,7 +91,7 @@ export class PeerConnection {
     raw.on('close', () => {
       if (this.socket === socket) this.socket = undefined;
       this.onBroken();
-      const err = failure ?? new Error('Connection closed');
+      const err = failure ?? new PeerConnectionClosedError();
       for (const [id, p] of [...this.pending]) if (p.socket === socket) this.settle(id, (q) => q.reject(err));
     });
     this.socket = socket;

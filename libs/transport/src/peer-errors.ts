@@ -1,4 +1,5 @@
 // What can go wrong with a peer call, as types a caller can switch on.
+import type { ApiErrorCode } from '@dss/http';
 
 export abstract class PeerError extends Error {
   constructor(
@@ -25,10 +26,27 @@ export class PeerUnavailableError extends PeerError {
   }
 }
 
-/** The peer got the request and its handler failed. */
+/**
+ * The peer got the request and its handler failed. `code` is the ApiError code it
+ * failed with (undefined for other failures, such as a refusal): switch on it, the
+ * message is for people and may change.
+ */
 export class PeerRemoteError extends PeerError {
-  constructor(peerId: string, pattern: string, readonly remoteMessage: string) {
-    super(peerId, pattern, `failed at the peer: ${remoteMessage}`);
+  constructor(
+    peerId: string,
+    pattern: string,
+    readonly remoteMessage: string,
+    readonly code?: ApiErrorCode,
+  ) {
+    super(peerId, pattern, `failed at the peer: ${code ? `${code}: ` : ''}${remoteMessage}`);
+  }
+}
+
+/** PeerConnection fails the requests pending on a socket that closed with no error of its own with this. */
+export class PeerConnectionClosedError extends Error {
+  constructor() {
+    super('Connection closed');
+    this.name = 'PeerConnectionClosedError';
   }
 }
 

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { peerRefusalRule, type PeerRefusalRule } from './peer-identity.js';
 import { PeerRejections } from './peer-rejections.service.js';
 import { RpcException } from '@nestjs/microservices';
+import { peerErrorAnswer } from '@dss/http';
 import type { PeerEventPattern, PeerPattern, PeerRequest, PeerResponse } from './peer-rpc-contract.js';
 import { PEER_TRANSPORT_OPTIONS, type PeerTransportOptions } from './transport-options.js';
 
@@ -46,9 +47,9 @@ export class PeerEvents {
    * pipeline like events do: for the hot requests of a protocol (the cache's
    * coherence requests and forwards), where routing, RxJS and the guard chain cost
    * more than the handler. The answer goes back framed as Nest frames it; a throw
-   * or rejection goes back as an error answer with its message, as the
-   * ApiExceptionFilter answers a failed @MessagePattern handler. The payload is
-   * unchecked, as for events.
+   * or rejection goes back as the error answer ApiExceptionFilter sends for a
+   * failed @MessagePattern handler (peerErrorAnswer: message and ApiError code).
+   * The payload is unchecked, as for events.
    */
   answer<P extends PeerPattern>(pattern: P, handler: (payload: PeerRequest<P>) => PeerResponse<P> | Promise<PeerResponse<P>>): void {
     if (this.requestHandlers.has(pattern)) throw new Error(`peer request ${pattern} already has a handler`);
@@ -81,7 +82,7 @@ export class PeerEvents {
   private request(pattern: string, id: string, data: unknown, peer: string | undefined, reply: PeerReply): boolean {
     const handler = this.requestHandlers.get(pattern);
     if (handler === undefined) return false;
-    const fail = (err: unknown) => reply({ id, isDisposed: true, err: errorAnswer(err) });
+    const fail = (err: unknown) => reply({ id, isDisposed: true, err: peerErrorAnswer(err) });
     if (this.refused(pattern, peer, data, (detail) => fail(new RpcException(`refused: ${detail}`)))) return true;
     try {
       const out = handler(data);
@@ -107,14 +108,4 @@ export class PeerEvents {
 /** A promise, from whichever realm (jest runs modules in their own). */
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return typeof v === 'object' && v !== null && 'then' in v && typeof v.then === 'function';
-}
-
-/**
- * What a failed handler's caller reads, as ApiExceptionFilter and Nest's RPC filter
- * render it: an RpcException's error object as it is, else `{status, message}` with
- * the RpcException's text or the Error's message.
- */
-function errorAnswer(err: unknown): object {
-  const error: unknown = err instanceof RpcException ? err.getError() : err instanceof Error ? err.message : String(err);
-  return typeof error === 'object' && error !== null ? error : { status: 'error', message: error };
 }

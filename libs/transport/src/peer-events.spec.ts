@@ -3,6 +3,7 @@ import { RpcException } from '@nestjs/microservices';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { createServer } from 'node:net';
 import { register } from 'prom-client';
+import { ApiError } from '@dss/http';
 import { MetricsModule } from '@dss/metrics';
 import { PeerClients } from './peer-clients.service.js';
 import { PeerEvents } from './peer-events.service.js';
@@ -70,6 +71,7 @@ describe('PeerEvents: who may send an event (mutual TLS on)', () => {
     const reply = (frame: unknown) => answers.push(frame);
     events.answer('test.double', (msg) => {
       if (msg.n < 0) throw new RpcException('negative');
+      if (msg.n === 1000) throw new ApiError('TIMEOUT', 'too slow; the outcome is unknown');
       return msg.n === 0 ? Promise.reject(new Error('zero')) : msg.n > 100 ? Promise.resolve({ n: msg.n * 2 }) : { n: msg.n * 2 };
     });
     expect(events.dispatch({ pattern: 'test.double', data: { from: 'node2', n: 2 }, id: '1' }, 'node2', reply)).toBe(true);
@@ -78,11 +80,14 @@ describe('PeerEvents: who may send an event (mutual TLS on)', () => {
     expect(events.dispatch({ pattern: 'test.double', data: { from: 'node2', n: 0 }, id: '4' }, 'node2', reply)).toBe(true);
     // A stranger is refused with an answer (the caller does not wait for its timeout), and counted.
     expect(events.dispatch({ pattern: 'test.double', data: { from: 'node9', n: 1 }, id: '5' }, 'node9', reply)).toBe(true);
+    // An ApiError goes back with its code beside its message, as ApiExceptionFilter sends it on Nest's path.
+    expect(events.dispatch({ pattern: 'test.double', data: { from: 'node2', n: 1000 }, id: '8' }, 'node2', reply)).toBe(true);
     await new Promise((r) => setImmediate(r));
     expect(answers).toEqual([
       { id: '1', isDisposed: true, response: { n: 4 } },
       { id: '3', isDisposed: true, err: { status: 'error', message: 'negative' } },
       { id: '5', isDisposed: true, err: { status: 'error', message: expect.stringMatching(/^refused: /) } },
+      { id: '8', isDisposed: true, err: { status: 'error', message: 'too slow; the outcome is unknown', code: 'TIMEOUT' } },
       { id: '2', isDisposed: true, response: { n: 400 } },
       { id: '4', isDisposed: true, err: { status: 'error', message: 'zero' } },
     ]);

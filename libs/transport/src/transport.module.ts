@@ -1,7 +1,7 @@
 import { Module, type DynamicModule, type InjectionToken, type OptionalFactoryDependency } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
-import { METRIC_PEER_EVENTS, METRIC_PEER_REACHABLE, METRIC_PEER_REJECTED, METRIC_PEER_RPC_SECONDS } from '@dss/metrics';
+import { makeCounterProvider, makeGaugeProvider } from '@willsoto/nestjs-prometheus';
+import { latencyHistogramProvider, METRIC_PEER_EVENTS, METRIC_PEER_REACHABLE, METRIC_PEER_REJECTED, METRIC_PEER_RPC_SECONDS } from '@dss/metrics';
 import { PeerClients } from './peer-clients.service.js';
 import { PeerEvents } from './peer-events.service.js';
 import { PeerIdentityGuard } from './peer-identity.guard.js';
@@ -17,11 +17,10 @@ export interface TransportModuleAsyncOptions {
 }
 
 const metrics = [
-  makeHistogramProvider({
+  latencyHistogramProvider({
     name: METRIC_PEER_RPC_SECONDS,
     help: 'Peer RPC round trips by peer, pattern and outcome (ok, timeout, unavailable, remote_error).',
     labelNames: ['peer', 'pattern', 'outcome'],
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
   }),
   makeCounterProvider({
     name: METRIC_PEER_EVENTS,

@@ -1,4 +1,4 @@
-import type { DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import type { NodeConfig } from '@dss/config';
 import type { ApiRoute } from '@dss/http';
 
@@ -23,3 +23,38 @@ export interface RoleStatus {
 
 /** Injection token under which each role module provides its RoleStatus. */
 export const ROLE_STATUS = Symbol('ROLE_STATUS');
+
+/** What differs between roles: everything else of a role module is defineRole's. */
+export interface RoleDefinition {
+  readonly name: string;
+  readonly summary: string;
+  /** The role's own module, configured for this node. */
+  imports(config: NodeConfig): DynamicModule;
+  /** The provider of that module that reports the role's RoleStatus. */
+  readonly status: Type<RoleStatus>;
+  /** The HTTP endpoints the module's controllers serve, for the OpenAPI document. */
+  readonly routes: readonly ApiRoute[];
+}
+
+/** The module every role is wrapped in; a daemon runs one role, so one class serves all. */
+@Module({})
+class RoleModule {}
+
+/**
+ * A role as a plugin: its module, with its status provider exported as
+ * ROLE_STATUS. The three roles were three copies of the same wrapper module;
+ * a new role is one more definition.
+ */
+export function defineRole(role: RoleDefinition): RolePlugin {
+  return {
+    name: role.name,
+    summary: role.summary,
+    routes: role.routes,
+    module: (config) => ({
+      module: RoleModule,
+      imports: [role.imports(config)],
+      providers: [{ provide: ROLE_STATUS, useExisting: role.status }],
+      exports: [ROLE_STATUS],
+    }),
+  };
+}

@@ -1,7 +1,7 @@
 import { Test } from '@nestjs/testing';
 import { Module } from '@nestjs/common';
 import { defaultRoleRegistry } from './default-roles.js';
-import { ROLE_STATUS, type RolePlugin, type RoleStatus } from './role-plugin.js';
+import { defineRole, ROLE_STATUS, type RolePlugin, type RoleStatus } from './role-plugin.js';
 import { RoleRegistry, UnknownRoleError } from './role-registry.js';
 import type { NodeConfig } from '@dss/config';
 
@@ -37,6 +37,23 @@ describe('RoleRegistry', () => {
     const resolved = registry.resolve('search');
     const mod = await Test.createTestingModule({ imports: [resolved.module({} as NodeConfig)] }).compile();
     expect(await mod.get<RoleStatus>(ROLE_STATUS).describe()).toEqual({ search: 'index warming' });
+  });
+
+  it('defines a role from its module and the provider of its status (defineRole)', async () => {
+    class SearchStatus implements RoleStatus {
+      ready(): boolean {
+        return true;
+      }
+      describe(): Record<string, unknown> {
+        return { search: 'ready' };
+      }
+    }
+    @Module({ providers: [SearchStatus], exports: [SearchStatus] })
+    class SearchModule {}
+    const search = defineRole({ name: 'search', summary: 'test role', imports: () => ({ module: SearchModule }), status: SearchStatus, routes: [] });
+    expect(search).toMatchObject({ name: 'search', summary: 'test role' });
+    const mod = await Test.createTestingModule({ imports: [search.module({} as NodeConfig)] }).compile();
+    expect(await mod.get<RoleStatus>(ROLE_STATUS).describe()).toEqual({ search: 'ready' });
   });
 
   it.each(['lock', 'queue', 'cache'])('gives the %s role a dynamic module that exports its status', (role) => {

@@ -5,6 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { redisErrorCode } from '@dss/resp';
 import { TOPIC_KEY_COUNT } from './lua-common.js';
 import { CONSUME_LUA } from './lua-consume.js';
 import { PROMOTE_LUA, REDRIVE_LUA, REQUEUE_LUA } from './lua-maintenance.js';
@@ -63,4 +64,4 @@ export function runLoadedQueueCommand(redis: Redis, name: QueueCommand, keys: re
   return redis.evalsha(SHAS.get(name)!, QUEUE_COMMANDS[name].numberOfKeys, ...keys, ...args);
 }
 
-export const isNoScript = (err: unknown): boolean => err instanceof Error && err.message.startsWith('NOSCRIPT');
+export const isNoScript = (err: unknown): boolean => redisErrorCode(err) === 'NOSCRIPT';

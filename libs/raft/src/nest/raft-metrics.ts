@@ -1,4 +1,5 @@
-import { makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
+import { makeCounterProvider, makeGaugeProvider } from '@willsoto/nestjs-prometheus';
+import { latencyHistogramProvider } from '@dss/metrics';
 
 export const RAFT_METRICS = {
   term: 'dss_raft_term',
@@ -13,8 +14,6 @@ export const RAFT_METRICS = {
   snapshots: 'dss_raft_snapshots_total',
 } as const;
 
-const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
-
 export const raftMetricProviders = [
   makeGaugeProvider({ name: RAFT_METRICS.term, help: 'Current Raft term of this node.' }),
   makeGaugeProvider({ name: RAFT_METRICS.role, help: '1 for the role this node has now (follower, pre-candidate, candidate, leader), 0 for the others.', labelNames: ['state'] }),
@@ -23,7 +22,7 @@ export const raftMetricProviders = [
   makeCounterProvider({ name: RAFT_METRICS.elections, help: 'Elections this node started (became candidate).' }),
   makeGaugeProvider({ name: RAFT_METRICS.commitIndex, help: 'Highest log index known to be committed.' }),
   makeGaugeProvider({ name: RAFT_METRICS.appliedIndex, help: 'Highest log index applied to the state machine.' }),
-  makeHistogramProvider({ name: RAFT_METRICS.appendSeconds, help: 'Time to make one Ready batch durable (write + fsync).', buckets: LATENCY_BUCKETS }),
-  makeHistogramProvider({ name: RAFT_METRICS.fsyncSeconds, help: 'fdatasync latency of the Raft log, by kind (wal, segment, snapshot, dir).', labelNames: ['kind'], buckets: LATENCY_BUCKETS }),
+  latencyHistogramProvider({ name: RAFT_METRICS.appendSeconds, help: 'Time to make one Ready batch durable (write + fsync).' }),
+  latencyHistogramProvider({ name: RAFT_METRICS.fsyncSeconds, help: 'fdatasync latency of the Raft log, by kind (wal, segment, snapshot, dir).', labelNames: ['kind'] }),
   makeCounterProvider({ name: RAFT_METRICS.snapshots, help: 'Snapshots taken or installed.' }),
 ];
