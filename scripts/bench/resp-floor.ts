@@ -5,15 +5,15 @@
 // reaches is what the per-connection socket work of Node (a read and a write
 // through libuv per command) leaves room for, so DSS's cache can be read as a
 // share of it, and the floor itself beside Redis (docs/benchmarks.md).
-//   npm run -s build && node dist/scripts/bench/resp-floor.js [--ports 7121,7122,7123]
-//   npm run bench:cache -- --ports 7121,7122,7123   (in another shell; DSS's row is the floor's)
+//   npm run -s build && node dist/scripts/bench/resp-floor.js [--ports 7991,7992,7993]
+//   npm run bench:cache -- --ports 7991,7992,7993   (in another shell; DSS's row is the floor's)
 // One process per port, like the cache's three daemons; Ctrl-C stops them all.
 import { fork } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { ReplyWriter, RespParser } from '../../libs/resp/src/index.js';
 
-const DEFAULT_PORTS = [7121, 7122, 7123];
+const DEFAULT_PORTS = [7991, 7992, 7993];
 
 function serve(port: number): void {
   const values = new Map<string, Buffer>();
