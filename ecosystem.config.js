@@ -22,7 +22,11 @@ const root = dirname(fileURLToPath(import.meta.url));
 const home = resolve(process.env.DSS_HOME ?? join(root, '.dss'));
 const clusterFile = resolve(process.env.DSS_CLUSTER_FILE ?? join(home, 'cluster.json'));
 const cluster = JSON.parse(readFileSync(clusterFile, 'utf8'));
-const wanted = process.env.DSS_NODES ? process.env.DSS_NODES.split(',').map((s) => s.trim()).filter(Boolean) : null;
+const wanted = process.env.DSS_NODES
+  ? process.env.DSS_NODES.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+  : null;
 const nodes = wanted ? cluster.nodes.filter((n) => wanted.includes(n.id)) : cluster.nodes;
 if (wanted && nodes.length !== wanted.length) {
   const known = cluster.nodes.map((n) => n.id).join(', ');
@@ -47,7 +51,9 @@ export const apps = nodes.flatMap((node) =>
         DSS_DATA_DIR: join(home, 'data', `${node.id}-${role}`),
         DSS_SHUTDOWN_TIMEOUT_MS: String(shutdownMs),
         DSS_TLS_DIR: tlsDir,
-        ...(cluster.security?.httpTls ? { DSS_HTTP_TLS_CERT: join(tlsDir, `${node.id}.crt`), DSS_HTTP_TLS_KEY: join(tlsDir, `${node.id}.key`) } : {}),
+        ...(cluster.security?.httpTls
+          ? { DSS_HTTP_TLS_CERT: join(tlsDir, `${node.id}.crt`), DSS_HTTP_TLS_KEY: join(tlsDir, `${node.id}.key`) }
+          : {}),
         ...(process.env.DSS_API_TOKENS_FILE ? { DSS_API_TOKENS_FILE: resolve(process.env.DSS_API_TOKENS_FILE) } : {}),
       },
       // Counted as started only once it serves (process.send('ready')).
@@ -57,7 +63,9 @@ export const apps = nodes.flatMap((node) =>
       kill_timeout: shutdownMs + 3000,
       exp_backoff_restart_delay: 100,
       // Profiling (docs/benchmarks.md): each daemon writes a V8 CPU profile there when it stops.
-      ...(process.env.DSS_CPU_PROF_DIR ? { node_args: ['--cpu-prof', `--cpu-prof-dir=${join(resolve(process.env.DSS_CPU_PROF_DIR), name)}`] } : {}),
+      ...(process.env.DSS_CPU_PROF_DIR
+        ? { node_args: ['--cpu-prof', `--cpu-prof-dir=${join(resolve(process.env.DSS_CPU_PROF_DIR), name)}`] }
+        : {}),
       max_memory_restart: '1G',
       out_file: join(home, 'logs', `${name}.out.log`),
       error_file: join(home, 'logs', `${name}.err.log`),

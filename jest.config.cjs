@@ -7,7 +7,10 @@ const { compilerOptions } = require('./tsconfig.json');
 // A wildcard alias (`@dss/client/*`) is written with the '.js' of the file it
 // names, as ESM wants; jest resolves the .ts beside it, as for relative imports.
 const aliases = Object.fromEntries(
-  Object.entries(pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' })).map(([pattern, target]) => [pattern.replace(/\/\(\.\*\)\$$/, '/(.*?)(?:\\.js)?$'), target]),
+  Object.entries(pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' })).map(([pattern, target]) => [
+    pattern.replace(/\/\(\.\*\)\$$/, '/(.*?)(?:\\.js)?$'),
+    target,
+  ]),
 );
 
 const common = {
@@ -25,7 +28,11 @@ const common = {
 
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/scripts/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/scripts/**/*.spec.ts'],
+    },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/**/*.test.ts'] },
   ],
 };

@@ -16,9 +16,15 @@ const main = join(root, 'dist', 'apps', 'dssctl', 'src', 'main.js');
 if (!existsSync(main)) {
   process.stderr.write('dssctl: no build yet; building it once (npm run -s build)...\n');
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const built = spawnSync(npm, ['run', '-s', 'build'], { cwd: root, stdio: ['ignore', process.stderr, process.stderr], shell: process.platform === 'win32' });
+  const built = spawnSync(npm, ['run', '-s', 'build'], {
+    cwd: root,
+    stdio: ['ignore', process.stderr, process.stderr],
+    shell: process.platform === 'win32',
+  });
   if (built.status !== 0 || !existsSync(main)) {
-    process.stderr.write(`dssctl: UNEXPECTED: the build failed${built.error ? ` (${built.error.message})` : ''}; run npm run build in ${root} and look at its errors\n`);
+    process.stderr.write(
+      `dssctl: UNEXPECTED: the build failed${built.error ? ` (${built.error.message})` : ''}; run npm run build in ${root} and look at its errors\n`,
+    );
     process.exit(1);
   }
 }

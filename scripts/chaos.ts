@@ -24,9 +24,25 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-let values: { duration?: string; seed?: string; kinds?: string; dir?: string; 'require-availability'?: boolean; help?: boolean };
+let values: {
+  duration?: string;
+  seed?: string;
+  kinds?: string;
+  dir?: string;
+  'require-availability'?: boolean;
+  help?: boolean;
+};
 try {
-  ({ values } = parseArgs({ options: { duration: { type: 'string' }, seed: { type: 'string' }, kinds: { type: 'string' }, dir: { type: 'string' }, 'require-availability': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
+  ({ values } = parseArgs({
+    options: {
+      duration: { type: 'string' },
+      seed: { type: 'string' },
+      kinds: { type: 'string' },
+      dir: { type: 'string' },
+      'require-availability': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }));
 } catch (err: unknown) {
   fail(err instanceof Error ? err.message : String(err));
 }
@@ -37,11 +53,13 @@ if (values.help) {
 // Asked for by name: a machine that cannot run the suite fails the run (with what is missing) instead of skipping it.
 const env: NodeJS.ProcessEnv = { ...process.env, [SUITE_BY_NAME_ENV]: 'chaos' };
 if (values.duration !== undefined) {
-  if (!/^\d+$/.test(values.duration) || Number(values.duration) < 30) fail(`--duration must be a whole number of seconds, at least 30 (got '${values.duration}')`);
+  if (!/^\d+$/.test(values.duration) || Number(values.duration) < 30)
+    fail(`--duration must be a whole number of seconds, at least 30 (got '${values.duration}')`);
   env.DSS_CHAOS_SECONDS = values.duration;
 }
 if (values.seed !== undefined) {
-  if (!/^\d+$/.test(values.seed) || Number(values.seed) > 2 ** 31) fail(`--seed must be a whole number below 2^31 (got '${values.seed}')`);
+  if (!/^\d+$/.test(values.seed) || Number(values.seed) > 2 ** 31)
+    fail(`--seed must be a whole number below 2^31 (got '${values.seed}')`);
   env.DSS_CHAOS_SEED = values.seed;
 }
 // The suite checks the names (and lists the valid ones) when it loads.
@@ -50,5 +68,9 @@ if (values.dir !== undefined) env.DSS_CHAOS_DIR = values.dir;
 if (values['require-availability']) env.DSS_CHAOS_REQUIRE_AVAILABILITY = '1';
 
 const jest = join(root, 'node_modules', '.bin', 'jest');
-const result = spawnSync(jest, ['test/chaos/chaos.test.ts', '--selectProjects', 'integration', '--runInBand', '--verbose'], { cwd: root, env, stdio: 'inherit' });
+const result = spawnSync(
+  jest,
+  ['test/chaos/chaos.test.ts', '--selectProjects', 'integration', '--runInBand', '--verbose'],
+  { cwd: root, env, stdio: 'inherit' },
+);
 process.exit(result.status ?? 1);

@@ -26,7 +26,11 @@ const FORBIDDEN: readonly { what: string; pattern: RegExp }[] = [
 function repositoryFiles(): string[] {
   let listed: string[];
   try {
-    const out = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const out = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
     listed = out.split('\0').filter(Boolean);
   } catch {
     listed = walk(ROOT).map((p) => relative(ROOT, p));
@@ -59,7 +63,8 @@ function outsideReferences(relPath: string, text: string): string[] {
   const hits: string[] = [];
   text.split('\n').forEach((line, i) => {
     for (const { what, pattern } of FORBIDDEN) {
-      if (pattern.test(line)) hits.push(`${relPath.split(sep).join('/')}:${i + 1}: ${what}: ${line.trim().slice(0, 160)}`);
+      if (pattern.test(line))
+        hits.push(`${relPath.split(sep).join('/')}:${i + 1}: ${what}: ${line.trim().slice(0, 160)}`);
     }
   });
   return hits;
@@ -67,7 +72,12 @@ function outsideReferences(relPath: string, text: string): string[] {
 
 describe('the repository is self-contained', () => {
   it('finds the references it is meant to refuse', () => {
-    const planted = [['../', 'shared/', 'DES', 'IGN', '.md'].join(''), ['DES', 'IGN', ' §4'].join(''), ['ansible/', 'CONTRACT', '.tmp', '.md'].join(''), ['/tmp/client-', 'contract.md'].join('')];
+    const planted = [
+      ['../', 'shared/', 'DES', 'IGN', '.md'].join(''),
+      ['DES', 'IGN', ' §4'].join(''),
+      ['ansible/', 'CONTRACT', '.tmp', '.md'].join(''),
+      ['/tmp/client-', 'contract.md'].join(''),
+    ];
     for (const line of planted) expect(outsideReferences('x.ts', `// see ${line}\n`)).not.toEqual([]);
     expect(outsideReferences('x.md', 'See docs/guarantees.md and the design notes in docs/adr/.\n')).toEqual([]);
   });

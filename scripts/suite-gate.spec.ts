@@ -1,11 +1,19 @@
 import { askedByName, decideSuite, SUITE_BY_NAME_ENV, type SuiteCircumstances } from './suite-gate.js';
 
-const base: SuiteCircumstances = { suite: 'chaos suite', command: 'npm run test:chaos', missing: undefined, askedByName: false, ci: false };
+const base: SuiteCircumstances = {
+  suite: 'chaos suite',
+  command: 'npm run test:chaos',
+  missing: undefined,
+  askedByName: false,
+  ci: false,
+};
 const SSHD = 'sshd is not installed (Debian: apt-get install openssh-server)';
 
 describe('decideSuite', () => {
   it('runs when nothing is missing, however it was asked for', () => {
-    for (const byName of [false, true]) for (const ci of [false, true]) expect(decideSuite({ ...base, askedByName: byName, ci })).toEqual({ action: 'run' });
+    for (const byName of [false, true])
+      for (const ci of [false, true])
+        expect(decideSuite({ ...base, askedByName: byName, ci })).toEqual({ action: 'run' });
   });
 
   it('fails, naming what is missing, when the user ran the suite by name', () => {

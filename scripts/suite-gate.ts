@@ -28,7 +28,11 @@ export interface SuiteCircumstances {
 
 export function decideSuite(c: SuiteCircumstances): SuiteDecision {
   if (c.missing === undefined) return { action: 'run' };
-  if (c.askedByName) return { action: 'fail', message: `FAILED: the ${c.suite} cannot run on this machine: ${c.missing}. ${c.command} did not run it.` };
+  if (c.askedByName)
+    return {
+      action: 'fail',
+      message: `FAILED: the ${c.suite} cannot run on this machine: ${c.missing}. ${c.command} did not run it.`,
+    };
   if (c.ci) return { action: 'fail', message: `FAILED: the ${c.suite} must run in CI: ${c.missing}` };
   return { action: 'skip', message: `SKIPPED: ${c.suite}: ${c.missing} (${c.command} fails instead of skipping)` };
 }

@@ -24,11 +24,27 @@ import { join } from 'node:path';
 import { LOCAL_NODE_COUNT, ROLE_BASE_PORTS } from '@dss/config/pure';
 import { portOffset } from '../local-cluster/paths.js';
 import { cacheChartSpec, type SystemCacheRuns } from './cache-chart.js';
-import { CACHE_WORKLOADS, cacheLoad, chunks, cacheValue, keyChunks, medianOfRounds, type CacheRun, type CacheWorkloadId } from './cache-load.js';
+import {
+  CACHE_WORKLOADS,
+  cacheLoad,
+  chunks,
+  cacheValue,
+  keyChunks,
+  medianOfRounds,
+  type CacheRun,
+  type CacheWorkloadId,
+} from './cache-load.js';
 import { CACHE_LEGEND, cacheTableHeader, cacheTableRow, redisBenchmarkTable } from './cache-table.js';
 import { hostPort, listOf, positiveInt } from './cli-options.js';
 import { machineLine, redisVersion } from './machine.js';
-import { REDIS_BENCHMARK_INSTALL, redisBenchmarkKeys, redisBenchmarkVersion, runRedisBenchmark, type RedisBenchmarkOptions, type RedisBenchmarkResult } from './redis-benchmark.js';
+import {
+  REDIS_BENCHMARK_INSTALL,
+  redisBenchmarkKeys,
+  redisBenchmarkVersion,
+  runRedisBenchmark,
+  type RedisBenchmarkOptions,
+  type RedisBenchmarkResult,
+} from './redis-benchmark.js';
 import { answersPing, startRedisServer, type RedisServer } from './redis-server.js';
 import { writeSvgChart } from './svg-chart.js';
 
@@ -67,14 +83,19 @@ function parseOptions(): Options {
     .addOption(
       new Option('--workloads <list>', 'workloads to run, of mix (90% GET / 10% SET), get (GET hits only)')
         .argParser(listOf(CACHE_WORKLOADS.map((w) => w.id)))
-        .default(CACHE_WORKLOADS.map((w) => w.id), 'mix,get'),
+        .default(
+          CACHE_WORKLOADS.map((w) => w.id),
+          'mix,get',
+        ),
     )
     .addOption(new Option('--only <system>', 'run one side only').choices(['dss', 'redis']))
     .option('--connections <n>', 'ioredis connections, one command in flight on each', positiveInt, 64)
     .option('--keys <n>', 'keys preloaded and then read and written at random', positiveInt, 10_000)
     .option('--value-bytes <n>', 'size of every value', positiveInt, 100)
-    .option('--ports <list>', `DSS cache nodes' Redis-protocol ports on ${DSS_HOST} (default ${CACHE_RESP_BASE_PORT}-${CACHE_RESP_BASE_PORT + LOCAL_NODE_COUNT - 1} + DSS_PORT_OFFSET)`, (v) =>
-      v.split(',').map(positiveInt),
+    .option(
+      '--ports <list>',
+      `DSS cache nodes' Redis-protocol ports on ${DSS_HOST} (default ${CACHE_RESP_BASE_PORT}-${CACHE_RESP_BASE_PORT + LOCAL_NODE_COUNT - 1} + DSS_PORT_OFFSET)`,
+      (v) => v.split(',').map(positiveInt),
     )
     .option('--redis <host:port>', 'benchmark this Redis instead of starting redis-server on 127.0.0.1:6390', hostPort)
     .option('--requests <n>', "redis-benchmark's requests per test (-n)", positiveInt, 100_000)
@@ -114,8 +135,11 @@ async function main(): Promise<void> {
   const systems: CacheSystem[] = opts.only ? [opts.only] : ['dss', 'redis'];
   const targets = new Map<CacheSystem, Target>();
   if (systems.includes('dss')) {
-    const ports = opts.ports ?? Array.from({ length: LOCAL_NODE_COUNT }, (_, i) => CACHE_RESP_BASE_PORT + portOffset() + i);
-    const silent = (await Promise.all(ports.map(async (port) => ({ port, answer: await answersPing(DSS_HOST, port) })))).filter((p) => !p.answer.ok);
+    const ports =
+      opts.ports ?? Array.from({ length: LOCAL_NODE_COUNT }, (_, i) => CACHE_RESP_BASE_PORT + portOffset() + i);
+    const silent = (
+      await Promise.all(ports.map(async (port) => ({ port, answer: await answersPing(DSS_HOST, port) })))
+    ).filter((p) => !p.answer.ok);
     if (silent.length > 0) {
       const why = silent.map((p) => `${DSS_HOST}:${p.port} (${p.answer.ok ? '' : p.answer.why})`).join(', ');
       throw new Error(
@@ -135,7 +159,8 @@ async function main(): Promise<void> {
     if (systems.includes('redis')) {
       if (opts.redis) {
         const answer = await answersPing(opts.redis.host, opts.redis.port);
-        if (!answer.ok) throw new Error(`Redis does not answer PING at ${opts.redis.host}:${opts.redis.port} (${answer.why})`);
+        if (!answer.ok)
+          throw new Error(`Redis does not answer PING at ${opts.redis.host}:${opts.redis.port} (${answer.why})`);
         targets.set('redis', { system: 'redis', host: opts.redis.host, ports: [opts.redis.port] });
       } else {
         server = await startRedisServer();
@@ -148,7 +173,12 @@ async function main(): Promise<void> {
   }
 }
 
-async function bench(opts: Options, systems: CacheSystem[], targets: Map<CacheSystem, Target>, ownRedis: boolean): Promise<void> {
+async function bench(
+  opts: Options,
+  systems: CacheSystem[],
+  targets: Map<CacheSystem, Target>,
+  ownRedis: boolean,
+): Promise<void> {
   const redisTarget = targets.get('redis');
   let version: string | null = null;
   if (redisTarget) {
@@ -164,8 +194,10 @@ async function bench(opts: Options, systems: CacheSystem[], targets: Map<CacheSy
   const dssTarget = targets.get('dss');
 
   const sides = [
-    dssTarget && `DSS over ${dssTarget.ports.length} nodes' Redis-protocol ports ${where(dssTarget)} (connection i on node i mod ${dssTarget.ports.length})`,
-    redisTarget && `Redis ${where(redisTarget)}${ownRedis ? ' (redis-server started for this run: no RDB, AOF everysec)' : ''}`,
+    dssTarget &&
+      `DSS over ${dssTarget.ports.length} nodes' Redis-protocol ports ${where(dssTarget)} (connection i on node i mod ${dssTarget.ports.length})`,
+    redisTarget &&
+      `Redis ${where(redisTarget)}${ownRedis ? ' (redis-server started for this run: no RDB, AOF everysec)' : ''}`,
   ].filter(Boolean);
   const each = opts.rounds > 1 ? `; ${opts.rounds} rounds per workload taking turns` : '';
   console.log(
@@ -187,10 +219,19 @@ async function bench(opts: Options, systems: CacheSystem[], targets: Map<CacheSy
         if (failed) throw new Error(`preloading ${NAMES[t.system]}'s keys failed: ${failed[0]!.message}`);
       }
       await Promise.all(conns.map((c) => c.connect()));
-      const r = await cacheLoad(workload, conns, { seconds: opts.duration, warmupSeconds: opts.warmup, keys: opts.keys, value, prefix, getRatio });
+      const r = await cacheLoad(workload, conns, {
+        seconds: opts.duration,
+        warmupSeconds: opts.warmup,
+        keys: opts.keys,
+        value,
+        prefix,
+        getRatio,
+      });
       const of = opts.rounds > 1 ? ` round ${round + 1}/${opts.rounds}` : '';
       const errs = r.errors > 0 ? `, ${r.errors} errors (${r.errorSamples[0]})` : '';
-      console.error(`${workload} ${t.system}${of}: ${Math.round(r.opsPerSecond)} ops/s, p50 ${r.p50Ms.toFixed(2)} / p99 ${r.p99Ms.toFixed(2)} ms, client CPU ${Math.round(r.clientCpuPct)}%${errs}`);
+      console.error(
+        `${workload} ${t.system}${of}: ${Math.round(r.opsPerSecond)} ops/s, p50 ${r.p50Ms.toFixed(2)} / p99 ${r.p99Ms.toFixed(2)} ms, client CPU ${Math.round(r.clientCpuPct)}%${errs}`,
+      );
       return r;
     } finally {
       await Promise.all([setup, ...conns].map((c) => c.quit().catch(() => c.disconnect())));
@@ -213,9 +254,18 @@ async function bench(opts: Options, systems: CacheSystem[], targets: Map<CacheSy
   // redis-benchmark: one DSS node (its first port) and Redis, the same arguments.
   const rb: Partial<Record<CacheSystem, RedisBenchmarkResult[]>> = {};
   const rbNotes: string[] = [];
-  const rbOptions = (t: Target, test: string): RedisBenchmarkOptions => ({ host: t.host, port: t.ports[0]!, tests: [test], requests: opts.requests, clients: opts.connections, keyspace: opts.keys, valueBytes: opts.valueBytes });
+  const rbOptions = (t: Target, test: string): RedisBenchmarkOptions => ({
+    host: t.host,
+    port: t.ports[0]!,
+    tests: [test],
+    requests: opts.requests,
+    clients: opts.connections,
+    keyspace: opts.keys,
+    valueBytes: opts.valueBytes,
+  });
   if (!opts.redisBenchmark) rbNotes.push('redis-benchmark: skipped (--no-redis-benchmark)');
-  else if (!rbVersion) rbNotes.push(`redis-benchmark: not installed, so that part is skipped; for it: ${REDIS_BENCHMARK_INSTALL}`);
+  else if (!rbVersion)
+    rbNotes.push(`redis-benchmark: not installed, so that part is skipped; for it: ${REDIS_BENCHMARK_INSTALL}`);
   else {
     // One invocation per test, SET first as redis-benchmark orders them (so GETs hit): a command
     // one side does not serve loses that test only.
@@ -225,9 +275,13 @@ async function bench(opts: Options, systems: CacheSystem[], targets: Map<CacheSy
         try {
           const results = await runRedisBenchmark(rbOptions(t, test), 120_000);
           (rb[system] ??= []).push(...results);
-          console.error(`redis-benchmark ${test} ${system}: ${results.map((x) => `${Math.round(x.rps)}/s`).join(', ')}`);
+          console.error(
+            `redis-benchmark ${test} ${system}: ${results.map((x) => `${Math.round(x.rps)}/s`).join(', ')}`,
+          );
         } catch (err) {
-          rbNotes.push(`redis-benchmark -t ${test} against ${NAMES[system]} ${t.host}:${t.ports[0]} failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+          rbNotes.push(
+            `redis-benchmark -t ${test} against ${NAMES[system]} ${t.host}:${t.ports[0]} failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+          );
         }
       }
     }
@@ -251,33 +305,71 @@ async function bench(opts: Options, systems: CacheSystem[], targets: Map<CacheSy
 type Rounds = Record<CacheSystem, Map<CacheWorkloadId, CacheRun[]>>;
 
 /** The tables on stdout. */
-function report(opts: Options, systems: CacheSystem[], rounds: Rounds, rb: Partial<Record<CacheSystem, RedisBenchmarkResult[]>>, rbNotes: string[], leftBehind: string[], prefix: string, targets: Map<CacheSystem, Target>): void {
+function report(
+  opts: Options,
+  systems: CacheSystem[],
+  rounds: Rounds,
+  rb: Partial<Record<CacheSystem, RedisBenchmarkResult[]>>,
+  rbNotes: string[],
+  leftBehind: string[],
+  prefix: string,
+  targets: Map<CacheSystem, Target>,
+): void {
   const perRound = opts.rounds > 1 && systems.length === 2;
   console.log('');
-  if (opts.rounds > 1) console.log(`medians of ${opts.rounds} rounds${perRound ? "; last column: each round's ratio" : ''}`);
+  if (opts.rounds > 1)
+    console.log(`medians of ${opts.rounds} rounds${perRound ? "; last column: each round's ratio" : ''}`);
   console.log(CACHE_LEGEND);
   for (const line of cacheTableHeader(perRound)) console.log(line);
   for (const w of CACHE_WORKLOADS.filter((x) => opts.workloads.includes(x.id))) {
     const d = rounds.dss.get(w.id);
     const r = rounds.redis.get(w.id);
-    console.log(cacheTableRow(w.label, d && medianOfRounds(d), r && medianOfRounds(r), perRound && d && r ? { dss: d, redis: r } : undefined));
+    console.log(
+      cacheTableRow(
+        w.label,
+        d && medianOfRounds(d),
+        r && medianOfRounds(r),
+        perRound && d && r ? { dss: d, redis: r } : undefined,
+      ),
+    );
   }
-  const samples = systems.flatMap((s) => [...rounds[s].values()].flat().flatMap((r) => r.errorSamples.map((e) => `${NAMES[s]}: ${e}`)));
+  const samples = systems.flatMap((s) =>
+    [...rounds[s].values()].flat().flatMap((r) => r.errorSamples.map((e) => `${NAMES[s]}: ${e}`)),
+  );
   if (samples.length > 0) console.log(`error samples: ${[...new Set(samples)].slice(0, 5).join('; ')}`);
   if (rb.dss || rb.redis) {
     const dss = targets.get('dss');
-    const on = [dss && `one DSS node, ${dss.host}:${dss.ports[0]}`, targets.get('redis') && `Redis ${where(targets.get('redis')!)}`].filter(Boolean).join(', against ');
+    const on = [
+      dss && `one DSS node, ${dss.host}:${dss.ports[0]}`,
+      targets.get('redis') && `Redis ${where(targets.get('redis')!)}`,
+    ]
+      .filter(Boolean)
+      .join(', against ');
     console.log('');
-    console.log(`redis-benchmark -t set / get / incr (one run each) -n ${opts.requests} -c ${opts.connections} -P 1 -r ${opts.keys} -d ${opts.valueBytes} --csv, against ${on} (Redis's own C client: the servers' rate when the client is not the limit):`);
+    console.log(
+      `redis-benchmark -t set / get / incr (one run each) -n ${opts.requests} -c ${opts.connections} -P 1 -r ${opts.keys} -d ${opts.valueBytes} --csv, against ${on} (Redis's own C client: the servers' rate when the client is not the limit):`,
+    );
     for (const line of redisBenchmarkTable(rb.dss, rb.redis)) console.log(line);
   }
   for (const note of rbNotes) console.log(note);
-  if (leftBehind.length > 0) console.log(`keys ${prefix}* (and redis-benchmark's key:*, counter:*) left in ${leftBehind.join(', ')}`);
+  if (leftBehind.length > 0)
+    console.log(`keys ${prefix}* (and redis-benchmark's key:*, counter:*) left in ${leftBehind.join(', ')}`);
 }
 
 /** The figures (JSON) and the chart (SVG) under .dss/bench/, and the chart at --svg. */
-async function writeFigures(opts: Options, systems: CacheSystem[], rounds: Rounds, rb: Partial<Record<CacheSystem, RedisBenchmarkResult[]>>, about: string, version: string | null, targets: Map<CacheSystem, Target>): Promise<void> {
-  const results = { dss: [...rounds.dss.values()].map(medianOfRounds), redis: [...rounds.redis.values()].map(medianOfRounds) };
+async function writeFigures(
+  opts: Options,
+  systems: CacheSystem[],
+  rounds: Rounds,
+  rb: Partial<Record<CacheSystem, RedisBenchmarkResult[]>>,
+  about: string,
+  version: string | null,
+  targets: Map<CacheSystem, Target>,
+): Promise<void> {
+  const results = {
+    dss: [...rounds.dss.values()].map(medianOfRounds),
+    redis: [...rounds.redis.values()].map(medianOfRounds),
+  };
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const dir = join('.dss', 'bench');
   mkdirSync(dir, { recursive: true });
@@ -296,9 +388,15 @@ async function writeFigures(opts: Options, systems: CacheSystem[], rounds: Round
       2,
     ),
   );
-  const charted: SystemCacheRuns[] = systems.filter((s) => results[s].length > 0).map((s) => ({ system: s === 'redis' && version ? version.replace(/ \(.*\)$/, '') : NAMES[s], runs: results[s] }));
-  const spec = cacheChartSpec(charted, `Cache over the Redis protocol: DSS beside ${version ?? 'Redis'}, ioredis, ${opts.connections} connections (${machineLine()})`);
-  for (const file of [join(dir, `cache-${stamp}.svg`), ...(opts.svg ? [opts.svg] : [])]) await writeSvgChart(file, spec);
+  const charted: SystemCacheRuns[] = systems
+    .filter((s) => results[s].length > 0)
+    .map((s) => ({ system: s === 'redis' && version ? version.replace(/ \(.*\)$/, '') : NAMES[s], runs: results[s] }));
+  const spec = cacheChartSpec(
+    charted,
+    `Cache over the Redis protocol: DSS beside ${version ?? 'Redis'}, ioredis, ${opts.connections} connections (${machineLine()})`,
+  );
+  for (const file of [join(dir, `cache-${stamp}.svg`), ...(opts.svg ? [opts.svg] : [])])
+    await writeSvgChart(file, spec);
   console.log(`figures and chart: ${join(dir, `cache-${stamp}.{json,svg}`)}${opts.svg ? ` and ${opts.svg}` : ''}`);
 }
 

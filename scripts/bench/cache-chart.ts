@@ -10,7 +10,15 @@ export interface SystemCacheRuns {
 }
 
 export function cacheChartSpec(results: readonly SystemCacheRuns[], title: string): TopLevelSpec {
-  const values = results.flatMap((r) => r.runs.map((run) => ({ system: r.system, workload: run.workload, ops: Math.round(run.opsPerSecond), p50: run.p50Ms, p99: run.p99Ms })));
+  const values = results.flatMap((r) =>
+    r.runs.map((run) => ({
+      system: r.system,
+      workload: run.workload,
+      ops: Math.round(run.opsPerSecond),
+      p50: run.p50Ms,
+      p99: run.p99Ms,
+    })),
+  );
   const { color, xOffset, x } = sideBySide(
     results.map((r) => r.system),
     { field: 'workload', title: 'workload' },
@@ -20,8 +28,28 @@ export function cacheChartSpec(results: readonly SystemCacheRuns[], title: strin
     title,
     data: { values },
     hconcat: [
-      { width: 260, height: 220, mark: 'bar', encoding: { x, xOffset, y: { field: 'ops', type: 'quantitative', title: 'commands/s (higher is better)' }, color } },
-      { width: 260, height: 220, mark: 'bar', encoding: { x, xOffset, y: { field: 'p99', type: 'quantitative', title: 'p99 latency, ms (lower is better)' }, color } },
+      {
+        width: 260,
+        height: 220,
+        mark: 'bar',
+        encoding: {
+          x,
+          xOffset,
+          y: { field: 'ops', type: 'quantitative', title: 'commands/s (higher is better)' },
+          color,
+        },
+      },
+      {
+        width: 260,
+        height: 220,
+        mark: 'bar',
+        encoding: {
+          x,
+          xOffset,
+          y: { field: 'p99', type: 'quantitative', title: 'p99 latency, ms (lower is better)' },
+          color,
+        },
+      },
     ],
   };
 }

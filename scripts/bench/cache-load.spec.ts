@@ -1,9 +1,23 @@
 import { cacheChartSpec } from './cache-chart.js';
-import { CACHE_WORKLOADS, cacheKey, cacheLoad, cacheValue, cacheWorkload, chunks, keyChunks, medianOfRounds, type CacheClient, type CacheRun } from './cache-load.js';
+import {
+  CACHE_WORKLOADS,
+  cacheKey,
+  cacheLoad,
+  cacheValue,
+  cacheWorkload,
+  chunks,
+  keyChunks,
+  medianOfRounds,
+  type CacheClient,
+  type CacheRun,
+} from './cache-load.js';
 import { cacheTableHeader, cacheTableRow, ms, ratio, redisBenchmarkTable } from './cache-table.js';
 
 /** A key-value map behind the client interface, each reply a macrotask later (as a socket's would be). */
-function memoryClient(store: Map<string, string>, opts: { failEvery?: number } = {}): CacheClient & { calls: number; inFlight: number; maxInFlight: number } {
+function memoryClient(
+  store: Map<string, string>,
+  opts: { failEvery?: number } = {},
+): CacheClient & { calls: number; inFlight: number; maxInFlight: number } {
   const client = {
     calls: 0,
     inFlight: 0,
@@ -70,9 +84,20 @@ describe('cache keys and values', () => {
 
 describe('cacheLoad', () => {
   it('keeps one command in flight per client and measures only the window', async () => {
-    const store = new Map(keyChunks('k:', 100).flat().map((k) => [k, cacheValue(10)] as const));
+    const store = new Map(
+      keyChunks('k:', 100)
+        .flat()
+        .map((k) => [k, cacheValue(10)] as const),
+    );
     const clients = [memoryClient(store), memoryClient(store), memoryClient(store)];
-    const r = await cacheLoad('mix', clients, { seconds: 0.3, warmupSeconds: 0.1, keys: 100, value: cacheValue(10), prefix: 'k:', getRatio: 0.9 });
+    const r = await cacheLoad('mix', clients, {
+      seconds: 0.3,
+      warmupSeconds: 0.1,
+      keys: 100,
+      value: cacheValue(10),
+      prefix: 'k:',
+      getRatio: 0.9,
+    });
     for (const c of clients) expect(c.maxInFlight).toBe(1);
     const calls = clients.reduce((n, c) => n + c.calls, 0);
     expect(r.ops).toBeGreaterThan(0);
@@ -89,7 +114,14 @@ describe('cacheLoad', () => {
 
   it('counts nil answers as misses and failures as errors, with samples', async () => {
     const client = memoryClient(new Map(), { failEvery: 5 });
-    const r = await cacheLoad('get', [client], { seconds: 0.2, warmupSeconds: 0.05, keys: 10, value: 'v', prefix: 'none:', getRatio: 1 });
+    const r = await cacheLoad('get', [client], {
+      seconds: 0.2,
+      warmupSeconds: 0.05,
+      keys: 10,
+      value: 'v',
+      prefix: 'none:',
+      getRatio: 1,
+    });
     expect(r.sets).toBe(0);
     expect(r.misses).toBe(r.gets);
     expect(r.errors).toBeGreaterThan(0);
@@ -100,22 +132,39 @@ describe('cacheLoad', () => {
 
 describe('medianOfRounds', () => {
   it('takes the median of rates, latencies and CPU and sums the counts', () => {
-    const m = medianOfRounds([run({ opsPerSecond: 100, p99Ms: 5, errors: 1, clientCpuPct: 90 }), run({ opsPerSecond: 300, p99Ms: 1, errors: 2, clientCpuPct: 100 }), run({ opsPerSecond: 200, p99Ms: 3, clientCpuPct: 95 })]);
+    const m = medianOfRounds([
+      run({ opsPerSecond: 100, p99Ms: 5, errors: 1, clientCpuPct: 90 }),
+      run({ opsPerSecond: 300, p99Ms: 1, errors: 2, clientCpuPct: 100 }),
+      run({ opsPerSecond: 200, p99Ms: 3, clientCpuPct: 95 }),
+    ]);
     expect(m).toMatchObject({ opsPerSecond: 200, p99Ms: 3, errors: 3, ops: 30_000, clientCpuPct: 95 });
   });
 });
 
 describe('cache table', () => {
   it('prints both sides, the ratio, latencies, errors with nil answers, and the client CPU', () => {
-    expect(cacheTableHeader(false)[0]).toBe('| workload | DSS ops/s | Redis ops/s | ratio DSS/Redis | DSS p50 / p99 | Redis p50 / p99 | errors DSS / Redis | client CPU DSS / Redis |');
-    const row = cacheTableRow('mix: 90% GET / 10% SET', run({ opsPerSecond: 19_500.4, p50Ms: 3.214, p99Ms: 12.34, misses: 7, clientCpuPct: 71.6 }), run({ opsPerSecond: 39_000, p50Ms: 1.6, p99Ms: 3.19 }));
-    expect(row).toBe('| mix: 90% GET / 10% SET | 19,500 | 39,000 | 0.50 | 3.21 / 12.3 ms | 1.60 / 3.19 ms | 0 (+7 nil) / 0 | 72% / 99% |');
+    expect(cacheTableHeader(false)[0]).toBe(
+      '| workload | DSS ops/s | Redis ops/s | ratio DSS/Redis | DSS p50 / p99 | Redis p50 / p99 | errors DSS / Redis | client CPU DSS / Redis |',
+    );
+    const row = cacheTableRow(
+      'mix: 90% GET / 10% SET',
+      run({ opsPerSecond: 19_500.4, p50Ms: 3.214, p99Ms: 12.34, misses: 7, clientCpuPct: 71.6 }),
+      run({ opsPerSecond: 39_000, p50Ms: 1.6, p99Ms: 3.19 }),
+    );
+    expect(row).toBe(
+      '| mix: 90% GET / 10% SET | 19,500 | 39,000 | 0.50 | 3.21 / 12.3 ms | 1.60 / 3.19 ms | 0 (+7 nil) / 0 | 72% / 99% |',
+    );
   });
 
   it('leaves a side that did not run as –, and lists each round ratio', () => {
-    expect(cacheTableRow('get', undefined, run({}))).toBe('| get | – | 1,000 | – | – | 1.50 / 3.00 ms | – / 0 | – / 99% |');
+    expect(cacheTableRow('get', undefined, run({}))).toBe(
+      '| get | – | 1,000 | – | – | 1.50 / 3.00 ms | – / 0 | – / 99% |',
+    );
     expect(cacheTableHeader(true)[1]).toBe('|---|---|---|---|---|---|---|---|---|');
-    const row = cacheTableRow('get', run({}), run({}), { dss: [run({ opsPerSecond: 500 }), run({ opsPerSecond: 1500 })], redis: [run({}), run({})] });
+    const row = cacheTableRow('get', run({}), run({}), {
+      dss: [run({ opsPerSecond: 500 }), run({ opsPerSecond: 1500 })],
+      redis: [run({}), run({})],
+    });
     expect(row.endsWith('| 0.50, 1.50 |')).toBe(true);
   });
 

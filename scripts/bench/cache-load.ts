@@ -88,7 +88,11 @@ const cpuSeconds = (): number => {
 };
 
 /** One loop per client, each awaiting its own command before the next (no pipelining). */
-export async function cacheLoad(workload: CacheWorkloadId, clients: readonly CacheClient[], o: CacheLoadOptions): Promise<CacheRun> {
+export async function cacheLoad(
+  workload: CacheWorkloadId,
+  clients: readonly CacheClient[],
+  o: CacheLoadOptions,
+): Promise<CacheRun> {
   const latencies: number[] = [];
   let gets = 0;
   let sets = 0;
@@ -100,7 +104,10 @@ export async function cacheLoad(workload: CacheWorkloadId, clients: readonly Cac
   // The client's CPU over the measured window, sampled on timers as the reference does.
   let cpuAtStart: number | undefined;
   let cpuAtEnd: number | undefined;
-  const timers = [setTimeout(() => (cpuAtStart = cpuSeconds()), o.warmupSeconds * 1000), setTimeout(() => (cpuAtEnd = cpuSeconds()), (o.warmupSeconds + o.seconds) * 1000)];
+  const timers = [
+    setTimeout(() => (cpuAtStart = cpuSeconds()), o.warmupSeconds * 1000),
+    setTimeout(() => (cpuAtEnd = cpuSeconds()), (o.warmupSeconds + o.seconds) * 1000),
+  ];
   const loop = async (c: CacheClient): Promise<void> => {
     while (performance.now() < end) {
       const key = cacheKey(o.prefix, Math.floor(Math.random() * o.keys));

@@ -5,7 +5,13 @@
 export function sideBySide(systems: readonly string[], category: { readonly field: string; readonly title: string }) {
   const order: string[] = [...systems];
   return {
-    color: { field: 'system', type: 'nominal' as const, title: null, sort: order, scale: { domain: order, range: ['#4c78a8', '#f58518'] } },
+    color: {
+      field: 'system',
+      type: 'nominal' as const,
+      title: null,
+      sort: order,
+      scale: { domain: order, range: ['#4c78a8', '#f58518'] },
+    },
     xOffset: { field: 'system', sort: order },
     x: { field: category.field, type: 'ordinal' as const, title: category.title, sort: null, axis: { labelAngle: 0 } },
   };

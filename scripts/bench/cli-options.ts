@@ -11,7 +11,8 @@ export function positiveInt(value: string): number {
 export function hostPort(value: string): { host: string; port: number } {
   const at = value.lastIndexOf(':');
   const port = Number(value.slice(at + 1));
-  if (at < 1 || !Number.isSafeInteger(port) || port < 1 || port > 65535) throw new InvalidArgumentError('must be host:port');
+  if (at < 1 || !Number.isSafeInteger(port) || port < 1 || port > 65535)
+    throw new InvalidArgumentError('must be host:port');
   return { host: value.slice(0, at), port };
 }
 
@@ -20,7 +21,8 @@ export function listOf<T extends string>(allowed: readonly T[]): (value: string)
   return (value) => {
     const items = value.split(',').map((s) => s.trim());
     const bad = items.filter((s) => !(allowed as readonly string[]).includes(s));
-    if (bad.length > 0 || items.length === 0) throw new InvalidArgumentError(`must be a comma-separated list of ${allowed.join(', ')}`);
+    if (bad.length > 0 || items.length === 0)
+      throw new InvalidArgumentError(`must be a comma-separated list of ${allowed.join(', ')}`);
     return items as T[];
   };
 }

@@ -27,7 +27,8 @@ const program = new Command()
 const opts = program.opts<{ from: number; to: number; top: number; timeline?: boolean }>();
 const profile = JSON.parse(readFileSync(program.args[0]!, 'utf8')) as Profile;
 const frames = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
-const label = (f: CallFrame) => `${f.functionName || '(anonymous)'} ${f.url.replace(/.*node_modules\//, '').replace(/.*\/dist\//, '')}:${f.lineNumber + 1}`;
+const label = (f: CallFrame) =>
+  `${f.functionName || '(anonymous)'} ${f.url.replace(/.*node_modules\//, '').replace(/.*\/dist\//, '')}:${f.lineNumber + 1}`;
 
 const self = new Map<string, number>();
 const seconds = new Map<number, { all: number; idle: number }>();
@@ -45,6 +46,9 @@ for (let i = 0; i < profile.samples.length; i++) {
   busy++;
   self.set(label(frame), (self.get(label(frame)) ?? 0) + 1);
 }
-if (opts.timeline) for (const [s, c] of seconds) console.log(`${String(s).padStart(4)} s  busy ${Math.round((100 * (c.all - c.idle)) / c.all)} %`);
+if (opts.timeline)
+  for (const [s, c] of seconds)
+    console.log(`${String(s).padStart(4)} s  busy ${Math.round((100 * (c.all - c.idle)) / c.all)} %`);
 console.log(`${busy} busy samples in the window; self time as a share of them:`);
-for (const [name, n] of [...self].sort((a, b) => b[1] - a[1]).slice(0, opts.top)) console.log(`${((100 * n) / busy).toFixed(1).padStart(5)} %  ${name}`);
+for (const [name, n] of [...self].sort((a, b) => b[1] - a[1]).slice(0, opts.top))
+  console.log(`${((100 * n) / busy).toFixed(1).padStart(5)} %  ${name}`);

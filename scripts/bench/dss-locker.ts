@@ -11,13 +11,21 @@ export function dssLocker(urls: readonly string[]): Locker {
   const owner = (client: number) => `bench-${process.pid}-${client}`;
   return {
     async acquire(client, resource) {
-      const res = await httpRequest('POST', `${node()}/lock/acquire`, JSON.stringify({ resource, owner: owner(client), ttlMs: TTL_MS, waitMs: 0 }));
+      const res = await httpRequest(
+        'POST',
+        `${node()}/lock/acquire`,
+        JSON.stringify({ resource, owner: owner(client), ttlMs: TTL_MS, waitMs: 0 }),
+      );
       if (res.status === 200) return true;
       if (res.status === 409) return false;
       throw new Error(`acquire: HTTP ${res.status} ${res.text.slice(0, 100)}`);
     },
     async release(client, resource) {
-      const res = await httpRequest('POST', `${node()}/lock/release`, JSON.stringify({ resource, owner: owner(client) }));
+      const res = await httpRequest(
+        'POST',
+        `${node()}/lock/release`,
+        JSON.stringify({ resource, owner: owner(client) }),
+      );
       if (res.status !== 200) throw new Error(`release: HTTP ${res.status} ${res.text.slice(0, 100)}`);
     },
   };

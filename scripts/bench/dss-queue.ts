@@ -95,7 +95,9 @@ async function consumeLoop(url: string, spec: ConsumerSpec, tally: DeliveryTally
 
 export const startDssConsumer: StartConsumer = async (spec, tally): Promise<RunningConsumer> => {
   await warmDss(spec.urls);
-  const finished = Promise.all(Array.from({ length: CONSUME_LOOPS }, (_, i) => consumeLoop(spec.urls[i % spec.urls.length]!, spec, tally))).then(() => undefined);
+  const finished = Promise.all(
+    Array.from({ length: CONSUME_LOOPS }, (_, i) => consumeLoop(spec.urls[i % spec.urls.length]!, spec, tally)),
+  ).then(() => undefined);
   return { finished, close: closePools };
 };
 

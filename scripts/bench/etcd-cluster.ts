@@ -31,36 +31,56 @@ export async function startEtcd(binary: string, basePort = 23790): Promise<EtcdC
     spawn(
       binary,
       [
-        '--name', names[i]!,
-        '--data-dir', join(dir, names[i]!),
-        '--listen-client-urls', client(i),
-        '--advertise-client-urls', client(i),
-        '--listen-peer-urls', peer(i),
-        '--initial-advertise-peer-urls', peer(i),
-        '--initial-cluster', initial,
-        '--initial-cluster-state', 'new', // ignored when the data dir already holds a member
-        '--log-level', 'error',
+        '--name',
+        names[i]!,
+        '--data-dir',
+        join(dir, names[i]!),
+        '--listen-client-urls',
+        client(i),
+        '--advertise-client-urls',
+        client(i),
+        '--listen-peer-urls',
+        peer(i),
+        '--initial-advertise-peer-urls',
+        peer(i),
+        '--initial-cluster',
+        initial,
+        '--initial-cluster-state',
+        'new', // ignored when the data dir already holds a member
+        '--log-level',
+        'error',
       ],
       { stdio: 'ignore', env: { ...process.env, ETCD_UNSUPPORTED_ARCH: process.arch === 'x64' ? '' : process.arch } },
     );
   const procs = names.map((_, i) => launch(i));
   const clientUrls = names.map((_, i) => client(i));
   const healthy = async (url: string) => {
-    for (const deadline = Date.now() + HEALTHY_WITHIN_MS; ; ) {
-      const ok = await httpRequest('GET', `${url}/health`, undefined, 2000).then((r) => r.status === 200, () => false);
+    for (const deadline = Date.now() + HEALTHY_WITHIN_MS; ;) {
+      const ok = await httpRequest('GET', `${url}/health`, undefined, 2000).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ok) return;
       if (Date.now() > deadline) throw new Error(`etcd at ${url} did not become healthy`);
       await new Promise((r) => setTimeout(r, 100));
     }
   };
-  const exited = (p: ChildProcess) => new Promise((r) => (p.exitCode !== null || p.signalCode !== null ? r(null) : p.once('exit', r)));
+  const exited = (p: ChildProcess) =>
+    new Promise((r) => (p.exitCode !== null || p.signalCode !== null ? r(null) : p.once('exit', r)));
   for (const url of clientUrls) await healthy(url);
   return {
     clientUrls,
     async leader() {
       type Status = { header?: { member_id?: string }; leader?: string };
       for (;;) {
-        const statuses = await Promise.all(clientUrls.map((u) => postJson<Status>(`${u}/v3/maintenance/status`, {}).then((r) => r.body, () => undefined)));
+        const statuses = await Promise.all(
+          clientUrls.map((u) =>
+            postJson<Status>(`${u}/v3/maintenance/status`, {}).then(
+              (r) => r.body,
+              () => undefined,
+            ),
+          ),
+        );
         const leaderId = statuses.find((st) => st?.leader && st.leader !== '0')?.leader;
         const i = statuses.findIndex((st) => leaderId !== undefined && st?.header?.member_id === leaderId);
         if (i >= 0) return i;

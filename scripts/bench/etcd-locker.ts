@@ -18,7 +18,10 @@ export interface EtcdLockers {
 export async function etcdLocker(hosts: readonly string[], clients: number): Promise<EtcdLockers> {
   const sessions: { client: Etcd3; lease: Lease; id: string }[] = [];
   for (let i = 0; i < clients; i++) {
-    const client = new Etcd3({ hosts: [...hosts], defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + CALL_TIMEOUT_MS }) });
+    const client = new Etcd3({
+      hosts: [...hosts],
+      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + CALL_TIMEOUT_MS }),
+    });
     const lease = client.lease(LEASE_TTL_S);
     lease.on('lost', () => undefined);
     sessions.push({ client, lease, id: await lease.grant() });
@@ -28,7 +31,10 @@ export async function etcdLocker(hosts: readonly string[], clients: number): Pro
     locker: {
       async acquire(i, resource) {
         const { client, id } = session(i);
-        const res = await client.if(resource, 'Create', '==', 0).then(client.put(resource).value(id).lease(id)).commit();
+        const res = await client
+          .if(resource, 'Create', '==', 0)
+          .then(client.put(resource).value(id).lease(id))
+          .commit();
         return res.succeeded;
       },
       async release(i, resource) {

@@ -22,7 +22,12 @@ export interface HttpReply {
 }
 
 /** One request; the body is always read, so the connection goes back to its pool. */
-export async function httpRequest(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: string, timeoutMs?: number): Promise<HttpReply> {
+export async function httpRequest(
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  url: string,
+  body?: string,
+  timeoutMs?: number,
+): Promise<HttpReply> {
   const u = new URL(url);
   const res = await poolFor(u.origin).request({
     method,

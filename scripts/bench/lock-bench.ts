@@ -29,7 +29,12 @@ const opts = new Command('bench:lock')
   .description('DSS locks beside etcd, same run, same workload')
   .option('--duration <s>', 'measured seconds per level and system', positiveInt, 10)
   .option('--warmup <s>', 'unmeasured seconds before each level', positiveInt, 2)
-  .option('--prime <s>', 'unmeasured seconds at 16 clients on each system before the first level (JIT of daemons just started)', positiveInt, 5)
+  .option(
+    '--prime <s>',
+    'unmeasured seconds at 16 clients on each system before the first level (JIT of daemons just started)',
+    positiveInt,
+    5,
+  )
   .option('--levels <list>', 'concurrent clients per level', (v) => v.split(',').map(positiveInt), [1, 16, 64])
   .option('--rounds <n>', 'runs of each level per system, taking turns; the table shows medians', positiveInt, 1)
   .option('--resources <n>', 'resources the clients pick from', positiveInt, 1000)
@@ -38,7 +43,18 @@ const opts = new Command('bench:lock')
   .option('--only <system>', 'run one side only: dss or etcd')
   .option('--svg <file>', 'also write the chart here (docs/img/bench-lock.svg for the docs)')
   .parse()
-  .opts<{ duration: number; warmup: number; prime: number; levels: number[]; rounds: number; resources: number; dss: string; etcd: string; only?: string; svg?: string }>();
+  .opts<{
+    duration: number;
+    warmup: number;
+    prime: number;
+    levels: number[];
+    rounds: number;
+    resources: number;
+    dss: string;
+    etcd: string;
+    only?: string;
+    svg?: string;
+  }>();
 
 const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
 const f1 = (n: number) => n.toFixed(1);
@@ -52,7 +68,10 @@ async function main(): Promise<void> {
   let runEtcd = opts.only !== 'dss';
   const urls = opts.dss.split(',');
   if (runDss) {
-    const up = await httpRequest('GET', `${urls[0]}/health`, undefined, 2000).then((r) => r.status === 200, () => false);
+    const up = await httpRequest('GET', `${urls[0]}/health`, undefined, 2000).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (!up) throw new Error(`no DSS lock node answers at ${urls[0]}: start the local cluster first (npm start)`);
   }
   if (runEtcd && !existsSync(opts.etcd)) {
@@ -60,14 +79,18 @@ async function main(): Promise<void> {
     console.log(`etcd not found at ${opts.etcd}, so DSS runs alone; for the comparison: ${ETCD_INSTALL}`);
     runEtcd = false;
   }
-  const etcdVersion = runEtcd ? execFileSync(opts.etcd, ['--version'], { encoding: 'utf8' }).split('\n')[0]!.trim() : null;
+  const etcdVersion = runEtcd
+    ? execFileSync(opts.etcd, ['--version'], { encoding: 'utf8' }).split('\n')[0]!.trim()
+    : null;
   const etcd = runEtcd ? await startEtcd(opts.etcd) : null;
   // Per level, every round of each system.
   const rounds: { dss: LockLevel[][]; etcd: LockLevel[][] } = { dss: [], etcd: [] };
   const prefix = `bench-${process.pid}-${Date.now()}/`;
   try {
     const each = opts.rounds > 1 ? `, ${opts.rounds} rounds per level taking turns` : '';
-    console.log(`locks: acquire+release of one of ${opts.resources} resources, random node; ${opts.duration} s per level after ${opts.warmup} s warm-up${each}`);
+    console.log(
+      `locks: acquire+release of one of ${opts.resources} resources, random node; ${opts.duration} s per level after ${opts.warmup} s warm-up${each}`,
+    );
     console.log(`machine: ${machine(etcdVersion)}`);
     // Daemons started just before run their first seconds in V8's interpreter; the first
     // level would measure that. Both systems get the same unmeasured load.
@@ -76,11 +99,23 @@ async function main(): Promise<void> {
       const sessions = await etcdLocker(clientUrls, load.clients);
       return lockLevel(sessions.locker, load).finally(() => sessions.close());
     };
-    const primer: LockLoadOptions = { clients: 16, seconds: 0, warmupSeconds: opts.prime, resources: opts.resources, prefix };
+    const primer: LockLoadOptions = {
+      clients: 16,
+      seconds: 0,
+      warmupSeconds: opts.prime,
+      resources: opts.resources,
+      prefix,
+    };
     if (runDss) await lockLevel(dssLocker(urls), primer);
     if (etcd) await onEtcd(etcd.clientUrls, primer);
     for (const clients of opts.levels) {
-      const load: LockLoadOptions = { clients, seconds: opts.duration, warmupSeconds: opts.warmup, resources: opts.resources, prefix };
+      const load: LockLoadOptions = {
+        clients,
+        seconds: opts.duration,
+        warmupSeconds: opts.warmup,
+        resources: opts.resources,
+        prefix,
+      };
       const dss: LockLevel[] = [];
       const etcdRounds: LockLevel[] = [];
       for (let r = 0; r < opts.rounds; r++) {
@@ -102,7 +137,10 @@ async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const dir = join('.dss', 'bench');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `lock-${stamp}.json`), JSON.stringify({ machine: machine(etcdVersion), options: opts, results, rounds }, null, 2));
+  writeFileSync(
+    join(dir, `lock-${stamp}.json`),
+    JSON.stringify({ machine: machine(etcdVersion), options: opts, results, rounds }, null, 2),
+  );
   const systems: SystemLevels[] = [
     ...(results.dss.length ? [{ system: 'DSS', levels: results.dss }] : []),
     ...(results.etcd.length ? [{ system: 'etcd', levels: results.etcd }] : []),
@@ -112,18 +150,28 @@ async function main(): Promise<void> {
   console.log(`figures and chart: ${join(dir, `lock-${stamp}.{json,svg}`)}${opts.svg ? ` and ${opts.svg}` : ''}`);
 }
 
-function printTable(r: { dss: LockLevel[]; etcd: LockLevel[] }, all: { dss: LockLevel[][]; etcd: LockLevel[][] }): void {
+function printTable(
+  r: { dss: LockLevel[]; etcd: LockLevel[] },
+  all: { dss: LockLevel[][]; etcd: LockLevel[][] },
+): void {
   const perRound = opts.rounds > 1 && all.dss.length > 0 && all.etcd.length > 0;
-  if (opts.rounds > 1) console.log(`medians of ${opts.rounds} rounds${perRound ? "; last column: each round's ratio" : ''}`);
-  console.log(`| clients | DSS pairs/s | etcd pairs/s | ratio | DSS p50 / p99 | etcd p50 / p99 | errors DSS / etcd |${perRound ? ' ratio per round |' : ''}`);
+  if (opts.rounds > 1)
+    console.log(`medians of ${opts.rounds} rounds${perRound ? "; last column: each round's ratio" : ''}`);
+  console.log(
+    `| clients | DSS pairs/s | etcd pairs/s | ratio | DSS p50 / p99 | etcd p50 / p99 | errors DSS / etcd |${perRound ? ' ratio per round |' : ''}`,
+  );
   console.log(`|---|---|---|---|---|---|---|${perRound ? '---|' : ''}`);
   opts.levels.forEach((clients, i) => {
     const d = r.dss[i];
     const e = r.etcd[i];
     const ratio = d && e && e.pairsPerSecond > 0 ? (d.pairsPerSecond / e.pairsPerSecond).toFixed(2) : '–';
     const lat = (l?: LockLevel) => (l ? `${f1(l.p50Ms)} / ${f1(l.p99Ms)} ms` : '–');
-    const rounds = perRound ? ` ${all.dss[i]!.map((x, k) => (x.pairsPerSecond / all.etcd[i]![k]!.pairsPerSecond).toFixed(2)).join(', ')} |` : '';
-    console.log(`| ${clients} | ${d ? f0(d.pairsPerSecond) : '–'} | ${e ? f0(e.pairsPerSecond) : '–'} | ${ratio} | ${lat(d)} | ${lat(e)} | ${d?.errors ?? '–'} / ${e?.errors ?? '–'} |${rounds}`);
+    const rounds = perRound
+      ? ` ${all.dss[i]!.map((x, k) => (x.pairsPerSecond / all.etcd[i]![k]!.pairsPerSecond).toFixed(2)).join(', ')} |`
+      : '';
+    console.log(
+      `| ${clients} | ${d ? f0(d.pairsPerSecond) : '–'} | ${e ? f0(e.pairsPerSecond) : '–'} | ${ratio} | ${lat(d)} | ${lat(e)} | ${d?.errors ?? '–'} / ${e?.errors ?? '–'} |${rounds}`,
+    );
   });
 }
 

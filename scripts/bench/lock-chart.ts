@@ -10,7 +10,15 @@ export interface SystemLevels {
 }
 
 export function lockChartSpec(results: readonly SystemLevels[], title: string): TopLevelSpec {
-  const values = results.flatMap((r) => r.levels.map((l) => ({ system: r.system, clients: String(l.clients), pairs: Math.round(l.pairsPerSecond), p50: l.p50Ms, p99: l.p99Ms })));
+  const values = results.flatMap((r) =>
+    r.levels.map((l) => ({
+      system: r.system,
+      clients: String(l.clients),
+      pairs: Math.round(l.pairsPerSecond),
+      p50: l.p50Ms,
+      p99: l.p99Ms,
+    })),
+  );
   const { color, xOffset, x } = sideBySide(
     results.map((r) => r.system),
     { field: 'clients', title: 'concurrent clients' },
@@ -20,8 +28,28 @@ export function lockChartSpec(results: readonly SystemLevels[], title: string): 
     title,
     data: { values },
     hconcat: [
-      { width: 260, height: 220, mark: 'bar', encoding: { x, xOffset, y: { field: 'pairs', type: 'quantitative', title: 'acquire+release pairs/s (higher is better)' }, color } },
-      { width: 260, height: 220, mark: 'bar', encoding: { x, xOffset, y: { field: 'p99', type: 'quantitative', title: 'p99 latency, ms (lower is better)' }, color } },
+      {
+        width: 260,
+        height: 220,
+        mark: 'bar',
+        encoding: {
+          x,
+          xOffset,
+          y: { field: 'pairs', type: 'quantitative', title: 'acquire+release pairs/s (higher is better)' },
+          color,
+        },
+      },
+      {
+        width: 260,
+        height: 220,
+        mark: 'bar',
+        encoding: {
+          x,
+          xOffset,
+          y: { field: 'p99', type: 'quantitative', title: 'p99 latency, ms (lower is better)' },
+          color,
+        },
+      },
     ],
   };
 }

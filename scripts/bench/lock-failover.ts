@@ -62,7 +62,12 @@ async function dssRounds(urls: string[]): Promise<number[]> {
     return r?.status === 200 ? (JSON.parse(r.text) as { node: string; pid: number }) : undefined;
   };
   const acquire = (url: string, resource: string) =>
-    httpRequest('POST', `${url}/lock/acquire`, JSON.stringify({ resource, owner: `failover-${process.pid}`, ttlMs: 10_000, waitMs: 0 }), PROBE_DEADLINE_MS);
+    httpRequest(
+      'POST',
+      `${url}/lock/acquire`,
+      JSON.stringify({ resource, owner: `failover-${process.pid}`, ttlMs: 10_000, waitMs: 0 }),
+      PROBE_DEADLINE_MS,
+    );
   const times: number[] = [];
   for (let round = 0; round < opts.kills; round++) {
     const probe = await acquire(urls[0]!, `failover-${process.pid}-${round}-leader`);
@@ -73,10 +78,17 @@ async function dssRounds(urls: string[]): Promise<number[]> {
     const survivors = urls.filter((_, j) => j !== i);
     process.kill(nodes[i]!.pid, 'SIGKILL');
     const killedAt = performance.now();
-    times.push(await firstSuccess(killedAt, (n) => acquire(survivors[n % survivors.length]!, `failover-${process.pid}-${round}-${n}`).then((r) => r.status === 200)));
+    times.push(
+      await firstSuccess(killedAt, (n) =>
+        acquire(survivors[n % survivors.length]!, `failover-${process.pid}-${round}-${n}`).then(
+          (r) => r.status === 200,
+        ),
+      ),
+    );
     // PM2 restarts the killed node; wait for it, then let the cluster settle.
     for (const deadline = Date.now() + GIVE_UP_MS; !(await health(urls[i]!)); await sleep(200)) {
-      if (Date.now() > deadline) throw new Error(`${urls[i]} did not come back (is the cluster running under PM2? npm start)`);
+      if (Date.now() > deadline)
+        throw new Error(`${urls[i]} did not come back (is the cluster running under PM2? npm start)`);
     }
     await sleep(SETTLE_MS);
   }
@@ -92,7 +104,11 @@ async function etcdRounds(binary: string): Promise<number[]> {
       const survivors = etcd.clientUrls.filter((_, j) => j !== i);
       // A client that knows only the survivors, without etcd3's retries and circuit breaker, so
       // each probe is one attempt with its own deadline.
-      const client = new Etcd3({ hosts: survivors, faultHandling: { host: () => noop, global: noop }, defaultCallOptions: () => ({ deadline: Date.now() + PROBE_DEADLINE_MS }) });
+      const client = new Etcd3({
+        hosts: survivors,
+        faultHandling: { host: () => noop, global: noop },
+        defaultCallOptions: () => ({ deadline: Date.now() + PROBE_DEADLINE_MS }),
+      });
       await etcd.kill(i);
       const killedAt = performance.now();
       try {

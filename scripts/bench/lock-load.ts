@@ -59,7 +59,15 @@ export async function lockLevel(locker: Locker, o: LockLoadOptions): Promise<Loc
   };
   await Promise.all(Array.from({ length: o.clients }, (_, id) => client(id)));
   latencies.sort((a, b) => a - b);
-  return { clients: o.clients, pairsPerSecond: latencies.length / o.seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), pairs: latencies.length, errors, contended };
+  return {
+    clients: o.clients,
+    pairsPerSecond: latencies.length / o.seconds,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    pairs: latencies.length,
+    errors,
+    contended,
+  };
 }
 
 /**

@@ -6,7 +6,11 @@ import { cpus, totalmem } from 'node:os';
 /** "2 × AMD EPYC ..., 24 GiB, Node v20.20.2", then each of `extras` that is set. */
 export function machineLine(...extras: readonly (string | null | undefined)[]): string {
   const cpu = cpus();
-  const parts = [`${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}`, `${Math.round(totalmem() / 2 ** 30)} GiB`, `Node ${process.version}`];
+  const parts = [
+    `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}`,
+    `${Math.round(totalmem() / 2 ** 30)} GiB`,
+    `Node ${process.version}`,
+  ];
   return [...parts, ...extras.filter((e): e is string => !!e)].join(', ');
 }
 

@@ -27,8 +27,23 @@ import { CONSUME_LOOPS, dropDssTopic, dssPublisher, startDssConsumer, warmDss } 
 import { closePools, httpRequest } from './http.js';
 import { machineLine, redisVersion } from './machine.js';
 import { queueChartSpec, type SystemRuns } from './queue-chart.js';
-import { consumerChild, CONSUMER_ROLE, forkConsumer, type ConsumerSpec, type QueueSystem, type RedisAddress } from './queue-consumer.js';
-import { medianOfRounds, publishWorkload, queueRun, WORKLOADS, type QueueRun, type Workload, type WorkloadId } from './queue-load.js';
+import {
+  consumerChild,
+  CONSUMER_ROLE,
+  forkConsumer,
+  type ConsumerSpec,
+  type QueueSystem,
+  type RedisAddress,
+} from './queue-consumer.js';
+import {
+  medianOfRounds,
+  publishWorkload,
+  queueRun,
+  WORKLOADS,
+  type QueueRun,
+  type Workload,
+  type WorkloadId,
+} from './queue-load.js';
 import { ERRORS_LEGEND, tableHeader, tableRow } from './queue-table.js';
 import { writeSvgChart } from './svg-chart.js';
 
@@ -51,13 +66,20 @@ function parseOptions(): Options {
     .addOption(
       new Option('--workloads <list>', 'workloads to run, of a,b,c,d')
         .argParser(listOf(WORKLOADS.map((w) => w.id)))
-        .default(WORKLOADS.map((w) => w.id), 'a,b,c,d'),
+        .default(
+          WORKLOADS.map((w) => w.id),
+          'a,b,c,d',
+        ),
     )
     .option('--rounds <n>', 'runs of each workload per system, taking turns; the table shows medians', positiveInt, 1)
     .addOption(new Option('--only <system>', 'run one side only').choices(['dss', 'bullmq']))
     .option('--separate-ack', 'DSS consumers ack each batch with POST /queue/ack instead of in the next consume', false)
     .option('--dss <urls>', 'queue nodes', 'http://127.0.0.1:8011,http://127.0.0.1:8012,http://127.0.0.1:8013')
-    .addOption(new Option('--redis <host:port>', "Redis for BullMQ (the DSS cluster's, for the same Redis)").argParser(hostPort).default({ host: '127.0.0.1', port: 6379 }, '127.0.0.1:6379'))
+    .addOption(
+      new Option('--redis <host:port>', "Redis for BullMQ (the DSS cluster's, for the same Redis)")
+        .argParser(hostPort)
+        .default({ host: '127.0.0.1', port: 6379 }, '127.0.0.1:6379'),
+    )
     .option('--svg <file>', 'also write the chart here (docs/img/bench-queue.svg for the docs)')
     .parse()
     .opts<Options>();
@@ -72,10 +94,20 @@ async function main(): Promise<void> {
   const systems: QueueSystem[] = opts.only ? [opts.only] : ['dss', 'bullmq'];
   const urls = opts.dss.split(',');
   if (systems.includes('dss')) {
-    const up = await httpRequest('GET', `${urls[0]}/health`, undefined, 2000).then((r) => r.status === 200, () => false);
+    const up = await httpRequest('GET', `${urls[0]}/health`, undefined, 2000).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (!up) throw new Error(`no DSS queue node answers at ${urls[0]}: start the local cluster first (npm start)`);
   }
-  const redis = new Redis({ ...opts.redis, lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => null });
+  const redis = new Redis({
+    ...opts.redis,
+    lazyConnect: true,
+    connectTimeout: 3000,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
   redis.on('error', () => undefined);
   try {
     await bench(opts, systems, urls, redis);
@@ -93,7 +125,8 @@ async function bench(opts: Options, systems: QueueSystem[], urls: string[], redi
     () => null,
   );
   if (!version) {
-    if (systems.includes('bullmq')) throw new Error(`Redis does not answer at ${where}: pass the DSS cluster's Redis with --redis host:port`);
+    if (systems.includes('bullmq'))
+      throw new Error(`Redis does not answer at ${where}: pass the DSS cluster's Redis with --redis host:port`);
     console.log(`Redis does not answer at ${where}: DSS topics of this run are left in Redis (empty once acked)`);
   }
   const rounds: Rounds = { dss: new Map(), bullmq: new Map() };
@@ -101,7 +134,14 @@ async function bench(opts: Options, systems: QueueSystem[], urls: string[], redi
   // One run: a fresh topic or queue, the consumer forked and ready, the workload published, cleaned up after.
   const runOnce = async (system: QueueSystem, w: Workload, round: number): Promise<QueueRun> => {
     const name = `bench-q-${process.pid}-${Date.now().toString(36)}-${w.id}-${system}`;
-    const spec: ConsumerSpec = { system, name, target: w.messages, urls, redis: opts.redis, separateAck: opts.separateAck };
+    const spec: ConsumerSpec = {
+      system,
+      name,
+      target: w.messages,
+      urls,
+      redis: opts.redis,
+      separateAck: opts.separateAck,
+    };
     const bull = system === 'bullmq' ? await bullmqPublisher(name, opts.redis) : undefined;
     if (system === 'dss') await warmDss(urls);
     try {
@@ -110,13 +150,17 @@ async function bench(opts: Options, systems: QueueSystem[], urls: string[], redi
       consumer.published(totals.published);
       const run = queueRun(w.id, totals, await consumer.done);
       const of = opts.rounds > 1 ? ` round ${round + 1}/${opts.rounds}` : '';
-      console.error(`${w.id} ${system}${of}: ${Math.round(run.msgsPerSecond)} msgs/s in ${run.seconds.toFixed(1)} s, p50 ${run.p50Ms.toFixed(1)} / p99 ${run.p99Ms.toFixed(1)} ms`);
+      console.error(
+        `${w.id} ${system}${of}: ${Math.round(run.msgsPerSecond)} msgs/s in ${run.seconds.toFixed(1)} s, p50 ${run.p50Ms.toFixed(1)} / p99 ${run.p99Ms.toFixed(1)} ms`,
+      );
       return run;
     } finally {
       if (bull) await bull.dispose();
       if (system === 'dss' && version && !(await dropDssTopic(redis, name)) && !warnedRedis) {
         warnedRedis = true;
-        console.log(`note: DSS's topic ${name} is not in the Redis at ${where}: --redis is not the DSS cluster's Redis`);
+        console.log(
+          `note: DSS's topic ${name} is not in the Redis at ${where}: --redis is not the DSS cluster's Redis`,
+        );
       }
     }
   };
@@ -147,33 +191,59 @@ type Rounds = Record<QueueSystem, Map<WorkloadId, QueueRun[]>>;
 /** The table on stdout, the figures and the chart under .dss/bench/. */
 async function report(opts: Options, systems: QueueSystem[], version: string | null, rounds: Rounds): Promise<void> {
   const workloads = WORKLOADS.filter((w) => opts.workloads.includes(w.id));
-  const results = { dss: [...rounds.dss.values()].map(medianOfRounds), bullmq: [...rounds.bullmq.values()].map(medianOfRounds) };
+  const results = {
+    dss: [...rounds.dss.values()].map(medianOfRounds),
+    bullmq: [...rounds.bullmq.values()].map(medianOfRounds),
+  };
   const perRound = opts.rounds > 1 && systems.length === 2;
-  if (opts.rounds > 1) console.log(`medians of ${opts.rounds} rounds${perRound ? "; last column: each round's ratio" : ''}`);
+  if (opts.rounds > 1)
+    console.log(`medians of ${opts.rounds} rounds${perRound ? "; last column: each round's ratio" : ''}`);
   console.log(ERRORS_LEGEND);
   for (const line of tableHeader(perRound)) console.log(line);
   for (const w of workloads) {
     const d = rounds.dss.get(w.id);
     const b = rounds.bullmq.get(w.id);
-    console.log(tableRow(w.label, d && medianOfRounds(d), b && medianOfRounds(b), perRound && d && b ? { dss: d, bullmq: b } : undefined));
+    console.log(
+      tableRow(
+        w.label,
+        d && medianOfRounds(d),
+        b && medianOfRounds(b),
+        perRound && d && b ? { dss: d, bullmq: b } : undefined,
+      ),
+    );
   }
 
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const dir = join('.dss', 'bench');
   mkdirSync(dir, { recursive: true });
   const about = machine(version, systems.includes('bullmq'));
-  writeFileSync(join(dir, `queue-${stamp}.json`), JSON.stringify({ machine: about, options: opts, results, rounds: { dss: Object.fromEntries(rounds.dss), bullmq: Object.fromEntries(rounds.bullmq) } }, null, 2));
+  writeFileSync(
+    join(dir, `queue-${stamp}.json`),
+    JSON.stringify(
+      {
+        machine: about,
+        options: opts,
+        results,
+        rounds: { dss: Object.fromEntries(rounds.dss), bullmq: Object.fromEntries(rounds.bullmq) },
+      },
+      null,
+      2,
+    ),
+  );
   const charted: SystemRuns[] = [
     ...(results.dss.length ? [{ system: 'DSS', runs: results.dss }] : []),
     ...(results.bullmq.length ? [{ system: `BullMQ ${BULLMQ_VERSION}`, runs: results.bullmq }] : []),
   ];
   const spec = queueChartSpec(charted, `Queues: DSS beside BullMQ ${BULLMQ_VERSION} (${machine(version, false)})`);
-  for (const file of [join(dir, `queue-${stamp}.svg`), ...(opts.svg ? [opts.svg] : [])]) await writeSvgChart(file, spec);
+  for (const file of [join(dir, `queue-${stamp}.svg`), ...(opts.svg ? [opts.svg] : [])])
+    await writeSvgChart(file, spec);
   console.log(`figures and chart: ${join(dir, `queue-${stamp}.{json,svg}`)}${opts.svg ? ` and ${opts.svg}` : ''}`);
 }
 
 if (process.argv[2] === CONSUMER_ROLE) {
-  await consumerChild(process.argv[3] ?? '{}', (spec, tally) => (spec.system === 'dss' ? startDssConsumer : startBullmqConsumer)(spec, tally));
+  await consumerChild(process.argv[3] ?? '{}', (spec, tally) =>
+    (spec.system === 'dss' ? startDssConsumer : startBullmqConsumer)(spec, tally),
+  );
 } else {
   await main().catch((err: unknown) => {
     console.error(err instanceof Error ? err.message : err);

@@ -14,7 +14,14 @@ export function queueChartSpec(results: readonly SystemRuns[], title: string): T
   const values = results.flatMap((r) =>
     r.runs.map((run) => {
       const w = workload(run.workload);
-      return { system: r.system, workload: w.short, paced: w.ratePerSecond !== undefined, msgs: Math.round(run.msgsPerSecond), p50: run.p50Ms, p99: Math.max(run.p99Ms, 0.1) };
+      return {
+        system: r.system,
+        workload: w.short,
+        paced: w.ratePerSecond !== undefined,
+        msgs: Math.round(run.msgsPerSecond),
+        p50: run.p50Ms,
+        p99: Math.max(run.p99Ms, 0.1),
+      };
     }),
   );
   const { color, xOffset, x } = sideBySide(
@@ -30,7 +37,12 @@ export function queueChartSpec(results: readonly SystemRuns[], title: string): T
         height: 220,
         data: { values: values.filter((v) => !v.paced) },
         mark: 'bar',
-        encoding: { x, xOffset, y: { field: 'msgs', type: 'quantitative', title: 'messages/s end to end (higher is better)' }, color },
+        encoding: {
+          x,
+          xOffset,
+          y: { field: 'msgs', type: 'quantitative', title: 'messages/s end to end (higher is better)' },
+          color,
+        },
       },
       {
         width: 340,
@@ -39,7 +51,18 @@ export function queueChartSpec(results: readonly SystemRuns[], title: string): T
         mark: 'bar',
         // A consumer that falls behind has seconds of queueing where the other has milliseconds;
         // unstacked, so the scale's domain does not reach down to 0.
-        encoding: { x, xOffset, y: { field: 'p99', type: 'quantitative', stack: null, scale: { type: 'log' }, title: 'p99 publish-to-receive latency, ms, log scale (lower is better)' }, color },
+        encoding: {
+          x,
+          xOffset,
+          y: {
+            field: 'p99',
+            type: 'quantitative',
+            stack: null,
+            scale: { type: 'log' },
+            title: 'p99 publish-to-receive latency, ms, log scale (lower is better)',
+          },
+          color,
+        },
       },
     ],
   };

@@ -69,7 +69,12 @@ export function forkConsumer(file: string, spec: ConsumerSpec): Promise<Consumer
     });
     child.once('exit', (code, signal) => {
       if (report) resolve(report);
-      else reject(new Error(`the ${spec.system} consumer exited (${signal ?? code}) without a report${failure ? `: ${failure}` : ''}`));
+      else
+        reject(
+          new Error(
+            `the ${spec.system} consumer exited (${signal ?? code}) without a report${failure ? `: ${failure}` : ''}`,
+          ),
+        );
     });
   });
   const handle: ConsumerHandle = {
@@ -80,10 +85,7 @@ export function forkConsumer(file: string, spec: ConsumerSpec): Promise<Consumer
   };
   return new Promise((resolve, reject) => {
     onReady = () => resolve(handle);
-    done.then(
-      () => reject(new Error(`the ${spec.system} consumer finished before it was ready`)),
-      reject,
-    );
+    done.then(() => reject(new Error(`the ${spec.system} consumer finished before it was ready`)), reject);
   });
 }
 

@@ -1,6 +1,20 @@
 import { hostPort, listOf } from './cli-options.js';
 import { queueChartSpec } from './queue-chart.js';
-import { DeliveryTally, dueAt, medianOfRounds, publishWorkload, queueRun, ratio, roundRatios, WORKLOADS, type BenchMessage, type Clock, type Publisher, type QueueRun, type Workload } from './queue-load.js';
+import {
+  DeliveryTally,
+  dueAt,
+  medianOfRounds,
+  publishWorkload,
+  queueRun,
+  ratio,
+  roundRatios,
+  WORKLOADS,
+  type BenchMessage,
+  type Clock,
+  type Publisher,
+  type QueueRun,
+  type Workload,
+} from './queue-load.js';
 import { tableHeader, tableRow } from './queue-table.js';
 
 /** A clock that only moves when someone sleeps: the pacing schedule without waiting for it. */
@@ -17,7 +31,10 @@ function fakeClock(start = 1_000_000): Clock & { time: number } {
 }
 
 /** Records every publish call; fails every `failEvery`-th one. */
-function recorder(clock: Clock, failEvery = 0): Publisher & { calls: { at: number; messages: readonly BenchMessage[] }[]; inFlight: number; maxInFlight: number } {
+function recorder(
+  clock: Clock,
+  failEvery = 0,
+): Publisher & { calls: { at: number; messages: readonly BenchMessage[] }[]; inFlight: number; maxInFlight: number } {
   let n = 0;
   const rec = {
     calls: [] as { at: number; messages: readonly BenchMessage[] }[],
@@ -86,7 +103,15 @@ describe('the queue benchmark workloads', () => {
     expect(dueAt(1000, 300, 2000)).toBe(1150);
     const clock = fakeClock(0);
     const pub = recorder(clock);
-    const w: Workload = { id: 'd', label: 'd', short: 'd', messages: 1000, producers: 1, batch: 100, ratePerSecond: 2000 };
+    const w: Workload = {
+      id: 'd',
+      label: 'd',
+      short: 'd',
+      messages: 1000,
+      producers: 1,
+      batch: 100,
+      ratePerSecond: 2000,
+    };
     const totals = await publishWorkload(pub, w, clock);
     expect(pub.calls.map((c) => c.at)).toEqual([0, 50, 100, 150, 200, 250, 300, 350, 400, 450]);
     expect(pub.calls.map((c) => c.messages[0]!.t)).toEqual(pub.calls.map((c) => c.at));
@@ -98,7 +123,11 @@ describe('the queue benchmark workloads', () => {
     const clock = fakeClock(0);
     const slow: Publisher = { publish: async () => void (clock.time += 80) };
     const sleep = jest.spyOn(clock, 'sleep');
-    await publishWorkload(slow, { id: 'd', label: 'd', short: 'd', messages: 300, producers: 1, batch: 100, ratePerSecond: 2000 }, clock);
+    await publishWorkload(
+      slow,
+      { id: 'd', label: 'd', short: 'd', messages: 300, producers: 1, batch: 100, ratePerSecond: 2000 },
+      clock,
+    );
     expect(sleep).not.toHaveBeenCalled();
     expect(clock.time).toBe(240);
   });
@@ -146,8 +175,23 @@ describe('the consumer tally', () => {
 
 describe('the queue benchmark figures', () => {
   it('derives msgs/s from the first publish to the last ack, and messages lost', () => {
-    const totals = { firstPublishAt: 10_000, lastPublishAt: 14_000, published: 5000, publishErrors: 1, failedMessages: 1 };
-    const report = { received: 4990, duplicates: 2, acked: 4990, errors: 3, lastAckAt: 15_000, p50Ms: 4, p99Ms: 9, gaveUp: true };
+    const totals = {
+      firstPublishAt: 10_000,
+      lastPublishAt: 14_000,
+      published: 5000,
+      publishErrors: 1,
+      failedMessages: 1,
+    };
+    const report = {
+      received: 4990,
+      duplicates: 2,
+      acked: 4990,
+      errors: 3,
+      lastAckAt: 15_000,
+      p50Ms: 4,
+      p99Ms: 9,
+      gaveUp: true,
+    };
     expect(queueRun('a', totals, report)).toEqual({
       workload: 'a',
       msgsPerSecond: 998,
@@ -165,8 +209,19 @@ describe('the queue benchmark figures', () => {
   });
 
   it('summarizes rounds by their medians and sums their counts', () => {
-    const m = medianOfRounds([run({ msgsPerSecond: 500, p99Ms: 90, duplicates: 1 }), run({ msgsPerSecond: 100, p99Ms: 300, publishErrors: 2 }), run({ msgsPerSecond: 700, p99Ms: 60 })]);
-    expect(m).toMatchObject({ workload: 'b', msgsPerSecond: 500, p99Ms: 90, published: 60_000, publishErrors: 2, duplicates: 1 });
+    const m = medianOfRounds([
+      run({ msgsPerSecond: 500, p99Ms: 90, duplicates: 1 }),
+      run({ msgsPerSecond: 100, p99Ms: 300, publishErrors: 2 }),
+      run({ msgsPerSecond: 700, p99Ms: 60 }),
+    ]);
+    expect(m).toMatchObject({
+      workload: 'b',
+      msgsPerSecond: 500,
+      p99Ms: 90,
+      published: 60_000,
+      publishErrors: 2,
+      duplicates: 1,
+    });
     expect(medianOfRounds([run({ msgsPerSecond: 400 }), run({ msgsPerSecond: 600 })]).msgsPerSecond).toBe(500);
     expect(() => medianOfRounds([])).toThrow(/no rounds/);
   });
@@ -174,25 +229,52 @@ describe('the queue benchmark figures', () => {
   it('gives the ratio DSS/BullMQ, per round in turn order', () => {
     expect(ratio(run({ msgsPerSecond: 3000 }), run({ msgsPerSecond: 1500 }))).toBe(2);
     expect(ratio(run(), run({ msgsPerSecond: 0 }))).toBeUndefined();
-    expect(roundRatios([run({ msgsPerSecond: 100 }), run({ msgsPerSecond: 300 })], [run({ msgsPerSecond: 200 }), run({ msgsPerSecond: 100 })])).toEqual([0.5, 3]);
+    expect(
+      roundRatios(
+        [run({ msgsPerSecond: 100 }), run({ msgsPerSecond: 300 })],
+        [run({ msgsPerSecond: 200 }), run({ msgsPerSecond: 100 })],
+      ),
+    ).toEqual([0.5, 3]);
   });
 
   it('prints a table row per workload, a dash for a side that did not run', () => {
-    expect(tableHeader(false)[0]).toBe('| workload | DSS msgs/s | BullMQ msgs/s | ratio DSS/BullMQ | DSS p50 / p99 | BullMQ p50 / p99 | errors DSS / BullMQ |');
+    expect(tableHeader(false)[0]).toBe(
+      '| workload | DSS msgs/s | BullMQ msgs/s | ratio DSS/BullMQ | DSS p50 / p99 | BullMQ p50 / p99 | errors DSS / BullMQ |',
+    );
     const dss = run({ msgsPerSecond: 12_345.6, p50Ms: 3.25, p99Ms: 150.4, duplicates: 2 });
     const bull = run({ msgsPerSecond: 6172.8, p50Ms: 1, p99Ms: 4, publishErrors: 1, lost: 7 });
-    expect(tableRow('c', dss, bull)).toBe('| c | 12,346 | 6,173 | 2.00 | 3.3 / 150 ms | 1.0 / 4.0 ms | 0+0+2 / 1+0+0 (7 lost) |');
+    expect(tableRow('c', dss, bull)).toBe(
+      '| c | 12,346 | 6,173 | 2.00 | 3.3 / 150 ms | 1.0 / 4.0 ms | 0+0+2 / 1+0+0 (7 lost) |',
+    );
     expect(tableRow('a', dss, undefined)).toBe('| a | 12,346 | – | – | 3.3 / 150 ms | – | 0+0+2 / – |');
     expect(tableHeader(true)[1]).toBe('|---|---|---|---|---|---|---|---|');
-    expect(tableRow('c', dss, bull, { dss: [dss, dss], bullmq: [bull, run({ msgsPerSecond: 0 })] })).toMatch(/\| 2\.00, – \|$/);
+    expect(tableRow('c', dss, bull, { dss: [dss, dss], bullmq: [bull, run({ msgsPerSecond: 0 })] })).toMatch(
+      /\| 2\.00, – \|$/,
+    );
   });
 
   it('charts the rate of the unpaced workloads and the p99 of all', () => {
     const runs = ['a', 'b', 'c', 'd'].map((id) => run({ workload: id as QueueRun['workload'] }));
-    const spec = queueChartSpec([{ system: 'DSS', runs }, { system: 'BullMQ', runs: runs.slice(0, 2) }], 't');
+    const spec = queueChartSpec(
+      [
+        { system: 'DSS', runs },
+        { system: 'BullMQ', runs: runs.slice(0, 2) },
+      ],
+      't',
+    );
     const panels = 'hconcat' in spec ? spec.hconcat : [];
-    const values = panels.map((p) => ('data' in p && p.data && 'values' in p.data && Array.isArray(p.data.values) ? (p.data.values as { workload: string }[]) : []));
-    expect(values[0]!.map((v) => v.workload)).toEqual(['a: 1 producer', 'b: 16 producers', 'c: batches of 100', 'a: 1 producer', 'b: 16 producers']);
+    const values = panels.map((p) =>
+      'data' in p && p.data && 'values' in p.data && Array.isArray(p.data.values)
+        ? (p.data.values as { workload: string }[])
+        : [],
+    );
+    expect(values[0]!.map((v) => v.workload)).toEqual([
+      'a: 1 producer',
+      'b: 16 producers',
+      'c: batches of 100',
+      'a: 1 producer',
+      'b: 16 producers',
+    ]);
     expect(values[1]).toHaveLength(6);
   });
 });

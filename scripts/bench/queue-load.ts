@@ -23,10 +23,39 @@ export interface Workload {
 }
 
 export const WORKLOADS: readonly Workload[] = [
-  { id: 'a', label: 'a: 1 producer, 1 msg per publish, 5,000', short: 'a: 1 producer', messages: 5000, producers: 1, batch: 1 },
-  { id: 'b', label: 'b: 16 producers, 1 msg per publish, 20,000', short: 'b: 16 producers', messages: 20_000, producers: 16, batch: 1 },
-  { id: 'c', label: 'c: 1 producer, batches of 100, 50,000', short: 'c: batches of 100', messages: 50_000, producers: 1, batch: 100 },
-  { id: 'd', label: 'd: batches of 100 paced at 2,000 msgs/s, 30,000', short: 'd: paced 2,000/s', messages: 30_000, producers: 1, batch: 100, ratePerSecond: 2000 },
+  {
+    id: 'a',
+    label: 'a: 1 producer, 1 msg per publish, 5,000',
+    short: 'a: 1 producer',
+    messages: 5000,
+    producers: 1,
+    batch: 1,
+  },
+  {
+    id: 'b',
+    label: 'b: 16 producers, 1 msg per publish, 20,000',
+    short: 'b: 16 producers',
+    messages: 20_000,
+    producers: 16,
+    batch: 1,
+  },
+  {
+    id: 'c',
+    label: 'c: 1 producer, batches of 100, 50,000',
+    short: 'c: batches of 100',
+    messages: 50_000,
+    producers: 1,
+    batch: 100,
+  },
+  {
+    id: 'd',
+    label: 'd: batches of 100 paced at 2,000 msgs/s, 30,000',
+    short: 'd: paced 2,000/s',
+    messages: 30_000,
+    producers: 1,
+    batch: 100,
+    ratePerSecond: 2000,
+  },
 ];
 
 export function workload(id: WorkloadId): Workload {
@@ -72,7 +101,11 @@ export interface PublishTotals {
   readonly failedMessages: number;
 }
 
-export async function publishWorkload(publisher: Publisher, w: Workload, clock: Clock = systemClock): Promise<PublishTotals> {
+export async function publishWorkload(
+  publisher: Publisher,
+  w: Workload,
+  clock: Clock = systemClock,
+): Promise<PublishTotals> {
   let taken = 0;
   let published = 0;
   let publishErrors = 0;

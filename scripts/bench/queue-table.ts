@@ -7,7 +7,8 @@ const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (n: number) => (Number.isNaN(n) ? '–' : n < 100 ? n.toFixed(1) : f0(n));
 const fr = (r: number | undefined) => (r === undefined ? '–' : r.toFixed(2));
 
-export const ERRORS_LEGEND = 'errors: failed publish calls + consumer errors + duplicate deliveries (and messages lost, if any)';
+export const ERRORS_LEGEND =
+  'errors: failed publish calls + consumer errors + duplicate deliveries (and messages lost, if any)';
 
 export function tableHeader(perRound: boolean): string[] {
   return [
@@ -26,7 +27,12 @@ function errors(r: QueueRun | undefined): string {
  * a side that did not run; with `rounds` (each side's runs, in turn order)
  * a last column listing every round's ratio.
  */
-export function tableRow(label: string, dss: QueueRun | undefined, bullmq: QueueRun | undefined, rounds?: { dss: readonly QueueRun[]; bullmq: readonly QueueRun[] }): string {
+export function tableRow(
+  label: string,
+  dss: QueueRun | undefined,
+  bullmq: QueueRun | undefined,
+  rounds?: { dss: readonly QueueRun[]; bullmq: readonly QueueRun[] },
+): string {
   const lat = (r?: QueueRun) => (r ? `${ms(r.p50Ms)} / ${ms(r.p99Ms)} ms` : '–');
   const rate = (r?: QueueRun) => (r ? f0(r.msgsPerSecond) : '–');
   const perRound = rounds ? ` ${roundRatios(rounds.dss, rounds.bullmq).map(fr).join(', ')} |` : '';

@@ -25,13 +25,41 @@ describe('redis-benchmark', () => {
   });
 
   it('finds the columns by name and drops lines without a rate', () => {
-    expect(parseRedisBenchmarkCsv('"test","p99_latency_ms","rps"\n"GET","2.5","100.5"\n"SET","1",""\n')).toEqual([{ test: 'GET', rps: 100.5, p99Ms: 2.5 }]);
+    expect(parseRedisBenchmarkCsv('"test","p99_latency_ms","rps"\n"GET","2.5","100.5"\n"SET","1",""\n')).toEqual([
+      { test: 'GET', rps: 100.5, p99Ms: 2.5 },
+    ]);
     expect(parseRedisBenchmarkCsv('')).toEqual([]);
   });
 
   it('asks for 64 connections, no pipelining, the workloads key space and value size, CSV', () => {
-    expect(redisBenchmarkArgs({ host: '127.0.0.1', port: 7021, tests: ['get', 'set', 'incr'], requests: 100_000, clients: 64, keyspace: 10_000, valueBytes: 100 })).toEqual([
-      '-h', '127.0.0.1', '-p', '7021', '-t', 'get,set,incr', '-n', '100000', '-c', '64', '-P', '1', '-r', '10000', '-d', '100', '--csv',
+    expect(
+      redisBenchmarkArgs({
+        host: '127.0.0.1',
+        port: 7021,
+        tests: ['get', 'set', 'incr'],
+        requests: 100_000,
+        clients: 64,
+        keyspace: 10_000,
+        valueBytes: 100,
+      }),
+    ).toEqual([
+      '-h',
+      '127.0.0.1',
+      '-p',
+      '7021',
+      '-t',
+      'get,set,incr',
+      '-n',
+      '100000',
+      '-c',
+      '64',
+      '-P',
+      '1',
+      '-r',
+      '10000',
+      '-d',
+      '100',
+      '--csv',
     ]);
   });
 

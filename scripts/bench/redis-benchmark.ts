@@ -22,7 +22,25 @@ export interface RedisBenchmarkOptions {
 }
 
 export function redisBenchmarkArgs(o: RedisBenchmarkOptions): string[] {
-  return ['-h', o.host, '-p', String(o.port), '-t', o.tests.join(','), '-n', String(o.requests), '-c', String(o.clients), '-P', '1', '-r', String(o.keyspace), '-d', String(o.valueBytes), '--csv'];
+  return [
+    '-h',
+    o.host,
+    '-p',
+    String(o.port),
+    '-t',
+    o.tests.join(','),
+    '-n',
+    String(o.requests),
+    '-c',
+    String(o.clients),
+    '-P',
+    '1',
+    '-r',
+    String(o.keyspace),
+    '-d',
+    String(o.valueBytes),
+    '--csv',
+  ];
 }
 
 /** One test's line of redis-benchmark's --csv output. */
@@ -64,7 +82,12 @@ export function parseRedisBenchmarkCsv(csv: string): RedisBenchmarkResult[] {
     if (!row[0] || rps === undefined) continue;
     const p50Ms = at(row, 'p50_latency_ms');
     const p99Ms = at(row, 'p99_latency_ms');
-    results.push({ test: row[0], rps, ...(p50Ms === undefined ? {} : { p50Ms }), ...(p99Ms === undefined ? {} : { p99Ms }) });
+    results.push({
+      test: row[0],
+      rps,
+      ...(p50Ms === undefined ? {} : { p50Ms }),
+      ...(p99Ms === undefined ? {} : { p99Ms }),
+    });
   }
   return results;
 }
@@ -84,8 +107,12 @@ export async function redisBenchmarkVersion(): Promise<string | undefined> {
 }
 
 export async function runRedisBenchmark(o: RedisBenchmarkOptions, timeoutMs: number): Promise<RedisBenchmarkResult[]> {
-  const { stdout } = await promisify(execFile)('redis-benchmark', redisBenchmarkArgs(o), { timeout: timeoutMs, maxBuffer: 1 << 20 });
+  const { stdout } = await promisify(execFile)('redis-benchmark', redisBenchmarkArgs(o), {
+    timeout: timeoutMs,
+    maxBuffer: 1 << 20,
+  });
   const results = parseRedisBenchmarkCsv(stdout);
-  if (results.length === 0) throw new Error(`redis-benchmark printed no figures: ${stdout.trim().slice(0, 200) || '(nothing)'}`);
+  if (results.length === 0)
+    throw new Error(`redis-benchmark printed no figures: ${stdout.trim().slice(0, 200) || '(nothing)'}`);
   return results;
 }

@@ -22,8 +22,21 @@ export interface RedisServer {
 }
 
 /** True when something answers PING at host:port within `timeoutMs`. */
-export async function answersPing(host: string, port: number, timeoutMs = 2000): Promise<{ ok: true } | { ok: false; why: string }> {
-  const probe = new Redis({ host, port, lazyConnect: true, connectTimeout: timeoutMs, commandTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+export async function answersPing(
+  host: string,
+  port: number,
+  timeoutMs = 2000,
+): Promise<{ ok: true } | { ok: false; why: string }> {
+  const probe = new Redis({
+    host,
+    port,
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
   let lastError: unknown;
   probe.on('error', (err: unknown) => (lastError = err)); // says why, where connect() only says "Connection is closed"
   try {
@@ -40,11 +53,30 @@ export async function answersPing(host: string, port: number, timeoutMs = 2000):
 
 export async function startRedisServer(port = REFERENCE_REDIS_PORT, host = '127.0.0.1'): Promise<RedisServer> {
   if ((await answersPing(host, port, 500)).ok) {
-    throw new Error(`something already answers at ${host}:${port} (the reference's redis.sh?): stop it, or benchmark it with --redis ${host}:${port}`);
+    throw new Error(
+      `something already answers at ${host}:${port} (the reference's redis.sh?): stop it, or benchmark it with --redis ${host}:${port}`,
+    );
   }
   const dir = mkdtempSync(join(tmpdir(), 'dss-bench-redis-'));
   const log = join(dir, 'redis.log');
-  const args = ['--bind', host, '--port', String(port), '--protected-mode', 'yes', '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dir, '--logfile', log];
+  const args = [
+    '--bind',
+    host,
+    '--port',
+    String(port),
+    '--protected-mode',
+    'yes',
+    '--save',
+    '',
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'everysec',
+    '--dir',
+    dir,
+    '--logfile',
+    log,
+  ];
   const child: ChildProcess = spawn('redis-server', args, { stdio: 'ignore' });
   const spawned = await new Promise<Error | null>((resolve) => {
     child.once('spawn', () => resolve(null));
@@ -54,7 +86,9 @@ export async function startRedisServer(port = REFERENCE_REDIS_PORT, host = '127.
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`cannot run redis-server (${spawned.message}): ${REDIS_SERVER_INSTALL}, or pass --redis host:port`);
   }
-  const exited = new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+  const exited = new Promise<void>((resolve) =>
+    child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve()),
+  );
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
@@ -64,7 +98,7 @@ export async function startRedisServer(port = REFERENCE_REDIS_PORT, host = '127.
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  for (const deadline = Date.now() + 10_000; ; ) {
+  for (const deadline = Date.now() + 10_000; ;) {
     if ((await answersPing(host, port, 500)).ok) return { host, port, pid: child.pid!, stop };
     if (child.exitCode !== null || Date.now() > deadline) {
       const tail = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').slice(-3).join('\n  ') : '(no log)';

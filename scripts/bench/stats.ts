@@ -16,7 +16,10 @@ export function median(values: readonly number[]): number {
  * rate, time or percentile (a round a noisy neighbour slowed does not move
  * it), the sum of a count.
  */
-export function overRounds<T>(rounds: readonly T[]): { median: (pick: (r: T) => number) => number; sum: (pick: (r: T) => number) => number } {
+export function overRounds<T>(rounds: readonly T[]): {
+  median: (pick: (r: T) => number) => number;
+  sum: (pick: (r: T) => number) => number;
+} {
   if (rounds.length === 0) throw new Error('no rounds to summarize');
   return { median: (pick) => median(rounds.map(pick)), sum: (pick) => rounds.reduce((n, r) => n + pick(r), 0) };
 }
@@ -31,7 +34,11 @@ export interface LevelResult {
 }
 
 /** Runs `concurrency` loops of `op` for `seconds`, timing each call. */
-export async function runLevel(concurrency: number, seconds: number, op: (client: number, i: number) => Promise<boolean>): Promise<LevelResult> {
+export async function runLevel(
+  concurrency: number,
+  seconds: number,
+  op: (client: number, i: number) => Promise<boolean>,
+): Promise<LevelResult> {
   const latencies: number[] = [];
   let errors = 0;
   const started = performance.now();
@@ -48,7 +55,14 @@ export async function runLevel(concurrency: number, seconds: number, op: (client
   );
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return { concurrency, ops: latencies.length, errors, seconds: elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return {
+    concurrency,
+    ops: latencies.length,
+    errors,
+    seconds: elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+  };
 }
 
 export function formatRow(r: LevelResult): string {

@@ -6,8 +6,24 @@ import { cacheSettingsFromEnv } from './cache-env.js';
 import { localPaths, portOffset, type LocalPaths } from './paths.js';
 import { Pm2Client } from './pm2-client.js';
 import { busyPorts } from './port-check.js';
-import { isRedisApp, leftoverStandaloneData, redisAddresses, redisAppName, redisApps, redisModeFromEnv, STANDALONE_REDIS_APP } from './redis-apps.js';
-import { fetchTopology, topologyProblems, topologyRows, topologySummary, TOPOLOGY_HEADER, waitTopology, type TopologyAnswer } from './redis-topology.js';
+import {
+  isRedisApp,
+  leftoverStandaloneData,
+  redisAddresses,
+  redisAppName,
+  redisApps,
+  redisModeFromEnv,
+  STANDALONE_REDIS_APP,
+} from './redis-apps.js';
+import {
+  fetchTopology,
+  topologyProblems,
+  topologyRows,
+  topologySummary,
+  TOPOLOGY_HEADER,
+  waitTopology,
+  type TopologyAnswer,
+} from './redis-topology.js';
 import { ensureRedisServer } from './redis-server.js';
 import { ensureClusterCerts } from './tls-certs.js';
 import { formatTable } from './table.js';
@@ -55,14 +71,19 @@ async function stop(paths: LocalPaths): Promise<void> {
 
 async function start(paths: LocalPaths): Promise<void> {
   const cache = cacheSettingsFromEnv();
-  const cluster = { ...localClusterDescription({ offset: portOffset(), redis: redisModeFromEnv() }), ...(cache ? { cache } : {}) };
+  const cluster = {
+    ...localClusterDescription({ offset: portOffset(), redis: redisModeFromEnv() }),
+    ...(cache ? { cache } : {}),
+  };
   if (pm2Running(paths)) {
     log('DSS: a local cluster is already running here; restarting it.');
     await stop(paths);
   }
   const busy = await busyPorts(cluster);
   if (busy.length > 0) {
-    throw new Error(`these ports are already in use: ${busy.join(', ')}.\nStop whatever holds them (another DSS cluster: npm stop), or start on other ports with DSS_PORT_OFFSET=100 npm start.`);
+    throw new Error(
+      `these ports are already in use: ${busy.join(', ')}.\nStop whatever holds them (another DSS cluster: npm stop), or start on other ports with DSS_PORT_OFFSET=100 npm start.`,
+    );
   }
   const redisServer = ensureRedisServer(log);
   mkdirSync(paths.logs, { recursive: true });
@@ -84,17 +105,24 @@ async function start(paths: LocalPaths): Promise<void> {
   const late = await waitReady(daemons, READY_TIMEOUT_MS);
   if (late.length > 0) {
     const which = late.map((d) => `  ${d.role} on ${d.node} (${d.url}/ready)`).join('\n');
-    throw new Error(`not ready after ${READY_TIMEOUT_MS / 1000} s:\n${which}\nLogs: ${paths.logs}; stop everything with npm stop.`);
+    throw new Error(
+      `not ready after ${READY_TIMEOUT_MS / 1000} s:\n${which}\nLogs: ${paths.logs}; stop everything with npm stop.`,
+    );
   }
   let topology: TopologyAnswer | undefined;
   if (cluster.redis?.mode === 'raft') {
-    log(`DSS: daemons ready; waiting (${REDIS_TOPOLOGY_TIMEOUT_MS / 1000} s at most) for the lock leader to attach the Redis replicas...`);
+    log(
+      `DSS: daemons ready; waiting (${REDIS_TOPOLOGY_TIMEOUT_MS / 1000} s at most) for the lock leader to attach the Redis replicas...`,
+    );
     topology = await waitTopology(lockUrls(cluster), REDIS_TOPOLOGY_TIMEOUT_MS);
   }
   printEndpoints(cluster, paths, topology);
 }
 
-const lockUrls = (cluster: ClusterDescription): string[] => daemonEndpoints(cluster).filter((d) => d.role === 'lock').map((d) => d.url);
+const lockUrls = (cluster: ClusterDescription): string[] =>
+  daemonEndpoints(cluster)
+    .filter((d) => d.role === 'lock')
+    .map((d) => d.url);
 
 function redisSummary(cluster: ClusterDescription): string {
   const redis = cluster.redis;
@@ -110,11 +138,18 @@ function topologyOutcome(cluster: ClusterDescription, answer: TopologyAnswer | u
     const { view } = answer;
     const problems = topologyProblems(view);
     if (problems.length === 0) {
-      const replicas = view.replicas.length === 2 ? `both replicas (${view.replicas.join(', ')})` : `its replicas (${view.replicas.join(', ')})`;
+      const replicas =
+        view.replicas.length === 2
+          ? `both replicas (${view.replicas.join(', ')})`
+          : `its replicas (${view.replicas.join(', ')})`;
       const acks = `${view.replicasToAck} replica${view.replicasToAck === 1 ? '' : 's'}`;
-      return [`Redis: primary ${view.primary} with ${replicas} linked, epoch ${view.epoch}, writes wait for ${acks}; the lock leader (${view.leader ?? '?'}) fails over.`];
+      return [
+        `Redis: primary ${view.primary} with ${replicas} linked, epoch ${view.epoch}, writes wait for ${acks}; the lock leader (${view.leader ?? '?'}) fails over.`,
+      ];
     }
-    const leaderLog = view.leader ? join(paths.logs, `dss-lock-${view.leader}.out.log`) : join(paths.logs, 'dss-lock-*.log');
+    const leaderLog = view.leader
+      ? join(paths.logs, `dss-lock-${view.leader}.out.log`)
+      : join(paths.logs, 'dss-lock-*.log');
     return [
       ...topologySummary(answer),
       `Redis is not whole after ${REDIS_TOPOLOGY_TIMEOUT_MS / 1000} s: queue and cache writes answer 503 until a replica confirms them.`,
@@ -122,14 +157,27 @@ function topologyOutcome(cluster: ClusterDescription, answer: TopologyAnswer | u
     ];
   }
   const first = cluster.redis?.mode === 'raft' ? cluster.redis.nodes[0]?.id : undefined;
-  return [...topologySummary(answer), ...(first ? [`Until the lock leader attaches replicas, ${first}'s Redis is a primary without replicas and refuses writes (min-replicas-to-write 1).`] : [])];
+  return [
+    ...topologySummary(answer),
+    ...(first
+      ? [
+          `Until the lock leader attaches replicas, ${first}'s Redis is a primary without replicas and refuses writes (min-replicas-to-write 1).`,
+        ]
+      : []),
+  ];
 }
 
 function printEndpoints(cluster: ClusterDescription, paths: LocalPaths, topology: TopologyAnswer | undefined): void {
-  const rows = cluster.nodes.flatMap((n) => Object.entries(n.ports).map(([role, p]) => [role, n.id, `http://${n.host}:${p.http}`, `${n.host}:${p.peer}`]));
+  const rows = cluster.nodes.flatMap((n) =>
+    Object.entries(n.ports).map(([role, p]) => [role, n.id, `http://${n.host}:${p.http}`, `${n.host}:${p.peer}`]),
+  );
   const daemonCount = rows.length;
   // The cache's Redis-protocol front doors, beside the daemons' HTTP addresses.
-  const respRows = cluster.nodes.flatMap((n) => (n.ports.cache?.resp !== undefined ? [['cache (Redis protocol)', n.id, `redis://${n.host}:${n.ports.cache.resp}`, '']] : []));
+  const respRows = cluster.nodes.flatMap((n) =>
+    n.ports.cache?.resp !== undefined
+      ? [['cache (Redis protocol)', n.id, `redis://${n.host}:${n.ports.cache.resp}`, '']]
+      : [],
+  );
   rows.push(...respRows);
   const cacheResp = cluster.nodes[0]?.ports.cache?.resp;
   const [lock, queue, cache] = ['lock', 'queue', 'cache'].map((r) => rows.find((row) => row[0] === r)?.[2] ?? '');
@@ -139,14 +187,23 @@ function printEndpoints(cluster: ClusterDescription, paths: LocalPaths, topology
   log(`\nDSS local cluster is up: ${daemonCount} daemons and ${redisSummary(cluster)}.\n`);
   log(formatTable(['role', 'node', 'address', 'peer tcp'], rows));
   const tryRedis = redis?.mode === 'raft' ? `\n  curl ${lock}/redis` : '';
-  const tryResp = cacheResp !== undefined ? `\n  redis-cli -p ${cacheResp} set greeting hello && curl ${cache.replace(/\d+$/, (p) => String(Number(p) + 1))}/cache/greeting` : '';
-  log(`\nTry:\n  curl ${lock}/health\n  curl ${lock}/cluster${tryRedis}\n  curl ${queue}/cluster\n  curl ${cache}/metrics${tryResp}\n`);
+  const tryResp =
+    cacheResp !== undefined
+      ? `\n  redis-cli -p ${cacheResp} set greeting hello && curl ${cache.replace(/\d+$/, (p) => String(Number(p) + 1))}/cache/greeting`
+      : '';
+  log(
+    `\nTry:\n  curl ${lock}/health\n  curl ${lock}/cluster${tryRedis}\n  curl ${queue}/cluster\n  curl ${cache}/metrics${tryResp}\n`,
+  );
   for (const line of topologyOutcome(cluster, topology, paths)) log(line);
   if (redis?.mode === 'raft') {
     const leftover = leftoverStandaloneData(paths);
     if (leftover.length > 0) {
-      log(`Note: ${leftover.join(', ')} is the data of the single Redis an older DSS ran (app ${STANDALONE_REDIS_APP}).`);
-      log(`  The ${redis.nodes.length} servers keep theirs in ${join(paths.redisDir, '<node>')} and never read it; delete it when you no longer need it.`);
+      log(
+        `Note: ${leftover.join(', ')} is the data of the single Redis an older DSS ran (app ${STANDALONE_REDIS_APP}).`,
+      );
+      log(
+        `  The ${redis.nodes.length} servers keep theirs in ${join(paths.redisDir, '<node>')} and never read it; delete it when you no longer need it.`,
+      );
     }
   }
   log(`State and logs: ${paths.home}   Status: npm run status   Stop: npm stop`);
@@ -163,14 +220,24 @@ async function status(paths: LocalPaths): Promise<void> {
   const cluster = readCluster(paths);
   const byName = new Map((cluster ? daemonEndpoints(cluster) : []).map((d) => [`dss-${d.role}-${d.node}`, d]));
   const redisByName = new Map<string, string>();
-  if (cluster?.redis?.mode === 'raft') for (const r of cluster.redis.nodes) redisByName.set(redisAppName(r.id), `redis://${r.host}:${r.port}`);
-  if (cluster?.redis?.mode === 'standalone') redisByName.set(STANDALONE_REDIS_APP, `redis://${cluster.redis.host}:${cluster.redis.port}`);
+  if (cluster?.redis?.mode === 'raft')
+    for (const r of cluster.redis.nodes) redisByName.set(redisAppName(r.id), `redis://${r.host}:${r.port}`);
+  if (cluster?.redis?.mode === 'standalone')
+    redisByName.set(STANDALONE_REDIS_APP, `redis://${cluster.redis.host}:${cluster.redis.port}`);
   const [rows, topology] = await Promise.all([
     Promise.all(
       procs.map(async (p) => {
         const daemon = byName.get(p.name);
         const health = daemon ? ((await probe(`${daemon.url}/ready`)) === 200 ? 'ready' : 'not ready') : '';
-        return [p.name, String(p.pid || '-'), p.status, String(p.restarts), `${Math.round(p.uptimeMs / 1000)}s`, daemon?.url ?? redisByName.get(p.name) ?? '', health];
+        return [
+          p.name,
+          String(p.pid || '-'),
+          p.status,
+          String(p.restarts),
+          `${Math.round(p.uptimeMs / 1000)}s`,
+          daemon?.url ?? redisByName.get(p.name) ?? '',
+          health,
+        ];
       }),
     ),
     cluster?.redis?.mode === 'raft' ? fetchTopology(lockUrls(cluster)) : Promise.resolve(undefined),

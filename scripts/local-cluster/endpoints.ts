@@ -9,7 +9,11 @@ export interface DaemonEndpoint {
 /** Every daemon of the description with its client URL, in node then role order. */
 export function daemonEndpoints(cluster: ClusterDescription): DaemonEndpoint[] {
   return cluster.nodes.flatMap((node) =>
-    Object.entries(node.ports).map(([role, ports]) => ({ node: node.id, role, url: `${apiScheme(cluster)}://${node.host}:${ports.http}` })),
+    Object.entries(node.ports).map(([role, ports]) => ({
+      node: node.id,
+      role,
+      url: `${apiScheme(cluster)}://${node.host}:${ports.http}`,
+    })),
   );
 }
 

@@ -12,7 +12,13 @@ export function portIsFree(host: string, port: number): Promise<boolean> {
 
 /** Every port the cluster would listen on (HTTP, peer, Redis) that is taken already. */
 export async function busyPorts(cluster: ClusterDescription): Promise<string[]> {
-  const wanted = cluster.nodes.flatMap((n) => Object.values(n.ports).flatMap((p) => [`${n.host}:${p.http}`, `${n.host}:${p.peer}`, ...(p.resp !== undefined ? [`${n.host}:${p.resp}`] : [])]));
+  const wanted = cluster.nodes.flatMap((n) =>
+    Object.values(n.ports).flatMap((p) => [
+      `${n.host}:${p.http}`,
+      `${n.host}:${p.peer}`,
+      ...(p.resp !== undefined ? [`${n.host}:${p.resp}`] : []),
+    ]),
+  );
   if (cluster.redis?.mode === 'standalone') wanted.push(`${cluster.redis.host}:${cluster.redis.port}`);
   if (cluster.redis?.mode === 'raft') wanted.push(...cluster.redis.nodes.map((r) => `${r.host}:${r.port}`));
   const free = await Promise.all(

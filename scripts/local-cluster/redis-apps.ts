@@ -1,6 +1,11 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { LOCAL_REDIS_MODES, type ClusterDescription, type LocalRedisMode, type RedisNodeDescription } from '@dss/config/pure';
+import {
+  LOCAL_REDIS_MODES,
+  type ClusterDescription,
+  type LocalRedisMode,
+  type RedisNodeDescription,
+} from '@dss/config/pure';
 import { REDIS_FAILOVER_SETTINGS } from '@dss/redis-ha/core';
 import type { LocalPaths } from './paths.js';
 
@@ -34,7 +39,19 @@ export const RAFT_REDIS_SETTINGS: readonly (readonly [string, string])[] = [
 
 /** redis-server arguments of one `raft` mode server. */
 export function raftRedisArgs(port: number, dir: string): string[] {
-  return ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--daemonize', 'no', ...RAFT_REDIS_SETTINGS.flatMap(([k, v]) => [`--${k}`, v])];
+  return [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--daemonize',
+    'no',
+    ...RAFT_REDIS_SETTINGS.flatMap(([k, v]) => [`--${k}`, v]),
+  ];
 }
 
 export interface RedisApp {
@@ -50,7 +67,13 @@ export interface RedisApp {
   readonly exp_backoff_restart_delay?: number;
 }
 
-function app(paths: LocalPaths, name: string, redisServer: string, args: string[], restart: Pick<RedisApp, 'restart_delay' | 'exp_backoff_restart_delay'>): RedisApp {
+function app(
+  paths: LocalPaths,
+  name: string,
+  redisServer: string,
+  args: string[],
+  restart: Pick<RedisApp, 'restart_delay' | 'exp_backoff_restart_delay'>,
+): RedisApp {
   return {
     name,
     script: redisServer,
@@ -72,17 +95,33 @@ export function redisApps(cluster: ClusterDescription, paths: LocalPaths, redisS
   if (redis.mode === 'standalone') {
     mkdirSync(paths.redisDir, { recursive: true });
     // Own data dir and port, append-only file on: queue publishes are durable.
-    const args = ['--port', String(redis.port), '--bind', '127.0.0.1', '--dir', paths.redisDir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no'];
+    const args = [
+      '--port',
+      String(redis.port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      paths.redisDir,
+      '--appendonly',
+      'yes',
+      '--save',
+      '',
+      '--daemonize',
+      'no',
+    ];
     return [app(paths, STANDALONE_REDIS_APP, redisServer, args, { exp_backoff_restart_delay: 100 })];
   }
   return redis.nodes.map((node) => {
     const dir = redisNodeDir(paths, node);
     mkdirSync(dir, { recursive: true });
-    return app(paths, redisAppName(node.id), redisServer, raftRedisArgs(node.port, dir), { restart_delay: REDIS_RESTART_DELAY_MS });
+    return app(paths, redisAppName(node.id), redisServer, raftRedisArgs(node.port, dir), {
+      restart_delay: REDIS_RESTART_DELAY_MS,
+    });
   });
 }
 
-export const redisNodeDir = (paths: LocalPaths, node: Pick<RedisNodeDescription, 'id'>): string => join(paths.redisDir, node.id);
+export const redisNodeDir = (paths: LocalPaths, node: Pick<RedisNodeDescription, 'id'>): string =>
+  join(paths.redisDir, node.id);
 
 /**
  * Files the single Redis of an older local cluster left directly in
@@ -99,7 +138,8 @@ export function leftoverStandaloneData(paths: LocalPaths): string[] {
 /** DSS_REDIS_MODE: `raft` (the default, three servers) or `standalone` (one). */
 export function redisModeFromEnv(env: NodeJS.ProcessEnv = process.env): LocalRedisMode {
   const raw = env.DSS_REDIS_MODE ?? 'raft';
-  if (!(LOCAL_REDIS_MODES as readonly string[]).includes(raw)) throw new Error(`DSS_REDIS_MODE must be one of ${LOCAL_REDIS_MODES.join(', ')}, got "${raw}"`);
+  if (!(LOCAL_REDIS_MODES as readonly string[]).includes(raw))
+    throw new Error(`DSS_REDIS_MODE must be one of ${LOCAL_REDIS_MODES.join(', ')}, got "${raw}"`);
   return raw as LocalRedisMode;
 }
 

@@ -38,7 +38,10 @@ export function ensureRedisServer(log: (line: string) => void): string {
   if (process.getuid?.() === 0 && apt) {
     log('redis-server is missing: installing it with apt-get (Debian package redis-server)...');
     for (const args of [['update'], ['install', '-y', '--no-install-recommends', 'redis-server']]) {
-      const res = spawnSync(apt, args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+      const res = spawnSync(apt, args, {
+        stdio: 'inherit',
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      });
       if (res.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed (exit ${res.status}).\n${INSTALL_HINT}`);
     }
     // The Debian package starts its own service on 6379; ours runs under PM2 on its own data dir.

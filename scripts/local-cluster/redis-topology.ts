@@ -43,7 +43,13 @@ const ROLES: readonly string[] = ['primary', 'replica', 'unknown'];
 export function parseTopology(json: unknown): RedisTopologyView | undefined {
   if (!isObject(json)) return undefined;
   const { epoch, primary, replicas, replicasToAck, leader, nodes, lastEvent } = json;
-  if (typeof epoch !== 'number' || typeof primary !== 'string' || !Array.isArray(replicas) || !replicas.every((r) => typeof r === 'string')) return undefined;
+  if (
+    typeof epoch !== 'number' ||
+    typeof primary !== 'string' ||
+    !Array.isArray(replicas) ||
+    !replicas.every((r) => typeof r === 'string')
+  )
+    return undefined;
   if (!Array.isArray(nodes)) return undefined;
   const servers: RedisServerView[] = [];
   for (const n of nodes) {
@@ -66,7 +72,9 @@ export function parseTopology(json: unknown): RedisTopologyView | undefined {
     replicasToAck: typeof replicasToAck === 'number' ? replicasToAck : 0,
     leader: typeof leader === 'string' ? leader : null,
     nodes: servers,
-    ...(isObject(lastEvent) && typeof lastEvent.at === 'string' && typeof lastEvent.what === 'string' ? { lastEvent: { at: lastEvent.at, what: lastEvent.what } } : {}),
+    ...(isObject(lastEvent) && typeof lastEvent.at === 'string' && typeof lastEvent.what === 'string'
+      ? { lastEvent: { at: lastEvent.at, what: lastEvent.what } }
+      : {}),
   };
 }
 
@@ -81,7 +89,8 @@ export function topologyProblems(view: RedisTopologyView): string[] {
   const primary = server(view.primary);
   if (!primary) problems.push(`primary ${view.primary}: not among the servers probed`);
   else if (!primary.reachable) problems.push(`primary ${view.primary}: ${unreachable(primary)}`);
-  else if (primary.role !== 'primary') problems.push(`primary ${view.primary}: is a ${primary.role}, not a primary yet`);
+  else if (primary.role !== 'primary')
+    problems.push(`primary ${view.primary}: is a ${primary.role}, not a primary yet`);
   for (const id of view.replicas) {
     const s = server(id);
     if (!s) problems.push(`replica ${id}: not among the servers probed`);
@@ -116,7 +125,10 @@ export function topologyRows(view: RedisTopologyView): string[][] {
 }
 export const TOPOLOGY_HEADER = ['redis', 'address', 'epoch role', 'is now', 'link', 'offset'] as const;
 
-async function ask(url: string, timeoutMs: number): Promise<{ url: string; status: number; view?: RedisTopologyView; error?: string }> {
+async function ask(
+  url: string,
+  timeoutMs: number,
+): Promise<{ url: string; status: number; view?: RedisTopologyView; error?: string }> {
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     const text = await res.text();
@@ -149,7 +161,8 @@ export async function fetchTopology(lockUrls: readonly string[], timeoutMs = 200
     });
     return { kind: 'ok', url: best.url, view: best.view };
   }
-  if (answers.some((a) => a.status === 404) && answers.every((a) => a.status === 404 || a.status === 0)) return { kind: 'absent' };
+  if (answers.some((a) => a.status === 404) && answers.every((a) => a.status === 404 || a.status === 0))
+    return { kind: 'absent' };
   return { kind: 'unknown', reasons: answers.map((a) => `${a.url}: ${a.error}`) };
 }
 
@@ -157,7 +170,11 @@ export async function fetchTopology(lockUrls: readonly string[], timeoutMs = 200
  * Polls /redis until some lock node reports a whole topology or `timeoutMs`
  * passes; stops at once when the lock nodes have no /redis at all.
  */
-export async function waitTopology(lockUrls: readonly string[], timeoutMs: number, everyMs = 250): Promise<TopologyAnswer> {
+export async function waitTopology(
+  lockUrls: readonly string[],
+  timeoutMs: number,
+  everyMs = 250,
+): Promise<TopologyAnswer> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const answer = await fetchTopology(lockUrls);
@@ -170,8 +187,10 @@ export async function waitTopology(lockUrls: readonly string[], timeoutMs: numbe
 
 /** The lines `npm start` and `npm run status` print for an answer. */
 export function topologySummary(answer: TopologyAnswer): string[] {
-  if (answer.kind === 'absent') return ['Redis topology: unknown (the lock nodes do not serve GET /redis: this build has no Redis failover yet).'];
-  if (answer.kind === 'unknown') return ['Redis topology: unknown (no lock node answered GET /redis):', ...answer.reasons.map((r) => `  ${r}`)];
+  if (answer.kind === 'absent')
+    return ['Redis topology: unknown (the lock nodes do not serve GET /redis: this build has no Redis failover yet).'];
+  if (answer.kind === 'unknown')
+    return ['Redis topology: unknown (no lock node answered GET /redis):', ...answer.reasons.map((r) => `  ${r}`)];
   const problems = topologyProblems(answer.view);
   const event = answer.view.lastEvent;
   return [

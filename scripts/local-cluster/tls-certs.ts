@@ -21,7 +21,10 @@ export interface CertSubject {
 
 function openssl(args: string[]): void {
   const bin = findExecutable('openssl');
-  if (!bin) throw new Error('the peer certificates need the openssl command (Debian/Ubuntu: sudo apt-get install -y openssl; macOS: brew install openssl)');
+  if (!bin)
+    throw new Error(
+      'the peer certificates need the openssl command (Debian/Ubuntu: sudo apt-get install -y openssl; macOS: brew install openssl)',
+    );
   execFileSync(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
@@ -33,7 +36,9 @@ function stillGood(certPath: string, caPath: string, id: string): boolean {
   try {
     const cert = new X509Certificate(readFileSync(certPath));
     const ca = new X509Certificate(readFileSync(caPath));
-    return commonName(cert) === id && cert.verify(ca.publicKey) && new Date(cert.validTo).getTime() > Date.now() + 86_400_000;
+    return (
+      commonName(cert) === id && cert.verify(ca.publicKey) && new Date(cert.validTo).getTime() > Date.now() + 86_400_000
+    );
   } catch {
     return false;
   }
@@ -50,8 +55,23 @@ export function ensureClusterCerts(dir: string, nodes: readonly CertSubject[], c
   const caKey = join(dir, 'ca.key');
   const caCrt = join(dir, 'ca.crt');
   if (!existsSync(caCrt) || !existsSync(caKey)) {
-    openssl(['req', '-x509', ...EC_KEY, '-keyout', caKey, '-out', caCrt, '-days', String(LOCAL_CERT_DAYS), '-subj', `/CN=${clusterName} CA`,
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+    openssl([
+      'req',
+      '-x509',
+      ...EC_KEY,
+      '-keyout',
+      caKey,
+      '-out',
+      caCrt,
+      '-days',
+      String(LOCAL_CERT_DAYS),
+      '-subj',
+      `/CN=${clusterName} CA`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ]);
   }
   for (const node of nodes) {
     const files = peerTlsFiles(dir, node.id);
@@ -59,9 +79,35 @@ export function ensureClusterCerts(dir: string, nodes: readonly CertSubject[], c
     const csr = join(dir, `${node.id}.csr`);
     const ext = join(dir, `${node.id}.ext`);
     const san = isIP(node.host) ? `IP:${node.host}` : `DNS:${node.host}`;
-    writeFileSync(ext, [`subjectAltName=${san},DNS:${node.id}`, 'basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature', 'extendedKeyUsage=serverAuth,clientAuth', ''].join('\n'));
+    writeFileSync(
+      ext,
+      [
+        `subjectAltName=${san},DNS:${node.id}`,
+        'basicConstraints=critical,CA:FALSE',
+        'keyUsage=critical,digitalSignature',
+        'extendedKeyUsage=serverAuth,clientAuth',
+        '',
+      ].join('\n'),
+    );
     openssl(['req', '-new', ...EC_KEY, '-keyout', files.key, '-out', csr, '-subj', `/CN=${node.id}`]);
-    openssl(['x509', '-req', '-in', csr, '-CA', caCrt, '-CAkey', caKey, '-CAcreateserial', '-days', String(LOCAL_CERT_DAYS), '-sha256', '-extfile', ext, '-out', files.cert]);
+    openssl([
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      caCrt,
+      '-CAkey',
+      caKey,
+      '-CAcreateserial',
+      '-days',
+      String(LOCAL_CERT_DAYS),
+      '-sha256',
+      '-extfile',
+      ext,
+      '-out',
+      files.cert,
+    ]);
     rmSync(csr);
     rmSync(ext);
   }

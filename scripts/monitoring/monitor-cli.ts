@@ -13,7 +13,11 @@ import { prometheusConfig, renderPrometheusConfig, type ExporterTarget } from '.
 // `npm stop` with everything else.
 
 export const MONITOR_PORTS = { prometheus: 9090, nodeExporter: 9100, redisExporter: 9121 } as const;
-export const MONITOR_APPS = { prometheus: 'dss-prometheus', nodeExporter: 'dss-node-exporter', redisExporter: 'dss-redis-exporter' } as const;
+export const MONITOR_APPS = {
+  prometheus: 'dss-prometheus',
+  nodeExporter: 'dss-node-exporter',
+  redisExporter: 'dss-redis-exporter',
+} as const;
 export const RULES_DIR = join(REPO_ROOT, 'ansible', 'roles', 'prometheus', 'files', 'rules');
 /** How long `monitor` waits for Prometheus to answer /-/ready. */
 const READY_TIMEOUT_MS = 30_000;
@@ -30,7 +34,8 @@ const executable = (...names: string[]) => names.map((n) => findExecutable(n)).f
 
 function scrapeIntervalS(env: NodeJS.ProcessEnv): number {
   const raw = env.DSS_MONITOR_SCRAPE_INTERVAL_S ?? '5';
-  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 300) throw new Error(`DSS_MONITOR_SCRAPE_INTERVAL_S must be a whole number of seconds from 1 to 300, got "${raw}"`);
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 300)
+    throw new Error(`DSS_MONITOR_SCRAPE_INTERVAL_S must be a whole number of seconds from 1 to 300, got "${raw}"`);
   return Number(raw);
 }
 
@@ -50,7 +55,10 @@ async function start(paths: LocalPaths, env: NodeJS.ProcessEnv): Promise<void> {
   const prometheus = executable('prometheus');
   if (!prometheus) throw new Error(`Prometheus is not installed.\n${INSTALL_HINT}`);
   if (!existsSync(paths.clusterFile)) throw new Error('no local cluster here: start it first with npm start');
-  const cluster: ClusterDescription = parseClusterDescription(JSON.parse(readFileSync(paths.clusterFile, 'utf8')), paths.clusterFile);
+  const cluster: ClusterDescription = parseClusterDescription(
+    JSON.parse(readFileSync(paths.clusterFile, 'utf8')),
+    paths.clusterFile,
+  );
   const offset = portOffset(env);
   const host = '127.0.0.1';
   const at = (port: number) => `${host}:${port + offset}`;
@@ -60,14 +68,29 @@ async function start(paths: LocalPaths, env: NodeJS.ProcessEnv): Promise<void> {
   // One machine plays every node: one node exporter stands for all of them; one Redis exporter
   // per Redis server (three with a raft-managed Redis, each labelled with its node).
   const redisServers = redisServersOf(cluster);
-  const redisTargets: ExporterTarget[] = redisExporter ? redisServers.map((r, i) => ({ address: at(MONITOR_PORTS.redisExporter + i), node: r.node })) : [];
-  const nodeTargets: ExporterTarget[] = nodeExporter ? [{ address: at(MONITOR_PORTS.nodeExporter), node: firstNode }] : [];
+  const redisTargets: ExporterTarget[] = redisExporter
+    ? redisServers.map((r, i) => ({ address: at(MONITOR_PORTS.redisExporter + i), node: r.node }))
+    : [];
+  const nodeTargets: ExporterTarget[] = nodeExporter
+    ? [{ address: at(MONITOR_PORTS.nodeExporter), node: firstNode }]
+    : [];
   const dir = join(paths.home, 'monitoring');
   mkdirSync(join(dir, 'tsdb'), { recursive: true });
   mkdirSync(paths.logs, { recursive: true });
-  const ruleFiles = existsSync(RULES_DIR) ? readdirSync(RULES_DIR).filter((f) => /\.ya?ml$/.test(f)).map((f) => join(RULES_DIR, f)) : [];
+  const ruleFiles = existsSync(RULES_DIR)
+    ? readdirSync(RULES_DIR)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .map((f) => join(RULES_DIR, f))
+    : [];
   const configFile = join(dir, 'prometheus.yml');
-  const config = prometheusConfig({ cluster, prometheus: at(MONITOR_PORTS.prometheus), redisExporters: redisTargets, nodeExporters: nodeTargets, ruleFiles, scrapeIntervalS: scrapeIntervalS(env) });
+  const config = prometheusConfig({
+    cluster,
+    prometheus: at(MONITOR_PORTS.prometheus),
+    redisExporters: redisTargets,
+    nodeExporters: nodeTargets,
+    ruleFiles,
+    scrapeIntervalS: scrapeIntervalS(env),
+  });
   writeFileSync(configFile, renderPrometheusConfig(config));
 
   const pm2 = await Pm2Client.connect(paths.pm2Home);
@@ -83,11 +106,19 @@ async function start(paths: LocalPaths, env: NodeJS.ProcessEnv): Promise<void> {
         '--web.enable-lifecycle',
       ]),
     );
-    if (nodeExporter) await pm2.start(app(paths, MONITOR_APPS.nodeExporter, nodeExporter, [`--web.listen-address=${at(MONITOR_PORTS.nodeExporter)}`]));
+    if (nodeExporter)
+      await pm2.start(
+        app(paths, MONITOR_APPS.nodeExporter, nodeExporter, [`--web.listen-address=${at(MONITOR_PORTS.nodeExporter)}`]),
+      );
     if (redisExporter) {
       for (const [i, r] of redisServers.entries()) {
         const name = redisServers.length > 1 ? `${MONITOR_APPS.redisExporter}-${r.node}` : MONITOR_APPS.redisExporter;
-        await pm2.start(app(paths, name, redisExporter, [`--redis.addr=redis://${r.address}`, `--web.listen-address=${at(MONITOR_PORTS.redisExporter + i)}`]));
+        await pm2.start(
+          app(paths, name, redisExporter, [
+            `--redis.addr=redis://${r.address}`,
+            `--web.listen-address=${at(MONITOR_PORTS.redisExporter + i)}`,
+          ]),
+        );
       }
     }
   } finally {
@@ -96,14 +127,19 @@ async function start(paths: LocalPaths, env: NodeJS.ProcessEnv): Promise<void> {
   const url = `http://${at(MONITOR_PORTS.prometheus)}`;
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while ((await probe(`${url}/-/ready`)) !== 200) {
-    if (Date.now() > deadline) throw new Error(`Prometheus did not become ready within ${READY_TIMEOUT_MS / 1000} s; see ${join(paths.logs, `${MONITOR_APPS.prometheus}.err.log`)}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `Prometheus did not become ready within ${READY_TIMEOUT_MS / 1000} s; see ${join(paths.logs, `${MONITOR_APPS.prometheus}.err.log`)}`,
+      );
     await new Promise((r) => setTimeout(r, 200));
   }
   log(`Prometheus: ${url}  (targets: ${url}/targets, alerts: ${url}/alerts)`);
   log(`  config ${configFile}; rules ${ruleFiles.length ? ruleFiles.join(', ') : 'none'}`);
   if (!nodeExporter) log('  host metrics: prometheus-node-exporter is not installed (optional)');
   if (!redisTargets.length) log('  Redis metrics: prometheus-redis-exporter is not installed (optional)');
-  log('Dashboards for Grafana: ansible/roles/grafana/files/dashboards (docs/dashboards.md). Stop: npm run monitor stop, or npm stop.');
+  log(
+    'Dashboards for Grafana: ansible/roles/grafana/files/dashboards (docs/dashboards.md). Stop: npm run monitor stop, or npm stop.',
+  );
 }
 
 async function stop(paths: LocalPaths): Promise<void> {
@@ -123,7 +159,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     if (command === 'start') await start(paths, env);
     else if (command === 'stop') await stop(paths);
     else {
-      process.stderr.write('usage: monitor [start|stop]   (env: DSS_HOME, DSS_PORT_OFFSET, DSS_MONITOR_SCRAPE_INTERVAL_S)\n');
+      process.stderr.write(
+        'usage: monitor [start|stop]   (env: DSS_HOME, DSS_PORT_OFFSET, DSS_MONITOR_SCRAPE_INTERVAL_S)\n',
+      );
       return 2;
     }
     return 0;

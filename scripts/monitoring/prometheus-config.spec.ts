@@ -22,11 +22,25 @@ describe('prometheusConfig', () => {
     ]);
     const targets = config.scrape_configs.flatMap((j) => j.static_configs.flatMap((s) => s.targets));
     expect(targets).toHaveLength(9 + 3);
-    expect(config.scrape_configs.map((j) => j.job_name)).toEqual(['dss-lock', 'dss-queue', 'dss-cache', 'redis', 'node', 'prometheus']);
+    expect(config.scrape_configs.map((j) => j.job_name)).toEqual([
+      'dss-lock',
+      'dss-queue',
+      'dss-cache',
+      'redis',
+      'node',
+      'prometheus',
+    ]);
   });
 
   it('leaves out exporters that are not there, and renders text Prometheus reads', () => {
-    const bare = prometheusConfig({ cluster, prometheus: '127.0.0.1:9090', redisExporters: [], nodeExporters: [], ruleFiles: [], scrapeIntervalS: 1 });
+    const bare = prometheusConfig({
+      cluster,
+      prometheus: '127.0.0.1:9090',
+      redisExporters: [],
+      nodeExporters: [],
+      ruleFiles: [],
+      scrapeIntervalS: 1,
+    });
     expect(bare.scrape_configs.map((j) => j.job_name)).toEqual(['dss-lock', 'dss-queue', 'dss-cache', 'prometheus']);
     expect(bare.global.scrape_interval).toBe('1s');
     const text = renderPrometheusConfig(config);

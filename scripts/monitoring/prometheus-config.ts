@@ -53,9 +53,15 @@ export function prometheusConfig(input: PrometheusConfigInput): PrometheusConfig
       .map((n) => ({ targets: [`${n.host}:${n.ports[role]!.http}`], labels: { node: n.id, role } })),
   }));
   const exporterJob = (job: string, targets: readonly ExporterTarget[]): ScrapeConfig[] =>
-    targets.length === 0 ? [] : [{ job_name: job, static_configs: targets.map((t) => ({ targets: [t.address], labels: { node: t.node } })) }];
+    targets.length === 0
+      ? []
+      : [{ job_name: job, static_configs: targets.map((t) => ({ targets: [t.address], labels: { node: t.node } })) }];
   return {
-    global: { scrape_interval: interval, evaluation_interval: interval, external_labels: { cluster: input.cluster.name } },
+    global: {
+      scrape_interval: interval,
+      evaluation_interval: interval,
+      external_labels: { cluster: input.cluster.name },
+    },
     rule_files: [...input.ruleFiles],
     scrape_configs: [
       ...daemonJobs,

@@ -88,7 +88,11 @@ export class ChaosCluster {
     writeFileSync(clusterFile, JSON.stringify(this.description(), null, 2));
     // Peers authenticate with mutual TLS here as in a deployment (docs/security.md).
     const tlsDir = join(workDir, 'tls');
-    ensureClusterCerts(tlsDir, this.nodes.map((id) => ({ id, host: this.address(id) })), 'dss-chaos');
+    ensureClusterCerts(
+      tlsDir,
+      this.nodes.map((id) => ({ id, host: this.address(id) })),
+      'dss-chaos',
+    );
     for (const node of this.nodes) {
       const dir = join(workDir, node);
       mkdirSync(join(dir, 'redis'), { recursive: true });
@@ -97,8 +101,27 @@ export class ChaosCluster {
       const address = this.address(node);
       const redisConf = join(dir, 'redis', 'redis.conf');
       // No replicaof: every server starts alone, the lock leader attaches it to the primary.
-      writeFileSync(redisConf, [`bind ${address}`, `port ${REDIS_PORT}`, 'protected-mode no', `dir ${join(dir, 'redis')}`, `replica-announce-ip ${address}`, ...REDIS_FAILOVER_SETTINGS.map(([k, v]) => `${k} ${v}`), ''].join('\n'));
-      this.redisServers.set(node, new ManagedProcess({ name: `redis@${node}`, ns, argv: ['redis-server', redisConf], logFile: join(dir, 'logs', 'redis.log') }));
+      writeFileSync(
+        redisConf,
+        [
+          `bind ${address}`,
+          `port ${REDIS_PORT}`,
+          'protected-mode no',
+          `dir ${join(dir, 'redis')}`,
+          `replica-announce-ip ${address}`,
+          ...REDIS_FAILOVER_SETTINGS.map(([k, v]) => `${k} ${v}`),
+          '',
+        ].join('\n'),
+      );
+      this.redisServers.set(
+        node,
+        new ManagedProcess({
+          name: `redis@${node}`,
+          ns,
+          argv: ['redis-server', redisConf],
+          logFile: join(dir, 'logs', 'redis.log'),
+        }),
+      );
       for (const role of ROLES) {
         this.daemons.set(
           `${role}@${node}`,
@@ -136,11 +159,16 @@ export class ChaosCluster {
 
   /** The Redis primary of the newest topology any lock node reports (GET /redis). */
   async redisPrimary(): Promise<string | undefined> {
-    const views = await Promise.all(this.nodes.map((n) => getJson<{ epoch?: number; primary?: string }>(`${this.url('lock', n)}/redis`, 1000).catch(() => undefined)));
+    const views = await Promise.all(
+      this.nodes.map((n) =>
+        getJson<{ epoch?: number; primary?: string }>(`${this.url('lock', n)}/redis`, 1000).catch(() => undefined),
+      ),
+    );
     let best: { epoch: number; primary: string } | undefined;
     for (const v of views) {
       const { epoch, primary } = v?.body ?? {};
-      if (typeof epoch === 'number' && typeof primary === 'string' && (best === undefined || epoch > best.epoch)) best = { epoch, primary };
+      if (typeof epoch === 'number' && typeof primary === 'string' && (best === undefined || epoch > best.epoch))
+        best = { epoch, primary };
     }
     return best?.primary;
   }
@@ -148,7 +176,12 @@ export class ChaosCluster {
   /** The lock daemon that says it is the Raft leader, if exactly one does. */
   async lockLeader(): Promise<string | undefined> {
     const views = await Promise.all(
-      this.nodes.map(async (n) => ((await getJson<{ raft?: { state?: string } }>(`${this.url('lock', n)}/cluster`, 1000).catch(() => undefined))?.body.raft?.state === 'leader' ? n : undefined)),
+      this.nodes.map(async (n) =>
+        (await getJson<{ raft?: { state?: string } }>(`${this.url('lock', n)}/cluster`, 1000).catch(() => undefined))
+          ?.body.raft?.state === 'leader'
+          ? n
+          : undefined,
+      ),
     );
     const leaders = views.filter((n): n is string => n !== undefined);
     return leaders.length === 1 ? leaders[0] : undefined;
@@ -156,13 +189,19 @@ export class ChaosCluster {
 
   /** Every daemon answers /ready and the Redis primary has both replicas. */
   async waitReady(timeoutMs: number): Promise<void> {
-    await eventually(async () => {
-      const ready = await Promise.all([...this.daemons.values()].map(async (d) => {
-        const [role, node] = d.spec.name.split('@') as [Role, string];
-        return (await getJson(`${this.url(role, node)}/ready`, 1000).catch(() => undefined))?.status === 200;
-      }));
-      return ready.every(Boolean) && (await this.replicasOnline()) === this.nodes.length - 1;
-    }, timeoutMs, 250).catch(() => {
+    await eventually(
+      async () => {
+        const ready = await Promise.all(
+          [...this.daemons.values()].map(async (d) => {
+            const [role, node] = d.spec.name.split('@') as [Role, string];
+            return (await getJson(`${this.url(role, node)}/ready`, 1000).catch(() => undefined))?.status === 200;
+          }),
+        );
+        return ready.every(Boolean) && (await this.replicasOnline()) === this.nodes.length - 1;
+      },
+      timeoutMs,
+      250,
+    ).catch(() => {
       throw new Error(`the chaos cluster was not ready within ${timeoutMs / 1000} s: ${this.describeProcesses()}`);
     });
   }
@@ -179,7 +218,16 @@ export class ChaosCluster {
   }
 
   private async redisCommand(host: string, port: number, argv: readonly string[]): Promise<unknown> {
-    const client = new Redis({ host, port, lazyConnect: true, enableOfflineQueue: false, connectTimeout: 1000, commandTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const client = new Redis({
+      host,
+      port,
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      connectTimeout: 1000,
+      commandTimeout: 1000,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     client.on('error', () => undefined);
     try {
       await client.connect();

@@ -1,7 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toJsonLines } from '../support/history/index.js';
-import { formatAvailability, serviceHistories, writeAvailabilityArtefacts, type AvailabilityReport } from './availability/index.js';
+import {
+  formatAvailability,
+  serviceHistories,
+  writeAvailabilityArtefacts,
+  type AvailabilityReport,
+} from './availability/index.js';
 import type { AppliedFault } from './nemesis.js';
 import type { FaultStep } from './schedule.js';
 import type { Workload, WorkloadVerdict } from './workloads/workload-types.js';
@@ -23,7 +28,12 @@ export interface ChaosReport {
 }
 
 /** Returns lines about what was written beyond the report and histories (also appended to run.log). */
-export function writeArtefacts(dir: string, report: ChaosReport, workloads: readonly Workload[], log: readonly string[]): string[] {
+export function writeArtefacts(
+  dir: string,
+  report: ChaosReport,
+  workloads: readonly Workload[],
+  log: readonly string[],
+): string[] {
   mkdirSync(dir, { recursive: true });
   const { availability, ...rest } = report;
   writeFileSync(join(dir, 'report.json'), JSON.stringify(rest, null, 2));
@@ -45,12 +55,20 @@ export function faultCounts(faults: readonly AppliedFault[]): Record<string, num
 export function summary(report: ChaosReport): string {
   const counts = faultCounts(report.faults);
   const lines = [
-    `chaos run: seed ${report.seed}, ${report.seconds} s, ${Object.values(counts).reduce((a, b) => a + b, 0)} faults (${Object.entries(counts).map(([k, n]) => `${k} ${n}`).join(', ')})`,
+    `chaos run: seed ${report.seed}, ${report.seconds} s, ${Object.values(counts).reduce((a, b) => a + b, 0)} faults (${Object.entries(
+      counts,
+    )
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')})`,
     'workload  ok   anomalies  ops      figures',
   ];
   for (const v of report.verdicts) {
-    const figures = Object.entries(v.figures).map(([k, n]) => `${k}=${n}`).join(' ');
-    lines.push(`${v.workload.padEnd(9)} ${(v.ok ? 'yes' : 'NO').padEnd(4)} ${String(v.anomalies).padEnd(10)} ${String(v.ops).padEnd(8)} ${figures}`);
+    const figures = Object.entries(v.figures)
+      .map(([k, n]) => `${k}=${n}`)
+      .join(' ');
+    lines.push(
+      `${v.workload.padEnd(9)} ${(v.ok ? 'yes' : 'NO').padEnd(4)} ${String(v.anomalies).padEnd(10)} ${String(v.ops).padEnd(8)} ${figures}`,
+    );
   }
   if (report.availability) lines.push(formatAvailability(report.availability));
   return lines.join('\n');

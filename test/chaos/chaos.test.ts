@@ -34,19 +34,32 @@ const REQUIRE_AVAILABILITY = process.env.DSS_CHAOS_REQUIRE_AVAILABILITY === '1';
 
 const reason =
   netnsUnsupportedReason() ??
-  (findExecutable('redis-server') ? undefined : 'redis-server is not installed (Debian: apt-get install redis-server)') ??
+  (findExecutable('redis-server')
+    ? undefined
+    : 'redis-server is not installed (Debian: apt-get install redis-server)') ??
   (findExecutable('iptables') ? undefined : 'iptables is not installed (Debian: apt-get install iptables)');
 // Run by name (npm run test:chaos) or in CI, a missing requirement fails the run; under npm test it skips.
-const decision = decideSuite({ suite: 'chaos suite', command: 'npm run test:chaos', missing: reason, askedByName: askedByName('chaos'), ci: Boolean(process.env.CI) });
+const decision = decideSuite({
+  suite: 'chaos suite',
+  command: 'npm run test:chaos',
+  missing: reason,
+  askedByName: askedByName('chaos'),
+  ci: Boolean(process.env.CI),
+});
 if (decision.action !== 'run') process.stderr.write(`${decision.message}\n`);
 if (decision.action === 'fail') throw new Error(decision.message);
 const suite = decision.action === 'skip' ? describe.skip : describe;
 
 suite(`chaos: seed ${SEED}, ${SECONDS} s`, () => {
   jest.setTimeout((SECONDS + 600) * 1000);
-  if (!Number.isInteger(SEED) || !Number.isInteger(SECONDS) || SECONDS < 30) throw new Error(`DSS_CHAOS_SEED must be an integer and DSS_CHAOS_SECONDS an integer >= 30 (got ${SEED}, ${SECONDS})`);
+  if (!Number.isInteger(SEED) || !Number.isInteger(SECONDS) || SECONDS < 30)
+    throw new Error(
+      `DSS_CHAOS_SEED must be an integer and DSS_CHAOS_SECONDS an integer >= 30 (got ${SEED}, ${SECONDS})`,
+    );
   const work = mkdtempSync(join(tmpdir(), 'dss-chaos-'));
-  const artefacts = process.env.DSS_CHAOS_DIR ?? join(ROOT, '.dss', 'chaos', `seed-${SEED}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  const artefacts =
+    process.env.DSS_CHAOS_DIR ??
+    join(ROOT, '.dss', 'chaos', `seed-${SEED}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   const logLines: string[] = [];
   const log = (line: string) => {
     const stamped = `${new Date().toISOString()} ${line}`;
@@ -88,8 +101,21 @@ suite(`chaos: seed ${SEED}, ${SECONDS} s`, () => {
     await c.waitReady(60_000);
 
     const verdicts: WorkloadVerdict[] = workloads.map((w) => w.verdict(nemesis.applied));
-    availability = measureAvailability({ histories: serviceHistories(workloads), faults: nemesis.applied, t0: clockAtStart, runEnd: clockAtStart + SECONDS * 1000 });
-    const report: ChaosReport = { seed: SEED, seconds: SECONDS, startedAt: new Date(startedAt).toISOString(), schedule, faults: nemesis.applied, verdicts, availability };
+    availability = measureAvailability({
+      histories: serviceHistories(workloads),
+      faults: nemesis.applied,
+      t0: clockAtStart,
+      runEnd: clockAtStart + SECONDS * 1000,
+    });
+    const report: ChaosReport = {
+      seed: SEED,
+      seconds: SECONDS,
+      startedAt: new Date(startedAt).toISOString(),
+      schedule,
+      faults: nemesis.applied,
+      verdicts,
+      availability,
+    };
     for (const note of writeArtefacts(artefacts, report, workloads, logLines)) log(note);
     for (const v of verdicts) if (!v.ok) log(`${v.workload}: ${v.details}`);
     process.stdout.write(`${summary(report)}\nartefacts: ${artefacts}\n`);
@@ -98,14 +124,18 @@ suite(`chaos: seed ${SEED}, ${SECONDS} s`, () => {
     expect(verdicts.reduce((n, v) => n + v.anomalies, 0)).toBe(0);
     // It injected what it claims to: every step fired, and every kind when the run is long enough.
     expect(Object.values(faultCounts(nemesis.applied)).reduce((a, b) => a + b, 0)).toBe(schedule.length);
-    if (SECONDS * 1000 >= runMsCoveringAllKinds(SEED, KINDS)) expect(Object.keys(faultCounts(nemesis.applied)).sort()).toEqual([...KINDS].sort());
+    if (SECONDS * 1000 >= runMsCoveringAllKinds(SEED, KINDS))
+      expect(Object.keys(faultCounts(nemesis.applied)).sort()).toEqual([...KINDS].sort());
     for (const v of verdicts) expect(v.ops).toBeGreaterThan(SECONDS);
     // The faults bit: clients saw operations fail or end without an answer.
     expect(verdicts.reduce((n, v) => n + (v.figures.unknown ?? 0) + (v.figures.refused ?? 0), 0)).toBeGreaterThan(0);
   });
 
   // Reported by every run; a failure only when asked for (docs/correctness.md, "Availability").
-  (REQUIRE_AVAILABILITY ? it : it.skip)('meets the availability targets under every fault that leaves a majority (--require-availability)', () => {
-    expect(availability?.missed ?? ['not measured: the run above failed before its end']).toEqual([]);
-  });
+  (REQUIRE_AVAILABILITY ? it : it.skip)(
+    'meets the availability targets under every fault that leaves a majority (--require-availability)',
+    () => {
+      expect(availability?.missed ?? ['not measured: the run above failed before its end']).toEqual([]);
+    },
+  );
 });

@@ -48,7 +48,11 @@ export class Nemesis {
     const nodes = this.cluster.nodes;
     const node = this.pickOf(nodes, step.pick, 0);
     const role = this.pickOf(ROLES, step.pick, 1);
-    const other = this.pickOf(nodes.filter((n) => n !== node), step.pick, 2);
+    const other = this.pickOf(
+      nodes.filter((n) => n !== node),
+      step.pick,
+      2,
+    );
     switch (step.kind) {
       case 'kill-lock-leader': {
         const leader = (await this.cluster.lockLeader()) ?? node;
@@ -75,10 +79,26 @@ export class Nemesis {
     }
   }
 
-  private record(step: FaultStep, nodes: readonly string[], roles: readonly Role[], start: number, action: string): void {
-    const fault: AppliedFault = { step: step.index, kind: step.kind, nodes: [...nodes], roles: [...roles], start, end: now(), action };
+  private record(
+    step: FaultStep,
+    nodes: readonly string[],
+    roles: readonly Role[],
+    start: number,
+    action: string,
+  ): void {
+    const fault: AppliedFault = {
+      step: step.index,
+      kind: step.kind,
+      nodes: [...nodes],
+      roles: [...roles],
+      start,
+      end: now(),
+      action,
+    };
     this.applied.push(fault);
-    this.log(`nemesis #${step.index} ${step.kind}: ${action} [${((fault.start - this.t0) / 1000).toFixed(1)} s .. ${((fault.end - this.t0) / 1000).toFixed(1)} s]`);
+    this.log(
+      `nemesis #${step.index} ${step.kind}: ${action} [${((fault.start - this.t0) / 1000).toFixed(1)} s .. ${((fault.end - this.t0) / 1000).toFixed(1)} s]`,
+    );
   }
 
   private async killAndRestart(step: FaultStep, role: Role, node: string, note: string): Promise<void> {
@@ -87,7 +107,13 @@ export class Nemesis {
     await daemon.kill();
     await sleep(step.durationMs);
     daemon.start();
-    this.record(step, [node], [role], start, `SIGKILL ${role}@${node}${note ? ` ${note}` : ''}, restarted after ${(step.durationMs / 1000).toFixed(1)} s`);
+    this.record(
+      step,
+      [node],
+      [role],
+      start,
+      `SIGKILL ${role}@${node}${note ? ` ${note}` : ''}, restarted after ${(step.durationMs / 1000).toFixed(1)} s`,
+    );
   }
 
   private async pause(step: FaultStep, role: Role, node: string): Promise<void> {
@@ -96,7 +122,13 @@ export class Nemesis {
     daemon.signal('SIGSTOP');
     await sleep(step.durationMs);
     daemon.signal('SIGCONT');
-    this.record(step, [node], [role], start, `SIGSTOP ${role}@${node} for ${(step.durationMs / 1000).toFixed(1)} s, then SIGCONT`);
+    this.record(
+      step,
+      [node],
+      [role],
+      start,
+      `SIGSTOP ${role}@${node} for ${(step.durationMs / 1000).toFixed(1)} s, then SIGCONT`,
+    );
   }
 
   private async partition(step: FaultStep, drops: readonly Drop[], what: string): Promise<void> {
@@ -116,7 +148,13 @@ export class Nemesis {
     const promoted = await this.cluster.redisPrimary();
     redis.start();
     // Redis itself is the fault: no daemon lost state, so no node's cache ops are excused.
-    this.record(step, [], [], start, `SIGKILL redis primary on ${primary}; the lock leader promoted ${promoted === primary ? 'nobody (!)' : (promoted ?? '? (no lock node answered)')}; old primary restarted after ${(step.durationMs / 1000).toFixed(1)} s`);
+    this.record(
+      step,
+      [],
+      [],
+      start,
+      `SIGKILL redis primary on ${primary}; the lock leader promoted ${promoted === primary ? 'nobody (!)' : (promoted ?? '? (no lock node answered)')}; old primary restarted after ${(step.durationMs / 1000).toFixed(1)} s`,
+    );
   }
 
   private async killAndPartition(step: FaultStep, role: Role, node: string, other: string): Promise<void> {
@@ -132,11 +170,29 @@ export class Nemesis {
     const seconds = (step.durationMs / 1000).toFixed(1);
     // Two windows: the killed daemon loses its own role's state; the isolated node loses contact in every role.
     const faults: AppliedFault[] = [
-      { step: step.index, kind: step.kind, nodes: [node], roles: [role], start, end, action: `SIGKILL ${role}@${node}, restarted after ${seconds} s` },
-      { step: step.index, kind: step.kind, nodes: [other], roles: ROLES, start, end, action: `isolate ${other} for ${seconds} s` },
+      {
+        step: step.index,
+        kind: step.kind,
+        nodes: [node],
+        roles: [role],
+        start,
+        end,
+        action: `SIGKILL ${role}@${node}, restarted after ${seconds} s`,
+      },
+      {
+        step: step.index,
+        kind: step.kind,
+        nodes: [other],
+        roles: ROLES,
+        start,
+        end,
+        action: `isolate ${other} for ${seconds} s`,
+      },
     ];
     this.applied.push(...faults);
-    this.log(`nemesis #${step.index} ${step.kind}: ${faults.map((f) => f.action).join(' and ')} [${((start - this.t0) / 1000).toFixed(1)} s .. ${((end - this.t0) / 1000).toFixed(1)} s]`);
+    this.log(
+      `nemesis #${step.index} ${step.kind}: ${faults.map((f) => f.action).join(' and ')} [${((start - this.t0) / 1000).toFixed(1)} s .. ${((end - this.t0) / 1000).toFixed(1)} s]`,
+    );
   }
 
   /** Heals whatever a stopped run left: rules removed, paused processes continued, dead ones started. */

@@ -16,12 +16,22 @@ export interface Drop {
 
 /** Both directions between every pair of `a` × `b`. */
 export function cut(a: readonly string[], b: readonly string[]): Drop[] {
-  return a.flatMap((x) => b.filter((y) => y !== x).flatMap((y) => [{ node: x, from: y }, { node: y, from: x }]));
+  return a.flatMap((x) =>
+    b
+      .filter((y) => y !== x)
+      .flatMap((y) => [
+        { node: x, from: y },
+        { node: y, from: x },
+      ]),
+  );
 }
 
 /** `node` is cut off from the rest (the minority side of a majority/minority split). */
 export function isolate(node: string, all: readonly string[]): Drop[] {
-  return cut([node], all.filter((n) => n !== node));
+  return cut(
+    [node],
+    all.filter((n) => n !== node),
+  );
 }
 
 /** Everyone sees `middle`, the others do not see each other (Jepsen's bridge). */
@@ -51,7 +61,8 @@ export class Partitioner {
   }
 
   async apply(drops: readonly Drop[]): Promise<void> {
-    for (const d of drops) await this.iptables(d.node, ['-A', CHAIN, '-s', this.net.host(d.from).address, '-j', 'DROP']);
+    for (const d of drops)
+      await this.iptables(d.node, ['-A', CHAIN, '-s', this.net.host(d.from).address, '-j', 'DROP']);
   }
 
   async heal(): Promise<void> {
@@ -63,13 +74,15 @@ export class Partitioner {
     const out: string[] = [];
     for (const h of this.net.hosts) {
       const res = await this.net.exec(h.name, ['iptables', '-S', CHAIN]);
-      for (const m of res.stdout.matchAll(/-s (\S+?)(?:\/32)? -j DROP/g)) out.push(`${h.name}<-${this.net.host(m[1]!).name}`);
+      for (const m of res.stdout.matchAll(/-s (\S+?)(?:\/32)? -j DROP/g))
+        out.push(`${h.name}<-${this.net.host(m[1]!).name}`);
     }
     return out.sort();
   }
 
   private async iptables(node: string, args: readonly string[]): Promise<void> {
     const res = await this.net.exec(node, ['iptables', '-w', '5', ...args], { timeoutMs: 15_000 });
-    if (res.code !== 0) throw new Error(`iptables ${args.join(' ')} on ${node}: ${res.stderr.trim() || `exit ${res.code}`}`);
+    if (res.code !== 0)
+      throw new Error(`iptables ${args.join(' ')} on ${node}: ${res.stderr.trim() || `exit ${res.code}`}`);
   }
 }

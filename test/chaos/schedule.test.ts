@@ -1,4 +1,11 @@
-import { buildSchedule, FAULT_DURATION_MS, FAULT_KINDS, parseFaultKinds, QUIET_MS, runMsCoveringAllKinds } from './schedule.js';
+import {
+  buildSchedule,
+  FAULT_DURATION_MS,
+  FAULT_KINDS,
+  parseFaultKinds,
+  QUIET_MS,
+  runMsCoveringAllKinds,
+} from './schedule.js';
 
 describe('chaos schedule', () => {
   it('is a pure function of seed and duration (a run can be replayed)', () => {

@@ -79,8 +79,16 @@ export function runMsCoveringAllKinds(seed: number, kinds: readonly FaultKind[] 
 /** Parses a comma-separated list of fault kinds (DSS_CHAOS_KINDS, `--kinds`); throws naming the valid ones. */
 export function parseFaultKinds(text: string): FaultKind[] {
   const isKind = (k: string): k is FaultKind => (FAULT_KINDS as readonly string[]).includes(k);
-  const kinds = [...new Set(text.split(',').map((k) => k.trim()).filter((k) => k !== ''))];
+  const kinds = [
+    ...new Set(
+      text
+        .split(',')
+        .map((k) => k.trim())
+        .filter((k) => k !== ''),
+    ),
+  ];
   const unknown = kinds.filter((k) => !isKind(k));
-  if (unknown.length > 0 || kinds.length === 0) throw new Error(`unknown fault kind(s) '${unknown.join(',') || text}'; valid: ${FAULT_KINDS.join(', ')}`);
+  if (unknown.length > 0 || kinds.length === 0)
+    throw new Error(`unknown fault kind(s) '${unknown.join(',') || text}'; valid: ${FAULT_KINDS.join(', ')}`);
   return kinds.filter(isKind);
 }

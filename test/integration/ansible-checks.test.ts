@@ -33,7 +33,17 @@ print(json.dumps({'mismatched': mismatched, 'differing': differing}))
 `;
 
 function run(command: string, args: string[], cwd: string): { code: number; output: string } {
-  const r = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, ANSIBLE_CONFIG: join(ANSIBLE, 'ansible.cfg'), NO_COLOR: '1', VAGRANT_CHECKPOINT_DISABLE: '1' }, timeout: 300_000 });
+  const r = spawnSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      ANSIBLE_CONFIG: join(ANSIBLE, 'ansible.cfg'),
+      NO_COLOR: '1',
+      VAGRANT_CHECKPOINT_DISABLE: '1',
+    },
+    timeout: 300_000,
+  });
   return { code: r.status ?? -1, output: `${r.stdout}${r.stderr}` };
 }
 
@@ -70,7 +80,10 @@ suite('deployment checks', () => {
     // --ignore-provider: without it Vagrant first demands a usable provider (VirtualBox,
     // libvirt), which CI machines lack; the machines, network and provisioner are still checked.
     const r = run('vagrant', ['validate', '--ignore-provider'], join(ROOT, 'vagrant'));
-    const lines = r.output.trim().split('\n').filter((l) => !l.includes('Ignoring provider config'));
+    const lines = r.output
+      .trim()
+      .split('\n')
+      .filter((l) => !l.includes('Ignoring provider config'));
     expect([r.code, lines.join('\n')]).toEqual([0, 'Vagrantfile validated successfully.']);
   });
 });

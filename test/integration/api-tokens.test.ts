@@ -23,18 +23,42 @@ describe('client API tokens', () => {
   const lock = () => cluster.url('lock', 'node1');
 
   async function call(method: string, url: string, token?: string, body?: unknown) {
-    const headers: Record<string, string> = { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
-    const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
-    return { status: res.status, body: (await res.json()) as { error?: { code: string; message: string } } & Record<string, unknown>, challenge: res.headers.get('www-authenticate') };
+    const headers: Record<string, string> = {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    };
+    const res = await fetch(url, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+    return {
+      status: res.status,
+      body: (await res.json()) as { error?: { code: string; message: string } } & Record<string, unknown>,
+      challenge: res.headers.get('www-authenticate'),
+    };
   }
-  const failures = async (reason: string) => Number(/dss_http_auth_failures_total\{[^}]*reason="([a-z_]+)"[^}]*\} (\d+)/.exec(
-    (await (await fetch(`${lock()}/metrics`)).text()).split('\n').filter((l) => l.includes(`reason="${reason}"`)).join('\n'),
-  )?.[2] ?? 0);
+  const failures = async (reason: string) =>
+    Number(
+      /dss_http_auth_failures_total\{[^}]*reason="([a-z_]+)"[^}]*\} (\d+)/.exec(
+        (await (await fetch(`${lock()}/metrics`)).text())
+          .split('\n')
+          .filter((l) => l.includes(`reason="${reason}"`))
+          .join('\n'),
+      )?.[2] ?? 0,
+    );
 
   beforeAll(async () => {
     const started = await cluster.start();
     if (started.code !== 0) throw new Error(started.output);
-    await eventually(async () => (await call('GET', `${lock()}/cluster`, RO)).body.raft !== undefined && ((await call('GET', `${lock()}/cluster`, RO)).body.raft as { leader: unknown }).leader !== null, 30_000, 200);
+    await eventually(
+      async () =>
+        (await call('GET', `${lock()}/cluster`, RO)).body.raft !== undefined &&
+        ((await call('GET', `${lock()}/cluster`, RO)).body.raft as { leader: unknown }).leader !== null,
+      30_000,
+      200,
+    );
   }, 180_000);
   afterAll(async () => {
     await cluster.dispose();
@@ -55,13 +79,20 @@ describe('client API tokens', () => {
       s.on('error', fail);
       s.write(`GET k\r\nAUTH not-the-token-0123456789\r\nAUTH someone ${RW}\r\n`);
     });
-    expect(raw.split('\r\n').slice(0, 3)).toEqual(['-NOAUTH Authentication required.', '-WRONGPASS invalid username-password pair or user is disabled.', '-WRONGPASS invalid username-password pair or user is disabled.']);
-    const client = (password: string) => new Redis({ port, host: '127.0.0.1', password, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    expect(raw.split('\r\n').slice(0, 3)).toEqual([
+      '-NOAUTH Authentication required.',
+      '-WRONGPASS invalid username-password pair or user is disabled.',
+      '-WRONGPASS invalid username-password pair or user is disabled.',
+    ]);
+    const client = (password: string) =>
+      new Redis({ port, host: '127.0.0.1', password, maxRetriesPerRequest: 0, retryStrategy: () => null });
     const ro = client(RO);
     const rw = client(RW);
     try {
       expect(await ro.get('tokens-k')).toBeNull();
-      await expect(ro.set('tokens-k', 'v')).rejects.toThrow("NOPERM this token is read-only; 'set' needs a read-write token");
+      await expect(ro.set('tokens-k', 'v')).rejects.toThrow(
+        "NOPERM this token is read-only; 'set' needs a read-write token",
+      );
       expect(await ro.get('tokens-k')).toBeNull();
       expect(await rw.set('tokens-k', 'v')).toBe('OK');
       expect(await ro.get('tokens-k')).toBe('v');
@@ -75,7 +106,8 @@ describe('client API tokens', () => {
   });
 
   it('keeps /health, /ready, /metrics and /openapi.json open for probes, Prometheus and client generators', async () => {
-    for (const path of ['/health', '/ready', '/metrics', '/openapi.json']) expect([path, (await fetch(`${lock()}${path}`)).status]).toEqual([path, 200]);
+    for (const path of ['/health', '/ready', '/metrics', '/openapi.json'])
+      expect([path, (await fetch(`${lock()}${path}`)).status]).toEqual([path, 200]);
   });
 
   it.each([
@@ -100,24 +132,41 @@ describe('client API tokens', () => {
     ];
     for (const [method, url, body] of writes) {
       const r = await call(method, url, RO, body);
-      expect([method, url, r.status, r.body.error?.message]).toEqual([method, url, 401, expect.stringMatching(/read-only/)]);
+      expect([method, url, r.status, r.body.error?.message]).toEqual([
+        method,
+        url,
+        401,
+        expect.stringMatching(/read-only/),
+      ]);
       expect(r.challenge).toContain('insufficient_scope');
     }
     expect((await call('GET', `${lock()}/lock/res`, RW)).body.holders).toEqual([]);
-    expect((await call('GET', `${cluster.url('queue', 'node1')}/queue/tok`, RW)).body).toMatchObject({ ready: 0, inflight: 0, delayed: 0 });
+    expect((await call('GET', `${cluster.url('queue', 'node1')}/queue/tok`, RW)).body).toMatchObject({
+      ready: 0,
+      inflight: 0,
+      delayed: 0,
+    });
     expect((await call('GET', `${cluster.url('cache', 'node1')}/cache/tok`, RW)).status).toBe(404);
   });
 
   it('lets a read-write token do everything', async () => {
-    expect((await call('POST', `${lock()}/lock/acquire`, RW, { resource: 'res', owner: 'rw', ttlMs: 10_000 })).status).toBe(200);
-    expect((await call('POST', `${cluster.url('queue', 'node2')}/queue/publish`, RW, { topic: 'tok', message: 'm' })).status).toBe(201);
+    expect(
+      (await call('POST', `${lock()}/lock/acquire`, RW, { resource: 'res', owner: 'rw', ttlMs: 10_000 })).status,
+    ).toBe(200);
+    expect(
+      (await call('POST', `${cluster.url('queue', 'node2')}/queue/publish`, RW, { topic: 'tok', message: 'm' })).status,
+    ).toBe(201);
     expect((await call('PUT', `${cluster.url('cache', 'node3')}/cache/tok`, RW, { value: 'v' })).status).toBe(200);
     expect((await getJson(`${cluster.url('cache', 'node3')}/health`)).status).toBe(200);
   });
 
   it('dssctl passes --token, and says unauthorized (exit 7) without it', () => {
     const clusterFile = join(cluster.home, 'cluster.json');
-    const run = (...args: string[]) => spawnSync(process.execPath, [DSSCTL, '--cluster', clusterFile, '--json', ...args], { encoding: 'utf8', timeout: 30_000 });
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [DSSCTL, '--cluster', clusterFile, '--json', ...args], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
     const denied = run('lock', 'show', 'res');
     expect(denied.status).toBe(7);
     const allowed = run('--token', RO, 'lock', 'show', 'res');

@@ -25,7 +25,10 @@ const protocolOf = (id: number): Protocol => (id % 2 === 0 ? 'http' : 'resp');
 describe('cache history', () => {
   jest.setTimeout((SECONDS + 120) * 1000);
   // A small cache and a fast flush keep evictions and write-backs in the mix.
-  const cluster = new TestCluster(testPortOffset() + 70, { DSS_CACHE_MAX_ENTRIES: '2', DSS_CACHE_FLUSH_INTERVAL_MS: '200' });
+  const cluster = new TestCluster(testPortOffset() + 70, {
+    DSS_CACHE_MAX_ENTRIES: '2',
+    DSS_CACHE_FLUSH_INTERVAL_MS: '200',
+  });
   const url = (node: string, key: string) => `${cluster.url('cache', node)}/cache/${key}`;
   const respPort = (node: string) => cluster.cluster.nodes.find((n) => n.id === node)!.ports.cache!.resp!;
   const connections: Redis[] = [];
@@ -65,7 +68,10 @@ describe('cache history', () => {
         return res.body.value;
       },
       async write(key, value) {
-        const res = value === null ? await requestJson('DELETE', url(node, key)) : await requestJson('PUT', url(node, key), { value });
+        const res =
+          value === null
+            ? await requestJson('DELETE', url(node, key))
+            : await requestJson('PUT', url(node, key), { value });
         if (res.status !== 200 && !(value === null && res.status === 404)) throw new Error(`HTTP ${res.status}`);
       },
       getset: () => Promise.reject(new Error('HTTP has no getset')),
@@ -93,12 +99,22 @@ describe('cache history', () => {
       let ops: Ops;
       if (protocol === 'http') ops = httpOps(node);
       else {
-        const c = new Redis({ port: respPort(node), host: '127.0.0.1', maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: true });
+        const c = new Redis({
+          port: respPort(node),
+          host: '127.0.0.1',
+          maxRetriesPerRequest: 0,
+          enableOfflineQueue: false,
+          lazyConnect: true,
+        });
         connections.push(c);
         await c.connect();
         ops = respOps(c);
       }
-      const run = async (op: string, args: { key: string; value?: string | null; by?: number }, act: () => Promise<unknown>) => {
+      const run = async (
+        op: string,
+        args: { key: string; value?: string | null; by?: number },
+        act: () => Promise<unknown>,
+      ) => {
         const h = recorder.invoke(id, op, args);
         try {
           const value = await act();
@@ -148,10 +164,27 @@ describe('cache history', () => {
     expect(result.message).toBe(`register: linearizable (${KEYS.length + 1} partitions)`);
     // The same checker on this very history rejects one planted stale read: a
     // read after everything ended that returns a value overwritten long before.
-    const firstWrite = history.find((op) => op.op === 'write' && op.outcome === 'ok' && (op.args as { value: unknown }).value !== null)!;
+    const firstWrite = history.find(
+      (op) => op.op === 'write' && op.outcome === 'ok' && (op.args as { value: unknown }).value !== null,
+    )!;
     const end = Math.max(...history.map((op) => op.completedAt ?? op.invokedAt));
-    const stale = { index: history.length, process: 'planted', op: 'read', args: firstWrite.args, invokedAt: end + 1, completedAt: end + 2, outcome: 'ok' as const, value: (firstWrite.args as { value: unknown }).value };
-    expect(checkLinearizable([...history, { ...stale, args: { key: (firstWrite.args as { key: string }).key } }], registerModel(null), { maxSteps: 5_000_000 }).status).toBe('violation');
+    const stale = {
+      index: history.length,
+      process: 'planted',
+      op: 'read',
+      args: firstWrite.args,
+      invokedAt: end + 1,
+      completedAt: end + 2,
+      outcome: 'ok' as const,
+      value: (firstWrite.args as { value: unknown }).value,
+    };
+    expect(
+      checkLinearizable(
+        [...history, { ...stale, args: { key: (firstWrite.args as { key: string }).key } }],
+        registerModel(null),
+        { maxSteps: 5_000_000 },
+      ).status,
+    ).toBe('violation');
     // The run must have exercised what it claims to, with coherence traffic and write-backs.
     expect(counts.read).toBeGreaterThan(SECONDS * 50);
     expect(counts.write).toBeGreaterThan(SECONDS * 30);
@@ -163,7 +196,10 @@ describe('cache history', () => {
     const metrics = await (await fetch(`${cluster.url('cache', 'node1')}/metrics`)).text();
     expect(metrics).toMatch(/dss_cache_forwards_sent_total\{kind="invalidate"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/dss_cache_write_backs_total\{reason="evict",outcome="ok"[^}]*\} [1-9]/);
-    process.stdout.write(`cache history: ${history.length} ops (${counts.http} over HTTP, ${counts.resp} over RESP; ${counts.read} reads, ${counts.write} writes, ${counts.getset} getsets, ${counts.incr} increments, ${counts.delete} deletes, ${counts.unknown} unknown), seed ${SEED}\n`);
-    for (const node of NODES) await eventually(async () => (await getJson(`${cluster.url('cache', node)}/ready`)).status === 200, 10_000, 200);
+    process.stdout.write(
+      `cache history: ${history.length} ops (${counts.http} over HTTP, ${counts.resp} over RESP; ${counts.read} reads, ${counts.write} writes, ${counts.getset} getsets, ${counts.incr} increments, ${counts.delete} deletes, ${counts.unknown} unknown), seed ${SEED}\n`,
+    );
+    for (const node of NODES)
+      await eventually(async () => (await getJson(`${cluster.url('cache', node)}/ready`)).status === 200, 10_000, 200);
   });
 });

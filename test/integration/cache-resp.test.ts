@@ -19,13 +19,33 @@ describe('the cache over the Redis protocol', () => {
   const httpUrl = (node: NodeId) => cluster.url('cache', node);
   const clients = new Map<NodeId, Redis>();
   const redis = (node: NodeId) => clients.get(node)!;
-  const httpGet = (node: NodeId, key: string) => getJson<{ value?: unknown; ttlMs?: number; encoding?: string; error?: { code: string } }>(`${httpUrl(node)}/cache/${encodeURIComponent(key)}`);
+  const httpGet = (node: NodeId, key: string) =>
+    getJson<{ value?: unknown; ttlMs?: number; encoding?: string; error?: { code: string } }>(
+      `${httpUrl(node)}/cache/${encodeURIComponent(key)}`,
+    );
 
   beforeAll(async () => {
     const up = await cluster.start();
     if (up.code !== 0) throw new Error(up.output);
-    for (const n of NODES) clients.set(n, new Redis({ port: respPort(n), host: '127.0.0.1', maxRetriesPerRequest: 0, enableOfflineQueue: false }));
-    await eventually(async () => (await Promise.all(NODES.map((n) => redis(n).ping().catch(() => 'down')))).every((p) => p === 'PONG'), 30_000, 200);
+    for (const n of NODES)
+      clients.set(
+        n,
+        new Redis({ port: respPort(n), host: '127.0.0.1', maxRetriesPerRequest: 0, enableOfflineQueue: false }),
+      );
+    await eventually(
+      async () =>
+        (
+          await Promise.all(
+            NODES.map((n) =>
+              redis(n)
+                .ping()
+                .catch(() => 'down'),
+            ),
+          )
+        ).every((p) => p === 'PONG'),
+      30_000,
+      200,
+    );
   }, 240_000);
 
   afterAll(async () => {
@@ -34,7 +54,11 @@ describe('the cache over the Redis protocol', () => {
   }, 60_000);
 
   (hasRedisCli ? it : it.skip)('redis-cli set on one node, curl on another shows it (the README demo)', async () => {
-    expect(execFileSync('redis-cli', ['-p', String(respPort('node1')), 'set', 'greeting', 'hello']).toString().trim()).toBe('OK');
+    expect(
+      execFileSync('redis-cli', ['-p', String(respPort('node1')), 'set', 'greeting', 'hello'])
+        .toString()
+        .trim(),
+    ).toBe('OK');
     expect((await httpGet('node2', 'greeting')).body.value).toBe('hello');
   });
 
@@ -49,7 +73,10 @@ describe('the cache over the Redis protocol', () => {
     const bytes = Buffer.from([0, 255, 13, 10, 128, 7]);
     await redis('node2').set('bytes', bytes);
     expect(await redis('node3').getBuffer('bytes')).toEqual(bytes);
-    expect((await httpGet('node1', 'bytes')).body).toMatchObject({ value: bytes.toString('base64'), encoding: 'base64' });
+    expect((await httpGet('node1', 'bytes')).body).toMatchObject({
+      value: bytes.toString('base64'),
+      encoding: 'base64',
+    });
     // Overwritten on one node, read on the others at once (the old copies were invalidated).
     await redis('node3').set('from-resp', 'again');
     for (const n of NODES) expect(await redis(n).get('from-resp')).toBe('again');
@@ -135,18 +162,27 @@ describe('the cache over the Redis protocol', () => {
       await expect(c.call('AUTH', 'secret')).rejects.toThrow('without any password configured');
       await expect(c.set('x'.repeat(513), 'v')).rejects.toThrow('invalid key');
       // A value over the limit anywhere in an MSET: refused before any key is written.
-      await expect(c.mset('mset-first', 'a', 'mset-big', Buffer.alloc(512 * 1024 + 1))).rejects.toThrow('more than the limit of 524288');
+      await expect(c.mset('mset-first', 'a', 'mset-big', Buffer.alloc(512 * 1024 + 1))).rejects.toThrow(
+        'more than the limit of 524288',
+      );
       expect(await c.exists('mset-first', 'mset-big')).toBe(0);
     } finally {
       c.disconnect();
     }
   });
 
-  (spawnSync('redis-benchmark', ['--version']).status === 0 ? it : it.skip)('runs redis-benchmark get,set,incr to the end without an error', () => {
-    const out = execFileSync('redis-benchmark', ['-p', String(respPort('node1')), '-t', 'get,set,incr', '-n', '3000', '-c', '8', '-q', '--csv'], { timeout: 60_000 }).toString();
-    expect(out).toMatch(/"SET"/);
-    expect(out).toMatch(/"GET"/);
-    expect(out).toMatch(/"INCR"/);
-    expect(out).not.toMatch(/error/i);
-  });
+  (spawnSync('redis-benchmark', ['--version']).status === 0 ? it : it.skip)(
+    'runs redis-benchmark get,set,incr to the end without an error',
+    () => {
+      const out = execFileSync(
+        'redis-benchmark',
+        ['-p', String(respPort('node1')), '-t', 'get,set,incr', '-n', '3000', '-c', '8', '-q', '--csv'],
+        { timeout: 60_000 },
+      ).toString();
+      expect(out).toMatch(/"SET"/);
+      expect(out).toMatch(/"GET"/);
+      expect(out).toMatch(/"INCR"/);
+      expect(out).not.toMatch(/error/i);
+    },
+  );
 });

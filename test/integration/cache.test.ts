@@ -1,7 +1,16 @@
 import { Redis } from 'ioredis';
 import { memoryKey } from '../../libs/cache/src/memory/cache-memory.js';
 import { decodeStored, readBody } from '../../libs/cache/src/values/stored-value.js';
-import { contractMismatches, eventually, getJson, pm2, postJson, requestJson, TestCluster, testPortOffset } from '../support/local-cluster.js';
+import {
+  contractMismatches,
+  eventually,
+  getJson,
+  pm2,
+  postJson,
+  requestJson,
+  TestCluster,
+  testPortOffset,
+} from '../support/local-cluster.js';
 
 // The cache service on a real local cluster (PM2, three cache daemons, Redis
 // as memory), driven through the HTTP API. Small limits make evictions easy
@@ -24,16 +33,25 @@ const FLUSH_MS = 3000;
 
 describe('cache service on the local cluster', () => {
   jest.setTimeout(120_000);
-  const cluster = new TestCluster(testPortOffset() + 40, { DSS_CACHE_MAX_ENTRIES: String(MAX_ENTRIES), DSS_CACHE_FLUSH_INTERVAL_MS: String(FLUSH_MS) });
+  const cluster = new TestCluster(testPortOffset() + 40, {
+    DSS_CACHE_MAX_ENTRIES: String(MAX_ENTRIES),
+    DSS_CACHE_FLUSH_INTERVAL_MS: String(FLUSH_MS),
+  });
   const url = (node: string) => cluster.url('cache', node);
   const path = (node: string, key: string) => `${url(node)}/cache/${encodeURIComponent(key)}`;
-  const put = (node: string, key: string, value: unknown) => requestJson<{ key: string; state: string } & ErrorBody>('PUT', path(node, key), { value });
-  const get = (node: string, key: string) => requestJson<{ key: string; value: unknown; state: string; source: string } & ErrorBody>('GET', path(node, key));
-  const del = (node: string, key: string, timeoutMs?: number) => requestJson<ErrorBody>('DELETE', path(node, key), undefined, timeoutMs);
-  const coherence = async (key: string, node = 'node1') => (await getJson<Coherence>(`${path(node, key)}/coherence`)).body;
+  const put = (node: string, key: string, value: unknown) =>
+    requestJson<{ key: string; state: string } & ErrorBody>('PUT', path(node, key), { value });
+  const get = (node: string, key: string) =>
+    requestJson<{ key: string; value: unknown; state: string; source: string } & ErrorBody>('GET', path(node, key));
+  const del = (node: string, key: string, timeoutMs?: number) =>
+    requestJson<ErrorBody>('DELETE', path(node, key), undefined, timeoutMs);
+  const coherence = async (key: string, node = 'node1') =>
+    (await getJson<Coherence>(`${path(node, key)}/coherence`)).body;
   const metric = async (node: string, name: string, labels: string): Promise<number> => {
     const text = await (await fetch(`${url(node)}/metrics`)).text();
-    const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && labels.split(',').every((kv) => l.includes(kv)));
+    const line = text
+      .split('\n')
+      .find((l) => l.startsWith(`${name}{`) && labels.split(',').every((kv) => l.includes(kv)));
     return line ? Number(line.split(' ').pop()) : 0;
   };
   let redis: Redis;
@@ -49,7 +67,11 @@ describe('cache service on the local cluster', () => {
     const started = await cluster.start();
     if (started.code !== 0) throw new Error(started.output);
     const r = cluster.cluster.redis!;
-    redis = new Redis({ host: r.mode === 'standalone' ? r.host : '127.0.0.1', port: r.mode === 'standalone' ? r.port : 6379, lazyConnect: true });
+    redis = new Redis({
+      host: r.mode === 'standalone' ? r.host : '127.0.0.1',
+      port: r.mode === 'standalone' ? r.port : 6379,
+      lazyConnect: true,
+    });
     await redis.connect();
   });
   afterAll(async () => {
@@ -81,7 +103,8 @@ describe('cache service on the local cluster', () => {
     // wrote it back while the loop ran; a slow machine makes that likely), so
     // the two write-back reasons are counted together.
     const writeBacks = async () =>
-      (await metric('node1', 'dss_cache_write_backs_total', 'reason="evict",outcome="ok"')) + (await metric('node1', 'dss_cache_write_backs_total', 'reason="flush",outcome="ok"'));
+      (await metric('node1', 'dss_cache_write_backs_total', 'reason="evict",outcome="ok"')) +
+      (await metric('node1', 'dss_cache_write_backs_total', 'reason="flush",outcome="ok"'));
     const lruEvictions = () => metric('node1', 'dss_cache_evictions_total', 'reason="lru"');
     const [writeBacksBefore, evictionsBefore] = [await writeBacks(), await lruEvictions()];
     const keys = Array.from({ length: MAX_ENTRIES + 36 }, (_, i) => `lru-${i}`);
@@ -89,10 +112,16 @@ describe('cache service on the local cluster', () => {
     // The oldest 36 left node1's cache, and memory has every one of them: a
     // dirty line is written back before it goes (the line table in libs/mesi
     // pins the order), so none of the writes is lost.
-    await eventually(async () => (await lruEvictions()) - evictionsBefore >= 36 && (await writeBacks()) - writeBacksBefore >= 36, 15_000, 100);
+    await eventually(
+      async () => (await lruEvictions()) - evictionsBefore >= 36 && (await writeBacks()) - writeBacksBefore >= 36,
+      15_000,
+      100,
+    );
     for (const k of keys.slice(0, 36)) expect(await inMemory(k)).toEqual({ k });
     expect((await coherence('lru-0')).states).toEqual({ node1: 'I', node2: 'I', node3: 'I' });
-    expect((await getJson<{ cache: { lines: { total: number } } }>(`${url('node1')}/cluster`)).body.cache.lines.total).toBeLessThanOrEqual(MAX_ENTRIES);
+    expect(
+      (await getJson<{ cache: { lines: { total: number } } }>(`${url('node1')}/cluster`)).body.cache.lines.total,
+    ).toBeLessThanOrEqual(MAX_ENTRIES);
 
     expect((await get('node2', 'lru-0')).body).toMatchObject({ value: { k: 'lru-0' }, state: 'E', source: 'memory' });
     const localPuts = await metric('node2', 'dss_cache_puts_total', 'outcome="local"');
@@ -130,7 +159,11 @@ describe('cache service on the local cluster', () => {
       ['key over 512 bytes', () => put('node1', longKey, 1), 400],
       ['multi-byte key over 512 bytes', () => put('node1', 'é'.repeat(257), 1), 400],
       ['GET with a key over 512 bytes', () => get('node1', longKey), 400],
-      ['coherence of a key over 512 bytes', () => requestJson<ErrorBody>('GET', `${path('node1', longKey)}/coherence`), 400],
+      [
+        'coherence of a key over 512 bytes',
+        () => requestJson<ErrorBody>('GET', `${path('node1', longKey)}/coherence`),
+        400,
+      ],
       ['no value', () => requestJson<ErrorBody>('PUT', path('node1', 'stable'), {}), 400],
       ['unknown field', () => requestJson<ErrorBody>('PUT', path('node1', 'stable'), { value: 1, ttl: 3 }), 400],
       ['body not an object', () => requestJson<ErrorBody>('PUT', path('node1', 'stable'), [1]), 400],
@@ -151,7 +184,7 @@ describe('cache service on the local cluster', () => {
     }
   });
 
-  it('loses none of a node\'s writes when PM2 stops it gracefully', async () => {
+  it("loses none of a node's writes when PM2 stops it gracefully", async () => {
     const keys = Array.from({ length: 20 }, (_, i) => `graceful-${i}`);
     for (const k of keys) await put('node3', k, k);
     pm2(cluster, 'stop', 'dss-cache-node3');
@@ -208,7 +241,11 @@ describe('cache service on the local cluster', () => {
       expect((await get('node1', k)).body.value).toBe('v2');
     }
     // PM2 restarts node2; it rejoins and every node agrees again.
-    await eventually(async () => (await pidOf('node2')) !== pid && (await getJson(`${url('node2')}/ready`)).status === 200, 20_000, 200);
+    await eventually(
+      async () => (await pidOf('node2')) !== pid && (await getJson(`${url('node2')}/ready`)).status === 200,
+      20_000,
+      200,
+    );
     await eventually(async () => (await get('node2', shared[0]!)).body.value === 'v2', 10_000, 200);
     for (const k of shared.slice(0, 10)) for (const n of NODES) expect((await get(n, k)).body.value).toBe('v2');
     expect((await put('node2', shared[0]!, 'v3')).status).toBe(200);

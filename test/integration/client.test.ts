@@ -22,7 +22,11 @@ describe('DSS client on the local cluster', () => {
   let dss: DssClient;
   /** A client that talks to one node of each role only. */
   const pinned = (node: string): DssClient => {
-    const endpoints: Endpoints = { lock: [cluster.url('lock', node)], queue: [cluster.url('queue', node)], cache: [cluster.url('cache', node)] };
+    const endpoints: Endpoints = {
+      lock: [cluster.url('lock', node)],
+      queue: [cluster.url('queue', node)],
+      cache: [cluster.url('cache', node)],
+    };
     return new DssClient({ endpoints, timeoutMs: 5000 });
   };
 
@@ -31,10 +35,17 @@ describe('DSS client on the local cluster', () => {
     if (started.code !== 0) throw new Error(started.output);
     dss = DssClient.fromCluster(cluster.cluster, { timeoutMs: 5000 });
     // Ready = every daemon answers and the lock role has a leader.
-    await eventually(async () => {
-      const rows = await dss.status({ timeoutMs: 2000 });
-      return rows.every((r) => r.healthy) && rows.some((r) => (r.cluster?.raft as { state?: string } | undefined)?.state === 'leader');
-    }, 30_000, 200);
+    await eventually(
+      async () => {
+        const rows = await dss.status({ timeoutMs: 2000 });
+        return (
+          rows.every((r) => r.healthy) &&
+          rows.some((r) => (r.cluster?.raft as { state?: string } | undefined)?.state === 'leader')
+        );
+      },
+      30_000,
+      200,
+    );
   }, 180_000);
   afterAll(() => cluster.dispose(), 60_000);
 
@@ -60,7 +71,9 @@ describe('DSS client on the local cluster', () => {
     it('acquire, renew, show, release; tokens only grow; a re-acquire keeps the token', async () => {
       const first = await dss.lock.acquire({ resource: 'c-orders', owner: 'alice', ttlMs: 10_000 });
       expect(first).toMatchObject({ acquired: true, resource: 'c-orders', owner: 'alice', mode: 'exclusive' });
-      expect((await dss.lock.acquire({ resource: 'c-orders', owner: 'alice', ttlMs: 10_000 })).fencingToken).toBe(first.fencingToken);
+      expect((await dss.lock.acquire({ resource: 'c-orders', owner: 'alice', ttlMs: 10_000 })).fencingToken).toBe(
+        first.fencingToken,
+      );
       const renewed = await dss.lock.renew({ resource: 'c-orders', owner: 'alice', ttlMs: 20_000 });
       expect(renewed).toMatchObject({ renewed: true });
       expect(renewed.expiresInMs).toBeGreaterThan(10_000);
@@ -90,9 +103,13 @@ describe('DSS client on the local cluster', () => {
 
     it('LockedError names the holders', async () => {
       const grant = await dss.lock.acquire({ resource: 'c-busy', owner: 'alice', ttlMs: 10_000 });
-      const err = await pinned('node2').lock.acquire({ resource: 'c-busy', owner: 'bob', waitMs: 100 }).catch((e: unknown) => e);
+      const err = await pinned('node2')
+        .lock.acquire({ resource: 'c-busy', owner: 'bob', waitMs: 100 })
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(LockedError);
-      expect((err as LockedError).holders).toEqual([expect.objectContaining({ owner: 'alice', mode: 'exclusive', fencingToken: grant.fencingToken })]);
+      expect((err as LockedError).holders).toEqual([
+        expect.objectContaining({ owner: 'alice', mode: 'exclusive', fencingToken: grant.fencingToken }),
+      ]);
       expect(err).toMatchObject({ status: 409, code: 'LOCKED' });
       await dss.lock.release({ resource: 'c-busy', owner: 'alice' });
     });
@@ -158,11 +175,16 @@ describe('DSS client on the local cluster', () => {
     it('fails over from dead endpoints and then sticks to the live one', async () => {
       const live = cluster.url('lock', 'node2');
       // Port 1 is refused by fetch itself; 8199 is a closed port on this host.
-      const client = new DssClient({ endpoints: { lock: ['http://127.0.0.1:1', 'http://127.0.0.1:8199', live], queue: [], cache: [] }, timeoutMs: 5000 });
+      const client = new DssClient({
+        endpoints: { lock: ['http://127.0.0.1:1', 'http://127.0.0.1:8199', live], queue: [], cache: [] },
+        timeoutMs: 5000,
+      });
       const grant = await client.lock.acquire({ resource: 'c-failover', owner: 'alice' });
       expect(grant.acquired).toBe(true);
       expect(client.currentEndpoint('lock')).toBe(live);
-      await expect(client.lock.release({ resource: 'c-failover', owner: 'alice' })).resolves.toEqual({ released: true });
+      await expect(client.lock.release({ resource: 'c-failover', owner: 'alice' })).resolves.toEqual({
+        released: true,
+      });
     });
   });
 
@@ -183,7 +205,9 @@ describe('DSS client on the local cluster', () => {
           [ids[1], 1],
         ]),
       );
-      await expect(pinned('node3').queue.ack({ topic: 'c-orders', receipts: again.map((d) => d.receipt) })).resolves.toEqual({ acked: 2, stale: [] });
+      await expect(
+        pinned('node3').queue.ack({ topic: 'c-orders', receipts: again.map((d) => d.receipt) }),
+      ).resolves.toEqual({ acked: 2, stale: [] });
       expect(await dss.queue.stats('c-orders')).toMatchObject({ ready: 0, inflight: 0, dead: 0 });
     });
 
@@ -202,7 +226,10 @@ describe('DSS client on the local cluster', () => {
         await dss.queue.nack({ topic: 'c-dead', receipt: d!.receipt });
       }
       expect(await dss.queue.stats('c-dead')).toMatchObject({ ready: 0, dead: 1 });
-      expect(await dss.queue.dead('c-dead')).toMatchObject({ topic: 'c-dead', messages: [expect.objectContaining({ id: ids[0] })] });
+      expect(await dss.queue.dead('c-dead')).toMatchObject({
+        topic: 'c-dead',
+        messages: [expect.objectContaining({ id: ids[0] })],
+      });
       expect(await dss.queue.redrive('c-dead')).toMatchObject({ topic: 'c-dead', redriven: 1 });
       const [back] = await dss.queue.consume({ topic: 'c-dead', waitMs: 2000 });
       expect(back).toMatchObject({ id: ids[0], deliveries: 1 });

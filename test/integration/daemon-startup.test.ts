@@ -24,24 +24,42 @@ const tlsDir = join(home, 'tls');
 ensureClusterCerts(tlsDir, full.nodes);
 const wrongTlsDir = join(home, 'wrong-tls');
 mkdirSync(wrongTlsDir);
-for (const [from, to] of [['ca.crt', 'ca.crt'], ['node2.crt', 'node1.crt'], ['node2.key', 'node1.key']]) copyFileSync(join(tlsDir, from!), join(wrongTlsDir, to!));
+for (const [from, to] of [
+  ['ca.crt', 'ca.crt'],
+  ['node2.crt', 'node1.crt'],
+  ['node2.key', 'node1.key'],
+])
+  copyFileSync(join(tlsDir, from!), join(wrongTlsDir, to!));
 // The solo cluster again, with HTTPS on the client port (node1's certificate has IP:127.0.0.1).
 const httpsFile = join(home, 'https.json');
-writeFileSync(httpsFile, JSON.stringify({ ...full, nodes: full.nodes.slice(0, 1), security: { peerAuth: 'mtls', httpTls: true } }));
+writeFileSync(
+  httpsFile,
+  JSON.stringify({ ...full, nodes: full.nodes.slice(0, 1), security: { peerAuth: 'mtls', httpTls: true } }),
+);
 const children: ChildProcess[] = [];
 afterEach(() => {
   // A failed test must not leave a daemon behind: its IPC channel would keep jest alive.
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
-function start(env: Record<string, string>): { child: ChildProcess; output: () => string; exit: Promise<{ code: number | null; signal: string | null }> } {
-  const child = fork(MAIN, [], { env: { ...process.env, DSS_DATA_DIR: join(home, 'data'), ...env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+function start(env: Record<string, string>): {
+  child: ChildProcess;
+  output: () => string;
+  exit: Promise<{ code: number | null; signal: string | null }>;
+} {
+  const child = fork(MAIN, [], {
+    env: { ...process.env, DSS_DATA_DIR: join(home, 'data'), ...env },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
   children.push(child);
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
-  const exit = new Promise<{ code: number | null; signal: string | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
+  const exit = new Promise<{ code: number | null; signal: string | null }>((r) =>
+    child.on('exit', (code, signal) => r({ code, signal })),
+  );
   return { child, output: () => output, exit };
 }
 
@@ -51,13 +69,21 @@ describe('dss-node start-up', () => {
   jest.setTimeout(30_000);
 
   it.each([
-    ['an unknown role', { DSS_ROLE: 'locks' }, 'unknown role "locks" (DSS_ROLE); this daemon knows: lock, queue, cache'],
+    [
+      'an unknown role',
+      { DSS_ROLE: 'locks' },
+      'unknown role "locks" (DSS_ROLE); this daemon knows: lock, queue, cache',
+    ],
     ['a bad number', { DSS_PEER_TIMEOUT_MS: '-1' }, 'DSS_PEER_TIMEOUT_MS: must be a whole number of milliseconds'],
     ['a missing cluster file', { DSS_CLUSTER_FILE: join(home, 'missing.json') }, 'DSS_CLUSTER_FILE: cannot read'],
     ['a node not in the cluster', { DSS_NODE_ID: 'node4' }, 'DSS_NODE_ID: "node4" is not a node of the cluster'],
-    ['no peer certificates', { DSS_TLS_DIR: '' }, 'DSS_TLS_DIR: is required: the cluster\'s security.peerAuth is mtls'],
-    ['another node\'s certificate', { DSS_TLS_DIR: wrongTlsDir }, 'node1.crt is for "node2", not for node "node1"'],
-    ['an HTTPS cluster without the HTTPS pair', { DSS_CLUSTER_FILE: httpsFile }, 'DSS_HTTP_TLS_CERT: is required: the cluster description says security.httpTls: true'],
+    ['no peer certificates', { DSS_TLS_DIR: '' }, "DSS_TLS_DIR: is required: the cluster's security.peerAuth is mtls"],
+    ["another node's certificate", { DSS_TLS_DIR: wrongTlsDir }, 'node1.crt is for "node2", not for node "node1"'],
+    [
+      'an HTTPS cluster without the HTTPS pair',
+      { DSS_CLUSTER_FILE: httpsFile },
+      'DSS_HTTP_TLS_CERT: is required: the cluster description says security.httpTls: true',
+    ],
     ['a bad API tokens file', { DSS_API_TOKENS_FILE: clusterFile }, 'DSS_API_TOKENS_FILE (file): Unrecognized keys'],
   ])('stops on %s with a message naming the key and exit code 78', async (_name, patch, message) => {
     const daemon = start({ ...good, ...patch });
@@ -82,7 +108,12 @@ describe('dss-node start-up', () => {
   });
 
   it('serves HTTPS when the cluster says httpTls, with the node certificate', async () => {
-    const daemon = start({ ...good, DSS_CLUSTER_FILE: httpsFile, DSS_HTTP_TLS_CERT: join(tlsDir, 'node1.crt'), DSS_HTTP_TLS_KEY: join(tlsDir, 'node1.key') });
+    const daemon = start({
+      ...good,
+      DSS_CLUSTER_FILE: httpsFile,
+      DSS_HTTP_TLS_CERT: join(tlsDir, 'node1.crt'),
+      DSS_HTTP_TLS_KEY: join(tlsDir, 'node1.key'),
+    });
     await new Promise<void>((resolveReady, reject) => {
       daemon.child.on('message', (m) => m === 'ready' && resolveReady());
       void daemon.exit.then(() => reject(new Error(`exited before ready:\n${daemon.output()}`)));
@@ -90,16 +121,22 @@ describe('dss-node start-up', () => {
     const port = 8001 + offset;
     const ready = () =>
       new Promise<number>((done, fail) => {
-        const req = httpsGet({ host: '127.0.0.1', port, path: '/ready', ca: readFileSync(join(tlsDir, 'ca.crt')) }, (res) => {
-          res.resume();
-          done(res.statusCode ?? 0);
-        });
+        const req = httpsGet(
+          { host: '127.0.0.1', port, path: '/ready', ca: readFileSync(join(tlsDir, 'ca.crt')) },
+          (res) => {
+            res.resume();
+            done(res.statusCode ?? 0);
+          },
+        );
         req.on('error', fail);
       });
     // Ready once the lone lock node has elected itself, over HTTPS verified against the cluster CA.
     await eventually(async () => (await ready()) === 200, 10_000);
     // Plain HTTP to the HTTPS port gets no API answer.
-    const plain = await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.status, () => 'refused');
+    const plain = await fetch(`http://127.0.0.1:${port}/ready`).then(
+      (r) => r.status,
+      () => 'refused',
+    );
     expect(plain).not.toBe(200);
     daemon.child.kill('SIGTERM');
     await daemon.exit;

@@ -1,5 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
@@ -36,7 +45,9 @@ const SUDOERS_PREFIX = '/etc/sudoers.d/dsse2e-';
 const PROMETHEUS_TARGETS = 9 + 3 + 3 + 1;
 const reason =
   netnsUnsupportedReason() ??
-  (['ansible-playbook', 'sudo', 'visudo', 'useradd'].map((t) => (requiredTool(t) ? undefined : `${t} is not installed`)).find(Boolean));
+  ['ansible-playbook', 'sudo', 'visudo', 'useradd']
+    .map((t) => (requiredTool(t) ? undefined : `${t} is not installed`))
+    .find(Boolean);
 if (reason && process.env.CI) throw new Error(`the deployment e2e must run in CI: ${reason}`);
 if (reason) process.stderr.write(`SKIPPED: deployment e2e: ${reason}\n`);
 // Linux and root only (network namespaces, sshd); elsewhere it says why and is skipped.
@@ -49,13 +60,27 @@ interface PlaybookRun {
   changed: Record<string, number>;
 }
 
-function runPlaybook(work: string, log: string, extraVarFiles: string[] = [], extraArgs: string[] = []): Promise<PlaybookRun> {
+function runPlaybook(
+  work: string,
+  log: string,
+  extraVarFiles: string[] = [],
+  extraArgs: string[] = [],
+): Promise<PlaybookRun> {
   const vars = [join(work, 'e2e-vars.yml'), ...extraVarFiles].flatMap((f) => ['-e', `@${f}`]);
   return new Promise((done) => {
-    const child = spawn('ansible-playbook', ['-i', join(work, 'inventory.yml'), ...vars, ...extraArgs, join(ROOT, 'ansible', 'deploy.yml')], {
-      cwd: ROOT,
-      env: { ...process.env, ANSIBLE_CONFIG: join(ROOT, 'ansible', 'ansible.cfg'), ANSIBLE_FORCE_COLOR: '0', ANSIBLE_NOCOLOR: '1' },
-    });
+    const child = spawn(
+      'ansible-playbook',
+      ['-i', join(work, 'inventory.yml'), ...vars, ...extraArgs, join(ROOT, 'ansible', 'deploy.yml')],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          ANSIBLE_CONFIG: join(ROOT, 'ansible', 'ansible.cfg'),
+          ANSIBLE_FORCE_COLOR: '0',
+          ANSIBLE_NOCOLOR: '1',
+        },
+      },
+    );
     let output = '';
     const timings = new TaskTimings();
     // Written as it comes, so a slow or stuck run can be followed (tail -f).
@@ -104,7 +129,8 @@ class TaskTimings {
 
   private next(name: string | undefined): void {
     const now = Date.now();
-    if (this.current) this.totals.set(this.current.name, (this.totals.get(this.current.name) ?? 0) + now - this.current.at);
+    if (this.current)
+      this.totals.set(this.current.name, (this.totals.get(this.current.name) ?? 0) + now - this.current.at);
     this.current = name === undefined ? undefined : { name, at: now };
   }
 }
@@ -131,7 +157,10 @@ function canConnect(host: string, port: number, timeoutMs: number): Promise<bool
 function cacheRedisCli(address: string, args: string[], options: { caFile?: string; password?: string } = {}): string {
   const tls = options.caFile ? ['--tls', '--cacert', options.caFile] : [];
   const auth = options.password ? ['--no-auth-warning', '-a', options.password] : [];
-  const r = spawnSync('redis-cli', ['-h', address, '-p', String(CACHE_RESP_PORT), ...tls, ...auth, ...args], { encoding: 'utf8', timeout: 10_000 });
+  const r = spawnSync('redis-cli', ['-h', address, '-p', String(CACHE_RESP_PORT), ...tls, ...auth, ...args], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
   return `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
 }
 
@@ -158,7 +187,12 @@ interface HttpsAnswer {
 }
 
 /** A JSON request over HTTPS, verified against the cluster CA, with an optional bearer token. */
-function httpsJson(method: string, url: string, ca: Buffer, options: { token?: string; body?: unknown } = {}): Promise<HttpsAnswer> {
+function httpsJson(
+  method: string,
+  url: string,
+  ca: Buffer,
+  options: { token?: string; body?: unknown } = {},
+): Promise<HttpsAnswer> {
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
   const headers: Record<string, string> = {
     ...(payload ? { 'content-type': 'application/json' } : {}),
@@ -169,7 +203,13 @@ function httpsJson(method: string, url: string, ca: Buffer, options: { token?: s
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (text += d));
-      res.on('end', () => done({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown>, wwwAuthenticate: res.headers['www-authenticate'] }));
+      res.on('end', () =>
+        done({
+          status: res.statusCode ?? 0,
+          body: JSON.parse(text) as Record<string, unknown>,
+          wwwAuthenticate: res.headers['www-authenticate'],
+        }),
+      );
     });
     req.on('timeout', () => req.destroy(new Error(`${method} ${url}: timed out`)));
     req.on('error', fail);
@@ -189,36 +229,63 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
   const pm2Status = async (host: string, user = 'root'): Promise<Record<string, string>> => {
     const r = await pm2(host, 'jlist', user);
     if (r.code !== 0) throw new Error(`pm2 jlist as ${user} on ${host} exited with ${r.code}: ${r.stdout}${r.stderr}`);
-    const apps = JSON.parse(r.stdout.trim().split('\n').pop() ?? '[]') as { name: string; pm2_env: { status: string } }[];
+    const apps = JSON.parse(r.stdout.trim().split('\n').pop() ?? '[]') as {
+      name: string;
+      pm2_env: { status: string };
+    }[];
     return Object.fromEntries(apps.map((a) => [a.name, a.pm2_env.status]));
   };
   const removeSudoRules = () => {
-    for (const f of readdirSync('/etc/sudoers.d').filter((n) => `/etc/sudoers.d/${n}`.startsWith(SUDOERS_PREFIX))) rmSync(`/etc/sudoers.d/${f}`, { force: true });
+    for (const f of readdirSync('/etc/sudoers.d').filter((n) => `/etc/sudoers.d/${n}`.startsWith(SUDOERS_PREFIX)))
+      rmSync(`/etc/sudoers.d/${f}`, { force: true });
   };
   /** INFO <section> of the host's Redis, asked from inside the host: the firewall keeps this machine out. */
   const redisInfo = async (host: string, section: string): Promise<Record<string, string>> => {
-    const r = await net.exec(host, ['redis-cli', '-h', address(host), '-p', String(REDIS_PORT), 'info', section], { timeoutMs: 5_000 });
-    if (r.code !== 0 || !r.stdout.startsWith('#')) throw new Error(`redis-cli info ${section} on ${host} exited with ${r.code}: ${r.stdout}${r.stderr}`);
+    const r = await net.exec(host, ['redis-cli', '-h', address(host), '-p', String(REDIS_PORT), 'info', section], {
+      timeoutMs: 5_000,
+    });
+    if (r.code !== 0 || !r.stdout.startsWith('#'))
+      throw new Error(`redis-cli info ${section} on ${host} exited with ${r.code}: ${r.stdout}${r.stderr}`);
     return parseRedisInfo(r.stdout);
   };
   /** The hosts' Redis servers as INFO replication reports them, if they form one primary with every other host its online replica. */
   const redisTopology = async (): Promise<RedisTopology | undefined> => {
-    const infos = await Promise.all(HOSTS.map(async (host) => ({ host, info: await redisInfo(host, 'replication').catch(() => undefined) })));
+    const infos = await Promise.all(
+      HOSTS.map(async (host) => ({ host, info: await redisInfo(host, 'replication').catch(() => undefined) })),
+    );
     const primaries = infos.filter((i) => i.info?.role === 'master');
     const primary = primaries[0];
     if (primaries.length !== 1 || !primary?.info) return undefined;
     const others = infos.filter((i) => i !== primary);
-    const online = Object.entries(primary.info).filter(([k, v]) => /^slave\d+$/.test(k) && v.includes('state=online')).length;
-    const linked = others.every((i) => i.info?.role === 'slave' && i.info.master_link_status === 'up' && i.info.master_host === address(primary.host));
+    const online = Object.entries(primary.info).filter(
+      ([k, v]) => /^slave\d+$/.test(k) && v.includes('state=online'),
+    ).length;
+    const linked = others.every(
+      (i) =>
+        i.info?.role === 'slave' && i.info.master_link_status === 'up' && i.info.master_host === address(primary.host),
+    );
     if (online !== HOSTS.length - 1 || !linked) return undefined;
     return { primary: primary.host, replicas: others.map((i) => i.host) };
   };
   const redisPid = async (host: string) => Number((await redisInfo(host, 'server')).process_id);
   /** Waits until redisTopology() is healthy and `also` holds; else fails with what each host's Redis says. */
-  const healthyRedis = async (what: string, timeoutMs: number, also: (t: RedisTopology) => Promise<boolean> = async () => true) => {
+  const healthyRedis = async (
+    what: string,
+    timeoutMs: number,
+    also: (t: RedisTopology) => Promise<boolean> = async () => true,
+  ) => {
     let topology: RedisTopology | undefined;
-    const ms = await eventually(async () => (topology = await redisTopology()) !== undefined && (await also(topology)), timeoutMs, 500).catch(async (err: unknown) => {
-      const roles = await Promise.all(HOSTS.map(async (host) => ({ host, ...(await redisInfo(host, 'replication').catch((e: unknown) => ({ error: String(e) }))) })));
+    const ms = await eventually(
+      async () => (topology = await redisTopology()) !== undefined && (await also(topology)),
+      timeoutMs,
+      500,
+    ).catch(async (err: unknown) => {
+      const roles = await Promise.all(
+        HOSTS.map(async (host) => ({
+          host,
+          ...(await redisInfo(host, 'replication').catch((e: unknown) => ({ error: String(e) }))),
+        })),
+      );
       throw new Error(`${what}: ${String(err)}; INFO replication: ${JSON.stringify(roles)}`);
     });
     return { topology: topology!, ms };
@@ -229,14 +296,30 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
     // '*' rather than a locked password, which sshd without PAM refuses.
     spawnSync('userdel', [LOGIN_USER]);
     removeSudoRules();
-    const useradd = spawnSync('useradd', ['--system', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/bin/sh', '--password', '*', LOGIN_USER], { encoding: 'utf8' });
+    const useradd = spawnSync(
+      'useradd',
+      [
+        '--system',
+        '--no-create-home',
+        '--home-dir',
+        '/nonexistent',
+        '--shell',
+        '/bin/sh',
+        '--password',
+        '*',
+        LOGIN_USER,
+      ],
+      { encoding: 'utf8' },
+    );
     if (useradd.status !== 0) throw new Error(`useradd ${LOGIN_USER}: ${useradd.stderr}`);
     // The login user reaches each host's pm2 command (nothing else in the work directory is readable to it).
     chmodSync(work, 0o711);
     for (const host of HOSTS) mkdirSync(join(work, host, 'bin'), { recursive: true, mode: 0o755 });
     net = await NetnsHosts.create({
       workDir: join(work, 'net'),
-      sessionEnv: (h) => ({ PATH: `${work}/${h.name}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin` }),
+      sessionEnv: (h) => ({
+        PATH: `${work}/${h.name}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+      }),
     });
     const hostVars = (host: string, i: number) => ({
       ansible_host: net.hosts[i]!.address,
@@ -254,7 +337,10 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
         vars: {
           ansible_user: 'root',
           ansible_ssh_private_key_file: net.privateKeyPath,
-          ansible_ssh_common_args: net.sshOptions().filter((o) => o !== '-i' && o !== net.privateKeyPath).join(' '),
+          ansible_ssh_common_args: net
+            .sshOptions()
+            .filter((o) => o !== '-i' && o !== net.privateKeyPath)
+            .join(' '),
           ansible_python_interpreter: '/usr/bin/python3',
         },
         children: {
@@ -292,24 +378,38 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
   });
 
   it('deploys, serves every daemon at its host, fails over locks and Redis, runs the demos, a second run changes nothing, and HTTPS with tokens rolls out keeping state', async () => {
-    process.stderr.write(`deployment e2e: playbook output in ${work}/first-run.log, second-run.log, secure-run.log and configure-run.log\n`);
+    process.stderr.write(
+      `deployment e2e: playbook output in ${work}/first-run.log, second-run.log, secure-run.log and configure-run.log\n`,
+    );
     const first = await runPlaybook(work, join(work, 'first-run.log'));
-    if (first.code !== 0) throw new Error(`first ansible-playbook run failed (${first.code}):\n${first.output.slice(-6000)}`);
+    if (first.code !== 0)
+      throw new Error(`first ansible-playbook run failed (${first.code}):\n${first.output.slice(-6000)}`);
 
     // Every daemon answers at its host's address.
-    for (const host of HOSTS) for (const role of Object.keys(PORTS) as (keyof typeof PORTS)[]) {
-      expect([host, role, (await getJson(`${url(host, role)}/health`)).status]).toEqual([host, role, 200]);
-    }
+    for (const host of HOSTS)
+      for (const role of Object.keys(PORTS) as (keyof typeof PORTS)[]) {
+        expect([host, role, (await getJson(`${url(host, role)}/health`)).status]).toEqual([host, role, 200]);
+      }
 
     // The firewall: this machine is not a cluster member, so the peer and Redis
     // ports are closed to it while the HTTP ports and the cache's Redis-protocol
     // port are open; the peers talk mutual TLS with the certificates Ansible issued.
-    for (const [port, open] of [[PORTS.lock, true], [PORTS.cache, true], [CACHE_RESP_PORT, true], [9001, false], [9011, false], [9021, false], [REDIS_PORT, false]] as const) {
+    for (const [port, open] of [
+      [PORTS.lock, true],
+      [PORTS.cache, true],
+      [CACHE_RESP_PORT, true],
+      [9001, false],
+      [9011, false],
+      [9021, false],
+      [REDIS_PORT, false],
+    ] as const) {
       expect([port, await canConnect(address('vm1'), port, 1500)]).toEqual([port, open]);
     }
     expect(readdirSync(join(work, 'vm2', 'state', 'tls')).sort()).toEqual(['ca.crt', 'node2.crt', 'node2.key']);
     expect(readFileSync(join(work, 'vm2', 'state', 'cluster.json'), 'utf8')).toContain('"peerAuth": "mtls"');
-    const described = JSON.parse(readFileSync(join(work, 'vm2', 'state', 'cluster.json'), 'utf8')) as { nodes: { ports: { cache: { resp?: number } } }[] };
+    const described = JSON.parse(readFileSync(join(work, 'vm2', 'state', 'cluster.json'), 'utf8')) as {
+      nodes: { ports: { cache: { resp?: number } } }[];
+    };
     expect(described.nodes.map((n) => n.ports.cache.resp)).toEqual([CACHE_RESP_PORT, CACHE_RESP_PORT, CACHE_RESP_PORT]);
 
     // Redis: one server per host, no Sentinel; the playbook waited until the lock
@@ -326,8 +426,14 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
     // dssctl, as Ansible installed it on a host, sees the whole cluster.
     const status = await net.ssh('vm2', `${work}/vm2/dssctl --json status`, { timeoutMs: 60_000 });
     expect(status.code).toBe(0);
-    const rows = (JSON.parse(status.stdout) as { daemons: { role: string; reachable: boolean; healthy: boolean }[] }).daemons;
-    expect(rows.filter((r) => r.reachable && r.healthy).map((r) => r.role).sort()).toEqual(['cache', 'cache', 'cache', 'lock', 'lock', 'lock', 'queue', 'queue', 'queue']);
+    const rows = (JSON.parse(status.stdout) as { daemons: { role: string; reachable: boolean; healthy: boolean }[] })
+      .daemons;
+    expect(
+      rows
+        .filter((r) => r.reachable && r.healthy)
+        .map((r) => r.role)
+        .sort(),
+    ).toEqual(['cache', 'cache', 'cache', 'lock', 'lock', 'lock', 'queue', 'queue', 'queue']);
 
     // The lock leader; acquire; pm2 stop dss-lock on its host; a new leader; acquire again.
     const leaderOf = async (hosts: string[]) => {
@@ -338,7 +444,11 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
       return undefined;
     };
     // Twice: as root, then as the login user, each typing the design's gesture as is.
-    const first1 = await postJson<{ fencingToken: number }>(`${url('vm2', 'lock')}/lock/acquire`, { resource: 'deploy', owner: 'e2e', ttlMs: 2000 });
+    const first1 = await postJson<{ fencingToken: number }>(`${url('vm2', 'lock')}/lock/acquire`, {
+      resource: 'deploy',
+      owner: 'e2e',
+      ttlMs: 2000,
+    });
     expect(first1.status).toBe(200);
     for (const user of ['root', LOGIN_USER]) {
       let leader: string | undefined;
@@ -353,7 +463,18 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
       const others = HOSTS.filter((h) => h !== leader);
       let next: string | undefined;
       await eventually(async () => (next = await leaderOf(others)) !== undefined, 10_000, 100);
-      await eventually(async () => (await postJson(`${url(next!, 'lock')}/lock/acquire`, { resource: `after-failover-${user}`, owner: 'e2e', ttlMs: 5000 })).status === 200, 10_000, 200);
+      await eventually(
+        async () =>
+          (
+            await postJson(`${url(next!, 'lock')}/lock/acquire`, {
+              resource: `after-failover-${user}`,
+              owner: 'e2e',
+              ttlMs: 5000,
+            })
+          ).status === 200,
+        10_000,
+        200,
+      );
       expect([user, (await pm2(leader!, 'start dss-lock', user)).code]).toEqual([user, 0]);
       await eventually(async () => (await getJson(`${url(leader!, 'lock')}/ready`)).status === 200, 30_000, 200);
       expect([user, (await pm2Status(leader!, user))['dss-lock']]).toEqual([user, 'online']);
@@ -364,86 +485,155 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
     expect((await net.ssh('vm1', 'sudo -n true', { user: LOGIN_USER })).code).not.toBe(0);
 
     // Queue redelivery demo.
-    const q = (host: string, op: string, body: object) => postJson<{ messages: { receipt: string; body: unknown; deliveries: number }[] }>(`${url(host, 'queue')}/queue/${op}`, body);
+    const q = (host: string, op: string, body: object) =>
+      postJson<{ messages: { receipt: string; body: unknown; deliveries: number }[] }>(
+        `${url(host, 'queue')}/queue/${op}`,
+        body,
+      );
     expect((await q('vm1', 'publish', { topic: 'orders', message: { order: 42 } })).status).toBe(201);
     expect((await q('vm2', 'consume', { topic: 'orders', visibilityMs: 1000 })).body.messages[0]?.deliveries).toBe(1);
     let again: { receipt: string; deliveries: number } | undefined;
-    await eventually(async () => (again = (await q('vm3', 'consume', { topic: 'orders', waitMs: 1000 })).body.messages[0]) !== undefined, 10_000, 200);
+    await eventually(
+      async () =>
+        (again = (await q('vm3', 'consume', { topic: 'orders', waitMs: 1000 })).body.messages[0]) !== undefined,
+      10_000,
+      200,
+    );
     expect(again!.deliveries).toBe(2);
     expect((await q('vm3', 'ack', { topic: 'orders', receipt: again!.receipt })).status).toBe(200);
 
     // Cache coherence demo.
     const c = (host: string) => `${url(host, 'cache')}/cache/greeting`;
     expect((await requestJson('PUT', c('vm1'), { value: 'hello' })).body).toMatchObject({ state: 'M' });
-    expect((await getJson<{ value: string; state: string }>(c('vm2'))).body).toMatchObject({ value: 'hello', state: 'S' });
+    expect((await getJson<{ value: string; state: string }>(c('vm2'))).body).toMatchObject({
+      value: 'hello',
+      state: 'S',
+    });
     expect((await requestJson('PUT', c('vm3'), { value: 'bonjour' })).status).toBe(200);
-    expect((await getJson<{ states: Record<string, string> }>(`${c('vm1')}/coherence`)).body.states).toEqual({ node1: 'I', node2: 'I', node3: 'M' });
+    expect((await getJson<{ states: Record<string, string> }>(`${c('vm1')}/coherence`)).body.states).toEqual({
+      node1: 'I',
+      node2: 'I',
+      node3: 'M',
+    });
 
     // The same cache over the Redis protocol (port 7021, open to clients): redis-cli reads what
     // HTTP wrote, and HTTP reads what redis-cli wrote.
     expect(cacheRedisCli(address('vm1'), ['GET', 'greeting'])).toBe('bonjour');
     expect(cacheRedisCli(address('vm2'), ['SET', 'from-resp', 'hello over RESP'])).toBe('OK');
-    expect((await getJson<{ value: string }>(`${url('vm3', 'cache')}/cache/from-resp`)).body).toMatchObject({ value: 'hello over RESP' });
+    expect((await getJson<{ value: string }>(`${url('vm3', 'cache')}/cache/from-resp`)).body).toMatchObject({
+      value: 'hello over RESP',
+    });
 
     // Prometheus on vm1 sees every target up.
-    await eventually(async () => {
-      const t = await getJson<{ data: { activeTargets: { health: string }[] } }>(`http://${address('vm1')}:9090/api/v1/targets`);
-      return t.body.data.activeTargets.length === PROMETHEUS_TARGETS && t.body.data.activeTargets.every((a) => a.health === 'up');
-    }, 60_000, 1000);
+    await eventually(
+      async () => {
+        const t = await getJson<{ data: { activeTargets: { health: string }[] } }>(
+          `http://${address('vm1')}:9090/api/v1/targets`,
+        );
+        return (
+          t.body.data.activeTargets.length === PROMETHEUS_TARGETS &&
+          t.body.data.activeTargets.every((a) => a.health === 'up')
+        );
+      },
+      60_000,
+      1000,
+    );
 
     // Redis failover by the lock nodes (docs/redis-failover.md): kill -9 the
     // primary's redis-server; publishes work again within seconds, nothing
     // acknowledged is lost, and the killed server, restarted by PM2, comes back
     // as a replica of the new primary.
-    const { topology } = await healthyRedis('Redis is not one primary with every other host its online replica', 30_000);
+    const { topology } = await healthyRedis(
+      'Redis is not one primary with every other host its online replica',
+      30_000,
+    );
     const killed = topology.primary;
     const publisher = topology.replicas[0]!;
-    const publish = (fields: object, timeoutMs?: number) => postJson(`${url(publisher, 'queue')}/queue/publish`, { topic: 'failover', ...fields }, timeoutMs);
+    const publish = (fields: object, timeoutMs?: number) =>
+      postJson(`${url(publisher, 'queue')}/queue/publish`, { topic: 'failover', ...fields }, timeoutMs);
     expect((await publish({ message: { before: 'kill' } })).status).toBe(201);
     const killedPid = await redisPid(killed);
     expect((await net.exec(killed, ['kill', '-9', String(killedPid)])).code).toBe(0);
     const killedAt = Date.now();
     // One dedupId for every attempt: an attempt that answered 503 may still have stored the message.
-    const publishedAfterMs = await eventually(async () => (await publish({ message: { after: 'kill' }, dedupId: 'after-kill' }, 2_000)).status === 201, 15_000, 100).catch(() => Infinity);
-    process.stderr.write(`deployment e2e: kill -9 of the Redis primary on ${killed}: a publish succeeded again after ${publishedAfterMs} ms (target 3000)\n`);
+    const publishedAfterMs = await eventually(
+      async () => (await publish({ message: { after: 'kill' }, dedupId: 'after-kill' }, 2_000)).status === 201,
+      15_000,
+      100,
+    ).catch(() => Infinity);
+    process.stderr.write(
+      `deployment e2e: kill -9 of the Redis primary on ${killed}: a publish succeeded again after ${publishedAfterMs} ms (target 3000)\n`,
+    );
     expect(publishedAfterMs).toBeLessThanOrEqual(5_000);
     const consumed = await q(publisher, 'consume', { topic: 'failover', max: 10, waitMs: 2_000 });
     expect(consumed.body.messages.map((m) => m.body)).toEqual([{ before: 'kill' }, { after: 'kill' }]);
-    const { topology: healed } = await healthyRedis(`the killed Redis on ${killed} did not come back as a replica of a new primary`, 30_000, async (t) => t.primary !== killed && (await redisPid(killed)) !== killedPid);
-    process.stderr.write(`deployment e2e: the killed Redis on ${killed}, restarted by PM2, is a replica of ${healed.primary} ${Date.now() - killedAt} ms after the kill\n`);
-    const view = await getJson(`${url(publisher, 'lock')}/redis`).catch((err: unknown) => ({ status: 0, body: String(err) }));
+    const { topology: healed } = await healthyRedis(
+      `the killed Redis on ${killed} did not come back as a replica of a new primary`,
+      30_000,
+      async (t) => t.primary !== killed && (await redisPid(killed)) !== killedPid,
+    );
+    process.stderr.write(
+      `deployment e2e: the killed Redis on ${killed}, restarted by PM2, is a replica of ${healed.primary} ${Date.now() - killedAt} ms after the kill\n`,
+    );
+    const view = await getJson(`${url(publisher, 'lock')}/redis`).catch((err: unknown) => ({
+      status: 0,
+      body: String(err),
+    }));
     process.stderr.write(`deployment e2e: GET /redis on ${publisher}: ${view.status} ${JSON.stringify(view.body)}\n`);
 
     // A second run changes nothing: not the configuration, not the Redis
     // topology the lock leader chose (no restart, the primary stays where it is).
     const redisPids = await Promise.all(HOSTS.map(redisPid));
     const second = await runPlaybook(work, join(work, 'second-run.log'));
-    if (second.code !== 0) throw new Error(`second ansible-playbook run failed (${second.code}):\n${second.output.slice(-6000)}`);
+    if (second.code !== 0)
+      throw new Error(`second ansible-playbook run failed (${second.code}):\n${second.output.slice(-6000)}`);
     expect(second.changed).toEqual({ vm1: 0, vm2: 0, vm3: 0 });
     expect(await Promise.all(HOSTS.map(redisPid))).toEqual(redisPids);
     expect(await redisTopology()).toEqual(healed);
 
     // Turning on HTTPS and bearer tokens is a change of Ansible variables: a
     // rolling restart, one host at a time, that keeps what the cluster holds.
-    const lockAcross = await postJson<{ fencingToken: number }>(`${url('vm1', 'lock')}/lock/acquire`, { resource: 'across-restart', owner: 'e2e', ttlMs: 600_000 });
+    const lockAcross = await postJson<{ fencingToken: number }>(`${url('vm1', 'lock')}/lock/acquire`, {
+      resource: 'across-restart',
+      owner: 'e2e',
+      ttlMs: 600_000,
+    });
     expect(lockAcross.status).toBe(200);
     expect((await q('vm2', 'publish', { topic: 'across-restart', message: { kept: true } })).status).toBe(201);
-    expect((await requestJson('PUT', `${url('vm3', 'cache')}/cache/across-restart`, { value: 'kept' })).status).toBe(200);
+    expect((await requestJson('PUT', `${url('vm3', 'cache')}/cache/across-restart`, { value: 'kept' })).status).toBe(
+      200,
+    );
     const RW = 'e2e-read-write-token-0123456789';
     const RO = 'e2e-read-only-token-0123456789';
-    writeFileSync(join(work, 'secure-vars.yml'), JSON.stringify({ dss_http_tls: true, dss_api_tokens_read_write: [RW], dss_api_tokens_read_only: [RO] }));
+    writeFileSync(
+      join(work, 'secure-vars.yml'),
+      JSON.stringify({ dss_http_tls: true, dss_api_tokens_read_write: [RW], dss_api_tokens_read_only: [RO] }),
+    );
     const secure = await runPlaybook(work, join(work, 'secure-run.log'), [join(work, 'secure-vars.yml')]);
-    if (secure.code !== 0) throw new Error(`ansible-playbook run with HTTPS and tokens failed (${secure.code}):\n${secure.output.slice(-6000)}`);
+    if (secure.code !== 0)
+      throw new Error(
+        `ansible-playbook run with HTTPS and tokens failed (${secure.code}):\n${secure.output.slice(-6000)}`,
+      );
     expect(HOSTS.map((h) => [h, (secure.changed[h] ?? 0) > 0])).toEqual(HOSTS.map((h) => [h, true]));
     expect(secure.output).not.toContain(RW);
 
     // Every daemon serves HTTPS with its host's certificate, verified against the cluster CA; plain HTTP is refused.
     const ca = readFileSync(join(work, 'pki', 'ca.crt'));
     const secureUrl = (host: string, role: keyof typeof PORTS) => `https://${address(host)}:${PORTS[role]}`;
-    for (const host of HOSTS) for (const role of Object.keys(PORTS) as (keyof typeof PORTS)[]) {
-      expect([host, role, (await httpsJson('GET', `${secureUrl(host, role)}/health`, ca)).status]).toEqual([host, role, 200]);
-    }
-    expect(await getJson(`${url('vm1', 'lock')}/health`).then(() => 'answered', () => 'refused')).toBe('refused');
+    for (const host of HOSTS)
+      for (const role of Object.keys(PORTS) as (keyof typeof PORTS)[]) {
+        expect([host, role, (await httpsJson('GET', `${secureUrl(host, role)}/health`, ca)).status]).toEqual([
+          host,
+          role,
+          200,
+        ]);
+      }
+    expect(
+      await getJson(`${url('vm1', 'lock')}/health`).then(
+        () => 'answered',
+        () => 'refused',
+      ),
+    ).toBe('refused');
 
     // The Redis protocol follows: TLS with the host's certificate (plain TCP gets no answer),
     // AUTH with the API tokens (none: NOAUTH; read-only: reads, NOPERM on writes; read-write: writes).
@@ -455,39 +645,72 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
     expect(cacheRedisCli(address('vm3'), ['SET', 'secured-resp', 'yes'], { caFile, password: RW })).toBe('OK');
 
     // Tokens: none or a wrong one is 401, a read-only one reads but cannot write, a read-write one writes.
-    const acquire = (token?: string) => httpsJson('POST', `${secureUrl('vm2', 'lock')}/lock/acquire`, ca, { body: { resource: 'secured', owner: 'e2e', ttlMs: 5000 }, token });
+    const acquire = (token?: string) =>
+      httpsJson('POST', `${secureUrl('vm2', 'lock')}/lock/acquire`, ca, {
+        body: { resource: 'secured', owner: 'e2e', ttlMs: 5000 },
+        token,
+      });
     const none = await acquire();
     expect([none.status, none.wwwAuthenticate]).toEqual([401, 'Bearer realm="dss"']);
     expect((await acquire('wrong')).status).toBe(401);
     expect((await acquire(RO)).status).toBe(401);
-    expect((await httpsJson('GET', `${secureUrl('vm2', 'lock')}/lock/secured`, ca, { token: RO })).body).toMatchObject({ holders: [] });
+    expect((await httpsJson('GET', `${secureUrl('vm2', 'lock')}/lock/secured`, ca, { token: RO })).body).toMatchObject({
+      holders: [],
+    });
     expect((await acquire(RW)).status).toBe(200);
 
     // What the cluster held before the restarts is still there: the lock with its token, the message, the value.
     const across = await httpsJson('GET', `${secureUrl('vm3', 'lock')}/lock/across-restart`, ca, { token: RO });
     expect(across.body).toMatchObject({ holders: [{ owner: 'e2e', fencingToken: lockAcross.body.fencingToken }] });
-    const kept = await httpsJson('POST', `${secureUrl('vm1', 'queue')}/queue/consume`, ca, { body: { topic: 'across-restart', waitMs: 2000 }, token: RW });
+    const kept = await httpsJson('POST', `${secureUrl('vm1', 'queue')}/queue/consume`, ca, {
+      body: { topic: 'across-restart', waitMs: 2000 },
+      token: RW,
+    });
     expect(kept.body).toMatchObject({ messages: [{ body: { kept: true } }] });
-    expect((await httpsJson('GET', `${secureUrl('vm1', 'cache')}/cache/across-restart`, ca, { token: RO })).body).toMatchObject({ value: 'kept' });
+    expect(
+      (await httpsJson('GET', `${secureUrl('vm1', 'cache')}/cache/across-restart`, ca, { token: RO })).body,
+    ).toMatchObject({ value: 'kept' });
 
     // dssctl as installed on a host trusts the cluster CA; its token comes from the environment.
-    const secureStatus = await net.ssh('vm2', `DSSCTL_TOKEN=${RO} ${work}/vm2/dssctl --json status`, { timeoutMs: 60_000 });
+    const secureStatus = await net.ssh('vm2', `DSSCTL_TOKEN=${RO} ${work}/vm2/dssctl --json status`, {
+      timeoutMs: 60_000,
+    });
     expect(secureStatus.code).toBe(0);
-    const secureRows = (JSON.parse(secureStatus.stdout) as { daemons: { reachable: boolean; healthy: boolean }[] }).daemons;
+    const secureRows = (JSON.parse(secureStatus.stdout) as { daemons: { reachable: boolean; healthy: boolean }[] })
+      .daemons;
     expect(secureRows.filter((r) => r.reachable && r.healthy)).toHaveLength(9);
 
     // Prometheus scrapes the daemons over HTTPS, every target up.
-    await eventually(async () => {
-      const t = await getJson<{ data: { activeTargets: { health: string; scrapeUrl: string; labels: { job: string } }[] } }>(`http://${address('vm1')}:9090/api/v1/targets`);
-      const targets = t.body.data.activeTargets;
-      const dss = targets.filter((a) => a.labels.job.startsWith('dss-'));
-      return targets.length === PROMETHEUS_TARGETS && targets.every((a) => a.health === 'up') && dss.length === 9 && dss.every((a) => a.scrapeUrl.startsWith('https://'));
-    }, 60_000, 1000);
+    await eventually(
+      async () => {
+        const t = await getJson<{
+          data: { activeTargets: { health: string; scrapeUrl: string; labels: { job: string } }[] };
+        }>(`http://${address('vm1')}:9090/api/v1/targets`);
+        const targets = t.body.data.activeTargets;
+        const dss = targets.filter((a) => a.labels.job.startsWith('dss-'));
+        return (
+          targets.length === PROMETHEUS_TARGETS &&
+          targets.every((a) => a.health === 'up') &&
+          dss.length === 9 &&
+          dss.every((a) => a.scrapeUrl.startsWith('https://'))
+        );
+      },
+      60_000,
+      1000,
+    );
 
     // The phase tags (docs/deployment.md, "Tags"): the configure phase of the roles alone runs
     // its checks and waits without the install and run phases, and changes nothing here.
-    const configureOnly = await runPlaybook(work, join(work, 'configure-run.log'), [join(work, 'secure-vars.yml')], ['--tags', 'common_configure,redis_configure,dss_configure,prometheus_configure']);
-    if (configureOnly.code !== 0) throw new Error(`ansible-playbook --tags ..._configure failed (${configureOnly.code}):\n${configureOnly.output.slice(-6000)}`);
+    const configureOnly = await runPlaybook(
+      work,
+      join(work, 'configure-run.log'),
+      [join(work, 'secure-vars.yml')],
+      ['--tags', 'common_configure,redis_configure,dss_configure,prometheus_configure'],
+    );
+    if (configureOnly.code !== 0)
+      throw new Error(
+        `ansible-playbook --tags ..._configure failed (${configureOnly.code}):\n${configureOnly.output.slice(-6000)}`,
+      );
     expect(configureOnly.changed).toEqual({ vm1: 0, vm2: 0, vm3: 0 });
     expect(configureOnly.output).toMatch(/TASK \[dss : Write the cluster description\]/);
     expect(configureOnly.output).not.toMatch(/TASK \[dss : Start the host's three daemons under PM2\]/);
@@ -495,7 +718,9 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
     // Teardown leaves no namespace and no process of the deployment behind.
     await net.destroy();
     const namespaces = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
-    expect(namespaces.split('\n').filter((l) => HOSTS.some((h) => l.includes(`-${h}`) && l.startsWith('dsse2e')))).toEqual([]);
+    expect(
+      namespaces.split('\n').filter((l) => HOSTS.some((h) => l.includes(`-${h}`) && l.startsWith('dsse2e'))),
+    ).toEqual([]);
     // (Ansible's SSH control masters in the root namespace close on their own after 60 s.)
     const leftovers = spawnSync('pgrep', ['-af', work], { encoding: 'utf8' })
       .stdout.split('\n')

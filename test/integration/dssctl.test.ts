@@ -28,12 +28,17 @@ describe('dssctl against a local cluster', () => {
 
   function run(args: readonly string[], opts: { stdin?: string; withCluster?: boolean } = {}): Promise<Run> {
     const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('DSSCTL_') && k !== 'DSS_PORT_OFFSET') env[k] = v;
+    for (const [k, v] of Object.entries(process.env))
+      if (!k.startsWith('DSSCTL_') && k !== 'DSS_PORT_OFFSET') env[k] = v;
     env.HOME = home;
     env.XDG_CONFIG_HOME = join(home, '.config');
     const argv = [BIN, ...(opts.withCluster === false ? [] : ['--cluster', clusterFile]), ...args];
     return new Promise((done, fail) => {
-      const child = spawn(process.execPath, argv, { cwd: REPO_ROOT, env, stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, argv, {
+        cwd: REPO_ROOT,
+        env,
+        stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       child.stdout!.on('data', (d) => (stdout += d));
@@ -45,13 +50,18 @@ describe('dssctl against a local cluster', () => {
   }
 
   /** Runs with --json; stdout must be exactly one JSON document. */
-  async function runJson<T = Record<string, unknown>>(args: readonly string[], opts: { stdin?: string; withCluster?: boolean } = {}): Promise<Run & { json: T }> {
+  async function runJson<T = Record<string, unknown>>(
+    args: readonly string[],
+    opts: { stdin?: string; withCluster?: boolean } = {},
+  ): Promise<Run & { json: T }> {
     const r = await run([...args, '--json'], opts);
     let json: T;
     try {
       json = JSON.parse(r.stdout) as T;
     } catch {
-      throw new Error(`dssctl ${args.join(' ')} printed no single JSON document (exit ${r.code}):\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+      throw new Error(
+        `dssctl ${args.join(' ')} printed no single JSON document (exit ${r.code}):\nstdout: ${r.stdout}\nstderr: ${r.stderr}`,
+      );
     }
     return { ...r, json };
   }
@@ -73,7 +83,16 @@ describe('dssctl against a local cluster', () => {
   describe('status', () => {
     interface Status {
       healthy: boolean;
-      daemons: { role: string; node: string | null; url: string; health: string; reachable: boolean; latencyMs: number | null; lock?: { state: string; term: number }; cache?: { total: number } }[];
+      daemons: {
+        role: string;
+        node: string | null;
+        url: string;
+        health: string;
+        reachable: boolean;
+        latencyMs: number | null;
+        lock?: { state: string; term: number };
+        cache?: { total: number };
+      }[];
       lock: { leader: string | null; term: number | null };
     }
 
@@ -84,13 +103,16 @@ describe('dssctl against a local cluster', () => {
       for (const role of ['lock', 'queue', 'cache']) {
         const of = r.json.daemons.filter((d) => d.role === role);
         expect(of.map((d) => d.node).sort()).toEqual(['node1', 'node2', 'node3']);
-        for (const d of of) expect(d).toMatchObject({ health: 'healthy', reachable: true, latencyMs: expect.any(Number) });
+        for (const d of of)
+          expect(d).toMatchObject({ health: 'healthy', reachable: true, latencyMs: expect.any(Number) });
       }
       expect(r.json.lock.leader).toMatch(/^node[123]$/);
       expect(r.json.lock.term).toBeGreaterThanOrEqual(1);
       const leader = r.json.daemons.find((d) => d.role === 'lock' && d.node === r.json.lock.leader)!;
       expect(leader.lock).toMatchObject({ state: 'leader', term: r.json.lock.term });
-      expect(r.json.daemons.filter((d) => d.role === 'cache').every((d) => typeof d.cache?.total === 'number')).toBe(true);
+      expect(r.json.daemons.filter((d) => d.role === 'cache').every((d) => typeof d.cache?.total === 'number')).toBe(
+        true,
+      );
     });
 
     it('prints the tables for people', async () => {
@@ -103,23 +125,67 @@ describe('dssctl against a local cluster', () => {
 
   describe('lock', () => {
     it('acquire, show, renew, release; LOCKED for another owner (exit 4); release of an unheld lock (exit 3)', async () => {
-      const acquired = ok(await runJson<{ acquired: boolean; owner: string; fencingToken: number; expiresInMs: number }>(['lock', 'acquire', 'orders', '--owner', 'w1', '--ttl', '30s']));
-      expect(acquired.json).toMatchObject({ acquired: true, resource: 'orders', owner: 'w1', mode: 'exclusive', fencingToken: expect.any(Number) });
+      const acquired = ok(
+        await runJson<{ acquired: boolean; owner: string; fencingToken: number; expiresInMs: number }>([
+          'lock',
+          'acquire',
+          'orders',
+          '--owner',
+          'w1',
+          '--ttl',
+          '30s',
+        ]),
+      );
+      expect(acquired.json).toMatchObject({
+        acquired: true,
+        resource: 'orders',
+        owner: 'w1',
+        mode: 'exclusive',
+        fencingToken: expect.any(Number),
+      });
       expect(acquired.json.expiresInMs).toBeGreaterThan(25_000);
 
-      const shown = ok(await runJson<{ holders: { owner: string; fencingToken: number }[] }>(['lock', 'show', 'orders']));
-      expect(shown.json.holders).toEqual([expect.objectContaining({ owner: 'w1', mode: 'exclusive', fencingToken: acquired.json.fencingToken })]);
+      const shown = ok(
+        await runJson<{ holders: { owner: string; fencingToken: number }[] }>(['lock', 'show', 'orders']),
+      );
+      expect(shown.json.holders).toEqual([
+        expect.objectContaining({ owner: 'w1', mode: 'exclusive', fencingToken: acquired.json.fencingToken }),
+      ]);
 
-      const locked = await runJson<{ error: { code: string; exitCode: number; holders: { owner: string }[] } }>(['lock', 'acquire', 'orders', '--owner', 'w2']);
+      const locked = await runJson<{ error: { code: string; exitCode: number; holders: { owner: string }[] } }>([
+        'lock',
+        'acquire',
+        'orders',
+        '--owner',
+        'w2',
+      ]);
       expect(locked.code).toBe(4);
-      expect(locked.json.error).toMatchObject({ code: 'LOCKED', exitCode: 4, holders: [expect.objectContaining({ owner: 'w1' })] });
+      expect(locked.json.error).toMatchObject({
+        code: 'LOCKED',
+        exitCode: 4,
+        holders: [expect.objectContaining({ owner: 'w1' })],
+      });
       expect(locked.stderr).toMatch(/^dssctl: LOCKED: .*\(held by w1 exclusive token \d+\)\n$/);
 
-      const renewed = ok(await runJson<{ renewed: boolean; expiresInMs: number }>(['lock', 'renew', 'orders', '--owner', 'w1', '--ttl', '60s']));
+      const renewed = ok(
+        await runJson<{ renewed: boolean; expiresInMs: number }>([
+          'lock',
+          'renew',
+          'orders',
+          '--owner',
+          'w1',
+          '--ttl',
+          '60s',
+        ]),
+      );
       expect(renewed.json.renewed).toBe(true);
       expect(renewed.json.expiresInMs).toBeGreaterThan(50_000);
 
-      expect(ok(await runJson(['lock', 'release', 'orders', '--owner', 'w1'])).json).toEqual({ resource: 'orders', owner: 'w1', released: true });
+      expect(ok(await runJson(['lock', 'release', 'orders', '--owner', 'w1'])).json).toEqual({
+        resource: 'orders',
+        owner: 'w1',
+        released: true,
+      });
       expect((await runJson<{ holders: unknown[] }>(['lock', 'show', 'orders'])).json.holders).toEqual([]);
 
       const unheld = await runJson<{ error: { code: string } }>(['lock', 'release', 'orders', '--owner', 'w1']);
@@ -143,20 +209,52 @@ describe('dssctl against a local cluster', () => {
     }
 
     it('publish (arguments and stdin), stats, consume, ack', async () => {
-      const published = ok(await runJson<{ ids: string[] }>(['queue', 'publish', 'orders', '{"order":42}', '{"order":43}']));
+      const published = ok(
+        await runJson<{ ids: string[] }>(['queue', 'publish', 'orders', '{"order":42}', '{"order":43}']),
+      );
       expect(published.json.ids).toHaveLength(2);
-      const piped = ok(await runJson<{ ids: string[] }>(['queue', 'publish', 'orders'], { stdin: '"line one"\n\n{"order":44}\n' }));
+      const piped = ok(
+        await runJson<{ ids: string[] }>(['queue', 'publish', 'orders'], { stdin: '"line one"\n\n{"order":44}\n' }),
+      );
       expect(piped.json.ids).toHaveLength(2);
-      expect(ok(await runJson(['queue', 'stats', 'orders'])).json).toMatchObject({ topic: 'orders', owner: expect.stringMatching(/^node[123]$/), ready: 4, inflight: 0, dead: 0 });
+      expect(ok(await runJson(['queue', 'stats', 'orders'])).json).toMatchObject({
+        topic: 'orders',
+        owner: expect.stringMatching(/^node[123]$/),
+        ready: 4,
+        inflight: 0,
+        dead: 0,
+      });
 
-      const consumed = ok(await runJson<{ messages: Delivery[] }>(['queue', 'consume', 'orders', '--max', '10', '--visibility', '30s', '--wait', '2s']));
-      expect(consumed.json.messages.map((m) => m.body)).toEqual([{ order: 42 }, { order: 43 }, 'line one', { order: 44 }]);
+      const consumed = ok(
+        await runJson<{ messages: Delivery[] }>([
+          'queue',
+          'consume',
+          'orders',
+          '--max',
+          '10',
+          '--visibility',
+          '30s',
+          '--wait',
+          '2s',
+        ]),
+      );
+      expect(consumed.json.messages.map((m) => m.body)).toEqual([
+        { order: 42 },
+        { order: 43 },
+        'line one',
+        { order: 44 },
+      ]);
       expect(consumed.json.messages.map((m) => m.id)).toEqual([...published.json.ids, ...piped.json.ids]);
       expect(ok(await runJson(['queue', 'stats', 'orders'])).json).toMatchObject({ ready: 0, inflight: 4 });
 
       const acked = ok(await runJson(['queue', 'ack', 'orders', ...consumed.json.messages.map((m) => m.receipt)]));
       expect(acked.json).toEqual({ topic: 'orders', acked: 4, stale: [] });
-      const again = await runJson<{ error: { code: string } }>(['queue', 'ack', 'orders', consumed.json.messages[0]!.receipt]);
+      const again = await runJson<{ error: { code: string } }>([
+        'queue',
+        'ack',
+        'orders',
+        consumed.json.messages[0]!.receipt,
+      ]);
       expect(again.code).toBe(4);
       expect(again.json.error.code).toBe('STALE_RECEIPT');
       expect(ok(await runJson(['queue', 'stats', 'orders'])).json).toMatchObject({ ready: 0, inflight: 0 });
@@ -165,12 +263,35 @@ describe('dssctl against a local cluster', () => {
     it('nack puts a delivery back; past 5 deliveries it is a dead letter; dead and redrive', async () => {
       ok(await runJson(['queue', 'publish', 'poison', '"bad"']));
       for (let n = 1; n <= 5; n++) {
-        const got = ok(await runJson<{ messages: Delivery[] }>(['queue', 'consume', 'poison', '--visibility', '20s', '--wait', '5s']));
+        const got = ok(
+          await runJson<{ messages: Delivery[] }>([
+            'queue',
+            'consume',
+            'poison',
+            '--visibility',
+            '20s',
+            '--wait',
+            '5s',
+          ]),
+        );
         expect(got.json.messages.map((m) => [m.body, m.deliveries])).toEqual([['bad', n]]);
-        const nacked = ok(await runJson<{ nacked: boolean; outcome: string }>(['queue', 'nack', 'poison', got.json.messages[0]!.receipt, '--delay', '0']));
+        const nacked = ok(
+          await runJson<{ nacked: boolean; outcome: string }>([
+            'queue',
+            'nack',
+            'poison',
+            got.json.messages[0]!.receipt,
+            '--delay',
+            '0',
+          ]),
+        );
         expect(nacked.json).toMatchObject({ nacked: true, outcome: n < 5 ? 'ready' : 'dead' });
       }
-      await eventually(async () => (await runJson<{ dead: number }>(['queue', 'stats', 'poison'])).json.dead === 1, 10_000, 200);
+      await eventually(
+        async () => (await runJson<{ dead: number }>(['queue', 'stats', 'poison'])).json.dead === 1,
+        10_000,
+        200,
+      );
       expect(ok(await runJson<{ messages: Delivery[] }>(['queue', 'consume', 'poison'])).json.messages).toEqual([]);
 
       const dead = ok(await runJson<{ topic: string; messages: Delivery[] }>(['queue', 'dead', 'poison']));
@@ -184,7 +305,9 @@ describe('dssctl against a local cluster', () => {
     it('a delayed nack holds the message back', async () => {
       ok(await runJson(['queue', 'publish', 'later', '1']));
       const got = ok(await runJson<{ messages: Delivery[] }>(['queue', 'consume', 'later']));
-      expect(ok(await runJson(['queue', 'nack', 'later', got.json.messages[0]!.receipt, '--delay', '1m'])).json).toMatchObject({ outcome: 'delayed' });
+      expect(
+        ok(await runJson(['queue', 'nack', 'later', got.json.messages[0]!.receipt, '--delay', '1m'])).json,
+      ).toMatchObject({ outcome: 'delayed' });
       expect(ok(await runJson(['queue', 'stats', 'later'])).json).toMatchObject({ ready: 0, delayed: 1 });
     });
   });
@@ -192,18 +315,39 @@ describe('dssctl against a local cluster', () => {
   describe('cache', () => {
     it('put, get, coherence across nodes, flush, del; a missing key exits 3', async () => {
       const node = (n: number) => `http://127.0.0.1:${8150 + n}`;
-      expect(ok(await runJson(['cache', 'put', 'greeting', '"hello"', '--cache', node(1)])).json).toEqual({ key: 'greeting', state: 'M' });
-      expect(ok(await runJson(['cache', 'get', 'greeting', '--cache', node(1)])).json).toMatchObject({ key: 'greeting', value: 'hello', state: 'M' });
+      expect(ok(await runJson(['cache', 'put', 'greeting', '"hello"', '--cache', node(1)])).json).toEqual({
+        key: 'greeting',
+        state: 'M',
+      });
+      expect(ok(await runJson(['cache', 'get', 'greeting', '--cache', node(1)])).json).toMatchObject({
+        key: 'greeting',
+        value: 'hello',
+        state: 'M',
+      });
 
-      const c1 = ok(await runJson<{ home: string; states: Record<string, string> }>(['cache', 'coherence', 'greeting']));
+      const c1 = ok(
+        await runJson<{ home: string; states: Record<string, string> }>(['cache', 'coherence', 'greeting']),
+      );
       expect(c1.json.states).toEqual({ node1: 'M', node2: 'I', node3: 'I' });
       expect(c1.json.home).toMatch(/^node[123]$/);
       // A read on node 2 shares the line.
-      expect(ok(await runJson(['cache', 'get', 'greeting', '--cache', node(2)])).json).toMatchObject({ value: 'hello', state: 'S' });
-      expect(ok(await runJson<{ states: Record<string, string> }>(['cache', 'coherence', 'greeting'])).json.states).toEqual({ node1: 'S', node2: 'S', node3: 'I' });
+      expect(ok(await runJson(['cache', 'get', 'greeting', '--cache', node(2)])).json).toMatchObject({
+        value: 'hello',
+        state: 'S',
+      });
+      expect(
+        ok(await runJson<{ states: Record<string, string> }>(['cache', 'coherence', 'greeting'])).json.states,
+      ).toEqual({ node1: 'S', node2: 'S', node3: 'I' });
 
       ok(await runJson(['cache', 'put', 'draft', '{"v":1}', '--cache', node(3)]));
-      const one = ok(await runJson<{ flushed: number; nodes: { url: string; flushed: number }[] }>(['cache', 'flush', '--node', node(3)]));
+      const one = ok(
+        await runJson<{ flushed: number; nodes: { url: string; flushed: number }[] }>([
+          'cache',
+          'flush',
+          '--node',
+          node(3),
+        ]),
+      );
       expect(one.json.nodes).toEqual([{ url: node(3), flushed: expect.any(Number) }]);
       expect(one.json.flushed).toBeGreaterThanOrEqual(0);
       const all = ok(await runJson<{ nodes: { url: string }[] }>(['cache', 'flush']));
@@ -219,17 +363,29 @@ describe('dssctl against a local cluster', () => {
   });
 
   describe('bench', () => {
-    it.each(['lock', 'queue', 'cache'])('bench %s runs for the duration and reports ops and latencies', async (workload) => {
-      const r = ok(await runJson<{ workload: string; ops: number; opsPerSec: number; errors: number; elapsedS: number; latencyMs: { p50: number; p95: number; p99: number; max: number } }>(['bench', workload, '--duration', '1', '--concurrency', '4']));
-      expect(r.json.workload).toBe(workload);
-      expect(r.json.ops).toBeGreaterThan(0);
-      expect(r.json.opsPerSec).toBeGreaterThan(0);
-      expect(r.json.elapsedS).toBeGreaterThanOrEqual(1);
-      expect(r.json.latencyMs.p50).toBeGreaterThan(0);
-      expect(r.json.latencyMs.p50).toBeLessThanOrEqual(r.json.latencyMs.p99);
-      expect(r.json.latencyMs.p99).toBeLessThanOrEqual(r.json.latencyMs.max);
-      expect(r.stderr).toBe(''); // no progress bar without a terminal
-    });
+    it.each(['lock', 'queue', 'cache'])(
+      'bench %s runs for the duration and reports ops and latencies',
+      async (workload) => {
+        const r = ok(
+          await runJson<{
+            workload: string;
+            ops: number;
+            opsPerSec: number;
+            errors: number;
+            elapsedS: number;
+            latencyMs: { p50: number; p95: number; p99: number; max: number };
+          }>(['bench', workload, '--duration', '1', '--concurrency', '4']),
+        );
+        expect(r.json.workload).toBe(workload);
+        expect(r.json.ops).toBeGreaterThan(0);
+        expect(r.json.opsPerSec).toBeGreaterThan(0);
+        expect(r.json.elapsedS).toBeGreaterThanOrEqual(1);
+        expect(r.json.latencyMs.p50).toBeGreaterThan(0);
+        expect(r.json.latencyMs.p50).toBeLessThanOrEqual(r.json.latencyMs.p99);
+        expect(r.json.latencyMs.p99).toBeLessThanOrEqual(r.json.latencyMs.max);
+        expect(r.stderr).toBe(''); // no progress bar without a terminal
+      },
+    );
 
     it('leaves the bench topic empty', async () => {
       expect(ok(await runJson(['queue', 'stats', 'dssctl-bench'])).json).toMatchObject({ ready: 0, inflight: 0 });
@@ -245,9 +401,16 @@ describe('dssctl against a local cluster', () => {
     });
 
     it('a usage error exits 2 with a JSON error document', async () => {
-      const missing = await runJson<{ error: { code: string; message: string; exitCode: number } }>(['lock', 'acquire']);
+      const missing = await runJson<{ error: { code: string; message: string; exitCode: number } }>([
+        'lock',
+        'acquire',
+      ]);
       expect(missing.code).toBe(2);
-      expect(missing.json.error).toMatchObject({ code: 'INVALID_ARGUMENT', exitCode: 2, message: expect.stringContaining("missing required argument 'resource'") });
+      expect(missing.json.error).toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        exitCode: 2,
+        message: expect.stringContaining("missing required argument 'resource'"),
+      });
       const badTtl = await run(['lock', 'acquire', 'x', '--ttl', 'soon']);
       expect(badTtl.code).toBe(2);
       expect(badTtl.stderr).toMatch(/^dssctl: INVALID_ARGUMENT: --ttl: "soon" is not a duration/);
@@ -261,7 +424,9 @@ describe('dssctl against a local cluster', () => {
 
     it('nothing reachable exits 5', async () => {
       // Nothing listens on 8139 (within this suite's port offset).
-      const r = await runJson<{ error: { code: string } }>(['lock', 'show', 'x', '--lock', 'http://127.0.0.1:8139'], { withCluster: false });
+      const r = await runJson<{ error: { code: string } }>(['lock', 'show', 'x', '--lock', 'http://127.0.0.1:8139'], {
+        withCluster: false,
+      });
       expect(r.code).toBe(5);
       expect(r.json.error.code).toBe('UNAVAILABLE');
     });
@@ -269,10 +434,18 @@ describe('dssctl against a local cluster', () => {
     it('endpoints shows where they came from', async () => {
       const cfg = join(home, 'dssctl.json');
       writeFileSync(cfg, JSON.stringify({ cache: ['http://127.0.0.1:8153'], timeoutMs: 4000 }));
-      const r = ok(await runJson<Record<string, { urls: string[]; source: string }> & { timeoutMs: number }>(['endpoints', '--config', cfg, '--queue', 'http://127.0.0.1:8142'], { withCluster: false }));
+      const r = ok(
+        await runJson<Record<string, { urls: string[]; source: string }> & { timeoutMs: number }>(
+          ['endpoints', '--config', cfg, '--queue', 'http://127.0.0.1:8142'],
+          { withCluster: false },
+        ),
+      );
       expect(r.json.queue).toEqual({ urls: ['http://127.0.0.1:8142'], source: '--queue' });
       expect(r.json.cache).toEqual({ urls: ['http://127.0.0.1:8153'], source: `config ${cfg}` });
-      expect(r.json.lock).toEqual({ urls: ['http://127.0.0.1:8001', 'http://127.0.0.1:8002', 'http://127.0.0.1:8003'], source: 'local cluster' });
+      expect(r.json.lock).toEqual({
+        urls: ['http://127.0.0.1:8001', 'http://127.0.0.1:8002', 'http://127.0.0.1:8003'],
+        source: 'local cluster',
+      });
       expect(r.json.timeoutMs).toBe(4000);
     });
   });
@@ -282,15 +455,31 @@ describe('dssctl against a local cluster', () => {
     it('exits 5 while one daemon is stopped, and 0 again once it is back', async () => {
       pm2(cluster, 'stop', 'dss-queue-node2');
       try {
-        const r = await runJson<{ healthy: boolean; daemons: { role: string; url: string; health: string; reachable: boolean }[] }>(['status']);
+        const r = await runJson<{
+          healthy: boolean;
+          daemons: { role: string; url: string; health: string; reachable: boolean }[];
+        }>(['status']);
         expect(r.code).toBe(5);
         expect(r.json.healthy).toBe(false);
-        expect(r.json.daemons.filter((d) => d.health !== 'healthy')).toEqual([expect.objectContaining({ role: 'queue', url: 'http://127.0.0.1:8142', health: 'unreachable', reachable: false })]);
-        expect(r.stderr).toBe('dssctl: UNAVAILABLE: 1 daemon of 9 not healthy: queue http://127.0.0.1:8142 (unreachable)\n');
+        expect(r.json.daemons.filter((d) => d.health !== 'healthy')).toEqual([
+          expect.objectContaining({
+            role: 'queue',
+            url: 'http://127.0.0.1:8142',
+            health: 'unreachable',
+            reachable: false,
+          }),
+        ]);
+        expect(r.stderr).toBe(
+          'dssctl: UNAVAILABLE: 1 daemon of 9 not healthy: queue http://127.0.0.1:8142 (unreachable)\n',
+        );
       } finally {
         pm2(cluster, 'start', 'dss-queue-node2');
       }
-      await eventually(async () => (await getJson(`${cluster.url('queue', 'node2')}/ready`)).status === 200, 30_000, 200);
+      await eventually(
+        async () => (await getJson(`${cluster.url('queue', 'node2')}/ready`)).status === 200,
+        30_000,
+        200,
+      );
       expect((await run(['status'])).code).toBe(0);
     });
   });

@@ -19,11 +19,15 @@ interface App {
 }
 
 function appsFor(env: Record<string, string>): App[] {
-  const out = execFileSync(process.execPath, ['-e', "process.stdout.write(JSON.stringify(require('./ecosystem.config.js').apps))"], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
-    encoding: 'utf8',
-  });
+  const out = execFileSync(
+    process.execPath,
+    ['-e', "process.stdout.write(JSON.stringify(require('./ecosystem.config.js').apps))"],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+    },
+  );
   return JSON.parse(out) as App[];
 }
 
@@ -36,14 +40,25 @@ describe('ecosystem.config.js', () => {
   it('runs every role of every node locally, named dss-<role>-<node>', () => {
     const apps = appsFor({ DSS_HOME: home, DSS_CLUSTER_FILE: clusterFile });
     expect(apps.map((a) => a.name)).toEqual([
-      'dss-lock-node1', 'dss-queue-node1', 'dss-cache-node1',
-      'dss-lock-node2', 'dss-queue-node2', 'dss-cache-node2',
-      'dss-lock-node3', 'dss-queue-node3', 'dss-cache-node3',
+      'dss-lock-node1',
+      'dss-queue-node1',
+      'dss-cache-node1',
+      'dss-lock-node2',
+      'dss-queue-node2',
+      'dss-cache-node2',
+      'dss-lock-node3',
+      'dss-queue-node3',
+      'dss-cache-node3',
     ]);
-    expect(apps[4]!.env).toMatchObject({ DSS_NODE_ID: 'node2', DSS_ROLE: 'queue', DSS_CLUSTER_FILE: clusterFile, DSS_DATA_DIR: join(home, 'data', 'node2-queue') });
+    expect(apps[4]!.env).toMatchObject({
+      DSS_NODE_ID: 'node2',
+      DSS_ROLE: 'queue',
+      DSS_CLUSTER_FILE: clusterFile,
+      DSS_DATA_DIR: join(home, 'data', 'node2-queue'),
+    });
   });
 
-  it('runs one node\'s three roles on a VM, named dss-<role> so that `pm2 stop dss-lock` works', () => {
+  it("runs one node's three roles on a VM, named dss-<role> so that `pm2 stop dss-lock` works", () => {
     const apps = appsFor({ DSS_HOME: home, DSS_CLUSTER_FILE: clusterFile, DSS_NODES: 'node3' });
     expect(apps.map((a) => [a.name, a.env.DSS_NODE_ID])).toEqual([
       ['dss-lock', 'node3'],
@@ -52,7 +67,7 @@ describe('ecosystem.config.js', () => {
     ]);
   });
 
-  it('waits for the ready signal and gives a stop more time than the daemon\'s own shutdown budget', () => {
+  it("waits for the ready signal and gives a stop more time than the daemon's own shutdown budget", () => {
     const [app] = appsFor({ DSS_HOME: home, DSS_CLUSTER_FILE: clusterFile, DSS_SHUTDOWN_TIMEOUT_MS: '4000' });
     expect(app!.wait_ready).toBe(true);
     expect(app!.env.DSS_SHUTDOWN_TIMEOUT_MS).toBe('4000');
@@ -61,12 +76,16 @@ describe('ecosystem.config.js', () => {
   });
 
   it('refuses a host filter naming nodes the description does not have', () => {
-    expect(() => appsFor({ DSS_HOME: home, DSS_CLUSTER_FILE: clusterFile, DSS_NODES: 'node7' })).toThrow(/DSS_NODES=node7 names nodes that are not in/);
+    expect(() => appsFor({ DSS_HOME: home, DSS_CLUSTER_FILE: clusterFile, DSS_NODES: 'node7' })).toThrow(
+      /DSS_NODES=node7 names nodes that are not in/,
+    );
   });
 
   it('profiles every daemon into its own folder when DSS_CPU_PROF_DIR is set, and none otherwise', () => {
     const apps = appsFor({ DSS_HOME: home, DSS_CLUSTER_FILE: clusterFile, DSS_CPU_PROF_DIR: join(home, 'prof') });
     for (const a of apps) expect(a.node_args).toEqual(['--cpu-prof', `--cpu-prof-dir=${join(home, 'prof', a.name)}`]);
-    expect(appsFor({ DSS_HOME: home, DSS_CLUSTER_FILE: clusterFile }).every((a) => a.node_args === undefined)).toBe(true);
+    expect(appsFor({ DSS_HOME: home, DSS_CLUSTER_FILE: clusterFile }).every((a) => a.node_args === undefined)).toBe(
+      true,
+    );
   });
 });

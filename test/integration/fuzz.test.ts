@@ -1,5 +1,12 @@
 import { ENDPOINTS, P, requestsFor, specName, type Role } from '../support/fuzz/endpoints.js';
-import { daemonPids, envelopeProblem, expectSameDaemons, fuzzEndpoint, seedFor, type Tally } from '../support/fuzz/fuzz-runner.js';
+import {
+  daemonPids,
+  envelopeProblem,
+  expectSameDaemons,
+  fuzzEndpoint,
+  seedFor,
+  type Tally,
+} from '../support/fuzz/fuzz-runner.js';
 import { send, sendBytes } from '../support/fuzz/raw-http.js';
 import { CacheDomain, LockDomain, QueueDomain, type Domain } from '../support/fuzz/state.js';
 import { eventually, TestCluster, testPortOffset } from '../support/local-cluster.js';
@@ -31,28 +38,55 @@ describe('fuzzing the HTTP API on the local cluster', () => {
     const up = await cluster.start();
     if (up.code !== 0) throw new Error(up.output);
     // Ready everywhere: the lock role has a leader, queue and cache see a majority.
-    await eventually(async () => {
-      for (const role of ['lock', 'queue', 'cache'] as const) {
-        for (const node of ['node1', 'node2', 'node3']) if ((await send({ method: 'GET', origin: url(role, node), path: '/ready' }, 2000)).status !== 200) return false;
-      }
-      return true;
-    }, 60_000, 250);
+    await eventually(
+      async () => {
+        for (const role of ['lock', 'queue', 'cache'] as const) {
+          for (const node of ['node1', 'node2', 'node3'])
+            if ((await send({ method: 'GET', origin: url(role, node), path: '/ready' }, 2000)).status !== 200)
+              return false;
+        }
+        return true;
+      },
+      60_000,
+      250,
+    );
     for (const d of Object.values(domains)) await d.reset();
     pids = await daemonPids(url);
   }, 240_000);
 
   afterAll(async () => {
-    const rows = [...tallies].map(([name, t]) => `${name.padEnd(34)} ${String(t.runs).padStart(4)} runs ${String(Math.round(t.ms)).padStart(6)} ms in requests  ${[...t.outcomes].sort().map(([s, n]) => `${s}:${n}`).join(' ')}`);
-    console.log(`fuzz summary (${Math.round((Date.now() - started) / 1000)} s wall, start-up included)\n${rows.join('\n')}`);
+    const rows = [...tallies].map(
+      ([name, t]) =>
+        `${name.padEnd(34)} ${String(t.runs).padStart(4)} runs ${String(Math.round(t.ms)).padStart(6)} ms in requests  ${[
+          ...t.outcomes,
+        ]
+          .sort()
+          .map(([s, n]) => `${s}:${n}`)
+          .join(' ')}`,
+    );
+    console.log(
+      `fuzz summary (${Math.round((Date.now() - started) / 1000)} s wall, start-up included)\n${rows.join('\n')}`,
+    );
     await cluster.dispose();
   }, 60_000);
 
   it('the checks can fail: the comparators notice a real change, the envelope check a wrong body', async () => {
-    expect(envelopeProblem({ json: { error: 'Bad Request', message: 'Client Error', statusCode: 400 } })).not.toBeNull();
+    expect(
+      envelopeProblem({ json: { error: 'Bad Request', message: 'Client Error', statusCode: 400 } }),
+    ).not.toBeNull();
     expect(envelopeProblem({ json: { error: { code: 'INVALID_ARGUMENT', message: ' ' } } })).not.toBeNull();
-    expect(envelopeProblem({ json: { error: { code: 'INVALID_ARGUMENT', message: 'resource must be a string' } } })).toBeNull();
+    expect(
+      envelopeProblem({ json: { error: { code: 'INVALID_ARGUMENT', message: 'resource must be a string' } } }),
+    ).toBeNull();
 
-    const post = (role: Role, path: string, body: unknown) => send({ method: 'POST', origin: url(role, 'node2'), path, contentType: 'application/json', body: JSON.stringify(body) });
+    const post = (role: Role, path: string, body: unknown) =>
+      send({
+        method: 'POST',
+        origin: url(role, 'node2'),
+        path,
+        contentType: 'application/json',
+        body: JSON.stringify(body),
+      });
     // Locks: someone takes the free resource; then the held lease is renewed.
     expect((await post('lock', '/lock/acquire', { resource: lock.free, owner: 'self-check' })).status).toBe(200);
     expect(await lock.diff()).toMatch(/changed/);
@@ -68,10 +102,30 @@ describe('fuzzing the HTTP API on the local cluster', () => {
     await queue.reset();
     expect(await queue.diff()).toBeNull();
     // Cache: another value, then a deleted one.
-    expect((await send({ method: 'PUT', origin: url('cache', 'node3'), path: `/cache/${cache.key}`, contentType: 'application/json', body: '{"value":2}' })).status).toBe(200);
+    expect(
+      (
+        await send({
+          method: 'PUT',
+          origin: url('cache', 'node3'),
+          path: `/cache/${cache.key}`,
+          contentType: 'application/json',
+          body: '{"value":2}',
+        })
+      ).status,
+    ).toBe(200);
     expect(await cache.diff()).toMatch(/changed/);
     await cache.reset();
-    expect((await send({ method: 'PUT', origin: url('cache', 'node2'), path: `/cache/${cache.absent}`, contentType: 'application/json', body: '{"value":null}' })).status).toBe(200);
+    expect(
+      (
+        await send({
+          method: 'PUT',
+          origin: url('cache', 'node2'),
+          path: `/cache/${cache.absent}`,
+          contentType: 'application/json',
+          body: '{"value":null}',
+        })
+      ).status,
+    ).toBe(200);
     expect(await cache.diff()).toMatch(/changed/);
     await cache.reset();
     expect(await cache.diff()).toBeNull();
@@ -83,8 +137,18 @@ describe('fuzzing the HTTP API on the local cluster', () => {
     for (const spec of ENDPOINTS.filter((s) => s.method !== 'GET' && s.role !== 'any')) {
       const role = spec.role as Role;
       const param = role === 'lock' ? names[P.resource]! : role === 'queue' ? names[P.topic]! : names[P.key]!;
-      const a = await send({ method: spec.method, origin: url(role, 'node2'), path: spec.path.replace('{}', () => param), contentType: 'application/json', body });
-      expect([specName(spec), a.status, (a.json as { error?: { code?: string } } | undefined)?.error?.code]).toEqual([specName(spec), 413, 'PAYLOAD_TOO_LARGE']);
+      const a = await send({
+        method: spec.method,
+        origin: url(role, 'node2'),
+        path: spec.path.replace('{}', () => param),
+        contentType: 'application/json',
+        body,
+      });
+      expect([specName(spec), a.status, (a.json as { error?: { code?: string } } | undefined)?.error?.code]).toEqual([
+        specName(spec),
+        413,
+        'PAYLOAD_TOO_LARGE',
+      ]);
       expect(await domains[role].diff()).toBeNull();
     }
   });
@@ -99,17 +163,41 @@ describe('fuzzing the HTTP API on the local cluster', () => {
       for (const [i, from] of (['node1', 'node2', 'node3'] as const).entries()) {
         const to = (['node2', 'node3', 'node1'] as const)[i]!;
         const topic = `fz-deep-${depth}-${from}`;
-        const pub = await send({ method: 'POST', origin: url('queue', from), path: '/queue/publish', contentType: 'application/json', body: `{"topic":"${topic}","message":${nested}}` });
+        const pub = await send({
+          method: 'POST',
+          origin: url('queue', from),
+          path: '/queue/publish',
+          contentType: 'application/json',
+          body: `{"topic":"${topic}","message":${nested}}`,
+        });
         if (pub.status === 201) {
-          const got = await send({ method: 'POST', origin: url('queue', to), path: '/queue/consume', contentType: 'application/json', body: JSON.stringify({ topic }) });
-          if (got.status !== 200) problems.push(`queue depth ${depth}: published on ${from}, consume on ${to} answered ${got.status} ${got.text.slice(0, 100)}`);
+          const got = await send({
+            method: 'POST',
+            origin: url('queue', to),
+            path: '/queue/consume',
+            contentType: 'application/json',
+            body: JSON.stringify({ topic }),
+          });
+          if (got.status !== 200)
+            problems.push(
+              `queue depth ${depth}: published on ${from}, consume on ${to} answered ${got.status} ${got.text.slice(0, 100)}`,
+            );
         } else if (pub.status >= 500) problems.push(`queue depth ${depth}: publish on ${from} answered ${pub.status}`);
         const key = `fz-deep-${depth}-${from}`;
-        const put = await send({ method: 'PUT', origin: url('cache', from), path: `/cache/${key}`, contentType: 'application/json', body: `{"value":${nested}}` });
+        const put = await send({
+          method: 'PUT',
+          origin: url('cache', from),
+          path: `/cache/${key}`,
+          contentType: 'application/json',
+          body: `{"value":${nested}}`,
+        });
         if (put.status === 200) {
           for (const node of ['node1', 'node2', 'node3']) {
             const got = await send({ method: 'GET', origin: url('cache', node), path: `/cache/${key}` });
-            if (got.status !== 200) problems.push(`cache depth ${depth}: PUT on ${from}, GET on ${node} answered ${got.status} ${got.text.slice(0, 100)}`);
+            if (got.status !== 200)
+              problems.push(
+                `cache depth ${depth}: PUT on ${from}, GET on ${node} answered ${got.status} ${got.text.slice(0, 100)}`,
+              );
           }
         } else if (put.status >= 500) problems.push(`cache depth ${depth}: PUT on ${from} answered ${put.status}`);
       }
@@ -124,7 +212,13 @@ describe('fuzzing the HTTP API on the local cluster', () => {
     const body = JSON.stringify({ resource: lock.held, owner: 'fz-retry', requestId: 'fz-retry-1', waitMs: 50 });
     for (const node of ['node1', 'node2', 'node3', 'node1']) {
       const t0 = Date.now();
-      const a = await send({ method: 'POST', origin: url('lock', node), path: '/lock/acquire', contentType: 'application/json', body });
+      const a = await send({
+        method: 'POST',
+        origin: url('lock', node),
+        path: '/lock/acquire',
+        contentType: 'application/json',
+        body,
+      });
       expect([node, a.status, (a.json as { error?: { code?: string } }).error?.code]).toEqual([node, 409, 'LOCKED']);
       expect(Date.now() - t0).toBeLessThan(2000);
     }
@@ -136,7 +230,13 @@ describe('fuzzing the HTTP API on the local cluster', () => {
     it(`${name}: never a 5xx, 4xx with the envelope, nothing changed`, async () => {
       const tally: Tally = { runs: 0, ms: 0, outcomes: new Map() };
       tallies.set(name, tally);
-      await fuzzEndpoint(spec, requestsFor(spec), { url, domains, seed: seedFor(spec, SEED), numRuns: runsFor(spec.method, spec.role), tally });
+      await fuzzEndpoint(spec, requestsFor(spec), {
+        url,
+        domains,
+        seed: seedFor(spec, SEED),
+        numRuns: runsFor(spec.method, spec.role),
+        tally,
+      });
       await expectSameDaemons(url, pids);
     });
   }
@@ -163,8 +263,10 @@ describe('fuzzing the HTTP API on the local cluster', () => {
       } catch {
         json = undefined;
       }
-      const problem = a === null ? 'no answer' : a.status < 400 || a.status >= 500 ? `status ${a.status}` : envelopeProblem({ json });
-      if (problem) problems.push(`${JSON.stringify(bytes.slice(0, 60))}: ${problem} (${a?.status} ${a?.body.slice(0, 120)})`);
+      const problem =
+        a === null ? 'no answer' : a.status < 400 || a.status >= 500 ? `status ${a.status}` : envelopeProblem({ json });
+      if (problem)
+        problems.push(`${JSON.stringify(bytes.slice(0, 60))}: ${problem} (${a?.status} ${a?.body.slice(0, 120)})`);
     }
     expect(problems).toEqual([]);
   });

@@ -56,24 +56,54 @@ describe('local cluster started the way npm start does', () => {
     const oldDir = join(cluster.home, 'redis');
     mkdirSync(oldDir, { recursive: true });
     const first = cluster.redisNodes[0]!.port;
-    pm2(cluster, 'start', REDIS_SERVER, '--name', 'dss-redis', '--interpreter', 'none', '--', '--port', String(first), '--bind', '127.0.0.1', '--dir', oldDir, '--appendonly', 'yes', '--save', '');
+    pm2(
+      cluster,
+      'start',
+      REDIS_SERVER,
+      '--name',
+      'dss-redis',
+      '--interpreter',
+      'none',
+      '--',
+      '--port',
+      String(first),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      oldDir,
+      '--appendonly',
+      'yes',
+      '--save',
+      '',
+    );
     await eventually(async () => existsSync(join(oldDir, 'appendonlydir')), 10_000);
 
     const started = await cluster.start();
     expect(started.output).toContain('restarting it');
-    expect(started.output).toContain(`DSS local cluster is up: 9 daemons and 3 Redis servers (127.0.0.1:${first}, ${first + 1}, ${first + 2})`);
+    expect(started.output).toContain(
+      `DSS local cluster is up: 9 daemons and 3 Redis servers (127.0.0.1:${first}, ${first + 1}, ${first + 2})`,
+    );
     expect(started.output).toMatch(/Redis: primary node1 with both replicas \(node2, node3\) linked, epoch 0/);
-    expect(started.output).toContain(`Note: ${join(oldDir, 'appendonlydir')} is the data of the single Redis an older DSS ran`);
+    expect(started.output).toContain(
+      `Note: ${join(oldDir, 'appendonlydir')} is the data of the single Redis an older DSS ran`,
+    );
     expect(started.code).toBe(0);
-    const apps = (JSON.parse(pm2(cluster, 'jlist')) as { name: string; pm2_env: { status: string } }[]).map((p) => [p.name, p.pm2_env.status]);
-    expect(apps.filter(([name]) => name!.startsWith('dss-redis'))).toEqual(NODES.map((n) => [`dss-redis-${n}`, 'online']));
+    const apps = (JSON.parse(pm2(cluster, 'jlist')) as { name: string; pm2_env: { status: string } }[]).map((p) => [
+      p.name,
+      p.pm2_env.status,
+    ]);
+    expect(apps.filter(([name]) => name!.startsWith('dss-redis'))).toEqual(
+      NODES.map((n) => [`dss-redis-${n}`, 'online']),
+    );
     expect(processesMatching(redisProcess(first))).toHaveLength(1);
     for (const role of ROLES) {
       for (const node of NODES) {
         const health = await getJson(`${cluster.url(role, node)}/health`);
         expect(health).toMatchObject({ status: 200, body: { status: 'ok', node, role } });
         const view = await getJson<ClusterView>(`${cluster.url(role, node)}/cluster`);
-        expect(view.body.peers.map((p) => [p.id, p.reachable])).toEqual(NODES.filter((n) => n !== node).map((n) => [n, true]));
+        expect(view.body.peers.map((p) => [p.id, p.reachable])).toEqual(
+          NODES.filter((n) => n !== node).map((n) => [n, true]),
+        );
       }
     }
   });
@@ -84,13 +114,20 @@ describe('local cluster started the way npm start does', () => {
       expect((await redisConfig(node.port, ['dir'])).dir).toBe(join(cluster.home, 'redis', node.id));
     }
     // The lock leader attached node2 and node3 to node1, the primary of epoch 0.
-    expect(await redisInfo(cluster.redisNodes[0]!.port, 'replication')).toMatchObject({ role: 'master', connected_slaves: '2' });
+    expect(await redisInfo(cluster.redisNodes[0]!.port, 'replication')).toMatchObject({
+      role: 'master',
+      connected_slaves: '2',
+    });
   });
 
   it('answers every error as the DSS envelope', async () => {
     const notFound = await getJson(`${cluster.url('lock', 'node1')}/no-such-route`);
     expect(notFound).toEqual({ status: 404, body: { error: { code: 'NOT_FOUND', message: expect.any(String) } } });
-    const res = await fetch(`${cluster.url('lock', 'node1')}/health`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{bad' });
+    const res = await fetch(`${cluster.url('lock', 'node1')}/health`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{bad',
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ error: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(/JSON/) } });
   });
@@ -109,7 +146,10 @@ describe('local cluster started the way npm start does', () => {
       return view.body.peers.find((p) => p.id === 'node3')?.reachable === false;
     };
     // Both survivors must notice; polled together from the moment of the kill.
-    const [t1, t2] = await Promise.all([eventually(peerSeesItDown('node1'), 3000, 20), eventually(peerSeesItDown('node2'), 3000, 20)]);
+    const [t1, t2] = await Promise.all([
+      eventually(peerSeesItDown('node1'), 3000, 20),
+      eventually(peerSeesItDown('node2'), 3000, 20),
+    ]);
     expect(Math.max(t1, t2)).toBeLessThanOrEqual(3000);
 
     await eventually(async () => (await getJson(`${cluster.url('cache', 'node3')}/ready`)).status === 200, 30_000, 200);
@@ -121,7 +161,9 @@ describe('local cluster started the way npm start does', () => {
 
   it('stops everything and leaves no process behind, then starts again', async () => {
     const pids = await Promise.all(
-      ROLES.flatMap((role) => NODES.map(async (node) => (await getJson<{ pid: number }>(`${cluster.url(role, node)}/health`)).body.pid)),
+      ROLES.flatMap((role) =>
+        NODES.map(async (node) => (await getJson<{ pid: number }>(`${cluster.url(role, node)}/health`)).body.pid),
+      ),
     );
     for (const node of cluster.redisNodes) {
       expect(processesMatching(redisProcess(node.port))).toHaveLength(1);

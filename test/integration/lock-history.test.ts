@@ -86,8 +86,11 @@ describe('lock history under leader crashes', () => {
     // The run must have exercised what it claims to.
     expect(kills).toBeGreaterThanOrEqual(Math.floor(SECONDS / (KILL_EVERY_MS / 1000)) - 2);
     expect(result.stats.grants).toBeGreaterThan(SECONDS * 5);
-    process.stdout.write(`lock history: ${result.stats.ops} ops, ${result.stats.grants} grants, ${result.stats.certainHolds} certain holds, ${result.stats.unknownOps} unknown, ${kills} leader kills\n`);
+    process.stdout.write(
+      `lock history: ${result.stats.ops} ops, ${result.stats.grants} grants, ${result.stats.certainHolds} certain holds, ${result.stats.unknownOps} unknown, ${kills} leader kills\n`,
+    );
     // Every daemon is back: the cluster healed.
-    for (const node of NODES) await eventually(async () => (await getJson(`${url(node)}/ready`)).status === 200, 30_000, 200);
+    for (const node of NODES)
+      await eventually(async () => (await getJson(`${url(node)}/ready`)).status === 200, 30_000, 200);
   });
 });

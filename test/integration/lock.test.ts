@@ -1,6 +1,15 @@
 import { apiDocument, daemonRoutes } from '../../apps/dss-node/src/openapi/api-document.js';
 import { lockRole } from '../../apps/dss-node/src/roles/default-roles.js';
-import { contractMismatches, eventually, getJson, pm2, postJson, TestCluster, testPortOffset, type HttpAnswer } from '../support/local-cluster.js';
+import {
+  contractMismatches,
+  eventually,
+  getJson,
+  pm2,
+  postJson,
+  TestCluster,
+  testPortOffset,
+  type HttpAnswer,
+} from '../support/local-cluster.js';
 
 // The lock service on a real local cluster (PM2, three lock daemons with Raft
 // over TCP and fsync), driven through the HTTP API like a user would.
@@ -11,7 +20,12 @@ interface Grant {
   expiresInMs: number;
 }
 interface ErrorBody {
-  error: { code: string; message: string; holders?: { owner: string }[]; cycle?: { owner: string; resource: string }[] };
+  error: {
+    code: string;
+    message: string;
+    holders?: { owner: string }[];
+    cycle?: { owner: string; resource: string }[];
+  };
 }
 interface ClusterView {
   raft: { state: string; term: number; leader: string | null };
@@ -27,22 +41,31 @@ describe('lock service on the local cluster', () => {
 
   async function leader(): Promise<string> {
     let found = '';
-    await eventually(async () => {
-      for (const n of up) {
-        const view = await getJson<ClusterView>(`${url(n)}/cluster`);
-        if (view.body.raft.state === 'leader') found = n;
-      }
-      return found !== '';
-    }, 10_000, 50);
+    await eventually(
+      async () => {
+        for (const n of up) {
+          const view = await getJson<ClusterView>(`${url(n)}/cluster`);
+          if (view.body.raft.state === 'leader') found = n;
+        }
+        return found !== '';
+      },
+      10_000,
+      50,
+    );
     return found;
   }
   const follower = async () => {
     const l = await leader();
     return [...up].find((n) => n !== l)!;
   };
-  const acquire = (node: string, body: Record<string, unknown>) => postJson<Grant & ErrorBody>(`${url(node)}/lock/acquire`, body);
-  const release = (node: string, body: Record<string, unknown>) => postJson<ErrorBody>(`${url(node)}/lock/release`, body);
-  const read = (node: string, resource: string) => getJson<{ holders: { owner: string; fencingToken: number }[]; waiters: { owner: string }[] }>(`${url(node)}/lock/${encodeURIComponent(resource)}`);
+  const acquire = (node: string, body: Record<string, unknown>) =>
+    postJson<Grant & ErrorBody>(`${url(node)}/lock/acquire`, body);
+  const release = (node: string, body: Record<string, unknown>) =>
+    postJson<ErrorBody>(`${url(node)}/lock/release`, body);
+  const read = (node: string, resource: string) =>
+    getJson<{ holders: { owner: string; fencingToken: number }[]; waiters: { owner: string }[] }>(
+      `${url(node)}/lock/${encodeURIComponent(resource)}`,
+    );
 
   beforeAll(async () => {
     const started = await cluster.start();
@@ -50,7 +73,7 @@ describe('lock service on the local cluster', () => {
   });
   afterAll(() => cluster.dispose());
 
-  it("serves its part of the API contract at /openapi.json: the lock endpoints and the common ones", async () => {
+  it('serves its part of the API contract at /openapi.json: the lock endpoints and the common ones', async () => {
     const res = await getJson<{ paths: Record<string, unknown> }>(`${url('node2')}/openapi.json`);
     expect(res.status).toBe(200);
     expect(res.body).toEqual(apiDocument(daemonRoutes(lockRole), 'lock'));
@@ -70,7 +93,9 @@ describe('lock service on the local cluster', () => {
     expect(other.status).toBe(409);
     expect(other.body.error.code).toBe('LOCKED');
     expect(other.body.error.holders).toEqual([expect.objectContaining({ owner: 'alice' })]);
-    expect((await read(f, 'fwd')).body.holders).toEqual([expect.objectContaining({ owner: 'alice', fencingToken: res.body.fencingToken })]);
+    expect((await read(f, 'fwd')).body.holders).toEqual([
+      expect.objectContaining({ owner: 'alice', fencingToken: res.body.fencingToken }),
+    ]);
     expect((await release(f, { resource: 'fwd', owner: 'alice' })).status).toBe(200);
     expect((await release(f, { resource: 'fwd', owner: 'alice' })).status).toBe(404);
   });
@@ -94,7 +119,9 @@ describe('lock service on the local cluster', () => {
       const res = await acquire(node, body as Record<string, unknown>);
       expect([name, res.status, res.body.error?.code]).toEqual([name, 400, 'INVALID_ARGUMENT']);
     }
-    expect((await postJson<ErrorBody>(`${url(node)}/lock/renew`, { resource: 'bad', owner: 'x', ttlMs: 'long' })).status).toBe(400);
+    expect(
+      (await postJson<ErrorBody>(`${url(node)}/lock/renew`, { resource: 'bad', owner: 'x', ttlMs: 'long' })).status,
+    ).toBe(400);
     expect((await read(node, 'bad')).body).toEqual({ resource: 'bad', holders: [], waiters: [] });
   });
 
@@ -126,7 +153,9 @@ describe('lock service on the local cluster', () => {
     await new Promise((r) => setTimeout(r, 3500 - (Date.now() - grantedAt)));
     const view = await read(survivor, 'lease');
     expect(view.status).toBe(200);
-    expect(view.body.holders).toEqual([expect.objectContaining({ owner: 'patient', fencingToken: grant.body.fencingToken })]);
+    expect(view.body.holders).toEqual([
+      expect.objectContaining({ owner: 'patient', fencingToken: grant.body.fencingToken }),
+    ]);
     // ... and still ends: at most a full TTL after the new leader took over.
     await eventually(async () => (await read(survivor, 'lease')).body.holders.length === 0, 10_000, 100);
     await eventually(async () => (await getJson(`${url(l)}/ready`)).status === 200, 30_000, 200);
@@ -183,13 +212,19 @@ describe('lock service on the local cluster', () => {
     up.delete(old);
     const survivor = [...up][0]!;
     let grant: HttpAnswer<Grant & ErrorBody> | undefined;
-    await eventually(async () => {
-      grant = await acquire(survivor, { resource: 'after-kill', owner: 'newcomer' }).catch(() => undefined);
-      return grant?.status === 200;
-    }, 10_000, 20);
+    await eventually(
+      async () => {
+        grant = await acquire(survivor, { resource: 'after-kill', owner: 'newcomer' }).catch(() => undefined);
+        return grant?.status === 200;
+      },
+      10_000,
+      20,
+    );
     expect(Date.now() - killedAt).toBeLessThan(2000);
     expect(grant!.body.fencingToken).toBeGreaterThan(held.body.fencingToken);
-    expect((await read(survivor, 'survivor')).body.holders).toEqual([expect.objectContaining({ owner: 'keeper', fencingToken: held.body.fencingToken })]);
+    expect((await read(survivor, 'survivor')).body.holders).toEqual([
+      expect.objectContaining({ owner: 'keeper', fencingToken: held.body.fencingToken }),
+    ]);
     expect((await acquire(survivor, { resource: 'survivor', owner: 'thief' })).status).toBe(409);
     // PM2 brings the killed daemon back; it rejoins as a follower.
     await eventually(async () => (await getJson(`${url(old)}/ready`)).status === 200, 30_000, 200);

@@ -32,12 +32,15 @@ function dashboardQueries(dashboard: Record<string, unknown>): { where: string; 
   const title = String(dashboard.title);
   const walk = (panels: unknown) => {
     for (const p of (panels as Record<string, unknown>[] | undefined) ?? []) {
-      for (const t of (p.targets as { expr?: string }[] | undefined) ?? []) if (t.expr) out.push({ where: `${title} / ${String(p.title)}`, expr: t.expr });
+      for (const t of (p.targets as { expr?: string }[] | undefined) ?? [])
+        if (t.expr) out.push({ where: `${title} / ${String(p.title)}`, expr: t.expr });
       walk(p.panels);
     }
   };
   walk(dashboard.panels);
-  const annotations = ((dashboard.annotations as { list?: { name?: string; expr?: string }[] } | undefined)?.list ?? []).filter((a) => a.expr);
+  const annotations = (
+    (dashboard.annotations as { list?: { name?: string; expr?: string }[] } | undefined)?.list ?? []
+  ).filter((a) => a.expr);
   for (const a of annotations) out.push({ where: `${title} / annotation ${String(a.name)}`, expr: a.expr! });
   return out;
 }
@@ -96,17 +99,34 @@ suite('monitoring: Prometheus, exporters and dashboards on the local cluster', (
   afterAll(() => cluster.dispose());
 
   it('scrapes every daemon and both exporters', async () => {
-    await eventually(async () => {
-      const t = await query<{ activeTargets: { labels: Record<string, string>; health: string }[] }>('/api/v1/targets');
-      const jobs = t.data.activeTargets.map((a) => a.labels.job);
-      return t.data.activeTargets.every((a) => a.health === 'up') && t.data.activeTargets.length === 9 + 3 && jobs.includes('redis') && jobs.includes('node');
-    }, 30_000, 500);
-    const up = await query<{ result: { metric: Record<string, string> }[] }>(`/api/v1/query?query=${encodeURIComponent('up{job=~"dss-.*"} == 1')}`);
-    expect(up.data.result.map((r) => `${r.metric.role}/${r.metric.node}`).sort()).toEqual(ROLES.flatMap((r) => NODES.map((n) => `${r}/${n}`)).sort());
+    await eventually(
+      async () => {
+        const t = await query<{ activeTargets: { labels: Record<string, string>; health: string }[] }>(
+          '/api/v1/targets',
+        );
+        const jobs = t.data.activeTargets.map((a) => a.labels.job);
+        return (
+          t.data.activeTargets.every((a) => a.health === 'up') &&
+          t.data.activeTargets.length === 9 + 3 &&
+          jobs.includes('redis') &&
+          jobs.includes('node')
+        );
+      },
+      30_000,
+      500,
+    );
+    const up = await query<{ result: { metric: Record<string, string> }[] }>(
+      `/api/v1/query?query=${encodeURIComponent('up{job=~"dss-.*"} == 1')}`,
+    );
+    expect(up.data.result.map((r) => `${r.metric.role}/${r.metric.node}`).sort()).toEqual(
+      ROLES.flatMap((r) => NODES.map((n) => `${r}/${n}`)).sort(),
+    );
   });
 
   it('loads the alert rules', async () => {
-    const rules = await query<{ groups: { name: string; rules: { name: string; health: string }[] }[] }>('/api/v1/rules');
+    const rules = await query<{ groups: { name: string; rules: { name: string; health: string }[] }[] }>(
+      '/api/v1/rules',
+    );
     const all = rules.data.groups.flatMap((g) => g.rules);
     expect(all.length).toBeGreaterThan(5);
     expect(all.filter((r) => r.health === 'err')).toEqual([]);
@@ -118,7 +138,9 @@ suite('monitoring: Prometheus, exporters and dashboards on the local cluster', (
     for (const role of ROLES) {
       const exposed = exposedTypes(await (await fetch(`${url(role, 'node1')}/metrics`)).text());
       const expected = new Map([...every, ...documented.get(role)!]);
-      const undocumented = [...exposed].filter(([name, type]) => expected.get(name) !== type).map(([n, t]) => `${n} (${t})`);
+      const undocumented = [...exposed]
+        .filter(([name, type]) => expected.get(name) !== type)
+        .map(([n, t]) => `${n} (${t})`);
       const missing = [...expected].filter(([name]) => !exposed.has(name)).map(([n]) => n);
       expect({ role, undocumented, missing }).toEqual({ role, undocumented: [], missing: [] });
     }
@@ -128,21 +150,29 @@ suite('monitoring: Prometheus, exporters and dashboards on the local cluster', (
     await driveTraffic(url);
     const dashboards = readdirSync(DASHBOARDS).filter((f) => f.endsWith('.json'));
     expect(dashboards.length).toBeGreaterThanOrEqual(5);
-    const queries = dashboards.flatMap((f) => dashboardQueries(JSON.parse(readFileSync(join(DASHBOARDS, f), 'utf8')) as Record<string, unknown>));
+    const queries = dashboards.flatMap((f) =>
+      dashboardQueries(JSON.parse(readFileSync(join(DASHBOARDS, f), 'utf8')) as Record<string, unknown>),
+    );
     expect(queries.length).toBeGreaterThan(40);
     const failures = new Map<string, string>();
     // Rates need two scrapes after the traffic; give every query a little while.
-    await eventually(async () => {
-      for (const q of queries) {
-        const key = `${q.where}: ${q.expr}`;
-        const res = await fetch(`${prometheus}/api/v1/query?query=${encodeURIComponent(substituteVariables(q.expr))}`);
-        const body = (await res.json()) as PromAnswer<{ result: unknown[] }>;
-        if (body.status !== 'success') failures.set(key, `invalid: ${body.error}`);
-        else if (body.data.result.length === 0) failures.set(key, 'no series');
-        else failures.delete(key);
-      }
-      return failures.size === 0;
-    }, 30_000, 2000).catch(() => undefined);
+    await eventually(
+      async () => {
+        for (const q of queries) {
+          const key = `${q.where}: ${q.expr}`;
+          const res = await fetch(
+            `${prometheus}/api/v1/query?query=${encodeURIComponent(substituteVariables(q.expr))}`,
+          );
+          const body = (await res.json()) as PromAnswer<{ result: unknown[] }>;
+          if (body.status !== 'success') failures.set(key, `invalid: ${body.error}`);
+          else if (body.data.result.length === 0) failures.set(key, 'no series');
+          else failures.delete(key);
+        }
+        return failures.size === 0;
+      },
+      30_000,
+      2000,
+    ).catch(() => undefined);
     expect([...failures].map(([k, v]) => `${k} -> ${v}`)).toEqual([]);
   });
 });
@@ -166,7 +196,8 @@ async function driveTraffic(url: (role: string, node: string) => string): Promis
   await Promise.all([waiter, xWaits]);
 
   // Queue: publish, consume, ack; a nack redelivered; dead letters; a stale receipt.
-  const q = (node: string, op: string, body: object) => postJson<{ messages: { receipt: string }[] }>(`${url('queue', node)}/queue/${op}`, body);
+  const q = (node: string, op: string, body: object) =>
+    postJson<{ messages: { receipt: string }[] }>(`${url('queue', node)}/queue/${op}`, body);
   for (let i = 0; i < 30; i++) await q(NODES[i % 3]!, 'publish', { topic: 'orders', message: { i } });
   const got = await q('node2', 'consume', { topic: 'orders', max: 30 });
   const receipts = got.body.messages.map((m) => m.receipt);
@@ -176,14 +207,16 @@ async function driveTraffic(url: (role: string, node: string) => string): Promis
   await q('node1', 'publish', { topic: 'poison', message: 'x' });
   for (let i = 0; i < 5; i++) {
     const m = await q('node1', 'consume', { topic: 'poison', waitMs: 2000 });
-    if (m.body.messages[0]) await q('node1', 'nack', { topic: 'poison', receipt: m.body.messages[0].receipt, delayMs: 0 });
+    if (m.body.messages[0])
+      await q('node1', 'nack', { topic: 'poison', receipt: m.body.messages[0].receipt, delayMs: 0 });
   }
   await q('node1', 'publish', { topic: 'backlog', messages: [1, 2, 3] });
   const left = await q('node2', 'consume', { topic: 'orders', max: 10, waitMs: 1000 });
   await q('node2', 'ack', { topic: 'orders', receipts: left.body.messages.map((m) => m.receipt) });
 
   // Cache: writes, reads from other nodes (downgrades, invalidations), deletes, evictions (8-line caches), a flush.
-  const c = (method: string, node: string, key: string, body?: object) => requestJson(method, `${url('cache', node)}/cache/${key}`, body);
+  const c = (method: string, node: string, key: string, body?: object) =>
+    requestJson(method, `${url('cache', node)}/cache/${key}`, body);
   for (let i = 0; i < 24; i++) {
     const node = NODES[i % 3]!;
     await c('PUT', node, `k${i}`, { value: i });

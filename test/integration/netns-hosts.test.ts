@@ -9,7 +9,8 @@ import { NetnsHosts, TIMEOUT_CODE, netnsUnsupportedReason } from '../support/net
 // on a bridge, each with its own sshd, standing in for vm1..vm3.
 
 const reason = netnsUnsupportedReason();
-if (reason && process.env.CI) throw new Error(`netns test hosts are unsupported here, and CI must run this suite: ${reason}`);
+if (reason && process.env.CI)
+  throw new Error(`netns test hosts are unsupported here, and CI must run this suite: ${reason}`);
 if (reason) process.stderr.write(`SKIPPED: ${reason}\n`);
 // Without root or off Linux (a developer laptop) the suite reports itself skipped; CI fails above instead.
 const suite = reason ? describe.skip : describe;
@@ -20,7 +21,9 @@ const SUBNET = '192.168.59';
 
 /** Root-namespace iptables rules that name our prefix (the bridge's FORWARD accept, when br_netfilter is on). */
 function ourIptablesRules(): string[] {
-  return spawnSync('iptables', ['-w', '-S'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes(PREFIX));
+  return spawnSync('iptables', ['-w', '-S'], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter((l) => l.includes(PREFIX));
 }
 
 function bridgeNetfilterOn(): boolean {
@@ -32,7 +35,9 @@ function bridgeNetfilterOn(): boolean {
 }
 
 function leftovers(workDir: string): { namespaces: string[]; links: string[]; sshd: string; rules: string[] } {
-  const namespaces = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.startsWith(`${PREFIX}-`));
+  const namespaces = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter((l) => l.startsWith(`${PREFIX}-`));
   const links = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' })
     .stdout.split('\n')
     .map((l) => (l.split(':')[1] ?? '').trim())
@@ -77,7 +82,14 @@ suite('netns test hosts', () => {
       { name: 'vm3', ns: `${PREFIX}-vm3`, address: `${SUBNET}.13` },
     ]);
     expect(live().bridgeAddress).toBe(`${SUBNET}.1`);
-    expect(live().sshOptions()).toEqual(expect.arrayContaining(['-i', live().privateKeyPath, `UserKnownHostsFile=${live().knownHostsPath}`, 'StrictHostKeyChecking=yes']));
+    expect(live().sshOptions()).toEqual(
+      expect.arrayContaining([
+        '-i',
+        live().privateKeyPath,
+        `UserKnownHostsFile=${live().knownHostsPath}`,
+        'StrictHostKeyChecking=yes',
+      ]),
+    );
   });
 
   it('logs in over ssh to each host, which has its own address', async () => {
@@ -86,7 +98,8 @@ suite('netns test hosts', () => {
       const res = results[i]!;
       expect(res).toMatchObject({ code: 0, stderr: '' });
       expect(res.stdout).toContain(`inet ${host.address}/24`);
-      for (const other of live().hosts.filter((h) => h !== host)) expect(res.stdout).not.toContain(`inet ${other.address}/`);
+      for (const other of live().hosts.filter((h) => h !== host))
+        expect(res.stdout).not.toContain(`inet ${other.address}/`);
     }
   });
 
@@ -96,7 +109,11 @@ suite('netns test hosts', () => {
   });
 
   it('lets every host reach every other host and the root namespace', async () => {
-    const pairs = live().hosts.flatMap((from) => live().hosts.filter((to) => to !== from).map((to) => ({ from, to })));
+    const pairs = live().hosts.flatMap((from) =>
+      live()
+        .hosts.filter((to) => to !== from)
+        .map((to) => ({ from, to })),
+    );
     const connects = await Promise.all(
       pairs.map(async ({ from, to }) => {
         const res = await live().ssh(from.name, `timeout 5 bash -c 'echo > /dev/tcp/${to.address}/22'`);
@@ -128,7 +145,8 @@ suite('netns test hosts', () => {
     // At most the accept for frames between bridge ports, never anything leaving the bridge.
     const rules = ourIptablesRules();
     if (bridgeNetfilterOn()) expect(rules).toHaveLength(1);
-    for (const rule of rules) expect(rule).toMatch(new RegExp(`^-A FORWARD -i ${PREFIX}br0 -o ${PREFIX}br0 .*-j ACCEPT$`));
+    for (const rule of rules)
+      expect(rule).toMatch(new RegExp(`^-A FORWARD -i ${PREFIX}br0 -o ${PREFIX}br0 .*-j ACCEPT$`));
   });
 
   it('runs what ssh starts in that host namespace', async () => {
@@ -147,7 +165,9 @@ suite('netns test hosts', () => {
   });
 
   it('passes env to exec and kills a command that outlives its timeout', async () => {
-    const env = await live().exec('vm1', ['sh', '-c', 'echo "$NETNS_PROBE"'], { env: { ...process.env, NETNS_PROBE: 'here' } });
+    const env = await live().exec('vm1', ['sh', '-c', 'echo "$NETNS_PROBE"'], {
+      env: { ...process.env, NETNS_PROBE: 'here' },
+    });
     expect(env).toMatchObject({ code: 0, stdout: 'here\n' });
     const started = Date.now();
     const slow = await live().exec('vm1', ['sleep', '20'], { timeoutMs: 300 });
@@ -156,7 +176,9 @@ suite('netns test hosts', () => {
   });
 
   it('refuses a subnet that is already on an interface, leaving nothing behind', async () => {
-    await expect(NetnsHosts.create({ prefix: 'dssntx', subnet: SUBNET, workDir })).rejects.toThrow(`${SUBNET}.0/24 is already in use`);
+    await expect(NetnsHosts.create({ prefix: 'dssntx', subnet: SUBNET, workDir })).rejects.toThrow(
+      `${SUBNET}.0/24 is already in use`,
+    );
     expect(spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout).not.toContain('dssntx');
   });
 

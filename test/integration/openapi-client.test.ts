@@ -51,7 +51,9 @@ function compile(dir: string, file: string): string[] {
     outDir: join(dir, 'js'),
   });
   const emitted = program.emit();
-  return [...ts.getPreEmitDiagnostics(program), ...emitted.diagnostics].map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  return [...ts.getPreEmitDiagnostics(program), ...emitted.diagnostics].map((d) =>
+    ts.flattenDiagnosticMessageText(d.messageText, '\n'),
+  );
 }
 
 describe('a client generated from docs/openapi.json', () => {
@@ -72,7 +74,11 @@ describe('a client generated from docs/openapi.json', () => {
     // The generator is ESM only, which jest's CommonJS transform cannot load: run it as node would.
     const generate = `const { createClient } = await import('@hey-api/openapi-ts');
       await createClient({ input: ${JSON.stringify(join(REPO_ROOT, 'docs', 'openapi.json'))}, output: { path: ${JSON.stringify(join(dir, 'gen'))} }, plugins: ['@hey-api/client-fetch'], logs: { level: 'silent' } });`;
-    execFileSync(process.execPath, ['--input-type=module', '-e', generate], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
+    execFileSync(process.execPath, ['--input-type=module', '-e', generate], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
     writeFileSync(join(dir, 'demo.ts'), DEMO);
     writeFileSync(join(dir, 'wrong.ts'), WRONG);
@@ -81,8 +87,20 @@ describe('a client generated from docs/openapi.json', () => {
     expect(compile(dir, 'wrong.ts').join('\n')).toMatch(/Type 'string' is not assignable to type 'number'/);
 
     // Through a node that may be a follower: the API forwards to the leader.
-    const out = execFileSync(process.execPath, [join(dir, 'js', 'demo.js')], { env: { ...process.env, DSS_URL: cluster.url('lock', 'node2') }, encoding: 'utf8', timeout: 30_000 });
+    const out = execFileSync(process.execPath, [join(dir, 'js', 'demo.js')], {
+      env: { ...process.env, DSS_URL: cluster.url('lock', 'node2') },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     const result = JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown>;
-    expect(result).toEqual({ acquired: 200, token: expect.any(Number), refused: 409, code: 'LOCKED', read: 200, holders: ['gen-1'], released: 200 });
+    expect(result).toEqual({
+      acquired: 200,
+      token: expect.any(Number),
+      refused: 409,
+      code: 'LOCKED',
+      read: 200,
+      holders: ['gen-1'],
+      released: 200,
+    });
   });
 });

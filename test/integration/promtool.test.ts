@@ -15,8 +15,12 @@ const promtool = requiredTool('promtool');
 // Without promtool (a laptop without Prometheus) the suite reports itself skipped; CI installs it.
 const suite = promtool ? describe : describe.skip;
 
-const run = (...args: string[]) => execFileSync(promtool!, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-const yamlIn = (dir: string, suffix: RegExp) => readdirSync(dir).filter((f) => suffix.test(f)).map((f) => join(dir, f));
+const run = (...args: string[]) =>
+  execFileSync(promtool!, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const yamlIn = (dir: string, suffix: RegExp) =>
+  readdirSync(dir)
+    .filter((f) => suffix.test(f))
+    .map((f) => join(dir, f));
 
 suite('promtool', () => {
   const ruleFiles = yamlIn(RULES_DIR, /\.ya?ml$/);

@@ -34,7 +34,9 @@ describe('queue: no acknowledged message lost under daemon and Redis crashes', (
       for (let seq = 0; producing; seq++) {
         const topic = TOPICS[(p * 7 + seq) % TOPICS.length]!;
         const keys = Array.from({ length: 10 }, (_, i) => `${p}:${seq}:${i}`);
-        const res = await postJson(`${url(NODES[seq % 3]!)}/queue/publish`, { topic, messages: keys }, 5000).catch(() => undefined);
+        const res = await postJson(`${url(NODES[seq % 3]!)}/queue/publish`, { topic, messages: keys }, 5000).catch(
+          () => undefined,
+        );
         if (res?.status === 201) keys.forEach((k) => published.add(k));
         else {
           publishFailures++;
@@ -52,7 +54,11 @@ describe('queue: no acknowledged message lost under daemon and Redis crashes', (
         ).catch(() => undefined);
         if (res?.status !== 200 || res.body.messages.length === 0) continue;
         for (const m of res.body.messages) delivered.set(m.body, (delivered.get(m.body) ?? 0) + 1);
-        await postJson(`${url(NODES[i % 3]!)}/queue/ack`, { topic, receipts: res.body.messages.map((m) => m.receipt) }, 5000).catch(() => undefined);
+        await postJson(
+          `${url(NODES[i % 3]!)}/queue/ack`,
+          { topic, receipts: res.body.messages.map((m) => m.receipt) },
+          5000,
+        ).catch(() => undefined);
       }
     };
     const nemesis = async () => {
@@ -68,7 +74,8 @@ describe('queue: no acknowledged message lost under daemon and Redis crashes', (
       process.kill(Number(redis!.trim().split(/\s+/)[0]), 'SIGKILL');
       faults.push('SIGKILL redis-server');
       await pause(5000);
-      const second = (await getJson<{ pid: number }>(`${url('node3')}/health`).catch(() => ({ body: { pid: 0 } }))).body.pid;
+      const second = (await getJson<{ pid: number }>(`${url('node3')}/health`).catch(() => ({ body: { pid: 0 } }))).body
+        .pid;
       if (second) {
         process.kill(second, 'SIGKILL');
         faults.push('SIGKILL dss-queue node3');
@@ -77,7 +84,11 @@ describe('queue: no acknowledged message lost under daemon and Redis crashes', (
 
     const allDelivered = () => [...published].every((k) => delivered.has(k));
     const consumers = Array.from({ length: 3 }, (_, c) => consumer(c, () => !producing && allDelivered()));
-    await Promise.all([nemesis(), ...Array.from({ length: 4 }, (_, p) => producer(p)), new Promise((r) => setTimeout(r, PRODUCE_MS)).then(() => (producing = false))]);
+    await Promise.all([
+      nemesis(),
+      ...Array.from({ length: 4 }, (_, p) => producer(p)),
+      new Promise((r) => setTimeout(r, PRODUCE_MS)).then(() => (producing = false)),
+    ]);
     // Drain: in-flight deliveries of crashed consumers come back after their visibility.
     await eventually(async () => allDelivered(), 90_000, 250).catch(() => undefined);
     producing = false;

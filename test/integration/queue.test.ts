@@ -1,4 +1,11 @@
-import { contractMismatches, eventually, getJson, postJson, TestCluster, testPortOffset } from '../support/local-cluster.js';
+import {
+  contractMismatches,
+  eventually,
+  getJson,
+  postJson,
+  TestCluster,
+  testPortOffset,
+} from '../support/local-cluster.js';
 
 // The queue service on a real local cluster (PM2, three queue daemons, one
 // Redis with its append-only file), driven through the HTTP API.
@@ -33,9 +40,12 @@ describe('queue service on the local cluster', () => {
   jest.setTimeout(120_000);
   const cluster = new TestCluster(testPortOffset() + 90);
   const url = (node: string) => cluster.url('queue', node);
-  const publish = (node: string, body: Record<string, unknown>) => postJson<{ ids: string[]; duplicate?: boolean } & ErrorBody>(`${url(node)}/queue/publish`, body);
-  const consume = (node: string, body: Record<string, unknown>) => postJson<Consumed & ErrorBody>(`${url(node)}/queue/consume`, body, 30_000);
-  const ack = (node: string, body: Record<string, unknown>) => postJson<{ acked: number; stale: string[] } & ErrorBody>(`${url(node)}/queue/ack`, body);
+  const publish = (node: string, body: Record<string, unknown>) =>
+    postJson<{ ids: string[]; duplicate?: boolean } & ErrorBody>(`${url(node)}/queue/publish`, body);
+  const consume = (node: string, body: Record<string, unknown>) =>
+    postJson<Consumed & ErrorBody>(`${url(node)}/queue/consume`, body, 30_000);
+  const ack = (node: string, body: Record<string, unknown>) =>
+    postJson<{ acked: number; stale: string[] } & ErrorBody>(`${url(node)}/queue/ack`, body);
   const stats = (node: string, topic: string) => getJson<Stats>(`${url(node)}/queue/${topic}`);
 
   beforeAll(async () => {
@@ -48,7 +58,9 @@ describe('queue service on the local cluster', () => {
     const { body } = await publish('node1', { topic: 'redeliver', message: { order: 42 } });
     expect(body.ids).toHaveLength(1);
     const first = await consume('node2', { topic: 'redeliver', visibilityMs: 500 });
-    expect(first.body.messages).toEqual([expect.objectContaining({ id: body.ids[0], body: { order: 42 }, deliveries: 1 })]);
+    expect(first.body.messages).toEqual([
+      expect.objectContaining({ id: body.ids[0], body: { order: 42 }, deliveries: 1 }),
+    ]);
     expect((await consume('node3', { topic: 'redeliver' })).body.messages).toEqual([]); // invisible meanwhile
     const second = await consume('node3', { topic: 'redeliver', waitMs: 5000 });
     expect(second.body.messages).toEqual([expect.objectContaining({ id: body.ids[0], deliveries: 2 })]);
@@ -56,7 +68,10 @@ describe('queue service on the local cluster', () => {
     const staleAck = await ack('node1', { topic: 'redeliver', receipt: first.body.messages[0]!.receipt });
     expect(staleAck.status).toBe(409);
     expect(staleAck.body.error.code).toBe('STALE_RECEIPT');
-    expect((await ack('node1', { topic: 'redeliver', receipt: second.body.messages[0]!.receipt })).body).toEqual({ acked: 1, stale: [] });
+    expect((await ack('node1', { topic: 'redeliver', receipt: second.body.messages[0]!.receipt })).body).toEqual({
+      acked: 1,
+      stale: [],
+    });
     expect((await stats('node2', 'redeliver')).body).toMatchObject({ ready: 0, inflight: 0, dead: 0 });
   });
 
@@ -82,10 +97,17 @@ describe('queue service on the local cluster', () => {
     }
     await eventually(async () => (await stats('node1', 'poison')).body.dead === 1, 5000);
     expect((await consume('node1', { topic: 'poison', waitMs: 500 })).body.messages).toEqual([]);
-    const dead = await getJson<{ messages: { body: unknown; deliveries: number }[] }>(`${url('node2')}/queue/poison/dead`);
+    const dead = await getJson<{ messages: { body: unknown; deliveries: number }[] }>(
+      `${url('node2')}/queue/poison/dead`,
+    );
     expect(dead.body.messages).toEqual([expect.objectContaining({ body: 'bad', deliveries: 5 })]);
-    expect((await postJson(`${url('node3')}/queue/poison/dead/redrive`, {})).body).toEqual({ topic: 'poison', redriven: 1 });
-    expect((await consume('node1', { topic: 'poison' })).body.messages).toEqual([expect.objectContaining({ body: 'bad', deliveries: 1 })]);
+    expect((await postJson(`${url('node3')}/queue/poison/dead/redrive`, {})).body).toEqual({
+      topic: 'poison',
+      redriven: 1,
+    });
+    expect((await consume('node1', { topic: 'poison' })).body.messages).toEqual([
+      expect.objectContaining({ body: 'bad', deliveries: 1 }),
+    ]);
   });
 
   it('holds delayed messages back until they are due', async () => {
@@ -110,7 +132,9 @@ describe('queue service on the local cluster', () => {
     await publish('node1', { topic: 'slow', message: 'job' });
     const res = await consume('node1', { topic: 'slow', visibilityMs: 500 });
     const receipt = res.body.messages[0]!.receipt;
-    expect((await postJson(`${url('node2')}/queue/extend`, { topic: 'slow', receipt, visibilityMs: 3000 })).status).toBe(200);
+    expect(
+      (await postJson(`${url('node2')}/queue/extend`, { topic: 'slow', receipt, visibilityMs: 3000 })).status,
+    ).toBe(200);
     await new Promise((r) => setTimeout(r, 1000));
     expect((await consume('node3', { topic: 'slow' })).body.messages).toEqual([]);
     expect((await ack('node2', { topic: 'slow', receipt })).status).toBe(200);
@@ -143,7 +167,11 @@ describe('queue service on the local cluster', () => {
   });
 
   it('wakes a consumer long-polling on one node when a message is published on another', async () => {
-    for (const [waitOn, publishOn] of [['node1', 'node2'], ['node2', 'node3'], ['node3', 'node1']] as const) {
+    for (const [waitOn, publishOn] of [
+      ['node1', 'node2'],
+      ['node2', 'node3'],
+      ['node3', 'node1'],
+    ] as const) {
       const topic = `wake-${waitOn}`;
       const polling = consume(waitOn, { topic, waitMs: 10_000 });
       await new Promise((r) => setTimeout(r, 300)); // the consume is asleep by now
@@ -151,7 +179,11 @@ describe('queue service on the local cluster', () => {
       await publish(publishOn, { topic, message: publishOn });
       const got = await polling;
       // Not the fallback look (QUEUE_WAKEUP_FALLBACK_MS, 1 s after it fell asleep): a wake-up.
-      expect([waitOn, got.body.messages.map((m) => m.body), Date.now() - published < 500]).toEqual([waitOn, [publishOn], true]);
+      expect([waitOn, got.body.messages.map((m) => m.body), Date.now() - published < 500]).toEqual([
+        waitOn,
+        [publishOn],
+        true,
+      ]);
     }
   });
 
@@ -161,13 +193,21 @@ describe('queue service on the local cluster', () => {
     const first = (await consume('node2', { topic, max: 1 })).body.messages;
     const next = await consume('node3', { topic, max: 5, ack: [first[0]!.receipt, 'not-a-receipt'] });
     expect(next.status).toBe(200);
-    expect(next.body).toEqual({ acked: 1, stale: ['not-a-receipt'], messages: [expect.objectContaining({ body: 'b' }), expect.objectContaining({ body: 'c' })] });
+    expect(next.body).toEqual({
+      acked: 1,
+      stale: ['not-a-receipt'],
+      messages: [expect.objectContaining({ body: 'b' }), expect.objectContaining({ body: 'c' })],
+    });
     expect((await stats('node1', topic)).body).toMatchObject({ ready: 0, inflight: 2 });
     // The acks are applied at once, even when the consume then long-polls.
     const last = consume('node1', { topic, waitMs: 5000, ack: next.body.messages.map((m) => m.receipt) });
     await eventually(async () => (await stats('node1', topic)).body.inflight === 0, 2000, 50);
     await publish('node2', { topic, message: 'd' });
-    expect((await last).body).toMatchObject({ acked: 2, stale: [], messages: [expect.objectContaining({ body: 'd' })] });
+    expect((await last).body).toMatchObject({
+      acked: 2,
+      stale: [],
+      messages: [expect.objectContaining({ body: 'd' })],
+    });
   });
 
   it('moves a topic to the next node when its owner dies, and back when it returns', async () => {

@@ -1,7 +1,16 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually, getJson, postJson, requestJson, TestCluster, testPortOffset, topologyIsWhole, type RedisTopology } from '../support/local-cluster.js';
+import {
+  eventually,
+  getJson,
+  postJson,
+  requestJson,
+  TestCluster,
+  testPortOffset,
+  topologyIsWhole,
+  type RedisTopology,
+} from '../support/local-cluster.js';
 import { redisInfo } from '../support/redis-server.js';
 
 // Redis failover by the lock nodes (docs/redis-failover.md) on the topology
@@ -61,7 +70,12 @@ const log = (line: string) => process.stdout.write(`redis failover: ${line}\n`);
 function attemptsUntilOk(attempts: readonly Attempt[], since: number, ok: number): string {
   const after = attempts.filter((a) => a.end >= since);
   const upTo = after.findIndex((a) => a.start >= since && a.status === ok);
-  return (upTo < 0 ? after : after.slice(0, upTo + 1)).map((a) => `+${a.start - since}..+${a.end - since} ${a.what} via ${a.node}: ${a.status || 'no answer'}${a.error ? ` (${a.error})` : ''}`).join(', ');
+  return (upTo < 0 ? after : after.slice(0, upTo + 1))
+    .map(
+      (a) =>
+        `+${a.start - since}..+${a.end - since} ${a.what} via ${a.node}: ${a.status || 'no answer'}${a.error ? ` (${a.error})` : ''}`,
+    )
+    .join(', ');
 }
 
 /**
@@ -89,10 +103,17 @@ function logExcerpt(home: string, apps: readonly string[], fromMs: number, toMs:
 }
 
 /** Time from `since` to the end of the first attempt started after `since` that got `ok`; undefined when none did. */
-function recoveredAfter(attempts: readonly Attempt[], since: number, ok: number): { ms: number | undefined; failures: number } {
+function recoveredAfter(
+  attempts: readonly Attempt[],
+  since: number,
+  ok: number,
+): { ms: number | undefined; failures: number } {
   const after = attempts.filter((a) => a.start >= since);
   const first = after.find((a) => a.status === ok);
-  return { ms: first ? first.end - since : undefined, failures: after.filter((a) => a.status !== ok && (!first || a.start < first.start)).length };
+  return {
+    ms: first ? first.end - since : undefined,
+    failures: after.filter((a) => a.status !== ok && (!first || a.start < first.start)).length,
+  };
 }
 
 describe('Redis failover on the local cluster (three Redis servers, the lock leader failing over)', () => {
@@ -103,7 +124,9 @@ describe('Redis failover on the local cluster (three Redis servers, the lock lea
 
   /** /redis of every lock node (those that answer). */
   async function everyView(): Promise<RedisTopology[]> {
-    const views = await Promise.all(NODES.map((n) => getJson<RedisTopology>(`${cluster.url('lock', n)}/redis`).catch(() => undefined)));
+    const views = await Promise.all(
+      NODES.map((n) => getJson<RedisTopology>(`${cluster.url('lock', n)}/redis`).catch(() => undefined)),
+    );
     return views.filter((v): v is { status: number; body: RedisTopology } => v?.status === 200).map((v) => v.body);
   }
 
@@ -112,7 +135,9 @@ describe('Redis failover on the local cluster (three Redis servers, the lock lea
     if (started.code !== 0) throw new Error(`npm start failed:\n${started.output}`);
     // The launcher waited for the replicas already; a lock node whose /redis 404s fails here, with its answer.
     await eventually(async () => topologyIsWhole(await cluster.redisTopology()), 30_000, 200).catch(async () => {
-      throw new Error(`the Redis topology is not whole 30 s after npm start: ${JSON.stringify(await cluster.redisTopology().catch((e: unknown) => String(e)))}\n${started.output}`);
+      throw new Error(
+        `the Redis topology is not whole 30 s after npm start: ${JSON.stringify(await cluster.redisTopology().catch((e: unknown) => String(e)))}\n${started.output}`,
+      );
     });
   });
   afterAll(() => cluster.dispose());
@@ -137,8 +162,19 @@ describe('Redis failover on the local cluster (three Redis servers, the lock lea
           const node = NODES[(seq + attempt) % 3]!;
           const start = Date.now();
           let thrown: unknown;
-          const res = await postJson(`${queue(node)}/queue/publish`, { topic: TOPIC, message: id, dedupId: id }, CLIENT_TIMEOUT_MS).catch((e: unknown) => void (thrown = e));
-          publishes.push({ node, start, end: Date.now(), status: res?.status ?? 0, what: id, error: errorOf(res ?? undefined, thrown) });
+          const res = await postJson(
+            `${queue(node)}/queue/publish`,
+            { topic: TOPIC, message: id, dedupId: id },
+            CLIENT_TIMEOUT_MS,
+          ).catch((e: unknown) => void (thrown = e));
+          publishes.push({
+            node,
+            start,
+            end: Date.now(),
+            status: res?.status ?? 0,
+            what: id,
+            error: errorOf(res ?? undefined, thrown),
+          });
           if (res?.status === 201) {
             acked.add(id);
             break;
@@ -156,13 +192,21 @@ describe('Redis failover on the local cluster (three Redis servers, the lock lea
     const consumer = async (deadline: () => number) => {
       for (let i = 0; Date.now() < deadline() && !(producerDone && allConsumed()); i++) {
         const node = NODES[i % 3]!;
-        const res = await postJson<{ messages: { body: string; receipt: string }[] }>(`${queue(node)}/queue/consume`, { topic: TOPIC, max: 100, visibilityMs: 5000, waitMs: 500 }, CLIENT_TIMEOUT_MS).catch(() => undefined);
+        const res = await postJson<{ messages: { body: string; receipt: string }[] }>(
+          `${queue(node)}/queue/consume`,
+          { topic: TOPIC, max: 100, visibilityMs: 5000, waitMs: 500 },
+          CLIENT_TIMEOUT_MS,
+        ).catch(() => undefined);
         if (res?.status !== 200 || res.body.messages.length === 0) {
           if (res?.status !== 200) await sleep(100);
           continue;
         }
         for (const m of res.body.messages) consumed.set(m.body, (consumed.get(m.body) ?? 0) + 1);
-        await postJson(`${queue(node)}/queue/ack`, { topic: TOPIC, receipts: res.body.messages.map((m) => m.receipt) }, CLIENT_TIMEOUT_MS).catch(() => undefined);
+        await postJson(
+          `${queue(node)}/queue/ack`,
+          { topic: TOPIC, receipts: res.body.messages.map((m) => m.receipt) },
+          CLIENT_TIMEOUT_MS,
+        ).catch(() => undefined);
       }
     };
 
@@ -180,9 +224,18 @@ describe('Redis failover on the local cluster (three Redis servers, the lock lea
         const node = NODES[round % 3]!;
         const start = Date.now();
         let thrown: unknown;
-        const res = await requestJson('PUT', `${cache(node)}/cache/${key}`, { value: i }, CLIENT_TIMEOUT_MS).catch((e: unknown) => void (thrown = e));
+        const res = await requestJson('PUT', `${cache(node)}/cache/${key}`, { value: i }, CLIENT_TIMEOUT_MS).catch(
+          (e: unknown) => void (thrown = e),
+        );
         const status = res?.status ?? 0;
-        puts.push({ node, start, end: Date.now(), status, what: `${key}=${i}`, error: errorOf(res ?? undefined, thrown) });
+        puts.push({
+          node,
+          start,
+          end: Date.now(),
+          status,
+          what: `${key}=${i}`,
+          error: errorOf(res ?? undefined, thrown),
+        });
         if (status === 200) {
           lastAcked.set(key, i);
           unsure.set(key, []);
@@ -202,9 +255,16 @@ describe('Redis failover on the local cluster (three Redis servers, the lock lea
       while (running && rejoinedAt === undefined) {
         const t = await cluster.redisTopology(1000).catch(() => undefined);
         if (t && Date.now() >= killedAt) {
-          if (failedOverAt === undefined && t.epoch === before.epoch + 1 && t.primary !== victim.id) failedOverAt = Date.now();
+          if (failedOverAt === undefined && t.epoch === before.epoch + 1 && t.primary !== victim.id)
+            failedOverAt = Date.now();
           const back = t.nodes.find((n) => n.id === victim.id);
-          if (failedOverAt !== undefined && back?.reachable && back.role === 'replica' && back.linkUp === true && topologyIsWhole(t)) {
+          if (
+            failedOverAt !== undefined &&
+            back?.reachable &&
+            back.role === 'replica' &&
+            back.linkUp === true &&
+            topologyIsWhole(t)
+          ) {
             rejoinedAt = Date.now();
             after = t;
           }
@@ -213,14 +273,21 @@ describe('Redis failover on the local cluster (three Redis servers, the lock lea
       }
     };
 
-    const work = [producer().then(() => (producerDone = true)), ...KEYS.map((k) => writer(k)), consumer(() => killedAt + AFTER_KILL_MS + 60_000), consumer(() => killedAt + AFTER_KILL_MS + 60_000)];
+    const work = [
+      producer().then(() => (producerDone = true)),
+      ...KEYS.map((k) => writer(k)),
+      consumer(() => killedAt + AFTER_KILL_MS + 60_000),
+      consumer(() => killedAt + AFTER_KILL_MS + 60_000),
+    ];
     await sleep(WARMUP_MS);
     expect(acked.size).toBeGreaterThan(0);
     expect(lastAcked.size).toBe(KEYS.length);
     const watching = watcher();
     killedAt = Date.now();
     process.kill(victimPid, 'SIGKILL');
-    log(`SIGKILLed the primary ${victim.id} (redis-server pid ${victimPid}, 127.0.0.1:${victim.port}) at epoch ${before.epoch}; lock leader ${before.leader}`);
+    log(
+      `SIGKILLed the primary ${victim.id} (redis-server pid ${victimPid}, 127.0.0.1:${victim.port}) at epoch ${before.epoch}; lock leader ${before.leader}`,
+    );
     await sleep(AFTER_KILL_MS);
     // The workloads stop after the victim is back, or at the latest 20 s later.
     await eventually(async () => rejoinedAt !== undefined, 20_000, 100).catch(() => undefined);
@@ -234,28 +301,56 @@ describe('Redis failover on the local cluster (three Redis servers, the lock lea
     const put = recoveredAfter(puts, killedAt, 200);
     const since = (t: number | undefined) => (t === undefined ? 'never' : `+${t - killedAt} ms`);
     const victimNow = Number((await redisInfo(victim.port).catch(() => ({ process_id: '0' }))).process_id);
-    log(`failover seen on /redis at ${since(failedOverAt)} (epoch ${before.epoch + 1}, primary ${after?.primary ?? '?'}); ${victim.id} back as a linked replica at ${since(rejoinedAt)} (pid ${victimNow})`);
-    log(`publishes: first 201 after the kill at ${publish.ms === undefined ? 'never' : `+${publish.ms} ms`} (${publish.failures} failed attempts before it); ${acked.size} acknowledged, ${publishes.length - acked.size} failed attempts in all`);
-    log(`cache PUTs: first 200 after the kill at ${put.ms === undefined ? 'never' : `+${put.ms} ms`} (${put.failures} failed before it); ${puts.filter((p) => p.status === 200).length} acknowledged of ${puts.length}`);
+    log(
+      `failover seen on /redis at ${since(failedOverAt)} (epoch ${before.epoch + 1}, primary ${after?.primary ?? '?'}); ${victim.id} back as a linked replica at ${since(rejoinedAt)} (pid ${victimNow})`,
+    );
+    log(
+      `publishes: first 201 after the kill at ${publish.ms === undefined ? 'never' : `+${publish.ms} ms`} (${publish.failures} failed attempts before it); ${acked.size} acknowledged, ${publishes.length - acked.size} failed attempts in all`,
+    );
+    log(
+      `cache PUTs: first 200 after the kill at ${put.ms === undefined ? 'never' : `+${put.ms} ms`} (${put.failures} failed before it); ${puts.filter((p) => p.status === 200).length} acknowledged of ${puts.length}`,
+    );
     const lost = [...acked].filter((id) => !consumed.has(id));
     const duplicates = [...consumed.values()].reduce((n, c) => n + c - 1, 0);
-    log(`queue: ${acked.size} acknowledged, ${consumed.size} distinct consumed, ${lost.length} lost, ${duplicates} duplicate deliveries`);
+    log(
+      `queue: ${acked.size} acknowledged, ${consumed.size} distinct consumed, ${lost.length} lost, ${duplicates} duplicate deliveries`,
+    );
     log(`publish attempts after the kill until the first 201: ${attemptsUntilOk(publishes, killedAt, 201)}`);
     log(`cache PUTs after the kill until the first 200: ${attemptsUntilOk(puts, killedAt, 200)}`);
     if (lost.length > 0) {
-      const tried = (id: string) => publishes.filter((a) => a.what === id).map((a) => `+${a.start - killedAt}..+${a.end - killedAt} ${a.node} ${a.status || 'no answer'}`);
-      log(`lost (got a 201, never consumed): ${lost.slice(0, 10).map((id) => `${id} [${tried(id).join(', ')}]`).join('; ')}`);
-      const stats = await Promise.all(NODES.map((n) => getJson(`${queue(n)}/queue/${TOPIC}`).then((r) => `${n}: ${JSON.stringify(r.body)}`, (e: unknown) => `${n}: ${String(e)}`)));
+      const tried = (id: string) =>
+        publishes
+          .filter((a) => a.what === id)
+          .map((a) => `+${a.start - killedAt}..+${a.end - killedAt} ${a.node} ${a.status || 'no answer'}`);
+      log(
+        `lost (got a 201, never consumed): ${lost
+          .slice(0, 10)
+          .map((id) => `${id} [${tried(id).join(', ')}]`)
+          .join('; ')}`,
+      );
+      const stats = await Promise.all(
+        NODES.map((n) =>
+          getJson(`${queue(n)}/queue/${TOPIC}`).then(
+            (r) => `${n}: ${JSON.stringify(r.body)}`,
+            (e: unknown) => `${n}: ${String(e)}`,
+          ),
+        ),
+      );
       log(`topic ${TOPIC} now: ${stats.join('; ')}`);
     }
     const slowest = Math.max(publish.ms ?? Infinity, put.ms ?? Infinity);
     if (slowest > RECOVERY_MS || lost.length > 0 || failedOverAt === undefined || rejoinedAt === undefined) {
-      const apps = [...NODES.flatMap((n) => [`dss-lock-${n}`, `dss-queue-${n}`, `dss-cache-${n}`]), ...NODES.map((n) => `dss-redis-${n}`)];
+      const apps = [
+        ...NODES.flatMap((n) => [`dss-lock-${n}`, `dss-queue-${n}`, `dss-cache-${n}`]),
+        ...NODES.map((n) => `dss-redis-${n}`),
+      ];
       // The cluster's home goes with dispose(): keep its logs for whoever reads the report.
       const kept = mkdtempSync(join(tmpdir(), 'dss-redis-failover-logs-'));
       cpSync(join(cluster.home, 'logs'), kept, { recursive: true });
       log(`all daemon logs kept in ${kept} (the kill at ${new Date(killedAt).toISOString()})`);
-      log(`daemon logs from 1 s before the kill to ${Number.isFinite(slowest) ? `${slowest + 2000} ms` : '15 s'} after it:\n${logExcerpt(cluster.home, apps, killedAt - 1000, killedAt + (Number.isFinite(slowest) ? slowest + 2000 : 15_000))}`);
+      log(
+        `daemon logs from 1 s before the kill to ${Number.isFinite(slowest) ? `${slowest + 2000} ms` : '15 s'} after it:\n${logExcerpt(cluster.home, apps, killedAt - 1000, killedAt + (Number.isFinite(slowest) ? slowest + 2000 : 15_000))}`,
+      );
     }
 
     // (a) Writes are back within 3 s of the kill.
@@ -272,12 +367,20 @@ describe('Redis failover on the local cluster (three Redis servers, the lock lea
     expect(rejoinedAt).toBeDefined();
     const views = await everyView();
     expect(views).toHaveLength(3);
-    for (const view of views) expect({ epoch: view.epoch, primary: view.primary }).toEqual({ epoch: before.epoch + 1, primary: after!.primary });
+    for (const view of views)
+      expect({ epoch: view.epoch, primary: view.primary }).toEqual({
+        epoch: before.epoch + 1,
+        primary: after!.primary,
+      });
     expect(after!.primary).not.toBe(victim.id);
     expect(after!.replicas).toContain(victim.id);
     expect(victimNow).not.toBe(victimPid);
     const primaryPort = after!.nodes.find((n) => n.id === after!.primary)!.port;
-    expect(await redisInfo(victim.port, 'replication')).toMatchObject({ role: 'slave', master_port: String(primaryPort), master_link_status: 'up' });
+    expect(await redisInfo(victim.port, 'replication')).toMatchObject({
+      role: 'slave',
+      master_port: String(primaryPort),
+      master_link_status: 'up',
+    });
 
     // Cache: every node reads every key's last acknowledged value (or a later write whose outcome was unknown).
     const reads: Record<string, Record<string, unknown>> = {};
@@ -293,16 +396,23 @@ describe('Redis failover on the local cluster (three Redis servers, the lock lea
       const got = reads[key]!.node1;
       expected[key] = Object.fromEntries(NODES.map((n) => [n, candidates.includes(got as number) ? got : last]));
     }
-    log(`cache: last acknowledged ${JSON.stringify(Object.fromEntries(lastAcked))}, unsure after it ${JSON.stringify(Object.fromEntries(unsure))}; final reads ${JSON.stringify(reads)}`);
+    log(
+      `cache: last acknowledged ${JSON.stringify(Object.fromEntries(lastAcked))}, unsure after it ${JSON.stringify(Object.fromEntries(unsure))}; final reads ${JSON.stringify(reads)}`,
+    );
     if (JSON.stringify(reads) !== JSON.stringify(expected)) {
       // The story of each key read stale (finding 9 in docs/correctness.md): its last PUT attempts.
       for (const key of KEYS.filter((k) => JSON.stringify(reads[k]) !== JSON.stringify(expected[k]))) {
         const mine = puts.filter((p) => p.what.startsWith(`${key}=`)).slice(-8);
-        log(`stale ${key}: ${mine.map((p) => `${p.what.slice(key.length + 1)} via ${p.node} ${p.status} [${p.start - killedAt}..${p.end - killedAt} ms]${p.error ? ` ${p.error}` : ''}`).join('; ')}`);
+        log(
+          `stale ${key}: ${mine.map((p) => `${p.what.slice(key.length + 1)} via ${p.node} ${p.status} [${p.start - killedAt}..${p.end - killedAt} ms]${p.error ? ` ${p.error}` : ''}`).join('; ')}`,
+        );
       }
     }
     // Every node reads the same acknowledged value (or a later write whose outcome was unknown).
-    for (const key of KEYS) expect(Object.values(reads[key]!).some((v) => v === lastAcked.get(key) || unsure.get(key)!.includes(v as number))).toBe(true);
+    for (const key of KEYS)
+      expect(
+        Object.values(reads[key]!).some((v) => v === lastAcked.get(key) || unsure.get(key)!.includes(v as number)),
+      ).toBe(true);
     expect(reads).toEqual(expected);
   });
 });

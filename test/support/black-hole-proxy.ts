@@ -25,7 +25,8 @@ export async function blackHoleProxy(target: number): Promise<BlackHoleProxy> {
     up.on('data', (d) => conn.stalled || down.write(d));
     down.on('end', () => conn.stalled || up.end());
     up.on('end', () => conn.stalled || down.end());
-    for (const s of conn.sockets) s.on('error', () => undefined).on('close', () => conn.stalled || conn.sockets.forEach((x) => x.destroy()));
+    for (const s of conn.sockets)
+      s.on('error', () => undefined).on('close', () => conn.stalled || conn.sockets.forEach((x) => x.destroy()));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const address = server.address();

@@ -3,7 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CACHE_ROUTES } from '@dss/cache';
-import { localClusterDescription, type ClusterDescription, type LocalRedisMode, type RedisNodeDescription } from '@dss/config';
+import {
+  localClusterDescription,
+  type ClusterDescription,
+  type LocalRedisMode,
+  type RedisNodeDescription,
+} from '@dss/config';
 import { AnswerChecker, NODE_ROUTES } from '@dss/http';
 import { LOCK_ROUTES } from '@dss/lock';
 import { QUEUE_ROUTES } from '@dss/queue';
@@ -44,7 +49,10 @@ export interface RedisTopology {
 /** Is the topology whole: the primary a reachable primary, every replica reachable with its link up? */
 export function topologyIsWhole(t: RedisTopology): boolean {
   const server = (id: string) => t.nodes.find((n) => n.id === id);
-  return server(t.primary)?.role === 'primary' && t.replicas.every((id) => server(id)?.role === 'replica' && server(id)?.linkUp === true);
+  return (
+    server(t.primary)?.role === 'primary' &&
+    t.replicas.every((id) => server(id)?.role === 'replica' && server(id)?.linkUp === true)
+  );
 }
 
 export interface RunResult {
@@ -79,7 +87,12 @@ export class TestCluster {
   }
 
   get env(): NodeJS.ProcessEnv {
-    return { ...this.extraEnv, DSS_HOME: this.home, DSS_PORT_OFFSET: String(this.offset), DSS_REDIS_MODE: this.redisMode };
+    return {
+      ...this.extraEnv,
+      DSS_HOME: this.home,
+      DSS_PORT_OFFSET: String(this.offset),
+      DSS_REDIS_MODE: this.redisMode,
+    };
   }
 
   /** The Redis servers of a `raft` cluster (node1 first, the primary of epoch 0); empty for a standalone one. */
@@ -156,7 +169,10 @@ export function contractMismatches(): { checked: number; mismatches: readonly st
   return { checked, mismatches: [...mismatches] };
 }
 
-export async function getJson<T = Record<string, unknown>>(url: string, timeoutMs = 2000): Promise<{ status: number; body: T }> {
+export async function getJson<T = Record<string, unknown>>(
+  url: string,
+  timeoutMs = 2000,
+): Promise<{ status: number; body: T }> {
   const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
   const body = (await res.json()) as T;
   checkAnswer('GET', url, res.status, body);
@@ -180,7 +196,12 @@ export interface HttpAnswer<T = Record<string, unknown>> {
 }
 
 /** Any method with an optional JSON body (a string is sent as is); never throws on HTTP errors. */
-export async function requestJson<T = Record<string, unknown>>(method: string, url: string, body?: unknown, timeoutMs = 10_000): Promise<{ status: number; body: T }> {
+export async function requestJson<T = Record<string, unknown>>(
+  method: string,
+  url: string,
+  body?: unknown,
+  timeoutMs = 10_000,
+): Promise<{ status: number; body: T }> {
   const res = await fetch(url, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -193,7 +214,11 @@ export async function requestJson<T = Record<string, unknown>>(method: string, u
 }
 
 /** POST JSON; never throws on HTTP errors (network errors do throw). */
-export async function postJson<T = Record<string, unknown>>(url: string, body: unknown, timeoutMs = 10_000): Promise<HttpAnswer<T>> {
+export async function postJson<T = Record<string, unknown>>(
+  url: string,
+  body: unknown,
+  timeoutMs = 10_000,
+): Promise<HttpAnswer<T>> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -208,5 +233,8 @@ export async function postJson<T = Record<string, unknown>>(url: string, body: u
 /** Runs the project's PM2 against a test cluster (pm2 stop / start / list). */
 export function pm2(cluster: TestCluster, ...args: string[]): string {
   const bin = join(REPO_ROOT, 'node_modules', 'pm2', 'bin', 'pm2');
-  return execFileSync(process.execPath, [bin, ...args], { env: { ...process.env, PM2_HOME: join(cluster.home, 'pm2') }, encoding: 'utf8' });
+  return execFileSync(process.execPath, [bin, ...args], {
+    env: { ...process.env, PM2_HOME: join(cluster.home, 'pm2') },
+    encoding: 'utf8',
+  });
 }

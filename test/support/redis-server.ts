@@ -60,7 +60,22 @@ function exited(proc: ChildProcess): Promise<void> {
 }
 
 async function launch(port: number, dir: string): Promise<ChildProcess> {
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--dir', dir, '--logfile', join(dir, 'redis.log'), '--daemonize', 'no'];
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'yes',
+    '--dir',
+    dir,
+    '--logfile',
+    join(dir, 'redis.log'),
+    '--daemonize',
+    'no',
+  ];
   const proc = spawn(REDIS_SERVER, args, { stdio: 'ignore' });
   // If the jest worker dies before afterAll, do not leave the server behind.
   const reap = (): void => void proc.kill('SIGKILL');
@@ -125,7 +140,15 @@ export async function startRedisServer(): Promise<RedisServerHandle> {
 
 /** INFO `section` of the Redis server on 127.0.0.1:`port`, as field -> value (a one-shot client). */
 export async function redisInfo(port: number, section = 'server'): Promise<Record<string, string>> {
-  const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null, connectTimeout: 2000 });
+  const client = new Redis({
+    host: '127.0.0.1',
+    port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+    connectTimeout: 2000,
+  });
   try {
     await client.connect();
     const text = await client.info(section);
@@ -142,7 +165,15 @@ export async function redisInfo(port: number, section = 'server'): Promise<Recor
 
 /** CONFIG GET of each of `names` on the Redis server on 127.0.0.1:`port`. */
 export async function redisConfig(port: number, names: readonly string[]): Promise<Record<string, string>> {
-  const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null, connectTimeout: 2000 });
+  const client = new Redis({
+    host: '127.0.0.1',
+    port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+    connectTimeout: 2000,
+  });
   try {
     await client.connect();
     const out: Record<string, string> = {};

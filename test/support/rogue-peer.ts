@@ -18,17 +18,18 @@ export class RoguePeer {
   private readonly client: ClientProxy;
 
   constructor(host: string, port: number, creds: RogueCredentials) {
-    const tls = creds.tlsDir && creds.id
-      ? {
-          tlsOptions: {
-            ca: readFileSync(join(creds.tlsDir, 'ca.crt')),
-            cert: readFileSync(join(creds.tlsDir, `${creds.id}.crt`)),
-            key: readFileSync(join(creds.tlsDir, `${creds.id}.key`)),
-            // The rogue does not care whom it reaches.
-            rejectUnauthorized: false,
-          },
-        }
-      : {};
+    const tls =
+      creds.tlsDir && creds.id
+        ? {
+            tlsOptions: {
+              ca: readFileSync(join(creds.tlsDir, 'ca.crt')),
+              cert: readFileSync(join(creds.tlsDir, `${creds.id}.crt`)),
+              key: readFileSync(join(creds.tlsDir, `${creds.id}.key`)),
+              // The rogue does not care whom it reaches.
+              rejectUnauthorized: false,
+            },
+          }
+        : {};
     this.client = ClientProxyFactory.create({ transport: Transport.TCP, options: { host, port, ...tls } });
   }
 

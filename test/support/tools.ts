@@ -8,6 +8,9 @@ import { findExecutable } from '../../scripts/local-cluster/redis-server.js';
 export function requiredTool(name: string): string | undefined {
   const found = findExecutable(name);
   if (!found && process.env.CI) throw new Error(`${name} is missing, and CI must run this suite (.ci/run installs it)`);
-  if (!found) process.stderr.write(`SKIPPED: ${name} is not installed (Debian: apt-get install prometheus); CI runs this suite.\n`);
+  if (!found)
+    process.stderr.write(
+      `SKIPPED: ${name} is not installed (Debian: apt-get install prometheus); CI runs this suite.\n`,
+    );
   return found;
 }

@@ -2,7 +2,14 @@ import { ConsoleLogger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LOG_LEVELS, type NodeConfig } from '@dss/config';
-import { clientErrorHandler, frameworkErrors, HTTP_CONNECTION_LIMITS, HTTP_MAX_BODY_BYTES, HTTP_MAX_CONNECTIONS, HTTP_MAX_PARAM_LENGTH } from '@dss/http';
+import {
+  clientErrorHandler,
+  frameworkErrors,
+  HTTP_CONNECTION_LIMITS,
+  HTTP_MAX_BODY_BYTES,
+  HTTP_MAX_CONNECTIONS,
+  HTTP_MAX_PARAM_LENGTH,
+} from '@dss/http';
 import { PeerEvents, PeerRejections, peerServerOptions } from '@dss/transport';
 import type { Server } from 'node:net';
 import { AppModule } from './app.module.js';
@@ -34,13 +41,18 @@ export async function startDaemon(config: NodeConfig, role: RolePlugin): Promise
       routerOptions: { maxParamLength: HTTP_MAX_PARAM_LENGTH },
       frameworkErrors,
       clientErrorHandler,
-      ...(config.httpTls ? { https: { cert: config.httpTls.cert, key: config.httpTls.key, minVersion: 'TLSv1.2' as const } } : {}),
+      ...(config.httpTls
+        ? { https: { cert: config.httpTls.cert, key: config.httpTls.key, minVersion: 'TLSv1.2' as const } }
+        : {}),
       ...HTTP_CONNECTION_LIMITS,
     }),
     { logger },
   );
   app.enableShutdownHooks();
-  const peers = app.connectMicroservice(peerServerOptions({ bindHost: settings.bindHost, port: self.peerPort, tls: config.peerTls }, app.get(PeerEvents)), { inheritAppConfig: true });
+  const peers = app.connectMicroservice(
+    peerServerOptions({ bindHost: settings.bindHost, port: self.peerPort, tls: config.peerTls }, app.get(PeerEvents)),
+    { inheritAppConfig: true },
+  );
   await app.startAllMicroservices();
   app.get(PeerRejections).watch(peers.unwrap<Server>());
   await app.listen(self.httpPort, settings.bindHost);
@@ -48,6 +60,9 @@ export async function startDaemon(config: NodeConfig, role: RolePlugin): Promise
   const auth = config.peerTls ? 'mutual TLS' : 'NOT authenticated (security.peerAuth none)';
   const api = `${config.httpTls ? 'https' : 'http'} ${settings.bindHost}:${self.httpPort}${config.apiTokens ? ' (bearer tokens)' : ''}`;
   logger.log(`${settings.role} on ${self.id}: ${api}, peers ${settings.bindHost}:${self.peerPort} (${auth})`);
-  if (!config.peerTls) logger.warn('peer traffic is not authenticated: anyone who reaches the peer port can vote and append (docs/security.md)');
+  if (!config.peerTls)
+    logger.warn(
+      'peer traffic is not authenticated: anyone who reaches the peer port can vote and append (docs/security.md)',
+    );
   return app;
 }

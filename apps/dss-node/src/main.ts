@@ -22,7 +22,9 @@ async function main(): Promise<void> {
       process.stderr.write(`dss-node: ${err.message}\n`);
       process.exit(EXIT_BAD_CONFIG);
     }
-    process.stderr.write(`dss-node: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `dss-node: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exit(1);
   }
 }

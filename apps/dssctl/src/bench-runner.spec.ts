@@ -3,12 +3,15 @@ import { errorCode, runBench, summarizeLatencies } from './bench-runner.js';
 describe('runBench', () => {
   it('runs every worker until the duration is over, timing each call and counting errors by code', async () => {
     const workers = new Set<number>();
-    const summary = await runBench({ workload: 't', description: 'd', durationMs: 150, concurrency: 4 }, async (worker, i, timed) => {
-      workers.add(worker);
-      await timed(() => new Promise((r) => setTimeout(r, 1)));
-      if (i % 3 === 2) await timed(() => Promise.reject(Object.assign(new Error('held'), { code: 'LOCKED' })));
-      if (i % 5 === 4) await timed(() => Promise.reject(new TypeError('bug')));
-    });
+    const summary = await runBench(
+      { workload: 't', description: 'd', durationMs: 150, concurrency: 4 },
+      async (worker, i, timed) => {
+        workers.add(worker);
+        await timed(() => new Promise((r) => setTimeout(r, 1)));
+        if (i % 3 === 2) await timed(() => Promise.reject(Object.assign(new Error('held'), { code: 'LOCKED' })));
+        if (i % 5 === 4) await timed(() => Promise.reject(new TypeError('bug')));
+      },
+    );
     expect([...workers].sort()).toEqual([0, 1, 2, 3]);
     expect(summary.ops).toBeGreaterThan(20);
     expect(summary.errors).toBe(summary.errorsByCode.LOCKED! + summary.errorsByCode.TypeError!);
@@ -25,12 +28,18 @@ describe('runBench', () => {
     const ctl = new AbortController();
     setTimeout(() => ctl.abort(), 50);
     const started = Date.now();
-    const summary = await runBench({ workload: 't', description: 'd', durationMs: 10_000, concurrency: 2, signal: ctl.signal }, async (_w, _i, timed) => {
-      await timed((signal) => new Promise((resolve, reject) => {
-        const t = setTimeout(resolve, 5);
-        signal.addEventListener('abort', () => (clearTimeout(t), reject(new Error('aborted'))), { once: true });
-      }));
-    });
+    const summary = await runBench(
+      { workload: 't', description: 'd', durationMs: 10_000, concurrency: 2, signal: ctl.signal },
+      async (_w, _i, timed) => {
+        await timed(
+          (signal) =>
+            new Promise((resolve, reject) => {
+              const t = setTimeout(resolve, 5);
+              signal.addEventListener('abort', () => (clearTimeout(t), reject(new Error('aborted'))), { once: true });
+            }),
+        );
+      },
+    );
     expect(Date.now() - started).toBeLessThan(2000);
     expect(summary.interrupted).toBe(true);
     expect(summary.errors).toBe(0);
@@ -39,7 +48,17 @@ describe('runBench', () => {
 
   it('reports progress while running', async () => {
     const seen: number[] = [];
-    await runBench({ workload: 't', description: 'd', durationMs: 120, concurrency: 1, tickMs: 20, onProgress: (p) => seen.push(p.ops) }, (_w, _i, timed) => timed(() => new Promise((r) => setTimeout(r, 2))).then(() => undefined));
+    await runBench(
+      {
+        workload: 't',
+        description: 'd',
+        durationMs: 120,
+        concurrency: 1,
+        tickMs: 20,
+        onProgress: (p) => seen.push(p.ops),
+      },
+      (_w, _i, timed) => timed(() => new Promise((r) => setTimeout(r, 2))).then(() => undefined),
+    );
     expect(seen.length).toBeGreaterThanOrEqual(3);
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
   });

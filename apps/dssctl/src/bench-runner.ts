@@ -76,7 +76,10 @@ export function summarizeLatencies(latencies: number[]): LatencySummary | null {
   };
 }
 
-export async function runBench(opts: BenchOptions, iteration: (worker: number, i: number, timed: Timed) => Promise<void>): Promise<BenchSummary> {
+export async function runBench(
+  opts: BenchOptions,
+  iteration: (worker: number, i: number, timed: Timed) => Promise<void>,
+): Promise<BenchSummary> {
   const now = opts.now ?? (() => performance.now());
   const stop = new AbortController();
   setMaxListeners(0, stop.signal); // one listener per call in flight
@@ -106,7 +109,12 @@ export async function runBench(opts: BenchOptions, iteration: (worker: number, i
 
   const started = now();
   const deadline = started + opts.durationMs;
-  const ticker = opts.onProgress ? setInterval(() => opts.onProgress!({ elapsedMs: now() - started, ops: latencies.length, errors }), opts.tickMs ?? 100) : undefined;
+  const ticker = opts.onProgress
+    ? setInterval(
+        () => opts.onProgress!({ elapsedMs: now() - started, ops: latencies.length, errors }),
+        opts.tickMs ?? 100,
+      )
+    : undefined;
   try {
     await Promise.all(
       Array.from({ length: opts.concurrency }, async (_, worker) => {

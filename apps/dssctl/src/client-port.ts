@@ -23,14 +23,31 @@ import type {
 // dssctl uses. Commands take this interface, so they run against a fake in the
 // unit tests; client-factory.ts checks that the real DssClient fits it.
 
-export type { AckResult, CacheEntry, CallOptions, Coherence, DaemonStatus, Delivery, EndpointStatus, Endpoints, Grant, LockState, MesiState, Role, TopicStats };
+export type {
+  AckResult,
+  CacheEntry,
+  CallOptions,
+  Coherence,
+  DaemonStatus,
+  Delivery,
+  EndpointStatus,
+  Endpoints,
+  Grant,
+  LockState,
+  MesiState,
+  Role,
+  TopicStats,
+};
 
 export const ROLES: readonly Role[] = ['lock', 'queue', 'cache'];
 
 export interface CliLockClient {
   acquire(req: AcquireRequest, call?: CallOptions): Promise<Grant>;
   release(req: { resource: string; owner: string }, call?: CallOptions): Promise<{ released: true }>;
-  renew(req: { resource: string; owner: string; ttlMs?: number }, call?: CallOptions): Promise<{ renewed: true; expiresInMs: number }>;
+  renew(
+    req: { resource: string; owner: string; ttlMs?: number },
+    call?: CallOptions,
+  ): Promise<{ renewed: true; expiresInMs: number }>;
   show(resource: string, call?: CallOptions): Promise<LockState>;
 }
 
@@ -38,7 +55,10 @@ export interface CliQueueClient {
   publish(req: PublishRequest, call?: CallOptions): Promise<{ ids: string[] }>;
   consume(req: ConsumeRequest, call?: CallOptions): Promise<Delivery[]>;
   ackAndConsume(req: AckAndConsumeRequest, call?: CallOptions): Promise<AckAndConsumeResult>;
-  ack(req: { topic: string; receipt: string } | { topic: string; receipts: readonly string[] }, call?: CallOptions): Promise<AckResult>;
+  ack(
+    req: { topic: string; receipt: string } | { topic: string; receipts: readonly string[] },
+    call?: CallOptions,
+  ): Promise<AckResult>;
   nack(req: { topic: string; receipt: string; delayMs?: number }, call?: CallOptions): Promise<unknown>;
   stats(topic: string, call?: CallOptions): Promise<TopicStats>;
   dead(topic: string, call?: CallOptions): Promise<unknown>;

@@ -2,7 +2,12 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { endpointsFromCluster } from '@dss/client';
 // Not '@dss/config', which loads Nest (a second of start-up on a busy machine).
-import { ConfigError, localClusterDescription, parseClusterDescription, type ClusterDescription } from '@dss/config/pure';
+import {
+  ConfigError,
+  localClusterDescription,
+  parseClusterDescription,
+  type ClusterDescription,
+} from '@dss/config/pure';
 import { ROLES, type ClientConfig, type Endpoints, type Role } from './client-port.js';
 import { UsageError } from './errors.js';
 import { parseBaseUrl, parseCount, parseUrlList } from './parse.js';
@@ -104,7 +109,9 @@ export function readConfigFile(files: FileAccess, path: string, what: string): C
   const parsed = configFileSchema.safeParse(json);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`);
-    throw new UsageError(`config file ${path}: ${problems.join('; ')} (expected {"lock": [urls], "queue": [urls], "cache": [urls], "timeoutMs": n, "token": "..."})`);
+    throw new UsageError(
+      `config file ${path}: ${problems.join('; ')} (expected {"lock": [urls], "queue": [urls], "cache": [urls], "timeoutMs": n, "token": "..."})`,
+    );
   }
   return parsed.data;
 }
@@ -116,7 +123,12 @@ function localOffset(env: Env): number {
 
 const set = (v: string | undefined): v is string => v !== undefined && v !== '';
 
-export function resolveConnection(flags: ConnectionFlags, env: Env, files: FileAccess, homedir: string): ResolvedConnection {
+export function resolveConnection(
+  flags: ConnectionFlags,
+  env: Env,
+  files: FileAccess,
+  homedir: string,
+): ResolvedConnection {
   // Each level: what it says per role, read only when needed (a bad file at a level
   // that is used fails; one that every role skips past is never read).
   type Level = () => { readonly endpoints: Partial<Endpoints>; readonly source: string } | undefined;
@@ -126,14 +138,25 @@ export function resolveConnection(flags: ConnectionFlags, env: Env, files: FileA
     for (const role of ROLES) if (set(flags[role])) endpoints[role] = parseUrlList(flags[role]!, FLAG[role]);
     return { endpoints, source: 'flag' };
   };
-  const fromFlagCluster: Level = () => (set(flags.cluster) ? { endpoints: endpointsFromCluster(readClusterFile(files, flags.cluster!, '--cluster')), source: `--cluster ${flags.cluster}` } : undefined);
+  const fromFlagCluster: Level = () =>
+    set(flags.cluster)
+      ? {
+          endpoints: endpointsFromCluster(readClusterFile(files, flags.cluster!, '--cluster')),
+          source: `--cluster ${flags.cluster}`,
+        }
+      : undefined;
   const fromEnv: Level = () => {
     const endpoints: Partial<Record<Role, string[]>> = {};
     for (const role of ROLES) if (set(env[ENV[role]])) endpoints[role] = parseUrlList(env[ENV[role]]!, ENV[role]);
     return { endpoints, source: 'env' };
   };
   const fromEnvCluster: Level = () =>
-    set(env[ENV.cluster]) ? { endpoints: endpointsFromCluster(readClusterFile(files, env[ENV.cluster]!, ENV.cluster)), source: `${ENV.cluster} ${env[ENV.cluster]}` } : undefined;
+    set(env[ENV.cluster])
+      ? {
+          endpoints: endpointsFromCluster(readClusterFile(files, env[ENV.cluster]!, ENV.cluster)),
+          source: `${ENV.cluster} ${env[ENV.cluster]}`,
+        }
+      : undefined;
 
   let configFile: string | undefined;
   let config: ConfigFile | undefined;
@@ -147,12 +170,17 @@ export function resolveConnection(flags: ConnectionFlags, env: Env, files: FileA
   const fromConfig: Level = () => {
     if (!config) return undefined;
     const endpoints: Partial<Record<Role, string[]>> = {};
-    for (const role of ROLES) if (config[role]) endpoints[role] = config[role].map((u, i) => parseBaseUrl(u, `config file ${configFile}: ${role}[${i}]`));
+    for (const role of ROLES)
+      if (config[role])
+        endpoints[role] = config[role].map((u, i) => parseBaseUrl(u, `config file ${configFile}: ${role}[${i}]`));
     return { endpoints, source: `config ${configFile}` };
   };
   const fromLocal: Level = () => {
     const offset = localOffset(env);
-    return { endpoints: endpointsFromCluster(localClusterDescription({ offset })), source: offset === 0 ? 'local cluster' : `local cluster (DSS_PORT_OFFSET=${offset})` };
+    return {
+      endpoints: endpointsFromCluster(localClusterDescription({ offset })),
+      source: offset === 0 ? 'local cluster' : `local cluster (DSS_PORT_OFFSET=${offset})`,
+    };
   };
 
   const levels = [fromFlags, fromFlagCluster, fromEnv, fromEnvCluster, fromConfig, fromLocal];

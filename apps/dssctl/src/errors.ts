@@ -48,14 +48,33 @@ function bodyDetails(body: unknown): Record<string, unknown> {
 }
 
 export function describeFailure(err: unknown): Failure {
-  if (err instanceof CliError) return { code: err.code, message: err.message, exitCode: err.exitCode, details: err.details };
+  if (err instanceof CliError)
+    return { code: err.code, message: err.message, exitCode: err.exitCode, details: err.details };
   const exitCode = exitCodeFor(err);
-  if (typeof err !== 'object' || err === null) return { code: 'UNEXPECTED', message: String(err), exitCode, details: {} };
-  const e = err as { code?: unknown; status?: unknown; message?: unknown; body?: unknown; endpoint?: unknown; attempts?: unknown; name?: unknown };
+  if (typeof err !== 'object' || err === null)
+    return { code: 'UNEXPECTED', message: String(err), exitCode, details: {} };
+  const e = err as {
+    code?: unknown;
+    status?: unknown;
+    message?: unknown;
+    body?: unknown;
+    endpoint?: unknown;
+    attempts?: unknown;
+    name?: unknown;
+  };
   const message = typeof e.message === 'string' && e.message !== '' ? e.message : String(err);
   const code =
-    exitCode === EXIT.INTERRUPTED ? 'INTERRUPTED' : typeof e.code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(e.code) ? e.code : exitCode === EXIT.UNEXPECTED ? 'UNEXPECTED' : 'ERROR';
-  const own = typeof (e as { details?: unknown }).details === 'object' && (e as { details?: unknown }).details !== null ? ((e as { details: Record<string, unknown> }).details) : {};
+    exitCode === EXIT.INTERRUPTED
+      ? 'INTERRUPTED'
+      : typeof e.code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(e.code)
+        ? e.code
+        : exitCode === EXIT.UNEXPECTED
+          ? 'UNEXPECTED'
+          : 'ERROR';
+  const own =
+    typeof (e as { details?: unknown }).details === 'object' && (e as { details?: unknown }).details !== null
+      ? (e as { details: Record<string, unknown> }).details
+      : {};
   const details: Record<string, unknown> = { ...bodyDetails(e.body), ...own };
   if (typeof e.status === 'number') details.status = e.status;
   if (typeof e.endpoint === 'string') details.endpoint = e.endpoint;
@@ -68,13 +87,20 @@ export function failureHint(details: Readonly<Record<string, unknown>>): string 
   const holders = details.holders;
   if (Array.isArray(holders) && holders.length > 0) {
     const who = holders
-      .filter((h): h is { owner: unknown; mode?: unknown; fencingToken?: unknown } => typeof h === 'object' && h !== null)
-      .map((h) => `${String(h.owner)}${h.mode ? ` ${String(h.mode)}` : ''}${h.fencingToken !== undefined ? ` token ${String(h.fencingToken)}` : ''}`);
+      .filter(
+        (h): h is { owner: unknown; mode?: unknown; fencingToken?: unknown } => typeof h === 'object' && h !== null,
+      )
+      .map(
+        (h) =>
+          `${String(h.owner)}${h.mode ? ` ${String(h.mode)}` : ''}${h.fencingToken !== undefined ? ` token ${String(h.fencingToken)}` : ''}`,
+      );
     return ` (held by ${who.join(', ')})`;
   }
   const cycle = details.cycle;
   if (Array.isArray(cycle) && cycle.length > 0) {
-    const steps = cycle.filter((e): e is { owner: unknown; resource: unknown } => typeof e === 'object' && e !== null).map((e) => `${String(e.owner)} waits for ${String(e.resource)}`);
+    const steps = cycle
+      .filter((e): e is { owner: unknown; resource: unknown } => typeof e === 'object' && e !== null)
+      .map((e) => `${String(e.owner)} waits for ${String(e.resource)}`);
     return ` (cycle: ${steps.join(' -> ')})`;
   }
   return '';

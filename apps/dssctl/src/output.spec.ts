@@ -9,11 +9,20 @@ describe('output rendering', () => {
         ['node22', 'follower', 3, null],
       ],
     );
-    expect(text).toBe(['NODE    STATE     TERM  LEADER', 'node1   leader      12  node1', 'node22  follower     3  -', ''].join('\n'));
+    expect(text).toBe(
+      ['NODE    STATE     TERM  LEADER', 'node1   leader      12  node1', 'node22  follower     3  -', ''].join('\n'),
+    );
   });
 
   it('aligns columns as told, and shows missing cells as -', () => {
-    const text = renderTable(['url', 'latency'], [['http://a:1', '1.5 ms'], ['http://bb:2', undefined]], { align: { latency: 'right' } });
+    const text = renderTable(
+      ['url', 'latency'],
+      [
+        ['http://a:1', '1.5 ms'],
+        ['http://bb:2', undefined],
+      ],
+      { align: { latency: 'right' } },
+    );
     expect(text).toBe(['URL          LATENCY', 'http://a:1    1.5 ms', 'http://bb:2        -', ''].join('\n'));
   });
 
@@ -22,7 +31,13 @@ describe('output rendering', () => {
   });
 
   it('renders label/value blocks aligned', () => {
-    expect(renderFields([['resource', 'orders'], ['fencing token', 7], ['ttl', undefined]])).toBe('resource:       orders\nfencing token:  7\nttl:            -\n');
+    expect(
+      renderFields([
+        ['resource', 'orders'],
+        ['fencing token', 7],
+        ['ttl', undefined],
+      ]),
+    ).toBe('resource:       orders\nfencing token:  7\nttl:            -\n');
   });
 
   it('renders one pretty JSON document with a final newline', () => {

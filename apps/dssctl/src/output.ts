@@ -15,10 +15,20 @@ function cellText(c: Cell): string {
 }
 
 /** Columns padded to their widest cell, two spaces apart, upper-case headers, no trailing spaces. */
-export function renderTable(headers: readonly string[], rows: readonly (readonly Cell[])[], opts: TableOptions = {}): string {
+export function renderTable(
+  headers: readonly string[],
+  rows: readonly (readonly Cell[])[],
+  opts: TableOptions = {},
+): string {
   const text = rows.map((r) => headers.map((_, i) => cellText(r[i])));
   const widths = headers.map((h, i) => Math.max(h.length, ...text.map((r) => r[i]!.length)));
-  const align = headers.map((h, i) => opts.align?.[h] ?? (rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || r[i] === null || r[i] === undefined) ? 'right' : 'left'));
+  const align = headers.map(
+    (h, i) =>
+      opts.align?.[h] ??
+      (rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || r[i] === null || r[i] === undefined)
+        ? 'right'
+        : 'left'),
+  );
   const line = (cells: readonly string[]) =>
     cells
       .map((c, i) => (align[i] === 'right' ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))

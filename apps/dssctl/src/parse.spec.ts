@@ -21,7 +21,9 @@ describe('argument parsers', () => {
     expect(parseCount('16', '--concurrency')).toBe(16);
     expect(parseCount('0', '--x', 0)).toBe(0);
     expect(() => parseCount('0', '--concurrency')).toThrow('--concurrency: "0" must be a whole number from 1 up');
-    expect(() => parseCount('2000', '--concurrency', 1, 1024)).toThrow('--concurrency: "2000" must be a whole number from 1 to 1024');
+    expect(() => parseCount('2000', '--concurrency', 1, 1024)).toThrow(
+      '--concurrency: "2000" must be a whole number from 1 to 1024',
+    );
     for (const bad of ['1.5', 'abc', '-1', '', '0x10']) expect(() => parseCount(bad, '--max')).toThrow(UsageError);
   });
 
@@ -29,7 +31,8 @@ describe('argument parsers', () => {
     expect(parseRatio('0.8', '--read-ratio')).toBe(0.8);
     expect(parseRatio('95%', '--read-ratio')).toBe(0.95);
     expect(parseRatio('1', '--read-ratio')).toBe(1);
-    for (const bad of ['1.2', '-0.1', '120%', '%', 'half', '']) expect(() => parseRatio(bad, '--read-ratio')).toThrow(/^--read-ratio: /);
+    for (const bad of ['1.2', '-0.1', '120%', '%', 'half', ''])
+      expect(() => parseRatio(bad, '--read-ratio')).toThrow(/^--read-ratio: /);
   });
 
   it('parses JSON values and explains how to send text', () => {

@@ -7,7 +7,14 @@ import { runCli, wantsJson } from './program.js';
 // The whole command line against a fake client: arguments reach the client as
 // the API wants them, output is rendered, failures become exit codes.
 
-const grant = { acquired: true as const, resource: 'orders', owner: 'op@host', mode: 'exclusive' as const, fencingToken: 7, expiresInMs: 30_000 };
+const grant = {
+  acquired: true as const,
+  resource: 'orders',
+  owner: 'op@host',
+  mode: 'exclusive' as const,
+  fencingToken: 7,
+  expiresInMs: 30_000,
+};
 
 function fakeClient() {
   return {
@@ -16,10 +23,16 @@ function fakeClient() {
       acquire: jest.fn(async () => grant),
       release: jest.fn(async () => ({ released: true as const })),
       renew: jest.fn(async () => ({ renewed: true as const, expiresInMs: 60_000 })),
-      show: jest.fn(async (resource: string) => ({ resource, holders: [{ owner: 'w1', mode: 'exclusive' as const, fencingToken: 7, expiresInMs: 1500 }], waiters: [{ owner: 'w2', mode: 'shared' as const }] })),
+      show: jest.fn(async (resource: string) => ({
+        resource,
+        holders: [{ owner: 'w1', mode: 'exclusive' as const, fencingToken: 7, expiresInMs: 1500 }],
+        waiters: [{ owner: 'w2', mode: 'shared' as const }],
+      })),
     },
     queue: {
-      publish: jest.fn(async (req: { message?: unknown; messages?: readonly unknown[] }) => ({ ids: (req.messages ?? [req.message]).map((_, i) => `id-${i}`) })),
+      publish: jest.fn(async (req: { message?: unknown; messages?: readonly unknown[] }) => ({
+        ids: (req.messages ?? [req.message]).map((_, i) => `id-${i}`),
+      })),
       consume: jest.fn(async (_req: { topic: string; max?: number }): Promise<Delivery[]> => [
         { id: 'm1', receipt: 'r1', body: { order: 42 }, deliveries: 1, publishedAt: Date.UTC(2026, 0, 2, 3, 4, 5) },
         { id: 'm2', receipt: 'r2', body: 'text', deliveries: 3, publishedAt: Date.UTC(2026, 0, 2, 3, 4, 6) },
@@ -32,15 +45,35 @@ function fakeClient() {
       ack: jest.fn(async () => ({ acked: 1, stale: [] as string[] })),
       nack: jest.fn(async () => ({ nacked: true, outcome: 'delayed' })),
       stats: jest.fn(async (topic: string) => ({ topic, owner: 'node2', ready: 3, inflight: 1, delayed: 0, dead: 2 })),
-      dead: jest.fn(async (topic: string) => ({ topic, messages: [{ id: 'd1', body: 'bad', publishedAt: 0, deliveries: 5 }] })),
+      dead: jest.fn(async (topic: string) => ({
+        topic,
+        messages: [{ id: 'd1', body: 'bad', publishedAt: 0, deliveries: 5 }],
+      })),
       redrive: jest.fn(async (topic: string) => ({ topic, redriven: 2 })),
     },
     cache: {
-      get: jest.fn(async (key: string): Promise<{ key: string; value: unknown; state: 'M' | 'E' | 'S' | 'I' } | undefined> => ({ key, value: { hello: 'world' }, state: 'S' })),
+      get: jest.fn(
+        async (key: string): Promise<{ key: string; value: unknown; state: 'M' | 'E' | 'S' | 'I' } | undefined> => ({
+          key,
+          value: { hello: 'world' },
+          state: 'S',
+        }),
+      ),
       put: jest.fn(async (key: string) => ({ key, state: 'M' as const })),
       del: jest.fn(async () => true),
-      coherence: jest.fn(async (key: string) => ({ key, home: 'node3', states: { node1: 'M' as const, node2: 'I' as const, node3: 'I' as const } })),
-      flush: jest.fn(async (url?: string) => (url ? [{ url, flushed: 2 }] : [{ url: 'http://c:1', flushed: 2 }, { url: 'http://c:2', flushed: 1 }])),
+      coherence: jest.fn(async (key: string) => ({
+        key,
+        home: 'node3',
+        states: { node1: 'M' as const, node2: 'I' as const, node3: 'I' as const },
+      })),
+      flush: jest.fn(async (url?: string) =>
+        url
+          ? [{ url, flushed: 2 }]
+          : [
+              { url: 'http://c:1', flushed: 2 },
+              { url: 'http://c:2', flushed: 1 },
+            ],
+      ),
     },
     status: jest.fn(async (): Promise<EndpointStatus[]> => healthyCluster()),
   };
@@ -55,15 +88,31 @@ function daemon(role: 'lock' | 'queue' | 'cache', n: number, extra: Record<strin
     reachable: true,
     healthy: true,
     latencyMs: 1.5,
-    cluster: { cluster: 'dss-local', role, node: { id: `node${n}`, host: '127.0.0.1', httpPort: port, peerPort: port + 1000 }, peers: [], ...extra },
+    cluster: {
+      cluster: 'dss-local',
+      role,
+      node: { id: `node${n}`, host: '127.0.0.1', httpPort: port, peerPort: port + 1000 },
+      peers: [],
+      ...extra,
+    },
   };
 }
 
 function healthyCluster(): EndpointStatus[] {
   return [
-    ...[1, 2, 3].map((n) => daemon('lock', n, { raft: { state: n === 2 ? 'leader' : 'follower', term: 4, leader: 'node2', commitIndex: 17, lastApplied: 17 } })),
-    ...[1, 2, 3].map((n) => daemon('queue', n, { queue: { redis: 'ready', ring: {}, owns: n === 1 ? ['orders', 'poison'] : [] } })),
-    ...[1, 2, 3].map((n) => daemon('cache', n, { cache: { redis: 'ready', lines: { total: n, bytes: 10, M: n === 1 ? 1 : 0, E: 0, S: n - 1, I: 0 } } })),
+    ...[1, 2, 3].map((n) =>
+      daemon('lock', n, {
+        raft: { state: n === 2 ? 'leader' : 'follower', term: 4, leader: 'node2', commitIndex: 17, lastApplied: 17 },
+      }),
+    ),
+    ...[1, 2, 3].map((n) =>
+      daemon('queue', n, { queue: { redis: 'ready', ring: {}, owns: n === 1 ? ['orders', 'poison'] : [] } }),
+    ),
+    ...[1, 2, 3].map((n) =>
+      daemon('cache', n, {
+        cache: { redis: 'ready', lines: { total: n, bytes: 10, M: n === 1 ? 1 : 0, E: 0, S: n - 1, I: 0 } },
+      }),
+    ),
   ];
 }
 
@@ -80,7 +129,12 @@ async function run(argv: string[], client: Fake = fakeClient(), opts: RunOptions
   const configs: ClientConfig[] = [];
   const files = opts.files ?? {};
   const deps: CliDeps = {
-    io: { stdout: (s) => (out += s), stderr: (s) => (err += s), readStdin: async () => opts.stdin ?? '', stdinIsTTY: opts.stdinIsTTY ?? true },
+    io: {
+      stdout: (s) => (out += s),
+      stderr: (s) => (err += s),
+      readStdin: async () => opts.stdin ?? '',
+      stdinIsTTY: opts.stdinIsTTY ?? true,
+    },
     env: opts.env ?? {},
     files: {
       exists: (p) => p in files,
@@ -106,7 +160,8 @@ describe('help, version and usage errors', () => {
     const top = await run(['--help']);
     expect(top.code).toBe(0);
     expect(top.out).toMatch(/^Usage: dssctl \[options\] \[command\]/);
-    for (const cmd of ['status', 'lock', 'queue', 'cache', 'bench', 'endpoints']) expect(top.out).toContain(`  ${cmd} `);
+    for (const cmd of ['status', 'lock', 'queue', 'cache', 'bench', 'endpoints'])
+      expect(top.out).toContain(`  ${cmd} `);
     const sub = await run(['queue', 'consume', '--help']);
     expect(sub.code).toBe(0);
     expect(sub.out).toContain('Usage: dssctl queue consume [options] <topic>');
@@ -131,12 +186,27 @@ describe('help, version and usage errors', () => {
 
   it.each([
     [['frob'], /^dssctl: INVALID_ARGUMENT: unknown command 'frob' \(see dssctl --help\)\n$/],
-    [['lock', 'acquire', 'orders', '--colour'], /^dssctl: INVALID_ARGUMENT: unknown option '--colour' \(see dssctl lock acquire --help\)\n$/],
-    [['lock', 'acquire'], /^dssctl: INVALID_ARGUMENT: missing required argument 'resource' \(see dssctl lock acquire --help\)\n$/],
-    [['--lock', 'http://x:1', 'lock', 'acquire', 'r', '--ttl', 'soon'], /^dssctl: INVALID_ARGUMENT: --ttl: "soon" is not a duration/],
-    [['lock', 'acquire', 'r', '--mode', 'solo'], /^dssctl: INVALID_ARGUMENT: option '--mode <mode>' argument 'solo' is invalid\. Allowed choices are exclusive, shared\./],
+    [
+      ['lock', 'acquire', 'orders', '--colour'],
+      /^dssctl: INVALID_ARGUMENT: unknown option '--colour' \(see dssctl lock acquire --help\)\n$/,
+    ],
+    [
+      ['lock', 'acquire'],
+      /^dssctl: INVALID_ARGUMENT: missing required argument 'resource' \(see dssctl lock acquire --help\)\n$/,
+    ],
+    [
+      ['--lock', 'http://x:1', 'lock', 'acquire', 'r', '--ttl', 'soon'],
+      /^dssctl: INVALID_ARGUMENT: --ttl: "soon" is not a duration/,
+    ],
+    [
+      ['lock', 'acquire', 'r', '--mode', 'solo'],
+      /^dssctl: INVALID_ARGUMENT: option '--mode <mode>' argument 'solo' is invalid\. Allowed choices are exclusive, shared\./,
+    ],
     [['queue', 'consume', 't', '--max', '0'], /^dssctl: INVALID_ARGUMENT: --max: "0" must be a whole number from 1 up/],
-    [['bench', 'lock', '--concurrency', 'many'], /^dssctl: INVALID_ARGUMENT: --concurrency: "many" must be a whole number/],
+    [
+      ['bench', 'lock', '--concurrency', 'many'],
+      /^dssctl: INVALID_ARGUMENT: --concurrency: "many" must be a whole number/,
+    ],
     [['bench', 'cache', '--duration', '10ms'], /^dssctl: INVALID_ARGUMENT: --duration: must be at least 100ms/],
     [['--timeout', '0', 'status'], /^dssctl: INVALID_ARGUMENT: --timeout: must be at least 1 ms/],
     [['--lock', 'ftp://x', 'lock', 'show', 'r'], /^dssctl: INVALID_ARGUMENT: --lock: "ftp:\/\/x" must be an http/],
@@ -146,13 +216,26 @@ describe('help, version and usage errors', () => {
     expect(r.code).toBe(EXIT.USAGE);
     expect(r.err).toMatch(message);
     expect(r.out).toBe('');
-    for (const fn of [r.client.lock.acquire, r.client.lock.show, r.client.queue.consume, r.client.cache.flush, r.client.status]) expect(fn).not.toHaveBeenCalled();
+    for (const fn of [
+      r.client.lock.acquire,
+      r.client.lock.show,
+      r.client.queue.consume,
+      r.client.cache.flush,
+      r.client.status,
+    ])
+      expect(fn).not.toHaveBeenCalled();
   });
 
   it('prints a JSON error document on stdout as well with --json', async () => {
     const r = await run(['lock', 'acquire', '--json']);
     expect(r.code).toBe(EXIT.USAGE);
-    expect(r.json()).toEqual({ error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining("missing required argument 'resource'"), exitCode: 2 } });
+    expect(r.json()).toEqual({
+      error: {
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringContaining("missing required argument 'resource'"),
+        exitCode: 2,
+      },
+    });
     expect(r.err).toMatch(/^dssctl: INVALID_ARGUMENT: /);
   });
 
@@ -164,15 +247,44 @@ describe('help, version and usage errors', () => {
 
 describe('connection options', () => {
   it('accept global options after the subcommand and hand them to the client factory', async () => {
-    const r = await run(['lock', 'show', 'orders', '--lock', 'http://10.0.0.1:8001,10.0.0.2:8001', '--timeout', '2s', '--token', 'secret']);
+    const r = await run([
+      'lock',
+      'show',
+      'orders',
+      '--lock',
+      'http://10.0.0.1:8001,10.0.0.2:8001',
+      '--timeout',
+      '2s',
+      '--token',
+      'secret',
+    ]);
     expect(r.code).toBe(0);
     expect(r.configs).toHaveLength(1);
-    expect(r.configs[0]).toMatchObject({ endpoints: { lock: ['http://10.0.0.1:8001', 'http://10.0.0.2:8001'] }, timeoutMs: 2000, token: 'secret' });
+    expect(r.configs[0]).toMatchObject({
+      endpoints: { lock: ['http://10.0.0.1:8001', 'http://10.0.0.2:8001'] },
+      timeoutMs: 2000,
+      token: 'secret',
+    });
   });
 
   it('reads the cluster file and reports where endpoints come from (endpoints)', async () => {
-    const cluster = JSON.stringify({ nodes: [{ id: 'vm1', host: '192.168.56.11', ports: { lock: { http: 8001, peer: 9001 }, queue: { http: 8011, peer: 9011 }, cache: { http: 8021, peer: 9021 } } }] });
-    const r = await run(['endpoints', '--json', '--queue', 'http://q:1'], fakeClient(), { env: { DSSCTL_CLUSTER: '/var/lib/dss/cluster.json', DSSCTL_TOKEN: 't' }, files: { '/var/lib/dss/cluster.json': cluster } });
+    const cluster = JSON.stringify({
+      nodes: [
+        {
+          id: 'vm1',
+          host: '192.168.56.11',
+          ports: {
+            lock: { http: 8001, peer: 9001 },
+            queue: { http: 8011, peer: 9011 },
+            cache: { http: 8021, peer: 9021 },
+          },
+        },
+      ],
+    });
+    const r = await run(['endpoints', '--json', '--queue', 'http://q:1'], fakeClient(), {
+      env: { DSSCTL_CLUSTER: '/var/lib/dss/cluster.json', DSSCTL_TOKEN: 't' },
+      files: { '/var/lib/dss/cluster.json': cluster },
+    });
     expect(r.code).toBe(0);
     expect(r.json()).toEqual({
       lock: { urls: ['http://192.168.56.11:8001'], source: 'DSSCTL_CLUSTER /var/lib/dss/cluster.json' },
@@ -207,7 +319,13 @@ describe('status', () => {
 
   it('exits 5 (unavailable) when a daemon does not answer, and says which', async () => {
     const client = fakeClient();
-    client.status.mockResolvedValue(healthyCluster().map((s) => (s.url.endsWith(':8023') ? { role: 'cache', url: s.url, reachable: false, healthy: false, error: 'GET /health: connect ECONNREFUSED' } : s)));
+    client.status.mockResolvedValue(
+      healthyCluster().map((s) =>
+        s.url.endsWith(':8023')
+          ? { role: 'cache', url: s.url, reachable: false, healthy: false, error: 'GET /health: connect ECONNREFUSED' }
+          : s,
+      ),
+    );
     const r = await run(['status'], client);
     expect(r.code).toBe(EXIT.UNAVAILABLE);
     expect(r.out).toContain('?      http://127.0.0.1:8023  unreachable');
@@ -215,16 +333,27 @@ describe('status', () => {
     expect(r.err).toBe('dssctl: UNAVAILABLE: 1 daemon of 9 not healthy: cache http://127.0.0.1:8023 (unreachable)\n');
     const j = await run(['status', '--json'], client);
     expect(j.code).toBe(EXIT.UNAVAILABLE);
-    const doc = j.json() as { healthy: boolean; daemons: { url: string; health: string; error?: string }[]; lock: unknown };
+    const doc = j.json() as {
+      healthy: boolean;
+      daemons: { url: string; health: string; error?: string }[];
+      lock: unknown;
+    };
     expect(doc.healthy).toBe(false);
     expect(doc.daemons).toHaveLength(9);
-    expect(doc.daemons.find((d) => d.url.endsWith(':8023'))).toMatchObject({ health: 'unreachable', error: 'GET /health: connect ECONNREFUSED' });
+    expect(doc.daemons.find((d) => d.url.endsWith(':8023'))).toMatchObject({
+      health: 'unreachable',
+      error: 'GET /health: connect ECONNREFUSED',
+    });
     expect(doc.lock).toEqual({ leader: 'node2', term: 4 });
   });
 
   it('counts a daemon that answers /health with an error as unhealthy', async () => {
     const client = fakeClient();
-    client.status.mockResolvedValue(healthyCluster().map((s) => (s.url.endsWith(':8001') ? { ...s, healthy: false, error: 'GET /health answered HTTP 503' } : s)));
+    client.status.mockResolvedValue(
+      healthyCluster().map((s) =>
+        s.url.endsWith(':8001') ? { ...s, healthy: false, error: 'GET /health answered HTTP 503' } : s,
+      ),
+    );
     const r = await run(['status', '--json'], client);
     expect(r.code).toBe(EXIT.UNAVAILABLE);
     expect((r.json() as { daemons: { health: string }[] }).daemons[0]!.health).toBe('unhealthy');
@@ -233,26 +362,57 @@ describe('status', () => {
 
 describe('lock', () => {
   it('acquire sends owner, mode, ttl and wait, and prints the grant', async () => {
-    const r = await run(['lock', 'acquire', 'orders', '--ttl', '1m', '--wait', '5s', '--mode', 'shared', '--owner', 'w1']);
+    const r = await run([
+      'lock',
+      'acquire',
+      'orders',
+      '--ttl',
+      '1m',
+      '--wait',
+      '5s',
+      '--mode',
+      'shared',
+      '--owner',
+      'w1',
+    ]);
     expect(r.code).toBe(0);
-    expect(r.client.lock.acquire).toHaveBeenCalledWith({ resource: 'orders', owner: 'w1', mode: 'shared', ttlMs: 60_000, waitMs: 5000 }, expect.anything());
+    expect(r.client.lock.acquire).toHaveBeenCalledWith(
+      { resource: 'orders', owner: 'w1', mode: 'shared', ttlMs: 60_000, waitMs: 5000 },
+      expect.anything(),
+    );
     expect(r.out).toContain('fencing token:  7');
     expect(r.out).toContain('expires in:     30.0 s');
   });
 
-  it('acquire defaults: user@host, exclusive, try once, the server\'s TTL; --json prints the grant as is', async () => {
+  it("acquire defaults: user@host, exclusive, try once, the server's TTL; --json prints the grant as is", async () => {
     const r = await run(['lock', 'acquire', 'orders', '--json']);
-    expect(r.client.lock.acquire).toHaveBeenCalledWith({ resource: 'orders', owner: 'op@host', mode: 'exclusive', waitMs: 0 }, expect.anything());
+    expect(r.client.lock.acquire).toHaveBeenCalledWith(
+      { resource: 'orders', owner: 'op@host', mode: 'exclusive', waitMs: 0 },
+      expect.anything(),
+    );
     expect(r.json()).toEqual(grant);
   });
 
   it('acquire of a held lock exits 4 and names the holder', async () => {
     const client = fakeClient();
-    client.lock.acquire.mockRejectedValue(new LockedError('orders is held', { status: 409, details: { holders: [{ owner: 'w1', mode: 'exclusive', fencingToken: 7, expiresInMs: 900 }] } }));
+    client.lock.acquire.mockRejectedValue(
+      new LockedError('orders is held', {
+        status: 409,
+        details: { holders: [{ owner: 'w1', mode: 'exclusive', fencingToken: 7, expiresInMs: 900 }] },
+      }),
+    );
     const r = await run(['lock', 'acquire', 'orders', '--json'], client);
     expect(r.code).toBe(EXIT.CONFLICT);
     expect(r.err).toBe('dssctl: LOCKED: orders is held (held by w1 exclusive token 7)\n');
-    expect(r.json()).toEqual({ error: { code: 'LOCKED', message: 'orders is held', exitCode: 4, status: 409, holders: [{ owner: 'w1', mode: 'exclusive', fencingToken: 7, expiresInMs: 900 }] } });
+    expect(r.json()).toEqual({
+      error: {
+        code: 'LOCKED',
+        message: 'orders is held',
+        exitCode: 4,
+        status: 409,
+        holders: [{ owner: 'w1', mode: 'exclusive', fencingToken: 7, expiresInMs: 900 }],
+      },
+    });
   });
 
   it('release of a lock not held exits 3', async () => {
@@ -268,23 +428,42 @@ describe('lock', () => {
     expect(rel.client.lock.release).toHaveBeenCalledWith({ resource: 'orders', owner: 'w1' }, expect.anything());
     expect(rel.json()).toEqual({ resource: 'orders', owner: 'w1', released: true });
     const ren = await run(['lock', 'renew', 'orders', '--ttl', '90s']);
-    expect(ren.client.lock.renew).toHaveBeenCalledWith({ resource: 'orders', owner: 'op@host', ttlMs: 90_000 }, expect.anything());
+    expect(ren.client.lock.renew).toHaveBeenCalledWith(
+      { resource: 'orders', owner: 'op@host', ttlMs: 90_000 },
+      expect.anything(),
+    );
     expect(ren.out).toBe('renewed orders (owner op@host); expires in 60.0 s\n');
   });
 
   it('show lists holders and waiters', async () => {
     const r = await run(['lock', 'show', 'orders']);
-    expect(r.out).toBe(['orders: held', 'OWNER  MODE       TOKEN  EXPIRES IN', 'w1     exclusive      7       1.5 s', 'waiters (in order):', 'OWNER  MODE', 'w2     shared', ''].join('\n'));
+    expect(r.out).toBe(
+      [
+        'orders: held',
+        'OWNER  MODE       TOKEN  EXPIRES IN',
+        'w1     exclusive      7       1.5 s',
+        'waiters (in order):',
+        'OWNER  MODE',
+        'w2     shared',
+        '',
+      ].join('\n'),
+    );
   });
 });
 
 describe('queue', () => {
   it('publish sends one JSON argument as message, several as messages', async () => {
     const one = await run(['queue', 'publish', 'orders', '{"order":42}', '--json']);
-    expect(one.client.queue.publish).toHaveBeenCalledWith({ topic: 'orders', message: { order: 42 } }, expect.anything());
+    expect(one.client.queue.publish).toHaveBeenCalledWith(
+      { topic: 'orders', message: { order: 42 } },
+      expect.anything(),
+    );
     expect(one.json()).toEqual({ topic: 'orders', ids: ['id-0'] });
     const two = await run(['queue', 'publish', 'orders', '1', '"two"', '--delay', '30s', '--dedup-id', 'batch-1']);
-    expect(two.client.queue.publish).toHaveBeenCalledWith({ topic: 'orders', messages: [1, 'two'], delayMs: 30_000, dedupId: 'batch-1' }, expect.anything());
+    expect(two.client.queue.publish).toHaveBeenCalledWith(
+      { topic: 'orders', messages: [1, 'two'], delayMs: 30_000, dedupId: 'batch-1' },
+      expect.anything(),
+    );
     expect(two.out).toBe('published 2 messages to orders\n  id-0\n  id-1\n');
   });
 
@@ -294,15 +473,28 @@ describe('queue', () => {
     expect(bad.err).toMatch(/message 1 is not valid JSON: hello/);
     expect(bad.client.queue.publish).not.toHaveBeenCalled();
     const raw = await run(['queue', 'publish', 'orders', '--raw', 'hello', 'world']);
-    expect(raw.client.queue.publish).toHaveBeenCalledWith({ topic: 'orders', messages: ['hello', 'world'] }, expect.anything());
+    expect(raw.client.queue.publish).toHaveBeenCalledWith(
+      { topic: 'orders', messages: ['hello', 'world'] },
+      expect.anything(),
+    );
   });
 
   it('publish reads stdin lines, or --file, and batches by 1000', async () => {
-    const piped = await run(['queue', 'publish', 'orders'], fakeClient(), { stdinIsTTY: false, stdin: '{"a":1}\n\n"b"\r\n' });
-    expect(piped.client.queue.publish).toHaveBeenCalledWith({ topic: 'orders', messages: [{ a: 1 }, 'b'] }, expect.anything());
+    const piped = await run(['queue', 'publish', 'orders'], fakeClient(), {
+      stdinIsTTY: false,
+      stdin: '{"a":1}\n\n"b"\r\n',
+    });
+    expect(piped.client.queue.publish).toHaveBeenCalledWith(
+      { topic: 'orders', messages: [{ a: 1 }, 'b'] },
+      expect.anything(),
+    );
     const lines = Array.from({ length: 2500 }, (_, i) => JSON.stringify({ i })).join('\n');
-    const file = await run(['queue', 'publish', 'orders', '--file', '/tmp/m.ndjson', '--json'], fakeClient(), { files: { '/tmp/m.ndjson': lines } });
-    expect(file.client.queue.publish.mock.calls.map((c) => (c[0] as { messages: unknown[] }).messages.length)).toEqual([1000, 1000, 500]);
+    const file = await run(['queue', 'publish', 'orders', '--file', '/tmp/m.ndjson', '--json'], fakeClient(), {
+      files: { '/tmp/m.ndjson': lines },
+    });
+    expect(file.client.queue.publish.mock.calls.map((c) => (c[0] as { messages: unknown[] }).messages.length)).toEqual([
+      1000, 1000, 500,
+    ]);
     expect((file.json() as { ids: string[] }).ids).toHaveLength(2500);
     expect(file.out).not.toContain('"error"');
   });
@@ -310,19 +502,28 @@ describe('queue', () => {
   it('publish tells the user how to give messages when there are none', async () => {
     const tty = await run(['queue', 'publish', 'orders']);
     expect(tty.code).toBe(EXIT.USAGE);
-    expect(tty.err).toMatch(/no message: give JSON messages as arguments, with --file <path>, or one per line on stdin/);
+    expect(tty.err).toMatch(
+      /no message: give JSON messages as arguments, with --file <path>, or one per line on stdin/,
+    );
     const empty = await run(['queue', 'publish', 'orders'], fakeClient(), { stdinIsTTY: false, stdin: '\n' });
     expect(empty.code).toBe(EXIT.USAGE);
-    const tooMany = await run(['queue', 'publish', 'o', '--dedup-id', 'x', '--file', '/f'], fakeClient(), { files: { '/f': '1\n'.repeat(1001) } });
+    const tooMany = await run(['queue', 'publish', 'o', '--dedup-id', 'x', '--file', '/f'], fakeClient(), {
+      files: { '/f': '1\n'.repeat(1001) },
+    });
     expect(tooMany.code).toBe(EXIT.USAGE);
     expect(tooMany.err).toMatch(/--dedup-id covers one publish of at most 1000 messages/);
-    const badLine = await run(['queue', 'publish', 'o', '--file', '/f'], fakeClient(), { files: { '/f': '1\nnope\n' } });
+    const badLine = await run(['queue', 'publish', 'o', '--file', '/f'], fakeClient(), {
+      files: { '/f': '1\nnope\n' },
+    });
     expect(badLine.err).toMatch(/\/f line 2 is not valid JSON/);
   });
 
   it('consume sends max, visibility and wait, and lists the deliveries with receipts', async () => {
     const r = await run(['queue', 'consume', 'orders', '--max', '5', '--visibility', '2m', '--wait', '3s']);
-    expect(r.client.queue.consume).toHaveBeenCalledWith({ topic: 'orders', max: 5, visibilityMs: 120_000, waitMs: 3000 }, expect.anything());
+    expect(r.client.queue.consume).toHaveBeenCalledWith(
+      { topic: 'orders', max: 5, visibilityMs: 120_000, waitMs: 3000 },
+      expect.anything(),
+    );
     expect(r.out).toBe(
       [
         'ID  DELIVERIES  PUBLISHED                 RECEIPT  BODY',
@@ -339,12 +540,19 @@ describe('queue', () => {
     client.queue.ack.mockResolvedValue({ acked: 2, stale: [] });
     const r = await run(['queue', 'consume', 'orders', '--ack', '--json'], client);
     expect(client.queue.ack).toHaveBeenCalledWith({ topic: 'orders', receipts: ['r1', 'r2'] }, expect.anything());
-    expect(r.json()).toMatchObject({ topic: 'orders', messages: [{ id: 'm1' }, { id: 'm2' }], acked: { acked: 2, stale: [] } });
+    expect(r.json()).toMatchObject({
+      topic: 'orders',
+      messages: [{ id: 'm1' }, { id: 'm2' }],
+      acked: { acked: 2, stale: [] },
+    });
   });
 
   it('consume --ack-first acks earlier receipts in the same request, and exits 4 on a stale one', async () => {
     const r = await run(['queue', 'consume', 'orders', '--ack-first', 'r1,r2', '--max', '2']);
-    expect(r.client.queue.ackAndConsume).toHaveBeenCalledWith({ topic: 'orders', max: 2, waitMs: 0, ack: ['r1', 'r2'] }, expect.anything());
+    expect(r.client.queue.ackAndConsume).toHaveBeenCalledWith(
+      { topic: 'orders', max: 2, waitMs: 0, ack: ['r1', 'r2'] },
+      expect.anything(),
+    );
     expect(r.client.queue.consume).not.toHaveBeenCalled();
     expect(r.code).toBe(EXIT.CONFLICT);
     expect(r.out).toContain('acked first 1 of 2; stale: r2\n');
@@ -374,7 +582,10 @@ describe('queue', () => {
 
   it('nack, stats, dead and redrive', async () => {
     const nack = await run(['queue', 'nack', 'orders', 'r1', '--delay', '10s']);
-    expect(nack.client.queue.nack).toHaveBeenCalledWith({ topic: 'orders', receipt: 'r1', delayMs: 10_000 }, expect.anything());
+    expect(nack.client.queue.nack).toHaveBeenCalledWith(
+      { topic: 'orders', receipt: 'r1', delayMs: 10_000 },
+      expect.anything(),
+    );
     expect(nack.out).toBe('nacked; the message is now delayed\n');
     const stats = await run(['queue', 'stats', 'orders', '--json']);
     expect(stats.json()).toEqual({ topic: 'orders', owner: 'node2', ready: 3, inflight: 1, delayed: 0, dead: 2 });
@@ -393,7 +604,9 @@ describe('cache', () => {
     client.cache.get.mockResolvedValue(undefined);
     const miss = await run(['cache', 'get', 'nope', '--json'], client);
     expect(miss.code).toBe(EXIT.NOT_FOUND);
-    expect(miss.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'key "nope" is not in the cache', exitCode: 3, key: 'nope' } });
+    expect(miss.json()).toEqual({
+      error: { code: 'NOT_FOUND', message: 'key "nope" is not in the cache', exitCode: 3, key: 'nope' },
+    });
   });
 
   it('put sends a JSON value, --raw text, or stdin', async () => {
@@ -417,15 +630,23 @@ describe('cache', () => {
     expect((await run(['cache', 'del', 'k'], client)).code).toBe(EXIT.NOT_FOUND);
   });
 
-  it('coherence shows every node\'s state and the home', async () => {
+  it("coherence shows every node's state and the home", async () => {
     const r = await run(['cache', 'coherence', 'greeting']);
-    expect(r.out).toBe('key greeting, home node node3 (its directory)\nNODE          STATE\nnode1         M\nnode2         I\nnode3 (home)  I\n');
+    expect(r.out).toBe(
+      'key greeting, home node node3 (its directory)\nNODE          STATE\nnode1         M\nnode2         I\nnode3 (home)  I\n',
+    );
   });
 
   it('flush on every node or on one', async () => {
     const all = await run(['cache', 'flush', '--json']);
     expect(all.client.cache.flush).toHaveBeenCalledWith(undefined, expect.anything());
-    expect(all.json()).toEqual({ flushed: 3, nodes: [{ url: 'http://c:1', flushed: 2 }, { url: 'http://c:2', flushed: 1 }] });
+    expect(all.json()).toEqual({
+      flushed: 3,
+      nodes: [
+        { url: 'http://c:1', flushed: 2 },
+        { url: 'http://c:2', flushed: 1 },
+      ],
+    });
     const one = await run(['cache', 'flush', '--node', '10.0.0.3:8021']);
     expect(one.client.cache.flush).toHaveBeenCalledWith('http://10.0.0.3:8021', expect.anything());
   });
@@ -434,10 +655,21 @@ describe('cache', () => {
 describe('errors of the cluster', () => {
   it('maps an unreachable cluster to exit 5 with the attempts in the JSON document', async () => {
     const client = fakeClient();
-    client.queue.stats.mockRejectedValue(new UnavailableError('no queue endpoint answered', { attempts: [{ url: 'http://q:1', error: 'connect ECONNREFUSED' }] }));
+    client.queue.stats.mockRejectedValue(
+      new UnavailableError('no queue endpoint answered', {
+        attempts: [{ url: 'http://q:1', error: 'connect ECONNREFUSED' }],
+      }),
+    );
     const r = await run(['queue', 'stats', 'orders', '--json'], client);
     expect(r.code).toBe(EXIT.UNAVAILABLE);
-    expect(r.json()).toEqual({ error: { code: 'UNAVAILABLE', message: 'no queue endpoint answered', exitCode: 5, attempts: [{ url: 'http://q:1', error: 'connect ECONNREFUSED' }] } });
+    expect(r.json()).toEqual({
+      error: {
+        code: 'UNAVAILABLE',
+        message: 'no queue endpoint answered',
+        exitCode: 5,
+        attempts: [{ url: 'http://q:1', error: 'connect ECONNREFUSED' }],
+      },
+    });
   });
 
   it('reports an unexpected failure as exit 1', async () => {
@@ -459,7 +691,14 @@ describe('bench', () => {
     });
     const r = await run(['bench', 'lock', '--duration', '300ms', '--concurrency', '3', '--json'], client);
     expect(r.code).toBe(0);
-    const s = r.json() as { workload: string; ops: number; errors: number; errorsByCode: Record<string, number>; concurrency: number; latencyMs: { p50: number; p99: number; max: number } };
+    const s = r.json() as {
+      workload: string;
+      ops: number;
+      errors: number;
+      errorsByCode: Record<string, number>;
+      concurrency: number;
+      latencyMs: { p50: number; p99: number; max: number };
+    };
     expect(s).toMatchObject({ workload: 'lock', concurrency: 3 });
     expect(s.ops).toBeGreaterThan(10);
     expect(s.errors).toBe(s.errorsByCode.LOCKED);
@@ -476,12 +715,15 @@ describe('bench', () => {
     const client = fakeClient();
     client.cache.get.mockRejectedValue(new UnavailableError('no cache endpoint answered'));
     client.cache.put.mockImplementation(async (key: string) => {
-      if (key.startsWith('dssctl-bench-') && client.cache.put.mock.calls.length > 100) throw new UnavailableError('down');
+      if (key.startsWith('dssctl-bench-') && client.cache.put.mock.calls.length > 100)
+        throw new UnavailableError('down');
       return { key, state: 'M' as const };
     });
     const r = await run(['bench', 'cache', '--duration', '200ms', '--concurrency', '2', '--keys', '100'], client);
     expect(r.code).toBe(EXIT.UNAVAILABLE);
-    expect(r.out).toMatch(/^bench cache: 80% get \/ 20% put over 100 keys; concurrency 2, 0\.\d s\nOPS {2}OPS\/S {2}ERRORS {2}P50 {2}P95 {2}P99 {2}MAX\n {2}0 {4}0\.0 +\d+ {4}- {4}- {4}- {4}-\nerrors by code: UNAVAILABLE \d+\n$/);
+    expect(r.out).toMatch(
+      /^bench cache: 80% get \/ 20% put over 100 keys; concurrency 2, 0\.\d s\nOPS {2}OPS\/S {2}ERRORS {2}P50 {2}P95 {2}P99 {2}MAX\n {2}0 {4}0\.0 +\d+ {4}- {4}- {4}- {4}-\nerrors by code: UNAVAILABLE \d+\n$/,
+    );
     expect(r.err).toMatch(/^dssctl: UNAVAILABLE: no operation succeeded/);
     expect(client.cache.del).toHaveBeenCalledTimes(100); // the keys are cleaned up
   });
@@ -496,7 +738,10 @@ describe('bench', () => {
       }
       return [{ id: 'm', receipt: 'r', body: 1, deliveries: 1, publishedAt: 0 }];
     });
-    const r = await run(['bench', 'queue', '--duration', '200ms', '--concurrency', '2', '--topic', 'bench-t', '--json'], client);
+    const r = await run(
+      ['bench', 'queue', '--duration', '200ms', '--concurrency', '2', '--topic', 'bench-t', '--json'],
+      client,
+    );
     expect(r.code).toBe(0);
     expect(client.queue.publish).toHaveBeenCalledWith(expect.objectContaining({ topic: 'bench-t' }), expect.anything());
     expect(client.queue.ack).toHaveBeenCalledWith({ topic: 'bench-t', receipts: ['r'] }, expect.anything());

@@ -92,22 +92,25 @@ export function buildProgram(deps: CliDeps, state: RunState = {}): Command {
     .exitOverride()
     .addHelpText('after', ROOT_HELP);
 
-  const action: ActionFactory = (handler) => async (...raw: unknown[]) => {
-    const cmd = raw[raw.length - 1] as Command;
-    const globals = cmd.optsWithGlobals();
-    let connection: ResolvedConnection | undefined;
-    let client: CliClient | undefined;
-    const ctx: CommandContext = {
-      args: cmd.processedArgs,
-      opts: cmd.opts(),
-      json: globals.json === true,
-      deps,
-      signal,
-      connection: () => (connection ??= resolveConnection(connectionFlags(globals), deps.env, deps.files, deps.homedir)),
-      client: () => (client ??= deps.createClient(ctx.connection())),
+  const action: ActionFactory =
+    (handler) =>
+    async (...raw: unknown[]) => {
+      const cmd = raw[raw.length - 1] as Command;
+      const globals = cmd.optsWithGlobals();
+      let connection: ResolvedConnection | undefined;
+      let client: CliClient | undefined;
+      const ctx: CommandContext = {
+        args: cmd.processedArgs,
+        opts: cmd.opts(),
+        json: globals.json === true,
+        deps,
+        signal,
+        connection: () =>
+          (connection ??= resolveConnection(connectionFlags(globals), deps.env, deps.files, deps.homedir)),
+        client: () => (client ??= deps.createClient(ctx.connection())),
+      };
+      state.result = await handler(ctx);
     };
-    state.result = await handler(ctx);
-  };
 
   registerStatus(program, action);
   registerLock(program, action, deps);
@@ -145,7 +148,8 @@ function commandPath(program: Command, argv: readonly string[]): string {
 function report(err: unknown, json: boolean, deps: CliDeps): ExitCode {
   const f = describeFailure(err);
   deps.io.stderr(`dssctl: ${f.code}: ${f.message}${failureHint(f.details)}\n`);
-  if (json) deps.io.stdout(renderJson({ error: { code: f.code, message: f.message, exitCode: f.exitCode, ...f.details } }));
+  if (json)
+    deps.io.stdout(renderJson({ error: { code: f.code, message: f.message, exitCode: f.exitCode, ...f.details } }));
   return f.exitCode;
 }
 

@@ -15,7 +15,14 @@ describe('backoffDelay', () => {
   it('stays in [0, min(cap, base * 2^(n-1))) with full jitter and is spread over it', () => {
     const prng = new Prng(7);
     const random = () => prng.next();
-    for (const [retry, ceiling] of [[1, 100], [2, 200], [3, 400], [4, 800], [5, 1000], [9, 1000]] as const) {
+    for (const [retry, ceiling] of [
+      [1, 100],
+      [2, 200],
+      [3, 400],
+      [4, 800],
+      [5, 1000],
+      [9, 1000],
+    ] as const) {
       const delays = Array.from({ length: 200 }, () => backoffDelay(jittered, retry, random));
       expect(delays.every((d) => Number.isInteger(d))).toBe(true);
       expect(Math.min(...delays)).toBeGreaterThanOrEqual(0);
@@ -28,7 +35,9 @@ describe('backoffDelay', () => {
   it('is reproducible with a seeded random', () => {
     const a = new Prng(1);
     const b = new Prng(1);
-    expect([1, 2, 3].map((n) => backoffDelay(jittered, n, () => a.next()))).toEqual([1, 2, 3].map((n) => backoffDelay(jittered, n, () => b.next())));
+    expect([1, 2, 3].map((n) => backoffDelay(jittered, n, () => a.next()))).toEqual(
+      [1, 2, 3].map((n) => backoffDelay(jittered, n, () => b.next())),
+    );
   });
 });
 

@@ -45,6 +45,11 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Waits out retry `retry`'s delay under `policy` (backoffDelay, then sleep). */
-export function backoff(policy: BackoffPolicy, retry: number, signal?: AbortSignal, random?: () => number): Promise<void> {
+export function backoff(
+  policy: BackoffPolicy,
+  retry: number,
+  signal?: AbortSignal,
+  random?: () => number,
+): Promise<void> {
   return sleep(backoffDelay(policy, retry, random), signal);
 }

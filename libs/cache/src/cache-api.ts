@@ -8,10 +8,15 @@ import { CACHE_LIMITS } from './cache-limits.js';
 
 /** The key as a path parameter; checkKey (cache-dto.ts) enforces the byte limit, which JSON Schema cannot state. */
 export const keyParams = z.strictObject({
-  key: z.string().min(1).meta({ description: `1..${CACHE_LIMITS.maxKeyBytes} bytes of UTF-8, percent-encoded in the path` }),
+  key: z
+    .string()
+    .min(1)
+    .meta({ description: `1..${CACHE_LIMITS.maxKeyBytes} bytes of UTF-8, percent-encoded in the path` }),
 });
 
-const state = z.enum(['M', 'E', 'S', 'I']).meta({ description: "this node's MESI state of the key after the operation" });
+const state = z
+  .enum(['M', 'E', 'S', 'I'])
+  .meta({ description: "this node's MESI state of the key after the operation" });
 const keyNotes = [`The key is 1..${CACHE_LIMITS.maxKeyBytes} bytes of UTF-8 once decoded (INVALID_ARGUMENT beyond).`];
 
 export const CACHE_ROUTES: readonly ApiRoute[] = [
@@ -34,7 +39,10 @@ export const CACHE_ROUTES: readonly ApiRoute[] = [
     body: putBody,
     answers: { 200: z.strictObject({ key: z.string(), state: z.literal('M') }) },
     errors: ['UNAVAILABLE', 'TIMEOUT'],
-    notes: [...keyNotes, `A value is at most ${CACHE_LIMITS.maxValueBytes} bytes as JSON text (PAYLOAD_TOO_LARGE beyond).`],
+    notes: [
+      ...keyNotes,
+      `A value is at most ${CACHE_LIMITS.maxValueBytes} bytes as JSON text (PAYLOAD_TOO_LARGE beyond).`,
+    ],
   },
   {
     method: 'post',
@@ -48,11 +56,16 @@ export const CACHE_ROUTES: readonly ApiRoute[] = [
     answers: {
       200: z.strictObject({
         key: z.string(),
-        value: z.union([z.int(), z.string().regex(/^-?\d+$/)]).meta({ description: 'the new value; beyond 2^53 a decimal string, so no digit is lost' }),
+        value: z
+          .union([z.int(), z.string().regex(/^-?\d+$/)])
+          .meta({ description: 'the new value; beyond 2^53 a decimal string, so no digit is lost' }),
       }),
     },
     errors: ['UNAVAILABLE', 'TIMEOUT'],
-    notes: [...keyNotes, 'INVALID_ARGUMENT when the value is not an integer or the sum leaves the 64-bit signed range.'],
+    notes: [
+      ...keyNotes,
+      'INVALID_ARGUMENT when the value is not an integer or the sum leaves the 64-bit signed range.',
+    ],
   },
   {
     method: 'get',
@@ -65,8 +78,17 @@ export const CACHE_ROUTES: readonly ApiRoute[] = [
       200: z.strictObject({
         key: z.string(),
         home: z.string(),
-        states: z.record(z.string(), z.string()).meta({ description: 'node → line state (M, E, S, I, or a transient state)' }),
-        directory: z.strictObject({ owner: z.string().optional(), sharers: z.array(z.string()), version: z.int(), state: z.string() }).optional(),
+        states: z
+          .record(z.string(), z.string())
+          .meta({ description: 'node → line state (M, E, S, I, or a transient state)' }),
+        directory: z
+          .strictObject({
+            owner: z.string().optional(),
+            sharers: z.array(z.string()),
+            version: z.int(),
+            state: z.string(),
+          })
+          .optional(),
         unreachable: z.array(z.string()).optional(),
       }),
     },
@@ -84,7 +106,10 @@ export const CACHE_ROUTES: readonly ApiRoute[] = [
       200: z.strictObject({
         key: z.string(),
         value: z.unknown(),
-        encoding: z.literal('base64').optional().meta({ description: 'present when the value is bytes that are not UTF-8 (written over RESP)' }),
+        encoding: z
+          .literal('base64')
+          .optional()
+          .meta({ description: 'present when the value is bytes that are not UTF-8 (written over RESP)' }),
         state,
         source: z.enum(['local', 'peer', 'memory']).meta({ description: 'where the data came from' }),
         ttlMs: z.int().min(0).optional().meta({ description: 'time left to live, when the value has one' }),

@@ -22,7 +22,12 @@ import { CacheLines } from './cache-lines.service.js';
 import { CacheMembership } from './cache-membership.service.js';
 import { CACHE_METRICS } from './cache-metrics.js';
 import { outcomeUnknown, unavailable } from './cache-errors.js';
-import { CoherenceRouter, type CoherenceAnswer, type CoherenceRequest, type UnblockMessage } from './coherence-router.js';
+import {
+  CoherenceRouter,
+  type CoherenceAnswer,
+  type CoherenceRequest,
+  type UnblockMessage,
+} from './coherence-router.js';
 import { CacheMemory } from './memory/cache-memory.js';
 
 /** A node asked for its holdings first waits (at most this long) for its running transactions on those keys. */
@@ -64,7 +69,10 @@ export class CacheDirectory implements OnApplicationBootstrap {
   private readonly logger = new Logger('CacheDirectory');
   private readonly entries = new Map<string, DirEntry>();
   /** Requests waiting for their grant, with the view-lease term they were accepted in. */
-  private readonly waiters = new Map<string, { resolve: (a: CoherenceAnswer) => void; reject: (err: Error) => void; term: number }>();
+  private readonly waiters = new Map<
+    string,
+    { resolve: (a: CoherenceAnswer) => void; reject: (err: Error) => void; term: number }
+  >();
   private rebuilding?: Promise<void>;
   /**
    * The membership epoch whose rebuild completed: this node serves as home only then. An
@@ -99,7 +107,8 @@ export class CacheDirectory implements OnApplicationBootstrap {
 
   /** Whether this node still runs a transaction, as a home, on a key homed at `home` in `view`. */
   busyFor(home: string, view: readonly string[]): boolean {
-    for (const [key, e] of this.entries) if ((e.txn || e.queue.length > 0) && this.membership.homeIn(key, view) === home) return true;
+    for (const [key, e] of this.entries)
+      if ((e.txn || e.queue.length > 0) && this.membership.homeIn(key, view) === home) return true;
     return false;
   }
 
@@ -114,7 +123,8 @@ export class CacheDirectory implements OnApplicationBootstrap {
     // (an asymmetric partition, a node coming back): found by the chaos suite. The
     // requester retries "views differ" until the views settle.
     const view = viewKey(this.membership.alive);
-    if (viewKey(msg.view) !== view || this.rebuiltAt !== this.membership.epoch || !this.membership.canAct()) return { viewDiffers: [...this.membership.alive] };
+    if (viewKey(msg.view) !== view || this.rebuiltAt !== this.membership.epoch || !this.membership.canAct())
+      return { viewDiffers: [...this.membership.alive] };
     const term = this.membership.term;
     return new Promise<CoherenceAnswer>((resolve, reject) => {
       this.waiters.set(msg.txn, { resolve, reject, term });
@@ -162,8 +172,14 @@ export class CacheDirectory implements OnApplicationBootstrap {
         case 'allocateVersion':
           if (a.withValue) {
             const { version, value } = await this.memory.allocateVersionWithValue(key);
-            this.feed(key, { type: 'versionAllocated', txn: a.txn, version, current: value !== undefined ? { value } : {} });
-          } else this.feed(key, { type: 'versionAllocated', txn: a.txn, version: await this.memory.allocateVersion(key) });
+            this.feed(key, {
+              type: 'versionAllocated',
+              txn: a.txn,
+              version,
+              current: value !== undefined ? { value } : {},
+            });
+          } else
+            this.feed(key, { type: 'versionAllocated', txn: a.txn, version: await this.memory.allocateVersion(key) });
           return;
         case 'deleteMemory':
           this.feed(key, { type: 'memoryDeleted', txn: a.txn, ...(await this.memory.delete(key)) });
@@ -182,7 +198,8 @@ export class CacheDirectory implements OnApplicationBootstrap {
           }
           waiter?.resolve({ grant: a.grant });
           // A requester that died (or whose unblock got lost) must not stall the key for good.
-          if (a.grant.kind !== 'evict') setTimeout(() => this.feed(key, { type: 'unblock', txn: a.txn }), CACHE_UNBLOCK_TIMEOUT_MS).unref();
+          if (a.grant.kind !== 'evict')
+            setTimeout(() => this.feed(key, { type: 'unblock', txn: a.txn }), CACHE_UNBLOCK_TIMEOUT_MS).unref();
           return;
         }
       }
@@ -202,7 +219,11 @@ export class CacheDirectory implements OnApplicationBootstrap {
   private async forward(key: string, txn: string, to: string, kind: 'invalidate' | 'downgrade'): Promise<ForwardReply> {
     for (;;) {
       try {
-        const reply = await this.router.forward(to, { key, txn, kind, from: this.membership.self }, CACHE_FORWARD_TIMEOUT_MS);
+        const reply = await this.router.forward(
+          to,
+          { key, txn, kind, from: this.membership.self },
+          CACHE_FORWARD_TIMEOUT_MS,
+        );
         this.membership.heard(to);
         return reply;
       } catch {
@@ -231,7 +252,10 @@ export class CacheDirectory implements OnApplicationBootstrap {
   // ---- membership changes --------------------------------------------------
 
   onApplicationBootstrap(): void {
-    this.router.bind(this.membership.self, { request: (m) => this.handleRequest(m), unblock: (m) => this.handleUnblock(m) });
+    this.router.bind(this.membership.self, {
+      request: (m) => this.handleRequest(m),
+      unblock: (m) => this.handleUnblock(m),
+    });
     this.membership.onChange((view, previous) => {
       this.viewChanges.inc();
       this.rebuiltAt = undefined;
@@ -264,12 +288,16 @@ export class CacheDirectory implements OnApplicationBootstrap {
       this.rebuilds.inc();
       const reports = new Map<string, HolderReport[]>();
       const add = (node: string, lines: HoldingsPage['lines']) => {
-        for (const l of lines) reports.set(l.key, [...(reports.get(l.key) ?? []), { node, held: l.held, version: l.version }]);
+        for (const l of lines)
+          reports.set(l.key, [...(reports.get(l.key) ?? []), { node, held: l.held, version: l.version }]);
       };
       add(this.membership.self, this.lines.holdings(this.membership.self, view));
-      await Promise.all(view.filter((n) => n !== this.membership.self).map(async (n) => add(n, await this.holdingsOf(n, view, epoch))));
+      await Promise.all(
+        view.filter((n) => n !== this.membership.self).map(async (n) => add(n, await this.holdingsOf(n, view, epoch))),
+      );
       for (const [key, entry] of this.entries) {
-        if (!entry.txn && entry.queue.length === 0 && this.membership.homeIn(key, view) !== this.membership.self) this.entries.delete(key);
+        if (!entry.txn && entry.queue.length === 0 && this.membership.homeIn(key, view) !== this.membership.self)
+          this.entries.delete(key);
       }
       for (const [key, holders] of reports) {
         const current = this.entries.get(key);
@@ -288,7 +316,8 @@ export class CacheDirectory implements OnApplicationBootstrap {
         this.membership.directoryReady(epoch);
       }
     })().catch((err: unknown) => {
-      if (!(err instanceof ViewChangedError)) this.logger.error(`rebuild for ${viewKey(view)} failed: ${(err as Error).message}`);
+      if (!(err instanceof ViewChangedError))
+        this.logger.error(`rebuild for ${viewKey(view)} failed: ${(err as Error).message}`);
     });
     const tracked = run.finally(() => {
       if (this.rebuilding === tracked) this.rebuilding = undefined;
@@ -304,10 +333,14 @@ export class CacheDirectory implements OnApplicationBootstrap {
    */
   private async holdingsOf(node: string, view: readonly string[], epoch: number): Promise<HoldingsPage['lines']> {
     const lines: HoldingsPage['lines'][number][] = [];
-    for (let offset = 0; ; ) {
+    for (let offset = 0; ;) {
       if (this.membership.epoch !== epoch) throw new ViewChangedError();
       try {
-        const page = await this.peers.call(node, 'cache.holdings', { from: this.membership.self, view: [...view], offset });
+        const page = await this.peers.call(node, 'cache.holdings', {
+          from: this.membership.self,
+          view: [...view],
+          offset,
+        });
         lines.push(...page.lines);
         offset += page.lines.length;
         if (offset >= page.total || page.lines.length === 0) return lines;
@@ -320,7 +353,12 @@ export class CacheDirectory implements OnApplicationBootstrap {
   /** Reports that break single-writer-multiple-readers (cannot happen unless views disagreed): start the key afresh. */
   private async invalidateAll(key: string, holders: readonly HolderReport[]): Promise<void> {
     for (const h of holders) {
-      const reply = await this.forward(key, `rebuild:${this.membership.self}:${key}:${h.node}:${Date.now()}`, h.node, 'invalidate');
+      const reply = await this.forward(
+        key,
+        `rebuild:${this.membership.self}:${key}:${h.node}:${Date.now()}`,
+        h.node,
+        'invalidate',
+      );
       if (reply.dirty && reply.value !== undefined) await this.memory.write(key, reply.value, reply.version);
     }
     this.entries.delete(key);

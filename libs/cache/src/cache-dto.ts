@@ -20,8 +20,11 @@ export const incrBody = z.strictObject({
 export function checkKey(key: unknown): string {
   if (typeof key !== 'string' || key.length === 0) throw new ApiError('INVALID_ARGUMENT', 'key: must not be empty');
   const bytes = Buffer.byteLength(key);
-  if (bytes > CACHE_LIMITS.maxKeyBytes) throw new ApiError('INVALID_ARGUMENT', `key: must be at most ${CACHE_LIMITS.maxKeyBytes} bytes (UTF-8), got ${bytes}`);
+  if (bytes > CACHE_LIMITS.maxKeyBytes)
+    throw new ApiError(
+      'INVALID_ARGUMENT',
+      `key: must be at most ${CACHE_LIMITS.maxKeyBytes} bytes (UTF-8), got ${bytes}`,
+    );
   if (key.includes('\uFFFD')) throw new ApiError('INVALID_ARGUMENT', 'key: must be valid percent-encoded UTF-8');
   return key;
 }
-

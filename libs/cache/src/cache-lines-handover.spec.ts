@@ -13,7 +13,11 @@ import { CacheMemory } from './memory/cache-memory.js';
 // left Shared (clean) with the newest value, memory had the older one, and the
 // next home served a stale read of an acknowledged write.
 
-const settings: ResolvedCacheSettings = { maxEntries: 16, maxBytes: 1 << 20, flushIntervalMs: 3_600_000 } as ResolvedCacheSettings;
+const settings: ResolvedCacheSettings = {
+  maxEntries: 16,
+  maxBytes: 1 << 20,
+  flushIntervalMs: 3_600_000,
+} as ResolvedCacheSettings;
 const counter = { inc: () => undefined } as unknown as Counter<string>;
 
 function lines(memory: CacheMemory, lease = { valid: true }, reach = { memory: true }): CacheLines {
@@ -34,7 +38,10 @@ function lines(memory: CacheMemory, lease = { valid: true }, reach = { memory: t
     request: async (key: string, kind: string) => {
       if (kind === 'getS') {
         const m = await memory.read(key);
-        const grant = m.value !== undefined ? { kind: 'read', state: 'E', value: m.value, version: m.version, source: 'memory' } : { kind: 'read', state: 'I' };
+        const grant =
+          m.value !== undefined
+            ? { kind: 'read', state: 'E', value: m.value, version: m.version, source: 'memory' }
+            : { kind: 'read', state: 'I' };
         return { grant, home: 'vm2', txn: `r${m.version}`, term: 1 };
       }
       if (kind !== 'getM') throw new Error(`unexpected ${kind}`);
@@ -44,7 +51,19 @@ function lines(memory: CacheMemory, lease = { valid: true }, reach = { memory: t
     unblock: () => undefined,
   } as unknown as HomeClient;
   const router = {} as CoherenceRouter;
-  return new CacheLines(settings, membership, router, homes, memory, counter, counter, counter, counter, counter, counter);
+  return new CacheLines(
+    settings,
+    membership,
+    router,
+    homes,
+    memory,
+    counter,
+    counter,
+    counter,
+    counter,
+    counter,
+    counter,
+  );
 }
 
 describe('CacheLines: dirty data reaches memory before a hand-over (real Redis)', () => {
@@ -56,21 +75,24 @@ describe('CacheLines: dirty data reaches memory before a hand-over (real Redis)'
     await redis?.stop();
   });
 
-  it.each(['downgrade', 'invalidate'] as const)('%s: memory holds the newest value when the reply leaves, and the reply is clean', async (kind) => {
-    const memory = new CacheMemory(redis.client());
-    const node = lines(memory);
-    const key = `handover-${kind}`;
-    await node.write(key, 'v1');
-    await node.write(key, 'v2'); // a local hit on the Modified line: only this node has v2
-    expect((await memory.read(key)).value).toBeUndefined();
+  it.each(['downgrade', 'invalidate'] as const)(
+    '%s: memory holds the newest value when the reply leaves, and the reply is clean',
+    async (kind) => {
+      const memory = new CacheMemory(redis.client());
+      const node = lines(memory);
+      const key = `handover-${kind}`;
+      await node.write(key, 'v1');
+      await node.write(key, 'v2'); // a local hit on the Modified line: only this node has v2
+      expect((await memory.read(key)).value).toBeUndefined();
 
-    const reply = await node.handleForward({ key, txn: 'h1', kind, from: 'vm2' });
+      const reply = await node.handleForward({ key, txn: 'h1', kind, from: 'vm2' });
 
-    // The home may die now without storing anything: memory already has v2.
-    expect((await memory.read(key)).value).toBe('v2');
-    expect(reply).toMatchObject({ value: 'v2', dirty: false });
-    expect(node.peek(key)).toMatchObject({ state: kind === 'downgrade' ? 'S' : 'I', dirty: false });
-  });
+      // The home may die now without storing anything: memory already has v2.
+      expect((await memory.read(key)).value).toBe('v2');
+      expect(reply).toMatchObject({ value: 'v2', dirty: false });
+      expect(node.peek(key)).toMatchObject({ state: kind === 'downgrade' ? 'S' : 'I', dirty: false });
+    },
+  );
 
   it('a failed write-back fails the forward without changing the line, and a retry of the same forward tries again', async () => {
     const memory = new CacheMemory(redis.client());
@@ -79,7 +101,9 @@ describe('CacheLines: dirty data reaches memory before a hand-over (real Redis)'
     await node.write(key, 'v1');
     const write = jest.spyOn(memory, 'write').mockRejectedValueOnce(new Error('Redis is failing over'));
 
-    await expect(node.handleForward({ key, txn: 'h2', kind: 'downgrade', from: 'vm2' })).rejects.toThrow(/UNAVAILABLE: .*could not write its Modified data back/);
+    await expect(node.handleForward({ key, txn: 'h2', kind: 'downgrade', from: 'vm2' })).rejects.toThrow(
+      /UNAVAILABLE: .*could not write its Modified data back/,
+    );
     expect(node.peek(key)).toMatchObject({ state: 'M', dirty: true });
 
     const reply = await node.handleForward({ key, txn: 'h2', kind: 'downgrade', from: 'vm2' });

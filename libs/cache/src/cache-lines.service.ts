@@ -1,9 +1,36 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
-import { INVALID_LINE, lineStateName, stepLine, type ForwardReply, type Line, type LineAction, type LineEvent, type LocalResult, type Modify } from '@dss/mesi';
+import {
+  INVALID_LINE,
+  lineStateName,
+  stepLine,
+  type ForwardReply,
+  type Line,
+  type LineAction,
+  type LineEvent,
+  type LocalResult,
+  type Modify,
+} from '@dss/mesi';
 import { backoff } from '@dss/backoff';
-import { CACHE_DELETE_WRITE_BACK_RETRY, CACHE_DELETE_WRITE_BACK_RETRY_MS, CACHE_DISCARD_RETRY, CACHE_HANDOVER_WRITE_BACK_ROUNDS, CACHE_IO_CONCURRENCY, CACHE_HEARTBEAT_MS, CACHE_MEMBERSHIP_RETRIES, CACHE_REMEMBERED_REPLIES, CACHE_SETTLE_WAIT_MS, CACHE_WRITE_MEMORY_MS } from './cache-limits.js';
+import {
+  CACHE_DELETE_WRITE_BACK_RETRY,
+  CACHE_DELETE_WRITE_BACK_RETRY_MS,
+  CACHE_DISCARD_RETRY,
+  CACHE_HANDOVER_WRITE_BACK_ROUNDS,
+  CACHE_IO_CONCURRENCY,
+  CACHE_HEARTBEAT_MS,
+  CACHE_MEMBERSHIP_RETRIES,
+  CACHE_REMEMBERED_REPLIES,
+  CACHE_SETTLE_WAIT_MS,
+  CACHE_WRITE_MEMORY_MS,
+} from './cache-limits.js';
 import { CacheMembership } from './cache-membership.service.js';
 import { CACHE_METRICS } from './cache-metrics.js';
 import { CACHE_SETTINGS, type ResolvedCacheSettings } from './cache-settings.js';
@@ -19,7 +46,8 @@ export type WriteBackReason = 'evict' | 'flush' | 'shutdown' | 'transfer';
 
 /** Bytes a line costs in the LRU: its key and value plus bookkeeping. */
 const LINE_OVERHEAD_BYTES = 64;
-const lineBytes = (key: string, line: Line): number => Buffer.byteLength(key) + (line.value ? Buffer.byteLength(line.value) : 0) + LINE_OVERHEAD_BYTES;
+const lineBytes = (key: string, line: Line): number =>
+  Buffer.byteLength(key) + (line.value ? Buffer.byteLength(line.value) : 0) + LINE_OVERHEAD_BYTES;
 
 /**
  * This node's cache: the lines (an LRU bounded by entries and bytes), each
@@ -83,7 +111,8 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
   readNow(key: string): Extract<LocalResult, { op: 'read'; found: true }> | undefined {
     if (this.stopping || this.locks.busy(key)) return undefined;
     const line = this.store.get(key);
-    if (!line || line.held === 'I' || line.pending || !this.membership.leaseValid(this.membership.home(key))) return undefined;
+    if (!line || line.held === 'I' || line.pending || !this.membership.leaseValid(this.membership.home(key)))
+      return undefined;
     this.gets.inc({ outcome: 'local' });
     return { op: 'read', found: true, value: line.value!, state: line.held, source: 'local' };
   }
@@ -96,7 +125,11 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
     if (this.stopping || this.locks.busy(key)) return false;
     const line = this.store.peek(key);
     if (!line || (line.held !== 'M' && line.held !== 'E') || line.pending) return false;
-    if (!this.membership.leaseValid(this.membership.home(key)) || !this.membership.reachedMemoryWithin(CACHE_WRITE_MEMORY_MS)) return false;
+    if (
+      !this.membership.leaseValid(this.membership.home(key)) ||
+      !this.membership.reachedMemoryWithin(CACHE_WRITE_MEMORY_MS)
+    )
+      return false;
     this.apply(key, { type: 'store', value });
     this.puts.inc({ outcome: 'local' });
     this.evictIfFull();
@@ -153,7 +186,8 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
   holdings(home: string, view: readonly string[]): { key: string; held: Line['held']; version: number }[] {
     const out: { key: string; held: Line['held']; version: number }[] = [];
     for (const [key, line] of this.store.entries()) {
-      if (line.held !== 'I' && this.membership.homeIn(key, view) === home) out.push({ key, held: line.held, version: line.version });
+      if (line.held !== 'I' && this.membership.homeIn(key, view) === home)
+        out.push({ key, held: line.held, version: line.version });
     }
     return out;
   }
@@ -203,7 +237,8 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
     for (let i = 0; i < CACHE_HANDOVER_WRITE_BACK_ROUNDS; i++) {
       const wb = this.apply(key, { type: 'flush' }).find((a) => a.type === 'writeBack');
       if (!wb || wb.type !== 'writeBack') return;
-      if (!(await this.writeBack(key, wb, 'transfer'))) throw unavailable(`${key}: could not write its Modified data back before handing it over`);
+      if (!(await this.writeBack(key, wb, 'transfer')))
+        throw unavailable(`${key}: could not write its Modified data back before handing it over`);
     }
   }
 
@@ -211,20 +246,33 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
 
   private async local(key: string, op: LocalOp): Promise<LocalResult & { remote?: boolean }> {
     if (this.stopping) throw unavailable('this cache node is stopping');
-    if (!this.membership.hasQuorum()) throw unavailable(`this cache node sees ${this.membership.alive.length} of ${this.membership.ring.nodes.length} cache nodes, not a majority`);
+    if (!this.membership.hasQuorum())
+      throw unavailable(
+        `this cache node sees ${this.membership.alive.length} of ${this.membership.ring.nodes.length} cache nodes, not a majority`,
+      );
     // Right after a membership change the nodes confirm the new view to each other (a lease apart).
     if (!(await this.membership.untilCanAct(performance.now() + CACHE_SETTLE_WAIT_MS))) {
-      throw unavailable(`this cache node's view of the live cache nodes (${this.membership.alive.join(', ')}) is not confirmed by a majority`);
+      throw unavailable(
+        `this cache node's view of the live cache nodes (${this.membership.alive.join(', ')}) is not confirmed by a majority`,
+      );
     }
     return this.locks.run(key, async () => {
-      for (let drops = 0, moved = 0; ; ) {
+      for (let drops = 0, moved = 0; ;) {
         if (!this.leaseHolds(key)) {
-          if (drops++ > 1) throw unavailable(`this node's copy of the key is not confirmed by its home (${this.membership.home(key)}); try again`);
-          if (!(await this.writeBackThenDrop(key, 'lease'))) throw unavailable(`this node's copy of the key could not be written back to memory (Redis) before asking its home again; try again`);
+          if (drops++ > 1)
+            throw unavailable(
+              `this node's copy of the key is not confirmed by its home (${this.membership.home(key)}); try again`,
+            );
+          if (!(await this.writeBackThenDrop(key, 'lease')))
+            throw unavailable(
+              `this node's copy of the key could not be written back to memory (Redis) before asking its home again; try again`,
+            );
           continue;
         }
         if (op.type !== 'load' && !this.membership.reachedMemoryWithin(CACHE_WRITE_MEMORY_MS)) {
-          throw unavailable(`this cache node has not reached memory (Redis) for ${CACHE_WRITE_MEMORY_MS} ms: a write it could not write back would be lost`);
+          throw unavailable(
+            `this cache node has not reached memory (Redis) for ${CACHE_WRITE_MEMORY_MS} ms: a write it could not write back would be lost`,
+          );
         }
         try {
           // Checked in the same tick as drive() applies the operation (it runs synchronously
@@ -233,8 +281,10 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
         } catch (err) {
           // A grant handed back unused: nothing happened, so ask again once the view settles
           // (the home's own wait may have used up the first settling time: a fresh one).
-          if (!(err instanceof MembershipMoved) || ++moved > CACHE_MEMBERSHIP_RETRIES) throw err instanceof MembershipMoved ? unavailable(err.message) : err;
-          if (!(await this.membership.untilCanAct(performance.now() + CACHE_SETTLE_WAIT_MS))) throw unavailable(err.message);
+          if (!(err instanceof MembershipMoved) || ++moved > CACHE_MEMBERSHIP_RETRIES)
+            throw err instanceof MembershipMoved ? unavailable(err.message) : err;
+          if (!(await this.membership.untilCanAct(performance.now() + CACHE_SETTLE_WAIT_MS)))
+            throw unavailable(err.message);
         }
       }
     });
@@ -281,7 +331,10 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
           }
           // Installed only in the view-lease term it was asked in, and only while this node
           // may act (checked in the same tick as the grant is applied): hand it back otherwise.
-          if ((answer.grant.kind === 'read' || answer.grant.kind === 'write') && (answer.term !== this.membership.term || !this.membership.canAct())) {
+          if (
+            (answer.grant.kind === 'read' || answer.grant.kind === 'write') &&
+            (answer.term !== this.membership.term || !this.membership.canAct())
+          ) {
             this.apply(key, { type: 'abort' });
             this.homes.unblock(answer, key);
             throw new MembershipMoved('the cache membership changed while this request was served; try again');
@@ -332,7 +385,9 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
       } catch (err) {
         if (performance.now() >= deadline) {
           this.writeBackCount.inc({ reason: 'evict', outcome: 'failed' });
-          this.logger.error(`${key}: dropped after a delete of unknown outcome; its unwritten data is lost (memory unreachable for ${CACHE_DELETE_WRITE_BACK_RETRY_MS} ms: ${(err as Error).message})`);
+          this.logger.error(
+            `${key}: dropped after a delete of unknown outcome; its unwritten data is lost (memory unreachable for ${CACHE_DELETE_WRITE_BACK_RETRY_MS} ms: ${(err as Error).message})`,
+          );
           break;
         }
         await backoff(CACHE_DELETE_WRITE_BACK_RETRY, attempt + 1); // attempt counts from 0
@@ -342,7 +397,11 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   /** Writes a line's data back; resolves to the line's next actions once memory has it (or something newer), or undefined on failure. */
-  private async writeBack(key: string, a: Extract<LineAction, { type: 'writeBack' }>, reason: WriteBackReason): Promise<readonly LineAction[] | undefined> {
+  private async writeBack(
+    key: string,
+    a: Extract<LineAction, { type: 'writeBack' }>,
+    reason: WriteBackReason,
+  ): Promise<readonly LineAction[] | undefined> {
     const previous = this.writeBacks.get(key);
     const run = (async () => {
       await previous;
@@ -384,7 +443,8 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
 
   private evictIfFull(): void {
     if (!this.store.overLimit()) return;
-    for (const key of this.store.victims((k) => this.locks.busy(k))) void this.locks.run(key, () => this.dropLine(key, 'lru'));
+    for (const key of this.store.victims((k) => this.locks.busy(k)))
+      void this.locks.run(key, () => this.dropLine(key, 'lru'));
   }
 
   /** Evicts a line (the caller holds the key's lock): dirty data goes to memory first, and a failed write-back keeps the line. */
@@ -420,20 +480,31 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
    * that still lists this node only over-counts.
    */
   private async discardAll(term: number): Promise<void> {
-    await inBatches([...this.store.keys()], (key) => this.discard(key, () => this.membership.term === term, 'membership'));
+    await inBatches([...this.store.keys()], (key) =>
+      this.discard(key, () => this.membership.term === term, 'membership'),
+    );
     if (this.membership.term === term) this.membership.cleaned(term);
   }
 
   /** The same for the copies homed at `home`, whose confirmation lapsed: it may have counted this node dead. */
   private async discardHomedAt(home: string, term: number): Promise<void> {
     const current = () => this.membership.homeTerm(home) === term;
-    await inBatches([...this.store.keys()].filter((key) => this.membership.home(key) === home), (key) => this.discard(key, current, 'lease'));
+    await inBatches(
+      [...this.store.keys()].filter((key) => this.membership.home(key) === home),
+      (key) => this.discard(key, current, 'lease'),
+    );
     if (current()) this.membership.homeCleaned(home, term);
   }
 
   private async discard(key: string, current: () => boolean, reason: 'lease' | 'membership'): Promise<void> {
     for (let attempt = 0; current(); attempt++) {
-      if (await this.writeBackThenDrop(key, reason === 'membership' && !this.membership.hasQuorum() ? 'no_majority' : reason)) return;
+      if (
+        await this.writeBackThenDrop(
+          key,
+          reason === 'membership' && !this.membership.hasQuorum() ? 'no_majority' : reason,
+        )
+      )
+        return;
       await backoff(CACHE_DISCARD_RETRY, attempt + 1); // attempt counts from 0
     }
   }
@@ -477,5 +548,6 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
 class MembershipMoved extends Error {}
 
 async function inBatches<T>(items: readonly T[], fn: (item: T) => Promise<unknown>): Promise<void> {
-  for (let i = 0; i < items.length; i += CACHE_IO_CONCURRENCY) await Promise.all(items.slice(i, i + CACHE_IO_CONCURRENCY).map(fn));
+  for (let i = 0; i < items.length; i += CACHE_IO_CONCURRENCY)
+    await Promise.all(items.slice(i, i + CACHE_IO_CONCURRENCY).map(fn));
 }

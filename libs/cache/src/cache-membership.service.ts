@@ -156,7 +156,13 @@ export class CacheMembership implements OnApplicationBootstrap, OnApplicationShu
     this.heard(from);
     if (reports) this.learn(reports);
     const confirmed = this.hasQuorum() && this.lease.confirm(this.view.join(), now);
-    return { node: this.self, view: [...this.view], confirmed, ready: this.readyEpoch === this.changes, reports: this.knownReports() };
+    return {
+      node: this.self,
+      view: [...this.view],
+      confirmed,
+      ready: this.readyEpoch === this.changes,
+      reports: this.knownReports(),
+    };
   }
 
   /** Lets the membership report whether this node reaches memory (probed every heartbeat). */
@@ -197,14 +203,23 @@ export class CacheMembership implements OnApplicationBootstrap, OnApplicationShu
     const view = this.view.join();
     let answer: PingAnswer;
     try {
-      answer = await this.peers.call(peer, 'cache.ping', { from: this.self, reports: this.knownReports() }, { timeoutMs });
+      answer = await this.peers.call(
+        peer,
+        'cache.ping',
+        { from: this.self, reports: this.knownReports() },
+        { timeoutMs },
+      );
     } catch {
       return false;
     }
     this.heard(peer);
     if (answer.reports) this.learn(answer.reports);
     const same = answer.confirmed && answer.view.join() === view && this.view.join() === view;
-    const { term, homeTerm } = this.lease.answered(peer, { sentAt, epoch, currentEpoch: this.changes, confirmed: same, ready: answer.ready }, performance.now());
+    const { term, homeTerm } = this.lease.answered(
+      peer,
+      { sentAt, epoch, currentEpoch: this.changes, confirmed: same, ready: answer.ready },
+      performance.now(),
+    );
     if (term !== undefined) this.newTerm(term);
     if (homeTerm !== undefined) for (const l of this.homeTermListeners) l(peer, homeTerm);
     return true;
@@ -229,10 +244,13 @@ export class CacheMembership implements OnApplicationBootstrap, OnApplicationShu
   /** Resolves true once `peer` counts as dead, false if `deadline` (performance.now() ms) comes first. */
   waitUntilDead(peer: string, deadline: number): Promise<boolean> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        stop();
-        resolve(false);
-      }, Math.max(0, deadline - performance.now()));
+      const timer = setTimeout(
+        () => {
+          stop();
+          resolve(false);
+        },
+        Math.max(0, deadline - performance.now()),
+      );
       const stop = this.watchDeath(peer, () => {
         clearTimeout(timer);
         resolve(true);

@@ -11,7 +11,11 @@ const config = {
 let seq = 0;
 
 /** Peers that answer pings when `up` says so, confirming the view `views` gives them (default: node1's). */
-function fakePeers(up: Record<string, boolean>, views: Record<string, string[]> = {}, m?: { current?: CacheMembership }): PeerClients {
+function fakePeers(
+  up: Record<string, boolean>,
+  views: Record<string, string[]> = {},
+  m?: { current?: CacheMembership },
+): PeerClients {
   return {
     peerIds: ['node2', 'node3'],
     call: async (peer: string) => {
@@ -67,10 +71,14 @@ describe('CacheMembership', () => {
     await m.confirm('node3');
     const real = fakePeers({ node2: true, node3: true }, {}, { current: m });
     // The answer takes 300 ms to come back.
-    (m as unknown as { peers: PeerClients }).peers = { ...real, peerIds: real.peerIds, call: async (...args: Parameters<PeerClients['call']>) => {
-      now += 300;
-      return real.call(...args);
-    } } as unknown as PeerClients;
+    (m as unknown as { peers: PeerClients }).peers = {
+      ...real,
+      peerIds: real.peerIds,
+      call: async (...args: Parameters<PeerClients['call']>) => {
+        now += 300;
+        return real.call(...args);
+      },
+    } as unknown as PeerClients;
     const sentAt = now;
     expect(await m.confirm('node2')).toBe(true);
     now = sentAt + CACHE_LEASE_MS - 1;
@@ -170,7 +178,10 @@ describe('CacheMembership', () => {
     // Back: heard again, the key goes home.
     up.node3 = true;
     await m.confirm('node3');
-    expect(views).toEqual([['node1', 'node2'], ['node1', 'node2', 'node3']]);
+    expect(views).toEqual([
+      ['node1', 'node2'],
+      ['node1', 'node2', 'node3'],
+    ]);
     expect(m.home(key)).toBe('node3');
   });
 

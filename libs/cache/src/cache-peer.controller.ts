@@ -1,7 +1,13 @@
 import { Controller, type OnModuleInit } from '@nestjs/common';
 import { MessagePattern, Payload, RpcException } from '@nestjs/microservices';
 import { PeerEvents } from '@dss/transport';
-import { CacheDirectory, HOLDINGS_PAGE, HOLDINGS_SETTLE_MS, viewKey, type HoldingsPage } from './cache-directory.service.js';
+import {
+  CacheDirectory,
+  HOLDINGS_PAGE,
+  HOLDINGS_SETTLE_MS,
+  viewKey,
+  type HoldingsPage,
+} from './cache-directory.service.js';
 import { CacheLines } from './cache-lines.service.js';
 import { CacheMembership, type Reports } from './cache-membership.service.js';
 import type { UnblockMessage } from './coherence-router.js';
@@ -50,12 +56,18 @@ export class CachePeerController implements OnModuleInit {
   async holdings(@Payload() msg: { from: string; view: string[]; offset: number }): Promise<HoldingsPage> {
     this.membership.heard(msg.from);
     // A snapshot for a home that sees other live nodes than this one would be for the wrong directory.
-    if (viewKey(msg.view) !== viewKey(this.membership.alive)) throw new RpcException(`views differ: ${msg.from} sees ${viewKey(msg.view)}, ${this.membership.self} sees ${viewKey(this.membership.alive)}`);
+    if (viewKey(msg.view) !== viewKey(this.membership.alive))
+      throw new RpcException(
+        `views differ: ${msg.from} sees ${viewKey(msg.view)}, ${this.membership.self} sees ${viewKey(this.membership.alive)}`,
+      );
     // Let transactions that this node started (or runs as the old home) on the
     // asker's keys finish first, so that the snapshot includes their outcome.
     if (msg.offset === 0) {
       const until = performance.now() + HOLDINGS_SETTLE_MS;
-      while ((this.directory.busyFor(msg.from, msg.view) || this.homes.waitingElsewhere(msg.from, msg.view)) && performance.now() < until) {
+      while (
+        (this.directory.busyFor(msg.from, msg.view) || this.homes.waitingElsewhere(msg.from, msg.view)) &&
+        performance.now() < until
+      ) {
         await new Promise((r) => setTimeout(r, 10));
       }
     }

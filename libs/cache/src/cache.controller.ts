@@ -75,4 +75,5 @@ function httpValue(s: Stored): { value: unknown; encoding?: 'base64' } {
   }
 }
 
-const ttlOf = (s: Stored): { ttlMs?: number } => (s.expiresAt === undefined ? {} : { ttlMs: Math.max(0, s.expiresAt - Date.now()) });
+const ttlOf = (s: Stored): { ttlMs?: number } =>
+  s.expiresAt === undefined ? {} : { ttlMs: Math.max(0, s.expiresAt - Date.now()) };

@@ -36,7 +36,11 @@ export class CacheModule implements OnApplicationShutdown {
       providers: [
         cacheSettingsProvider,
         redisPrimaryProvider(CACHE_REDIS, 'cache'),
-        { provide: CacheMemory, inject: [CACHE_REDIS, DSS_CONFIG], useFactory: (redis: Redis, config: NodeConfig) => new CacheMemory(redis, replicasToAck(config)) },
+        {
+          provide: CacheMemory,
+          inject: [CACHE_REDIS, DSS_CONFIG],
+          useFactory: (redis: Redis, config: NodeConfig) => new CacheMemory(redis, replicasToAck(config)),
+        },
         ...cacheMetricProviders,
         CacheMembership,
         CoherenceRouter,

@@ -10,7 +10,8 @@ export interface CoherenceRequest {
   /** The requester's view of the live nodes: a home serves only a requester that sees what it sees. */
   readonly view: readonly string[];
 }
-export type CoherenceAnswer = { readonly grant: Grant } | { readonly notHome: string } | { readonly viewDiffers: readonly string[] };
+export type CoherenceAnswer =
+  { readonly grant: Grant } | { readonly notHome: string } | { readonly viewDiffers: readonly string[] };
 export interface ForwardMessage {
   readonly key: string;
   readonly txn: string;

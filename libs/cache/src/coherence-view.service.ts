@@ -53,6 +53,12 @@ export class CoherenceView {
         directory ??= a.directory;
       }
     }
-    return { key, home: this.membership.home(key), states, ...(directory ? { directory } : {}), ...(unreachable.length ? { unreachable } : {}) };
+    return {
+      key,
+      home: this.membership.home(key),
+      states,
+      ...(directory ? { directory } : {}),
+      ...(unreachable.length ? { unreachable } : {}),
+    };
   }
 }

@@ -50,11 +50,18 @@ export class HomeClient {
       const left = deadline - performance.now();
       // Every earlier attempt was refused unheard, answered "not home" or "views differ", or was
       // granted by a home that then died and never installed here: nothing has happened.
-      if (left <= 0) throw unavailable(`no home of this key (last tried: ${home}) agreed to serve it within ${CACHE_REQUEST_TIMEOUT_MS} ms (nodes are joining, leaving or cut off)`);
+      if (left <= 0)
+        throw unavailable(
+          `no home of this key (last tried: ${home}) agreed to serve it within ${CACHE_REQUEST_TIMEOUT_MS} ms (nodes are joining, leaving or cut off)`,
+        );
       this.inFlight.set(key, home);
       const term = this.membership.term;
       try {
-        const answer = await this.unlessHomeDies(home, { key, txn, from: self, kind, view: [...this.membership.alive] }, left);
+        const answer = await this.unlessHomeDies(
+          home,
+          { key, txn, from: self, kind, view: [...this.membership.alive] },
+          left,
+        );
         if (answer === 'home-died') {
           // A read or write takes effect only when this node installs its grant, so asking
           // the new home is safe; a delete may have happened at the old one.
@@ -81,7 +88,8 @@ export class HomeClient {
         }
       } catch (err) {
         // A request that reached the home may have been carried out: do not repeat it.
-        if (err instanceof PeerTimeoutError) throw outcomeUnknown(`the home of this key (${home}) did not answer within ${Math.round(left)} ms`);
+        if (err instanceof PeerTimeoutError)
+          throw outcomeUnknown(`the home of this key (${home}) did not answer within ${Math.round(left)} ms`);
         if (err instanceof PeerRemoteError) {
           const message = `the home of this key (${home}) failed: ${err.remoteMessage}`;
           // The home's own 504 (outcomeUnknown) says the change may have happened there.
@@ -106,12 +114,17 @@ export class HomeClient {
    * it does not count).
    */
   waitingElsewhere(home: string, view: readonly string[]): boolean {
-    for (const [key, target] of this.inFlight) if (target !== home && this.membership.homeIn(key, view) === home) return true;
+    for (const [key, target] of this.inFlight)
+      if (target !== home && this.membership.homeIn(key, view) === home) return true;
     return false;
   }
 
   /** The home's answer, or 'home-died' as soon as this node counts the home as dead. */
-  private async unlessHomeDies(home: string, msg: CoherenceRequest, timeoutMs: number): Promise<CoherenceAnswer | 'home-died'> {
+  private async unlessHomeDies(
+    home: string,
+    msg: CoherenceRequest,
+    timeoutMs: number,
+  ): Promise<CoherenceAnswer | 'home-died'> {
     if (home === this.membership.self) return this.router.request(home, msg, timeoutMs);
     let stopWatching = () => undefined as void;
     const died = new Promise<'home-died'>((resolve) => {

@@ -47,20 +47,23 @@ describe('HomeClient', () => {
     expect(requests[0]).toMatchObject({ key: 'k', from: 'vm1', kind: 'getM', view: ['vm1', 'vm2', 'vm3'] });
   });
 
-  it.each(['getS', 'getM'] as const)('hands back a %s grant that arrives in a later lease term, and asks again', async (kind) => {
-    const { client, state, requests, unblocks } = setup();
-    state.answers = [
-      () => {
-        state.term++; // the view changed (a new lease term) while the home worked on the request
-        return { grant };
-      },
-      () => ({ grant }),
-    ];
-    const granted = await client.request('k', kind);
-    expect(requests).toHaveLength(2);
-    expect(unblocks).toEqual([{ key: 'k', txn: requests[0]!.txn, from: 'vm1' }]);
-    expect(granted.txn).toBe(requests[1]!.txn);
-  });
+  it.each(['getS', 'getM'] as const)(
+    'hands back a %s grant that arrives in a later lease term, and asks again',
+    async (kind) => {
+      const { client, state, requests, unblocks } = setup();
+      state.answers = [
+        () => {
+          state.term++; // the view changed (a new lease term) while the home worked on the request
+          return { grant };
+        },
+        () => ({ grant }),
+      ];
+      const granted = await client.request('k', kind);
+      expect(requests).toHaveLength(2);
+      expect(unblocks).toEqual([{ key: 'k', txn: requests[0]!.txn, from: 'vm1' }]);
+      expect(granted.txn).toBe(requests[1]!.txn);
+    },
+  );
 
   it('keeps a delete grant across a term change: dropping the copy is always safe', async () => {
     const { client, state, requests, unblocks } = setup();

@@ -1,12 +1,17 @@
 import { chooseView, mergeReports, type HeardReport } from './view-choice.js';
 
 const NODES = ['vm1', 'vm2', 'vm3'];
-const reports = (heard: Record<string, string[]>): Map<string, HeardReport> => new Map(Object.entries(heard).map(([n, h]) => [n, { heard: h, seq: 1 }]));
+const reports = (heard: Record<string, string[]>): Map<string, HeardReport> =>
+  new Map(Object.entries(heard).map(([n, h]) => [n, { heard: h, seq: 1 }]));
 const everyView = (r: Map<string, HeardReport>) => NODES.map((n) => chooseView(NODES, r, n).join('+'));
 
 describe('chooseView', () => {
   it('takes every node when all hear each other', () => {
-    expect(everyView(reports({ vm1: NODES, vm2: NODES, vm3: NODES }))).toEqual(['vm1+vm2+vm3', 'vm1+vm2+vm3', 'vm1+vm2+vm3']);
+    expect(everyView(reports({ vm1: NODES, vm2: NODES, vm3: NODES }))).toEqual([
+      'vm1+vm2+vm3',
+      'vm1+vm2+vm3',
+      'vm1+vm2+vm3',
+    ]);
   });
 
   it('gives a bridge one majority view, the same on both nodes in it; the node left out sees only itself', () => {
@@ -14,7 +19,11 @@ describe('chooseView', () => {
     const bridge = reports({ vm1: NODES, vm2: ['vm1', 'vm2'], vm3: ['vm1', 'vm3'] });
     expect(everyView(bridge)).toEqual(['vm1+vm2', 'vm1+vm2', 'vm3']);
     // Through vm2: vm1 and vm3 cut; ties go to the set listing the earliest nodes.
-    expect(everyView(reports({ vm1: ['vm1', 'vm2'], vm2: NODES, vm3: ['vm2', 'vm3'] }))).toEqual(['vm1+vm2', 'vm1+vm2', 'vm3']);
+    expect(everyView(reports({ vm1: ['vm1', 'vm2'], vm2: NODES, vm3: ['vm2', 'vm3'] }))).toEqual([
+      'vm1+vm2',
+      'vm1+vm2',
+      'vm3',
+    ]);
   });
 
   it('leaves out a node that hears nobody, although its own packets still arrive (one-way)', () => {
@@ -38,7 +47,12 @@ describe('mergeReports', () => {
     expect(mergeReports(known, { vm2: { heard: ['vm1', 'vm2'], seq: 6 } }, NODES)).toBe(false); // fresher, same content
     expect(known.get('vm2')!.seq).toBe(6);
     expect(mergeReports(known, { vm2: { heard: NODES, seq: 7 } }, NODES)).toBe(true);
-    const bad = { vm3: { heard: 'vm1', seq: 1 }, vm4: { heard: ['vm1'], seq: 1 }, vm1: { heard: [1], seq: 2 }, vm9: null } as unknown as Record<string, HeardReport>;
+    const bad = {
+      vm3: { heard: 'vm1', seq: 1 },
+      vm4: { heard: ['vm1'], seq: 1 },
+      vm1: { heard: [1], seq: 2 },
+      vm9: null,
+    } as unknown as Record<string, HeardReport>;
     expect(mergeReports(known, bad, NODES)).toBe(false);
     expect([...known.keys()]).toEqual(['vm2']);
     // Names outside the description are dropped from a report.

@@ -23,14 +23,23 @@ export interface HeardReport {
 }
 
 /** Keeps the freshest report per node; true when `incoming` changed anything. */
-export function mergeReports(known: Map<string, HeardReport>, incoming: Readonly<Record<string, HeardReport>>, nodes: readonly string[]): boolean {
+export function mergeReports(
+  known: Map<string, HeardReport>,
+  incoming: Readonly<Record<string, HeardReport>>,
+  nodes: readonly string[],
+): boolean {
   let changed = false;
   for (const [node, report] of Object.entries(incoming)) {
     if (!nodes.includes(node) || !isReport(report)) continue;
     const current = known.get(node);
     if (current && current.seq >= report.seq) continue;
-    if (!current || current.heard.join() !== report.heard.join() || current.memory !== (report.memory === true)) changed = true;
-    known.set(node, { heard: report.heard.filter((n) => nodes.includes(n)), seq: report.seq, memory: report.memory === true });
+    if (!current || current.heard.join() !== report.heard.join() || current.memory !== (report.memory === true))
+      changed = true;
+    known.set(node, {
+      heard: report.heard.filter((n) => nodes.includes(n)),
+      seq: report.seq,
+      memory: report.memory === true,
+    });
   }
   return changed;
 }
@@ -38,7 +47,13 @@ export function mergeReports(known: Map<string, HeardReport>, incoming: Readonly
 function isReport(value: unknown): value is HeardReport {
   if (typeof value !== 'object' || value === null) return false;
   const r = value as { heard?: unknown; seq?: unknown; memory?: unknown };
-  return Array.isArray(r.heard) && r.heard.every((n) => typeof n === 'string') && typeof r.seq === 'number' && Number.isFinite(r.seq) && (r.memory === undefined || typeof r.memory === 'boolean');
+  return (
+    Array.isArray(r.heard) &&
+    r.heard.every((n) => typeof n === 'string') &&
+    typeof r.seq === 'number' &&
+    Number.isFinite(r.seq) &&
+    (r.memory === undefined || typeof r.memory === 'boolean')
+  );
 }
 
 /**
@@ -48,7 +63,11 @@ function isReport(value: unknown): value is HeardReport {
  * A node without a report hears nobody. `nodes` is small (the cache nodes of the
  * description), so every subset is tried.
  */
-export function chooseView(nodes: readonly string[], reports: ReadonlyMap<string, HeardReport>, self: string): string[] {
+export function chooseView(
+  nodes: readonly string[],
+  reports: ReadonlyMap<string, HeardReport>,
+  self: string,
+): string[] {
   const hears = (a: string, b: string) => reports.get(a)?.heard.includes(b) ?? false;
   const mutual = (a: string, b: string) => hears(a, b) && hears(b, a);
   const reaching = (set: readonly string[]) => set.filter((n) => reports.get(n)?.memory === true).length;
@@ -59,7 +78,11 @@ export function chooseView(nodes: readonly string[], reports: ReadonlyMap<string
     if (set.length < best.length) continue;
     if (!set.every((a, i) => set.slice(i + 1).every((b) => mutual(a, b)))) continue;
     // Sorts like the preference: bigger first, then more nodes reaching memory, then earliest nodes.
-    const rank = [(99 - set.length).toString().padStart(2, '0'), (99 - reaching(set)).toString().padStart(2, '0'), ...set.map((n) => nodes.indexOf(n).toString().padStart(4, '0'))].join();
+    const rank = [
+      (99 - set.length).toString().padStart(2, '0'),
+      (99 - reaching(set)).toString().padStart(2, '0'),
+      ...set.map((n) => nodes.indexOf(n).toString().padStart(4, '0')),
+    ].join();
     if (best.length === 0 || rank < bestRank) {
       best = set;
       bestRank = rank;

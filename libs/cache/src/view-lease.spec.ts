@@ -9,7 +9,10 @@ describe('ViewLease', () => {
     const lease = new ViewLease(3, LEASE, DEAD);
     expect(lease.until(0)).toBe(-Infinity);
     // The first confirmation starts a term; the node acts once its copies of earlier terms are gone.
-    expect(lease.answered('b', { sentAt: 100, epoch: 0, currentEpoch: 0, confirmed: true, ready: true }, 130)).toEqual({ term: 1, homeTerm: 1 });
+    expect(lease.answered('b', { sentAt: 100, epoch: 0, currentEpoch: 0, confirmed: true, ready: true }, 130)).toEqual({
+      term: 1,
+      homeTerm: 1,
+    });
     expect(lease.canAct('a,b,c', 130)).toBe(false);
     lease.cleaned(1);
     expect(lease.homeConfirmed('b', 130)).toBe(false); // its copies of home term 0 are not dropped yet
@@ -36,7 +39,8 @@ describe('ViewLease', () => {
 
   it('starts a new term when the lease lapsed or the view changed, and not otherwise', () => {
     const lease = new ViewLease(3, LEASE, DEAD);
-    const at = (sentAt: number, now: number) => lease.answered('b', { sentAt, epoch: 0, currentEpoch: 0, confirmed: true, ready: false }, now).term;
+    const at = (sentAt: number, now: number) =>
+      lease.answered('b', { sentAt, epoch: 0, currentEpoch: 0, confirmed: true, ready: false }, now).term;
     expect(at(0, 1)).toBe(1);
     expect(at(300, 301)).toBeUndefined(); // renewed in time
     expect(at(1000, 1001)).toBe(2); // 300 + 600 < 1001: it had lapsed
@@ -45,9 +49,10 @@ describe('ViewLease', () => {
     expect(lease.homeConfirmed('b', 1002)).toBe(false);
   });
 
-  it("starts a new home term when a peer answers after a gap of the dead timeout, and trusts it as a home again only once its copies are dropped", () => {
+  it('starts a new home term when a peer answers after a gap of the dead timeout, and trusts it as a home again only once its copies are dropped', () => {
     const lease = new ViewLease(3, LEASE, DEAD);
-    const from = (peer: string, sentAt: number, now: number, confirmed = true) => lease.answered(peer, { sentAt, epoch: 0, currentEpoch: 0, confirmed, ready: true }, now);
+    const from = (peer: string, sentAt: number, now: number, confirmed = true) =>
+      lease.answered(peer, { sentAt, epoch: 0, currentEpoch: 0, confirmed, ready: true }, now);
     expect(from('b', 0, 1)).toEqual({ term: 1, homeTerm: 1 });
     lease.cleaned(1);
     lease.homeCleaned('b', 1);
@@ -96,11 +101,22 @@ describe('ViewLease', () => {
     const views = ['a,b,c', 'a,b', 'a,c', 'b,c'];
     const event = fc.oneof(
       fc.record({ kind: fc.constant('view' as const), node: fc.nat(2), view: fc.nat(3), dt: fc.nat(150) }),
-      fc.record({ kind: fc.constant('ping' as const), from: fc.nat(2), to: fc.nat(2), there: fc.nat(300), back: fc.nat(300), dt: fc.nat(60) }),
+      fc.record({
+        kind: fc.constant('ping' as const),
+        from: fc.nat(2),
+        to: fc.nat(2),
+        there: fc.nat(300),
+        back: fc.nat(300),
+        dt: fc.nat(60),
+      }),
     );
     fc.assert(
       fc.property(fc.array(event, { minLength: 1, maxLength: 120 }), (script) => {
-        const state = nodes.map((n) => ({ lease: new ViewLease(3, LEASE, DEAD), view: views.find((v) => v.includes(n))!, epoch: 0 }));
+        const state = nodes.map((n) => ({
+          lease: new ViewLease(3, LEASE, DEAD),
+          view: views.find((v) => v.includes(n))!,
+          epoch: 0,
+        }));
         // A discrete-event run: each ping is answered when it arrives and counted when the answer comes back.
         type Ev = { at: number; run: () => void };
         const queue: Ev[] = [];
@@ -110,29 +126,51 @@ describe('ViewLease', () => {
           if (e.kind === 'view') {
             const s = state[e.node]!;
             const v = views.filter((x) => x.includes(nodes[e.node]!))[e.view % 3]!;
-            queue.push({ at: t, run: () => {
-              if (v === s.view) return;
-              s.view = v;
-              s.epoch++;
-              s.lease.cleaned(s.lease.viewChanged());
-            } });
+            queue.push({
+              at: t,
+              run: () => {
+                if (v === s.view) return;
+                s.view = v;
+                s.epoch++;
+                s.lease.cleaned(s.lease.viewChanged());
+              },
+            });
           } else if (e.from !== e.to) {
             const asker = state[e.from]!;
             const peer = state[e.to]!;
             const sentAt = t;
-            queue.push({ at: sentAt, run: () => {
-              const epoch = asker.epoch;
-              const view = asker.view;
-              queue.push({ at: sentAt + e.there, run: () => {
-                const confirmed = peer.lease.confirm(peer.view, sentAt + e.there);
-                const same = confirmed && peer.view === view;
-                queue.push({ at: sentAt + e.there + e.back, run: () => {
-                  const { term, homeTerm } = asker.lease.answered(nodes[e.to]!, { sentAt, epoch, currentEpoch: asker.epoch, confirmed: same && asker.view === view, ready: true }, sentAt + e.there + e.back);
-                  if (term !== undefined) asker.lease.cleaned(term);
-                  if (homeTerm !== undefined) asker.lease.homeCleaned(nodes[e.to]!, homeTerm);
-                } });
-              } });
-            } });
+            queue.push({
+              at: sentAt,
+              run: () => {
+                const epoch = asker.epoch;
+                const view = asker.view;
+                queue.push({
+                  at: sentAt + e.there,
+                  run: () => {
+                    const confirmed = peer.lease.confirm(peer.view, sentAt + e.there);
+                    const same = confirmed && peer.view === view;
+                    queue.push({
+                      at: sentAt + e.there + e.back,
+                      run: () => {
+                        const { term, homeTerm } = asker.lease.answered(
+                          nodes[e.to]!,
+                          {
+                            sentAt,
+                            epoch,
+                            currentEpoch: asker.epoch,
+                            confirmed: same && asker.view === view,
+                            ready: true,
+                          },
+                          sentAt + e.there + e.back,
+                        );
+                        if (term !== undefined) asker.lease.cleaned(term);
+                        if (homeTerm !== undefined) asker.lease.homeCleaned(nodes[e.to]!, homeTerm);
+                      },
+                    });
+                  },
+                });
+              },
+            });
           }
         }
         let now = 0;

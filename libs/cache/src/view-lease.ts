@@ -74,7 +74,11 @@ export class ViewLease {
    * copy), and the peer's new `homeTerm` when its own confirmation had (the caller drops
    * the copies homed at it).
    */
-  answered(peer: string, a: { sentAt: number; epoch: number; currentEpoch: number; confirmed: boolean; ready: boolean }, now: number): { term?: number; homeTerm?: number } {
+  answered(
+    peer: string,
+    a: { sentAt: number; epoch: number; currentEpoch: number; confirmed: boolean; ready: boolean },
+    now: number,
+  ): { term?: number; homeTerm?: number } {
     const last = this.lastAnswered.get(peer);
     if (last === undefined || now - last >= this.deadAfterMs) this.suspects.add(peer);
     this.lastAnswered.set(peer, Math.max(last ?? a.sentAt, a.sentAt));
@@ -86,7 +90,8 @@ export class ViewLease {
     }
     const lapsed = this.until(now) <= now;
     const previous = this.confirmations.get(peer);
-    if (!previous || previous.sentAt <= a.sentAt) this.confirmations.set(peer, { sentAt: a.sentAt, epoch: a.epoch, ready: a.ready });
+    if (!previous || previous.sentAt <= a.sentAt)
+      this.confirmations.set(peer, { sentAt: a.sentAt, epoch: a.epoch, ready: a.ready });
     const homeTerm = this.suspects.delete(peer) ? this.homeTerm(peer) + 1 : undefined;
     if (homeTerm !== undefined) this.homeTerms.set(peer, homeTerm);
     return { ...(lapsed ? { term: ++this.termNo } : {}), ...(homeTerm !== undefined ? { homeTerm } : {}) };
@@ -114,7 +119,12 @@ export class ViewLease {
   /** The peer confirmed the current view within the lease, with a complete directory. */
   homeConfirmed(peer: string, now: number): boolean {
     const c = this.confirmations.get(peer);
-    return c !== undefined && c.ready && now - c.sentAt < this.leaseMs && (this.cleanHomeTerms.get(peer) ?? 0) === this.homeTerm(peer);
+    return (
+      c !== undefined &&
+      c.ready &&
+      now - c.sentAt < this.leaseMs &&
+      (this.cleanHomeTerms.get(peer) ?? 0) === this.homeTerm(peer)
+    );
   }
 
   /** Still bound by a confirmation of another view than `view`. */

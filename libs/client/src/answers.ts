@@ -18,7 +18,11 @@ export const grantAnswer = z.looseObject({
   expiresInMs: z.number(),
 });
 export const releaseAnswer = z.looseObject({ released: z.literal(true) });
-export const renewAnswer = z.looseObject({ renewed: z.literal(true), expiresInMs: z.number(), fencingToken: z.number().optional() });
+export const renewAnswer = z.looseObject({
+  renewed: z.literal(true),
+  expiresInMs: z.number(),
+  fencingToken: z.number().optional(),
+});
 export const lockStateAnswer = z.looseObject({
   resource: z.string(),
   holders: z.array(holder),
@@ -28,7 +32,13 @@ export const lockStateAnswer = z.looseObject({
 export const publishAnswer = z.looseObject({ ids: z.array(z.string()), duplicate: z.boolean().optional() });
 export const consumeAnswer = z.looseObject({
   messages: z.array(
-    z.looseObject({ id: z.string(), receipt: z.string(), body: z.unknown(), deliveries: z.number(), publishedAt: z.number() }),
+    z.looseObject({
+      id: z.string(),
+      receipt: z.string(),
+      body: z.unknown(),
+      deliveries: z.number(),
+      publishedAt: z.number(),
+    }),
   ),
 });
 export const ackAnswer = z.looseObject({ acked: z.number(), stale: z.array(z.string()) });
@@ -46,9 +56,17 @@ export const topicStatsAnswer = z.looseObject({
 const state = z.string();
 export const cacheEntryAnswer = z.looseObject({ key: z.string(), value: z.unknown(), state });
 export const cachePutAnswer = z.looseObject({ key: z.string(), state });
-export const coherenceAnswer = z.looseObject({ key: z.string(), home: z.string(), states: z.record(z.string(), state) });
+export const coherenceAnswer = z.looseObject({
+  key: z.string(),
+  home: z.string(),
+  states: z.record(z.string(), state),
+});
 export const flushAnswer = z.looseObject({ flushed: z.number() });
-export const daemonStatusAnswer = z.looseObject({ cluster: z.string(), role: z.enum(['lock', 'queue', 'cache']), node: z.looseObject({ id: z.string() }) });
+export const daemonStatusAnswer = z.looseObject({
+  cluster: z.string(),
+  role: z.enum(['lock', 'queue', 'cache']),
+  node: z.looseObject({ id: z.string() }),
+});
 
 /** The answer's body as `schema` says, or InvalidResponseError naming the endpoint and the first mismatch. */
 export function expectAnswer<S extends z.ZodType>(schema: S, answer: CallAnswer): z.infer<S> {
@@ -56,9 +74,12 @@ export function expectAnswer<S extends z.ZodType>(schema: S, answer: CallAnswer)
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-  throw new InvalidResponseError(`unexpected answer from ${answer.url} (HTTP ${answer.status}): ${where}${issue?.message ?? 'invalid'}`, {
-    status: answer.status,
-    body: answer.body,
-    endpoint: answer.url,
-  });
+  throw new InvalidResponseError(
+    `unexpected answer from ${answer.url} (HTTP ${answer.status}): ${where}${issue?.message ?? 'invalid'}`,
+    {
+      status: answer.status,
+      body: answer.body,
+      endpoint: answer.url,
+    },
+  );
 }

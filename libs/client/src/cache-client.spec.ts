@@ -22,7 +22,12 @@ describe('CacheClient', () => {
     await expect(dss.cache.coherence('user:42/ä')).resolves.toMatchObject({ home: 'node1', states: { node1: 'M' } });
     await expect(dss.cache.del('user:42/ä')).resolves.toBe(true);
     const enc = '/cache/user%3A42%2F%C3%A4';
-    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([`PUT ${enc}`, `GET ${enc}`, `GET ${enc}/coherence`, `DELETE ${enc}`]);
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      `PUT ${enc}`,
+      `GET ${enc}`,
+      `GET ${enc}/coherence`,
+      `DELETE ${enc}`,
+    ]);
     expect(fake.requests[0]!.body).toEqual({ value: { a: 1 } });
   });
 
@@ -43,12 +48,16 @@ describe('CacheClient', () => {
     await expect(all.dss.cache.flush()).resolves.toEqual(ENDPOINTS.cache.map((url) => ({ url, flushed: 2 })));
     expect(all.fake.requests.map((r) => r.base).sort()).toEqual([...ENDPOINTS.cache].sort());
     const one = replies('refused', { status: 200, body: { flushed: 5 } });
-    await expect(one.dss.cache.flush('http://cache3:8023/')).resolves.toEqual([{ url: 'http://cache3:8023', flushed: 5 }]);
+    await expect(one.dss.cache.flush('http://cache3:8023/')).resolves.toEqual([
+      { url: 'http://cache3:8023', flushed: 5 },
+    ]);
     expect(one.fake.requests.map((r) => r.base)).toEqual(['http://cache3:8023', 'http://cache3:8023']);
   });
 
   it('flush of every node throws when one node cannot flush', async () => {
-    const { dss } = client((req) => (req.base === 'http://cache2:8022' ? 'refused' : { status: 200, body: { flushed: 0 } }));
+    const { dss } = client((req) =>
+      req.base === 'http://cache2:8022' ? 'refused' : { status: 200, body: { flushed: 0 } },
+    );
     const err = await dss.cache.flush().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnavailableError);
     expect((err as UnavailableError).attempts.every((a) => a.url === 'http://cache2:8022')).toBe(true);

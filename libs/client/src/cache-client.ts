@@ -40,7 +40,10 @@ export class HttpCacheClient implements CacheClient {
   }
 
   async put(key: string, value: unknown, call?: CallOptions): Promise<{ key: string; state: MesiState }> {
-    const answer = await this.http.call({ role: 'cache', method: 'PUT', path: keyPath(key), body: { value }, safe: true }, call);
+    const answer = await this.http.call(
+      { role: 'cache', method: 'PUT', path: keyPath(key), body: { value }, safe: true },
+      call,
+    );
     return expectAnswer(cachePutAnswer, answer) as { key: string; state: MesiState };
   }
 
@@ -55,7 +58,10 @@ export class HttpCacheClient implements CacheClient {
   }
 
   async coherence(key: string, call?: CallOptions): Promise<Coherence> {
-    const answer = await this.http.call({ role: 'cache', method: 'GET', path: `${keyPath(key)}/coherence`, safe: true }, call);
+    const answer = await this.http.call(
+      { role: 'cache', method: 'GET', path: `${keyPath(key)}/coherence`, safe: true },
+      call,
+    );
     // states can hold transient states too (see get); the type names the stable ones.
     return expectAnswer(coherenceAnswer, answer) as Coherence;
   }
@@ -64,7 +70,10 @@ export class HttpCacheClient implements CacheClient {
     const targets = url === undefined ? this.cacheEndpoints : [url.replace(/\/+$/, '')];
     const settled = await Promise.allSettled(
       targets.map(async (target) => {
-        const answer = await this.http.call({ role: 'cache', method: 'POST', path: '/cache/flush', safe: true, url: target }, call);
+        const answer = await this.http.call(
+          { role: 'cache', method: 'POST', path: '/cache/flush', safe: true, url: target },
+          call,
+        );
         return { url: target, flushed: expectAnswer(flushAnswer, answer).flushed };
       }),
     );

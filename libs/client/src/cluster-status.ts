@@ -24,7 +24,10 @@ async function endpointStatus(http: HttpCaller, role: Role, url: string, call: C
   if (cluster.kind === 'answer' && cluster.status === 200 && daemonStatusAnswer.safeParse(cluster.body).success) {
     daemon = cluster.body as DaemonStatus; // checked just above; kept whole, role-specific parts included
   } else {
-    error ??= cluster.kind === 'failed' ? `GET /cluster: ${cluster.error}` : `GET /cluster answered HTTP ${cluster.status} with an unexpected body`;
+    error ??=
+      cluster.kind === 'failed'
+        ? `GET /cluster: ${cluster.error}`
+        : `GET /cluster answered HTTP ${cluster.status} with an unexpected body`;
   }
   return {
     role,
@@ -38,7 +41,11 @@ async function endpointStatus(http: HttpCaller, role: Role, url: string, call: C
 }
 
 /** Every endpoint, in role order (lock, queue, cache) and list order. Rejects only when call.signal aborts. */
-export function clusterStatus(http: HttpCaller, endpoints: Endpoints, call: CallOptions = {}): Promise<EndpointStatus[]> {
+export function clusterStatus(
+  http: HttpCaller,
+  endpoints: Endpoints,
+  call: CallOptions = {},
+): Promise<EndpointStatus[]> {
   const roles: Role[] = ['lock', 'queue', 'cache'];
   return Promise.all(roles.flatMap((role) => endpoints[role].map((url) => endpointStatus(http, role, url, call))));
 }

@@ -7,9 +7,18 @@ import { ENDPOINTS, FakeFetch, type FakeReply, type FakeRequest } from './fake-f
 // The consumer loop on jest's fake clock against a scripted queue API: a
 // consume hands out what is ready (up to max) or long-polls for waitMs.
 
-const delivery = (n: number, deliveries = 1): Delivery => ({ id: `m${n}`, receipt: `rc${n}`, body: { n }, deliveries, publishedAt: 0 });
+const delivery = (n: number, deliveries = 1): Delivery => ({
+  id: `m${n}`,
+  receipt: `rc${n}`,
+  body: { n },
+  deliveries,
+  publishedAt: 0,
+});
 
-function queueServer(ready: Delivery[], opts: { extend?: (req: FakeRequest) => FakeReply; consumeFails?: number; staleReceipts?: string[] } = {}) {
+function queueServer(
+  ready: Delivery[],
+  opts: { extend?: (req: FakeRequest) => FakeReply; consumeFails?: number; staleReceipts?: string[] } = {},
+) {
   const stale = new Set(opts.staleReceipts ?? []);
   let consumeFailures = opts.consumeFails ?? 0;
   const fake = new FakeFetch((req) => {
@@ -21,7 +30,9 @@ function queueServer(ready: Delivery[], opts: { extend?: (req: FakeRequest) => F
           return { status: 503, body: { error: { code: 'UNAVAILABLE', message: 'redis down' } } };
         }
         const acks = (req.body as { ack?: string[] }).ack;
-        const acked = acks ? { acked: acks.filter((r) => !stale.has(r)).length, stale: acks.filter((r) => stale.has(r)) } : {};
+        const acked = acks
+          ? { acked: acks.filter((r) => !stale.has(r)).length, stale: acks.filter((r) => stale.has(r)) }
+          : {};
         const batch = ready.splice(0, body.max ?? 1);
         if (batch.length > 0 || acks) return { status: 200, body: { messages: batch, ...acked } };
         // Long poll: nothing ready, answer empty after waitMs (or drop it when aborted).
@@ -119,10 +130,17 @@ describe('consumer', () => {
   });
 
   it('carries the ack of a handler that frees a full slot on the next consume, reporting a stale receipt', async () => {
-    const { dss, bodies, acked } = queueServer([1, 2, 3].map((n) => delivery(n)), { staleReceipts: ['rc2'] });
+    const { dss, bodies, acked } = queueServer(
+      [1, 2, 3].map((n) => delivery(n)),
+      { staleReceipts: ['rc2'] },
+    );
     const h = gatedHandler();
     const errors: [unknown, string | undefined][] = [];
-    const consumer = dss.queue.consumer('t', h.handler, { concurrency: 2, waitMs: 1000, onError: (e, d) => errors.push([e, d?.id]) });
+    const consumer = dss.queue.consumer('t', h.handler, {
+      concurrency: 2,
+      waitMs: 1000,
+      onError: (e, d) => errors.push([e, d?.id]),
+    });
     await jest.advanceTimersByTimeAsync(0);
     h.open.get('m1')!.resolve();
     h.open.get('m2')!.resolve();
@@ -198,7 +216,10 @@ describe('consumer', () => {
   it('uses a custom backoff, and the default grows 1 s, 2 s, 4 s ... up to 60 s', async () => {
     expect([1, 2, 3, 6, 7, 20].map(defaultConsumerBackoff)).toEqual([1000, 2000, 4000, 32_000, 60_000, 60_000]);
     const { dss, bodies } = queueServer([delivery(1, 2)]);
-    const consumer = dss.queue.consumer('t', () => Promise.reject(new Error('x')), { backoffMs: (n) => n * 111, onError: () => undefined });
+    const consumer = dss.queue.consumer('t', () => Promise.reject(new Error('x')), {
+      backoffMs: (n) => n * 111,
+      onError: () => undefined,
+    });
     await jest.advanceTimersByTimeAsync(0);
     expect(bodies('/queue/nack')).toEqual([{ topic: 't', receipt: 'rc1', delayMs: 222 }]);
     await consumer.stop();
@@ -222,9 +243,12 @@ describe('consumer', () => {
     await expect(consumer.done).resolves.toBeUndefined();
   });
 
-  it('aborts a handler\'s signal when an extend says its receipt went stale, and does not ack it', async () => {
+  it("aborts a handler's signal when an extend says its receipt went stale, and does not ack it", async () => {
     const { dss, bodies } = queueServer([delivery(1)], {
-      extend: () => ({ status: 409, body: { error: { code: 'STALE_RECEIPT', message: 'the receipt is no longer valid', receipt: 'rc1' } } }),
+      extend: () => ({
+        status: 409,
+        body: { error: { code: 'STALE_RECEIPT', message: 'the receipt is no longer valid', receipt: 'rc1' } },
+      }),
     });
     const h = gatedHandler();
     const consumer = dss.queue.consumer('t', h.handler, { visibilityMs: 3000, onError: () => undefined });

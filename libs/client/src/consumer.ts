@@ -44,10 +44,15 @@ type QueueOps = Pick<QueueClient, 'consume' | 'ackAndConsume' | 'ack' | 'nack' |
 type CarriedAck = 'acked' | 'stale' | 'failed';
 
 export const defaultConsumerBackoff = (deliveries: number): number =>
-  backoffDelay({ baseMs: CONSUMER_DEFAULTS.backoffBaseMs, maxMs: CONSUMER_DEFAULTS.backoffMaxMs, jitter: 'none' }, deliveries);
+  backoffDelay(
+    { baseMs: CONSUMER_DEFAULTS.backoffBaseMs, maxMs: CONSUMER_DEFAULTS.backoffMaxMs, jitter: 'none' },
+    deliveries,
+  );
 
 const warn = (topic: string) => (err: unknown, d?: Delivery) =>
-  console.warn(`dss consumer ${topic}${d ? ` (message ${d.id})` : ''}: ${err instanceof Error ? err.message : String(err)}`);
+  console.warn(
+    `dss consumer ${topic}${d ? ` (message ${d.id})` : ''}: ${err instanceof Error ? err.message : String(err)}`,
+  );
 
 export class QueueConsumer implements Consumer {
   readonly stats = { handled: 0, failed: 0, extended: 0 };
@@ -79,10 +84,12 @@ export class QueueConsumer implements Consumer {
     this.concurrency = opts.concurrency ?? CONSUMER_DEFAULTS.concurrency;
     this.visibilityMs = opts.visibilityMs ?? CONSUMER_DEFAULTS.visibilityMs;
     this.waitMs = opts.waitMs ?? CONSUMER_DEFAULTS.waitMs;
-    this.extendEveryMs = opts.extendEveryMs ?? Math.max(1, Math.floor(this.visibilityMs / CONSUMER_DEFAULTS.extendDivisor));
+    this.extendEveryMs =
+      opts.extendEveryMs ?? Math.max(1, Math.floor(this.visibilityMs / CONSUMER_DEFAULTS.extendDivisor));
     this.backoffMs = opts.backoffMs ?? defaultConsumerBackoff;
     this.onError = opts.onError ?? warn(topic);
-    if (!Number.isInteger(this.concurrency) || this.concurrency < 1) throw new InvalidArgumentError('concurrency must be an integer >= 1');
+    if (!Number.isInteger(this.concurrency) || this.concurrency < 1)
+      throw new InvalidArgumentError('concurrency must be an integer >= 1');
     if (!(this.extendEveryMs > 0)) throw new InvalidArgumentError('extendEveryMs must be positive');
     const external = opts.signal;
     if (external) {
@@ -118,11 +125,23 @@ export class QueueConsumer implements Consumer {
       let batch: Delivery[];
       try {
         if (acks.length === 0) {
-          batch = await this.queue.consume({ topic: this.topic, max: free, visibilityMs: this.visibilityMs, waitMs: this.waitMs }, { signal: this.poll.signal });
+          batch = await this.queue.consume(
+            { topic: this.topic, max: free, visibilityMs: this.visibilityMs, waitMs: this.waitMs },
+            { signal: this.poll.signal },
+          );
         } else {
           // No long poll with acks aboard: their handlers wait for the answer. When nothing is
           // ready the next round long-polls without them.
-          const answer = await this.queue.ackAndConsume({ topic: this.topic, max: free, visibilityMs: this.visibilityMs, waitMs: 0, ack: acks.map((a) => a.receipt) }, { signal: this.poll.signal });
+          const answer = await this.queue.ackAndConsume(
+            {
+              topic: this.topic,
+              max: free,
+              visibilityMs: this.visibilityMs,
+              waitMs: 0,
+              ack: acks.map((a) => a.receipt),
+            },
+            { signal: this.poll.signal },
+          );
           const stale = new Set(answer.stale);
           for (const a of acks) a.settle(stale.has(a.receipt) ? 'stale' : 'acked');
           batch = answer.messages;
@@ -136,7 +155,8 @@ export class QueueConsumer implements Consumer {
       }
       // Deliveries received are handled even if stop() came meanwhile: they are ours until their visibility ends.
       for (const d of batch) this.start(d);
-      if (batch.length === 0 && this.waitMs === 0) await sleep(CONSUMER_DEFAULTS.idleDelayMs, this.poll.signal).catch(() => undefined);
+      if (batch.length === 0 && this.waitMs === 0)
+        await sleep(CONSUMER_DEFAULTS.idleDelayMs, this.poll.signal).catch(() => undefined);
     }
     this.collecting = false;
     for (const a of this.carried.splice(0)) a.settle('failed');
@@ -164,7 +184,11 @@ export class QueueConsumer implements Consumer {
       this.release();
       const result = await outcome;
       if (result === 'acked') return;
-      if (result === 'stale') throw new StaleReceiptError('the receipt is no longer valid: its visibility timeout ran out (the message may be redelivered)', { details: { receipt: d.receipt } });
+      if (result === 'stale')
+        throw new StaleReceiptError(
+          'the receipt is no longer valid: its visibility timeout ran out (the message may be redelivered)',
+          { details: { receipt: d.receipt } },
+        );
     } else {
       this.release();
     }
@@ -217,7 +241,11 @@ export class QueueConsumer implements Consumer {
     try {
       if (failure) {
         this.release();
-        await this.queue.nack({ topic: this.topic, receipt: d.receipt, delayMs: Math.max(0, Math.round(this.backoffMs(d.deliveries))) });
+        await this.queue.nack({
+          topic: this.topic,
+          receipt: d.receipt,
+          delayMs: Math.max(0, Math.round(this.backoffMs(d.deliveries))),
+        });
       } else {
         await this.ackAndRelease(d);
       }

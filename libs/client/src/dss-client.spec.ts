@@ -12,14 +12,22 @@ describe('DssClient construction', () => {
       queue: ['http://127.0.0.1:8011', 'http://127.0.0.1:8012', 'http://127.0.0.1:8013'],
       cache: ['http://127.0.0.1:8021', 'http://127.0.0.1:8022', 'http://127.0.0.1:8023'],
     });
-    expect(DssClient.local({ offset: 100, host: 'localhost' }).endpoints.queue).toEqual(['http://localhost:8111', 'http://localhost:8112', 'http://localhost:8113']);
+    expect(DssClient.local({ offset: 100, host: 'localhost' }).endpoints.queue).toEqual([
+      'http://localhost:8111',
+      'http://localhost:8112',
+      'http://localhost:8113',
+    ]);
   });
 
-  it('fromCluster() takes each node\'s host and the http port of each role it runs', () => {
+  it("fromCluster() takes each node's host and the http port of each role it runs", () => {
     const cluster: ClusterDescription = {
       name: 'prod',
       nodes: [
-        { id: 'vm1', host: '192.168.57.11', ports: { lock: { http: 8001, peer: 9001 }, queue: { http: 8011, peer: 9011 } } },
+        {
+          id: 'vm1',
+          host: '192.168.57.11',
+          ports: { lock: { http: 8001, peer: 9001 }, queue: { http: 8011, peer: 9011 } },
+        },
         { id: 'vm2', host: 'fd00::2', ports: { lock: { http: 8001, peer: 9001 }, cache: { http: 8021, peer: 9021 } } },
       ],
     };
@@ -28,11 +36,15 @@ describe('DssClient construction', () => {
       queue: ['http://192.168.57.11:8011'],
       cache: ['http://[fd00::2]:8021'],
     });
-    expect(DssClient.fromCluster(localClusterDescription({ offset: 7 })).endpoints.lock[0]).toBe('http://127.0.0.1:8008');
+    expect(DssClient.fromCluster(localClusterDescription({ offset: 7 })).endpoints.lock[0]).toBe(
+      'http://127.0.0.1:8008',
+    );
   });
 
   it('normalises trailing slashes and refuses a bad URL', () => {
-    expect(new DssClient({ endpoints: { lock: ['http://a:1/'], queue: [], cache: [] } }).endpoints.lock).toEqual(['http://a:1']);
+    expect(new DssClient({ endpoints: { lock: ['http://a:1/'], queue: [], cache: [] } }).endpoints.lock).toEqual([
+      'http://a:1',
+    ]);
     expect(() => new DssClient({ endpoints: { lock: ['a:1'], queue: [], cache: [] } })).toThrow();
   });
 });
@@ -41,10 +53,14 @@ describe('DssClient.status', () => {
   it('asks /health and /cluster of all 9 endpoints; an unreachable one is a row, not an exception', async () => {
     const fake = new FakeFetch((req) => {
       if (req.base === 'http://queue2:8012') return 'refused';
-      if (req.base === 'http://cache3:8023' && req.path === '/health') return { status: 503, body: { error: { code: 'UNAVAILABLE', message: 'draining' } } };
+      if (req.base === 'http://cache3:8023' && req.path === '/health')
+        return { status: 503, body: { error: { code: 'UNAVAILABLE', message: 'draining' } } };
       const role = req.base.replace(/^http:\/\/([a-z]+)\d.*$/, '$1');
       if (req.path === '/health') return { status: 200, body: { status: 'ok' } };
-      return { status: 200, body: { cluster: 'dss', role, node: { id: 'n', host: 'h', httpPort: 1, peerPort: 2 }, peers: [] } };
+      return {
+        status: 200,
+        body: { cluster: 'dss', role, node: { id: 'n', host: 'h', httpPort: 1, peerPort: 2 }, peers: [] },
+      };
     });
     const dss = new DssClient({ endpoints: ENDPOINTS, fetch: fake.fetch });
     const rows = await dss.status();
@@ -59,7 +75,12 @@ describe('DssClient.status', () => {
     expect(rows[4]).toMatchObject({ url: 'http://queue2:8012', reachable: false, healthy: false });
     expect(rows[4]!.error).toMatch(/ECONNREFUSED/);
     expect(rows[4]!.cluster).toBeUndefined();
-    expect(rows[8]).toMatchObject({ url: 'http://cache3:8023', reachable: true, healthy: false, error: 'GET /health answered HTTP 503' });
+    expect(rows[8]).toMatchObject({
+      url: 'http://cache3:8023',
+      reachable: true,
+      healthy: false,
+      error: 'GET /health answered HTTP 503',
+    });
     // One attempt per request: status() reports, it does not fail over.
     expect(fake.requests).toHaveLength(18);
   });
@@ -72,7 +93,11 @@ describe('DssClient.fromClusterFile', () => {
   it('reads a cluster.json', () => {
     const file = join(dir, 'cluster.json');
     writeFileSync(file, JSON.stringify(localClusterDescription({ offset: 3 })));
-    expect(DssClient.fromClusterFile(file).endpoints.cache).toEqual(['http://127.0.0.1:8024', 'http://127.0.0.1:8025', 'http://127.0.0.1:8026']);
+    expect(DssClient.fromClusterFile(file).endpoints.cache).toEqual([
+      'http://127.0.0.1:8024',
+      'http://127.0.0.1:8025',
+      'http://127.0.0.1:8026',
+    ]);
   });
 
   it('names the file and the problem when it is missing or invalid', () => {

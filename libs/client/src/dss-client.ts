@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 // Not '@dss/config': its index also exports the Nest module, and the client must not load Nest.
-import { apiScheme, clusterDescriptionSchema, localClusterDescription, type ClusterDescription } from '@dss/config/pure';
+import {
+  apiScheme,
+  clusterDescriptionSchema,
+  localClusterDescription,
+  type ClusterDescription,
+} from '@dss/config/pure';
 import type { CallOptions, ClientOptions, EndpointStatus, Endpoints } from './client-types.js';
 import { HttpCacheClient, type CacheClient } from './cache-client.js';
 import { clusterStatus } from './cluster-status.js';
@@ -76,7 +81,9 @@ export class DssClient {
     try {
       json = JSON.parse(readFileSync(path, 'utf8'));
     } catch (err) {
-      throw new InvalidArgumentError(`cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new InvalidArgumentError(`cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+      });
     }
     const parsed = clusterDescriptionSchema.safeParse(json);
     if (!parsed.success) {

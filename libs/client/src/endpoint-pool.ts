@@ -33,6 +33,7 @@ export class EndpointPool {
 /** `http://host:port` without a trailing slash; throws on anything that is not an http(s) URL. */
 export function normaliseBaseUrl(url: string): string {
   const parsed = new URL(url);
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new RangeError(`endpoint ${url} is not an http(s) URL`);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new RangeError(`endpoint ${url} is not an http(s) URL`);
   return url.replace(/\/+$/, '');
 }

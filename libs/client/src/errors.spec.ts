@@ -12,7 +12,9 @@ import {
   UnavailableError,
 } from './errors.js';
 
-const envelope = (code: string, message: string, details: Record<string, unknown> = {}) => ({ error: { code, message, ...details } });
+const envelope = (code: string, message: string, details: Record<string, unknown> = {}) => ({
+  error: { code, message, ...details },
+});
 const URL1 = 'http://lock1:8001';
 
 describe('errorFromResponse', () => {
@@ -42,7 +44,10 @@ describe('errorFromResponse', () => {
   });
 
   it('409 DEADLOCK carries the cycle', () => {
-    const cycle = [{ owner: 'q', resource: 'a' }, { owner: 'p', resource: 'b' }];
+    const cycle = [
+      { owner: 'q', resource: 'a' },
+      { owner: 'p', resource: 'b' },
+    ];
     const err = errorFromResponse(409, envelope('DEADLOCK', 'cycle', { cycle }), URL1);
     expect(err).toBeInstanceOf(DeadlockError);
     expect((err as DeadlockError).cycle).toEqual(cycle);

@@ -161,14 +161,19 @@ export class LeaseLostError extends DssError {
 function envelopeOf(body: unknown): Record<string, unknown> | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   const error = (body as { error?: unknown }).error;
-  return typeof error === 'object' && error !== null && !Array.isArray(error) ? (error as Record<string, unknown>) : undefined;
+  return typeof error === 'object' && error !== null && !Array.isArray(error)
+    ? (error as Record<string, unknown>)
+    : undefined;
 }
 
 /** The typed error for an HTTP error answer `{error: {code, message, ...details}}` of `url`. */
 export function errorFromResponse(status: number, body: unknown, url?: string): DssError {
   const envelope = envelopeOf(body);
   const code = typeof envelope?.code === 'string' ? envelope.code : codeForStatus(status);
-  const message = typeof envelope?.message === 'string' ? envelope.message : `HTTP ${status}${typeof body === 'string' && body ? `: ${body.slice(0, 200)}` : ''}`;
+  const message =
+    typeof envelope?.message === 'string'
+      ? envelope.message
+      : `HTTP ${status}${typeof body === 'string' && body ? `: ${body.slice(0, 200)}` : ''}`;
   const { code: _code, message: _message, ...details } = envelope ?? {};
   const init: DssErrorInit = { status, body, endpoint: url, details };
   switch (code) {
@@ -187,9 +192,15 @@ export function errorFromResponse(status: number, body: unknown, url?: string): 
     case 'PAYLOAD_TOO_LARGE':
       return new PayloadTooLargeError(message, init);
     case 'UNAVAILABLE':
-      return new UnavailableError(message, { ...init, attempts: url === undefined ? [] : [{ url, error: `HTTP ${status} UNAVAILABLE: ${message}` }] });
+      return new UnavailableError(message, {
+        ...init,
+        attempts: url === undefined ? [] : [{ url, error: `HTTP ${status} UNAVAILABLE: ${message}` }],
+      });
     case 'TIMEOUT':
-      return new OutcomeUnknownError(message, { ...init, attempts: url === undefined ? [] : [{ url, error: `HTTP ${status} TIMEOUT: ${message}` }] });
+      return new OutcomeUnknownError(message, {
+        ...init,
+        attempts: url === undefined ? [] : [{ url, error: `HTTP ${status} TIMEOUT: ${message}` }],
+      });
     default:
       return new DssError(code, message, init);
   }

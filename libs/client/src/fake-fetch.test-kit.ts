@@ -44,7 +44,14 @@ export class FakeFetch {
     const headers = Object.fromEntries(new Headers(init?.headers).entries());
     const body = typeof init?.body === 'string' ? (JSON.parse(init.body) as unknown) : undefined;
     const signal = init?.signal ?? undefined;
-    const req: FakeRequest = { method: init?.method ?? 'GET', base: url.origin, path: url.pathname, body, headers, signal };
+    const req: FakeRequest = {
+      method: init?.method ?? 'GET',
+      base: url.origin,
+      path: url.pathname,
+      body,
+      headers,
+      signal,
+    };
     this.requests.push(req);
     if (signal?.aborted) throw signal.reason;
     const reply = await this.route(req, this.requests.length - 1);

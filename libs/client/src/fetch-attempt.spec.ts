@@ -4,7 +4,8 @@ import { attemptOnce, networkErrorCode } from './fetch-attempt.js';
 // blocked port and an unknown host look like, and whether the request may
 // have reached a server.
 
-const attempt = (url: string, timeoutMs = 2000) => attemptOnce(fetch, { method: 'POST', url, body: {}, headers: {}, timeoutMs }, () => performance.now());
+const attempt = (url: string, timeoutMs = 2000) =>
+  attemptOnce(fetch, { method: 'POST', url, body: {}, headers: {}, timeoutMs }, () => performance.now());
 
 describe('attemptOnce with the real fetch', () => {
   it('a port nobody listens on: ECONNREFUSED, not sent', async () => {
@@ -19,7 +20,11 @@ describe('attemptOnce with the real fetch', () => {
   });
 
   it('a port fetch blocks (1): not sent', async () => {
-    expect(await attempt('http://127.0.0.1:1/x')).toMatchObject({ kind: 'failed', sent: false, error: expect.stringMatching(/bad port/) });
+    expect(await attempt('http://127.0.0.1:1/x')).toMatchObject({
+      kind: 'failed',
+      sent: false,
+      error: expect.stringMatching(/bad port/),
+    });
   });
 
   it('a server that accepts and never answers: timed out, may have been sent', async () => {
@@ -29,7 +34,11 @@ describe('attemptOnce with the real fetch', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const { port } = server.address() as { port: number };
     try {
-      expect(await attempt(`http://127.0.0.1:${port}/x`, 100)).toMatchObject({ kind: 'failed', sent: true, error: 'no answer within 100 ms' });
+      expect(await attempt(`http://127.0.0.1:${port}/x`, 100)).toMatchObject({
+        kind: 'failed',
+        sent: true,
+        error: 'no answer within 100 ms',
+      });
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise((r) => server.close(r));

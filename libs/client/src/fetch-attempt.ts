@@ -24,7 +24,15 @@ export type AttemptOutcome =
  * Errors that mean no connection was made: refused, no such host, no route, or
  * the connect itself timed out (undici). The request bytes never left.
  */
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
+const NOT_CONNECTED = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 /**
  * fetch refuses some ports outright (the Fetch standard's "bad ports": 1, 7,
@@ -36,7 +44,8 @@ function refusedByFetch(err: unknown): boolean {
 }
 
 // Duck-typed, not instanceof: fetch's errors can come from another realm (a jest VM context).
-const causeOf = (err: unknown): unknown => (typeof err === 'object' && err !== null ? (err as { cause?: unknown }).cause : undefined);
+const causeOf = (err: unknown): unknown =>
+  typeof err === 'object' && err !== null ? (err as { cause?: unknown }).cause : undefined;
 const messageOf = (err: unknown): string | undefined => {
   const message = typeof err === 'object' && err !== null ? (err as { message?: unknown }).message : undefined;
   return typeof message === 'string' ? message : undefined;
@@ -76,7 +85,11 @@ function parseBody(text: string): unknown {
   }
 }
 
-export async function attemptOnce(fetchFn: typeof fetch, req: AttemptRequest, now: () => number): Promise<AttemptOutcome> {
+export async function attemptOnce(
+  fetchFn: typeof fetch,
+  req: AttemptRequest,
+  now: () => number,
+): Promise<AttemptOutcome> {
   const { signal } = req;
   if (signal?.aborted) return { kind: 'aborted', reason: signal.reason };
   const controller = new AbortController();

@@ -45,7 +45,13 @@ describe('failover and stickiness', () => {
   });
 
   it('keeps each role on its own endpoint', async () => {
-    const { dss, fake } = client((req) => (req.base === 'http://lock1:8001' ? 'refused' : req.path.startsWith('/lock') ? { status: 200, body: GRANT } : { status: 200, body: { ids: ['m1'] } }));
+    const { dss, fake } = client((req) =>
+      req.base === 'http://lock1:8001'
+        ? 'refused'
+        : req.path.startsWith('/lock')
+          ? { status: 200, body: GRANT }
+          : { status: 200, body: { ids: ['m1'] } },
+    );
     await dss.lock.acquire({ resource: 'r', owner: 'o' });
     await dss.queue.publish({ topic: 't', message: 1 });
     expect(fake.requests.map((r) => r.base)).toEqual(['http://lock1:8001', 'http://lock2:8002', 'http://queue1:8011']);
@@ -54,16 +60,25 @@ describe('failover and stickiness', () => {
 
 describe('what is retried', () => {
   it('does not retry a 4xx answer, and sticks to the endpoint that gave it', async () => {
-    const { dss, fake } = client(inOrder({ status: 400, body: { error: { code: 'INVALID_ARGUMENT', message: 'ttlMs: must be at least 100' } } }));
+    const { dss, fake } = client(
+      inOrder({ status: 400, body: { error: { code: 'INVALID_ARGUMENT', message: 'ttlMs: must be at least 100' } } }),
+    );
     const err = await dss.lock.acquire({ resource: 'r', owner: 'o', ttlMs: 5 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidArgumentError);
-    expect(err).toMatchObject({ code: 'INVALID_ARGUMENT', status: 400, endpoint: 'http://lock1:8001', message: 'ttlMs: must be at least 100' });
+    expect(err).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      status: 400,
+      endpoint: 'http://lock1:8001',
+      message: 'ttlMs: must be at least 100',
+    });
     expect(fake.requests).toHaveLength(1);
     expect(dss.currentEndpoint('lock')).toBe('http://lock1:8001');
   });
 
   it('does not retry a 404 either (a renew of an expired lease)', async () => {
-    const { dss, fake } = client(inOrder({ status: 404, body: { error: { code: 'NOT_FOUND', message: 'r by o is not held' } } }));
+    const { dss, fake } = client(
+      inOrder({ status: 404, body: { error: { code: 'NOT_FOUND', message: 'r by o is not held' } } }),
+    );
     await expect(dss.lock.renew({ resource: 'r', owner: 'o' })).rejects.toBeInstanceOf(NotFoundError);
     expect(fake.requests).toHaveLength(1);
   });
@@ -71,14 +86,25 @@ describe('what is retried', () => {
   it('every attempt of an acquire carries the same requestId', async () => {
     const { dss, fake } = client(inOrder('refused', 'hang', UNAVAILABLE, { status: 200, body: GRANT }));
     await dss.lock.acquire({ resource: 'r', owner: 'o', ttlMs: 1000 });
-    expect(fake.requests.map((r) => r.body)).toEqual(Array(4).fill({ resource: 'r', owner: 'o', ttlMs: 1000, requestId: 'id-1' }));
+    expect(fake.requests.map((r) => r.body)).toEqual(
+      Array(4).fill({ resource: 'r', owner: 'o', ttlMs: 1000, requestId: 'id-1' }),
+    );
   });
 
-  it('every attempt of a release and of a renew carries the call\'s requestId, a new one per call', async () => {
-    const { dss, fake } = client((req, i) => (i % 2 === 0 ? 'reset' : { status: 200, body: req.path === '/lock/renew' ? { renewed: true, expiresInMs: 900 } : { released: true } }));
+  it("every attempt of a release and of a renew carries the call's requestId, a new one per call", async () => {
+    const { dss, fake } = client((req, i) =>
+      i % 2 === 0
+        ? 'reset'
+        : { status: 200, body: req.path === '/lock/renew' ? { renewed: true, expiresInMs: 900 } : { released: true } },
+    );
     await dss.lock.renew({ resource: 'r', owner: 'o', ttlMs: 900 });
     await dss.lock.release({ resource: 'r', owner: 'o' });
-    expect(fake.requests.map((r) => (r.body as { requestId: string }).requestId)).toEqual(['id-1', 'id-1', 'id-2', 'id-2']);
+    expect(fake.requests.map((r) => (r.body as { requestId: string }).requestId)).toEqual([
+      'id-1',
+      'id-1',
+      'id-2',
+      'id-2',
+    ]);
   });
 
   it('keeps a requestId the caller gave', async () => {
@@ -103,7 +129,11 @@ describe('what is retried', () => {
     const { dss, fake } = client(inOrder(failure, { status: 200, body: { acked: 1, stale: [] } }));
     const err = await dss.queue.ack({ topic: 't', receipt: 'r1' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OutcomeUnknownError);
-    expect(err).toMatchObject({ code: 'TIMEOUT', endpoint: 'http://queue1:8011', attempts: [{ url: 'http://queue1:8011' }] });
+    expect(err).toMatchObject({
+      code: 'TIMEOUT',
+      endpoint: 'http://queue1:8011',
+      attempts: [{ url: 'http://queue1:8011' }],
+    });
     expect(fake.requests).toHaveLength(1);
     const del = client(inOrder(failure, { status: 200, body: { deleted: true } }));
     await expect(del.dss.cache.del('k')).rejects.toBeInstanceOf(OutcomeUnknownError);
@@ -114,18 +144,30 @@ describe('what is retried', () => {
     ['connection refused', 'refused' as const],
     ['HTTP 503', UNAVAILABLE],
   ])('does repeat an ack, nack, extend and del after %s (the server did not process it)', async (_name, failure) => {
-    const { dss, fake } = client((req, i) => (i % 2 === 0 ? failure : { status: 200, body: req.path === '/queue/ack' ? { acked: 1, stale: [] } : {} }));
+    const { dss, fake } = client((req, i) =>
+      i % 2 === 0 ? failure : { status: 200, body: req.path === '/queue/ack' ? { acked: 1, stale: [] } : {} },
+    );
     await dss.queue.ack({ topic: 't', receipt: 'r1' });
     await dss.queue.nack({ topic: 't', receipt: 'r1', delayMs: 10 });
     await dss.queue.extend({ topic: 't', receipt: 'r1', visibilityMs: 1000 });
     await expect(dss.cache.del('k')).resolves.toBe(true);
     expect(fake.requests.map((r) => r.path)).toEqual([
-      '/queue/ack', '/queue/ack', '/queue/nack', '/queue/nack', '/queue/extend', '/queue/extend', '/cache/k', '/cache/k',
+      '/queue/ack',
+      '/queue/ack',
+      '/queue/nack',
+      '/queue/nack',
+      '/queue/extend',
+      '/queue/extend',
+      '/cache/k',
+      '/cache/k',
     ]);
   });
 
   it('repeats a safe call answered 504 (elsewhere), but not an unsafe one', async () => {
-    const timeout = { status: 504, body: { error: { code: 'TIMEOUT', message: 'leader did not answer in time; retry with the same requestId' } } };
+    const timeout = {
+      status: 504,
+      body: { error: { code: 'TIMEOUT', message: 'leader did not answer in time; retry with the same requestId' } },
+    };
     const safe = client(inOrder(timeout, { status: 200, body: GRANT }));
     await safe.dss.lock.acquire({ resource: 'r', owner: 'o' });
     expect(safe.fake.requests.map((r) => r.base)).toEqual(['http://lock1:8001', 'http://lock2:8002']);
@@ -137,13 +179,20 @@ describe('what is retried', () => {
   });
 
   it('gives up after `attempts` with UnavailableError listing every attempt', async () => {
-    const { dss, fake } = client(inOrder('refused', UNAVAILABLE, 'hang', 'refused', { status: 200, body: GRANT }), { retry: { attempts: 4, baseDelayMs: 1, maxDelayMs: 2 } });
+    const { dss, fake } = client(inOrder('refused', UNAVAILABLE, 'hang', 'refused', { status: 200, body: GRANT }), {
+      retry: { attempts: 4, baseDelayMs: 1, maxDelayMs: 2 },
+    });
     const err = await dss.lock.acquire({ resource: 'r', owner: 'o' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnavailableError);
     const unavailable = err as UnavailableError;
     expect(fake.requests).toHaveLength(4);
     expect(unavailable.requestId).toBe('id-1');
-    expect(unavailable.attempts.map((a) => a.url)).toEqual(['http://lock1:8001', 'http://lock2:8002', 'http://lock3:8003', 'http://lock1:8001']);
+    expect(unavailable.attempts.map((a) => a.url)).toEqual([
+      'http://lock1:8001',
+      'http://lock2:8002',
+      'http://lock3:8003',
+      'http://lock1:8001',
+    ]);
     expect(unavailable.attempts[0]!.error).toMatch(/ECONNREFUSED/);
     expect(unavailable.attempts[1]!.error).toMatch(/HTTP 503 UNAVAILABLE: no lock leader/);
     expect(unavailable.attempts[2]!.error).toMatch(/no answer within 50 ms.*may have been processed/);
@@ -163,7 +212,10 @@ describe('what is retried', () => {
       return realSetTimeout(fn, 0);
     }) as typeof setTimeout);
     try {
-      const { dss } = client(inOrder('refused'), { random: () => 0.999, retry: { attempts: 5, baseDelayMs: 100, maxDelayMs: 300 } });
+      const { dss } = client(inOrder('refused'), {
+        random: () => 0.999,
+        retry: { attempts: 5, baseDelayMs: 100, maxDelayMs: 300 },
+      });
       await expect(dss.lock.show('r')).rejects.toBeInstanceOf(UnavailableError);
     } finally {
       spy.mockRestore();
@@ -174,12 +226,16 @@ describe('what is retried', () => {
 
 describe('timeouts and signals', () => {
   it('gives a waiting acquire its waitMs on top of the per-attempt timeout', async () => {
-    const { dss, fake } = client((_req, i) => (i === 0 ? new Promise((r) => setTimeout(() => r({ status: 200, body: GRANT }), 120)) : 'refused'));
-    await expect(dss.lock.acquire({ resource: 'r', owner: 'o', waitMs: 200 })).resolves.toMatchObject({ fencingToken: 7 });
+    const { dss, fake } = client((_req, i) =>
+      i === 0 ? new Promise((r) => setTimeout(() => r({ status: 200, body: GRANT }), 120)) : 'refused',
+    );
+    await expect(dss.lock.acquire({ resource: 'r', owner: 'o', waitMs: 200 })).resolves.toMatchObject({
+      fencingToken: 7,
+    });
     expect(fake.requests).toHaveLength(1);
   });
 
-  it('stops retrying at once when the call\'s signal aborts, rejecting with its reason', async () => {
+  it("stops retrying at once when the call's signal aborts, rejecting with its reason", async () => {
     const controller = new AbortController();
     const reason = new Error('user gave up');
     const { dss, fake } = client(() => {
@@ -201,7 +257,9 @@ describe('timeouts and signals', () => {
 
   it('does not even start when the signal is already aborted', async () => {
     const { dss, fake } = client(inOrder({ status: 200, body: GRANT }));
-    await expect(dss.lock.acquire({ resource: 'r', owner: 'o' }, { signal: AbortSignal.abort(new Error('no')) })).rejects.toThrow('no');
+    await expect(
+      dss.lock.acquire({ resource: 'r', owner: 'o' }, { signal: AbortSignal.abort(new Error('no')) }),
+    ).rejects.toThrow('no');
     expect(fake.requests).toHaveLength(0);
   });
 });
@@ -210,11 +268,17 @@ describe('requests', () => {
   it('sends the bearer token and JSON content type', async () => {
     const { dss, fake } = client(inOrder({ status: 200, body: GRANT }), { token: 's3cret' });
     await dss.lock.acquire({ resource: 'r', owner: 'o' });
-    expect(fake.requests[0]!.headers).toMatchObject({ authorization: 'Bearer s3cret', 'content-type': 'application/json' });
+    expect(fake.requests[0]!.headers).toMatchObject({
+      authorization: 'Bearer s3cret',
+      'content-type': 'application/json',
+    });
   });
 
   it('throws InvalidArgumentError for a role without endpoints', async () => {
-    const dss = new DssClient({ endpoints: { lock: ENDPOINTS.lock, queue: [], cache: [] }, fetch: new FakeFetch(inOrder('refused')).fetch });
+    const dss = new DssClient({
+      endpoints: { lock: ENDPOINTS.lock, queue: [], cache: [] },
+      fetch: new FakeFetch(inOrder('refused')).fetch,
+    });
     await expect(dss.queue.stats('t')).rejects.toBeInstanceOf(InvalidArgumentError);
   });
 });

@@ -2,7 +2,13 @@ import type { CallOptions, Endpoints, RetryPolicy, Role } from './client-types.j
 import { backoff } from '@dss/backoff';
 import { CLIENT_DEFAULTS } from './defaults.js';
 import { EndpointPool } from './endpoint-pool.js';
-import { type AttemptFailure, errorFromResponse, InvalidArgumentError, OutcomeUnknownError, UnavailableError } from './errors.js';
+import {
+  type AttemptFailure,
+  errorFromResponse,
+  InvalidArgumentError,
+  OutcomeUnknownError,
+  UnavailableError,
+} from './errors.js';
 import { attemptOnce, type AttemptOutcome } from './fetch-attempt.js';
 
 // The retry and failover loop every call of the client goes through
@@ -68,8 +74,18 @@ export class HttpCaller {
   }
 
   /** One attempt against one URL, no retry (status reports). */
-  once(url: string, method: HttpMethod, path: string, timeoutMs: number, signal?: AbortSignal): Promise<AttemptOutcome> {
-    return attemptOnce(this.options.fetch, { method, url: url + path, headers: this.headers, timeoutMs, signal }, this.options.now);
+  once(
+    url: string,
+    method: HttpMethod,
+    path: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<AttemptOutcome> {
+    return attemptOnce(
+      this.options.fetch,
+      { method, url: url + path, headers: this.headers, timeoutMs, signal },
+      this.options.now,
+    );
   }
 
   async call(spec: CallSpec, call: CallOptions = {}): Promise<CallAnswer> {
@@ -81,11 +97,24 @@ export class HttpCaller {
     const keys = spec.keys ?? {};
     let lastStatus: number | undefined;
     for (let attempt = 1; attempt <= retry.attempts; attempt++) {
-      if (attempt > 1) await backoff({ baseMs: retry.baseDelayMs, maxMs: retry.maxDelayMs, jitter: 'full' }, attempt - 1, call.signal, this.options.random);
+      if (attempt > 1)
+        await backoff(
+          { baseMs: retry.baseDelayMs, maxMs: retry.maxDelayMs, jitter: 'full' },
+          attempt - 1,
+          call.signal,
+          this.options.random,
+        );
       const url = pool.current();
       const outcome = await attemptOnce(
         this.options.fetch,
-        { method: spec.method, url: url + spec.path, body: spec.body, headers: this.headers, timeoutMs, signal: call.signal },
+        {
+          method: spec.method,
+          url: url + spec.path,
+          body: spec.body,
+          headers: this.headers,
+          timeoutMs,
+          signal: call.signal,
+        },
         this.options.now,
       );
       if (outcome.kind === 'aborted') throw outcome.reason;
@@ -94,12 +123,15 @@ export class HttpCaller {
         pool.failed(url);
         failures.push({ url, error: outcome.error + (outcome.sent ? ' (the request may have been processed)' : '') });
         if (outcome.sent && !spec.safe) {
-          throw new OutcomeUnknownError(`${spec.method} ${spec.path} on ${url}: ${outcome.error}; it may or may not have been applied, and is not safe to repeat`, {
-            endpoint: url,
-            attempts: failures,
-            cause: outcome.cause,
-            ...keys,
-          });
+          throw new OutcomeUnknownError(
+            `${spec.method} ${spec.path} on ${url}: ${outcome.error}; it may or may not have been applied, and is not safe to repeat`,
+            {
+              endpoint: url,
+              attempts: failures,
+              cause: outcome.cause,
+              ...keys,
+            },
+          );
         }
         continue;
       }
@@ -118,22 +150,34 @@ export class HttpCaller {
         continue;
       }
       pool.succeeded(url); // it answered: a 4xx is about the request, not the node
-      if (error instanceof OutcomeUnknownError) throw new OutcomeUnknownError(error.message, { status, body, endpoint: url, details: error.details, attempts: [...failures, ...error.attempts], ...keys });
+      if (error instanceof OutcomeUnknownError)
+        throw new OutcomeUnknownError(error.message, {
+          status,
+          body,
+          endpoint: url,
+          details: error.details,
+          attempts: [...failures, ...error.attempts],
+          ...keys,
+        });
       throw error;
     }
     const last = failures[failures.length - 1];
-    throw new UnavailableError(`${spec.method} ${spec.path} failed on every attempt (${failures.length}); last: ${last?.url}: ${last?.error}`, {
-      status: lastStatus,
-      endpoint: last?.url,
-      attempts: failures,
-      ...keys,
-    });
+    throw new UnavailableError(
+      `${spec.method} ${spec.path} failed on every attempt (${failures.length}); last: ${last?.url}: ${last?.error}`,
+      {
+        status: lastStatus,
+        endpoint: last?.url,
+        attempts: failures,
+        ...keys,
+      },
+    );
   }
 }
 
 /** A path parameter, URL-encoded; never empty (an empty one would hit another route). */
 export function pathSegment(what: string, value: string): string {
-  if (typeof value !== 'string' || value.length === 0) throw new InvalidArgumentError(`${what} must be a non-empty string`);
+  if (typeof value !== 'string' || value.length === 0)
+    throw new InvalidArgumentError(`${what} must be a non-empty string`);
   return encodeURIComponent(value);
 }
 
@@ -144,7 +188,9 @@ export function resolveRetryPolicy(retry: Partial<RetryPolicy> = {}): RetryPolic
     baseDelayMs: retry.baseDelayMs ?? CLIENT_DEFAULTS.baseDelayMs,
     maxDelayMs: retry.maxDelayMs ?? CLIENT_DEFAULTS.maxDelayMs,
   };
-  if (!Number.isInteger(policy.attempts) || policy.attempts < 1) throw new RangeError('retry.attempts must be an integer >= 1');
-  if (!(policy.baseDelayMs >= 0) || !(policy.maxDelayMs >= 0)) throw new RangeError('retry delays must not be negative');
+  if (!Number.isInteger(policy.attempts) || policy.attempts < 1)
+    throw new RangeError('retry.attempts must be an integer >= 1');
+  if (!(policy.baseDelayMs >= 0) || !(policy.maxDelayMs >= 0))
+    throw new RangeError('retry delays must not be negative');
   return policy;
 }

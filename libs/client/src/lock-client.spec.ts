@@ -4,14 +4,26 @@ import { countingIds, ENDPOINTS, FakeFetch, inOrder, type FakeReply } from './fa
 
 function client(...replies: FakeReply[]) {
   const fake = new FakeFetch(inOrder(...replies));
-  return { dss: new DssClient({ endpoints: ENDPOINTS, fetch: fake.fetch, newId: countingIds(), random: () => 0 }), fake };
+  return {
+    dss: new DssClient({ endpoints: ENDPOINTS, fetch: fake.fetch, newId: countingIds(), random: () => 0 }),
+    fake,
+  };
 }
 
 describe('LockClient', () => {
   it('acquire posts exactly the API fields and returns the grant', async () => {
-    const grant = { acquired: true, resource: 'orders', owner: 'w1', mode: 'shared', fencingToken: 42, expiresInMs: 10_000 };
+    const grant = {
+      acquired: true,
+      resource: 'orders',
+      owner: 'w1',
+      mode: 'shared',
+      fencingToken: 42,
+      expiresInMs: 10_000,
+    };
     const { dss, fake } = client({ status: 200, body: grant });
-    await expect(dss.lock.acquire({ resource: 'orders', owner: 'w1', mode: 'shared', ttlMs: 10_000, waitMs: 5 })).resolves.toEqual(grant);
+    await expect(
+      dss.lock.acquire({ resource: 'orders', owner: 'w1', mode: 'shared', ttlMs: 10_000, waitMs: 5 }),
+    ).resolves.toEqual(grant);
     expect(fake.requests[0]).toMatchObject({
       method: 'POST',
       path: '/lock/acquire',
@@ -21,7 +33,10 @@ describe('LockClient', () => {
 
   it('acquire: 409 LOCKED -> LockedError with the holders; DEADLOCK -> DeadlockError with the cycle', async () => {
     const holders = [{ owner: 'alice', mode: 'exclusive', fencingToken: 3, expiresInMs: 800 }];
-    const cycle = [{ owner: 'w1', resource: 'a' }, { owner: 'alice', resource: 'b' }];
+    const cycle = [
+      { owner: 'w1', resource: 'a' },
+      { owner: 'alice', resource: 'b' },
+    ];
     const { dss, fake } = client(
       { status: 409, body: { error: { code: 'LOCKED', message: 'orders is held', holders } } },
       { status: 409, body: { error: { code: 'DEADLOCK', message: 'cycle', cycle } } },
@@ -44,8 +59,15 @@ describe('LockClient', () => {
   });
 
   it('renew and release return the server answers', async () => {
-    const { dss, fake } = client({ status: 200, body: { renewed: true, fencingToken: 4, expiresInMs: 500 } }, { status: 200, body: { released: true } });
-    await expect(dss.lock.renew({ resource: 'r', owner: 'o', ttlMs: 500 })).resolves.toEqual({ renewed: true, fencingToken: 4, expiresInMs: 500 });
+    const { dss, fake } = client(
+      { status: 200, body: { renewed: true, fencingToken: 4, expiresInMs: 500 } },
+      { status: 200, body: { released: true } },
+    );
+    await expect(dss.lock.renew({ resource: 'r', owner: 'o', ttlMs: 500 })).resolves.toEqual({
+      renewed: true,
+      fencingToken: 4,
+      expiresInMs: 500,
+    });
     await expect(dss.lock.release({ resource: 'r', owner: 'o' })).resolves.toEqual({ released: true });
     expect(fake.requests.map((r) => [r.path, r.body])).toEqual([
       ['/lock/renew', { resource: 'r', owner: 'o', ttlMs: 500, requestId: 'id-1' }],

@@ -59,9 +59,24 @@ export class HttpLockClient implements LockClient {
 
   async acquire(req: AcquireRequest, call?: CallOptions): Promise<Grant> {
     const requestId = req.requestId ?? this.newId();
-    const body = { resource: req.resource, owner: req.owner, mode: req.mode, ttlMs: req.ttlMs, waitMs: req.waitMs, requestId };
+    const body = {
+      resource: req.resource,
+      owner: req.owner,
+      mode: req.mode,
+      ttlMs: req.ttlMs,
+      waitMs: req.waitMs,
+      requestId,
+    };
     const answer = await this.http.call(
-      { role: 'lock', method: 'POST', path: '/lock/acquire', body, safe: true, waitMs: req.waitMs ?? 0, keys: { requestId } },
+      {
+        role: 'lock',
+        method: 'POST',
+        path: '/lock/acquire',
+        body,
+        safe: true,
+        waitMs: req.waitMs ?? 0,
+        keys: { requestId },
+      },
       call,
     );
     return expectAnswer(grantAnswer, answer);
@@ -69,18 +84,41 @@ export class HttpLockClient implements LockClient {
 
   async release(req: ReleaseRequest, call?: CallOptions): Promise<{ released: true }> {
     const requestId = req.requestId ?? this.newId();
-    const answer = await this.http.call({ role: 'lock', method: 'POST', path: '/lock/release', body: { resource: req.resource, owner: req.owner, requestId }, safe: true, keys: { requestId } }, call);
+    const answer = await this.http.call(
+      {
+        role: 'lock',
+        method: 'POST',
+        path: '/lock/release',
+        body: { resource: req.resource, owner: req.owner, requestId },
+        safe: true,
+        keys: { requestId },
+      },
+      call,
+    );
     return expectAnswer(releaseAnswer, answer);
   }
 
   async renew(req: RenewRequest, call?: CallOptions): Promise<RenewResult> {
     const requestId = req.requestId ?? this.newId();
-    const answer = await this.http.call({ role: 'lock', method: 'POST', path: '/lock/renew', body: { resource: req.resource, owner: req.owner, ttlMs: req.ttlMs, requestId }, safe: true, keys: { requestId } }, call);
+    const answer = await this.http.call(
+      {
+        role: 'lock',
+        method: 'POST',
+        path: '/lock/renew',
+        body: { resource: req.resource, owner: req.owner, ttlMs: req.ttlMs, requestId },
+        safe: true,
+        keys: { requestId },
+      },
+      call,
+    );
     return expectAnswer(renewAnswer, answer);
   }
 
   async show(resource: string, call?: CallOptions): Promise<LockState> {
-    const answer = await this.http.call({ role: 'lock', method: 'GET', path: `/lock/${pathSegment('resource', resource)}`, safe: true }, call);
+    const answer = await this.http.call(
+      { role: 'lock', method: 'GET', path: `/lock/${pathSegment('resource', resource)}`, safe: true },
+      call,
+    );
     return expectAnswer(lockStateAnswer, answer);
   }
 

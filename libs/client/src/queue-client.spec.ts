@@ -4,14 +4,23 @@ import { countingIds, ENDPOINTS, FakeFetch, inOrder, type FakeReply } from './fa
 
 function client(...replies: FakeReply[]) {
   const fake = new FakeFetch(inOrder(...replies));
-  return { dss: new DssClient({ endpoints: ENDPOINTS, fetch: fake.fetch, newId: countingIds(), random: () => 0 }), fake };
+  return {
+    dss: new DssClient({ endpoints: ENDPOINTS, fetch: fake.fetch, newId: countingIds(), random: () => 0 }),
+    fake,
+  };
 }
 
 describe('QueueClient', () => {
   it('publish: generates a dedupId unless given, and passes the duplicate flag through', async () => {
-    const { dss, fake } = client({ status: 201, body: { ids: ['m1'] } }, { status: 201, body: { ids: ['m1'], duplicate: true } });
+    const { dss, fake } = client(
+      { status: 201, body: { ids: ['m1'] } },
+      { status: 201, body: { ids: ['m1'], duplicate: true } },
+    );
     await dss.queue.publish({ topic: 't', message: { n: 1 }, delayMs: 10 });
-    await expect(dss.queue.publish({ topic: 't', message: { n: 1 }, dedupId: 'batch-9' })).resolves.toEqual({ ids: ['m1'], duplicate: true });
+    await expect(dss.queue.publish({ topic: 't', message: { n: 1 }, dedupId: 'batch-9' })).resolves.toEqual({
+      ids: ['m1'],
+      duplicate: true,
+    });
     expect(fake.requests.map((r) => r.body)).toEqual([
       { topic: 't', message: { n: 1 }, delayMs: 10, dedupId: 'id-1' },
       { topic: 't', message: { n: 1 }, dedupId: 'batch-9' },
@@ -27,22 +36,36 @@ describe('QueueClient', () => {
 
   it('ack: a single stale receipt is StaleReceiptError; a batch lists stale ones', async () => {
     const { dss, fake } = client(
-      { status: 409, body: { error: { code: 'STALE_RECEIPT', message: 'the receipt is no longer valid', receipt: 'r1' } } },
+      {
+        status: 409,
+        body: { error: { code: 'STALE_RECEIPT', message: 'the receipt is no longer valid', receipt: 'r1' } },
+      },
       { status: 200, body: { acked: 1, stale: ['r2'] } },
     );
     const err = await dss.queue.ack({ topic: 't', receipt: 'r1' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StaleReceiptError);
     expect((err as StaleReceiptError).receipt).toBe('r1');
     await expect(dss.queue.ack({ topic: 't', receipts: ['r1', 'r2'] })).resolves.toEqual({ acked: 1, stale: ['r2'] });
-    expect(fake.requests.map((r) => r.body)).toEqual([{ topic: 't', receipt: 'r1' }, { topic: 't', receipts: ['r1', 'r2'] }]);
+    expect(fake.requests.map((r) => r.body)).toEqual([
+      { topic: 't', receipt: 'r1' },
+      { topic: 't', receipts: ['r1', 'r2'] },
+    ]);
   });
 
   it('stats, dead and redrive use the topic in the path', async () => {
     const stats = { topic: 'a.b', owner: 'node2', ready: 1, inflight: 0, delayed: 0, dead: 2 };
-    const { dss, fake } = client({ status: 200, body: stats }, { status: 200, body: { topic: 'a.b', messages: [] } }, { status: 200, body: { topic: 'a.b', redriven: 2 } });
+    const { dss, fake } = client(
+      { status: 200, body: stats },
+      { status: 200, body: { topic: 'a.b', messages: [] } },
+      { status: 200, body: { topic: 'a.b', redriven: 2 } },
+    );
     await expect(dss.queue.stats('a.b')).resolves.toEqual(stats);
     await expect(dss.queue.dead('a.b')).resolves.toEqual({ topic: 'a.b', messages: [] });
     await expect(dss.queue.redrive('a.b')).resolves.toEqual({ topic: 'a.b', redriven: 2 });
-    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /queue/a.b', 'GET /queue/a.b/dead', 'POST /queue/a.b/dead/redrive']);
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /queue/a.b',
+      'GET /queue/a.b/dead',
+      'POST /queue/a.b/dead/redrive',
+    ]);
   });
 });

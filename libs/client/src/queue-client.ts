@@ -1,5 +1,22 @@
-import type { AckAndConsumeRequest, AckAndConsumeResult, AckResult, CallOptions, ConsumeRequest, Delivery, PublishRequest, PublishResult, TopicStats } from './client-types.js';
-import { ackAndConsumeAnswer, ackAnswer, consumeAnswer, expectAnswer, publishAnswer, topicStatsAnswer } from './answers.js';
+import type {
+  AckAndConsumeRequest,
+  AckAndConsumeResult,
+  AckResult,
+  CallOptions,
+  ConsumeRequest,
+  Delivery,
+  PublishRequest,
+  PublishResult,
+  TopicStats,
+} from './client-types.js';
+import {
+  ackAndConsumeAnswer,
+  ackAnswer,
+  consumeAnswer,
+  expectAnswer,
+  publishAnswer,
+  topicStatsAnswer,
+} from './answers.js';
 import { QueueConsumer, type Consumer, type ConsumerOptions } from './consumer.js';
 import { HttpCaller, pathSegment } from './http-caller.js';
 
@@ -13,7 +30,9 @@ import { HttpCaller, pathSegment } from './http-caller.js';
 //   STALE_RECEIPT, a repeated nack or extend would act on a new state, and a
 //   repeated redrive would report 0 moved, so none of them is repeated blindly.
 
-export type AckRequest = { readonly topic: string; readonly receipt: string } | { readonly topic: string; readonly receipts: readonly string[] };
+export type AckRequest =
+  | { readonly topic: string; readonly receipt: string }
+  | { readonly topic: string; readonly receipts: readonly string[] };
 export interface NackRequest {
   readonly topic: string;
   readonly receipt: string;
@@ -39,7 +58,11 @@ export interface QueueClient {
   dead(topic: string, call?: CallOptions): Promise<unknown>;
   /** The server's body as is: {topic, redriven}. */
   redrive(topic: string, call?: CallOptions): Promise<unknown>;
-  consumer(topic: string, handler: (d: Delivery, signal: AbortSignal) => Promise<void>, opts?: ConsumerOptions): Consumer;
+  consumer(
+    topic: string,
+    handler: (d: Delivery, signal: AbortSignal) => Promise<void>,
+    opts?: ConsumerOptions,
+  ): Consumer;
 }
 
 export class HttpQueueClient implements QueueClient {
@@ -51,24 +74,34 @@ export class HttpQueueClient implements QueueClient {
   async publish(req: PublishRequest, call?: CallOptions): Promise<PublishResult> {
     const dedupId = req.dedupId ?? this.newId();
     const body = { topic: req.topic, message: req.message, messages: req.messages, delayMs: req.delayMs, dedupId };
-    const answer = await this.http.call({ role: 'queue', method: 'POST', path: '/queue/publish', body, safe: true, keys: { dedupId } }, call);
+    const answer = await this.http.call(
+      { role: 'queue', method: 'POST', path: '/queue/publish', body, safe: true, keys: { dedupId } },
+      call,
+    );
     return expectAnswer(publishAnswer, answer);
   }
 
   async consume(req: ConsumeRequest, call?: CallOptions): Promise<Delivery[]> {
     const body = { topic: req.topic, max: req.max, visibilityMs: req.visibilityMs, waitMs: req.waitMs };
-    const answer = await this.http.call({ role: 'queue', method: 'POST', path: '/queue/consume', body, safe: true, waitMs: req.waitMs ?? 0 }, call);
+    const answer = await this.http.call(
+      { role: 'queue', method: 'POST', path: '/queue/consume', body, safe: true, waitMs: req.waitMs ?? 0 },
+      call,
+    );
     return expectAnswer(consumeAnswer, answer).messages;
   }
 
   async ackAndConsume(req: AckAndConsumeRequest, call?: CallOptions): Promise<AckAndConsumeResult> {
     const body = { topic: req.topic, max: req.max, visibilityMs: req.visibilityMs, waitMs: req.waitMs, ack: req.ack };
-    const answer = await this.http.call({ role: 'queue', method: 'POST', path: '/queue/consume', body, safe: false, waitMs: req.waitMs ?? 0 }, call);
+    const answer = await this.http.call(
+      { role: 'queue', method: 'POST', path: '/queue/consume', body, safe: false, waitMs: req.waitMs ?? 0 },
+      call,
+    );
     return expectAnswer(ackAndConsumeAnswer, answer);
   }
 
   async ack(req: AckRequest, call?: CallOptions): Promise<AckResult> {
-    const body = 'receipts' in req ? { topic: req.topic, receipts: req.receipts } : { topic: req.topic, receipt: req.receipt };
+    const body =
+      'receipts' in req ? { topic: req.topic, receipts: req.receipts } : { topic: req.topic, receipt: req.receipt };
     const answer = await this.http.call({ role: 'queue', method: 'POST', path: '/queue/ack', body, safe: false }, call);
     return expectAnswer(ackAnswer, answer);
   }
@@ -80,23 +113,41 @@ export class HttpQueueClient implements QueueClient {
 
   async extend(req: ExtendRequest, call?: CallOptions): Promise<unknown> {
     const body = { topic: req.topic, receipt: req.receipt, visibilityMs: req.visibilityMs };
-    return (await this.http.call({ role: 'queue', method: 'POST', path: '/queue/extend', body, safe: false }, call)).body;
+    return (await this.http.call({ role: 'queue', method: 'POST', path: '/queue/extend', body, safe: false }, call))
+      .body;
   }
 
   async stats(topic: string, call?: CallOptions): Promise<TopicStats> {
-    const answer = await this.http.call({ role: 'queue', method: 'GET', path: `/queue/${pathSegment('topic', topic)}`, safe: true }, call);
+    const answer = await this.http.call(
+      { role: 'queue', method: 'GET', path: `/queue/${pathSegment('topic', topic)}`, safe: true },
+      call,
+    );
     return expectAnswer(topicStatsAnswer, answer);
   }
 
   async dead(topic: string, call?: CallOptions): Promise<unknown> {
-    return (await this.http.call({ role: 'queue', method: 'GET', path: `/queue/${pathSegment('topic', topic)}/dead`, safe: true }, call)).body;
+    return (
+      await this.http.call(
+        { role: 'queue', method: 'GET', path: `/queue/${pathSegment('topic', topic)}/dead`, safe: true },
+        call,
+      )
+    ).body;
   }
 
   async redrive(topic: string, call?: CallOptions): Promise<unknown> {
-    return (await this.http.call({ role: 'queue', method: 'POST', path: `/queue/${pathSegment('topic', topic)}/dead/redrive`, safe: false }, call)).body;
+    return (
+      await this.http.call(
+        { role: 'queue', method: 'POST', path: `/queue/${pathSegment('topic', topic)}/dead/redrive`, safe: false },
+        call,
+      )
+    ).body;
   }
 
-  consumer(topic: string, handler: (d: Delivery, signal: AbortSignal) => Promise<void>, opts: ConsumerOptions = {}): Consumer {
+  consumer(
+    topic: string,
+    handler: (d: Delivery, signal: AbortSignal) => Promise<void>,
+    opts: ConsumerOptions = {},
+  ): Consumer {
     return new QueueConsumer(this, topic, handler, opts);
   }
 }

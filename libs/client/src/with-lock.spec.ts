@@ -7,13 +7,25 @@ import type { Lease } from './lock-client.js';
 // release, against a scripted lock API.
 
 const TTL = 3000;
-const grant = (expiresInMs = TTL) => ({ status: 200, body: { acquired: true, resource: 'job', owner: 'me', mode: 'exclusive', fencingToken: 17, expiresInMs } });
+const grant = (expiresInMs = TTL) => ({
+  status: 200,
+  body: { acquired: true, resource: 'job', owner: 'me', mode: 'exclusive', fencingToken: 17, expiresInMs },
+});
 const renewed = (expiresInMs = TTL) => ({ status: 200, body: { renewed: true, fencingToken: 17, expiresInMs } });
 const released = { status: 200, body: { released: true } };
-const notHeld = { status: 404, body: { error: { code: 'NOT_FOUND', message: 'job by me is not held (the lease may have expired)' } } };
+const notHeld = {
+  status: 404,
+  body: { error: { code: 'NOT_FOUND', message: 'job by me is not held (the lease may have expired)' } },
+};
 
 /** The lock API with a programmable renew answer; acquire can be made slow. */
-function lockServer(opts: { renew?: (req: FakeRequest) => FakeReply | Promise<FakeReply>; acquireDelayMs?: number; acquire?: FakeReply } = {}) {
+function lockServer(
+  opts: {
+    renew?: (req: FakeRequest) => FakeReply | Promise<FakeReply>;
+    acquireDelayMs?: number;
+    acquire?: FakeReply;
+  } = {},
+) {
   const fake = new FakeFetch((req) => {
     switch (req.path) {
       case '/lock/acquire': {
@@ -85,7 +97,13 @@ describe('withLock', () => {
     f.finish();
     await expect(result).resolves.toBe('done');
     expect(at('/lock/release')).toBe(1);
-    expect(fake.to('/lock/acquire')[0]!.body).toMatchObject({ resource: 'job', owner: 'me', mode: 'exclusive', ttlMs: TTL, waitMs: 0 });
+    expect(fake.to('/lock/acquire')[0]!.body).toMatchObject({
+      resource: 'job',
+      owner: 'me',
+      mode: 'exclusive',
+      ttlMs: TTL,
+      waitMs: 0,
+    });
     expect(fake.to('/lock/renew').map((r) => r.body)).toEqual(
       Array.from({ length: 10 }, (_, i) => ({ resource: 'job', owner: 'me', ttlMs: TTL, requestId: `id-${i + 2}` })),
     );
@@ -107,7 +125,7 @@ describe('withLock', () => {
     expect(fake.to('/lock/release')[0]!.body).toMatchObject({ owner });
   });
 
-  it('releases when fn throws, and rethrows fn\'s error', async () => {
+  it("releases when fn throws, and rethrows fn's error", async () => {
     const { dss, at } = lockServer();
     const f = controllableFn(1);
     const result = dss.lock.withLock('job', f.fn, { owner: 'me', ttlMs: TTL });
@@ -162,7 +180,9 @@ describe('withLock', () => {
     let renewals = 0;
     const { dss } = lockServer({ renew: () => (++renewals === 1 ? renewed() : 'refused') });
     const f = controllableFn(1);
-    const settled = dss.lock.withLock('job', f.fn, { owner: 'me', ttlMs: TTL, renewEveryMs: 1000 }).catch((e: unknown) => e);
+    const settled = dss.lock
+      .withLock('job', f.fn, { owner: 'me', ttlMs: TTL, renewEveryMs: 1000 })
+      .catch((e: unknown) => e);
     await jest.advanceTimersByTimeAsync(3999);
     expect(f.lease()!.signal.aborted).toBe(false);
     await jest.advanceTimersByTimeAsync(1);
@@ -172,9 +192,13 @@ describe('withLock', () => {
   });
 
   it('a renewal answered after the deadline cannot revive the lease', async () => {
-    const { dss } = lockServer({ renew: () => new Promise<FakeReply>((resolve) => setTimeout(() => resolve(renewed()), 5000)) });
+    const { dss } = lockServer({
+      renew: () => new Promise<FakeReply>((resolve) => setTimeout(() => resolve(renewed()), 5000)),
+    });
     const f = controllableFn(1);
-    const settled = dss.lock.withLock('job', f.fn, { owner: 'me', ttlMs: TTL, renewEveryMs: 1000 }).catch((e: unknown) => e);
+    const settled = dss.lock
+      .withLock('job', f.fn, { owner: 'me', ttlMs: TTL, renewEveryMs: 1000 })
+      .catch((e: unknown) => e);
     await jest.advanceTimersByTimeAsync(3000);
     expect(f.abortedAt()).toBe(3000);
     await jest.advanceTimersByTimeAsync(6000); // the slow renew answers now
@@ -196,14 +220,16 @@ describe('withLock', () => {
 
   it('does not call fn when the lock is held (LockedError), and releases nothing', async () => {
     const holders = [{ owner: 'other', mode: 'exclusive', fencingToken: 3, expiresInMs: 100 }];
-    const { dss, at } = lockServer({ acquire: { status: 409, body: { error: { code: 'LOCKED', message: 'held', holders } } } });
+    const { dss, at } = lockServer({
+      acquire: { status: 409, body: { error: { code: 'LOCKED', message: 'held', holders } } },
+    });
     const fn = jest.fn(async () => 1);
     await expect(dss.lock.withLock('job', fn, { owner: 'me' })).rejects.toBeInstanceOf(LockedError);
     expect(fn).not.toHaveBeenCalled();
     expect(at('/lock/release')).toBe(0);
   });
 
-  it('aborts the lease signal with the caller\'s reason when the caller\'s signal aborts', async () => {
+  it("aborts the lease signal with the caller's reason when the caller's signal aborts", async () => {
     const { dss, at } = lockServer();
     const caller = new AbortController();
     const f = controllableFn(1);

@@ -95,15 +95,18 @@ class LeaseKeeper {
   }
 
   private scheduleRenew(delayMs: number): void {
-    this.renewTimer = setTimeout(() => {
-      void this.renewNow().then(() => {
-        if (this.stopped || this.lost) return;
-        if (this.lastRenewError === undefined) this.scheduleRenew(this.anchor + this.renewEveryMs - this.now());
-        // After a failure, retry after half the time the lease has left: more
-        // chances the closer the deadline, without spinning.
-        else this.scheduleRenew(Math.min(this.renewEveryMs, (this.deadline - this.now()) / 2));
-      });
-    }, Math.max(0, delayMs));
+    this.renewTimer = setTimeout(
+      () => {
+        void this.renewNow().then(() => {
+          if (this.stopped || this.lost) return;
+          if (this.lastRenewError === undefined) this.scheduleRenew(this.anchor + this.renewEveryMs - this.now());
+          // After a failure, retry after half the time the lease has left: more
+          // chances the closer the deadline, without spinning.
+          else this.scheduleRenew(Math.min(this.renewEveryMs, (this.deadline - this.now()) / 2));
+        });
+      },
+      Math.max(0, delayMs),
+    );
   }
 
   private armDeadline(): void {
@@ -117,10 +120,16 @@ class LeaseKeeper {
   private lose(why: string, cause: unknown): void {
     if (this.lost || this.stopped) return;
     const { resource, owner, fencingToken } = this.grant;
-    this.lost = new LeaseLostError(resource, owner, fencingToken, `lease on ${resource} (owner ${owner}, token ${fencingToken}) lost: ${why}`, {
-      cause,
-      details: { resource, owner, fencingToken },
-    });
+    this.lost = new LeaseLostError(
+      resource,
+      owner,
+      fencingToken,
+      `lease on ${resource} (owner ${owner}, token ${fencingToken}) lost: ${why}`,
+      {
+        cause,
+        details: { resource, owner, fencingToken },
+      },
+    );
     clearTimeout(this.renewTimer);
     clearTimeout(this.deadlineTimer);
     this.calls.abort(this.lost);
@@ -128,14 +137,26 @@ class LeaseKeeper {
   }
 }
 
-export async function withLock<T>(locks: LockOps, env: Env, resource: string, fn: (lease: Lease) => Promise<T>, opts: WithLockOptions = {}): Promise<T> {
+export async function withLock<T>(
+  locks: LockOps,
+  env: Env,
+  resource: string,
+  fn: (lease: Lease) => Promise<T>,
+  opts: WithLockOptions = {},
+): Promise<T> {
   const owner = opts.owner ?? defaultOwner(env.newId);
   const ttlMs = opts.ttlMs ?? WITH_LOCK_DEFAULTS.ttlMs;
   const renewEveryMs = opts.renewEveryMs ?? Math.max(1, Math.floor(ttlMs / WITH_LOCK_DEFAULTS.renewDivisor));
   if (!(renewEveryMs > 0)) throw new InvalidArgumentError('renewEveryMs must be positive');
   const sentAt = env.now();
   const grant = await locks.acquire(
-    { resource, owner, mode: opts.mode ?? WITH_LOCK_DEFAULTS.mode, ttlMs, waitMs: opts.waitMs ?? WITH_LOCK_DEFAULTS.waitMs },
+    {
+      resource,
+      owner,
+      mode: opts.mode ?? WITH_LOCK_DEFAULTS.mode,
+      ttlMs,
+      waitMs: opts.waitMs ?? WITH_LOCK_DEFAULTS.waitMs,
+    },
     { signal: opts.signal },
   );
   const keeper = new LeaseKeeper(locks, env.now, grant, ttlMs, renewEveryMs, sentAt, sentAt + grant.expiresInMs);

@@ -10,7 +10,11 @@ export const ROLE_NAME_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
 export const MAX_CLUSTER_NODES = 15;
 
 const port = z.number().int().min(1).max(65535);
-const host = z.string().min(1).max(253).regex(/^[A-Za-z0-9.:_-]+$/, 'must be a host name or IP address');
+const host = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9.:_-]+$/, 'must be a host name or IP address');
 
 /** A role's ports: its HTTP API, its peer transport, and (the cache role) its Redis-protocol front door. */
 export const rolePortsSchema = z.strictObject({ http: port, peer: port, resp: port.optional() });
@@ -19,7 +23,10 @@ export const nodeDescriptionSchema = z.strictObject({
   id: z.string().regex(NODE_ID_PATTERN, 'must match ' + NODE_ID_PATTERN.source),
   /** Address peers and clients use to reach this node. */
   host,
-  ports: z.record(z.string().regex(ROLE_NAME_PATTERN, 'role names must match ' + ROLE_NAME_PATTERN.source), rolePortsSchema),
+  ports: z.record(
+    z.string().regex(ROLE_NAME_PATTERN, 'role names must match ' + ROLE_NAME_PATTERN.source),
+    rolePortsSchema,
+  ),
 });
 
 const redisStandalone = z.strictObject({ mode: z.literal('standalone'), host, port });
@@ -44,7 +51,12 @@ const redisRaft = z.strictObject({
    * a majority of the Redis nodes with the primary, floor(n/2) (1 of 3), so
    * one machine down never blocks writes. At most n-1.
    */
-  replicasToAck: z.number().int().min(0).max(MAX_CLUSTER_NODES - 1).optional(),
+  replicasToAck: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_CLUSTER_NODES - 1)
+    .optional(),
 });
 
 /** Cache role settings shared by every cache node (docs/configuration.md). */
@@ -53,7 +65,12 @@ export const cacheSettingsSchema = z.strictObject({
   /** Lines one node keeps before evicting the least recently used. */
   maxEntries: z.number().int().min(1).max(10_000_000).default(CACHE_DEFAULTS.maxEntries),
   /** Bytes of keys and values one node keeps before evicting. */
-  maxBytes: z.number().int().min(1024).max(64 * 1024 * 1024 * 1024).default(CACHE_DEFAULTS.maxBytes),
+  maxBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024 * 1024)
+    .default(CACHE_DEFAULTS.maxBytes),
   /** How often Modified lines are written back: a killed node loses at most this much of its writes. */
   flushIntervalMs: z.number().int().min(10).max(600_000).default(CACHE_DEFAULTS.flushIntervalMs),
 });
@@ -95,7 +112,11 @@ export const clusterDescriptionSchema = z
           const where = `nodes[${i}].ports.${role}.${kind}`;
           const clash = endpoints.get(key);
           if (clash) {
-            ctx.addIssue({ code: 'custom', path: ['nodes', i, 'ports', role, kind], message: `${key} is already used by ${clash}` });
+            ctx.addIssue({
+              code: 'custom',
+              path: ['nodes', i, 'ports', role, kind],
+              message: `${key} is already used by ${clash}`,
+            });
           }
           endpoints.set(key, where);
         }
@@ -107,11 +128,16 @@ function checkRedisNodes(redis: z.infer<typeof redisRaft>, ctx: z.RefinementCtx)
   const seen = new Set<string>();
   redis.nodes.forEach((n, i) => {
     const at = `${n.host}:${n.port}`;
-    if (seen.has(n.id) || seen.has(at)) ctx.addIssue({ code: 'custom', path: ['redis', 'nodes', i], message: `duplicate Redis node "${n.id}" (${at})` });
+    if (seen.has(n.id) || seen.has(at))
+      ctx.addIssue({ code: 'custom', path: ['redis', 'nodes', i], message: `duplicate Redis node "${n.id}" (${at})` });
     seen.add(n.id).add(at);
   });
   if (redis.replicasToAck !== undefined && redis.replicasToAck > redis.nodes.length - 1) {
-    ctx.addIssue({ code: 'custom', path: ['redis', 'replicasToAck'], message: `must be at most ${redis.nodes.length - 1}: there are ${redis.nodes.length} Redis nodes, one of them the primary` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['redis', 'replicasToAck'],
+      message: `must be at most ${redis.nodes.length - 1}: there are ${redis.nodes.length} Redis nodes, one of them the primary`,
+    });
   }
 }
 

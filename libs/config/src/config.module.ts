@@ -17,7 +17,12 @@ export interface ConfigModuleAsyncOptions {
 @Module({})
 export class ConfigModule {
   static forRoot(config: NodeConfig): DynamicModule {
-    return { module: ConfigModule, global: true, providers: [{ provide: DSS_CONFIG, useValue: config }], exports: [DSS_CONFIG] };
+    return {
+      module: ConfigModule,
+      global: true,
+      providers: [{ provide: DSS_CONFIG, useValue: config }],
+      exports: [DSS_CONFIG],
+    };
   }
 
   static forRootAsync(options: ConfigModuleAsyncOptions): DynamicModule {

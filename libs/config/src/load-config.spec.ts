@@ -39,7 +39,12 @@ describe('loadNodeConfig', () => {
   it('lets the environment override the settings file', () => {
     files['/s.json'] = JSON.stringify({ nodeId: 'node1', role: 'queue', clusterFile: '/c.json', peerTimeoutMs: 250 });
     const config = loadNodeConfig({ DSS_CONFIG_FILE: '/s.json', DSS_ROLE: 'cache' }, read);
-    expect([config.self.id, config.settings.role, config.settings.peerTimeoutMs, config.self.httpPort]).toEqual(['node1', 'cache', 250, 8021]);
+    expect([config.self.id, config.settings.role, config.settings.peerTimeoutMs, config.self.httpPort]).toEqual([
+      'node1',
+      'cache',
+      250,
+      8021,
+    ]);
   });
 
   it.each([
@@ -50,15 +55,26 @@ describe('loadNodeConfig', () => {
     ['an unknown enum value', { DSS_LOG_LEVEL: 'chatty' }, /^DSS_LOG_LEVEL: /],
     ['a bad bind address', { DSS_BIND_HOST: 'a b' }, /^DSS_BIND_HOST: must be a host name or IP address/],
     ['an unreadable cluster file', { DSS_CLUSTER_FILE: '/nope.json' }, /^DSS_CLUSTER_FILE: cannot read \/nope.json/],
-    ['a node missing from the cluster', { DSS_NODE_ID: 'node9' }, /^DSS_NODE_ID: "node9" is not a node of the cluster \(nodes: node1, node2, node3\)/],
-    ['a role this node has no ports for', { DSS_ROLE: 'search' }, /^nodes\[1\]\.ports\.search: node node2 has no ports/],
+    [
+      'a node missing from the cluster',
+      { DSS_NODE_ID: 'node9' },
+      /^DSS_NODE_ID: "node9" is not a node of the cluster \(nodes: node1, node2, node3\)/,
+    ],
+    [
+      'a role this node has no ports for',
+      { DSS_ROLE: 'search' },
+      /^nodes\[1\]\.ports\.search: node node2 has no ports/,
+    ],
   ])('rejects %s, naming the key', (_name, patch, expected) => {
     const lines = problems(() => loadNodeConfig({ ...baseEnv, ...patch }, read));
     expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(expected)]));
   });
 
   it('names the file key when the bad value came from the settings file', () => {
-    files['/bad.json'] = JSON.stringify({ ...{ nodeId: 'node1', role: 'lock', clusterFile: '/c.json' }, peerTimeoutMs: -3 });
+    files['/bad.json'] = JSON.stringify({
+      ...{ nodeId: 'node1', role: 'lock', clusterFile: '/c.json' },
+      peerTimeoutMs: -3,
+    });
     expect(problems(() => loadProcessSettings({ DSS_CONFIG_FILE: '/bad.json' }, read))).toEqual([
       expect.stringMatching(/^peerTimeoutMs \(in \/bad.json\): /),
     ]);
@@ -71,7 +87,9 @@ describe('loadNodeConfig', () => {
 
   it('rejects a cluster file that is not JSON', () => {
     files['/broken.json'] = '{"nodes": [';
-    expect(problems(() => loadNodeConfig({ ...baseEnv, DSS_CLUSTER_FILE: '/broken.json' }, read))[0]).toMatch(/is not valid JSON/);
+    expect(problems(() => loadNodeConfig({ ...baseEnv, DSS_CLUSTER_FILE: '/broken.json' }, read))[0]).toMatch(
+      /is not valid JSON/,
+    );
   });
 });
 
@@ -88,16 +106,30 @@ describe('parseClusterDescription', () => {
 
   it.each([
     ['a port out of range', (c: RawJson) => (c.nodes[0].ports.lock.http = 70000), /^nodes\[0\]\.ports\.lock\.http: /],
-    ['a port that is not a number', (c: RawJson) => (c.nodes[2].ports.cache.peer = '9023'), /^nodes\[2\]\.ports\.cache\.peer: /],
+    [
+      'a port that is not a number',
+      (c: RawJson) => (c.nodes[2].ports.cache.peer = '9023'),
+      /^nodes\[2\]\.ports\.cache\.peer: /,
+    ],
     ['a duplicate node id', (c: RawJson) => (c.nodes[1].id = 'node1'), /^nodes\[1\]\.id: duplicate node id "node1"/],
-    ['two roles on one endpoint', (c: RawJson) => (c.nodes[0].ports.queue.http = 8001), /^nodes\[0\]\.ports\.queue\.http: 127.0.0.1:8001 is already used by nodes\[0\]\.ports\.lock\.http/],
+    [
+      'two roles on one endpoint',
+      (c: RawJson) => (c.nodes[0].ports.queue.http = 8001),
+      /^nodes\[0\]\.ports\.queue\.http: 127.0.0.1:8001 is already used by nodes\[0\]\.ports\.lock\.http/,
+    ],
     ['no nodes', (c: RawJson) => (c.nodes = []), /^nodes: /],
     ['an unknown key', (c: RawJson) => (c.nodez = []), /nodez/],
     ['an unknown redis mode', (c: RawJson) => (c.redis = { mode: 'cluster' }), /^redis\.mode: /],
-    ['a bad host', (c: RawJson) => (c.nodes[0].host = 'http://x'), /^nodes\[0\]\.host: must be a host name or IP address/],
+    [
+      'a bad host',
+      (c: RawJson) => (c.nodes[0].host = 'http://x'),
+      /^nodes\[0\]\.host: must be a host name or IP address/,
+    ],
   ])('rejects %s, naming the path', (_name, mutate, expected) => {
     const c = valid();
     mutate(c);
-    expect(problems(() => parseClusterDescription(c, 'cluster.json'))).toEqual(expect.arrayContaining([expect.stringMatching(expected)]));
+    expect(problems(() => parseClusterDescription(c, 'cluster.json'))).toEqual(
+      expect.arrayContaining([expect.stringMatching(expected)]),
+    );
   });
 });

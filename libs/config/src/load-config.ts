@@ -1,10 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { apiScheme, clusterDescriptionSchema, peerAuthOf, type ClusterDescription, type NodeDescription } from './cluster-description.js';
+import {
+  apiScheme,
+  clusterDescriptionSchema,
+  peerAuthOf,
+  type ClusterDescription,
+  type NodeDescription,
+} from './cluster-description.js';
 import { ConfigError, formatPath, problemsFromZod } from './config-error.js';
 import { loadApiTokens, type ApiTokens } from './api-tokens.js';
 import { loadPeerTls, type PeerTlsMaterial } from './peer-tls.js';
-import { CONFIG_FILE_ENV, SETTING_ENV, processSettingsSchema, type ProcessSettings, type SettingKey } from './process-settings.js';
+import {
+  CONFIG_FILE_ENV,
+  SETTING_ENV,
+  processSettingsSchema,
+  type ProcessSettings,
+  type SettingKey,
+} from './process-settings.js';
 
 /** A peer of the same role: where to reach its peer (TCP) and client (HTTP) ports. */
 export interface PeerEndpoint {
@@ -77,7 +89,10 @@ export function loadProcessSettings(env: Env, read: ReadText = readUtf8): Proces
       const key = String(path[0] ?? '');
       return origin.get(key) ?? SETTING_ENV[key as SettingKey] ?? key;
     };
-    throw new ConfigError(file ? `the environment and ${file}` : 'the environment', problemsFromZod(parsed.error, keyOf));
+    throw new ConfigError(
+      file ? `the environment and ${file}` : 'the environment',
+      problemsFromZod(parsed.error, keyOf),
+    );
   }
   return parsed.data;
 }
@@ -85,14 +100,25 @@ export function loadProcessSettings(env: Env, read: ReadText = readUtf8): Proces
 export function parseClusterDescription(json: unknown, source: string): ClusterDescription {
   const parsed = clusterDescriptionSchema.safeParse(json);
   if (!parsed.success) {
-    throw new ConfigError(source, problemsFromZod(parsed.error, (path) => formatPath(path)));
+    throw new ConfigError(
+      source,
+      problemsFromZod(parsed.error, (path) => formatPath(path)),
+    );
   }
   return parsed.data;
 }
 
 function endpoint(node: NodeDescription, role: string): PeerEndpoint | undefined {
   const ports = node.ports[role];
-  return ports && { id: node.id, host: node.host, peerPort: ports.peer, httpPort: ports.http, ...(ports.resp !== undefined ? { respPort: ports.resp } : {}) };
+  return (
+    ports && {
+      id: node.id,
+      host: node.host,
+      peerPort: ports.peer,
+      httpPort: ports.http,
+      ...(ports.resp !== undefined ? { respPort: ports.resp } : {}),
+    }
+  );
 }
 
 /** Settings plus the cluster description, cross-checked: this node exists and runs this role. */
@@ -100,12 +126,17 @@ export function resolveNodeConfig(settings: ProcessSettings, cluster: ClusterDes
   const node = cluster.nodes.find((n) => n.id === settings.nodeId);
   if (!node) {
     const known = cluster.nodes.map((n) => n.id).join(', ');
-    throw new ConfigError(source, [{ key: SETTING_ENV.nodeId, problem: `"${settings.nodeId}" is not a node of the cluster (nodes: ${known})` }]);
+    throw new ConfigError(source, [
+      { key: SETTING_ENV.nodeId, problem: `"${settings.nodeId}" is not a node of the cluster (nodes: ${known})` },
+    ]);
   }
   const self = endpoint(node, settings.role);
   if (!self) {
     throw new ConfigError(source, [
-      { key: `nodes[${cluster.nodes.indexOf(node)}].ports.${settings.role}`, problem: `node ${node.id} has no ports for role "${settings.role}"` },
+      {
+        key: `nodes[${cluster.nodes.indexOf(node)}].ports.${settings.role}`,
+        problem: `node ${node.id} has no ports for role "${settings.role}"`,
+      },
     ]);
   }
   const peers = cluster.nodes.filter((n) => n !== node).flatMap((n) => endpoint(n, settings.role) ?? []);
@@ -126,7 +157,12 @@ function loadClientSecurity(settings: ProcessSettings, read: ReadText): Pick<Nod
   const out: { apiTokens?: ApiTokens; httpTls?: { cert: string; key: string } } = {};
   if (settings.apiTokensFile) out.apiTokens = loadApiTokens(settings.apiTokensFile, read);
   if (Boolean(settings.httpTlsCert) !== Boolean(settings.httpTlsKey)) {
-    throw new ConfigError('the environment', [{ key: settings.httpTlsCert ? SETTING_ENV.httpTlsKey : SETTING_ENV.httpTlsCert, problem: `is required with ${settings.httpTlsCert ? SETTING_ENV.httpTlsCert : SETTING_ENV.httpTlsKey}` }]);
+    throw new ConfigError('the environment', [
+      {
+        key: settings.httpTlsCert ? SETTING_ENV.httpTlsKey : SETTING_ENV.httpTlsCert,
+        problem: `is required with ${settings.httpTlsCert ? SETTING_ENV.httpTlsCert : SETTING_ENV.httpTlsKey}`,
+      },
+    ]);
   }
   if (settings.httpTlsCert && settings.httpTlsKey) {
     const text = (path: string, key: string) => {
@@ -136,7 +172,10 @@ function loadClientSecurity(settings: ProcessSettings, read: ReadText): Pick<Nod
         throw new ConfigError(path, [{ key, problem: `cannot read ${path}: ${(err as Error).message}` }]);
       }
     };
-    out.httpTls = { cert: text(settings.httpTlsCert, SETTING_ENV.httpTlsCert), key: text(settings.httpTlsKey, SETTING_ENV.httpTlsKey) };
+    out.httpTls = {
+      cert: text(settings.httpTlsCert, SETTING_ENV.httpTlsCert),
+      key: text(settings.httpTlsKey, SETTING_ENV.httpTlsKey),
+    };
   }
   return out;
 }
@@ -144,11 +183,19 @@ function loadClientSecurity(settings: ProcessSettings, read: ReadText): Pick<Nod
 /** The whole start-up path: env → settings → cluster file → TLS files → NodeConfig, or a ConfigError. */
 export function loadNodeConfig(env: Env, read: ReadText = readUtf8): NodeConfig {
   const settings = loadProcessSettings(env, read);
-  const cluster = parseClusterDescription(readJson(settings.clusterFile, SETTING_ENV.clusterFile, read), settings.clusterFile);
-  const config = { ...resolveNodeConfig(settings, cluster, settings.clusterFile), ...loadClientSecurity(settings, read) };
+  const cluster = parseClusterDescription(
+    readJson(settings.clusterFile, SETTING_ENV.clusterFile, read),
+    settings.clusterFile,
+  );
+  const config = {
+    ...resolveNodeConfig(settings, cluster, settings.clusterFile),
+    ...loadClientSecurity(settings, read),
+  };
   // Clients take the scheme from the description: a node that disagrees would be unreachable to them.
   if ((apiScheme(cluster) === 'https') !== Boolean(config.httpTls)) {
-    const problem = config.httpTls ? 'is set, but the cluster description does not say security.httpTls: true' : "is required: the cluster description says security.httpTls: true";
+    const problem = config.httpTls
+      ? 'is set, but the cluster description does not say security.httpTls: true'
+      : 'is required: the cluster description says security.httpTls: true';
     throw new ConfigError(settings.clusterFile, [{ key: SETTING_ENV.httpTlsCert, problem }]);
   }
   if (peerAuthOf(cluster) === 'none') return config;

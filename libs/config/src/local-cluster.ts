@@ -46,12 +46,19 @@ export function localClusterDescription(opts: LocalClusterOptions = {}): Cluster
     ports: Object.fromEntries(
       Object.entries(ROLE_BASE_PORTS).map(([role, base]) => [
         role,
-        { http: base.http + offset + i, peer: base.peer + offset + i, ...('resp' in base ? { resp: base.resp + offset + i } : {}) },
+        {
+          http: base.http + offset + i,
+          peer: base.peer + offset + i,
+          ...('resp' in base ? { resp: base.resp + offset + i } : {}),
+        },
       ]),
     ),
   }));
   // replicasToAck stays absent in `raft` mode: the default, a majority with the primary (1 of 3).
-  const redis: RedisDescription = opts.redis === 'raft' ? { mode: 'raft', nodes: localRedisNodes(redisPort, host) } : { mode: 'standalone', host, port: redisPort };
+  const redis: RedisDescription =
+    opts.redis === 'raft'
+      ? { mode: 'raft', nodes: localRedisNodes(redisPort, host) }
+      : { mode: 'standalone', host, port: redisPort };
   return {
     name: 'dss-local',
     nodes,

@@ -15,7 +15,10 @@ const good = join(dir, 'good');
 const foreign = join(dir, 'foreign');
 const read = (path: string) => readFileSync(path, 'utf8');
 beforeAll(() => {
-  ensureClusterCerts(good, [{ id: 'node1', host: '127.0.0.1' }, { id: 'node2', host: '127.0.0.1' }]);
+  ensureClusterCerts(good, [
+    { id: 'node1', host: '127.0.0.1' },
+    { id: 'node2', host: '127.0.0.1' },
+  ]);
   ensureClusterCerts(foreign, [{ id: 'node1', host: '127.0.0.1' }], 'other');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -46,22 +49,68 @@ describe('loadPeerTls', () => {
   });
 
   it.each([
-    ['a missing key', () => assemble('nokey', { 'ca.crt': join(good, 'ca.crt'), 'node1.crt': join(good, 'node1.crt') }), /cannot read .*node1\.key/],
-    ['another node\'s certificate', () => assemble('swapped', { 'ca.crt': join(good, 'ca.crt'), 'node1.crt': join(good, 'node2.crt'), 'node1.key': join(good, 'node2.key') }), /is for "node2", not for node "node1"/],
-    ['a certificate from another CA', () => assemble('foreign', { 'ca.crt': join(good, 'ca.crt'), 'node1.crt': join(foreign, 'node1.crt'), 'node1.key': join(foreign, 'node1.key') }), /was not issued by the CA/],
-    ['a key of another certificate', () => assemble('wrongkey', { 'ca.crt': join(good, 'ca.crt'), 'node1.crt': join(good, 'node1.crt'), 'node1.key': join(good, 'node2.key') }), /does not belong to/],
-    ['a node certificate in place of the CA', () => assemble('notca', { 'ca.crt': join(good, 'node2.crt'), 'node1.crt': join(good, 'node1.crt'), 'node1.key': join(good, 'node1.key') }), /is not a CA certificate/],
-    ['garbage', () => {
-      const d = assemble('garbage', { 'ca.crt': join(good, 'ca.crt'), 'node1.key': join(good, 'node1.key') });
-      writeFileSync(join(d, 'node1.crt'), 'hello');
-      return d;
-    }, /is not a PEM certificate/],
+    [
+      'a missing key',
+      () => assemble('nokey', { 'ca.crt': join(good, 'ca.crt'), 'node1.crt': join(good, 'node1.crt') }),
+      /cannot read .*node1\.key/,
+    ],
+    [
+      "another node's certificate",
+      () =>
+        assemble('swapped', {
+          'ca.crt': join(good, 'ca.crt'),
+          'node1.crt': join(good, 'node2.crt'),
+          'node1.key': join(good, 'node2.key'),
+        }),
+      /is for "node2", not for node "node1"/,
+    ],
+    [
+      'a certificate from another CA',
+      () =>
+        assemble('foreign', {
+          'ca.crt': join(good, 'ca.crt'),
+          'node1.crt': join(foreign, 'node1.crt'),
+          'node1.key': join(foreign, 'node1.key'),
+        }),
+      /was not issued by the CA/,
+    ],
+    [
+      'a key of another certificate',
+      () =>
+        assemble('wrongkey', {
+          'ca.crt': join(good, 'ca.crt'),
+          'node1.crt': join(good, 'node1.crt'),
+          'node1.key': join(good, 'node2.key'),
+        }),
+      /does not belong to/,
+    ],
+    [
+      'a node certificate in place of the CA',
+      () =>
+        assemble('notca', {
+          'ca.crt': join(good, 'node2.crt'),
+          'node1.crt': join(good, 'node1.crt'),
+          'node1.key': join(good, 'node1.key'),
+        }),
+      /is not a CA certificate/,
+    ],
+    [
+      'garbage',
+      () => {
+        const d = assemble('garbage', { 'ca.crt': join(good, 'ca.crt'), 'node1.key': join(good, 'node1.key') });
+        writeFileSync(join(d, 'node1.crt'), 'hello');
+        return d;
+      },
+      /is not a PEM certificate/,
+    ],
   ])('refuses %s', (_name, make, message) => {
     expect(problem(() => loadPeerTls(make(), 'node1', read))).toMatch(message);
   });
 
   it('refuses an expired certificate', () => {
-    expect(problem(() => loadPeerTls(good, 'node1', read, new Date(Date.now() + 10 * 365 * 86_400_000)))).toMatch(/is valid only from/);
+    expect(problem(() => loadPeerTls(good, 'node1', read, new Date(Date.now() + 10 * 365 * 86_400_000)))).toMatch(
+      /is valid only from/,
+    );
   });
 });
 

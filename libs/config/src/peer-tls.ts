@@ -17,7 +17,10 @@ export function peerTlsFiles(dir: string, nodeId: string): Record<keyof PeerTlsM
 
 /** The common name of a certificate's subject, which is the node id for peer certificates. */
 export function commonName(cert: X509Certificate): string | undefined {
-  return cert.subject.split('\n').find((l) => l.startsWith('CN='))?.slice(3);
+  return cert.subject
+    .split('\n')
+    .find((l) => l.startsWith('CN='))
+    ?.slice(3);
 }
 
 /**
@@ -26,7 +29,12 @@ export function commonName(cert: X509Certificate): string | undefined {
  * the certificate must be issued by the CA, match the key, name this node and
  * be valid now.
  */
-export function loadPeerTls(dir: string, nodeId: string, read: (path: string) => string, now = new Date()): PeerTlsMaterial {
+export function loadPeerTls(
+  dir: string,
+  nodeId: string,
+  read: (path: string) => string,
+  now = new Date(),
+): PeerTlsMaterial {
   const files = peerTlsFiles(dir, nodeId);
   const fail = (problem: string): never => {
     throw new ConfigError(dir, [{ key: SETTING_ENV.tlsDir, problem }]);
@@ -58,8 +66,12 @@ export function loadPeerTls(dir: string, nodeId: string, read: (path: string) =>
     fail(`${files.key} is not a PEM private key: ${(err as Error).message}`);
   }
   if (!matches) fail(`${files.key} does not belong to ${files.cert}`);
-  for (const [c, path] of [[ca, files.ca], [cert, files.cert]] as const) {
-    if (new Date(c.validFrom) > now || new Date(c.validTo) < now) fail(`${path} is valid only from ${c.validFrom} to ${c.validTo}`);
+  for (const [c, path] of [
+    [ca, files.ca],
+    [cert, files.cert],
+  ] as const) {
+    if (new Date(c.validFrom) > now || new Date(c.validTo) < now)
+      fail(`${path} is valid only from ${c.validFrom} to ${c.validTo}`);
   }
   return material;
 }

@@ -33,7 +33,9 @@ const integer = (range: { min: number; max: number; default: number }) =>
   z
     .preprocess(
       (v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v),
-      z.number({ error: 'must be a whole number of milliseconds' }).int('must be a whole number')
+      z
+        .number({ error: 'must be a whole number of milliseconds' })
+        .int('must be a whole number')
         .min(range.min, `must be at least ${range.min}`)
         .max(range.max, `must be at most ${range.max}`),
     )
@@ -44,7 +46,11 @@ export const processSettingsSchema = z.strictObject({
   role: z.string({ error: 'is required' }).regex(ROLE_NAME_PATTERN, 'must match ' + ROLE_NAME_PATTERN.source),
   clusterFile: z.string({ error: 'is required (path to the cluster description JSON)' }).min(1, 'must not be empty'),
   dataDir: z.string().min(1, 'must not be empty').optional(),
-  bindHost: z.string().min(1).regex(/^[A-Za-z0-9.:_-]+$/, 'must be a host name or IP address').optional(),
+  bindHost: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9.:_-]+$/, 'must be a host name or IP address')
+    .optional(),
   peerTimeoutMs: integer(PEER_TIMEOUT_MS),
   shutdownTimeoutMs: integer(SHUTDOWN_TIMEOUT_MS),
   logLevel: z.enum(LOG_LEVELS).default('log'),

@@ -7,7 +7,9 @@ import { dirname, join, resolve } from 'node:path';
 // module an entry reaches through its static imports, following @dss aliases.
 
 const ROOT = resolve(__dirname, '../../..');
-const tsconfig = JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8')) as { compilerOptions: { paths: Record<string, string[]> } };
+const tsconfig = JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8')) as {
+  compilerOptions: { paths: Record<string, string[]> };
+};
 const aliases = Object.entries(tsconfig.compilerOptions.paths);
 
 function resolveImport(spec: string, from: string): string | undefined {
@@ -15,7 +17,8 @@ function resolveImport(spec: string, from: string): string | undefined {
   const exact = aliases.find(([k]) => k === spec);
   if (exact) return resolve(ROOT, exact[1][0]!);
   const wildcard = aliases.find(([k]) => k.endsWith('/*') && spec.startsWith(k.slice(0, -1)));
-  if (wildcard) return resolve(ROOT, wildcard[1][0]!.replace('*', spec.slice(wildcard[0].length - 1)).replace(/\.js$/, '.ts'));
+  if (wildcard)
+    return resolve(ROOT, wildcard[1][0]!.replace('*', spec.slice(wildcard[0].length - 1)).replace(/\.js$/, '.ts'));
   return undefined; // a package
 }
 
@@ -51,6 +54,8 @@ describe('entry points that must not load Nest', () => {
   });
 
   it('sees Nest behind @dss/config, so the check can fail', () => {
-    expect([...packagesLoadedBy(join(ROOT, 'libs/config/src/index.ts'))]).toEqual(expect.arrayContaining(['@nestjs/common', 'ioredis']));
+    expect([...packagesLoadedBy(join(ROOT, 'libs/config/src/index.ts'))]).toEqual(
+      expect.arrayContaining(['@nestjs/common', 'ioredis']),
+    );
   });
 });

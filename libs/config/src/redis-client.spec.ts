@@ -6,13 +6,24 @@ import { startRedisServer } from '../../../test/support/redis-server.js';
 
 const base = (redis: NodeConfig['cluster']['redis']): NodeConfig => {
   const cluster = { ...localClusterDescription(), redis };
-  return { cluster, self: { id: 'node1', host: '127.0.0.1', httpPort: 8011, peerPort: 9011 }, peers: [], settings: {} as NodeConfig['settings'] };
+  return {
+    cluster,
+    self: { id: 'node1', host: '127.0.0.1', httpPort: 8011, peerPort: 9011 },
+    peers: [],
+    settings: {} as NodeConfig['settings'],
+  };
 };
 
 describe('redisOptions', () => {
   it('connects to a standalone Redis, failing fast while it is down', () => {
     const o = redisOptions(base({ mode: 'standalone', host: '10.0.0.5', port: 6380 }), 'queue');
-    expect(o).toMatchObject({ host: '10.0.0.5', port: 6380, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 3000 });
+    expect(o).toMatchObject({
+      host: '10.0.0.5',
+      port: 6380,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: 3000,
+    });
     expect(o.sentinels).toBeUndefined();
   });
 
@@ -34,7 +45,10 @@ describe('redisOptions against a real Redis', () => {
     // The chaos suite: a consume whose reply a partition held back ran again on the new primary
     // after a failover, under the same receipts, and its first batch was never delivered.
     const server = await startRedisServer();
-    const client = new Redis({ ...redisOptions(base({ mode: 'standalone', host: '127.0.0.1', port: server.port }), 'queue'), lazyConnect: true });
+    const client = new Redis({
+      ...redisOptions(base({ mode: 'standalone', host: '127.0.0.1', port: server.port }), 'queue'),
+      lazyConnect: true,
+    });
     try {
       await client.connect();
       const other = server.client();
@@ -48,7 +62,9 @@ describe('redisOptions against a real Redis', () => {
       client.disconnect(true);
       // Failed when the connection closed, not answered from a second run (nor left to time out).
       expect(await incr).toMatch(/max retries per request/i);
-      await new Promise<void>((resolve) => (client.status === 'ready' ? resolve() : client.once('ready', () => resolve())));
+      await new Promise<void>((resolve) =>
+        client.status === 'ready' ? resolve() : client.once('ready', () => resolve()),
+      );
       await client.ping();
       expect(await other.get('runs')).toBe('1');
     } finally {

@@ -110,7 +110,12 @@ export const connectionMark = (redis: Redis): ConnectionMark => redis.stream;
  * primary that lost its replicas (one cut off, or demoted but not yet told)
  * the answer is 0, which also makes it a check that reads are not stale.
  */
-export async function waitForReplicas(redis: Redis, replicas: number, timeoutMs: number, since: ConnectionMark): Promise<{ acknowledged: number; reconnected: boolean }> {
+export async function waitForReplicas(
+  redis: Redis,
+  replicas: number,
+  timeoutMs: number,
+  since: ConnectionMark,
+): Promise<{ acknowledged: number; reconnected: boolean }> {
   if (connectionMark(redis) !== since) return { acknowledged: 0, reconnected: true };
   const acknowledged = await redis.wait(replicas, timeoutMs);
   if (connectionMark(redis) !== since) return { acknowledged: 0, reconnected: true };

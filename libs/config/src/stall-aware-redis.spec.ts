@@ -10,7 +10,16 @@ describe('StallAwareRedis against a real Redis behind a proxy', () => {
   beforeEach(async () => {
     server = await startRedisServer();
     proxy = await blackHoleProxy(server.port);
-    client = new StallAwareRedis({ host: '127.0.0.1', port: proxy.port, commandTimeout: 200, enableOfflineQueue: false, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false, retryStrategy: () => 20, lazyConnect: true });
+    client = new StallAwareRedis({
+      host: '127.0.0.1',
+      port: proxy.port,
+      commandTimeout: 200,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+      retryStrategy: () => 20,
+      lazyConnect: true,
+    });
     client.on('error', () => undefined);
     await client.connect();
   });
@@ -48,7 +57,16 @@ describe('StallAwareRedis.redial', () => {
   it('fails the commands in flight at once and serves the next on a new connection, even from a silent server', async () => {
     const server = await startRedisServer();
     const proxy = await blackHoleProxy(server.port);
-    const client = new StallAwareRedis({ host: '127.0.0.1', port: proxy.port, commandTimeout: 5000, enableOfflineQueue: false, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false, retryStrategy: () => 20, lazyConnect: true });
+    const client = new StallAwareRedis({
+      host: '127.0.0.1',
+      port: proxy.port,
+      commandTimeout: 5000,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+      retryStrategy: () => 20,
+      lazyConnect: true,
+    });
     client.on('error', () => undefined);
     try {
       await client.connect();

@@ -92,7 +92,8 @@ export class HashRing {
    * then the successors that take over, in order, as earlier ones fail. Length min(n, size).
    */
   preferenceList(key: string, n: number): string[] {
-    if (!Number.isInteger(n) || n < 0) throw new RangeError(`preference list length must be a non-negative integer, got ${String(n)}`);
+    if (!Number.isInteger(n) || n < 0)
+      throw new RangeError(`preference list length must be a non-negative integer, got ${String(n)}`);
     const want = Math.min(n, this.nodes.length);
     const result: string[] = [];
     if (want === 0) return result;
@@ -144,7 +145,12 @@ export class HashRing {
 
   /** A ring without `nodeId` (this ring, if not a member). */
   without(nodeId: string): HashRing {
-    return this.has(nodeId) ? new HashRing(this.nodes.filter((id) => id !== nodeId), { vnodes: this.vnodes }) : this;
+    return this.has(nodeId)
+      ? new HashRing(
+          this.nodes.filter((id) => id !== nodeId),
+          { vnodes: this.vnodes },
+        )
+      : this;
   }
 
   /** Fraction of the 2^32 hash space each node owns (sums to 1; empty map for an empty ring). */

@@ -22,7 +22,10 @@ describe('murmur3 x86_32', () => {
   it('hashes a string exactly as murmur3 of its UTF-8 bytes, lone surrogates included', () => {
     // 'binary' units produce every code point; 'grapheme-composite' and raw code units cover
     // combining marks and unpaired surrogates (which must encode as U+FFFD like Buffer does).
-    const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)) }));
+    const text = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 300 }),
+      fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)) }),
+    );
     fc.assert(
       fc.property(text, (s) => {
         expect(hash32(s)).toBe(murmur3Bytes(bytes(s)));

@@ -9,7 +9,11 @@ type Owner = (key: string) => string;
 
 const nodeIds = (n: number): string[] => Array.from({ length: n }, (_, i) => `node${i + 1}`);
 
-function balance(owner: Owner, nodes: readonly string[], keys: readonly string[]): { min: number; max: number; ratio: number } {
+function balance(
+  owner: Owner,
+  nodes: readonly string[],
+  keys: readonly string[],
+): { min: number; max: number; ratio: number } {
   const counts = new Map(nodes.map((id) => [id, 0]));
   for (const key of keys) {
     const o = owner(key);
@@ -35,7 +39,9 @@ function rate(label: string, keys: readonly string[], lookup: (key: string) => u
   for (let r = 0; r < rounds; r++) for (const key of keys) lookup(key);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const perSecond = (rounds * keys.length) / seconds;
-  console.log(`  ${label.padEnd(34)} ${(perSecond / 1e6).toFixed(2).padStart(6)} M lookups/s  ${((1e9 * seconds) / (rounds * keys.length)).toFixed(0).padStart(5)} ns/lookup`);
+  console.log(
+    `  ${label.padEnd(34)} ${(perSecond / 1e6).toFixed(2).padStart(6)} M lookups/s  ${((1e9 * seconds) / (rounds * keys.length)).toFixed(0).padStart(5)} ns/lookup`,
+  );
 }
 
 const pct = (x: number): string => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)}%`;
@@ -57,8 +63,19 @@ function main(): void {
     const hb = balance(hrw, nodes, keys);
     const shares = [...ring.ownership().values()];
     console.log(`\n${n} nodes (join ideal ${(100 / (n + 1)).toFixed(2)}% moved)`);
-    console.log(`  ring: keys/mean ${pct(rb.min)}..${pct(rb.max)}, max/min ${rb.ratio.toFixed(3)}; arc share/mean ${pct(Math.min(...shares) * n - 1)}..${pct(Math.max(...shares) * n - 1)}; join moves ${(100 * moved((k) => ring.owner(k), (k) => grown.owner(k), keys)).toFixed(2)}%`);
-    console.log(`  hrw:  keys/mean ${pct(hb.min)}..${pct(hb.max)}, max/min ${hb.ratio.toFixed(3)}; join moves ${(100 * moved(hrw, hrwGrown, keys)).toFixed(2)}%`);
+    console.log(
+      `  ring: keys/mean ${pct(rb.min)}..${pct(rb.max)}, max/min ${rb.ratio.toFixed(3)}; arc share/mean ${pct(Math.min(...shares) * n - 1)}..${pct(Math.max(...shares) * n - 1)}; join moves ${(
+        100 *
+        moved(
+          (k) => ring.owner(k),
+          (k) => grown.owner(k),
+          keys,
+        )
+      ).toFixed(2)}%`,
+    );
+    console.log(
+      `  hrw:  keys/mean ${pct(hb.min)}..${pct(hb.max)}, max/min ${hb.ratio.toFixed(3)}; join moves ${(100 * moved(hrw, hrwGrown, keys)).toFixed(2)}%`,
+    );
     rate('ring.owner', keys, (k) => ring.owner(k));
     rate('ring.preferenceList(k, 3)', keys, (k) => ring.preferenceList(k, 3));
     rate('ring.ownerAmong(k, all but one)', keys, (k) => ring.ownerAmong(k, nodes.slice(1)));

@@ -13,7 +13,11 @@ export class ApiAuthModule {
       module: ApiAuthModule,
       providers: [
         { provide: API_TOKENS, useValue: tokens },
-        makeCounterProvider({ name: METRIC_HTTP_AUTH_FAILURES, help: 'Client requests refused for their token, by reason (missing, invalid, read_only).', labelNames: ['reason'] }),
+        makeCounterProvider({
+          name: METRIC_HTTP_AUTH_FAILURES,
+          help: 'Client requests refused for their token, by reason (missing, invalid, read_only).',
+          labelNames: ['reason'],
+        }),
         { provide: APP_GUARD, useClass: ApiTokenGuard },
       ],
     };

@@ -16,7 +16,11 @@ describe('ApiExceptionFilter on peer (rpc) handlers', () => {
   const filter = new ApiExceptionFilter();
 
   it.each([
-    ['an ApiError with its code', new ApiError('UNAVAILABLE', 'the memory (Redis) failed'), { status: 'error', message: 'the memory (Redis) failed', code: 'UNAVAILABLE' }],
+    [
+      'an ApiError with its code',
+      new ApiError('UNAVAILABLE', 'the memory (Redis) failed'),
+      { status: 'error', message: 'the memory (Redis) failed', code: 'UNAVAILABLE' },
+    ],
     ['an RpcException', new RpcException('views differ'), { status: 'error', message: 'views differ' }],
     ['any error', new Error('boom'), { status: 'error', message: 'boom' }],
   ])('answers %s', async (_what, exception, frame) => {
@@ -45,12 +49,18 @@ describe('ApiExceptionFilter as the app-wide filter of a real TCP peer server', 
         srv.close(() => resolve(p));
       });
     });
-    const server = await NestFactory.createMicroservice(PeerServerModule, { transport: Transport.TCP, options: { host: '127.0.0.1', port }, logger: false });
+    const server = await NestFactory.createMicroservice(PeerServerModule, {
+      transport: Transport.TCP,
+      options: { host: '127.0.0.1', port },
+      logger: false,
+    });
     await server.listen();
     const client = ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port } });
     try {
       const started = performance.now();
-      const err = await firstValueFrom(client.send('test.unavailable', {}).pipe(timeout({ first: 3000 }))).catch((e: unknown) => e);
+      const err = await firstValueFrom(client.send('test.unavailable', {}).pipe(timeout({ first: 3000 }))).catch(
+        (e: unknown) => e,
+      );
       expect(err).toEqual({ status: 'error', message: 'the memory (Redis) failed', code: 'UNAVAILABLE' });
       expect(performance.now() - started).toBeLessThan(1000);
     } finally {

@@ -46,7 +46,10 @@ export class ApiExceptionFilter implements ExceptionFilter {
     }
     const fastify = exception as FastifyErrorLike;
     if (typeof fastify?.statusCode === 'number' && fastify.statusCode >= 400 && fastify.statusCode < 500) {
-      return [fastify.statusCode, { error: { code: codeForStatus(fastify.statusCode), message: fastify.message ?? 'bad request' } }];
+      return [
+        fastify.statusCode,
+        { error: { code: codeForStatus(fastify.statusCode), message: fastify.message ?? 'bad request' } },
+      ];
     }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     return [500, { error: { code: 'INTERNAL', message: 'internal error' } }];

@@ -43,14 +43,21 @@ export class ApiTokenGuard implements CanActivate {
     if (READ_METHODS.has(req.method) && OPEN_PATHS.has(path)) return true;
     const fail = (reason: string, message: string): never => {
       this.failures.inc({ reason });
-      void http.getResponse<FastifyReply>().header('www-authenticate', `Bearer realm="dss"${reason === 'read_only' ? ', error="insufficient_scope"' : reason === 'missing' ? '' : ', error="invalid_token"'}`);
+      void http
+        .getResponse<FastifyReply>()
+        .header(
+          'www-authenticate',
+          `Bearer realm="dss"${reason === 'read_only' ? ', error="insufficient_scope"' : reason === 'missing' ? '' : ', error="invalid_token"'}`,
+        );
       throw new ApiError('UNAUTHORIZED', message);
     };
     const presented = /^Bearer ([\x21-\x7e]+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    if (presented === undefined) return fail('missing', 'this cluster requires a token: send "Authorization: Bearer <token>"');
+    if (presented === undefined)
+      return fail('missing', 'this cluster requires a token: send "Authorization: Bearer <token>"');
     const access = this.tokens.access(presented);
     if (access === undefined) return fail('invalid', 'the bearer token is not valid');
-    if (access === 'readOnly' && !READ_METHODS.has(req.method)) return fail('read_only', `the token is read-only; ${req.method} ${path} needs a read-write token`);
+    if (access === 'readOnly' && !READ_METHODS.has(req.method))
+      return fail('read_only', `the token is read-only; ${req.method} ${path} needs a read-write token`);
     return true;
   }
 }

@@ -7,7 +7,8 @@ import { codeForStatus } from './api-error.js';
  * them the DSS error envelope too.
  */
 export function frameworkErrors(error: FastifyError, _req: unknown, reply: FastifyReply): void {
-  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  const status =
+    typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
   void reply.status(status).send({ error: { code: codeForStatus(status), message: error.message } });
 }
 
@@ -26,7 +27,11 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: imp
     return;
   }
   const status = error.code && TOO_LARGE.has(error.code) ? 431 : 400;
-  const body = JSON.stringify({ error: { code: codeForStatus(status), message: `malformed HTTP request (${error.code ?? 'parse error'})` } });
+  const body = JSON.stringify({
+    error: { code: codeForStatus(status), message: `malformed HTTP request (${error.code ?? 'parse error'})` },
+  });
   const reason = status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

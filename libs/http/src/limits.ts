@@ -22,4 +22,7 @@ export const HTTP_KEEP_ALIVE_TIMEOUT_MS = 65_000;
 export const HTTP_MAX_CONNECTIONS = 10_000;
 
 /** Fastify's server options for the limits above (maxConnections is set on the server after it starts). */
-export const HTTP_CONNECTION_LIMITS = { requestTimeout: HTTP_REQUEST_TIMEOUT_MS, keepAliveTimeout: HTTP_KEEP_ALIVE_TIMEOUT_MS } as const;
+export const HTTP_CONNECTION_LIMITS = {
+  requestTimeout: HTTP_REQUEST_TIMEOUT_MS,
+  keepAliveTimeout: HTTP_KEEP_ALIVE_TIMEOUT_MS,
+} as const;

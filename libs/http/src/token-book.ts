@@ -14,7 +14,10 @@ export class TokenBook {
   private readonly byDigest: ReadonlyMap<string, TokenAccess>;
 
   constructor(tokens: ApiTokens) {
-    this.byDigest = new Map([...tokens.readOnly.map((t) => [digest(t), 'readOnly'] as const), ...tokens.readWrite.map((t) => [digest(t), 'readWrite'] as const)]);
+    this.byDigest = new Map([
+      ...tokens.readOnly.map((t) => [digest(t), 'readOnly'] as const),
+      ...tokens.readWrite.map((t) => [digest(t), 'readWrite'] as const),
+    ]);
   }
 
   /** What the token may do, or undefined for a token the cluster does not know. */

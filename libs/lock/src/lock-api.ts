@@ -6,15 +6,28 @@ import { acquireBody, readParams, releaseBody, renewBody } from './lock-dto.js';
 // the service validates with, and the answers lock.service.ts builds.
 
 const mode = z.enum(['exclusive', 'shared']);
-const fencingToken = z.int().min(1).meta({ description: 'increases with every grant of the cluster; pass it to the protected resource' });
+const fencingToken = z
+  .int()
+  .min(1)
+  .meta({ description: 'increases with every grant of the cluster; pass it to the protected resource' });
 const expiresInMs = z.int().min(0).meta({ description: 'time left on the lease as the leader sees it' });
 const holder = z.strictObject({ owner: z.string(), mode, fencingToken, expiresInMs });
 
 const leaderHeader = {
-  'X-DSS-Leader': { description: 'the node that leads the lock cluster now (absent while there is none)', schema: z.string() },
+  'X-DSS-Leader': {
+    description: 'the node that leads the lock cluster now (absent while there is none)',
+    schema: z.string(),
+  },
 };
 
-export const lockGrant = z.strictObject({ acquired: z.literal(true), resource: z.string(), owner: z.string(), mode, fencingToken, expiresInMs });
+export const lockGrant = z.strictObject({
+  acquired: z.literal(true),
+  resource: z.string(),
+  owner: z.string(),
+  mode,
+  fencingToken,
+  expiresInMs,
+});
 
 const write = {
   tag: 'lock',
@@ -28,13 +41,18 @@ export const LOCK_ROUTES: readonly ApiRoute[] = [
     path: '/lock/acquire',
     operationId: 'lockAcquire',
     summary: 'Take a lock (exclusive or shared), optionally waiting for it',
-    description: 'Any node accepts it and forwards it to the Raft leader. Acquiring a lock the owner holds already refreshes its lease and keeps its fencing token.',
+    description:
+      'Any node accepts it and forwards it to the Raft leader. Acquiring a lock the owner holds already refreshes its lease and keeps its fencing token.',
     body: acquireBody,
     answers: { 200: lockGrant },
     errors: ['LOCKED', 'DEADLOCK', 'UNAVAILABLE', 'TIMEOUT'],
     errorDetails: {
       LOCKED: { holders: z.array(holder) },
-      DEADLOCK: { cycle: z.array(z.strictObject({ owner: z.string(), resource: z.string() })).meta({ description: 'each owner waits for the resource, held or waited for by the next owner' }) },
+      DEADLOCK: {
+        cycle: z
+          .array(z.strictObject({ owner: z.string(), resource: z.string() }))
+          .meta({ description: 'each owner waits for the resource, held or waited for by the next owner' }),
+      },
     },
     notes: [
       'waitMs > 0 queues the request (FIFO per resource) and answers when granted, or LOCKED when waitMs runs out.',
@@ -70,7 +88,11 @@ export const LOCK_ROUTES: readonly ApiRoute[] = [
     params: readParams,
     answerHeaders: leaderHeader,
     answers: {
-      200: z.strictObject({ resource: z.string(), holders: z.array(holder), waiters: z.array(z.strictObject({ owner: z.string(), mode })) }),
+      200: z.strictObject({
+        resource: z.string(),
+        holders: z.array(holder),
+        waiters: z.array(z.strictObject({ owner: z.string(), mode })),
+      }),
     },
     errors: ['UNAVAILABLE', 'TIMEOUT'],
   },

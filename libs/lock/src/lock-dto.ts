@@ -6,7 +6,10 @@ import { LOCK_LIMITS } from './lock-limits.js';
 // and nothing is proposed (parseBody from @dss/http).
 
 const name = (what: string, max: number) =>
-  z.string({ error: `${what} must be a string` }).min(1, `${what} must not be empty`).max(max, `${what} must be at most ${max} characters`);
+  z
+    .string({ error: `${what} must be a string` })
+    .min(1, `${what} must not be empty`)
+    .max(max, `${what} must be at most ${max} characters`);
 const resource = name('resource', LOCK_LIMITS.resourceMaxLength);
 const owner = name('owner', LOCK_LIMITS.ownerMaxLength);
 const requestId = name('requestId', LOCK_LIMITS.requestIdMaxLength).optional();

@@ -11,10 +11,22 @@ export const LOCK_METRICS = {
 } as const;
 
 export const lockMetricProviders = [
-  makeGaugeProvider({ name: LOCK_METRICS.held, help: 'Locks held now, by mode (applied state of this node).', labelNames: ['mode'] }),
+  makeGaugeProvider({
+    name: LOCK_METRICS.held,
+    help: 'Locks held now, by mode (applied state of this node).',
+    labelNames: ['mode'],
+  }),
   makeGaugeProvider({ name: LOCK_METRICS.waiters, help: 'Queued blocking acquires now.' }),
-  latencyHistogramProvider({ name: LOCK_METRICS.acquireSeconds, help: 'Acquire latency at the node that received the request, by outcome.', labelNames: ['outcome'] }),
-  makeCounterProvider({ name: LOCK_METRICS.outcomes, help: 'Acquire outcomes at the node that received the request: granted, locked, deadlock, timeout, unavailable.', labelNames: ['outcome'] }),
+  latencyHistogramProvider({
+    name: LOCK_METRICS.acquireSeconds,
+    help: 'Acquire latency at the node that received the request, by outcome.',
+    labelNames: ['outcome'],
+  }),
+  makeCounterProvider({
+    name: LOCK_METRICS.outcomes,
+    help: 'Acquire outcomes at the node that received the request: granted, locked, deadlock, timeout, unavailable.',
+    labelNames: ['outcome'],
+  }),
   makeCounterProvider({ name: LOCK_METRICS.expirations, help: 'Leases ended by expiry (applied on this node).' }),
   makeGaugeProvider({ name: LOCK_METRICS.fencingToken, help: 'Highest fencing token issued so far.' }),
 ];

@@ -3,8 +3,18 @@ import { LockStateMachine } from './lock-state-machine.js';
 
 // The Redis topology rides in the lock nodes' log beside the lock table.
 
-const entry = (index: number, command: object): Entry => ({ index, term: 1, type: 'normal', data: JSON.stringify(command) });
-const failover = (expectEpoch: number, primary: string) => ({ op: 'redisTopology', expectEpoch, primary, reason: 'test' });
+const entry = (index: number, command: object): Entry => ({
+  index,
+  term: 1,
+  type: 'normal',
+  data: JSON.stringify(command),
+});
+const failover = (expectEpoch: number, primary: string) => ({
+  op: 'redisTopology',
+  expectEpoch,
+  primary,
+  reason: 'test',
+});
 
 describe('LockStateMachine with a Redis topology', () => {
   it('applies topology changes by compare-and-set and tells listeners', () => {
@@ -12,7 +22,10 @@ describe('LockStateMachine with a Redis topology', () => {
     const heard: number[] = [];
     m.subscribe({ onTopology: (t) => heard.push(t.epoch) });
     expect(m.redisTopology).toEqual({ epoch: 0, primary: 'node1', replicas: ['node2', 'node3'] });
-    expect(m.apply(entry(1, failover(0, 'node2')))).toMatchObject({ status: 'changed', topology: { epoch: 1, primary: 'node2' } });
+    expect(m.apply(entry(1, failover(0, 'node2')))).toMatchObject({
+      status: 'changed',
+      topology: { epoch: 1, primary: 'node2' },
+    });
     expect(m.apply(entry(2, failover(0, 'node3')))).toMatchObject({ status: 'stale' });
     expect(m.apply(entry(3, failover(1, 'node7')))).toMatchObject({ status: 'invalid' });
     expect(heard).toEqual([1]);

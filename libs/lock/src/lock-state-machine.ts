@@ -1,5 +1,11 @@
 import type { Entry, StateMachine } from '@dss/raft';
-import { InvalidTopologyCommandError, TopologyRegister, validateTopologyCommand, type RedisTopology, type TopologyResult } from '@dss/redis-ha';
+import {
+  InvalidTopologyCommandError,
+  TopologyRegister,
+  validateTopologyCommand,
+  type RedisTopology,
+  type TopologyResult,
+} from '@dss/redis-ha';
 import type { LockEvent, LockResult } from './state/lock-commands.js';
 import { InvalidLockCommandError, LockTable, validateLockCommand } from './state/index.js';
 
@@ -57,7 +63,8 @@ export class LockStateMachine implements StateMachine {
       return result;
     } catch (err) {
       // Deterministic on every node: an invalid entry changes nothing.
-      if (err instanceof InvalidLockCommandError || err instanceof InvalidTopologyCommandError) return { status: 'invalid', message: err.message };
+      if (err instanceof InvalidLockCommandError || err instanceof InvalidTopologyCommandError)
+        return { status: 'invalid', message: err.message };
       throw err;
     }
   }
@@ -95,7 +102,12 @@ export class LockStateMachine implements StateMachine {
 }
 
 function isTopologyCommand(value: unknown): value is Readonly<Record<string, unknown>> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && (value as { op?: unknown }).op === 'redisTopology';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    (value as { op?: unknown }).op === 'redisTopology'
+  );
 }
 
 function parseWrapped(data: string): { locks: string; redis: RedisTopology } | undefined {
@@ -103,8 +115,10 @@ function parseWrapped(data: string): { locks: string; redis: RedisTopology } | u
   const raw: unknown = JSON.parse(data);
   if (typeof raw !== 'object' || raw === null) return undefined;
   const { locks, redis } = raw as { locks?: unknown; redis?: unknown };
-  if (typeof locks !== 'string' || typeof redis !== 'object' || redis === null) throw new Error('invalid lock snapshot: version 2 needs "locks" and "redis"');
+  if (typeof locks !== 'string' || typeof redis !== 'object' || redis === null)
+    throw new Error('invalid lock snapshot: version 2 needs "locks" and "redis"');
   const { epoch, primary } = redis as { epoch?: unknown; primary?: unknown };
-  if (typeof epoch !== 'number' || typeof primary !== 'string') throw new Error('invalid lock snapshot: "redis" needs epoch and primary');
+  if (typeof epoch !== 'number' || typeof primary !== 'string')
+    throw new Error('invalid lock snapshot: "redis" needs epoch and primary');
   return { locks, redis: { epoch, primary, replicas: [] } };
 }

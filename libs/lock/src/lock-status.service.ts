@@ -48,6 +48,15 @@ export class LockStatus implements OnModuleInit, OnModuleDestroy {
 
   describe(): Record<string, unknown> {
     const s = this.node.status();
-    return { raft: { state: s.role, term: s.term, leader: s.leader, commitIndex: s.commit, lastApplied: s.applied, snapshotIndex: s.snapshotIndex } };
+    return {
+      raft: {
+        state: s.role,
+        term: s.term,
+        leader: s.leader,
+        commitIndex: s.commit,
+        lastApplied: s.applied,
+        snapshotIndex: s.snapshotIndex,
+      },
+    };
   }
 }

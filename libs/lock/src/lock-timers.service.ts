@@ -34,7 +34,10 @@ export class LockTimers implements OnModuleInit, OnApplicationShutdown {
 
   onModuleInit(): void {
     this.unsubscribe = [
-      this.machine.subscribe({ onEvents: (events) => this.leader && events.forEach((e) => this.track(e)), onRestore: () => this.leader && this.rearmAll() }),
+      this.machine.subscribe({
+        onEvents: (events) => this.leader && events.forEach((e) => this.track(e)),
+        onRestore: () => this.leader && this.rearmAll(),
+      }),
       this.node.subscribeSoftState((soft) => {
         const leader = soft.role === 'leader';
         if (leader === this.leader) return;
@@ -61,7 +64,10 @@ export class LockTimers implements OnModuleInit, OnApplicationShutdown {
     const { holders, waiters } = this.machine.table.holdersAndWaiters();
     for (const h of holders) this.armLease(h.resource, h.owner, h.leaseIndex, h.ttlMs);
     for (const w of waiters) this.armWait(w.resource, w.owner, w.waitId, w.waitMs);
-    if (holders.length + waiters.length > 0) this.logger.log(`leader: restarted ${holders.length} lease and ${waiters.length} wait clocks at their full length`);
+    if (holders.length + waiters.length > 0)
+      this.logger.log(
+        `leader: restarted ${holders.length} lease and ${waiters.length} wait clocks at their full length`,
+      );
   }
 
   private clearAll(): void {
@@ -94,13 +100,27 @@ export class LockTimers implements OnModuleInit, OnApplicationShutdown {
 
   private armLease(resource: string, owner: string, leaseIndex: number, ttlMs: number): void {
     this.clearLease(resource, owner);
-    const handle = setTimeout(() => this.fire(() => ({ op: 'expire', resource, owner, leaseIndex }), () => this.armLease(resource, owner, leaseIndex, RETRY_MS)), ttlMs);
+    const handle = setTimeout(
+      () =>
+        this.fire(
+          () => ({ op: 'expire', resource, owner, leaseIndex }),
+          () => this.armLease(resource, owner, leaseIndex, RETRY_MS),
+        ),
+      ttlMs,
+    );
     this.leases.set(key(resource, owner), { deadline: performance.now() + ttlMs, handle, leaseIndex });
   }
 
   private armWait(resource: string, owner: string, waitId: number, waitMs: number): void {
     this.clearWait(waitId);
-    const handle = setTimeout(() => this.fire(() => ({ op: 'cancelWait', resource, owner, waitId }), () => this.armWait(resource, owner, waitId, RETRY_MS)), waitMs);
+    const handle = setTimeout(
+      () =>
+        this.fire(
+          () => ({ op: 'cancelWait', resource, owner, waitId }),
+          () => this.armWait(resource, owner, waitId, RETRY_MS),
+        ),
+      waitMs,
+    );
     this.waits.set(waitId, { deadline: performance.now() + waitMs, handle });
   }
 

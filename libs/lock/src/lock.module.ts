@@ -42,7 +42,16 @@ export class LockModule {
         }),
       ],
       controllers: [LockController, LockPeerController, RedisTopologyController],
-      providers: [{ provide: LockStateMachine, useValue: machine }, ...lockMetricProviders, ...redisMetricProviders, LockTimers, LockWaits, LockService, LockStatus, RedisFailover],
+      providers: [
+        { provide: LockStateMachine, useValue: machine },
+        ...lockMetricProviders,
+        ...redisMetricProviders,
+        LockTimers,
+        LockWaits,
+        LockService,
+        LockStatus,
+        RedisFailover,
+      ],
       exports: [LockService, LockStatus],
     };
   }

@@ -2,7 +2,15 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { randomUUID } from 'node:crypto';
 import type { Counter, Histogram } from 'prom-client';
-import { LeadershipTransferError, NotLeaderError, ProposalDroppedError, ProposalUnknownError, RAFT_NODE, ReadTimeoutError, type RaftNode } from '@dss/raft';
+import {
+  LeadershipTransferError,
+  NotLeaderError,
+  ProposalDroppedError,
+  ProposalUnknownError,
+  RAFT_NODE,
+  ReadTimeoutError,
+  type RaftNode,
+} from '@dss/raft';
 import { PeerClients, PeerTimeoutError } from '@dss/transport';
 import { parseBody } from '@dss/http';
 import { backoff } from '@dss/backoff';
@@ -18,7 +26,10 @@ import type { AcquireResult, HolderView, LockCommand, LockResult, RenewResult } 
 declare module '@dss/transport/peer-rpc-contract.js' {
   interface PeerRpcContract {
     /** A client request handed to the node believed to lead; it answers or says it is not the leader. */
-    'lock.forward': { request: { op: LockOp; body: unknown }; response: LockResponse | { notLeader: true; leader: string | null } };
+    'lock.forward': {
+      request: { op: LockOp; body: unknown };
+      response: LockResponse | { notLeader: true; leader: string | null };
+    };
   }
 }
 
@@ -86,10 +97,10 @@ export class LockService {
     return { ...body, requestId: body.requestId ?? randomUUID() };
   }
 
-
   private async route(op: LockOp, body: object, deadline: number): Promise<LockResponse> {
     for (let attempt = 0; ; attempt++) {
-      if (Date.now() >= deadline) return fail('TIMEOUT', 'the request did not complete in time; retry with the same requestId');
+      if (Date.now() >= deadline)
+        return fail('TIMEOUT', 'the request did not complete in time; retry with the same requestId');
       if (this.node.isLeader) {
         try {
           return await this.execute(op, body, deadline);
@@ -100,17 +111,24 @@ export class LockService {
         }
       }
       const leader = await this.awaitLeader(deadline);
-      if (leader === null) return fail('UNAVAILABLE', 'no lock leader: a majority of the lock nodes is not reachable; retry later');
+      if (leader === null)
+        return fail('UNAVAILABLE', 'no lock leader: a majority of the lock nodes is not reachable; retry later');
       if (leader === this.node.id) continue;
       try {
-        const res = await this.peers.call(leader, 'lock.forward', { op, body }, { timeoutMs: Math.max(1, deadline - Date.now()) });
+        const res = await this.peers.call(
+          leader,
+          'lock.forward',
+          { op, body },
+          { timeoutMs: Math.max(1, deadline - Date.now()) },
+        );
         if ('notLeader' in res) {
           await this.pause(attempt);
           continue;
         }
         return res;
       } catch (err) {
-        if (err instanceof PeerTimeoutError) return fail('TIMEOUT', `leader ${leader} did not answer in time; retry with the same requestId`);
+        if (err instanceof PeerTimeoutError)
+          return fail('TIMEOUT', `leader ${leader} did not answer in time; retry with the same requestId`);
         await this.pause(attempt); // the leader is down or restarting: an election follows
       }
     }
@@ -135,11 +153,18 @@ export class LockService {
       case 'acquire':
         return this.acquired(result as AcquireResult, command.owner, deadline);
       case 'release':
-        return (result as { status: string }).status === 'released' ? ok({ released: true }) : fail('NOT_FOUND', `${describe(command)} is not held`);
+        return (result as { status: string }).status === 'released'
+          ? ok({ released: true })
+          : fail('NOT_FOUND', `${describe(command)} is not held`);
       case 'renew': {
         const r = result as RenewResult;
-        if (r.status !== 'renewed') return fail('NOT_FOUND', `${describe(command)} is not held (the lease may have expired)`);
-        return ok({ renewed: true, fencingToken: r.fencingToken, expiresInMs: this.expiresIn(command.resource, command.owner, r.ttlMs) });
+        if (r.status !== 'renewed')
+          return fail('NOT_FOUND', `${describe(command)} is not held (the lease may have expired)`);
+        return ok({
+          renewed: true,
+          fencingToken: r.fencingToken,
+          expiresInMs: this.expiresIn(command.resource, command.owner, r.ttlMs),
+        });
       }
     }
   }
@@ -174,7 +199,9 @@ export class LockService {
       case 'locked':
         return fail('LOCKED', `${result.resource} is held`, { holders: this.holders(result.resource, result.holders) });
       case 'deadlock':
-        return fail('DEADLOCK', `waiting for ${result.resource} would close a cycle in the wait-for graph`, { cycle: result.cycle });
+        return fail('DEADLOCK', `waiting for ${result.resource} would close a cycle in the wait-for graph`, {
+          cycle: result.cycle,
+        });
       case 'queued': {
         // A retried request (same requestId) gets the first answer, `queued`,
         // even if that wait has ended since: then the table already says how.
@@ -186,11 +213,15 @@ export class LockService {
         // for it anyway answered every such retry 504 after waitMs + 5 s.)
         const outcome = await this.waits.wait(result.waitId, ended ? 0 : Math.max(1, deadline - Date.now()));
         if (outcome === null && ended) {
-          return fail('LOCKED', `${result.resource} was not granted within waitMs`, { holders: this.holders(result.resource, this.machine.table.view(result.resource).holders) });
+          return fail('LOCKED', `${result.resource} was not granted within waitMs`, {
+            holders: this.holders(result.resource, this.machine.table.view(result.resource).holders),
+          });
         }
         if (outcome === null) return fail('TIMEOUT', 'the wait did not end in time; retry with the same requestId');
         if (outcome.type === 'waitEnded') {
-          return fail('LOCKED', `${outcome.resource} was not granted within waitMs`, { holders: this.holders(outcome.resource, outcome.holders) });
+          return fail('LOCKED', `${outcome.resource} was not granted within waitMs`, {
+            holders: this.holders(outcome.resource, outcome.holders),
+          });
         }
         return ok({
           acquired: true,
@@ -209,7 +240,14 @@ export class LockService {
     const view = this.machine.table.view(resource);
     const held = view.holders.find((h) => h.owner === owner);
     if (held) {
-      return ok({ acquired: true, resource, owner: held.owner, mode: held.mode, fencingToken: held.fencingToken, expiresInMs: this.expiresIn(resource, held.owner, held.ttlMs) });
+      return ok({
+        acquired: true,
+        resource,
+        owner: held.owner,
+        mode: held.mode,
+        fencingToken: held.fencingToken,
+        expiresInMs: this.expiresIn(resource, held.owner, held.ttlMs),
+      });
     }
     return null;
   }
@@ -231,7 +269,12 @@ export class LockService {
   }
 
   private holders(resource: string, holders: readonly HolderView[]) {
-    return holders.map((h) => ({ owner: h.owner, mode: h.mode, fencingToken: h.fencingToken, expiresInMs: this.expiresIn(resource, h.owner, h.ttlMs) }));
+    return holders.map((h) => ({
+      owner: h.owner,
+      mode: h.mode,
+      fencingToken: h.fencingToken,
+      expiresInMs: this.expiresIn(resource, h.owner, h.ttlMs),
+    }));
   }
 
   private expiresIn(resource: string, owner: string, ttlMs: number): number {

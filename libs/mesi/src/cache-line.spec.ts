@@ -10,7 +10,15 @@
 // `read:value/state/source`, `read:none`, `write:M`, `delete:existed|absent`,
 // `evicted` (answers to the local op); `req:kind` (to the home); `unblock`;
 // `reply:held[*] data@version` (to a forward); `wb:data@version#writes`.
-import { INVALID_LINE, lineStateName, stepLine, type Line, type LineAction, type LineEvent, type Pending } from './cache-line.js';
+import {
+  INVALID_LINE,
+  lineStateName,
+  stepLine,
+  type Line,
+  type LineAction,
+  type LineEvent,
+  type Pending,
+} from './cache-line.js';
 import { ProtocolError, type Stable } from './protocol-types.js';
 
 /** Every stable state, with M split into dirty (M*) and clean. */
@@ -31,7 +39,14 @@ const PENDING_OF: Record<(typeof PENDING)[number], Pending | undefined> = {
 function lineIn(held: HeldLabel, pending: (typeof PENDING)[number]): Line {
   const h = held.replace('*', '') as Stable;
   const p = PENDING_OF[pending];
-  return { held: h, ...(h === 'I' ? {} : { value: 'v' }), version: 5, dirty: held === 'M*', writes: 3, ...(p ? { pending: p } : {}) };
+  return {
+    held: h,
+    ...(h === 'I' ? {} : { value: 'v' }),
+    version: 5,
+    dirty: held === 'M*',
+    writes: 3,
+    ...(p ? { pending: p } : {}),
+  };
 }
 
 const EVENTS = {
@@ -196,7 +211,7 @@ const TABLE: Record<StateLabel, Record<EventLabel, string>> = {
     'grant evict': 'throws',
     abort: 'M* v@5#3',
   },
-  'M': {
+  M: {
     load: 'M v@5#3 | read:v/M/local',
     'store w': 'M* w@5#4 | write:M',
     delete: 'ID_D -@5#3 | req:del',
@@ -216,7 +231,7 @@ const TABLE: Record<StateLabel, Record<EventLabel, string>> = {
     abort: 'throws',
   },
   // Unreachable (see REACHABLE); pinned all the same.
-  'MS_D': {
+  MS_D: {
     load: 'throws',
     'store w': 'throws',
     delete: 'throws',
@@ -236,7 +251,7 @@ const TABLE: Record<StateLabel, Record<EventLabel, string>> = {
     abort: 'M v@5#3',
   },
   // Unreachable (see REACHABLE); pinned all the same.
-  'MM_D': {
+  MM_D: {
     load: 'throws',
     'store w': 'throws',
     delete: 'throws',
@@ -255,7 +270,7 @@ const TABLE: Record<StateLabel, Record<EventLabel, string>> = {
     'grant evict': 'throws',
     abort: 'M v@5#3',
   },
-  'MD_D': {
+  MD_D: {
     load: 'throws',
     'store w': 'throws',
     delete: 'throws',
@@ -275,7 +290,7 @@ const TABLE: Record<StateLabel, Record<EventLabel, string>> = {
     abort: 'M v@5#3',
   },
   // Unreachable (see REACHABLE); pinned all the same.
-  'MI_A': {
+  MI_A: {
     load: 'throws',
     'store w': 'throws',
     delete: 'throws',
@@ -294,7 +309,7 @@ const TABLE: Record<StateLabel, Record<EventLabel, string>> = {
     'grant evict': 'throws',
     abort: 'M v@5#3',
   },
-  'E': {
+  E: {
     load: 'E v@5#3 | read:v/E/local',
     'store w': 'M* w@5#4 | write:M',
     delete: 'ID_D -@5#3 | req:del',
@@ -314,7 +329,7 @@ const TABLE: Record<StateLabel, Record<EventLabel, string>> = {
     abort: 'throws',
   },
   // Unreachable (see REACHABLE); pinned all the same.
-  'ES_D': {
+  ES_D: {
     load: 'throws',
     'store w': 'throws',
     delete: 'throws',
@@ -334,7 +349,7 @@ const TABLE: Record<StateLabel, Record<EventLabel, string>> = {
     abort: 'E v@5#3',
   },
   // Unreachable (see REACHABLE); pinned all the same.
-  'EM_D': {
+  EM_D: {
     load: 'throws',
     'store w': 'throws',
     delete: 'throws',
@@ -354,7 +369,7 @@ const TABLE: Record<StateLabel, Record<EventLabel, string>> = {
     abort: 'E v@5#3',
   },
   // Unreachable (see REACHABLE); pinned all the same.
-  'ED_D': {
+  ED_D: {
     load: 'throws',
     'store w': 'throws',
     delete: 'throws',
@@ -374,7 +389,7 @@ const TABLE: Record<StateLabel, Record<EventLabel, string>> = {
     abort: 'E v@5#3',
   },
   // Unreachable (see REACHABLE); pinned all the same.
-  'EI_A': {
+  EI_A: {
     load: 'throws',
     'store w': 'throws',
     delete: 'throws',
@@ -393,7 +408,7 @@ const TABLE: Record<StateLabel, Record<EventLabel, string>> = {
     'grant evict': 'throws',
     abort: 'E v@5#3',
   },
-  'S': {
+  S: {
     load: 'S v@5#3 | read:v/S/local',
     'store w': 'SM_D[w] v@5#3 | req:getM',
     delete: 'ID_D -@5#3 | req:del',
@@ -413,7 +428,7 @@ const TABLE: Record<StateLabel, Record<EventLabel, string>> = {
     abort: 'throws',
   },
   // Unreachable (see REACHABLE); pinned all the same.
-  'SS_D': {
+  SS_D: {
     load: 'throws',
     'store w': 'throws',
     delete: 'throws',
@@ -432,7 +447,7 @@ const TABLE: Record<StateLabel, Record<EventLabel, string>> = {
     'grant evict': 'throws',
     abort: 'S v@5#3',
   },
-  'SM_D': {
+  SM_D: {
     load: 'throws',
     'store w': 'throws',
     delete: 'throws',
@@ -452,7 +467,7 @@ const TABLE: Record<StateLabel, Record<EventLabel, string>> = {
     abort: 'S v@5#3',
   },
   // Unreachable (see REACHABLE); pinned all the same.
-  'SD_D': {
+  SD_D: {
     load: 'throws',
     'store w': 'throws',
     delete: 'throws',
@@ -471,7 +486,7 @@ const TABLE: Record<StateLabel, Record<EventLabel, string>> = {
     'grant evict': 'throws',
     abort: 'S v@5#3',
   },
-  'SI_A': {
+  SI_A: {
     load: 'throws',
     'store w': 'throws',
     delete: 'throws',
@@ -490,7 +505,7 @@ const TABLE: Record<StateLabel, Record<EventLabel, string>> = {
     'grant evict': 'throws',
     abort: 'S v@5#3',
   },
-  'I': {
+  I: {
     load: 'IS_D -@5#3 | req:getS',
     'store w': 'IM_D[w] -@5#3 | req:getM',
     delete: 'ID_D -@5#3 | req:del',
@@ -509,7 +524,7 @@ const TABLE: Record<StateLabel, Record<EventLabel, string>> = {
     'grant evict': 'throws',
     abort: 'throws',
   },
-  'IS_D': {
+  IS_D: {
     load: 'throws',
     'store w': 'throws',
     delete: 'throws',
@@ -528,7 +543,7 @@ const TABLE: Record<StateLabel, Record<EventLabel, string>> = {
     'grant evict': 'throws',
     abort: 'I -@5#3',
   },
-  'IM_D': {
+  IM_D: {
     load: 'throws',
     'store w': 'throws',
     delete: 'throws',
@@ -547,7 +562,7 @@ const TABLE: Record<StateLabel, Record<EventLabel, string>> = {
     'grant evict': 'throws',
     abort: 'I -@5#3',
   },
-  'ID_D': {
+  ID_D: {
     load: 'throws',
     'store w': 'throws',
     delete: 'throws',
@@ -566,7 +581,7 @@ const TABLE: Record<StateLabel, Record<EventLabel, string>> = {
     'grant evict': 'throws',
     abort: 'I -@5#3',
   },
-  'II_A': {
+  II_A: {
     load: 'throws',
     'store w': 'throws',
     delete: 'throws',
@@ -587,7 +602,22 @@ const TABLE: Record<StateLabel, Record<EventLabel, string>> = {
   },
 };
 
-const REACHABLE: readonly StateLabel[] = ['M*', 'M', 'E', 'S', 'I', 'IS_D', 'SM_D', 'IM_D', 'M*D_D', 'MD_D', 'ID_D', 'M*I_A', 'SI_A', 'II_A'];
+const REACHABLE: readonly StateLabel[] = [
+  'M*',
+  'M',
+  'E',
+  'S',
+  'I',
+  'IS_D',
+  'SM_D',
+  'IM_D',
+  'M*D_D',
+  'MD_D',
+  'ID_D',
+  'M*I_A',
+  'SI_A',
+  'II_A',
+];
 
 const labelOf = (line: Line): string => lineStateName(line).replace(/^M/, line.dirty ? 'M*' : 'M');
 
@@ -610,7 +640,9 @@ function run(line: Line, ...events: LineEvent[]): { line: Line; trace: string[] 
 }
 
 describe('stepLine transition table', () => {
-  const labels = HELD.flatMap((h) => PENDING.map((p) => ({ label: `${h}${p}` as StateLabel, line: () => lineIn(h, p) })));
+  const labels = HELD.flatMap((h) =>
+    PENDING.map((p) => ({ label: `${h}${p}` as StateLabel, line: () => lineIn(h, p) })),
+  );
   const events = Object.keys(EVENTS) as EventLabel[];
 
   it('lists every state × event pair', () => {
@@ -639,7 +671,10 @@ describe('stepLine transition table', () => {
     while (queue.length > 0) {
       const line = queue.shift()!;
       for (const e of Object.values<LineEvent>(EVENTS)) {
-        const event: LineEvent = e.type === 'writeBackDone' ? { type: 'writeBackDone', writes: e.writes === 3 ? line.writes : line.writes - 1 } : e;
+        const event: LineEvent =
+          e.type === 'writeBackDone'
+            ? { type: 'writeBackDone', writes: e.writes === 3 ? line.writes : line.writes - 1 }
+            : e;
         if (outcome(line, event) === 'throws') continue;
         const next = stepLine(line, event).line;
         if (!seen.has(labelOf(next))) {
@@ -656,7 +691,14 @@ describe('stepLine transition table', () => {
 describe('stepLine scenarios', () => {
   it('finishes an eviction on its own write-back, not on an earlier flush of the same data, and tells the home once', () => {
     const dirty = lineIn('M*', '');
-    const { trace } = run(dirty, EVENTS.flush, EVENTS.evict, { type: 'writeBackDone', writes: 3 }, { type: 'writeBackDone', writes: 4 }, EVENTS['grant evict']);
+    const { trace } = run(
+      dirty,
+      EVENTS.flush,
+      EVENTS.evict,
+      { type: 'writeBackDone', writes: 3 },
+      { type: 'writeBackDone', writes: 4 },
+      EVENTS['grant evict'],
+    );
     expect(trace).toEqual([
       'M* v@5#3 | wb:v@5#3',
       'M*I_A v@5#4 | wb:v@5#4',
@@ -669,13 +711,27 @@ describe('stepLine scenarios', () => {
 
   it('ignores a flush completing after a clean eviction has told the home', () => {
     const dirty = lineIn('M*', '');
-    const { trace } = run(dirty, EVENTS.flush, EVENTS.flush, { type: 'writeBackDone', writes: 3 }, EVENTS.evict, { type: 'writeBackDone', writes: 3 });
+    const { trace } = run(dirty, EVENTS.flush, EVENTS.flush, { type: 'writeBackDone', writes: 3 }, EVENTS.evict, {
+      type: 'writeBackDone',
+      writes: 3,
+    });
     expect(trace.slice(3)).toEqual(['II_A -@5#4 | req:evict', 'II_A -@5#4']);
   });
 
   it('waits for its own write-back when a forward takes the data of a line being evicted', () => {
-    const { trace } = run(lineIn('M*', ''), EVENTS.evict, EVENTS['fwd invalidate'], { type: 'writeBackDone', writes: 4 }, EVENTS['grant evict']);
-    expect(trace).toEqual(['M*I_A v@5#4 | wb:v@5#4', 'II_A -@5#4 | reply:M* v@5', 'II_A -@5#4 | req:evict', 'I -@5#4 | evicted']);
+    const { trace } = run(
+      lineIn('M*', ''),
+      EVENTS.evict,
+      EVENTS['fwd invalidate'],
+      { type: 'writeBackDone', writes: 4 },
+      EVENTS['grant evict'],
+    );
+    expect(trace).toEqual([
+      'M*I_A v@5#4 | wb:v@5#4',
+      'II_A -@5#4 | reply:M* v@5',
+      'II_A -@5#4 | req:evict',
+      'I -@5#4 | evicted',
+    ]);
   });
 
   it('drops a clean copy when a delete starts, so an aborted delete leaves no stale copy behind', () => {

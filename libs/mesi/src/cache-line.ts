@@ -6,7 +6,15 @@
 // before starting the next one, so a forwarded message that reaches a node
 // with a pending request always belongs to an earlier transaction and is
 // applied at once to what the node still holds.
-import { ProtocolError, type DataSource, type ForwardKind, type ForwardReply, type Grant, type RequestKind, type Stable } from './protocol-types.js';
+import {
+  ProtocolError,
+  type DataSource,
+  type ForwardKind,
+  type ForwardReply,
+  type Grant,
+  type RequestKind,
+  type Stable,
+} from './protocol-types.js';
 
 /**
  * A read-modify-write: gets the key's newest value (undefined when it has none) and returns
@@ -55,7 +63,13 @@ export type LineEvent =
   | { readonly type: 'abort' };
 
 export type LocalResult =
-  | { readonly op: 'read'; readonly found: true; readonly value: string; readonly state: Stable; readonly source: DataSource }
+  | {
+      readonly op: 'read';
+      readonly found: true;
+      readonly value: string;
+      readonly state: Stable;
+      readonly source: DataSource;
+    }
   | { readonly op: 'read'; readonly found: false }
   | { readonly op: 'write'; readonly state: 'M' }
   /** `state` is what the line holds after it: M or E, or I when the key has no value. */
@@ -112,7 +126,10 @@ export function stepLine(line: Line, event: LineEvent): LineStep {
     case 'modify':
     case 'delete':
     case 'evict':
-      if (line.pending) throw new ProtocolError(`local ${event.type} while ${lineStateName(line)} is pending: run one local operation per key at a time`);
+      if (line.pending)
+        throw new ProtocolError(
+          `local ${event.type} while ${lineStateName(line)} is pending: run one local operation per key at a time`,
+        );
       return local(line, event);
     case 'flush':
       // A background write-back of a dirty line; the line stays M and keeps serving.
@@ -122,7 +139,8 @@ export function stepLine(line: Line, event: LineEvent): LineStep {
       // An evicted M line is in memory now: drop it and tell the home.
       // (A forward may have taken the data meanwhile; the home wrote it back then.)
       // An earlier flush finishing with fewer writes does not count.
-      if (line.pending?.kind === 'evict' && line.writes === event.writes) return step(invalidated(line, line.pending), { type: 'request', kind: 'evict' });
+      if (line.pending?.kind === 'evict' && line.writes === event.writes)
+        return step(invalidated(line, line.pending), { type: 'request', kind: 'evict' });
       if (line.held === 'M' && line.writes === event.writes) return step({ ...line, dirty: false });
       return step(line);
     case 'forward':
@@ -136,15 +154,24 @@ export function stepLine(line: Line, event: LineEvent): LineStep {
   }
 }
 
-function local(line: Line, event: Extract<LineEvent, { type: 'load' | 'store' | 'modify' | 'delete' | 'evict' }>): LineStep {
+function local(
+  line: Line,
+  event: Extract<LineEvent, { type: 'load' | 'store' | 'modify' | 'delete' | 'evict' }>,
+): LineStep {
   switch (event.type) {
     case 'load':
       if (line.held === 'I') return step({ ...line, pending: { kind: 'read' } }, { type: 'request', kind: 'getS' });
-      return step(line, { type: 'answer', result: { op: 'read', found: true, value: line.value!, state: line.held, source: 'local' } });
+      return step(line, {
+        type: 'answer',
+        result: { op: 'read', found: true, value: line.value!, state: line.held, source: 'local' },
+      });
     case 'store':
       // E → M needs no traffic: nobody else holds the line.
       if (line.held === 'M' || line.held === 'E') {
-        return step({ ...line, held: 'M', value: event.value, dirty: true, writes: line.writes + 1 }, { type: 'answer', result: { op: 'write', state: 'M' } });
+        return step(
+          { ...line, held: 'M', value: event.value, dirty: true, writes: line.writes + 1 },
+          { type: 'answer', result: { op: 'write', state: 'M' } },
+        );
       }
       return step({ ...line, pending: { kind: 'write', value: event.value } }, { type: 'request', kind: 'getM' });
     case 'modify': {
@@ -152,7 +179,10 @@ function local(line: Line, event: Extract<LineEvent, { type: 'load' | 'store' | 
       if (line.held === 'M' || line.held === 'E') {
         const next = event.fn(line.value);
         if (next === undefined) return step(line, { type: 'answer', result: { op: 'modify', state: line.held } });
-        return step({ ...line, held: 'M', value: next, dirty: true, writes: line.writes + 1 }, { type: 'answer', result: { op: 'modify', state: 'M' } });
+        return step(
+          { ...line, held: 'M', value: next, dirty: true, writes: line.writes + 1 },
+          { type: 'answer', result: { op: 'modify', state: 'M' } },
+        );
       }
       // A shared copy may be overwritten before the home serves this request: the grant
       // brings the value as it is when ownership changes hands.
@@ -162,7 +192,8 @@ function local(line: Line, event: Extract<LineEvent, { type: 'load' | 'store' | 
       // The home deletes memory before the grant comes back (and forgets this node at once), so a
       // clean copy kept meanwhile would be stale, and would survive an abort unknown to the home.
       // Memory has clean data, so the home's `existed` covers it. Dirty data stays until the grant.
-      if (line.held === 'M' && line.dirty) return step({ ...line, pending: { kind: 'delete' } }, { type: 'request', kind: 'del' });
+      if (line.held === 'M' && line.dirty)
+        return step({ ...line, pending: { kind: 'delete' } }, { type: 'request', kind: 'del' });
       return step(invalidated(line, { kind: 'delete' }), { type: 'request', kind: 'del' });
     case 'evict':
       if (line.held === 'I') return step(line, { type: 'answer', result: { op: 'evict' } });
@@ -174,13 +205,19 @@ function local(line: Line, event: Extract<LineEvent, { type: 'load' | 'store' | 
         return step(evicting, writeBack(evicting));
       }
       // Clean data is in memory already: drop it now, and tell the home so its directory stays small.
-      return step(invalidated({ ...line, writes: line.writes + 1 }, { kind: 'evict' }), { type: 'request', kind: 'evict' });
+      return step(invalidated({ ...line, writes: line.writes + 1 }, { kind: 'evict' }), {
+        type: 'request',
+        kind: 'evict',
+      });
   }
 }
 
 /** A forwarded message acts on what the node holds, pending op or not. */
 function forward(line: Line, kind: ForwardKind): LineStep {
-  const reply: ForwardReply = line.held === 'I' ? { held: 'I', version: line.version, dirty: false } : { held: line.held, value: line.value!, version: line.version, dirty: line.dirty };
+  const reply: ForwardReply =
+    line.held === 'I'
+      ? { held: 'I', version: line.version, dirty: false }
+      : { held: line.held, value: line.value!, version: line.version, dirty: line.dirty };
   // A line waiting for its delete gives up even a downgraded copy: memory is deleted before its grant comes back.
   if (kind === 'invalidate' || line.held === 'I' || line.pending?.kind === 'delete') {
     return step({ ...line, held: 'I', value: undefined, dirty: false }, { type: 'reply', reply });
@@ -194,35 +231,55 @@ function grant(line: Line, g: Grant): LineStep {
   if (!p) throw new ProtocolError(`grant ${g.kind} with no request pending (${lineStateName(line)})`);
   const unblock: LineAction = { type: 'unblock' };
   if (p.kind === 'evict' && g.kind === 'evict') {
-    if (line.held !== 'I') throw new ProtocolError(`evict granted before the write-back finished (${lineStateName(line)})`);
+    if (line.held !== 'I')
+      throw new ProtocolError(`evict granted before the write-back finished (${lineStateName(line)})`);
     return step({ ...line, pending: undefined }, { type: 'answer', result: { op: 'evict' } });
   }
   if (p.kind === 'read' && g.kind === 'read') {
-    if (g.state === 'I') return step(invalidated(line), { type: 'answer', result: { op: 'read', found: false } }, unblock);
+    if (g.state === 'I')
+      return step(invalidated(line), { type: 'answer', result: { op: 'read', found: false } }, unblock);
     const installed: Line = { held: g.state, value: g.value, version: g.version, dirty: false, writes: line.writes };
-    return step(installed, { type: 'answer', result: { op: 'read', found: true, value: g.value, state: g.state, source: g.source } }, unblock);
+    return step(
+      installed,
+      { type: 'answer', result: { op: 'read', found: true, value: g.value, state: g.state, source: g.source } },
+      unblock,
+    );
   }
   if (p.kind === 'write' && g.kind === 'write') {
     const installed: Line = { held: 'M', value: p.value, version: g.version, dirty: true, writes: line.writes + 1 };
     return step(installed, { type: 'answer', result: { op: 'write', state: 'M' } }, unblock);
   }
   if (p.kind === 'modify' && g.kind === 'write') {
-    if (!g.current) throw new ProtocolError('a modify was granted ownership without the current value (getMD answered like getM)');
+    if (!g.current)
+      throw new ProtocolError('a modify was granted ownership without the current value (getMD answered like getM)');
     const current = g.current.value;
     const next = p.fn(current);
     if (next !== undefined) {
-      return step({ held: 'M', value: next, version: g.version, dirty: true, writes: line.writes + 1 }, { type: 'answer', result: { op: 'modify', state: 'M' } }, unblock);
+      return step(
+        { held: 'M', value: next, version: g.version, dirty: true, writes: line.writes + 1 },
+        { type: 'answer', result: { op: 'modify', state: 'M' } },
+        unblock,
+      );
     }
     // Unchanged: memory has the current value already (the home wrote any dirty data first).
     // An owned line with no value cannot be held; the home over-counting this node is safe.
-    if (current === undefined) return step(invalidated(line), { type: 'answer', result: { op: 'modify', state: 'I' } }, unblock);
-    return step({ held: 'M', value: current, version: g.version, dirty: false, writes: line.writes }, { type: 'answer', result: { op: 'modify', state: 'M' } }, unblock);
+    if (current === undefined)
+      return step(invalidated(line), { type: 'answer', result: { op: 'modify', state: 'I' } }, unblock);
+    return step(
+      { held: 'M', value: current, version: g.version, dirty: false, writes: line.writes },
+      { type: 'answer', result: { op: 'modify', state: 'M' } },
+      unblock,
+    );
   }
   if (p.kind === 'delete' && g.kind === 'delete') {
     // The requester's own copy counts too: a line it alone held in M may never have reached memory.
     const existed = g.existed || line.held !== 'I';
     const value = line.held !== 'I' ? line.value : g.value;
-    return step(invalidated(line), { type: 'answer', result: { op: 'delete', existed, ...(value !== undefined ? { value } : {}) } }, unblock);
+    return step(
+      invalidated(line),
+      { type: 'answer', result: { op: 'delete', existed, ...(value !== undefined ? { value } : {}) } },
+      unblock,
+    );
   }
   throw new ProtocolError(`grant ${g.kind} does not answer a pending ${p.kind}`);
 }

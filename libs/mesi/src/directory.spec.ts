@@ -7,7 +7,18 @@
 // state as entryStateName gives it (`EM:getS:forwarding` = busy with a getS,
 // waiting for forward replies). Holders answer with data of version 3 (4 for
 // M); memory holds `mem`@3, allocates version 7 and deletes at version 8.
-import { EMPTY_ENTRY, entryIsIdle, entryStateName, forgetNode, rebuildEntry, stepDirectory, type DirAction, type DirEntry, type DirEvent, type DirRequest } from './directory.js';
+import {
+  EMPTY_ENTRY,
+  entryIsIdle,
+  entryStateName,
+  forgetNode,
+  rebuildEntry,
+  stepDirectory,
+  type DirAction,
+  type DirEntry,
+  type DirEvent,
+  type DirRequest,
+} from './directory.js';
 import { ProtocolError, type ForwardReply, type Grant, type NodeId, type RequestKind } from './protocol-types.js';
 
 const [N1, N2, N3] = ['node1', 'node2', 'node3'];
@@ -99,7 +110,9 @@ function respond(s: Scenario, a: DirAction): DirEvent[] {
     case 'writeMemory':
       return [{ type: 'memoryWritten', txn: a.txn }];
     case 'readMemory':
-      return [{ type: 'memoryRead', txn: a.txn, version: 3, ...(s.memory === null ? {} : { value: s.memory ?? 'mem' }) }];
+      return [
+        { type: 'memoryRead', txn: a.txn, version: 3, ...(s.memory === null ? {} : { value: s.memory ?? 'mem' }) },
+      ];
     case 'allocateVersion':
       return [{ type: 'versionAllocated', txn: a.txn, version: 7 }];
     case 'deleteMemory':
@@ -137,7 +150,13 @@ const SCENARIOS = {
   'S: getM, sharers had S': { start: IDLE_S, from: N1, kind: 'getM', replies: { node2: 'S', node3: 'S' } },
   'S: getM, one sharer had dropped it': { start: IDLE_S, from: N1, kind: 'getM', replies: { node2: 'I', node3: 'S' } },
   'S: getM from a sharer (upgrade)': { start: IDLE_S, from: N2, kind: 'getM', replies: { node3: 'S' } },
-  'S: del, sharers had S': { start: IDLE_S, from: N1, kind: 'del', replies: { node2: 'S', node3: 'S' }, existed: false },
+  'S: del, sharers had S': {
+    start: IDLE_S,
+    from: N1,
+    kind: 'del',
+    replies: { node2: 'S', node3: 'S' },
+    existed: false,
+  },
   'S: del, sharers had none, memory none': { start: IDLE_S, from: N1, kind: 'del', existed: false },
   'S: del from a sharer': { start: IDLE_S, from: N2, kind: 'del', replies: { node3: 'S' } },
   'S: evict from a sharer': { start: IDLE_S, from: N2, kind: 'evict' },
@@ -147,7 +166,13 @@ const SCENARIOS = {
   'EM: getS, owner had E': { start: IDLE_EM, from: N1, kind: 'getS', replies: { node2: 'E' } },
   'EM: getS, owner had S': { start: IDLE_EM, from: N1, kind: 'getS', replies: { node2: 'S' } },
   'EM: getS, owner had dropped it': { start: IDLE_EM, from: N1, kind: 'getS', replies: { node2: 'I' } },
-  'EM: getS, owner had dropped it, memory none': { start: IDLE_EM, from: N1, kind: 'getS', replies: { node2: 'I' }, memory: null },
+  'EM: getS, owner had dropped it, memory none': {
+    start: IDLE_EM,
+    from: N1,
+    kind: 'getS',
+    replies: { node2: 'I' },
+    memory: null,
+  },
   'EM: getM, owner had M dirty': { start: IDLE_EM, from: N1, kind: 'getM', replies: { node2: 'M*' } },
   'EM: getM, owner had E': { start: IDLE_EM, from: N1, kind: 'getM', replies: { node2: 'E' } },
   'EM: getM, owner had S': { start: IDLE_EM, from: N1, kind: 'getM', replies: { node2: 'S' } },
@@ -188,9 +213,7 @@ const TRACES: Record<keyof typeof SCENARIOS, readonly string[]> = {
     't1 memoryDeleted absent@8 => I:del:granted owner=- sharers=- v=8 | t1 grant node1 delete absent',
     't1 unblock => I owner=- sharers=- v=8',
   ],
-  'I: evict': [
-    't1 evict from node1 => I owner=- sharers=- v=3 | t1 grant node1 evict',
-  ],
+  'I: evict': ['t1 evict from node1 => I owner=- sharers=- v=3 | t1 grant node1 evict'],
   'S: getS': [
     't1 getS from node1 => S:getS:memory owner=- sharers=node2,node3 v=3 | t1 readMemory',
     't1 memoryRead mem@3 => S:getS:granted owner=- sharers=node1,node2,node3 v=3 | t1 grant node1 read S mem@3 memory',
@@ -241,12 +264,8 @@ const TRACES: Record<keyof typeof SCENARIOS, readonly string[]> = {
     't1 memoryDeleted existed@8 => I:del:granted owner=- sharers=- v=8 | t1 grant node2 delete existed',
     't1 unblock => I owner=- sharers=- v=8',
   ],
-  'S: evict from a sharer': [
-    't1 evict from node2 => S owner=- sharers=node3 v=3 | t1 grant node2 evict',
-  ],
-  'S: evict from a non-holder': [
-    't1 evict from node1 => S owner=- sharers=node2,node3 v=3 | t1 grant node1 evict',
-  ],
+  'S: evict from a sharer': ['t1 evict from node2 => S owner=- sharers=node3 v=3 | t1 grant node2 evict'],
+  'S: evict from a non-holder': ['t1 evict from node1 => S owner=- sharers=node2,node3 v=3 | t1 grant node1 evict'],
   'EM: getS, owner had M dirty': [
     't1 getS from node1 => EM:getS:forwarding owner=node2 sharers=- v=3 | t1 downgrade node2',
     't1 reply node2 M* new => S:getS:writing owner=- sharers=node2 v=3 | t1 writeMemory new@4',
@@ -333,16 +352,16 @@ const TRACES: Record<keyof typeof SCENARIOS, readonly string[]> = {
     't1 memoryDeleted absent@8 => I:del:granted owner=- sharers=- v=8 | t1 grant node2 delete absent',
     't1 unblock => I owner=- sharers=- v=8',
   ],
-  'EM: evict from the owner': [
-    't1 evict from node2 => I owner=- sharers=- v=3 | t1 grant node2 evict',
-  ],
-  'EM: evict from a non-holder': [
-    't1 evict from node1 => EM owner=node2 sharers=- v=3 | t1 grant node1 evict',
-  ],
+  'EM: evict from the owner': ['t1 evict from node2 => I owner=- sharers=- v=3 | t1 grant node2 evict'],
+  'EM: evict from a non-holder': ['t1 evict from node1 => EM owner=node2 sharers=- v=3 | t1 grant node1 evict'],
 };
 
-const step = (entry: DirEntry, ...events: DirEvent[]): DirEntry => events.reduce((e, ev) => stepDirectory(e, ev).entry, entry);
-const request = (txn: string, from: NodeId, kind: RequestKind): DirEvent => ({ type: 'request', req: { txn, from, kind } });
+const step = (entry: DirEntry, ...events: DirEvent[]): DirEntry =>
+  events.reduce((e, ev) => stepDirectory(e, ev).entry, entry);
+const request = (txn: string, from: NodeId, kind: RequestKind): DirEvent => ({
+  type: 'request',
+  req: { txn, from, kind },
+});
 
 /** Every event a transaction waits for, named; each busy phase accepts exactly one of them. */
 function eventsFor(txn: string): Record<string, DirEvent> {
@@ -360,11 +379,17 @@ function eventsFor(txn: string): Record<string, DirEvent> {
 /** Each busy phase (for t1, the requester node1) and the one event that moves it on. */
 const PHASES: Record<string, { entry: DirEntry; accepts: string }> = {
   'EM:getM:forwarding': { entry: step(IDLE_EM, request('t1', N1, 'getM')), accepts: 'reply from the waited-for owner' },
-  'I:getM:writing': { entry: step(IDLE_EM, request('t1', N1, 'getM'), eventsFor('t1')['reply from the waited-for owner']), accepts: 'memoryWritten' },
+  'I:getM:writing': {
+    entry: step(IDLE_EM, request('t1', N1, 'getM'), eventsFor('t1')['reply from the waited-for owner']),
+    accepts: 'memoryWritten',
+  },
   'I:getS:memory': { entry: step(IDLE_I, request('t1', N1, 'getS')), accepts: 'memoryRead' },
   'I:getM:memory': { entry: step(IDLE_I, request('t1', N1, 'getM')), accepts: 'versionAllocated' },
   'I:del:memory': { entry: step(IDLE_I, request('t1', N1, 'del')), accepts: 'memoryDeleted' },
-  'EM:getM:granted': { entry: step(IDLE_I, request('t1', N1, 'getM'), eventsFor('t1').versionAllocated), accepts: 'unblock' },
+  'EM:getM:granted': {
+    entry: step(IDLE_I, request('t1', N1, 'getM'), eventsFor('t1').versionAllocated),
+    accepts: 'unblock',
+  },
 };
 
 describe('stepDirectory: each state × request × holder reply, to the end', () => {
@@ -378,32 +403,40 @@ describe('stepDirectory: each state × request × holder reply, to the end', () 
 });
 
 describe('stepDirectory: busy phases', () => {
-  it.each(Object.entries(PHASES))('%s names its phase, moves on only on its own event, and ignores the rest', (name, { entry, accepts }) => {
-    expect(entryStateName(entry)).toBe(name);
-    for (const [label, event] of Object.entries(eventsFor('t1'))) {
-      const { entry: next, actions } = stepDirectory(entry, event);
-      if (label === accepts) {
-        expect(next).not.toBe(entry);
-      } else {
-        expect({ label, next, actions }).toEqual({ label, next: entry, actions: [] });
+  it.each(Object.entries(PHASES))(
+    '%s names its phase, moves on only on its own event, and ignores the rest',
+    (name, { entry, accepts }) => {
+      expect(entryStateName(entry)).toBe(name);
+      for (const [label, event] of Object.entries(eventsFor('t1'))) {
+        const { entry: next, actions } = stepDirectory(entry, event);
+        if (label === accepts) {
+          expect(next).not.toBe(entry);
+        } else {
+          expect({ label, next, actions }).toEqual({ label, next: entry, actions: [] });
+        }
       }
-    }
-  });
+    },
+  );
 
   it.each(Object.entries(PHASES))('%s ignores every event of another transaction', (_name, { entry }) => {
-    for (const event of Object.values(eventsFor('t0'))) expect(stepDirectory(entry, event)).toEqual({ entry, actions: [] });
+    for (const event of Object.values(eventsFor('t0')))
+      expect(stepDirectory(entry, event)).toEqual({ entry, actions: [] });
   });
 
   it('ignores every transaction event when idle', () => {
     for (const start of [IDLE_I, IDLE_S, IDLE_EM]) {
-      for (const event of Object.values(eventsFor('t1'))) expect(stepDirectory(start, event)).toEqual({ entry: start, actions: [] });
+      for (const event of Object.values(eventsFor('t1')))
+        expect(stepDirectory(start, event)).toEqual({ entry: start, actions: [] });
     }
   });
 
   it('ignores a second reply from the same holder', () => {
     const twoSharers = step(IDLE_S, request('t1', N1, 'getM'));
     const once = step(twoSharers, { type: 'reply', txn: 't1', from: N2, reply: REPLY.S });
-    expect(stepDirectory(once, { type: 'reply', txn: 't1', from: N2, reply: REPLY.S })).toEqual({ entry: once, actions: [] });
+    expect(stepDirectory(once, { type: 'reply', txn: 't1', from: N2, reply: REPLY.S })).toEqual({
+      entry: once,
+      actions: [],
+    });
     expect(entryStateName(once)).toBe('S:getM:forwarding');
   });
 
@@ -422,7 +455,12 @@ describe('stepDirectory: busy phases', () => {
 
 describe('stepDirectory: queue', () => {
   /** node1 holds M (granted t1, not yet unblocked); node3 asks to read, node2 to evict, node3 to delete. */
-  const busy = step(PHASES['EM:getM:granted'].entry, request('t2', N3, 'getS'), request('t3', N2, 'evict'), request('t4', N3, 'del'));
+  const busy = step(
+    PHASES['EM:getM:granted'].entry,
+    request('t2', N3, 'getS'),
+    request('t3', N2, 'evict'),
+    request('t4', N3, 'del'),
+  );
 
   it('starts the next request only when the requester unblocks, in FIFO order', () => {
     const trace: string[] = [];
@@ -480,22 +518,58 @@ describe('forgetNode', () => {
 describe('rebuildEntry', () => {
   it('rebuilds owner, sorted sharers and the newest version from survivors', () => {
     expect(rebuildEntry([])).toEqual({ owner: undefined, sharers: [], version: 0, queue: [] });
-    expect(rebuildEntry([{ node: N2, held: 'M', version: 9 }, { node: N1, held: 'I', version: 4 }])).toEqual({ owner: N2, sharers: [], version: 9, queue: [] });
-    expect(rebuildEntry([{ node: N1, held: 'E', version: 2 }])).toEqual({ owner: N1, sharers: [], version: 2, queue: [] });
-    expect(rebuildEntry([{ node: N3, held: 'S', version: 5 }, { node: N1, held: 'S', version: 6 }, { node: N2, held: 'I', version: 7 }])).toEqual({ owner: undefined, sharers: [N1, N3], version: 7, queue: [] });
+    expect(
+      rebuildEntry([
+        { node: N2, held: 'M', version: 9 },
+        { node: N1, held: 'I', version: 4 },
+      ]),
+    ).toEqual({ owner: N2, sharers: [], version: 9, queue: [] });
+    expect(rebuildEntry([{ node: N1, held: 'E', version: 2 }])).toEqual({
+      owner: N1,
+      sharers: [],
+      version: 2,
+      queue: [],
+    });
+    expect(
+      rebuildEntry([
+        { node: N3, held: 'S', version: 5 },
+        { node: N1, held: 'S', version: 6 },
+        { node: N2, held: 'I', version: 7 },
+      ]),
+    ).toEqual({ owner: undefined, sharers: [N1, N3], version: 7, queue: [] });
   });
 
   it.each([
-    ['two owners', [{ node: N1, held: 'M', version: 1 }, { node: N2, held: 'E', version: 1 }]],
-    ['two M', [{ node: N1, held: 'M', version: 1 }, { node: N2, held: 'M', version: 2 }]],
-    ['an owner and a sharer', [{ node: N1, held: 'E', version: 1 }, { node: N2, held: 'S', version: 1 }]],
+    [
+      'two owners',
+      [
+        { node: N1, held: 'M', version: 1 },
+        { node: N2, held: 'E', version: 1 },
+      ],
+    ],
+    [
+      'two M',
+      [
+        { node: N1, held: 'M', version: 1 },
+        { node: N2, held: 'M', version: 2 },
+      ],
+    ],
+    [
+      'an owner and a sharer',
+      [
+        { node: N1, held: 'E', version: 1 },
+        { node: N2, held: 'S', version: 1 },
+      ],
+    ],
   ] as const)('refuses reports that break SWMR: %s', (_name, reports) => {
     expect(() => rebuildEntry(reports)).toThrow(ProtocolError);
   });
 
   it('gives an entry that serves the next request', () => {
     const rebuilt = rebuildEntry([{ node: N2, held: 'M', version: 4 }]);
-    expect(drive({ start: rebuilt, from: N1, kind: 'getS', replies: { node2: 'M*' } })).toEqual(TRACES['EM: getS, owner had M dirty'].map((s) => s.replace(/v=3/g, 'v=4')));
+    expect(drive({ start: rebuilt, from: N1, kind: 'getS', replies: { node2: 'M*' } })).toEqual(
+      TRACES['EM: getS, owner had M dirty'].map((s) => s.replace(/v=3/g, 'v=4')),
+    );
   });
 });
 

@@ -4,7 +4,14 @@
 // runs waits in a FIFO queue, and a transaction ends only when the requester
 // has installed its grant (`unblock`), so forwarded messages never overtake
 // a grant. Pure: events in, actions out; the caller does the I/O.
-import { ProtocolError, type ForwardKind, type ForwardReply, type Grant, type NodeId, type RequestKind } from './protocol-types.js';
+import {
+  ProtocolError,
+  type ForwardKind,
+  type ForwardReply,
+  type Grant,
+  type NodeId,
+  type RequestKind,
+} from './protocol-types.js';
 
 export interface DirRequest {
   /** Unique per request; every event and action of its transaction names it. */
@@ -54,9 +61,20 @@ export type DirEvent =
   | { readonly type: 'memoryWritten'; readonly txn: string }
   | { readonly type: 'memoryRead'; readonly txn: string; readonly value?: string; readonly version: number }
   /** `current` is memory's value, read with the allocation, for a getMD. */
-  | { readonly type: 'versionAllocated'; readonly txn: string; readonly version: number; readonly current?: { readonly value?: string } }
+  | {
+      readonly type: 'versionAllocated';
+      readonly txn: string;
+      readonly version: number;
+      readonly current?: { readonly value?: string };
+    }
   /** `value` is the value memory held before the delete, if any. */
-  | { readonly type: 'memoryDeleted'; readonly txn: string; readonly existed: boolean; readonly version: number; readonly value?: string }
+  | {
+      readonly type: 'memoryDeleted';
+      readonly txn: string;
+      readonly existed: boolean;
+      readonly version: number;
+      readonly value?: string;
+    }
   /** The requester installed its grant (or the caller gave up waiting for it). */
   | { readonly type: 'unblock'; readonly txn: string }
   /**
@@ -111,8 +129,7 @@ export function stepDirectory(entry: DirEntry, event: DirEvent): DirStep {
   switch (event.type) {
     case 'reply':
       return onReply(entry, txn, event.from, event.reply);
-    case 'memoryWritten':
-    {
+    case 'memoryWritten': {
       if (txn.phase.name !== 'writing') return { entry, actions: [] };
       // Memory has the old owner's data now; carry on as if it had been clean.
       const written: Txn = { ...txn, handed: txn.handed && { ...txn.handed, dirty: false } };
@@ -122,20 +139,33 @@ export function stepDirectory(entry: DirEntry, event: DirEvent): DirStep {
       if (txn.phase.name !== 'memory' || txn.req.kind !== 'getS') return { entry, actions: [] };
       return grantRead(entry, txn, event.value, event.version);
     case 'versionAllocated': {
-      if (txn.phase.name !== 'memory' || (txn.req.kind !== 'getM' && txn.req.kind !== 'getMD')) return { entry, actions: [] };
-      if (txn.req.kind === 'getMD' && !event.current) throw new ProtocolError('a getMD needs the value read with its version');
-      const grant: Grant = txn.req.kind === 'getMD' ? { kind: 'write', version: event.version, current: event.current } : { kind: 'write', version: event.version };
-      return granted({ ...entry, owner: txn.req.from, sharers: [], version: Math.max(entry.version, event.version) }, txn, grant);
+      if (txn.phase.name !== 'memory' || (txn.req.kind !== 'getM' && txn.req.kind !== 'getMD'))
+        return { entry, actions: [] };
+      if (txn.req.kind === 'getMD' && !event.current)
+        throw new ProtocolError('a getMD needs the value read with its version');
+      const grant: Grant =
+        txn.req.kind === 'getMD'
+          ? { kind: 'write', version: event.version, current: event.current }
+          : { kind: 'write', version: event.version };
+      return granted(
+        { ...entry, owner: txn.req.from, sharers: [], version: Math.max(entry.version, event.version) },
+        txn,
+        grant,
+      );
     }
     case 'memoryDeleted': {
       if (txn.phase.name !== 'memory' || txn.req.kind !== 'del') return { entry, actions: [] };
       // A holder's copy is at least as new as memory (an owner's dirty data never reached it).
       const value = txn.seenValue ?? event.value;
-      return granted({ ...entry, owner: undefined, sharers: [], version: Math.max(entry.version, event.version) }, txn, {
-        kind: 'delete',
-        existed: event.existed || txn.sawValue,
-        ...(value !== undefined ? { value } : {}),
-      });
+      return granted(
+        { ...entry, owner: undefined, sharers: [], version: Math.max(entry.version, event.version) },
+        txn,
+        {
+          kind: 'delete',
+          existed: event.existed || txn.sawValue,
+          ...(value !== undefined ? { value } : {}),
+        },
+      );
     }
     case 'unblock':
       if (txn.phase.name !== 'granted') return { entry, actions: [] };
@@ -166,9 +196,14 @@ export interface HolderReport {
  */
 export function rebuildEntry(reports: readonly HolderReport[]): DirEntry {
   const owners = reports.filter((r) => r.held === 'M' || r.held === 'E');
-  const sharers = reports.filter((r) => r.held === 'S').map((r) => r.node).sort();
+  const sharers = reports
+    .filter((r) => r.held === 'S')
+    .map((r) => r.node)
+    .sort();
   if (owners.length > 1 || (owners.length === 1 && sharers.length > 0)) {
-    throw new ProtocolError(`holders violate single-writer-multiple-readers: ${reports.map((r) => `${r.node}=${r.held}`).join(', ')}`);
+    throw new ProtocolError(
+      `holders violate single-writer-multiple-readers: ${reports.map((r) => `${r.node}=${r.held}`).join(', ')}`,
+    );
   }
   const version = reports.reduce((v, r) => Math.max(v, r.version), 0);
   return { owner: owners[0]?.node, sharers, version, queue: [] };
@@ -186,10 +221,16 @@ function start(entry: DirEntry, req: DirRequest): DirStep {
     // The requester dropped its copy; nothing to install, so no unblock to wait for.
     const after = forgetNode(entry, from);
     const step = next({ ...after, txn: undefined });
-    return { entry: step.entry, actions: [{ type: 'grant', txn: req.txn, to: from, grant: { kind: 'evict' } }, ...step.actions] };
+    return {
+      entry: step.entry,
+      actions: [{ type: 'grant', txn: req.txn, to: from, grant: { kind: 'evict' } }, ...step.actions],
+    };
   }
   // A requester recorded as holder has dropped its copy (it would not ask otherwise, except S → M).
-  const base: DirEntry = req.kind === 'getM' || req.kind === 'getMD' ? { ...entry, owner: entry.owner === from ? undefined : entry.owner } : forgetNode(entry, from);
+  const base: DirEntry =
+    req.kind === 'getM' || req.kind === 'getMD'
+      ? { ...entry, owner: entry.owner === from ? undefined : entry.owner }
+      : forgetNode(entry, from);
   const targets: { to: NodeId; kind: ForwardKind }[] = [];
   if (req.kind === 'getS') {
     if (base.owner) targets.push({ to: base.owner, kind: 'downgrade' });
@@ -199,7 +240,10 @@ function start(entry: DirEntry, req: DirRequest): DirStep {
   }
   const txn: Txn = { req, phase: { name: 'forwarding', waiting: targets.map((t) => t.to) }, sawValue: false };
   if (targets.length === 0) return afterForwards({ ...base, txn }, txn);
-  return { entry: { ...base, txn }, actions: targets.map((t) => ({ type: 'forward', txn: req.txn, to: t.to, kind: t.kind })) };
+  return {
+    entry: { ...base, txn },
+    actions: targets.map((t) => ({ type: 'forward', txn: req.txn, to: t.to, kind: t.kind })),
+  };
 }
 
 function onReply(entry: DirEntry, txn: Txn, from: NodeId, reply: ForwardReply): DirStep {
@@ -210,17 +254,28 @@ function onReply(entry: DirEntry, txn: Txn, from: NodeId, reply: ForwardReply): 
   let handed = txn.handed;
   if (txn.req.kind === 'getS') {
     // A downgraded owner that still had the data becomes a sharer.
-    updated = { ...entry, owner: undefined, sharers: reply.value !== undefined ? withNode(entry.sharers, from) : without(entry.sharers, from) };
+    updated = {
+      ...entry,
+      owner: undefined,
+      sharers: reply.value !== undefined ? withNode(entry.sharers, from) : without(entry.sharers, from),
+    };
     if (reply.value !== undefined) handed = { ...reply, from };
   } else {
     updated = forgetNode(entry, from);
     // A writer overwrites the data, but an old owner's dirty value still goes to memory
     // first, so that memory never falls back behind an acknowledged write.
-    if (wasOwner && reply.value !== undefined && reply.dirty && (txn.req.kind === 'getM' || txn.req.kind === 'getMD')) handed = { ...reply, from };
+    if (wasOwner && reply.value !== undefined && reply.dirty && (txn.req.kind === 'getM' || txn.req.kind === 'getMD'))
+      handed = { ...reply, from };
   }
   const sawValue = txn.sawValue || reply.value !== undefined;
   const seenValue = wasOwner && reply.value !== undefined ? reply.value : (txn.seenValue ?? reply.value);
-  const nextTxn: Txn = { ...txn, handed, sawValue, ...(seenValue !== undefined ? { seenValue } : {}), phase: { name: 'forwarding', waiting } };
+  const nextTxn: Txn = {
+    ...txn,
+    handed,
+    sawValue,
+    ...(seenValue !== undefined ? { seenValue } : {}),
+    phase: { name: 'forwarding', waiting },
+  };
   if (waiting.length > 0) return { entry: { ...updated, txn: nextTxn }, actions: [] };
   return afterForwards({ ...updated, txn: nextTxn }, nextTxn);
 }
@@ -229,7 +284,10 @@ function onReply(entry: DirEntry, txn: Txn, from: NodeId, reply: ForwardReply): 
 function afterForwards(entry: DirEntry, txn: Txn): DirStep {
   const id = txn.req.txn;
   if (txn.handed?.dirty) {
-    return { entry: { ...entry, txn: { ...txn, phase: { name: 'writing' } } }, actions: [{ type: 'writeMemory', txn: id, value: txn.handed.value!, version: txn.handed.version }] };
+    return {
+      entry: { ...entry, txn: { ...txn, phase: { name: 'writing' } } },
+      actions: [{ type: 'writeMemory', txn: id, value: txn.handed.value!, version: txn.handed.version }],
+    };
   }
   const inMemory: DirEntry = { ...entry, txn: { ...txn, phase: { name: 'memory' } } };
   switch (txn.req.kind) {
@@ -247,17 +305,39 @@ function afterForwards(entry: DirEntry, txn: Txn): DirStep {
   }
 }
 
-function grantRead(entry: DirEntry, txn: Txn, value: string | undefined, version: number, source: 'peer' | 'memory' = 'memory'): DirStep {
+function grantRead(
+  entry: DirEntry,
+  txn: Txn,
+  value: string | undefined,
+  version: number,
+  source: 'peer' | 'memory' = 'memory',
+): DirStep {
   const from = txn.req.from;
   const v = Math.max(entry.version, version);
   if (value === undefined) return granted({ ...entry, version: v }, txn, { kind: 'read', state: 'I' });
   const others = without(entry.sharers, from);
   // Exclusive when nobody else holds it: a later write needs no traffic.
-  if (!entry.owner && others.length === 0) return granted({ ...entry, owner: from, sharers: [], version: v }, txn, { kind: 'read', state: 'E', value, version, source });
+  if (!entry.owner && others.length === 0)
+    return granted({ ...entry, owner: from, sharers: [], version: v }, txn, {
+      kind: 'read',
+      state: 'E',
+      value,
+      version,
+      source,
+    });
   if (entry.owner) throw new ProtocolError(`read granted while ${entry.owner} still owns the line`);
-  return granted({ ...entry, sharers: withNode(others, from), version: v }, txn, { kind: 'read', state: 'S', value, version, source });
+  return granted({ ...entry, sharers: withNode(others, from), version: v }, txn, {
+    kind: 'read',
+    state: 'S',
+    value,
+    version,
+    source,
+  });
 }
 
 function granted(entry: DirEntry, txn: Txn, grant: Grant): DirStep {
-  return { entry: { ...entry, txn: { ...txn, phase: { name: 'granted' } } }, actions: [{ type: 'grant', txn: txn.req.txn, to: txn.req.from, grant }] };
+  return {
+    entry: { ...entry, txn: { ...txn, phase: { name: 'granted' } } },
+    actions: [{ type: 'grant', txn: txn.req.txn, to: txn.req.from, grant }],
+  };
 }

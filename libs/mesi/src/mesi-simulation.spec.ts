@@ -7,18 +7,41 @@
 import fc from 'fast-check';
 import { stepLine, type Line, type LineEvent, type LineStep } from './cache-line.js';
 import { stepDirectory, type DirAction, type DirEntry, type DirEvent, type DirStep } from './directory.js';
-import { CALLER_WRITE_BACK_RULES, MesiSim, REAL_PROTOCOL, type Protocol, type SimOp, type SimOptions } from './simulation/mesi-sim.js';
+import {
+  CALLER_WRITE_BACK_RULES,
+  MesiSim,
+  REAL_PROTOCOL,
+  type Protocol,
+  type SimOp,
+  type SimOptions,
+} from './simulation/mesi-sim.js';
 import { emptyStats, mergeStats } from './simulation/sim-stats.js';
 import { KEYS, NODES } from './simulation/sim-topology.js';
 
-const ALL_KINDS: readonly SimOp['kind'][] = ['load', 'load', 'load', 'store', 'store', 'store', 'modify', 'modify', 'delete', 'evict', 'flush', 'flush'];
+const ALL_KINDS: readonly SimOp['kind'][] = [
+  'load',
+  'load',
+  'load',
+  'store',
+  'store',
+  'store',
+  'modify',
+  'modify',
+  'delete',
+  'evict',
+  'flush',
+  'flush',
+];
 
 const runArb = (kinds = ALL_KINDS) =>
   fc.record({
     seed: fc.integer(),
     // How often a step issues the next op rather than delivering: from nearly sequential to many ops in flight.
     issueChance: fc.constantFrom(0.1, 0.3, 0.6),
-    ops: fc.array(fc.record({ node: fc.constantFrom(...NODES), key: fc.constantFrom(...KEYS), kind: fc.constantFrom(...kinds) }), { minLength: 150, maxLength: 200 }),
+    ops: fc.array(
+      fc.record({ node: fc.constantFrom(...NODES), key: fc.constantFrom(...KEYS), kind: fc.constantFrom(...kinds) }),
+      { minLength: 150, maxLength: 200 },
+    ),
   });
 
 /** Runs the checker over random runs and returns the first violation it reports (without shrinking). */
@@ -45,15 +68,45 @@ describe('MESI protocol, simulated', () => {
     );
     // The runs went through the paths that matter, so a weakened generator cannot pass unnoticed.
     expect(total.maxInFlight).toBeGreaterThan(10);
-    for (const k of ['localHits', 'forwardsWhilePending', 'dirtyHandoffs', 'queuedRequests'] as const) expect({ [k]: total[k] > 1000 }).toEqual({ [k]: true });
+    for (const k of ['localHits', 'forwardsWhilePending', 'dirtyHandoffs', 'queuedRequests'] as const)
+      expect({ [k]: total[k] > 1000 }).toEqual({ [k]: true });
     // Late write-backs that memory's version fence turned away.
     expect(total.rejectedWriteBacks).toBeGreaterThan(10);
-    expect(Object.keys(total.grants).sort()).toEqual(['delete', 'evict', 'read-E-memory', 'read-I', 'read-S-memory', 'read-S-peer', 'write']);
+    expect(Object.keys(total.grants).sort()).toEqual([
+      'delete',
+      'evict',
+      'read-E-memory',
+      'read-I',
+      'read-S-memory',
+      'read-S-peer',
+      'write',
+    ]);
     // Every reachable line state (cache-line.spec.ts) but SI_A: a forward waits for the eviction's write-back, so
     // it never finds M*I_A to downgrade (the write-back rules below). And every directory phase.
-    expect(Object.keys(total.lineStates).sort()).toEqual(['E', 'I', 'ID_D', 'II_A', 'IM_D', 'IS_D', 'M', 'M*', 'M*D_D', 'M*I_A', 'MD_D', 'S', 'SM_D'].sort());
+    expect(Object.keys(total.lineStates).sort()).toEqual(
+      ['E', 'I', 'ID_D', 'II_A', 'IM_D', 'IS_D', 'M', 'M*', 'M*D_D', 'M*I_A', 'MD_D', 'S', 'SM_D'].sort(),
+    );
     const phases = new Set(Object.keys(total.dirStates).map((s) => s.split(':').slice(1).join(':')));
-    expect([...phases].sort()).toEqual(['', 'del:forwarding', 'del:granted', 'del:memory', 'getM:forwarding', 'getM:granted', 'getM:memory', 'getM:writing', 'getMD:forwarding', 'getMD:granted', 'getMD:memory', 'getMD:writing', 'getS:forwarding', 'getS:granted', 'getS:memory', 'getS:writing'].sort());
+    expect([...phases].sort()).toEqual(
+      [
+        '',
+        'del:forwarding',
+        'del:granted',
+        'del:memory',
+        'getM:forwarding',
+        'getM:granted',
+        'getM:memory',
+        'getM:writing',
+        'getMD:forwarding',
+        'getMD:granted',
+        'getMD:memory',
+        'getMD:writing',
+        'getS:forwarding',
+        'getS:granted',
+        'getS:memory',
+        'getS:writing',
+      ].sort(),
+    );
   });
 });
 
@@ -62,7 +115,9 @@ const keepsInvalidatedCopy: Protocol = {
   ...REAL_PROTOCOL,
   stepLine: (line: Line, event: LineEvent): LineStep => {
     const out = stepLine(line, event);
-    return event.type === 'forward' && event.kind === 'invalidate' && line.held === 'S' ? { ...out, line: { ...out.line, held: 'S', value: line.value } } : out;
+    return event.type === 'forward' && event.kind === 'invalidate' && line.held === 'S'
+      ? { ...out, line: { ...out.line, held: 'S', value: line.value } }
+      : out;
   },
 };
 
@@ -71,7 +126,10 @@ const hidesDirtyData: Protocol = {
   ...REAL_PROTOCOL,
   stepLine: (line: Line, event: LineEvent): LineStep => {
     const out = stepLine(line, event);
-    return { ...out, actions: out.actions.map((a) => (a.type === 'reply' ? { ...a, reply: { ...a.reply, dirty: false } } : a)) };
+    return {
+      ...out,
+      actions: out.actions.map((a) => (a.type === 'reply' ? { ...a, reply: { ...a.reply, dirty: false } } : a)),
+    };
   },
 };
 
@@ -84,7 +142,12 @@ const grantsBeforeAcks: Protocol = {
     const actions: DirAction[] = [...out.actions];
     for (const a of out.actions) {
       if (a.type !== 'forward' || a.kind !== 'invalidate') continue;
-      const acked = stepDirectory(next, { type: 'reply', txn: a.txn, from: a.to, reply: { held: 'I', version: 0, dirty: false } });
+      const acked = stepDirectory(next, {
+        type: 'reply',
+        txn: a.txn,
+        from: a.to,
+        reply: { held: 'I', version: 0, dirty: false },
+      });
       next = acked.entry;
       actions.push(...acked.actions);
     }
@@ -98,7 +161,10 @@ const modifiesSharedCopy: Protocol = {
   stepLine: (line: Line, event: LineEvent): LineStep => {
     if (event.type !== 'modify' || line.held !== 'S' || line.pending) return stepLine(line, event);
     const next = event.fn(line.value);
-    return { line: next === undefined ? line : { ...line, held: 'M', value: next, dirty: true, writes: line.writes + 1 }, actions: [{ type: 'answer', result: { op: 'modify', state: next === undefined ? 'S' : 'M' } }] };
+    return {
+      line: next === undefined ? line : { ...line, held: 'M', value: next, dirty: true, writes: line.writes + 1 },
+      actions: [{ type: 'answer', result: { op: 'modify', state: next === undefined ? 'S' : 'M' } }],
+    };
   },
 };
 
@@ -119,7 +185,9 @@ describe('the checker catches broken protocols', () => {
   });
 
   it('a line that modifies its shared copy without asking the home (a lost update)', () => {
-    expect(firstViolation({ protocol: modifiesSharedCopy }, NO_DELETES)).toMatch(/SWMR|modified .* but the newest write/);
+    expect(firstViolation({ protocol: modifiesSharedCopy }, NO_DELETES)).toMatch(
+      /SWMR|modified .* but the newest write/,
+    );
   });
 
   it('the real protocol on the same runs (the control)', () => {
@@ -133,10 +201,14 @@ describe('the checker catches broken protocols', () => {
 // (see WriteBackRules). Without either, memory can take older data last.
 describe('the write-back rules the caller must keep', () => {
   it('a node whose write-backs of a key may overtake each other loses writes', () => {
-    expect(firstViolation({ writeBackRules: { ...CALLER_WRITE_BACK_RULES, ordered: false } })).toMatch(/data-value|newest write/);
+    expect(firstViolation({ writeBackRules: { ...CALLER_WRITE_BACK_RULES, ordered: false } })).toMatch(
+      /data-value|newest write/,
+    );
   });
 
   it('a node that answers a forward while its write-back is in flight loses writes', () => {
-    expect(firstViolation({ writeBackRules: { ...CALLER_WRITE_BACK_RULES, beforeForwards: false } })).toMatch(/data-value|newest write/);
+    expect(firstViolation({ writeBackRules: { ...CALLER_WRITE_BACK_RULES, beforeForwards: false } })).toMatch(
+      /data-value|newest write/,
+    );
   });
 });

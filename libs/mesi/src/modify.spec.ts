@@ -8,7 +8,13 @@ import { ProtocolError } from './protocol-types.js';
 
 const append: Modify = (current) => `${current ?? ''}+1`;
 const keep: Modify = () => undefined;
-const line = (held: Line['held'], dirty = false): Line => ({ held, ...(held === 'I' ? {} : { value: 'v' }), version: 5, dirty, writes: 3 });
+const line = (held: Line['held'], dirty = false): Line => ({
+  held,
+  ...(held === 'I' ? {} : { value: 'v' }),
+  version: 5,
+  dirty,
+  writes: 3,
+});
 
 describe('a line running a modify', () => {
   it.each(['M', 'E'] as const)('owning the line (%s), modifies it here without traffic', (held) => {
@@ -23,13 +29,16 @@ describe('a line running a modify', () => {
     expect(out.actions).toEqual([{ type: 'answer', result: { op: 'modify', state: 'E' } }]);
   });
 
-  it.each(['S', 'I'] as const)('holding %s, asks the home for ownership with the data and does not run the modify yet', (held) => {
-    let ran = false;
-    const out = stepLine(line(held), { type: 'modify', fn: () => ((ran = true), 'x') });
-    expect(out.actions).toEqual([{ type: 'request', kind: 'getMD' }]);
-    expect(out.line.pending?.kind).toBe('modify');
-    expect(ran).toBe(false);
-  });
+  it.each(['S', 'I'] as const)(
+    'holding %s, asks the home for ownership with the data and does not run the modify yet',
+    (held) => {
+      let ran = false;
+      const out = stepLine(line(held), { type: 'modify', fn: () => ((ran = true), 'x') });
+      expect(out.actions).toEqual([{ type: 'request', kind: 'getMD' }]);
+      expect(out.line.pending?.kind).toBe('modify');
+      expect(ran).toBe(false);
+    },
+  );
 
   it('runs the modify on the value the grant brings, not on its own (possibly overwritten) copy', () => {
     const pending = stepLine(line('S'), { type: 'modify', fn: append }).line;
@@ -64,8 +73,13 @@ describe('the value a delete removes', () => {
 
   it("is the home's otherwise, and absent when there was none", () => {
     const pending = stepLine(line('S'), { type: 'delete' }).line;
-    expect(stepLine(pending, { type: 'grant', grant: { kind: 'delete', existed: true, value: 'w' } }).actions[0]).toEqual({ type: 'answer', result: { op: 'delete', existed: true, value: 'w' } });
-    expect(stepLine(pending, { type: 'grant', grant: { kind: 'delete', existed: false } }).actions[0]).toEqual({ type: 'answer', result: { op: 'delete', existed: false } });
+    expect(
+      stepLine(pending, { type: 'grant', grant: { kind: 'delete', existed: true, value: 'w' } }).actions[0],
+    ).toEqual({ type: 'answer', result: { op: 'delete', existed: true, value: 'w' } });
+    expect(stepLine(pending, { type: 'grant', grant: { kind: 'delete', existed: false } }).actions[0]).toEqual({
+      type: 'answer',
+      result: { op: 'delete', existed: false },
+    });
   });
 });
 
@@ -77,12 +91,19 @@ describe('the directory serving getMD', () => {
     let step = stepDirectory(owned, { type: 'request', req });
     expect(step.actions).toEqual([{ type: 'forward', txn: 't1', to: 'node2', kind: 'invalidate' }]);
     // The old owner's dirty data goes to memory first, so memory's value is the newest.
-    step = stepDirectory(step.entry, { type: 'reply', txn: 't1', from: 'node2', reply: { held: 'M', value: 'new', version: 4, dirty: true } });
+    step = stepDirectory(step.entry, {
+      type: 'reply',
+      txn: 't1',
+      from: 'node2',
+      reply: { held: 'M', value: 'new', version: 4, dirty: true },
+    });
     expect(step.actions).toEqual([{ type: 'writeMemory', txn: 't1', value: 'new', version: 4 }]);
     step = stepDirectory(step.entry, { type: 'memoryWritten', txn: 't1' });
     expect(step.actions).toEqual([{ type: 'allocateVersion', txn: 't1', withValue: true }]);
     step = stepDirectory(step.entry, { type: 'versionAllocated', txn: 't1', version: 7, current: { value: 'new' } });
-    expect(step.actions).toEqual([{ type: 'grant', txn: 't1', to: 'node1', grant: { kind: 'write', version: 7, current: { value: 'new' } } }]);
+    expect(step.actions).toEqual([
+      { type: 'grant', txn: 't1', to: 'node1', grant: { kind: 'write', version: 7, current: { value: 'new' } } },
+    ]);
     expect(step.entry.owner).toBe('node1');
   });
 
@@ -94,9 +115,16 @@ describe('the directory serving getMD', () => {
   it("grants a delete with the owner's value, which is newer than memory's", () => {
     const owned: DirEntry = { owner: 'node2', sharers: [], version: 3, queue: [] };
     let step = stepDirectory(owned, { type: 'request', req: { txn: 't2', from: 'node1', kind: 'del' } });
-    step = stepDirectory(step.entry, { type: 'reply', txn: 't2', from: 'node2', reply: { held: 'M', value: 'new', version: 4, dirty: true } });
+    step = stepDirectory(step.entry, {
+      type: 'reply',
+      txn: 't2',
+      from: 'node2',
+      reply: { held: 'M', value: 'new', version: 4, dirty: true },
+    });
     expect(step.actions).toEqual([{ type: 'deleteMemory', txn: 't2' }]);
     step = stepDirectory(step.entry, { type: 'memoryDeleted', txn: 't2', existed: true, version: 8, value: 'old' });
-    expect(step.actions).toEqual([{ type: 'grant', txn: 't2', to: 'node1', grant: { kind: 'delete', existed: true, value: 'new' } }]);
+    expect(step.actions).toEqual([
+      { type: 'grant', txn: 't2', to: 'node1', grant: { kind: 'delete', existed: true, value: 'new' } },
+    ]);
   });
 });

@@ -37,7 +37,13 @@ export interface ForwardReply {
 
 /** The home's answer to a request: the grant the requester installs. */
 export type Grant =
-  | { readonly kind: 'read'; readonly state: 'S' | 'E'; readonly value: string; readonly version: number; readonly source: 'peer' | 'memory' }
+  | {
+      readonly kind: 'read';
+      readonly state: 'S' | 'E';
+      readonly value: string;
+      readonly version: number;
+      readonly source: 'peer' | 'memory';
+    }
   | { readonly kind: 'read'; readonly state: 'I' }
   /** `current` answers a getMD: the newest value (absent when the key has none). */
   | { readonly kind: 'write'; readonly version: number; readonly current?: { readonly value?: string } }

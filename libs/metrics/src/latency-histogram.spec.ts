@@ -15,8 +15,16 @@ describe('latencyHistogramProvider', () => {
   });
 
   it('registers a histogram with the DSS latency buckets and the given labels', async () => {
-    const provider = latencyHistogramProvider({ name: 'dss_test_duration_seconds', help: 'test', labelNames: ['kind'] });
-    @Module({ imports: [MetricsModule.forRoot({ node: 'n1', role: 'lock' })], providers: [provider], exports: [provider] })
+    const provider = latencyHistogramProvider({
+      name: 'dss_test_duration_seconds',
+      help: 'test',
+      labelNames: ['kind'],
+    });
+    @Module({
+      imports: [MetricsModule.forRoot({ node: 'n1', role: 'lock' })],
+      providers: [provider],
+      exports: [provider],
+    })
     class M {}
     const app = await Test.createTestingModule({ imports: [M] }).compile();
     app.get<Histogram<'kind'>>(getToken('dss_test_duration_seconds')).observe({ kind: 'a' }, 0.003);
@@ -28,7 +36,10 @@ describe('latencyHistogramProvider', () => {
 
   it('registers one without labels', async () => {
     const provider = latencyHistogramProvider({ name: 'dss_test_unlabelled_seconds', help: 'test' });
-    const app = await Test.createTestingModule({ imports: [MetricsModule.forRoot({ node: 'n1', role: 'lock' })], providers: [provider] }).compile();
+    const app = await Test.createTestingModule({
+      imports: [MetricsModule.forRoot({ node: 'n1', role: 'lock' })],
+      providers: [provider],
+    }).compile();
     app.get<Histogram>(getToken('dss_test_unlabelled_seconds')).observe(0.5);
     expect(await register.metrics()).toMatch(/dss_test_unlabelled_seconds_count\{[^}]*\} 1/);
     await app.close();

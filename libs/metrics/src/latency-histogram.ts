@@ -13,8 +13,16 @@ export const LATENCY_BUCKETS_SECONDS: readonly number[] = Object.freeze([
 ]);
 
 /** A duration histogram (name ending in `_seconds`) with the DSS latency buckets. */
-export function latencyHistogramProvider(options: { name: string; help: string; labelNames?: readonly string[] }): Provider {
+export function latencyHistogramProvider(options: {
+  name: string;
+  help: string;
+  labelNames?: readonly string[];
+}): Provider {
   // prom-client iterates labelNames when the key is present, even if undefined: leave it out then.
   const { labelNames, ...rest } = options;
-  return makeHistogramProvider({ ...rest, ...(labelNames ? { labelNames: [...labelNames] } : {}), buckets: [...LATENCY_BUCKETS_SECONDS] });
+  return makeHistogramProvider({
+    ...rest,
+    ...(labelNames ? { labelNames: [...labelNames] } : {}),
+    buckets: [...LATENCY_BUCKETS_SECONDS],
+  });
 }

@@ -18,9 +18,18 @@ export const QUEUE_ROUTES: readonly ApiRoute[] = [
     operationId: 'queuePublish',
     tag: 'queue',
     summary: 'Publish one message (message) or a batch (messages) to a topic',
-    description: 'Answered once Redis has the message(s) and, with replicas to acknowledge, once that many replicas confirmed them.',
+    description:
+      'Answered once Redis has the message(s) and, with replicas to acknowledge, once that many replicas confirmed them.',
     body: publishBody,
-    answers: { 201: z.strictObject({ ids: z.array(id), duplicate: z.literal(true).optional().meta({ description: 'a live dedupId matched: the ids are the original ones' }) }) },
+    answers: {
+      201: z.strictObject({
+        ids: z.array(id),
+        duplicate: z
+          .literal(true)
+          .optional()
+          .meta({ description: 'a live dedupId matched: the ids are the original ones' }),
+      }),
+    },
     errors: ['UNAVAILABLE'],
     notes: [
       'Give exactly one of message or messages.',
@@ -44,7 +53,9 @@ export const QUEUE_ROUTES: readonly ApiRoute[] = [
       }),
     },
     errors: ['UNAVAILABLE'],
-    notes: [`visibilityMs defaults to ${QUEUE_LIMITS.defaultVisibilityMs} ms: a message not acked by then is delivered again.`],
+    notes: [
+      `visibilityMs defaults to ${QUEUE_LIMITS.defaultVisibilityMs} ms: a message not acked by then is delivered again.`,
+    ],
   },
   {
     method: 'post',
@@ -76,7 +87,12 @@ export const QUEUE_ROUTES: readonly ApiRoute[] = [
     tag: 'queue',
     summary: "Extend a delivery's visibility timeout",
     body: extendBody,
-    answers: { 200: z.strictObject({ extended: z.literal(true), visibleAt: z.int().meta({ description: 'when it becomes visible again if not acked, ms since the epoch' }) }) },
+    answers: {
+      200: z.strictObject({
+        extended: z.literal(true),
+        visibleAt: z.int().meta({ description: 'when it becomes visible again if not acked, ms since the epoch' }),
+      }),
+    },
     errors: ['STALE_RECEIPT', 'UNAVAILABLE'],
     errorDetails: { STALE_RECEIPT: staleReceipt },
   },
@@ -90,7 +106,7 @@ export const QUEUE_ROUTES: readonly ApiRoute[] = [
     answers: {
       200: z.strictObject({
         topic: z.string(),
-        owner: z.string().meta({ description: 'the queue node that runs the topic\'s redelivery monitor' }),
+        owner: z.string().meta({ description: "the queue node that runs the topic's redelivery monitor" }),
         ready: z.int().min(0),
         inflight: z.int().min(0),
         delayed: z.int().min(0),
@@ -109,7 +125,15 @@ export const QUEUE_ROUTES: readonly ApiRoute[] = [
     answers: {
       200: z.strictObject({
         topic: z.string(),
-        messages: z.array(z.strictObject({ id, body: z.unknown(), publishedAt, deliveries: z.int().min(1), dedupId: z.string().optional() })),
+        messages: z.array(
+          z.strictObject({
+            id,
+            body: z.unknown(),
+            publishedAt,
+            deliveries: z.int().min(1),
+            dedupId: z.string().optional(),
+          }),
+        ),
       }),
     },
     errors: ['UNAVAILABLE'],

@@ -7,8 +7,13 @@ import { QUEUE_LIMITS } from './queue-limits.js';
 
 export const TOPIC_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 
-export const topic = z.string({ error: 'topic must be a string' }).regex(TOPIC_PATTERN, 'topic must match [A-Za-z0-9._-]{1,128}');
-const receipt = z.string({ error: 'receipt must be a string' }).min(1, 'receipt must not be empty').max(QUEUE_LIMITS.receiptMaxLength, 'receipt is too long');
+export const topic = z
+  .string({ error: 'topic must be a string' })
+  .regex(TOPIC_PATTERN, 'topic must match [A-Za-z0-9._-]{1,128}');
+const receipt = z
+  .string({ error: 'receipt must be a string' })
+  .min(1, 'receipt must not be empty')
+  .max(QUEUE_LIMITS.receiptMaxLength, 'receipt is too long');
 const ms = (what: string, min: number, max: number) =>
   z
     .number({ error: `${what} must be a number of milliseconds` })
@@ -19,33 +24,67 @@ const ms = (what: string, min: number, max: number) =>
 // Messages nested a few thousand levels deep were accepted by some nodes and
 // then failed every consume through others with a 500, after moving the message
 // in flight. See JSON_MAX_DEPTH.
-const body = z.unknown().refine((m) => !jsonDeeperThan(m), `a message must not nest more than ${JSON_MAX_DEPTH} levels deep`);
+const body = z
+  .unknown()
+  .refine((m) => !jsonDeeperThan(m), `a message must not nest more than ${JSON_MAX_DEPTH} levels deep`);
 
 export const publishBody = z
   .strictObject({
     topic,
     message: body.optional(),
-    messages: z.array(body, { error: 'messages must be an array' }).min(1, 'messages must not be empty').max(QUEUE_LIMITS.maxBatch, `messages: at most ${QUEUE_LIMITS.maxBatch} per publish`).optional(),
+    messages: z
+      .array(body, { error: 'messages must be an array' })
+      .min(1, 'messages must not be empty')
+      .max(QUEUE_LIMITS.maxBatch, `messages: at most ${QUEUE_LIMITS.maxBatch} per publish`)
+      .optional(),
     delayMs: ms('delayMs', 0, QUEUE_LIMITS.maxDelayMs).optional(),
-    dedupId: z.string({ error: 'dedupId must be a string' }).min(1).max(QUEUE_LIMITS.dedupIdMaxLength, 'dedupId is too long').optional(),
+    dedupId: z
+      .string({ error: 'dedupId must be a string' })
+      .min(1)
+      .max(QUEUE_LIMITS.dedupIdMaxLength, 'dedupId is too long')
+      .optional(),
   })
-  .refine((b) => (b.message === undefined) !== (b.messages === undefined), { message: 'give exactly one of message or messages' });
+  .refine((b) => (b.message === undefined) !== (b.messages === undefined), {
+    message: 'give exactly one of message or messages',
+  });
 
 export const consumeBody = z.strictObject({
   topic,
-  max: z.number({ error: 'max must be a number' }).int('max must be a whole number').min(1, 'max must be at least 1').max(QUEUE_LIMITS.maxBatch, `max must be at most ${QUEUE_LIMITS.maxBatch}`).default(1),
+  max: z
+    .number({ error: 'max must be a number' })
+    .int('max must be a whole number')
+    .min(1, 'max must be at least 1')
+    .max(QUEUE_LIMITS.maxBatch, `max must be at most ${QUEUE_LIMITS.maxBatch}`)
+    .default(1),
   visibilityMs: ms('visibilityMs', QUEUE_LIMITS.minVisibilityMs, QUEUE_LIMITS.maxVisibilityMs).optional(),
   waitMs: ms('waitMs', 0, QUEUE_LIMITS.maxWaitMs).default(0),
   /** Receipts to ack before taking new messages, in the same atomic step (ack-and-fetch). */
-  ack: z.array(receipt, { error: 'ack must be an array of receipts' }).max(QUEUE_LIMITS.maxBatch, `ack: at most ${QUEUE_LIMITS.maxBatch} receipts`).optional(),
+  ack: z
+    .array(receipt, { error: 'ack must be an array of receipts' })
+    .max(QUEUE_LIMITS.maxBatch, `ack: at most ${QUEUE_LIMITS.maxBatch} receipts`)
+    .optional(),
 });
 
 export const ackBody = z
-  .strictObject({ topic, receipt: receipt.optional(), receipts: z.array(receipt).min(1, 'receipts must not be empty').max(QUEUE_LIMITS.maxBatch).optional() })
-  .refine((b) => (b.receipt === undefined) !== (b.receipts === undefined), { message: 'give exactly one of receipt or receipts' });
+  .strictObject({
+    topic,
+    receipt: receipt.optional(),
+    receipts: z.array(receipt).min(1, 'receipts must not be empty').max(QUEUE_LIMITS.maxBatch).optional(),
+  })
+  .refine((b) => (b.receipt === undefined) !== (b.receipts === undefined), {
+    message: 'give exactly one of receipt or receipts',
+  });
 
-export const nackBody = z.strictObject({ topic, receipt, delayMs: ms('delayMs', 0, QUEUE_LIMITS.maxDelayMs).default(0) });
-export const extendBody = z.strictObject({ topic, receipt, visibilityMs: ms('visibilityMs', QUEUE_LIMITS.minVisibilityMs, QUEUE_LIMITS.maxVisibilityMs) });
+export const nackBody = z.strictObject({
+  topic,
+  receipt,
+  delayMs: ms('delayMs', 0, QUEUE_LIMITS.maxDelayMs).default(0),
+});
+export const extendBody = z.strictObject({
+  topic,
+  receipt,
+  visibilityMs: ms('visibilityMs', QUEUE_LIMITS.minVisibilityMs, QUEUE_LIMITS.maxVisibilityMs),
+});
 export const topicParams = z.strictObject({ topic });
 
 export type PublishBody = z.infer<typeof publishBody>;

@@ -16,15 +16,50 @@ export const QUEUE_METRICS = {
 } as const;
 
 export const queueMetricProviders = [
-  makeCounterProvider({ name: QUEUE_METRICS.published, help: 'Messages published (durable), by topic.', labelNames: ['topic'] }),
-  makeCounterProvider({ name: QUEUE_METRICS.delivered, help: 'Deliveries handed to consumers, by topic (first deliveries and redeliveries).', labelNames: ['topic'] }),
-  makeCounterProvider({ name: QUEUE_METRICS.redelivered, help: 'Deliveries of messages delivered before (deliveries > 1), by topic.', labelNames: ['topic'] }),
+  makeCounterProvider({
+    name: QUEUE_METRICS.published,
+    help: 'Messages published (durable), by topic.',
+    labelNames: ['topic'],
+  }),
+  makeCounterProvider({
+    name: QUEUE_METRICS.delivered,
+    help: 'Deliveries handed to consumers, by topic (first deliveries and redeliveries).',
+    labelNames: ['topic'],
+  }),
+  makeCounterProvider({
+    name: QUEUE_METRICS.redelivered,
+    help: 'Deliveries of messages delivered before (deliveries > 1), by topic.',
+    labelNames: ['topic'],
+  }),
   makeCounterProvider({ name: QUEUE_METRICS.acked, help: 'Messages acknowledged, by topic.', labelNames: ['topic'] }),
-  makeCounterProvider({ name: QUEUE_METRICS.staleReceipts, help: 'Acks, nacks and extends with a receipt no longer in flight, by topic.', labelNames: ['topic'] }),
-  makeCounterProvider({ name: QUEUE_METRICS.deadLettered, help: 'Messages moved to the dead-letter list (seen by the owner), by topic.', labelNames: ['topic'] }),
-  makeGaugeProvider({ name: QUEUE_METRICS.depth, help: 'Messages by state (ready, inflight, delayed, dead) for the topics this node owns.', labelNames: ['topic', 'state'] }),
-  latencyHistogramProvider({ name: QUEUE_METRICS.publishSeconds, help: 'Publish latency until durable, at the node that stored it.', labelNames: ['topic'] }),
-  latencyHistogramProvider({ name: QUEUE_METRICS.endToEndSeconds, help: 'From publish to first delivery, by topic.', labelNames: ['topic'] }),
-  makeCounterProvider({ name: QUEUE_METRICS.ownershipChanges, help: 'Times the set of live queue nodes (and so topic ownership) changed.' }),
+  makeCounterProvider({
+    name: QUEUE_METRICS.staleReceipts,
+    help: 'Acks, nacks and extends with a receipt no longer in flight, by topic.',
+    labelNames: ['topic'],
+  }),
+  makeCounterProvider({
+    name: QUEUE_METRICS.deadLettered,
+    help: 'Messages moved to the dead-letter list (seen by the owner), by topic.',
+    labelNames: ['topic'],
+  }),
+  makeGaugeProvider({
+    name: QUEUE_METRICS.depth,
+    help: 'Messages by state (ready, inflight, delayed, dead) for the topics this node owns.',
+    labelNames: ['topic', 'state'],
+  }),
+  latencyHistogramProvider({
+    name: QUEUE_METRICS.publishSeconds,
+    help: 'Publish latency until durable, at the node that stored it.',
+    labelNames: ['topic'],
+  }),
+  latencyHistogramProvider({
+    name: QUEUE_METRICS.endToEndSeconds,
+    help: 'From publish to first delivery, by topic.',
+    labelNames: ['topic'],
+  }),
+  makeCounterProvider({
+    name: QUEUE_METRICS.ownershipChanges,
+    help: 'Times the set of live queue nodes (and so topic ownership) changed.',
+  }),
   makeGaugeProvider({ name: QUEUE_METRICS.ownedTopics, help: 'Topics this node owns now.' }),
 ];

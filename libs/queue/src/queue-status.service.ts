@@ -21,6 +21,13 @@ export class QueueStatus {
 
   describe(): Record<string, unknown> {
     const primary = this.topology.describe();
-    return { queue: { redis: this.redis.status, ...(primary ? { redisPrimary: primary } : {}), ring: { nodes: this.ownership.ringNodes, alive: this.ownership.aliveNodes }, owns: this.monitor.ownedTopics } };
+    return {
+      queue: {
+        redis: this.redis.status,
+        ...(primary ? { redisPrimary: primary } : {}),
+        ring: { nodes: this.ownership.ringNodes, alive: this.ownership.aliveNodes },
+        owns: this.monitor.ownedTopics,
+      },
+    };
   }
 }

@@ -3,7 +3,19 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Histogram } from 'prom-client';
 import { DSS_CONFIG, replicasToAck, type NodeConfig } from '@dss/config';
 import { fail, ok, parseBody, type ApiAnswer } from '@dss/http';
-import { ackBody, consumeBody, extendBody, nackBody, publishBody, topicParams, type AckBody, type ConsumeBody, type ExtendBody, type NackBody, type PublishBody } from './queue-dto.js';
+import {
+  ackBody,
+  consumeBody,
+  extendBody,
+  nackBody,
+  publishBody,
+  topicParams,
+  type AckBody,
+  type ConsumeBody,
+  type ExtendBody,
+  type NackBody,
+  type PublishBody,
+} from './queue-dto.js';
 import { QUEUE_LIMITS } from './queue-limits.js';
 import { QUEUE_METRICS } from './queue-metrics.js';
 import { QueueInputError, QueuePayloadTooLargeError, QueueStorageUnavailableError } from './storage/queue-errors.js';
@@ -55,7 +67,10 @@ export class QueueService implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     const aof = await this.store.checkAppendOnly().catch(() => undefined);
-    if (aof && !aof.enabled) this.logger.warn('Redis runs without its append-only file: a Redis crash would lose published messages (set appendonly yes)');
+    if (aof && !aof.enabled)
+      this.logger.warn(
+        'Redis runs without its append-only file: a Redis crash would lose published messages (set appendonly yes)',
+      );
   }
 
   /** A client request: validated (400 on bad input, nothing written), then run here. */
@@ -63,7 +78,8 @@ export class QueueService implements OnApplicationBootstrap {
     try {
       return await this.ops[op](input);
     } catch (err) {
-      if (err instanceof QueueStorageUnavailableError) return fail('UNAVAILABLE', `queue storage (Redis) is not reachable: ${err.message}`);
+      if (err instanceof QueueStorageUnavailableError)
+        return fail('UNAVAILABLE', `queue storage (Redis) is not reachable: ${err.message}`);
       if (err instanceof QueuePayloadTooLargeError) return fail('PAYLOAD_TOO_LARGE', err.message);
       if (err instanceof QueueInputError) return fail('INVALID_ARGUMENT', err.message);
       throw err;
@@ -74,11 +90,22 @@ export class QueueService implements OnApplicationBootstrap {
     const bodies = b.messages ?? [b.message];
     if (bodies.some((m) => m === undefined)) return fail('INVALID_ARGUMENT', 'a message must be a JSON value');
     const stop = this.publishSeconds.startTimer({ topic: b.topic });
-    const result = await this.store.publish(b.topic, bodies, { delayMs: b.delayMs, dedupId: b.dedupId, replicas: this.replicasToAck });
+    const result = await this.store.publish(b.topic, bodies, {
+      delayMs: b.delayMs,
+      dedupId: b.dedupId,
+      replicas: this.replicasToAck,
+    });
     const durable = result.durability;
     if (durable && !durable.durable) {
-      if (durable.reconnected) return fail('UNAVAILABLE', 'the connection to Redis changed during the publish (a failover?), so its durability is unknown; publish again with the same dedupId');
-      return fail('UNAVAILABLE', `stored, but only ${durable.acknowledged} of ${this.replicasToAck} Redis replicas confirmed it; publish again with the same dedupId`);
+      if (durable.reconnected)
+        return fail(
+          'UNAVAILABLE',
+          'the connection to Redis changed during the publish (a failover?), so its durability is unknown; publish again with the same dedupId',
+        );
+      return fail(
+        'UNAVAILABLE',
+        `stored, but only ${durable.acknowledged} of ${this.replicasToAck} Redis replicas confirmed it; publish again with the same dedupId`,
+      );
     }
     stop();
     if (!result.duplicate) {
@@ -126,7 +153,11 @@ export class QueueService implements OnApplicationBootstrap {
   private async ack(b: AckBody): Promise<ApiAnswer> {
     const result = this.counted(b.topic, await this.store.ack(b.topic, b.receipts ?? [b.receipt!]));
     if (b.receipt !== undefined && result.stale.length > 0) {
-      return fail('STALE_RECEIPT', 'the receipt is no longer valid: its visibility timeout ran out (the message may be redelivered) or it was acked already', { receipt: b.receipt });
+      return fail(
+        'STALE_RECEIPT',
+        'the receipt is no longer valid: its visibility timeout ran out (the message may be redelivered) or it was acked already',
+        { receipt: b.receipt },
+      );
     }
     return ok({ acked: result.acked, stale: result.stale });
   }

@@ -17,7 +17,14 @@ describe('RedeliveryMonitor metrics', () => {
       promoteDue: async () => 0,
       stats: async () => ({ ready: 1, inflight: 0, delayed: 0, dead: deadNow }),
     } as unknown as QueueStore;
-    const monitor = new RedeliveryMonitor(store, { owns: () => true } as unknown as TopicOwnership, { notify: () => undefined } as unknown as TopicWakeups, depth, dead, owned);
+    const monitor = new RedeliveryMonitor(
+      store,
+      { owns: () => true } as unknown as TopicOwnership,
+      { notify: () => undefined } as unknown as TopicWakeups,
+      depth,
+      dead,
+      owned,
+    );
     const value = async () => (await dead.get()).values.find((v) => v.labels.topic === 't')?.value;
 
     await monitor.tick(10_000);

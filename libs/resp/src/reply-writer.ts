@@ -61,7 +61,8 @@ export class ReplyWriter {
       this.crlf();
       return;
     }
-    if (typeof n === 'number' && !Number.isInteger(n)) throw new RangeError(`RESP integer must be an integer, got ${n}`);
+    if (typeof n === 'number' && !Number.isInteger(n))
+      throw new RangeError(`RESP integer must be an integer, got ${n}`);
     this.ascii(58, BigInt(n).toString());
   }
 
@@ -118,7 +119,8 @@ export class ReplyWriter {
   /** RESP3 `=len` with a three-letter format (`txt`, `mkd`); RESP2 a bulk string of the text. */
   verbatim(text: string, format = 'txt'): void {
     if (this.protocol === 2) return this.bulk(text);
-    if (!/^[\x21-\x7e]{3}$/.test(format)) throw new RangeError(`verbatim format must be three printable ASCII characters, got '${format}'`);
+    if (!/^[\x21-\x7e]{3}$/.test(format))
+      throw new RangeError(`verbatim format must be three printable ASCII characters, got '${format}'`);
     const len = Buffer.byteLength(text);
     this.ensure(MAX_DIGITS + len + 9);
     this.head(61, len + 4);
@@ -130,7 +132,15 @@ export class ReplyWriter {
 
   /** RESP3 `,x`; RESP2 a bulk string of the same text. `inf`, `-inf` and `nan` as Redis spells them. */
   double(x: number): void {
-    const text = Number.isNaN(x) ? 'nan' : x === Infinity ? 'inf' : x === -Infinity ? '-inf' : Object.is(x, -0) ? '-0' : String(x);
+    const text = Number.isNaN(x)
+      ? 'nan'
+      : x === Infinity
+        ? 'inf'
+        : x === -Infinity
+          ? '-inf'
+          : Object.is(x, -0)
+            ? '-0'
+            : String(x);
     if (this.protocol === 3) this.ascii(44, text);
     else this.bulk(text);
   }
@@ -157,7 +167,8 @@ export class ReplyWriter {
   }
 
   private header(type: number, n: number): void {
-    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`RESP aggregate length must be a non-negative integer, got ${n}`);
+    if (!Number.isSafeInteger(n) || n < 0)
+      throw new RangeError(`RESP aggregate length must be a non-negative integer, got ${n}`);
     this.ensure(MAX_DIGITS + 3);
     this.head(type, n);
   }

@@ -50,20 +50,56 @@ function run(chunks: readonly Buffer[], limits: RespLimits): Outcome {
 
 const hex = (commands: Buffer[][]): string[][] => commands.map((c) => c.map((a) => Buffer.from(a).toString('hex')));
 
-const argArb = fc.oneof({ weight: 4, arbitrary: fc.uint8Array({ maxLength: 24 }) }, { weight: 1, arbitrary: fc.uint8Array({ maxLength: 600 }) });
+const argArb = fc.oneof(
+  { weight: 4, arbitrary: fc.uint8Array({ maxLength: 24 }) },
+  { weight: 1, arbitrary: fc.uint8Array({ maxLength: 600 }) },
+);
 const commandsArb = fc.array(fc.array(argArb, { minLength: 1, maxLength: 6 }), { maxLength: 12 });
 const cutsArb = fc.array(fc.nat(), { maxLength: 20 });
 
 // Garbage biased towards protocol tokens so it reaches deep into the parser, with small limits.
 const token = fc.oneof(
-  fc.constantFrom('*', '$', '\r\n', '\r', '\n', '"', "'", '\\', '\\x', '-', '0', '1', '2', '3', '12', 'x', ' ', '\t', '\0', '*1\r\n', '$1\r\n', '$0\r\n'),
+  fc.constantFrom(
+    '*',
+    '$',
+    '\r\n',
+    '\r',
+    '\n',
+    '"',
+    "'",
+    '\\',
+    '\\x',
+    '-',
+    '0',
+    '1',
+    '2',
+    '3',
+    '12',
+    'x',
+    ' ',
+    '\t',
+    '\0',
+    '*1\r\n',
+    '$1\r\n',
+    '$0\r\n',
+  ),
   fc.uint8Array({ maxLength: 4 }).map((b) => Buffer.from(b).toString('latin1')),
 );
 // Valid commands with a few bytes overwritten, inserted or deleted.
 const mutatedArb = fc
   .tuple(
-    fc.array(fc.array(fc.uint8Array({ maxLength: 20 }), { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 4 }),
-    fc.array(fc.tuple(fc.constantFrom('set', 'insert', 'delete'), fc.nat(), fc.constantFrom(13, 10, 42, 36, 45, 48, 49, 57, 120, 0, 255)), { minLength: 1, maxLength: 3 }),
+    fc.array(fc.array(fc.uint8Array({ maxLength: 20 }), { minLength: 1, maxLength: 5 }), {
+      minLength: 1,
+      maxLength: 4,
+    }),
+    fc.array(
+      fc.tuple(
+        fc.constantFrom('set', 'insert', 'delete'),
+        fc.nat(),
+        fc.constantFrom(13, 10, 42, 36, 45, 48, 49, 57, 120, 0, 255),
+      ),
+      { minLength: 1, maxLength: 3 },
+    ),
   )
   .map(([commands, edits]) => {
     const bytes = [...encode(commands)];
@@ -87,7 +123,11 @@ describe('RespParser properties', () => {
       fc.property(commandsArb, cutsArb, (commands, cuts) => {
         const input = encode(commands);
         const outcome = run(split(input, cuts), DEFAULT_RESP_LIMITS);
-        expect(outcome).toEqual({ commands: commands.map((c) => c.map((a) => Buffer.from(a).toString('hex'))), error: null, pending: 0 });
+        expect(outcome).toEqual({
+          commands: commands.map((c) => c.map((a) => Buffer.from(a).toString('hex'))),
+          error: null,
+          pending: 0,
+        });
       }),
       { numRuns: 500 },
     );
@@ -100,7 +140,10 @@ describe('RespParser properties', () => {
         const whole = run([garbage], limits);
         const pieces = run(split(garbage, cuts), limits);
         expect(pieces).toEqual(whole);
-        const bytewise = run([...garbage].map((b) => Buffer.from([b])), limits);
+        const bytewise = run(
+          [...garbage].map((b) => Buffer.from([b])),
+          limits,
+        );
         expect(bytewise).toEqual(whole);
         if (whole.error === null) expect(whole.pending).toBeLessThanOrEqual(garbage.length);
       }),
@@ -112,9 +155,13 @@ describe('RespParser properties', () => {
     fc.assert(
       fc.property(commandsArb, garbageArb, cutsArb, fc.boolean(), (commands, garbage, cuts, small) => {
         const limits = small ? smallLimits : DEFAULT_RESP_LIMITS;
-        const fitting = small ? commands.filter((c) => c.length <= limits.maxArgs && c.every((a) => a.length <= limits.maxBulkBytes)) : commands;
+        const fitting = small
+          ? commands.filter((c) => c.length <= limits.maxArgs && c.every((a) => a.length <= limits.maxBulkBytes))
+          : commands;
         const outcome = run(split(Buffer.concat([encode(fitting), garbage]), cuts), limits);
-        expect(outcome.commands.slice(0, fitting.length)).toEqual(fitting.map((c) => c.map((a) => Buffer.from(a).toString('hex'))));
+        expect(outcome.commands.slice(0, fitting.length)).toEqual(
+          fitting.map((c) => c.map((a) => Buffer.from(a).toString('hex'))),
+        );
       }),
       { numRuns: 500 },
     );

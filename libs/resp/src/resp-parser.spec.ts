@@ -11,19 +11,21 @@ function parse(input: string | Buffer, limits: RespLimits = DEFAULT_RESP_LIMITS)
 
 /** The error input raises (pushed whole, then byte by byte), checking both agree. */
 function failure(input: string, limits: RespLimits = DEFAULT_RESP_LIMITS): { message: string; parsed: string[][] } {
-  const outcomes = [[Buffer.from(input, 'latin1')], [...Buffer.from(input, 'latin1')].map((b) => Buffer.from([b]))].map((chunks) => {
-    const parser = new RespParser(limits);
-    const parsed: Buffer[][] = [];
-    for (const chunk of chunks) {
-      try {
-        parsed.push(...parser.push(chunk));
-      } catch (e) {
-        if (!(e instanceof RespProtocolError)) throw e;
-        return { message: e.message, parsed: text([...parsed, ...e.parsed]) };
+  const outcomes = [[Buffer.from(input, 'latin1')], [...Buffer.from(input, 'latin1')].map((b) => Buffer.from([b]))].map(
+    (chunks) => {
+      const parser = new RespParser(limits);
+      const parsed: Buffer[][] = [];
+      for (const chunk of chunks) {
+        try {
+          parsed.push(...parser.push(chunk));
+        } catch (e) {
+          if (!(e instanceof RespProtocolError)) throw e;
+          return { message: e.message, parsed: text([...parsed, ...e.parsed]) };
+        }
       }
-    }
-    throw new Error(`no protocol error for ${JSON.stringify(input)}`);
-  });
+      throw new Error(`no protocol error for ${JSON.stringify(input)}`);
+    },
+  );
   expect(outcomes[1]).toEqual(outcomes[0]);
   return outcomes[0];
 }
@@ -34,7 +36,9 @@ describe('RespParser multibulk', () => {
   });
 
   it('parses pipelined commands of one chunk, as views into it', () => {
-    const chunk = Buffer.from('*1\r\n$4\r\nPING\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nvalue\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n');
+    const chunk = Buffer.from(
+      '*1\r\n$4\r\nPING\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nvalue\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n',
+    );
     const commands = new RespParser(DEFAULT_RESP_LIMITS).push(chunk);
     expect(text(commands)).toEqual([['PING'], ['SET', 'k', 'value'], ['GET', 'k']]);
     for (const arg of commands.flat()) expect(arg.buffer).toBe(chunk.buffer);
@@ -73,7 +77,11 @@ describe('RespParser multibulk', () => {
   it('joins a large bulk sent in many small chunks once, and reports its bytes as pending', () => {
     const value = Buffer.alloc(1 << 20);
     for (let i = 0; i < value.length; i++) value[i] = (i * 7) & 0xff;
-    const input = Buffer.concat([Buffer.from(`*2\r\n$3\r\nSET\r\n$${value.length}\r\n`), value, Buffer.from('\r\n*1\r\n$4\r\nPING\r\n')]);
+    const input = Buffer.concat([
+      Buffer.from(`*2\r\n$3\r\nSET\r\n$${value.length}\r\n`),
+      value,
+      Buffer.from('\r\n*1\r\n$4\r\nPING\r\n'),
+    ]);
     const parser = new RespParser(DEFAULT_RESP_LIMITS);
     const got: Buffer[][] = [];
     for (let at = 0; at < input.length; at += 1000) {
@@ -101,7 +109,9 @@ describe('RespParser inline', () => {
   });
 
   it('decodes double quotes with escapes', () => {
-    expect(parse('SET "a b" "\\n\\r\\t\\b\\a\\\\\\"\\x41\\xfF\\q\\x4g" ""\r\n')).toEqual([['SET', 'a b', '\n\r\t\b\x07\\"A\xffqx4g', '']]);
+    expect(parse('SET "a b" "\\n\\r\\t\\b\\a\\\\\\"\\x41\\xfF\\q\\x4g" ""\r\n')).toEqual([
+      ['SET', 'a b', '\n\r\t\b\x07\\"A\xffqx4g', ''],
+    ]);
   });
 
   it("decodes single quotes with \\' only", () => {
@@ -179,7 +189,11 @@ describe('RespParser limits', () => {
   const small: RespLimits = { maxArgs: 3, maxBulkBytes: 5, maxInlineBytes: 16 };
 
   it('has Redis defaults', () => {
-    expect(DEFAULT_RESP_LIMITS).toEqual({ maxArgs: 1024 * 1024, maxBulkBytes: 512 * 1024 * 1024, maxInlineBytes: 64 * 1024 });
+    expect(DEFAULT_RESP_LIMITS).toEqual({
+      maxArgs: 1024 * 1024,
+      maxBulkBytes: 512 * 1024 * 1024,
+      maxInlineBytes: 64 * 1024,
+    });
   });
 
   it('caps arguments per command', () => {

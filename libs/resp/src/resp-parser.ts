@@ -20,7 +20,11 @@ export interface RespLimits {
  * (proto-max-bulk-len) and 64 KiB lines (PROTO_INLINE_MAX_SIZE). A server normally passes
  * tighter maxArgs/maxBulkBytes of its own.
  */
-export const DEFAULT_RESP_LIMITS: RespLimits = Object.freeze({ maxArgs: 1024 * 1024, maxBulkBytes: 512 * 1024 * 1024, maxInlineBytes: 64 * 1024 });
+export const DEFAULT_RESP_LIMITS: RespLimits = Object.freeze({
+  maxArgs: 1024 * 1024,
+  maxBulkBytes: 512 * 1024 * 1024,
+  maxInlineBytes: 64 * 1024,
+});
 
 /**
  * Malformed input. `message` is Redis's own text; Redis replies it as `-ERR <message>`, so a

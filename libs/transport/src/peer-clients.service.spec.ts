@@ -90,9 +90,15 @@ describe('PeerClients over real TCP', () => {
     });
 
   async function startServer(): Promise<void> {
-    @Module({ imports: [MetricsModule.forRoot({ node: 'b', role: 'lock' }), transportFor('b', portB, 'a', portA)], controllers: [TestHandlers] })
+    @Module({
+      imports: [MetricsModule.forRoot({ node: 'b', role: 'lock' }), transportFor('b', portB, 'a', portA)],
+      controllers: [TestHandlers],
+    })
     class ServerModule {}
-    server = await NestFactory.createMicroservice(ServerModule, { ...peerServerOptions({ bindHost: '127.0.0.1', port: portB }), logger: false });
+    server = await NestFactory.createMicroservice(ServerModule, {
+      ...peerServerOptions({ bindHost: '127.0.0.1', port: portB }),
+      logger: false,
+    });
     await server.listen();
   }
 
@@ -118,14 +124,18 @@ describe('PeerClients over real TCP', () => {
   });
 
   it('times out a call the peer does not answer in time, and stays usable', async () => {
-    const err = await peers().call('b', 'test.echo', { text: 'slow', delayMs: 1000 }, { timeoutMs: 100 }).catch((e: unknown) => e);
+    const err = await peers()
+      .call('b', 'test.echo', { text: 'slow', delayMs: 1000 }, { timeoutMs: 100 })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PeerTimeoutError);
     expect((err as PeerTimeoutError).timeoutMs).toBe(100);
     await expect(peers().call('b', 'test.echo', { text: 'after' })).resolves.toEqual({ text: 'after', by: 'b' });
   });
 
   it('maps a handler failure at the peer to PeerRemoteError', async () => {
-    const err = await peers().call('b', 'test.fail', {}).catch((e: unknown) => e);
+    const err = await peers()
+      .call('b', 'test.fail', {})
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PeerRemoteError);
     expect((err as PeerRemoteError).remoteMessage).toBe('handler refused');
     // Not an ApiError: no code to switch on.
@@ -143,18 +153,28 @@ describe('PeerClients over real TCP', () => {
   });
 
   it('reports a down peer as unavailable and reconnects once it restarts', async () => {
-    await expect(peers().call('b', 'dss.ping', { from: 'a', role: 'lock' })).resolves.toMatchObject({ node: 'b', role: 'lock' });
+    await expect(peers().call('b', 'dss.ping', { from: 'a', role: 'lock' })).resolves.toMatchObject({
+      node: 'b',
+      role: 'lock',
+    });
     await server!.close();
     server = undefined;
-    const err = await peers().call('b', 'dss.ping', { from: 'a', role: 'lock' }).catch((e: unknown) => e);
+    const err = await peers()
+      .call('b', 'dss.ping', { from: 'a', role: 'lock' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PeerUnavailableError);
     const status = await client.get(PeerStatusService).pingAll();
     expect(status).toEqual([expect.objectContaining({ id: 'b', reachable: false })]);
 
     TestHandlers.node = 'b-restarted';
     await startServer();
-    await expect(peers().call('b', 'test.echo', { text: 'back' })).resolves.toEqual({ text: 'back', by: 'b-restarted' });
-    expect(await client.get(PeerStatusService).pingAll()).toEqual([expect.objectContaining({ id: 'b', reachable: true })]);
+    await expect(peers().call('b', 'test.echo', { text: 'back' })).resolves.toEqual({
+      text: 'back',
+      by: 'b-restarted',
+    });
+    expect(await client.get(PeerStatusService).pingAll()).toEqual([
+      expect.objectContaining({ id: 'b', reachable: true }),
+    ]);
   });
 
   it('counts every call in dss_peer_rpc_duration_seconds by outcome', async () => {
@@ -174,7 +194,15 @@ describe('PeerClients reading an ApiError code from either server path over real
   beforeAll(async () => {
     const [portA, portB] = [await freePort(), await freePort()];
     const transportFor = (selfId: string, port: number, peerId: string, peerPort: number) =>
-      TransportModule.forRoot({ selfId, role: 'cache', peers: [{ id: peerId, host: '127.0.0.1', peerPort, httpPort: 1 }], timeoutMs: 1000, bindHost: '127.0.0.1', port, probeIntervalMs: 0 });
+      TransportModule.forRoot({
+        selfId,
+        role: 'cache',
+        peers: [{ id: peerId, host: '127.0.0.1', peerPort, httpPort: 1 }],
+        timeoutMs: 1000,
+        bindHost: '127.0.0.1',
+        port,
+        probeIntervalMs: 0,
+      });
     // As the daemon runs it: ApiExceptionFilter app-wide for Nest's path, PeerEvents for the direct one.
     @Module({
       imports: [MetricsModule.forRoot({ node: 'b', role: 'cache' }), transportFor('b', portB, 'a', portA)],
@@ -187,9 +215,14 @@ describe('PeerClients reading an ApiError code from either server path over real
     events.answer('test.apiFail.direct', (req) => {
       throw new ApiError(req.code, 'the memory (Redis) failed; the outcome is unknown');
     });
-    server = serverModule.createNestMicroservice({ ...peerServerOptions({ bindHost: '127.0.0.1', port: portB }, events), logger: false });
+    server = serverModule.createNestMicroservice({
+      ...peerServerOptions({ bindHost: '127.0.0.1', port: portB }, events),
+      logger: false,
+    });
     await server.listen();
-    client = await Test.createTestingModule({ imports: [MetricsModule.forRoot({ node: 'a', role: 'cache' }), transportFor('a', portA, 'b', portB)] }).compile();
+    client = await Test.createTestingModule({
+      imports: [MetricsModule.forRoot({ node: 'a', role: 'cache' }), transportFor('a', portA, 'b', portB)],
+    }).compile();
     await client.init();
   });
 
@@ -200,16 +233,21 @@ describe('PeerClients reading an ApiError code from either server path over real
     register.clear();
   });
 
-  it.each(['TIMEOUT', 'UNAVAILABLE'] as const)('carries %s as a code, the same from Nest\'s path and the direct one', async (code) => {
-    const peers = client.get(PeerClients);
-    const viaNest = await peers.call('b', 'test.apiFail.nest', { code }).catch((e: unknown) => e);
-    const direct = await peers.call('b', 'test.apiFail.direct', { code }).catch((e: unknown) => e);
-    for (const err of [viaNest, direct]) {
-      expect(err).toBeInstanceOf(PeerRemoteError);
-      expect(err).toMatchObject({ code, remoteMessage: 'the memory (Redis) failed; the outcome is unknown' });
-    }
-    expect((direct as PeerRemoteError).message.replace('apiFail.direct', 'apiFail.nest')).toBe((viaNest as PeerRemoteError).message);
-  });
+  it.each(['TIMEOUT', 'UNAVAILABLE'] as const)(
+    "carries %s as a code, the same from Nest's path and the direct one",
+    async (code) => {
+      const peers = client.get(PeerClients);
+      const viaNest = await peers.call('b', 'test.apiFail.nest', { code }).catch((e: unknown) => e);
+      const direct = await peers.call('b', 'test.apiFail.direct', { code }).catch((e: unknown) => e);
+      for (const err of [viaNest, direct]) {
+        expect(err).toBeInstanceOf(PeerRemoteError);
+        expect(err).toMatchObject({ code, remoteMessage: 'the memory (Redis) failed; the outcome is unknown' });
+      }
+      expect((direct as PeerRemoteError).message.replace('apiFail.direct', 'apiFail.nest')).toBe(
+        (viaNest as PeerRemoteError).message,
+      );
+    },
+  );
 });
 
 describe('PeerClients after a partition (a connection that drops everything)', () => {
@@ -219,13 +257,41 @@ describe('PeerClients after a partition (a connection that drops everything)', (
 
   beforeAll(async () => {
     const [portA, portB] = [await freePort(), await freePort()];
-    @Module({ imports: [MetricsModule.forRoot({ node: 'b', role: 'cache' }), TransportModule.forRoot({ selfId: 'b', role: 'cache', peers: [{ id: 'a', host: '127.0.0.1', peerPort: portA, httpPort: 1 }], timeoutMs: 300, bindHost: '127.0.0.1', port: portB, probeIntervalMs: 0 })], controllers: [TestHandlers] })
+    @Module({
+      imports: [
+        MetricsModule.forRoot({ node: 'b', role: 'cache' }),
+        TransportModule.forRoot({
+          selfId: 'b',
+          role: 'cache',
+          peers: [{ id: 'a', host: '127.0.0.1', peerPort: portA, httpPort: 1 }],
+          timeoutMs: 300,
+          bindHost: '127.0.0.1',
+          port: portB,
+          probeIntervalMs: 0,
+        }),
+      ],
+      controllers: [TestHandlers],
+    })
     class ServerModule {}
-    server = await NestFactory.createMicroservice(ServerModule, { ...peerServerOptions({ bindHost: '127.0.0.1', port: portB }), logger: false });
+    server = await NestFactory.createMicroservice(ServerModule, {
+      ...peerServerOptions({ bindHost: '127.0.0.1', port: portB }),
+      logger: false,
+    });
     await server.listen();
     proxy = await blackHoleProxy(portB);
     client = await Test.createTestingModule({
-      imports: [MetricsModule.forRoot({ node: 'a', role: 'cache' }), TransportModule.forRoot({ selfId: 'a', role: 'cache', peers: [{ id: 'b', host: '127.0.0.1', peerPort: proxy.port, httpPort: 1 }], timeoutMs: 300, bindHost: '127.0.0.1', port: portA, probeIntervalMs: 0 })],
+      imports: [
+        MetricsModule.forRoot({ node: 'a', role: 'cache' }),
+        TransportModule.forRoot({
+          selfId: 'a',
+          role: 'cache',
+          peers: [{ id: 'b', host: '127.0.0.1', peerPort: proxy.port, httpPort: 1 }],
+          timeoutMs: 300,
+          bindHost: '127.0.0.1',
+          port: portA,
+          probeIntervalMs: 0,
+        }),
+      ],
     }).compile();
     await client.init();
   });
@@ -241,7 +307,9 @@ describe('PeerClients after a partition (a connection that drops everything)', (
 
   it('keeps a connection whose peer answers other calls while one call times out', async () => {
     await peers().call('b', 'test.echo', { text: 'first' });
-    const slow = peers().call('b', 'test.echo', { text: 'slow', delayMs: 600 }, { timeoutMs: 300 }).catch((e: unknown) => e);
+    const slow = peers()
+      .call('b', 'test.echo', { text: 'slow', delayMs: 600 }, { timeoutMs: 300 })
+      .catch((e: unknown) => e);
     await expect(peers().call('b', 'test.echo', { text: 'meanwhile' })).resolves.toMatchObject({ text: 'meanwhile' });
     expect(await slow).toBeInstanceOf(PeerTimeoutError);
     await peers().call('b', 'test.echo', { text: 'after' });
@@ -251,8 +319,12 @@ describe('PeerClients after a partition (a connection that drops everything)', (
   it('dials afresh after a call timed out with no answer from the peer since it was sent', async () => {
     const before = proxy.connections();
     proxy.stallAll();
-    await expect(peers().call('b', 'test.echo', { text: 'lost' }, { timeoutMs: 200 })).rejects.toBeInstanceOf(PeerTimeoutError);
-    await expect(peers().call('b', 'test.echo', { text: 'healed' }, { timeoutMs: 1000 })).resolves.toMatchObject({ text: 'healed' });
+    await expect(peers().call('b', 'test.echo', { text: 'lost' }, { timeoutMs: 200 })).rejects.toBeInstanceOf(
+      PeerTimeoutError,
+    );
+    await expect(peers().call('b', 'test.echo', { text: 'healed' }, { timeoutMs: 1000 })).resolves.toMatchObject({
+      text: 'healed',
+    });
     expect(proxy.connections()).toBe(before + 1);
   });
 });
@@ -271,10 +343,25 @@ describe('PeerClients dialling a peer that never finishes connecting', () => {
     const address = silent.address();
     if (address === null || typeof address === 'string') throw new Error('no port');
     dir = mkdtempSync(join(tmpdir(), 'dss-peer-dial-'));
-    ensureClusterCerts(dir, [{ id: 'a', host: '127.0.0.1' }, { id: 'b', host: '127.0.0.1' }]);
+    ensureClusterCerts(dir, [
+      { id: 'a', host: '127.0.0.1' },
+      { id: 'b', host: '127.0.0.1' },
+    ]);
     const tls = loadPeerTls(dir, 'a', (f) => readFileSync(f, 'utf8'));
     client = await Test.createTestingModule({
-      imports: [MetricsModule.forRoot({ node: 'a', role: 'cache' }), TransportModule.forRoot({ selfId: 'a', role: 'cache', peers: [{ id: 'b', host: '127.0.0.1', peerPort: address.port, httpPort: 1 }], timeoutMs: 5000, bindHost: '127.0.0.1', port: await freePort(), probeIntervalMs: 0, tls })],
+      imports: [
+        MetricsModule.forRoot({ node: 'a', role: 'cache' }),
+        TransportModule.forRoot({
+          selfId: 'a',
+          role: 'cache',
+          peers: [{ id: 'b', host: '127.0.0.1', peerPort: address.port, httpPort: 1 }],
+          timeoutMs: 5000,
+          bindHost: '127.0.0.1',
+          port: await freePort(),
+          probeIntervalMs: 0,
+          tls,
+        }),
+      ],
     }).compile();
     await client.init();
   });
@@ -296,7 +383,10 @@ describe('PeerClients dialling a peer that never finishes connecting', () => {
     expect(err).toBeInstanceOf(PeerUnavailableError);
     expect(performance.now() - started).toBeLessThan(PEER_CONNECT_TIMEOUT_MS + 1000);
     // The next call dials afresh.
-    await client.get(PeerClients).call('b', 'test.echo', { text: 'y' }, { timeoutMs: 5000 }).catch(() => undefined);
+    await client
+      .get(PeerClients)
+      .call('b', 'test.echo', { text: 'y' }, { timeoutMs: 5000 })
+      .catch(() => undefined);
     expect(accepted.length).toBeGreaterThanOrEqual(2);
   });
 });

@@ -3,13 +3,35 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { METRIC_PEER_EVENTS, METRIC_PEER_RPC_SECONDS } from '@dss/metrics';
 import type { Counter, Histogram } from 'prom-client';
 import { peerErrorCode } from '@dss/http';
-import { PeerConnectionClosedError, PeerRemoteError, PeerTimeoutError, PeerUnavailableError, UnknownPeerError, type PeerError } from './peer-errors.js';
-import type { PeerEventContract, PeerEventPattern, PeerPattern, PeerRequest, PeerResponse } from './peer-rpc-contract.js';
+import {
+  PeerConnectionClosedError,
+  PeerRemoteError,
+  PeerTimeoutError,
+  PeerUnavailableError,
+  UnknownPeerError,
+  type PeerError,
+} from './peer-errors.js';
+import type {
+  PeerEventContract,
+  PeerEventPattern,
+  PeerPattern,
+  PeerRequest,
+  PeerResponse,
+} from './peer-rpc-contract.js';
 import { PeerConnection } from './peer-connection.js';
 import { peerClientTls } from './peer-tls-options.js';
 import { PEER_TRANSPORT_OPTIONS, type PeerTransportOptions } from './transport-options.js';
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 /**
  * One PeerConnection per peer of this role, kept open across calls and events;
@@ -38,7 +60,12 @@ export class PeerClients implements OnApplicationShutdown {
   }
 
   /** Sends `request` to `peerId` and resolves with its typed answer, or rejects with a PeerError. */
-  async call<P extends PeerPattern>(peerId: string, pattern: P, request: PeerRequest<P>, opts: { timeoutMs?: number } = {}): Promise<PeerResponse<P>> {
+  async call<P extends PeerPattern>(
+    peerId: string,
+    pattern: P,
+    request: PeerRequest<P>,
+    opts: { timeoutMs?: number } = {},
+  ): Promise<PeerResponse<P>> {
     const connection = this.connections.get(peerId);
     if (!connection) throw new UnknownPeerError(peerId, pattern);
     const timeoutMs = opts.timeoutMs ?? this.options.timeoutMs;
@@ -79,7 +106,12 @@ export class PeerClients implements OnApplicationShutdown {
    * expect; the next one dials again. With `flush` it is written at once rather
    * than with the rest of this loop turn's frames (see PeerSocket).
    */
-  emit<P extends PeerEventPattern>(peerId: string, pattern: P, payload: PeerEventContract[P], opts: { flush?: boolean } = {}): void {
+  emit<P extends PeerEventPattern>(
+    peerId: string,
+    pattern: P,
+    payload: PeerEventContract[P],
+    opts: { flush?: boolean } = {},
+  ): void {
     const connection = this.connections.get(peerId);
     if (!connection) throw new UnknownPeerError(peerId, pattern);
     connection.emit(pattern, payload, opts.flush);
@@ -104,10 +136,21 @@ function mapError(err: unknown, peerId: string, pattern: string): PeerError {
   if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return new PeerUnavailableError(peerId, pattern, code);
   // Errors raised here (toString, not instanceof: node's errors may come from another realm under
   // jest); what the peer's handler threw arrives as a plain object.
-  if (Object.prototype.toString.call(err) === '[object Error]' && typeof err === 'object' && err !== null && 'message' in err && typeof err.message === 'string') {
+  if (
+    Object.prototype.toString.call(err) === '[object Error]' &&
+    typeof err === 'object' &&
+    err !== null &&
+    'message' in err &&
+    typeof err.message === 'string'
+  ) {
     return new PeerUnavailableError(peerId, pattern, err.message);
   }
   // Anything else came back over the wire from the peer's handler (peerErrorAnswer's frame).
   const message = (err as { message?: unknown } | null)?.message;
-  return new PeerRemoteError(peerId, pattern, typeof message === 'string' ? message : JSON.stringify(err), peerErrorCode(err));
+  return new PeerRemoteError(
+    peerId,
+    pattern,
+    typeof message === 'string' ? message : JSON.stringify(err),
+    peerErrorCode(err),
+  );
 }

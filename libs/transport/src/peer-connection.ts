@@ -80,7 +80,9 @@ export class PeerConnection {
     // A destroyed socket whose 'close' has not been emitted yet (a write can fail, and
     // its caller retry, in between) is as gone as one that closed.
     if (this.socket !== undefined && !this.socket.netSocket.destroyed) return this.socket;
-    const raw: Socket = this.tls ? tlsConnect({ ...this.tls, host: this.host, port: this.port }) : tcpConnect({ host: this.host, port: this.port });
+    const raw: Socket = this.tls
+      ? tlsConnect({ ...this.tls, host: this.host, port: this.port })
+      : tcpConnect({ host: this.host, port: this.port });
     const socket = new PeerSocket(raw);
     let failure: unknown;
     raw.on('message', (frame: ResponseFrame) => this.answer(frame));

@@ -14,14 +14,22 @@ export abstract class PeerError extends Error {
 
 /** No answer within the call's timeout; the peer may or may not have acted on it. */
 export class PeerTimeoutError extends PeerError {
-  constructor(peerId: string, pattern: string, readonly timeoutMs: number) {
+  constructor(
+    peerId: string,
+    pattern: string,
+    readonly timeoutMs: number,
+  ) {
     super(peerId, pattern, `no answer within ${timeoutMs} ms`);
   }
 }
 
 /** Could not reach the peer (refused, reset, closed): it did not get the request, or died handling it. */
 export class PeerUnavailableError extends PeerError {
-  constructor(peerId: string, pattern: string, readonly reason: string) {
+  constructor(
+    peerId: string,
+    pattern: string,
+    readonly reason: string,
+  ) {
     super(peerId, pattern, `unreachable (${reason})`);
   }
 }

@@ -51,7 +51,10 @@ export class PeerEvents {
    * failed @MessagePattern handler (peerErrorAnswer: message and ApiError code).
    * The payload is unchecked, as for events.
    */
-  answer<P extends PeerPattern>(pattern: P, handler: (payload: PeerRequest<P>) => PeerResponse<P> | Promise<PeerResponse<P>>): void {
+  answer<P extends PeerPattern>(
+    pattern: P,
+    handler: (payload: PeerRequest<P>) => PeerResponse<P> | Promise<PeerResponse<P>>,
+  ): void {
     if (this.requestHandlers.has(pattern)) throw new Error(`peer request ${pattern} already has a handler`);
     // The sender is bound by PeerRpcContract; the payload's shape is the handler's to check.
     this.requestHandlers.set(pattern, handler as RequestHandler);
@@ -66,7 +69,8 @@ export class PeerEvents {
     if (typeof frame !== 'object' || frame === null) return false;
     const { pattern, data, id } = frame as { pattern?: unknown; data?: unknown; id?: unknown };
     if (typeof pattern !== 'string') return false;
-    if (id !== undefined) return typeof id === 'string' && reply !== undefined && this.request(pattern, id, data, peer, reply);
+    if (id !== undefined)
+      return typeof id === 'string' && reply !== undefined && this.request(pattern, id, data, peer, reply);
     const handler = this.handlers.get(pattern);
     if (handler === undefined) return false;
     if (this.refused(pattern, peer, data)) return true;
@@ -74,7 +78,9 @@ export class PeerEvents {
       handler(data);
     } catch (err) {
       // A bug in one handler must not close the connection that other events share.
-      this.logger.error(`${pattern} handler failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      this.logger.error(
+        `${pattern} handler failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      );
     }
     return true;
   }
@@ -95,7 +101,12 @@ export class PeerEvents {
   }
 
   /** Applies peerRefusalRule when mutual TLS is on: a refused frame is counted (and answered through `answer`). */
-  private refused(pattern: string, peer: string | undefined, data: unknown, answer?: (detail: string) => void): boolean {
+  private refused(
+    pattern: string,
+    peer: string | undefined,
+    data: unknown,
+    answer?: (detail: string) => void,
+  ): boolean {
     if (!this.options.tls) return false;
     const refusal = this.refusal(pattern, peer, data);
     if (refusal === null) return false;

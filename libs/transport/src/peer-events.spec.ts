@@ -72,22 +72,42 @@ describe('PeerEvents: who may send an event (mutual TLS on)', () => {
     events.answer('test.double', (msg) => {
       if (msg.n < 0) throw new RpcException('negative');
       if (msg.n === 1000) throw new ApiError('TIMEOUT', 'too slow; the outcome is unknown');
-      return msg.n === 0 ? Promise.reject(new Error('zero')) : msg.n > 100 ? Promise.resolve({ n: msg.n * 2 }) : { n: msg.n * 2 };
+      return msg.n === 0
+        ? Promise.reject(new Error('zero'))
+        : msg.n > 100
+          ? Promise.resolve({ n: msg.n * 2 })
+          : { n: msg.n * 2 };
     });
-    expect(events.dispatch({ pattern: 'test.double', data: { from: 'node2', n: 2 }, id: '1' }, 'node2', reply)).toBe(true);
-    expect(events.dispatch({ pattern: 'test.double', data: { from: 'node2', n: 200 }, id: '2' }, 'node2', reply)).toBe(true);
-    expect(events.dispatch({ pattern: 'test.double', data: { from: 'node2', n: -1 }, id: '3' }, 'node2', reply)).toBe(true);
-    expect(events.dispatch({ pattern: 'test.double', data: { from: 'node2', n: 0 }, id: '4' }, 'node2', reply)).toBe(true);
+    expect(events.dispatch({ pattern: 'test.double', data: { from: 'node2', n: 2 }, id: '1' }, 'node2', reply)).toBe(
+      true,
+    );
+    expect(events.dispatch({ pattern: 'test.double', data: { from: 'node2', n: 200 }, id: '2' }, 'node2', reply)).toBe(
+      true,
+    );
+    expect(events.dispatch({ pattern: 'test.double', data: { from: 'node2', n: -1 }, id: '3' }, 'node2', reply)).toBe(
+      true,
+    );
+    expect(events.dispatch({ pattern: 'test.double', data: { from: 'node2', n: 0 }, id: '4' }, 'node2', reply)).toBe(
+      true,
+    );
     // A stranger is refused with an answer (the caller does not wait for its timeout), and counted.
-    expect(events.dispatch({ pattern: 'test.double', data: { from: 'node9', n: 1 }, id: '5' }, 'node9', reply)).toBe(true);
+    expect(events.dispatch({ pattern: 'test.double', data: { from: 'node9', n: 1 }, id: '5' }, 'node9', reply)).toBe(
+      true,
+    );
     // An ApiError goes back with its code beside its message, as ApiExceptionFilter sends it on Nest's path.
-    expect(events.dispatch({ pattern: 'test.double', data: { from: 'node2', n: 1000 }, id: '8' }, 'node2', reply)).toBe(true);
+    expect(events.dispatch({ pattern: 'test.double', data: { from: 'node2', n: 1000 }, id: '8' }, 'node2', reply)).toBe(
+      true,
+    );
     await new Promise((r) => setImmediate(r));
     expect(answers).toEqual([
       { id: '1', isDisposed: true, response: { n: 4 } },
       { id: '3', isDisposed: true, err: { status: 'error', message: 'negative' } },
       { id: '5', isDisposed: true, err: { status: 'error', message: expect.stringMatching(/^refused: /) } },
-      { id: '8', isDisposed: true, err: { status: 'error', message: 'too slow; the outcome is unknown', code: 'TIMEOUT' } },
+      {
+        id: '8',
+        isDisposed: true,
+        err: { status: 'error', message: 'too slow; the outcome is unknown', code: 'TIMEOUT' },
+      },
       { id: '2', isDisposed: true, response: { n: 400 } },
       { id: '4', isDisposed: true, err: { status: 'error', message: 'zero' } },
     ]);
@@ -129,7 +149,15 @@ describe('PeerClients.emit to PeerEvents over real TCP', () => {
   const got: number[] = [];
 
   const transportFor = (selfId: string, port: number, peerId: string, peerPort: number) =>
-    TransportModule.forRoot({ selfId, role: 'lock', peers: [{ id: peerId, host: '127.0.0.1', peerPort, httpPort: 1 }], timeoutMs: 300, bindHost: '127.0.0.1', port, probeIntervalMs: 0 });
+    TransportModule.forRoot({
+      selfId,
+      role: 'lock',
+      peers: [{ id: peerId, host: '127.0.0.1', peerPort, httpPort: 1 }],
+      timeoutMs: 300,
+      bindHost: '127.0.0.1',
+      port,
+      probeIntervalMs: 0,
+    });
 
   async function startServer(): Promise<void> {
     @Module({ imports: [MetricsModule.forRoot({ node: 'b', role: 'lock' }), transportFor('b', portB, 'a', portA)] })
@@ -137,7 +165,10 @@ describe('PeerClients.emit to PeerEvents over real TCP', () => {
     serverModule = await Test.createTestingModule({ imports: [ServerModule] }).compile();
     const events = serverModule.get(PeerEvents);
     events.on('test.direct', (e) => got.push((e as { n: number }).n));
-    server = serverModule.createNestMicroservice({ ...peerServerOptions({ bindHost: '127.0.0.1', port: portB }, events), logger: false });
+    server = serverModule.createNestMicroservice({
+      ...peerServerOptions({ bindHost: '127.0.0.1', port: portB }, events),
+      logger: false,
+    });
     await server.listen();
   }
 
@@ -154,7 +185,9 @@ describe('PeerClients.emit to PeerEvents over real TCP', () => {
   beforeAll(async () => {
     [portA, portB] = [await freePort(), await freePort()];
     await startServer();
-    client = await Test.createTestingModule({ imports: [MetricsModule.forRoot({ node: 'a', role: 'lock' }), transportFor('a', portA, 'b', portB)] }).compile();
+    client = await Test.createTestingModule({
+      imports: [MetricsModule.forRoot({ node: 'a', role: 'lock' }), transportFor('a', portA, 'b', portB)],
+    }).compile();
     await client.init();
   });
 
@@ -184,7 +217,9 @@ describe('PeerClients.emit to PeerEvents over real TCP', () => {
 
   it('answers a request on the direct path over the connection it came in on, without Nest', async () => {
     serverModule!.get(PeerEvents).answer('test.double', (msg) => ({ n: msg.n * 2 }));
-    const answers = await Promise.all([1, 2, 3].map((n) => client.get(PeerClients).call('b', 'test.double', { from: 'a', n })));
+    const answers = await Promise.all(
+      [1, 2, 3].map((n) => client.get(PeerClients).call('b', 'test.double', { from: 'a', n })),
+    );
     expect(answers).toEqual([{ n: 2 }, { n: 4 }, { n: 6 }]);
   });
 });

@@ -30,7 +30,10 @@ function socketOf(peerId: string | undefined): PeerSocket {
 
 function rpc(socket: PeerSocket, data: unknown, type = 'rpc', pattern = 'raft.messages'): ExecutionContext {
   const tcp = { getSocketRef: () => socket, getPattern: () => pattern };
-  return { getType: () => type, switchToRpc: () => ({ getContext: () => tcp, getData: () => data }) } as unknown as ExecutionContext;
+  return {
+    getType: () => type,
+    switchToRpc: () => ({ getContext: () => tcp, getData: () => data }),
+  } as unknown as ExecutionContext;
 }
 
 describe('PeerIdentityGuard', () => {
@@ -60,8 +63,12 @@ describe('PeerIdentityGuard', () => {
   it('takes the Redis topology request from any node of the cluster, this one included, and from no one else', () => {
     expect(guard.canActivate(rpc(socketOf('node1'), { from: 'node1' }, 'rpc', 'redis.topology'))).toBe(true);
     expect(guard.canActivate(rpc(socketOf('node3'), { from: 'node3' }, 'rpc', 'redis.topology'))).toBe(true);
-    expect(() => guard.canActivate(rpc(socketOf('node9'), { from: 'node9' }, 'rpc', 'redis.topology'))).toThrow(RpcException);
-    expect(() => guard.canActivate(rpc(socketOf('node2'), { from: 'node3' }, 'rpc', 'redis.topology'))).toThrow(RpcException);
+    expect(() => guard.canActivate(rpc(socketOf('node9'), { from: 'node9' }, 'rpc', 'redis.topology'))).toThrow(
+      RpcException,
+    );
+    expect(() => guard.canActivate(rpc(socketOf('node2'), { from: 'node3' }, 'rpc', 'redis.topology'))).toThrow(
+      RpcException,
+    );
     // Any other pattern from this node itself (another role's daemon) is refused.
     expect(() => guard.canActivate(rpc(socketOf('node1'), { from: 'node1' }))).toThrow(RpcException);
     expect(recorded).toEqual(['unknown_peer', 'spoofed_sender', 'unknown_peer']);

@@ -11,7 +11,9 @@ export class PeerPingController {
   @MessagePattern('dss.ping')
   ping(@Payload() request: PingRequest): PingResponse {
     if (request?.role !== this.options.role) {
-      throw new RpcException(`this is the ${this.options.role} service of ${this.options.selfId}, not ${String(request?.role)}`);
+      throw new RpcException(
+        `this is the ${this.options.role} service of ${this.options.selfId}, not ${String(request?.role)}`,
+      );
     }
     return { node: this.options.selfId, role: this.options.role, time: Date.now() };
   }

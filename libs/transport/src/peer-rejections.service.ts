@@ -27,13 +27,17 @@ export class PeerRejections {
     const now = Date.now();
     if (now - (this.lastLogged.get(reason) ?? 0) < LOG_EVERY_MS) return;
     this.lastLogged.set(reason, now);
-    this.logger.warn(`peer ${reason}: ${detail} (further ones for ${LOG_EVERY_MS / 1000} s only counted in ${METRIC_PEER_REJECTED})`);
+    this.logger.warn(
+      `peer ${reason}: ${detail} (further ones for ${LOG_EVERY_MS / 1000} s only counted in ${METRIC_PEER_REJECTED})`,
+    );
   }
 
   /** Hooks the peer server once it listens: failed handshakes and refused connections are counted. */
   watch(server: Server): void {
     server.maxConnections = PEER_MAX_CONNECTIONS;
-    server.on('drop', (d?: { remoteAddress?: string }) => this.record('connection_limit', `${PEER_MAX_CONNECTIONS} connections open, refused ${d?.remoteAddress ?? '?'}`));
+    server.on('drop', (d?: { remoteAddress?: string }) =>
+      this.record('connection_limit', `${PEER_MAX_CONNECTIONS} connections open, refused ${d?.remoteAddress ?? '?'}`),
+    );
     if (this.options.tls) {
       // With a listener, Node leaves the failed connection open: close it here.
       server.on('tlsClientError', (err: Error, socket: { remoteAddress?: string; destroy(): void }) => {

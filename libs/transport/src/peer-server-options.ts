@@ -9,7 +9,10 @@ import type { PeerTransportOptions } from './transport-options.js';
  * TLS when configured; one-way events go to `events` (`app.get(PeerEvents)`), or
  * through Nest's @EventPattern handlers without it.
  */
-export function peerServerOptions(options: Pick<PeerTransportOptions, 'bindHost' | 'port' | 'tls'>, events?: PeerEvents): TcpOptions {
+export function peerServerOptions(
+  options: Pick<PeerTransportOptions, 'bindHost' | 'port' | 'tls'>,
+  events?: PeerEvents,
+): TcpOptions {
   return {
     transport: Transport.TCP,
     options: {

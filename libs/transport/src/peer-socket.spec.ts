@@ -30,7 +30,10 @@ describe('PeerSocket write batching', () => {
     const streamInternals = raw as unknown as { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void };
     const [write, writev] = [streamInternals._write.bind(raw), streamInternals._writev.bind(raw)];
     streamInternals._write = (...a) => (writes.push(1), write(...a));
-    streamInternals._writev = (chunks: unknown, cb: unknown) => (writes.push((chunks as unknown[]).length), writev(chunks, cb));
+    streamInternals._writev = (chunks: unknown, cb: unknown) => (
+      writes.push((chunks as unknown[]).length),
+      writev(chunks, cb)
+    );
     const socket = new PeerSocket(raw);
     for (let n = 0; n < 10; n++) socket.sendMessage({ pattern: 'p', data: n });
     await new Promise((r) => setImmediate(r));
@@ -42,7 +45,10 @@ describe('PeerSocket write batching', () => {
     expect(writes).toEqual([10, 2]);
     await new Promise((r) => setTimeout(r, 50));
     expect(writes).toEqual([10, 2]);
-    const frames = received.split(/\d+#/).filter(Boolean).map((f) => (JSON.parse(f) as { data: number }).data);
+    const frames = received
+      .split(/\d+#/)
+      .filter(Boolean)
+      .map((f) => (JSON.parse(f) as { data: number }).data);
     expect(frames).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
   });
 });

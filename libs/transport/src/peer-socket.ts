@@ -2,7 +2,12 @@ import { JsonSocket } from '@nestjs/microservices';
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import type { PeerEvents } from './peer-events.service.js';
-import { PEER_CONNECT_TIMEOUT_MS, PEER_INCOMPLETE_MESSAGE_TIMEOUT_MS, PEER_MAX_MESSAGE_BYTES, PEER_MAX_SEND_BUFFER_BYTES } from './transport-options.js';
+import {
+  PEER_CONNECT_TIMEOUT_MS,
+  PEER_INCOMPLETE_MESSAGE_TIMEOUT_MS,
+  PEER_MAX_MESSAGE_BYTES,
+  PEER_MAX_SEND_BUFFER_BYTES,
+} from './transport-options.js';
 
 /**
  * Nest's JSON framing with Nagle's algorithm off. Peer traffic is small
@@ -35,7 +40,8 @@ export class PeerSocket extends JsonSocket {
     // A socket this node dials (not one its server accepted) must connect in time: see PEER_CONNECT_TIMEOUT_MS.
     if (socket.remoteAddress === undefined) abandonUnlessConnected(socket, PEER_CONNECT_TIMEOUT_MS);
     // A certificate with several common names is not one of ours: no identity.
-    const cn: unknown = socket instanceof TLSSocket && socket.authorized ? socket.getPeerCertificate().subject?.CN : undefined;
+    const cn: unknown =
+      socket instanceof TLSSocket && socket.authorized ? socket.getPeerCertificate().subject?.CN : undefined;
     this.peerId = typeof cn === 'string' ? cn : undefined;
   }
 
@@ -76,7 +82,8 @@ export class PeerSocket extends JsonSocket {
     } catch {
       return super.emitMessage(data); // Nest reports the malformed frame and closes the connection
     }
-    if (!this.events.dispatch(frame, this.peerId, (answer) => this.sendMessage(answer))) this.socket.emit('message', frame ?? {});
+    if (!this.events.dispatch(frame, this.peerId, (answer) => this.sendMessage(answer)))
+      this.socket.emit('message', frame ?? {});
   }
 }
 

@@ -27,6 +27,8 @@ export function peerClientTls(m: PeerTlsMaterial, peerId: string): ConnectionOpt
     rejectUnauthorized: true,
     minVersion: 'TLSv1.3',
     checkServerIdentity: (_host: string, cert: PeerCertificate) =>
-      cert.subject?.CN === peerId ? undefined : new Error(`peer ${peerId} presented a certificate for "${cert.subject?.CN ?? '?'}"`),
+      cert.subject?.CN === peerId
+        ? undefined
+        : new Error(`peer ${peerId} presented a certificate for "${cert.subject?.CN ?? '?'}"`),
   };
 }

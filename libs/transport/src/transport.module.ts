@@ -1,7 +1,13 @@
 import { Module, type DynamicModule, type InjectionToken, type OptionalFactoryDependency } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { makeCounterProvider, makeGaugeProvider } from '@willsoto/nestjs-prometheus';
-import { latencyHistogramProvider, METRIC_PEER_EVENTS, METRIC_PEER_REACHABLE, METRIC_PEER_REJECTED, METRIC_PEER_RPC_SECONDS } from '@dss/metrics';
+import {
+  latencyHistogramProvider,
+  METRIC_PEER_EVENTS,
+  METRIC_PEER_REACHABLE,
+  METRIC_PEER_REJECTED,
+  METRIC_PEER_RPC_SECONDS,
+} from '@dss/metrics';
 import { PeerClients } from './peer-clients.service.js';
 import { PeerEvents } from './peer-events.service.js';
 import { PeerIdentityGuard } from './peer-identity.guard.js';
@@ -50,13 +56,24 @@ const metrics = [
  */
 @Module({})
 export class TransportModule {
-  private static build(optionsProvider: DynamicModule['providers'], imports: DynamicModule['imports'] = []): DynamicModule {
+  private static build(
+    optionsProvider: DynamicModule['providers'],
+    imports: DynamicModule['imports'] = [],
+  ): DynamicModule {
     return {
       module: TransportModule,
       global: true,
       imports,
       controllers: [PeerPingController],
-      providers: [...(optionsProvider ?? []), ...metrics, PeerClients, PeerEvents, PeerStatusService, PeerRejections, { provide: APP_GUARD, useClass: PeerIdentityGuard }],
+      providers: [
+        ...(optionsProvider ?? []),
+        ...metrics,
+        PeerClients,
+        PeerEvents,
+        PeerStatusService,
+        PeerRejections,
+        { provide: APP_GUARD, useClass: PeerIdentityGuard },
+      ],
       exports: [PEER_TRANSPORT_OPTIONS, PeerClients, PeerEvents, PeerStatusService, PeerRejections],
     };
   }
@@ -66,6 +83,9 @@ export class TransportModule {
   }
 
   static forRootAsync(options: TransportModuleAsyncOptions): DynamicModule {
-    return this.build([{ provide: PEER_TRANSPORT_OPTIONS, inject: options.inject ?? [], useFactory: options.useFactory }], options.imports);
+    return this.build(
+      [{ provide: PEER_TRANSPORT_OPTIONS, inject: options.inject ?? [], useFactory: options.useFactory }],
+      options.imports,
+    );
   }
 }

@@ -99,7 +99,8 @@ export function samples(service: Service, history: readonly HistoryOp[]): Sample
 }
 
 const within = (s: readonly Sample[], from: number, to: number): Sample[] => s.filter((x) => x.t >= from && x.t < to);
-const share = (s: readonly Sample[]): number | null => (s.length === 0 ? null : s.filter((x) => x.success).length / s.length);
+const share = (s: readonly Sample[]): number | null =>
+  s.length === 0 ? null : s.filter((x) => x.success).length / s.length;
 
 /** See the definition at the top; `after` holds the ops invoked in [start, until), sorted. */
 export function recoveryMs(after: readonly Sample[], start: number): number | null {
@@ -115,7 +116,10 @@ export function recoveryMs(after: readonly Sample[], start: number): number | nu
   return first === undefined ? null : first.t - start;
 }
 
-export function verdictOf(service: Service, m: { readonly majorityGone: boolean; readonly recoveryMs: number | null; readonly afterShare: number | null }): Verdict {
+export function verdictOf(
+  service: Service,
+  m: { readonly majorityGone: boolean; readonly recoveryMs: number | null; readonly afterShare: number | null },
+): Verdict {
   if (m.majorityGone) return 'excused';
   const recovered = m.recoveryMs !== null && m.recoveryMs <= RECOVERY_TARGET_MS[service];
   return recovered && m.afterShare !== null && m.afterShare >= AFTER_SHARE_TARGET ? 'met' : 'missed';
@@ -147,24 +151,65 @@ export function measureAvailability(input: AvailabilityInput): AvailabilityRepor
       const after = within(s, start + RECOVERY_TARGET_MS[service], until);
       const loss = serviceLoss(service, windows, input.nodeCount);
       const recovery = recoveryMs(within(s, start, until), start);
-      const m = { majorityGone: loss.majorityGone, recoveryMs: recovery === null ? null : Math.round(recovery), afterShare: share(after) };
-      return { service, ops: during.length, served: share(during), ...m, afterOps: after.length, roleNodesGone: loss.roleNodesGone, redisNodesGone: loss.redisNodesGone, verdict: verdictOf(service, m) };
+      const m = {
+        majorityGone: loss.majorityGone,
+        recoveryMs: recovery === null ? null : Math.round(recovery),
+        afterShare: share(after),
+      };
+      return {
+        service,
+        ops: during.length,
+        served: share(during),
+        ...m,
+        afterOps: after.length,
+        roleNodesGone: loss.roleNodesGone,
+        redisNodesGone: loss.redisNodesGone,
+        verdict: verdictOf(service, m),
+      };
     });
-    return { step: first.step, kind: first.kind, action: windows.map((f) => f.action).join(' + '), startS: seconds(start - input.t0), endS: seconds(end - input.t0), untilS: seconds(until - input.t0), services: perService };
+    return {
+      step: first.step,
+      kind: first.kind,
+      action: windows.map((f) => f.action).join(' + '),
+      startS: seconds(start - input.t0),
+      endS: seconds(end - input.t0),
+      untilS: seconds(until - input.t0),
+      services: perService,
+    };
   });
   const summary = services.map((service): ServiceAvailability => {
     const run = within(bySvc.get(service) ?? [], input.t0, input.runEnd);
     const verdicts = faults.map((f) => f.services.find((x) => x.service === service)?.verdict);
     const count = (v: Verdict): number => verdicts.filter((x) => x === v).length;
-    return { service, ops: run.length, share: share(run), met: count('met'), excused: count('excused'), missed: count('missed') };
+    return {
+      service,
+      ops: run.length,
+      share: share(run),
+      met: count('met'),
+      excused: count('excused'),
+      missed: count('missed'),
+    };
   });
-  const missed = faults.flatMap((f) => f.services.filter((s) => s.verdict === 'missed').map((s) => `#${f.step} ${f.kind}: ${s.service} ${describeMiss(s)}`));
-  return { clock: { t0: input.t0, runEnd: input.runEnd }, targets: { recoveryMs: RECOVERY_TARGET_MS, afterShare: AFTER_SHARE_TARGET }, faults, services: summary, missed };
+  const missed = faults.flatMap((f) =>
+    f.services
+      .filter((s) => s.verdict === 'missed')
+      .map((s) => `#${f.step} ${f.kind}: ${s.service} ${describeMiss(s)}`),
+  );
+  return {
+    clock: { t0: input.t0, runEnd: input.runEnd },
+    targets: { recoveryMs: RECOVERY_TARGET_MS, afterShare: AFTER_SHARE_TARGET },
+    faults,
+    services: summary,
+    missed,
+  };
 }
 
 const pct = (x: number | null): string => (x === null ? 'no ops' : `${(x * 100).toFixed(1)} %`);
 
 function describeMiss(s: ServiceAtFault): string {
-  const recovery = s.recoveryMs === null ? 'not serving again before the next fault' : `back after ${(s.recoveryMs / 1000).toFixed(1)} s`;
+  const recovery =
+    s.recoveryMs === null
+      ? 'not serving again before the next fault'
+      : `back after ${(s.recoveryMs / 1000).toFixed(1)} s`;
   return `${recovery} (target ${RECOVERY_TARGET_MS[s.service] / 1000} s), ${pct(s.afterShare)} served after the target window (target ${AFTER_SHARE_TARGET * 100} %)`;
 }

@@ -22,8 +22,24 @@ function lockHistory(seconds: number): HistoryOp[] {
 }
 
 const faults: AppliedFault[] = [
-  { step: 0, kind: 'kill-lock-leader', action: 'SIGKILL lock@vm1 (leader), restarted after 2.5 s', nodes: ['vm1'], roles: ['lock'], start: at(3), end: at(5.5) },
-  { step: 1, kind: 'bridge', action: 'bridge through vm2 for 1.5 s', nodes: ['vm1', 'vm3'], roles: ['lock', 'queue', 'cache'], start: at(7), end: at(8.5) },
+  {
+    step: 0,
+    kind: 'kill-lock-leader',
+    action: 'SIGKILL lock@vm1 (leader), restarted after 2.5 s',
+    nodes: ['vm1'],
+    roles: ['lock'],
+    start: at(3),
+    end: at(5.5),
+  },
+  {
+    step: 1,
+    kind: 'bridge',
+    action: 'bridge through vm2 for 1.5 s',
+    nodes: ['vm1', 'vm3'],
+    roles: ['lock', 'queue', 'cache'],
+    start: at(7),
+    end: at(8.5),
+  },
 ];
 
 describe('availability charts', () => {
@@ -56,8 +72,16 @@ describe('availability charts', () => {
     expect('vconcat' in spec ? spec.vconcat.length : 0).toBe(2);
     const json = JSON.parse(JSON.stringify(spec));
     for (const panel of json.vconcat) {
-      expect(panel.layer[0]).toMatchObject({ mark: { type: 'rect' }, data: { values: windows }, encoding: { x: { field: 'start' }, x2: { field: 'end' } } });
-      expect(panel.layer[1]).toMatchObject({ mark: { type: 'text' }, data: { values: windows }, encoding: { text: { field: 'label' } } });
+      expect(panel.layer[0]).toMatchObject({
+        mark: { type: 'rect' },
+        data: { values: windows },
+        encoding: { x: { field: 'start' }, x2: { field: 'end' } },
+      });
+      expect(panel.layer[1]).toMatchObject({
+        mark: { type: 'text' },
+        data: { values: windows },
+        encoding: { text: { field: 'label' } },
+      });
     }
     expect(json.vconcat[1].layer[2].encoding.y.scale).toEqual({ type: 'log' });
   });

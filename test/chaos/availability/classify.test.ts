@@ -22,7 +22,17 @@ describe('availability: classifying recorded operations', () => {
       // A refusal the lock workload does not record as fail today: no known refusal code, so not excused.
       .fail('c1', 'acquire', {}, [8, 9], unavailable)
       .build();
-    expect(h.map(classifyLockOp)).toEqual(['served', 'refused', 'refused', 'refused', 'failed', 'failed', 'failed', 'failed', 'failed']);
+    expect(h.map(classifyLockOp)).toEqual([
+      'served',
+      'refused',
+      'refused',
+      'refused',
+      'failed',
+      'failed',
+      'failed',
+      'failed',
+      'failed',
+    ]);
   });
 
   it('queue: an empty consume is served, a stale receipt is a correct refusal, the dead-letter reads after the run are ignored', () => {
@@ -36,7 +46,16 @@ describe('availability: classifying recorded operations', () => {
       .unknown('c0', 'consume', {}, [6, 7], 'network error: The operation was aborted due to timeout')
       .ok('dead', 'dead', {}, [7, 8], { messages: [] })
       .build();
-    expect(h.map(classifyQueueOp)).toEqual(['served', 'served', 'served', 'refused', 'failed', 'failed', 'failed', 'ignored']);
+    expect(h.map(classifyQueueOp)).toEqual([
+      'served',
+      'served',
+      'served',
+      'refused',
+      'failed',
+      'failed',
+      'failed',
+      'ignored',
+    ]);
   });
 
   it('cache: a 503 fails although the safety checker reads it as "nothing happened"; a read of an absent key is served', () => {
@@ -63,6 +82,11 @@ describe('availability: classifying recorded operations', () => {
   });
 
   it('counts served and refused as success', () => {
-    expect([isSuccess('served'), isSuccess('refused'), isSuccess('failed'), isSuccess('ignored')]).toEqual([true, true, false, false]);
+    expect([isSuccess('served'), isSuccess('refused'), isSuccess('failed'), isSuccess('ignored')]).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
   });
 });

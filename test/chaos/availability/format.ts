@@ -34,10 +34,14 @@ export function formatAvailability(report: AvailabilityReport): string {
   ];
   for (const f of report.faults) {
     const cells = services.map((svc) => cell(f.services.find((s) => s.service === svc)).padEnd(CELL_WIDTH)).join(' ');
-    lines.push(`${String(f.step).padStart(4)} ${f.kind.padEnd(20)} ${shortAction(f.action).padEnd(ACTION_WIDTH)} ${cells}`.trimEnd());
+    lines.push(
+      `${String(f.step).padStart(4)} ${f.kind.padEnd(20)} ${shortAction(f.action).padEnd(ACTION_WIDTH)} ${cells}`.trimEnd(),
+    );
   }
   for (const s of report.services) {
-    lines.push(`availability ${s.service}: ${pct(s.share)} of ${s.ops} ops served over the run; faults: ${s.met} met, ${s.excused} excused, ${s.missed} missed`);
+    lines.push(
+      `availability ${s.service}: ${pct(s.share)} of ${s.ops} ops served over the run; faults: ${s.met} met, ${s.excused} excused, ${s.missed} missed`,
+    );
   }
   return lines.join('\n');
 }

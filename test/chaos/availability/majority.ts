@@ -30,8 +30,14 @@ export type FaultRecord = Pick<AppliedFault, 'kind' | 'action' | 'nodes' | 'role
 const NOTHING: FaultImpact = { daemons: [], cutOff: [], redis: [] };
 
 export function faultImpact(f: FaultRecord): FaultImpact {
-  const daemonsDown = (): FaultImpact => ({ ...NOTHING, daemons: f.nodes.flatMap((node) => f.roles.map((role) => ({ role, node }))) });
-  const cutOff = (node: string | undefined): FaultImpact => ({ ...NOTHING, cutOff: [node ?? (f.nodes.length === 1 ? f.nodes[0]! : `(${f.kind})`)] });
+  const daemonsDown = (): FaultImpact => ({
+    ...NOTHING,
+    daemons: f.nodes.flatMap((node) => f.roles.map((role) => ({ role, node }))),
+  });
+  const cutOff = (node: string | undefined): FaultImpact => ({
+    ...NOTHING,
+    cutOff: [node ?? (f.nodes.length === 1 ? f.nodes[0]! : `(${f.kind})`)],
+  });
   switch (f.kind) {
     case 'kill-lock-leader':
     case 'kill-daemon':
@@ -68,8 +74,18 @@ export function serviceLoss(service: Service, windows: readonly FaultRecord[], n
   const impacts = windows.map(faultImpact);
   const cut = impacts.flatMap((i) => i.cutOff);
   const needs = SERVICE_NEEDS[service];
-  const roleNodesGone = Math.max(0, ...needs.roles.map((role) => new Set([...cut, ...impacts.flatMap((i) => i.daemons.filter((d) => d.role === role).map((d) => d.node))]).size));
+  const roleNodesGone = Math.max(
+    0,
+    ...needs.roles.map(
+      (role) =>
+        new Set([...cut, ...impacts.flatMap((i) => i.daemons.filter((d) => d.role === role).map((d) => d.node))]).size,
+    ),
+  );
   const redisNodesGone = needs.redis ? new Set([...cut, ...impacts.flatMap((i) => i.redis)]).size : 0;
   const majority = Math.floor(nodeCount / 2) + 1;
-  return { roleNodesGone, redisNodesGone, majorityGone: nodeCount - roleNodesGone < majority || nodeCount - redisNodesGone < majority };
+  return {
+    roleNodesGone,
+    redisNodesGone,
+    majorityGone: nodeCount - roleNodesGone < majority || nodeCount - redisNodesGone < majority,
+  };
 }

@@ -7,7 +7,12 @@ export const SERVICES = ['lock', 'counter', 'queue', 'cache'] as const;
 export type Service = (typeof SERVICES)[number];
 
 /** From a fault's start to serving again; also the start of the window that AFTER_SHARE_TARGET applies to. */
-export const RECOVERY_TARGET_MS: Readonly<Record<Service, number>> = { lock: 1000, queue: 3000, cache: 3000, counter: 3000 };
+export const RECOVERY_TARGET_MS: Readonly<Record<Service, number>> = {
+  lock: 1000,
+  queue: 3000,
+  cache: 3000,
+  counter: 3000,
+};
 
 /** Share of operations served from fault start + RECOVERY_TARGET_MS until the next fault (and, from the recovery point, the share that counts as serving again). */
 export const AFTER_SHARE_TARGET = 0.99;

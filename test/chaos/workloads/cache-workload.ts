@@ -4,10 +4,25 @@
 // (a delete writes null, a 404 reads null). A killed node may lose its own
 // writes of the last flush interval (docs/cache.md), so those are forgiven
 // before the linearizability check.
-import { checkLinearizable, forgiveFaultedNode, HistoryRecorder, pruneRegisterHistory, registerModel, type HistoryOp, type OpHandle } from '../../support/history/index.js';
+import {
+  checkLinearizable,
+  forgiveFaultedNode,
+  HistoryRecorder,
+  pruneRegisterHistory,
+  registerModel,
+  type HistoryOp,
+  type OpHandle,
+} from '../../support/history/index.js';
 import { CACHE_LEASE_MS } from '../../../libs/cache/src/cache-limits.js';
 import { Prng } from '../../support/prng.js';
-import { describeFailure, httpJson, NodeCursor, provablyNotApplied, withFailover, type HttpResult } from './workload-http.js';
+import {
+  describeFailure,
+  httpJson,
+  NodeCursor,
+  provablyNotApplied,
+  withFailover,
+  type HttpResult,
+} from './workload-http.js';
 import { countOps, countUncertain, isRecord, sleep } from './workload-util.js';
 import type { FaultWindow, Workload, WorkloadContext, WorkloadVerdict } from './workload-types.js';
 
@@ -47,7 +62,13 @@ export function createCacheWorkload(opts: CacheWorkloadOptions = {}): Workload {
     let failed = false;
     const judge = (res: HttpResult) => (provablyNotApplied(res) ? 'retry' : 'done');
     const run = async (h: OpHandle, args: Record<string, unknown>, method: string, key: string, body?: unknown) => {
-      const { res, node } = await withFailover(cursor, Date.now() + TIMEOUT_MS, (n, t) => httpJson(method, url(n, key), body, t), judge, ATTEMPT_TIMEOUT_MS);
+      const { res, node } = await withFailover(
+        cursor,
+        Date.now() + TIMEOUT_MS,
+        (n, t) => httpJson(method, url(n, key), body, t),
+        judge,
+        ATTEMPT_TIMEOUT_MS,
+      );
       // Every op is attributable to the node that answered it (a killed node's own writes may be forgiven).
       if (node !== args.node) recorder.amendArgs(h, { ...args, node });
       if (!(res.ok && res.status < 500)) cursor.failed(node);
@@ -91,7 +112,13 @@ export function createCacheWorkload(opts: CacheWorkloadOptions = {}): Workload {
 
   function verdict(faults: readonly FaultWindow[]): WorkloadVerdict {
     const history = recorder.history();
-    const forgiven = forgiveFaultedNode(history, faults, { role: 'cache', nodeOf: nodeOf, flushIntervalMs, onsetMs: CACHE_LEASE_MS, slackMs: SLACK_MS });
+    const forgiven = forgiveFaultedNode(history, faults, {
+      role: 'cache',
+      nodeOf: nodeOf,
+      flushIntervalMs,
+      onsetMs: CACHE_LEASE_MS,
+      slackMs: SLACK_MS,
+    });
     const pruned = pruneRegisterHistory(forgiven.history);
     const result = checkLinearizable(pruned.history, registerModel(null), { maxSteps: MAX_STEPS });
     const violations = result.partitions.filter((p) => p.status === 'violation').length;
@@ -107,7 +134,16 @@ export function createCacheWorkload(opts: CacheWorkloadOptions = {}): Workload {
       ok: result.status === 'ok',
       anomalies: violations,
       ops: history.length,
-      figures: { reads: countOps(history, 'read'), writes: writes.length - deletes, deletes, refused: history.filter((op) => op.outcome === 'fail').length, unknown: countUncertain(history), forgiven: forgiven.forgiven, pruned: pruned.pruned, settled: pruned.settled },
+      figures: {
+        reads: countOps(history, 'read'),
+        writes: writes.length - deletes,
+        deletes,
+        refused: history.filter((op) => op.outcome === 'fail').length,
+        unknown: countUncertain(history),
+        forgiven: forgiven.forgiven,
+        pruned: pruned.pruned,
+        settled: pruned.settled,
+      },
       details,
     };
   }
@@ -119,7 +155,9 @@ export function createCacheWorkload(opts: CacheWorkloadOptions = {}): Workload {
       started = Date.now();
       await Promise.all(Array.from({ length: clients }, (_, id) => client(ctx, id)));
       const h = recorder.history();
-      ctx.log(`cache: ${h.length} ops (${countOps(h, 'read')} reads, ${countOps(h, 'write')} writes incl. deletes, ${countUncertain(h)} unknown)`);
+      ctx.log(
+        `cache: ${h.length} ops (${countOps(h, 'read')} reads, ${countOps(h, 'write')} writes incl. deletes, ${countUncertain(h)} unknown)`,
+      );
     },
     verdict,
     history: () => recorder.history(),

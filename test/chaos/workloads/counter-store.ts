@@ -21,10 +21,17 @@ return {1, tonumber(ARGV[3])}
 
 export type FencedOp = 'read' | 'write';
 
-export type FencedResult = { readonly done: true; readonly value: number } | { readonly done: false; readonly storedToken: number };
+export type FencedResult =
+  { readonly done: true; readonly value: number } | { readonly done: false; readonly storedToken: number };
 
 /** Runs one fenced read or write; rejects on a Redis error or timeout (outcome unknown). */
-export async function fencedOp(redis: Redis, key: string, token: number, op: FencedOp, value?: number): Promise<FencedResult> {
+export async function fencedOp(
+  redis: Redis,
+  key: string,
+  token: number,
+  op: FencedOp,
+  value?: number,
+): Promise<FencedResult> {
   if (op === 'write' && value === undefined) throw new Error('fencedOp: a write needs a value');
   const reply = await redis.eval(FENCED_OP_SCRIPT, 1, key, String(token), op, String(value ?? 0));
   if (!Array.isArray(reply) || typeof reply[0] !== 'number' || typeof reply[1] !== 'number') {

@@ -6,7 +6,12 @@
 // explained by the acknowledged and unknown writes, with none lost.
 import type { Redis } from 'ioredis';
 import { connectionMark, waitForReplicas } from '@dss/config';
-import { checkCounterHistory, formatCounterCheck, HistoryRecorder, type OpHandle } from '../../support/history/index.js';
+import {
+  checkCounterHistory,
+  formatCounterCheck,
+  HistoryRecorder,
+  type OpHandle,
+} from '../../support/history/index.js';
 import { Prng } from '../../support/prng.js';
 import { fencedOp, readCounter } from './counter-store.js';
 import { watchRedisPrimary } from './redis-primary.js';
@@ -48,7 +53,8 @@ export function createCounterWorkload(opts: CounterWorkloadOptions = {}): Worklo
     redis.on('ready', () => (redisDown = false));
     try {
       // A fresh counter: value 0, no token (a rerun with the same seed must not inherit one).
-      if (!(await retry(() => redis.del(key)))) ctx.log(`counter: could not reset ${key}; the run starts from its old state`);
+      if (!(await retry(() => redis.del(key))))
+        ctx.log(`counter: could not reset ${key}; the run starts from its old state`);
       await Promise.all(Array.from({ length: clients }, (_, id) => client(ctx, redis, key, id)));
       await finalRead(redis, key);
     } finally {
@@ -56,14 +62,22 @@ export function createCounterWorkload(opts: CounterWorkloadOptions = {}): Worklo
       await redis.quit().catch(() => redis.disconnect());
     }
     const h = recorder.history();
-    ctx.log(`counter: ${h.length} ops (${countOps(h, 'write', 'ok')} writes ok, ${countOps(h, 'write', 'fail')} fenced, ${countUncertain(h)} unknown)`);
+    ctx.log(
+      `counter: ${h.length} ops (${countOps(h, 'write', 'ok')} writes ok, ${countOps(h, 'write', 'fail')} fenced, ${countUncertain(h)} unknown)`,
+    );
   }
 
   async function client(ctx: WorkloadContext, redis: Redis, key: string, id: number): Promise<void> {
     const rng = new Prng(ctx.seed * 1000 + 100 + id);
     const cursor = new NodeCursor(ctx.nodes, id);
     const lockCall = (path: string, body: object, waitMs: number) =>
-      withFailover(cursor, Date.now() + waitMs + HTTP_MARGIN_MS, (node, t) => postJson(`${ctx.url('lock', node)}${path}`, body, t), judge, waitMs + ATTEMPT_MARGIN_MS).then((r) => r.res);
+      withFailover(
+        cursor,
+        Date.now() + waitMs + HTTP_MARGIN_MS,
+        (node, t) => postJson(`${ctx.url('lock', node)}${path}`, body, t),
+        judge,
+        waitMs + ATTEMPT_MARGIN_MS,
+      ).then((r) => r.res);
     let generation = 0;
     while (Date.now() < ctx.deadline) {
       const owner = `k${id}-${generation}`;
@@ -77,7 +91,8 @@ export function createCounterWorkload(opts: CounterWorkloadOptions = {}): Worklo
       }
       const token = acq.ok && acq.status === 200 ? numberField(acq.body, 'fencingToken') : undefined;
       if (token === undefined) {
-        if (acq.ok && acq.status === 200) ctx.log(`counter: acquire answered 200 without a fencing token: ${JSON.stringify(acq.body)}`);
+        if (acq.ok && acq.status === 200)
+          ctx.log(`counter: acquire answered 200 without a fencing token: ${JSON.stringify(acq.body)}`);
         recorder.unknown(acqOp, describeFailure(acq));
         generation++; // the acquire may have granted: never reuse this owner
         await sleep(50);
@@ -91,7 +106,8 @@ export function createCounterWorkload(opts: CounterWorkloadOptions = {}): Worklo
       if (read !== undefined) await fenced(id, redis, key, token, 'write', read + 1);
       const relOp = recorder.invoke(id, 'release', { resource: RESOURCE, owner });
       const rel = await lockCall('/lock/release', { resource: RESOURCE, owner, requestId: `${requestId}-release` }, 0);
-      if (rel.ok && (rel.status === 200 || rel.status === 404)) recorder.complete(relOp, rel.status === 200 ? 'ok' : 'fail', rel.body);
+      if (rel.ok && (rel.status === 200 || rel.status === 404))
+        recorder.complete(relOp, rel.status === 200 ? 'ok' : 'fail', rel.body);
       else {
         recorder.unknown(relOp, describeFailure(rel));
         generation++;
@@ -105,7 +121,14 @@ export function createCounterWorkload(opts: CounterWorkloadOptions = {}): Worklo
    * failover that undid that could let an older holder write. WAIT must run on the connection
    * that did the op (ioredis may retry it on a new primary, where it proves nothing).
    */
-  async function fenced(id: number, redis: Redis, key: string, token: number, op: 'read' | 'write', value?: number): Promise<number | undefined> {
+  async function fenced(
+    id: number,
+    redis: Redis,
+    key: string,
+    token: number,
+    op: 'read' | 'write',
+    value?: number,
+  ): Promise<number | undefined> {
     const h = recorder.invoke(id, op, op === 'read' ? { token } : { token, value });
     try {
       const connection = connectionMark(redis);
@@ -159,7 +182,12 @@ export function createCounterWorkload(opts: CounterWorkloadOptions = {}): Worklo
       ok: result.ok && !undecided,
       anomalies: result.anomalies.length,
       ops: history.length,
-      figures: { writesOk: s.writesOk, writesFenced: s.writesFenced, writesUnknown: s.writesUnknown, final: s.final ?? -1 },
+      figures: {
+        writesOk: s.writesOk,
+        writesFenced: s.writesFenced,
+        writesUnknown: s.writesUnknown,
+        final: s.final ?? -1,
+      },
       details: !result.ok
         ? `${summary}\n${formatCounterCheck(result)}`
         : undecided

@@ -21,5 +21,10 @@ export interface AllWorkloadsOptions {
 
 /** Every workload, in the order the runner reports them. */
 export function allWorkloads(opts: AllWorkloadsOptions = {}): Workload[] {
-  return [createLockWorkload(opts.lock), createCounterWorkload(opts.counter), createQueueWorkload(opts.queue), createCacheWorkload({ ...opts.cache, flushIntervalMs: opts.cache?.flushIntervalMs ?? opts.flushIntervalMs })];
+  return [
+    createLockWorkload(opts.lock),
+    createCounterWorkload(opts.counter),
+    createQueueWorkload(opts.queue),
+    createCacheWorkload({ ...opts.cache, flushIntervalMs: opts.cache?.flushIntervalMs ?? opts.flushIntervalMs }),
+  ];
 }

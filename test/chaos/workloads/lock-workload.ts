@@ -38,9 +38,22 @@ export function createLockWorkload(opts: LockWorkloadOptions = {}): Workload {
       const resource = rng.pick(resources);
       const mode = rng.chance(0.8) ? 'exclusive' : 'shared';
       const waitMs = rng.int(0, 1000);
-      const args = { resource, owner, mode, ttlMs: TTL_MS, waitMs, requestId: `${owner}-${Date.now()}-${rng.below(1e9)}` };
+      const args = {
+        resource,
+        owner,
+        mode,
+        ttlMs: TTL_MS,
+        waitMs,
+        requestId: `${owner}-${Date.now()}-${rng.below(1e9)}`,
+      };
       const acq = recorder.invoke(id, 'acquire', args);
-      const { res } = await withFailover(cursor, Date.now() + waitMs + REPLY_MARGIN_MS, (node, t) => postJson(`${ctx.url('lock', node)}/lock/acquire`, args, t), judge, waitMs + ATTEMPT_MARGIN_MS);
+      const { res } = await withFailover(
+        cursor,
+        Date.now() + waitMs + REPLY_MARGIN_MS,
+        (node, t) => postJson(`${ctx.url('lock', node)}/lock/acquire`, args, t),
+        judge,
+        waitMs + ATTEMPT_MARGIN_MS,
+      );
       if (res.ok && res.status === 200) recorder.complete(acq, 'ok', res.body);
       else if (res.ok && res.status === 409) {
         recorder.complete(acq, 'fail', res.body);
@@ -55,7 +68,13 @@ export function createLockWorkload(opts: LockWorkloadOptions = {}): Workload {
       // With a requestId a release repeated on another node is applied once.
       const relArgs = { resource, owner, requestId: `${args.requestId}-release` };
       const rel = recorder.invoke(id, 'release', { resource, owner });
-      const { res: relRes } = await withFailover(cursor, Date.now() + REPLY_MARGIN_MS, (node, t) => postJson(`${ctx.url('lock', node)}/lock/release`, relArgs, t), judge, ATTEMPT_MARGIN_MS);
+      const { res: relRes } = await withFailover(
+        cursor,
+        Date.now() + REPLY_MARGIN_MS,
+        (node, t) => postJson(`${ctx.url('lock', node)}/lock/release`, relArgs, t),
+        judge,
+        ATTEMPT_MARGIN_MS,
+      );
       if (relRes.ok && relRes.status === 200) recorder.complete(rel, 'ok', relRes.body);
       else if (relRes.ok && relRes.status === 404) recorder.complete(rel, 'fail', relRes.body);
       else {
@@ -89,7 +108,9 @@ export function createLockWorkload(opts: LockWorkloadOptions = {}): Workload {
       anomalies: result.violations.length,
       ops: history.length,
       figures: { grants: stats.grants, certainHolds: stats.certainHolds, unknown: stats.unknownOps, ops: stats.ops },
-      details: result.ok ? `${summary}; mutual exclusion and fencing order hold` : `${summary}\n${formatLockViolations(result)}`,
+      details: result.ok
+        ? `${summary}; mutual exclusion and fencing order hold`
+        : `${summary}\n${formatLockViolations(result)}`,
     };
   }
 }

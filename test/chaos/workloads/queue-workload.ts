@@ -7,7 +7,16 @@
 // topic's dead-letter list is read. No acknowledged body may be lost.
 import { checkQueueHistory, formatQueueCheck, HistoryRecorder, type OpHandle } from '../../support/history/index.js';
 import { Prng } from '../../support/prng.js';
-import { describeFailure, httpJson, isClientError, NodeCursor, postJson, transient, withFailover, type HttpResult } from './workload-http.js';
+import {
+  describeFailure,
+  httpJson,
+  isClientError,
+  NodeCursor,
+  postJson,
+  transient,
+  withFailover,
+  type HttpResult,
+} from './workload-http.js';
 import { countOps, countUncertain, isRecord, sleep } from './workload-util.js';
 import type { Workload, WorkloadContext, WorkloadVerdict } from './workload-types.js';
 
@@ -45,7 +54,13 @@ export function createQueueWorkload(opts: QueueWorkloadOptions = {}): Workload {
     recorder = new HistoryRecorder();
     const topics = Array.from({ length: topicCount }, (_, i) => `chaos-${ctx.seed}-${i}`);
     const call = (cursor: NodeCursor, path: string, body: unknown, extraMs = 0) =>
-      withFailover(cursor, Date.now() + TIMEOUT_MS + extraMs, (node, t) => postJson(`${ctx.url('queue', node)}${path}`, body, t), judge, ATTEMPT_TIMEOUT_MS + extraMs).then((r) => r.res);
+      withFailover(
+        cursor,
+        Date.now() + TIMEOUT_MS + extraMs,
+        (node, t) => postJson(`${ctx.url('queue', node)}${path}`, body, t),
+        judge,
+        ATTEMPT_TIMEOUT_MS + extraMs,
+      ).then((r) => r.res);
     // Acknowledged bodies not consumed yet, per topic: what the drain waits for.
     const outstanding = new Map(topics.map((t) => [t, new Set<string>()]));
     const delivered = new Set<string>();
@@ -83,12 +98,15 @@ export function createQueueWorkload(opts: QueueWorkloadOptions = {}): Workload {
         const res = await call(cursor, '/queue/consume', { topic, ...CONSUME }, CONSUME.waitMs);
         const batch = res.ok && res.status === 200 ? deliveries(res.body) : undefined;
         if (!batch) {
-          if (res.ok && res.status === 200) ctx.log(`queue: malformed consume reply ${JSON.stringify(res.body).slice(0, 200)}`);
+          if (res.ok && res.status === 200)
+            ctx.log(`queue: malformed consume reply ${JSON.stringify(res.body).slice(0, 200)}`);
           settleFailure(h, res);
           await sleep(100);
           continue;
         }
-        recorder.complete(h, 'ok', { messages: batch.map(({ id, body, deliveries: n }) => ({ id, body, deliveries: n })) });
+        recorder.complete(h, 'ok', {
+          messages: batch.map(({ id, body, deliveries: n }) => ({ id, body, deliveries: n })),
+        });
         for (const m of batch) {
           delivered.add(m.body);
           outstanding.get(topic)?.delete(m.body);
@@ -100,7 +118,10 @@ export function createQueueWorkload(opts: QueueWorkloadOptions = {}): Workload {
     const ack = async (cursor: NodeCursor, c: number, topic: string, batch: readonly Delivery[]): Promise<void> => {
       const h = recorder.invoke(`c${c}`, 'ack', { topic, bodies: batch.map((m) => m.body) });
       const res = await call(cursor, '/queue/ack', { topic, receipts: batch.map((m) => m.receipt) });
-      const acked = res.ok && res.status === 200 && isRecord(res.body) && typeof res.body.acked === 'number' ? res.body.acked : undefined;
+      const acked =
+        res.ok && res.status === 200 && isRecord(res.body) && typeof res.body.acked === 'number'
+          ? res.body.acked
+          : undefined;
       if (acked !== undefined) recorder.complete(h, 'ok', { acked });
       else settleFailure(h, res);
     };
@@ -111,11 +132,14 @@ export function createQueueWorkload(opts: QueueWorkloadOptions = {}): Workload {
     });
     await Promise.all([producers, ...Array.from({ length: consumerCount }, (_, c) => consumer(c))]);
     const undelivered = [...outstanding.values()].reduce((n, s) => n + s.size, 0);
-    if (undelivered > 0) ctx.log(`queue: drain timed out with ${undelivered} acknowledged bodies not consumed; reading dead letters`);
+    if (undelivered > 0)
+      ctx.log(`queue: drain timed out with ${undelivered} acknowledged bodies not consumed; reading dead letters`);
     const reader = new Prng(ctx.seed * 1000 + 399);
     for (const topic of topics) await readDead(ctx, reader, topic);
     const h = recorder.history();
-    ctx.log(`queue: ${h.length} ops (${countOps(h, 'publish', 'ok')} publishes acknowledged, ${countOps(h, 'consume', 'ok')} consumes, ${countUncertain(h)} unknown)`);
+    ctx.log(
+      `queue: ${h.length} ops (${countOps(h, 'publish', 'ok')} publishes acknowledged, ${countOps(h, 'consume', 'ok')} consumes, ${countUncertain(h)} unknown)`,
+    );
   }
 
   /** The dead-letter list, retried through random nodes: Redis may still be failing over. */
@@ -124,10 +148,20 @@ export function createQueueWorkload(opts: QueueWorkloadOptions = {}): Workload {
     const giveUp = Date.now() + DEAD_READ_TIMEOUT_MS;
     let last: HttpResult = { ok: false, error: 'not tried', sent: false };
     while (Date.now() < giveUp) {
-      last = await httpJson('GET', `${ctx.url('queue', rng.pick(ctx.nodes))}/queue/${encodeURIComponent(topic)}/dead`, undefined, TIMEOUT_MS);
-      const messages = last.ok && last.status === 200 && isRecord(last.body) && Array.isArray(last.body.messages) ? last.body.messages : undefined;
+      last = await httpJson(
+        'GET',
+        `${ctx.url('queue', rng.pick(ctx.nodes))}/queue/${encodeURIComponent(topic)}/dead`,
+        undefined,
+        TIMEOUT_MS,
+      );
+      const messages =
+        last.ok && last.status === 200 && isRecord(last.body) && Array.isArray(last.body.messages)
+          ? last.body.messages
+          : undefined;
       if (messages) {
-        recorder.complete(h, 'ok', { messages: messages.map((m) => ({ body: isRecord(m) ? bodyText(m.body) : bodyText(m) })) });
+        recorder.complete(h, 'ok', {
+          messages: messages.map((m) => ({ body: isRecord(m) ? bodyText(m.body) : bodyText(m) })),
+        });
         return;
       }
       await sleep(500);
@@ -151,7 +185,14 @@ export function createQueueWorkload(opts: QueueWorkloadOptions = {}): Workload {
       ok: result.ok,
       anomalies,
       ops: history.length,
-      figures: { published: s.published, delivered: s.delivered, duplicates: result.duplicates, lost: result.lost.length, deadLettered: s.deadLettered, publishUnknown: s.publishUnknown },
+      figures: {
+        published: s.published,
+        delivered: s.delivered,
+        duplicates: result.duplicates,
+        lost: result.lost.length,
+        deadLettered: s.deadLettered,
+        publishUnknown: s.publishUnknown,
+      },
       details: result.ok
         ? `${s.published} acknowledged bodies all came out (${s.delivered} delivered, ${result.duplicates} duplicate deliveries, ${s.deadLettered} dead-lettered); ${s.publishUnknown} unknown publishes, ${s.recoveredUnknown} of them came out`
         : formatQueueCheck(result),
@@ -166,7 +207,8 @@ function deliveries(body: unknown): Delivery[] | undefined {
   if (!isRecord(body) || !Array.isArray(body.messages)) return undefined;
   const out: Delivery[] = [];
   for (const m of body.messages) {
-    if (!isRecord(m) || typeof m.id !== 'string' || typeof m.receipt !== 'string' || typeof m.deliveries !== 'number') return undefined;
+    if (!isRecord(m) || typeof m.id !== 'string' || typeof m.receipt !== 'string' || typeof m.deliveries !== 'number')
+      return undefined;
     out.push({ id: m.id, receipt: m.receipt, body: bodyText(m.body), deliveries: m.deliveries });
   }
   return out;

@@ -27,7 +27,11 @@ export function watchRedisPrimary(ctx: WorkloadContext, onError: (err: Error) =>
   });
   client.on('error', onError);
   const poll = async () => {
-    const views = await Promise.all(ctx.nodes.map((n) => getJson<{ epoch?: number; primary?: string }>(`${ctx.url('lock', n)}/redis`, 500).catch(() => undefined)));
+    const views = await Promise.all(
+      ctx.nodes.map((n) =>
+        getJson<{ epoch?: number; primary?: string }>(`${ctx.url('lock', n)}/redis`, 500).catch(() => undefined),
+      ),
+    );
     for (const v of views) {
       const { epoch, primary } = v?.body ?? {};
       const address = nodes.find((n) => n.id === primary);

@@ -13,7 +13,13 @@ describe('workload failover', () => {
     const cursor = new NodeCursor(['a', 'b', 'c'], 1);
     const tried: string[] = [];
     const answers: Record<string, HttpResult> = { a: ok, b: busy, c: refused };
-    const { res, node } = await withFailover(cursor, Date.now() + 5000, async (n) => (tried.push(n), answers[n]!), (r) => (transient(r) ? 'retry' : 'done'), 1000);
+    const { res, node } = await withFailover(
+      cursor,
+      Date.now() + 5000,
+      async (n) => (tried.push(n), answers[n]!),
+      (r) => (transient(r) ? 'retry' : 'done'),
+      1000,
+    );
     expect(tried).toEqual(['b', 'c', 'a']);
     expect({ res, node }).toEqual({ res: ok, node: 'a' });
     expect(cursor.current).toBe('a');
@@ -21,7 +27,13 @@ describe('workload failover', () => {
 
   it('gives up at the deadline with the last answer', async () => {
     const cursor = new NodeCursor(['a', 'b'], 0);
-    const { res } = await withFailover(cursor, Date.now() + 300, async () => busy, () => 'retry', 100);
+    const { res } = await withFailover(
+      cursor,
+      Date.now() + 300,
+      async () => busy,
+      () => 'retry',
+      100,
+    );
     expect(res).toBe(busy);
   });
 

@@ -25,11 +25,16 @@ export async function httpJson(method: string, url: string, body: unknown, timeo
     const cause = err instanceof Error ? (err.cause as { code?: unknown } | undefined) : undefined;
     const code = typeof cause?.code === 'string' ? cause.code : undefined;
     const message = err instanceof Error ? err.message : String(err);
-    return { ok: false, error: code ? `${message} (${code})` : message, sent: code === undefined || !NOT_SENT_CODES.has(code) };
+    return {
+      ok: false,
+      error: code ? `${message} (${code})` : message,
+      sent: code === undefined || !NOT_SENT_CODES.has(code),
+    };
   }
 }
 
-export const postJson = (url: string, body: unknown, timeoutMs: number): Promise<HttpResult> => httpJson('POST', url, body, timeoutMs);
+export const postJson = (url: string, body: unknown, timeoutMs: number): Promise<HttpResult> =>
+  httpJson('POST', url, body, timeoutMs);
 
 /** Why a call did not succeed, for an unknown op's reason. */
 export function describeFailure(res: HttpResult): string {

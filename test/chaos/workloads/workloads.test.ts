@@ -1,5 +1,11 @@
 import { TestCluster, testPortOffset } from '../../support/local-cluster.js';
-import { createCacheWorkload, createLockWorkload, createQueueWorkload, type Workload, type WorkloadContext } from './index.js';
+import {
+  createCacheWorkload,
+  createLockWorkload,
+  createQueueWorkload,
+  type Workload,
+  type WorkloadContext,
+} from './index.js';
 
 // The workloads against a real local cluster without faults: each must drive
 // its service, record a non-empty history and judge it a pass. (The counter

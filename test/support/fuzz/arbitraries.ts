@@ -7,10 +7,54 @@ import { BigString, DeepNest, RawJson, type Tree } from './json-text.js';
 
 /** Strings that have broken parsers, prototypes and routers before. */
 const ODD_STRINGS = [
-  '', ' ', 'NaN', 'Infinity', '-Infinity', '-0', '1e308', '1e400', '0x10', '10', 'null', 'true', 'undefined',
-  '__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf',
-  '\u0000', 'a\u0000b', '\u001f\u007f', '\r\n', '\t', '\u202e', '\ufeff', '\ud800', '\udfff', '\uffff', '\ufffd',
-  '😀', 'é', 'Ω≈ç√', '../..', '..', '.', '%00', '%2e%2e', '{}', '[]', '"', '\\', '${x}', "' OR 1=1 --", '<script>', '{a}', 'a b', ' a',
+  '',
+  ' ',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '-0',
+  '1e308',
+  '1e400',
+  '0x10',
+  '10',
+  'null',
+  'true',
+  'undefined',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  '\u0000',
+  'a\u0000b',
+  '\u001f\u007f',
+  '\r\n',
+  '\t',
+  '\u202e',
+  '\ufeff',
+  '\ud800',
+  '\udfff',
+  '\uffff',
+  '\ufffd',
+  '😀',
+  'é',
+  'Ω≈ç√',
+  '../..',
+  '..',
+  '.',
+  '%00',
+  '%2e%2e',
+  '{}',
+  '[]',
+  '"',
+  '\\',
+  '${x}',
+  "' OR 1=1 --",
+  '<script>',
+  '{a}',
+  'a b',
+  ' a',
 ];
 
 export const oddString: fc.Arbitrary<string> = fc.oneof(
@@ -26,7 +70,22 @@ export const oddString: fc.Arbitrary<string> = fc.oneof(
  * a valid waitMs of many seconds would stall the fuzzer on a held lock.
  */
 export const oddNumber: fc.Arbitrary<Tree> = fc.oneof(
-  fc.constantFrom<Tree>(-1, -0.5, 0.5, 1.5, 99.999, -1e308, 1e308, 2 ** 53 + 2, 2 ** 63, -(2 ** 31), 1e-300, 5e-324, 1e21, 1e10),
+  fc.constantFrom<Tree>(
+    -1,
+    -0.5,
+    0.5,
+    1.5,
+    99.999,
+    -1e308,
+    1e308,
+    2 ** 53 + 2,
+    2 ** 63,
+    -(2 ** 31),
+    1e-300,
+    5e-324,
+    1e21,
+    1e10,
+  ),
   fc.constantFrom<Tree>(
     new RawJson('1e400'),
     new RawJson('-1e400'),
@@ -49,7 +108,10 @@ export const oddNumber: fc.Arbitrary<Tree> = fc.oneof(
 export const smallTree: fc.Arbitrary<Tree> = fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Tree>;
 
 /** Keys for extra (unknown) fields, including the prototype-polluting ones. */
-export const oddKey: fc.Arbitrary<string> = fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype', '', 'extra', 'Resource', 'owner '), fc.string({ maxLength: 8 }));
+export const oddKey: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom('__proto__', 'constructor', 'prototype', '', 'extra', 'Resource', 'owner '),
+  fc.string({ maxLength: 8 }),
+);
 
 /** A value of the wrong type for whatever field it lands in (or an odd one of the right type). */
 export const wrongType: fc.Arbitrary<Tree> = fc.oneof(
@@ -79,10 +141,40 @@ export const deepNest: fc.Arbitrary<Tree> = fc.constantFrom<Tree>(
 /** JSON text that does not parse, or parses to something surprising. */
 export const malformedJson: fc.Arbitrary<string> = fc.oneof(
   fc.constantFrom(
-    '{', '}', '[1,', '{"a":', '{"a":1,}', '[', 'nul', 'tru', '{"a" 1}', "{'a':1}", '{"a":1}}', '{"a":1}{"b":2}',
-    '\u0000', '\ufeff{}', '{"a":"\\u12"}', '{"a":"\\x41"}', '{"a":01}', '{"a":NaN}', '{"a":Infinity}', '{"a":undefined}',
-    '/*c*/{}', '{"a":1e}', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{"x":1}}}', '{"a":{"__proto__":null}}',
-    '"unterminated', '{"a":"\n"}', ' ', '\n\n', 'null', '1', '"str"', '[]', 'true',
+    '{',
+    '}',
+    '[1,',
+    '{"a":',
+    '{"a":1,}',
+    '[',
+    'nul',
+    'tru',
+    '{"a" 1}',
+    "{'a':1}",
+    '{"a":1}}',
+    '{"a":1}{"b":2}',
+    '\u0000',
+    '\ufeff{}',
+    '{"a":"\\u12"}',
+    '{"a":"\\x41"}',
+    '{"a":01}',
+    '{"a":NaN}',
+    '{"a":Infinity}',
+    '{"a":undefined}',
+    '/*c*/{}',
+    '{"a":1e}',
+    '{"__proto__":{"x":1}}',
+    '{"constructor":{"prototype":{"x":1}}}',
+    '{"a":{"__proto__":null}}',
+    '"unterminated',
+    '{"a":"\n"}',
+    ' ',
+    '\n\n',
+    'null',
+    '1',
+    '"str"',
+    '[]',
+    'true',
   ),
   fc.string({ maxLength: 30 }),
   fc.string({ unit: 'binary', maxLength: 30 }),
@@ -98,13 +190,31 @@ export const malformedJson: fc.Arbitrary<string> = fc.oneof(
 );
 
 /** Content types Fastify parses as JSON. */
-export const jsonContentType: fc.Arbitrary<string> = fc.constantFrom('application/json', 'application/json; charset=utf-8', 'Application/JSON', 'application/json;charset=UTF-8');
+export const jsonContentType: fc.Arbitrary<string> = fc.constantFrom(
+  'application/json',
+  'application/json; charset=utf-8',
+  'Application/JSON',
+  'application/json;charset=UTF-8',
+);
 
 /** Everything else someone might send. */
 export const otherContentType: fc.Arbitrary<string> = fc.constantFrom(
-  'text/plain', 'text/plain; charset=utf-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/octet-stream',
-  'foo/bar', 'application/json; charset=utf-16', 'application/json; charset=latin1', 'application/jsonx', 'text/json',
-  'application/vnd.api+json', '*/*', 'application/json, text/plain', ';', 'application/', '',
+  'text/plain',
+  'text/plain; charset=utf-8',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/octet-stream',
+  'foo/bar',
+  'application/json; charset=utf-16',
+  'application/json; charset=latin1',
+  'application/jsonx',
+  'text/json',
+  'application/vnd.api+json',
+  '*/*',
+  'application/json, text/plain',
+  ';',
+  'application/',
+  '',
 );
 
 /** Percent-encodes the UTF-8 bytes of `s` except unreserved characters (lone surrogates become U+FFFD). */
@@ -119,8 +229,38 @@ export function percentEncode(s: string): string {
 
 /** Raw (already encoded) path segments a router or a decoder may trip on. */
 const ODD_SEGMENTS = [
-  '..', '.', '%2e%2e', '%2E', '%2F', '%2f..', 'a%2Fb', '%00', 'a%00b', '%', '%zz', '%4', '%ED%A0%80', '%FF', '%C0%AF', '%E2%80%AE', '%EF%BB%BF',
-  '__proto__', 'constructor', 'hasOwnProperty', '%20', '+', '~', '*', ';', 'a;b=c', ':x', '%3A', '%7B%7D', '%25', '%2525', '%5C',
+  '..',
+  '.',
+  '%2e%2e',
+  '%2E',
+  '%2F',
+  '%2f..',
+  'a%2Fb',
+  '%00',
+  'a%00b',
+  '%',
+  '%zz',
+  '%4',
+  '%ED%A0%80',
+  '%FF',
+  '%C0%AF',
+  '%E2%80%AE',
+  '%EF%BB%BF',
+  '__proto__',
+  'constructor',
+  'hasOwnProperty',
+  '%20',
+  '+',
+  '~',
+  '*',
+  ';',
+  'a;b=c',
+  ':x',
+  '%3A',
+  '%7B%7D',
+  '%25',
+  '%2525',
+  '%5C',
 ];
 
 /**
@@ -131,7 +271,12 @@ const ODD_SEGMENTS = [
 export function pathSegment(known: readonly string[], limits: readonly number[]): fc.Arbitrary<string> {
   return fc.oneof(
     { weight: 4, arbitrary: fc.constantFrom(...known) },
-    { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...known), fc.constantFrom('%00', '.', '%20', '%2F', '%FF', '..', 'x')).map(([k, j]) => k + j) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.constantFrom(...known), fc.constantFrom('%00', '.', '%20', '%2F', '%FF', '..', 'x'))
+        .map(([k, j]) => k + j),
+    },
     { weight: 3, arbitrary: oddString.filter((s) => s.length > 0).map(percentEncode) },
     { weight: 2, arbitrary: fc.constantFrom(...ODD_SEGMENTS) },
     {
@@ -149,11 +294,30 @@ export function pathSegment(known: readonly string[], limits: readonly number[])
 /** Usually no query string; sometimes an odd one (no endpoint reads the query). */
 export const querySuffix: fc.Arbitrary<string> = fc.oneof(
   { weight: 8, arbitrary: fc.constant('') },
-  { weight: 1, arbitrary: fc.constantFrom('?', '?a=1', '?__proto__[x]=1', '?constructor[prototype][x]=1', '?%zz', '?a=%ff', `?${'a=1&'.repeat(1000)}`, '?resource=x&owner=y', '?&&&', '?a[]=1&a[]=2') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '?',
+      '?a=1',
+      '?__proto__[x]=1',
+      '?constructor[prototype][x]=1',
+      '?%zz',
+      '?a=%ff',
+      `?${'a=1&'.repeat(1000)}`,
+      '?resource=x&owner=y',
+      '?&&&',
+      '?a[]=1&a[]=2',
+    ),
+  },
   { weight: 1, arbitrary: oddString.map((s) => `?q=${percentEncode(s)}`) },
 );
 
 /** A string just over `max` characters, in one- and two-unit characters, and a much bigger one. */
 export function tooLong(max: number): fc.Arbitrary<Tree> {
-  return fc.constantFrom<Tree>(new BigString(max + 1), new BigString(Math.floor(max / 2) + 1, '😀'), new BigString(max * 8), new BigString(100_000));
+  return fc.constantFrom<Tree>(
+    new BigString(max + 1),
+    new BigString(Math.floor(max / 2) + 1, '😀'),
+    new BigString(max * 8),
+    new BigString(100_000),
+  );
 }

@@ -1,5 +1,18 @@
 import fc from 'fast-check';
-import { deepNest, jsonContentType, malformedJson, oddKey, oddNumber, oddString, otherContentType, pathSegment, querySuffix, smallTree, tooLong, wrongType } from './arbitraries.js';
+import {
+  deepNest,
+  jsonContentType,
+  malformedJson,
+  oddKey,
+  oddNumber,
+  oddString,
+  otherContentType,
+  pathSegment,
+  querySuffix,
+  smallTree,
+  tooLong,
+  wrongType,
+} from './arbitraries.js';
 import { BigString, RawJson, toJsonText, type Tree } from './json-text.js';
 
 // Every route of the HTTP API (libs/*/src/*.controller.ts and the daemon's own
@@ -46,7 +59,10 @@ export interface EndpointSpec {
   readonly readOnly: boolean;
 }
 
-export type Body = { readonly kind: 'none' } | { readonly kind: 'json'; readonly contentType: string; readonly tree: Tree } | { readonly kind: 'text'; readonly contentType: string; readonly text: string };
+export type Body =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'json'; readonly contentType: string; readonly tree: Tree }
+  | { readonly kind: 'text'; readonly contentType: string; readonly text: string };
 
 export interface GeneratedRequest {
   readonly role: Role;
@@ -57,14 +73,21 @@ export interface GeneratedRequest {
   readonly body: Body;
 }
 
-export const specName = (s: EndpointSpec): string => `${s.method} ${s.path.replace('{}', s.role === 'lock' ? ':resource' : s.role === 'queue' ? ':topic' : ':key')}`;
+export const specName = (s: EndpointSpec): string =>
+  `${s.method} ${s.path.replace('{}', s.role === 'lock' ? ':resource' : s.role === 'queue' ? ':topic' : ':key')}`;
 
 // ---- field values ------------------------------------------------------------
 
 const text = (max: number, ...known: string[]): fc.Arbitrary<Tree> =>
-  fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...known) }, { weight: 2, arbitrary: oddString.filter((s) => s.length >= 1 && s.length <= max) });
+  fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom(...known) },
+    { weight: 2, arbitrary: oddString.filter((s) => s.length >= 1 && s.length <= max) },
+  );
 const badText = (max: number): fc.Arbitrary<Tree> => fc.oneof(fc.constant<Tree>(''), tooLong(max));
-const ms = (valid: number[], bad: Tree[]): Field => ({ valid: fc.constantFrom<Tree>(...valid), bad: fc.constantFrom<Tree>(...bad) });
+const ms = (valid: number[], bad: Tree[]): Field => ({
+  valid: fc.constantFrom<Tree>(...valid),
+  bad: fc.constantFrom<Tree>(...bad),
+});
 /** An array of `n` zeros, written compactly. */
 const manyZeros = (n: number): Tree => new RawJson(`[${Array(n).fill('0').join(',')}]`);
 
@@ -75,10 +98,19 @@ const ttlMs = ms([100, 1000, 30_000, 3_600_000], [99, 0, -1, 3_600_001, 1e9, 100
 
 const TOPIC_CHARS = /^[A-Za-z0-9._-]{1,20}$/;
 const topic: Field = {
-  valid: fc.oneof({ weight: 4, arbitrary: fc.constant<Tree>(P.topic) }, { weight: 1, arbitrary: fc.stringMatching(TOPIC_CHARS) }),
-  bad: fc.oneof(fc.constantFrom<Tree>('', 'a b', '{t}', 'ü', 't/x', `${P.topic}{`, `${P.topic} `, 't\u0000'), fc.constant<Tree>(new BigString(129, 'a'))),
+  valid: fc.oneof(
+    { weight: 4, arbitrary: fc.constant<Tree>(P.topic) },
+    { weight: 1, arbitrary: fc.stringMatching(TOPIC_CHARS) },
+  ),
+  bad: fc.oneof(
+    fc.constantFrom<Tree>('', 'a b', '{t}', 'ü', 't/x', `${P.topic}{`, `${P.topic} `, 't\u0000'),
+    fc.constant<Tree>(new BigString(129, 'a')),
+  ),
 };
-const receipt: Field = { valid: fc.constantFrom<Tree>(P.live, P.stale, 'fz-no-such-receipt'), bad: fc.oneof(fc.constant<Tree>(''), tooLong(256)) };
+const receipt: Field = {
+  valid: fc.constantFrom<Tree>(P.live, P.stale, 'fz-no-such-receipt'),
+  bad: fc.oneof(fc.constant<Tree>(''), tooLong(256)),
+};
 const MAX_MESSAGE = 256 * 1024;
 const message: Field = {
   valid: fc.oneof(smallTree, fc.constantFrom<Tree>(new RawJson('1e400'), new RawJson('-0'), null)),
@@ -102,7 +134,10 @@ export const ENDPOINTS: readonly EndpointSpec[] = [
     readOnly: false,
     fields: {
       ...LOCK_FIELDS,
-      mode: { valid: fc.constantFrom<Tree>('exclusive', 'shared'), bad: fc.constantFrom<Tree>('EXCLUSIVE', 'both', '', 'shared ', 'read') },
+      mode: {
+        valid: fc.constantFrom<Tree>('exclusive', 'shared'),
+        bad: fc.constantFrom<Tree>('EXCLUSIVE', 'both', '', 'shared ', 'read'),
+      },
       ttlMs,
       waitMs: ms([0, 1, 50], [-1, 60_001, 1e12, 0.5, '0']),
     },
@@ -161,8 +196,20 @@ export const ENDPOINTS: readonly EndpointSpec[] = [
       },
     },
   },
-  { method: 'POST', path: '/queue/nack', role: 'queue', readOnly: false, fields: { topic, receipt, delayMs: QUEUE_DELAY } },
-  { method: 'POST', path: '/queue/extend', role: 'queue', readOnly: false, fields: { topic, receipt, visibilityMs: ms([100, 60_000], [99, 0, 12 * 3600 * 1000 + 1, 1.5]) } },
+  {
+    method: 'POST',
+    path: '/queue/nack',
+    role: 'queue',
+    readOnly: false,
+    fields: { topic, receipt, delayMs: QUEUE_DELAY },
+  },
+  {
+    method: 'POST',
+    path: '/queue/extend',
+    role: 'queue',
+    readOnly: false,
+    fields: { topic, receipt, visibilityMs: ms([100, 60_000], [99, 0, 12 * 3600 * 1000 + 1, 1.5]) },
+  },
   { method: 'GET', path: '/queue/{}', role: 'queue', readOnly: true, param: topicParam },
   { method: 'GET', path: '/queue/{}/dead', role: 'queue', readOnly: true, param: topicParam },
   { method: 'POST', path: '/queue/{}/dead/redrive', role: 'queue', readOnly: false, param: topicParam },
@@ -175,7 +222,10 @@ export const ENDPOINTS: readonly EndpointSpec[] = [
     param: keyParam,
     fields: {
       // Any JSON value is a valid value; the bad ones are too big (512 KiB of JSON) or too deep.
-      value: { valid: smallTree, bad: fc.oneof(deepNest, fc.constantFrom<Tree>(new BigString(512 * 1024), new BigString(200 * 1024, '😀'))) },
+      value: {
+        valid: smallTree,
+        bad: fc.oneof(deepNest, fc.constantFrom<Tree>(new BigString(512 * 1024), new BigString(200 * 1024, '😀'))),
+      },
     },
   },
   { method: 'GET', path: '/cache/{}', role: 'cache', readOnly: true, param: keyParam },
@@ -188,7 +238,12 @@ export const ENDPOINTS: readonly EndpointSpec[] = [
     role: 'cache',
     readOnly: false,
     param: keyParam,
-    fields: { by: ms([1, -5, 0, Number.MAX_SAFE_INTEGER], [1.5, '1', null, Number.MAX_SAFE_INTEGER + 2, new RawJson('1e400'), true]) },
+    fields: {
+      by: ms(
+        [1, -5, 0, Number.MAX_SAFE_INTEGER],
+        [1.5, '1', null, Number.MAX_SAFE_INTEGER + 2, new RawJson('1e400'), true],
+      ),
+    },
   },
   // A flush writes back, it never changes a value: checked like a read.
   { method: 'POST', path: '/cache/flush', role: 'cache', readOnly: true },
@@ -218,56 +273,93 @@ function fieldsObject(fields: Readonly<Record<string, Field>>): fc.Arbitrary<Tre
       { weight: 1, arbitrary: fc.constant<[string, Tree][]>([]) },
     ),
   );
-  const extras = fc.oneof({ weight: 6, arbitrary: fc.constant<[string, Tree][]>([]) }, { weight: 1, arbitrary: fc.array(fc.tuple(oddKey, smallTree), { maxLength: 2 }) });
+  const extras = fc.oneof(
+    { weight: 6, arbitrary: fc.constant<[string, Tree][]>([]) },
+    { weight: 1, arbitrary: fc.array(fc.tuple(oddKey, smallTree), { maxLength: 2 }) },
+  );
   // Object.fromEntries makes "__proto__" an own key, so it reaches the JSON text.
-  const independent = fc.tuple(fc.tuple(...perField), extras).map(([chosen, extra]): Tree => Object.fromEntries([...chosen.flat(), ...extra]));
+  const independent = fc
+    .tuple(fc.tuple(...perField), extras)
+    .map(([chosen, extra]): Tree => Object.fromEntries([...chosen.flat(), ...extra]));
 
-  const choices = fc.tuple(...names.map((name) => fc.record({ valid: fields[name]!.valid, bad: fields[name]!.bad, wrong: wrongType })));
+  const choices = fc.tuple(
+    ...names.map((name) => fc.record({ valid: fields[name]!.valid, bad: fields[name]!.bad, wrong: wrongType })),
+  );
   const how = fc.constantFrom('bad', 'bad', 'bad', 'wrong', 'wrong', 'drop', 'extra', 'none', 'none');
-  const oneOff = fc.tuple(choices, fc.nat({ max: names.length - 1 }), how, fc.tuple(oddKey, smallTree)).map(([values, target, mutation, extra]): Tree => {
-    const entries: [string, Tree][] = [];
-    names.forEach((name, i) => {
-      const v = values[i]!;
-      if (i !== target || mutation === 'none' || mutation === 'extra') entries.push([name, v.valid]);
-      else if (mutation !== 'drop') entries.push([name, mutation === 'bad' ? v.bad : v.wrong]);
+  const oneOff = fc
+    .tuple(choices, fc.nat({ max: names.length - 1 }), how, fc.tuple(oddKey, smallTree))
+    .map(([values, target, mutation, extra]): Tree => {
+      const entries: [string, Tree][] = [];
+      names.forEach((name, i) => {
+        const v = values[i]!;
+        if (i !== target || mutation === 'none' || mutation === 'extra') entries.push([name, v.valid]);
+        else if (mutation !== 'drop') entries.push([name, mutation === 'bad' ? v.bad : v.wrong]);
+      });
+      if (mutation === 'extra') entries.push(extra);
+      return Object.fromEntries(entries);
     });
-    if (mutation === 'extra') entries.push(extra);
-    return Object.fromEntries(entries);
-  });
   return fc.oneof(independent, oneOff);
 }
 
 /** Adds a string big enough to push the body past 1 MiB. */
 const oversize = (obj: fc.Arbitrary<Tree>): fc.Arbitrary<Tree> =>
-  fc.tuple(obj, fc.integer({ min: 1, max: 64 * 1024 }), fc.constantFrom('value', 'message', 'owner', 'zz')).map(([o, extra, name]): Tree => ({
-    ...(o !== null && typeof o === 'object' && !Array.isArray(o) ? (o as Record<string, Tree>) : {}),
-    [name]: new BigString(BODY_LIMIT + extra),
-  }));
+  fc
+    .tuple(obj, fc.integer({ min: 1, max: 64 * 1024 }), fc.constantFrom('value', 'message', 'owner', 'zz'))
+    .map(([o, extra, name]): Tree => ({
+      ...(o !== null && typeof o === 'object' && !Array.isArray(o) ? (o as Record<string, Tree>) : {}),
+      [name]: new BigString(BODY_LIMIT + extra),
+    }));
 
 function bodyFor(spec: EndpointSpec): fc.Arbitrary<Body> {
-  const json = (tree: fc.Arbitrary<Tree>): fc.Arbitrary<Body> => fc.tuple(jsonContentType, tree).map(([contentType, t]) => ({ kind: 'json', contentType, tree: t }));
-  const obj = spec.fields ? fieldsObject(spec.fields) : fc.dictionary(oddKey, smallTree, { maxKeys: 3 }).map((d): Tree => d);
-  const nonObject = fc.oneof(smallTree.filter((t) => t === null || typeof t !== 'object' || Array.isArray(t)), deepNest, oddNumber);
-  const malformed = fc.tuple(jsonContentType, malformedJson).map(([contentType, t]): Body => ({ kind: 'text', contentType, text: t }));
-  const wrongContentType = fc.tuple(otherContentType, fc.oneof(obj.map(toJsonText), malformedJson, fc.constant('a=b&resource=x'))).map(([contentType, t]): Body => ({ kind: 'text', contentType, text: t }));
+  const json = (tree: fc.Arbitrary<Tree>): fc.Arbitrary<Body> =>
+    fc.tuple(jsonContentType, tree).map(([contentType, t]) => ({ kind: 'json', contentType, tree: t }));
+  const obj = spec.fields
+    ? fieldsObject(spec.fields)
+    : fc.dictionary(oddKey, smallTree, { maxKeys: 3 }).map((d): Tree => d);
+  const nonObject = fc.oneof(
+    smallTree.filter((t) => t === null || typeof t !== 'object' || Array.isArray(t)),
+    deepNest,
+    oddNumber,
+  );
+  const malformed = fc
+    .tuple(jsonContentType, malformedJson)
+    .map(([contentType, t]): Body => ({ kind: 'text', contentType, text: t }));
+  const wrongContentType = fc
+    .tuple(otherContentType, fc.oneof(obj.map(toJsonText), malformedJson, fc.constant('a=b&resource=x')))
+    .map(([contentType, t]): Body => ({ kind: 'text', contentType, text: t }));
   const none = fc.constant<Body>({ kind: 'none' });
   if (spec.fields) {
-    return fc.oneof({ weight: 10, arbitrary: json(obj) }, { weight: 2, arbitrary: malformed }, { weight: 2, arbitrary: wrongContentType }, { weight: 2, arbitrary: json(nonObject) }, { weight: 1, arbitrary: none }, { weight: 1, arbitrary: json(oversize(obj)) });
+    return fc.oneof(
+      { weight: 10, arbitrary: json(obj) },
+      { weight: 2, arbitrary: malformed },
+      { weight: 2, arbitrary: wrongContentType },
+      { weight: 2, arbitrary: json(nonObject) },
+      { weight: 1, arbitrary: none },
+      { weight: 1, arbitrary: json(oversize(obj)) },
+    );
   }
   // Routes without a body: usually none, sometimes junk (Fastify still parses it).
-  return fc.oneof({ weight: 8, arbitrary: none }, { weight: 1, arbitrary: malformed }, { weight: 1, arbitrary: wrongContentType }, { weight: 1, arbitrary: json(obj) }, { weight: 1, arbitrary: json(oversize(obj)) });
+  return fc.oneof(
+    { weight: 8, arbitrary: none },
+    { weight: 1, arbitrary: malformed },
+    { weight: 1, arbitrary: wrongContentType },
+    { weight: 1, arbitrary: json(obj) },
+    { weight: 1, arbitrary: json(oversize(obj)) },
+  );
 }
 
 /** Requests for one endpoint, sent to any node of its role (so forwarding is fuzzed too). */
 export function requestsFor(spec: EndpointSpec): fc.Arbitrary<GeneratedRequest> {
   const role = spec.role === 'any' ? fc.constantFrom(...ROLES) : fc.constant(spec.role);
   const param = spec.param ?? fc.constant('');
-  return fc.record({ role, node: fc.constantFrom(...NODES), param, query: querySuffix, body: bodyFor(spec) }).map(({ role: r, node, param: p, query, body }) => ({
-    role: r,
-    node,
-    method: spec.method,
-    // A function, not a string: `$$` in a replacement string means `$`, which would eat the placeholders.
-    path: spec.path.replace('{}', () => p) + query,
-    body,
-  }));
+  return fc
+    .record({ role, node: fc.constantFrom(...NODES), param, query: querySuffix, body: bodyFor(spec) })
+    .map(({ role: r, node, param: p, query, body }) => ({
+      role: r,
+      node,
+      method: spec.method,
+      // A function, not a string: `$$` in a replacement string means `$`, which would eat the placeholders.
+      path: spec.path.replace('{}', () => p) + query,
+      body,
+    }));
 }

@@ -10,7 +10,15 @@ import { NO_STATE, type Domain, type UrlOf } from './state.js';
 
 const BODY_LIMIT = 1024 * 1024;
 /** The 4xx codes of the public API (docs/locks.md, docs/queue.md, docs/cache.md). */
-const CLIENT_CODES = new Set(['INVALID_ARGUMENT', 'UNAUTHORIZED', 'NOT_FOUND', 'LOCKED', 'DEADLOCK', 'STALE_RECEIPT', 'PAYLOAD_TOO_LARGE']);
+const CLIENT_CODES = new Set([
+  'INVALID_ARGUMENT',
+  'UNAUTHORIZED',
+  'NOT_FOUND',
+  'LOCKED',
+  'DEADLOCK',
+  'STALE_RECEIPT',
+  'PAYLOAD_TOO_LARGE',
+]);
 
 export interface Tally {
   runs: number;
@@ -24,7 +32,8 @@ export function envelopeProblem(a: Pick<RawAnswer, 'json'>): string | null {
   const error = (a.json as { error?: unknown } | undefined)?.error;
   if (typeof error !== 'object' || error === null) return 'the body is not {"error": {...}}';
   const { code, message } = error as { code?: unknown; message?: unknown };
-  if (typeof code !== 'string' || !CLIENT_CODES.has(code)) return `error.code ${JSON.stringify(code)} is not one of the public API's 4xx codes`;
+  if (typeof code !== 'string' || !CLIENT_CODES.has(code))
+    return `error.code ${JSON.stringify(code)} is not one of the public API's 4xx codes`;
   if (typeof message !== 'string' || message.trim() === '') return 'error.message is empty';
   return null;
 }
@@ -35,7 +44,8 @@ interface Resolved extends RawRequest {
 
 /** Fills in the fixtures' names and writes the body. */
 function resolve(gen: GeneratedRequest, names: Record<string, string>, url: UrlOf): Resolved {
-  const fill = (s: string, encode: (v: string) => string) => Object.entries(names).reduce((acc, [ph, v]) => acc.split(ph).join(encode(v)), s);
+  const fill = (s: string, encode: (v: string) => string) =>
+    Object.entries(names).reduce((acc, [ph, v]) => acc.split(ph).join(encode(v)), s);
   const b = gen.body;
   const text = b.kind === 'none' ? undefined : fill(b.kind === 'json' ? toJsonText(b.tree) : b.text, (v) => v);
   return {
@@ -66,7 +76,11 @@ export interface FuzzContext {
 }
 
 /** Runs the property for one endpoint; fast-check prints the (shrunk) counterexample on failure. */
-export async function fuzzEndpoint(spec: EndpointSpec, arb: fc.Arbitrary<GeneratedRequest>, ctx: FuzzContext): Promise<void> {
+export async function fuzzEndpoint(
+  spec: EndpointSpec,
+  arb: fc.Arbitrary<GeneratedRequest>,
+  ctx: FuzzContext,
+): Promise<void> {
   const names = () => Object.assign({}, ...Object.values(ctx.domains).map((d) => d.names())) as Record<string, string>;
   const property = fc.asyncProperty(arb, async (gen) => {
     const domain = spec.role === 'any' ? NO_STATE : ctx.domains[gen.role]!;
@@ -93,7 +107,8 @@ export async function fuzzEndpoint(spec: EndpointSpec, arb: fc.Arbitrary<Generat
       if (problem) throw new Error(`${answer.status} without the error envelope: ${problem}\n${where}`);
     }
     // (A 400 for a bad path may come first, so the exact 413 is checked on valid paths in the test file.)
-    if (req.oversize && req.method !== 'GET' && answer.status < 400) throw new Error(`a body over 1 MiB was accepted\n${where}`);
+    if (req.oversize && req.method !== 'GET' && answer.status < 400)
+      throw new Error(`a body over 1 MiB was accepted\n${where}`);
     if (answer.status >= 400 || spec.readOnly) {
       const changed = await domain.diff();
       if (changed !== null) {
@@ -136,6 +151,8 @@ export async function daemonPids(url: UrlOf): Promise<Map<string, number>> {
 /** Every daemon answers /health 200 and is the same process as before (PM2 would restart a crashed one). */
 export async function expectSameDaemons(url: UrlOf, before: ReadonlyMap<string, number>): Promise<void> {
   const now = await daemonPids(url);
-  const restarted = [...before].filter(([k, pid]) => now.get(k) !== pid).map(([k, pid]) => `${k} (pid ${pid} -> ${now.get(k)})`);
+  const restarted = [...before]
+    .filter(([k, pid]) => now.get(k) !== pid)
+    .map(([k, pid]) => `${k} (pid ${pid} -> ${now.get(k)})`);
   if (restarted.length > 0) throw new Error(`daemons restarted during the fuzzing: ${restarted.join(', ')}`);
 }

@@ -35,7 +35,16 @@ export class DeepNest {
   }
 }
 
-export type Tree = null | boolean | number | string | RawJson | BigString | DeepNest | readonly Tree[] | { readonly [key: string]: Tree };
+export type Tree =
+  | null
+  | boolean
+  | number
+  | string
+  | RawJson
+  | BigString
+  | DeepNest
+  | readonly Tree[]
+  | { readonly [key: string]: Tree };
 
 /** The JSON text of a tree. NaN and ±Infinity are written bare (invalid JSON, on purpose). */
 export function toJsonText(tree: Tree): string {
@@ -43,10 +52,15 @@ export function toJsonText(tree: Tree): string {
   if (typeof tree === 'number') return Number.isFinite(tree) ? JSON.stringify(tree) : String(tree);
   if (tree instanceof RawJson) return tree.text;
   if (tree instanceof BigString) return JSON.stringify(tree.unit.repeat(tree.length));
-  if (tree instanceof DeepNest) return tree.kind === 'array' ? `${'['.repeat(tree.depth)}null${']'.repeat(tree.depth)}` : `${'{"a":'.repeat(tree.depth)}null${'}'.repeat(tree.depth)}`;
+  if (tree instanceof DeepNest)
+    return tree.kind === 'array'
+      ? `${'['.repeat(tree.depth)}null${']'.repeat(tree.depth)}`
+      : `${'{"a":'.repeat(tree.depth)}null${'}'.repeat(tree.depth)}`;
   if (Array.isArray(tree)) return `[${tree.map(toJsonText).join(',')}]`;
   // Object.entries sees "__proto__" only when it is an own key, which is how fast-check builds records.
-  return `{${Object.entries(tree as { readonly [key: string]: Tree }).map(([k, v]) => `${JSON.stringify(k)}:${toJsonText(v)}`).join(',')}}`;
+  return `{${Object.entries(tree as { readonly [key: string]: Tree })
+    .map(([k, v]) => `${JSON.stringify(k)}:${toJsonText(v)}`)
+    .join(',')}}`;
 }
 
 /** About how many bytes the tree's JSON text takes, without writing it (to tell an over-1-MiB body). */
@@ -56,5 +70,8 @@ export function approxBytes(tree: Tree): number {
   if (tree instanceof RawJson) return tree.text.length;
   if (tree === null || typeof tree !== 'object') return toJsonText(tree).length;
   if (Array.isArray(tree)) return tree.reduce((n: number, t: Tree) => n + approxBytes(t) + 1, 2);
-  return Object.entries(tree as { readonly [key: string]: Tree }).reduce((n, [k, v]) => n + k.length + 3 + approxBytes(v), 2);
+  return Object.entries(tree as { readonly [key: string]: Tree }).reduce(
+    (n, [k, v]) => n + k.length + 3 + approxBytes(v),
+    2,
+  );
 }

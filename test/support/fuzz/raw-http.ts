@@ -35,21 +35,32 @@ export function send(req: RawRequest, timeoutMs = 20_000): Promise<RawAnswer> {
     const headers: Record<string, string | number> = {};
     if (req.contentType !== undefined) headers['content-type'] = req.contentType;
     if (req.body !== undefined) headers['content-length'] = Buffer.byteLength(req.body);
-    const r = request({ host: url.hostname, port: url.port, method: req.method, path: req.path, headers, agent: false, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, text, json });
-      });
-      res.on('error', reject);
-    });
+    const r = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        method: req.method,
+        path: req.path,
+        headers,
+        agent: false,
+        timeout: timeoutMs,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: unknown;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, text, json });
+        });
+        res.on('error', reject);
+      },
+    );
     r.on('timeout', () => r.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     // A server that answers early (413) may reset the connection while the body
     // is still being written; the answer has arrived by then, so that is fine.
@@ -63,7 +74,11 @@ export function send(req: RawRequest, timeoutMs = 20_000): Promise<RawAnswer> {
  * not send) and returns the status and body of the first answer, or null when
  * the server closed without one.
  */
-export function sendBytes(origin: string, bytes: string, timeoutMs = 5000): Promise<{ status: number; body: string } | null> {
+export function sendBytes(
+  origin: string,
+  bytes: string,
+  timeoutMs = 5000,
+): Promise<{ status: number; body: string } | null> {
   return new Promise((resolve, reject) => {
     const url = new URL(origin);
     const socket = connect(Number(url.port), url.hostname);

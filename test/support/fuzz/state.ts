@@ -23,16 +23,23 @@ export interface Domain {
 }
 
 async function call(url: string, method: string, path: string, body?: unknown): Promise<RawAnswer> {
-  return send({ method, origin: url, path, ...(body === undefined ? {} : { contentType: 'application/json', body: JSON.stringify(body) }) });
+  return send({
+    method,
+    origin: url,
+    path,
+    ...(body === undefined ? {} : { contentType: 'application/json', body: JSON.stringify(body) }),
+  });
 }
 
 /** Throws unless the answer has one of the statuses: set-up and reads must work. */
 function expectStatus(a: RawAnswer, what: string, ...ok: number[]): RawAnswer {
-  if (!ok.includes(a.status)) throw new Error(`${what}: expected ${ok.join('/')}, got ${a.status} ${a.text.slice(0, 300)}`);
+  if (!ok.includes(a.status))
+    throw new Error(`${what}: expected ${ok.join('/')}, got ${a.status} ${a.text.slice(0, 300)}`);
   return a;
 }
 
-const describeDiff = (what: string, before: unknown, after: unknown): string => `${what} changed:\n  before ${JSON.stringify(before)}\n  after  ${JSON.stringify(after)}`;
+const describeDiff = (what: string, before: unknown, after: unknown): string =>
+  `${what} changed:\n  before ${JSON.stringify(before)}\n  after  ${JSON.stringify(after)}`;
 
 // ---- locks -----------------------------------------------------------------------
 
@@ -69,7 +76,11 @@ export class LockDomain implements Domain {
   }
 
   async read(resource: string): Promise<LockView> {
-    const a = expectStatus(await call(this.url('lock', 'node1'), 'GET', `/lock/${encodeURIComponent(resource)}`), `GET /lock/${resource}`, 200);
+    const a = expectStatus(
+      await call(this.url('lock', 'node1'), 'GET', `/lock/${encodeURIComponent(resource)}`),
+      `GET /lock/${resource}`,
+      200,
+    );
     return a.json as LockView;
   }
 
@@ -81,11 +92,17 @@ export class LockDomain implements Domain {
     if (after === undefined && this.baseline && (await this.diff()) === null) return;
     const held = await this.read(this.held);
     for (const h of held.holders) {
-      if (h.owner !== this.owner || h.mode !== 'exclusive') expectStatus(await this.post('/lock/release', { resource: this.held, owner: h.owner }), 'release', 200, 404);
+      if (h.owner !== this.owner || h.mode !== 'exclusive')
+        expectStatus(await this.post('/lock/release', { resource: this.held, owner: h.owner }), 'release', 200, 404);
     }
     // Re-acquiring what one holds refreshes the lease and keeps the token.
-    expectStatus(await this.post('/lock/acquire', { resource: this.held, owner: this.owner, ttlMs: HELD_TTL_MS }), 'acquire the held lock', 200);
-    for (const h of (await this.read(this.free)).holders) expectStatus(await this.post('/lock/release', { resource: this.free, owner: h.owner }), 'release', 200, 404);
+    expectStatus(
+      await this.post('/lock/acquire', { resource: this.held, owner: this.owner, ttlMs: HELD_TTL_MS }),
+      'acquire the held lock',
+      200,
+    );
+    for (const h of (await this.read(this.free)).holders)
+      expectStatus(await this.post('/lock/release', { resource: this.free, owner: h.owner }), 'release', 200, 404);
     // Waiters (a valid acquire waits at most 50 ms here) leave on their own.
     const deadline = Date.now() + 5000;
     for (;;) {
@@ -102,14 +119,19 @@ export class LockDomain implements Domain {
     const base = this.baseline!;
     const at = Date.now(); // before the reads, so slow reads cannot look like an extended lease
     const now = { held: await this.read(this.held), free: await this.read(this.free) };
-    const stable = (v: LockView) => ({ holders: v.holders.map(({ owner, mode, fencingToken }) => ({ owner, mode, fencingToken })), waiters: v.waiters });
+    const stable = (v: LockView) => ({
+      holders: v.holders.map(({ owner, mode, fencingToken }) => ({ owner, mode, fencingToken })),
+      waiters: v.waiters,
+    });
     for (const name of ['held', 'free'] as const) {
-      if (!isDeepStrictEqual(stable(base[name]), stable(now[name]))) return describeDiff(`lock ${name === 'held' ? this.held : this.free}`, base[name], now[name]);
+      if (!isDeepStrictEqual(stable(base[name]), stable(now[name])))
+        return describeDiff(`lock ${name === 'held' ? this.held : this.free}`, base[name], now[name]);
     }
     // The lease runs down with time; more left than the baseline minus the time since means it was renewed.
     const expected = base.held.holders[0]!.expiresInMs - (at - base.at);
     const left = now.held.holders[0]!.expiresInMs;
-    if (left > expected + LEASE_JITTER_MS) return `the lease on ${this.held} was extended: ${expected} ms expected to be left, ${left} ms left`;
+    if (left > expected + LEASE_JITTER_MS)
+      return `the lease on ${this.held} was extended: ${expected} ms expected to be left, ${left} ms left`;
     return null;
   }
 }
@@ -148,9 +170,20 @@ export class QueueDomain implements Domain {
   }
 
   async read(): Promise<TopicState> {
-    const stats = expectStatus(await call(this.url('queue', 'node1'), 'GET', `/queue/${this.topic}`), `GET /queue/${this.topic}`, 200).json as TopicState['stats'];
-    const dead = expectStatus(await call(this.url('queue', 'node1'), 'GET', `/queue/${this.topic}/dead`), `GET /queue/${this.topic}/dead`, 200).json as { messages: { id: string }[] };
-    return { stats: { ready: stats.ready, inflight: stats.inflight, delayed: stats.delayed, dead: stats.dead }, dead: dead.messages.map((m) => m.id) };
+    const stats = expectStatus(
+      await call(this.url('queue', 'node1'), 'GET', `/queue/${this.topic}`),
+      `GET /queue/${this.topic}`,
+      200,
+    ).json as TopicState['stats'];
+    const dead = expectStatus(
+      await call(this.url('queue', 'node1'), 'GET', `/queue/${this.topic}/dead`),
+      `GET /queue/${this.topic}/dead`,
+      200,
+    ).json as { messages: { id: string }[] };
+    return {
+      stats: { ready: stats.ready, inflight: stats.inflight, delayed: stats.delayed, dead: stats.dead },
+      dead: dead.messages.map((m) => m.id),
+    };
   }
 
   private async publish(body: Record<string, unknown>): Promise<void> {
@@ -168,7 +201,12 @@ export class QueueDomain implements Domain {
     this.topic = `fz-q-${this.run}-${++this.generation}`;
     // Dead: five deliveries, each nacked (a nack puts it back at the head).
     await this.publish({ message: { kind: 'dead' } });
-    for (let i = 0; i < 5; i++) expectStatus(await this.post('/queue/nack', { topic: this.topic, receipt: await this.consumeOne(60_000) }), 'nack', 200);
+    for (let i = 0; i < 5; i++)
+      expectStatus(
+        await this.post('/queue/nack', { topic: this.topic, receipt: await this.consumeOne(60_000) }),
+        'nack',
+        200,
+      );
     // Stale: delivered and acked.
     await this.publish({ message: { kind: 'stale' } });
     this.stale = await this.consumeOne(60_000);
@@ -179,7 +217,10 @@ export class QueueDomain implements Domain {
     await this.publish({ message: { kind: 'delayed' }, delayMs: 7 * 24 * HOUR });
     const state = await this.read();
     const expected = { ready: 2, inflight: 1, delayed: 1, dead: 1 };
-    if (!isDeepStrictEqual(state.stats, expected)) throw new Error(`queue fixture on ${this.topic}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(state.stats)}`);
+    if (!isDeepStrictEqual(state.stats, expected))
+      throw new Error(
+        `queue fixture on ${this.topic}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(state.stats)}`,
+      );
     this.baseline = state;
   }
 
@@ -214,8 +255,17 @@ export class CacheDomain implements Domain {
 
   async reset(after?: string): Promise<void> {
     if (after === undefined && this.established && (await this.diff()) === null) return;
-    expectStatus(await call(this.url('cache', 'node1'), 'PUT', `/cache/${this.key}`, { value: CACHE_VALUE }), 'PUT the known key', 200);
-    expectStatus(await call(this.url('cache', 'node2'), 'DELETE', `/cache/${this.absent}`), 'DELETE the absent key', 200, 404);
+    expectStatus(
+      await call(this.url('cache', 'node1'), 'PUT', `/cache/${this.key}`, { value: CACHE_VALUE }),
+      'PUT the known key',
+      200,
+    );
+    expectStatus(
+      await call(this.url('cache', 'node2'), 'DELETE', `/cache/${this.absent}`),
+      'DELETE the absent key',
+      200,
+      404,
+    );
     this.established = true;
     const d = await this.diff();
     if (d !== null) throw new Error(`cache fixture did not hold: ${d}`);
@@ -223,11 +273,22 @@ export class CacheDomain implements Domain {
 
   async diff(): Promise<string | null> {
     for (const node of ['node1', 'node2', 'node3']) {
-      const a = expectStatus(await call(this.url('cache', node), 'GET', `/cache/${this.key}`), `GET /cache/${this.key} on ${node}`, 200, 404);
+      const a = expectStatus(
+        await call(this.url('cache', node), 'GET', `/cache/${this.key}`),
+        `GET /cache/${this.key} on ${node}`,
+        200,
+        404,
+      );
       const value = a.status === 200 ? (a.json as { value: unknown }).value : '(404)';
-      if (!isDeepStrictEqual(value, CACHE_VALUE)) return describeDiff(`cache key ${this.key} read on ${node}`, CACHE_VALUE, value);
+      if (!isDeepStrictEqual(value, CACHE_VALUE))
+        return describeDiff(`cache key ${this.key} read on ${node}`, CACHE_VALUE, value);
     }
-    const a = expectStatus(await call(this.url('cache', 'node3'), 'GET', `/cache/${this.absent}`), `GET /cache/${this.absent}`, 200, 404);
+    const a = expectStatus(
+      await call(this.url('cache', 'node3'), 'GET', `/cache/${this.absent}`),
+      `GET /cache/${this.absent}`,
+      200,
+      404,
+    );
     return a.status === 404 ? null : describeDiff(`cache key ${this.absent}`, '(404)', a.json);
   }
 }

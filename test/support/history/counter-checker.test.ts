@@ -2,10 +2,19 @@ import { HistoryBuilder } from './history-builder.js';
 import { checkCounterHistory, formatCounterCheck, type CounterCheckResult } from './counter-checker.js';
 
 /** One lock grant: read with the token at t, then write at t + 2 (ok unless `write` says otherwise). */
-function iteration(b: HistoryBuilder, p: string, token: number, t: number, read: number, write: number | { value: number; outcome: 'fail' | 'unknown' }): HistoryBuilder {
+function iteration(
+  b: HistoryBuilder,
+  p: string,
+  token: number,
+  t: number,
+  read: number,
+  write: number | { value: number; outcome: 'fail' | 'unknown' },
+): HistoryBuilder {
   b.ok(p, 'read', { token }, [t, t + 1], { value: read });
   if (typeof write === 'number') return b.ok(p, 'write', { token, value: write }, [t + 2, t + 3]);
-  return write.outcome === 'fail' ? b.fail(p, 'write', { token, value: write.value }, [t + 2, t + 3], { error: 'fenced' }) : b.unknown(p, 'write', { token, value: write.value }, [t + 2, t + 3]);
+  return write.outcome === 'fail'
+    ? b.fail(p, 'write', { token, value: write.value }, [t + 2, t + 3], { error: 'fenced' })
+    : b.unknown(p, 'write', { token, value: write.value }, [t + 2, t + 3]);
 }
 
 const kinds = (r: CounterCheckResult): string[] => r.anomalies.map((a) => a.kind);

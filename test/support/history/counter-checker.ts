@@ -58,7 +58,8 @@ export function checkCounterHistory(history: readonly HistoryOp[]): CounterCheck
     if (op.op !== 'read' && op.op !== 'write') continue;
     const args = isRecord(op.args) ? op.args : {};
     const value = op.op === 'write' ? args.value : op.outcome === 'ok' ? valueOf(op) : undefined;
-    if (typeof args.token !== 'number' || (op.op === 'write' && typeof value !== 'number')) throw new Error(`counter ${op.op} needs args {token${op.op === 'write' ? ', value' : ''}}: ${formatOp(op)}`);
+    if (typeof args.token !== 'number' || (op.op === 'write' && typeof value !== 'number'))
+      throw new Error(`counter ${op.op} needs args {token${op.op === 'write' ? ', value' : ''}}: ${formatOp(op)}`);
     (op.op === 'read' ? reads : writes).push({ op, token: args.token, value: value as number | undefined });
   }
   const okReads = reads.filter((r) => r.op.outcome === 'ok');
@@ -66,7 +67,12 @@ export function checkCounterHistory(history: readonly HistoryOp[]): CounterCheck
   // Writes that may have been stored: the candidates for every value anyone saw.
   const mayStore = writes.filter((w) => w.op.outcome !== 'fail');
 
-  const anomalies = [...lostUpdates(okWrites, okReads), ...tokenOrder(okWrites), ...phantoms(okReads, okWrites, mayStore), ...finals.flatMap((f) => finalMismatch(f, okWrites, mayStore))];
+  const anomalies = [
+    ...lostUpdates(okWrites, okReads),
+    ...tokenOrder(okWrites),
+    ...phantoms(okReads, okWrites, mayStore),
+    ...finals.flatMap((f) => finalMismatch(f, okWrites, mayStore)),
+  ];
   const final = finals.at(-1);
   return {
     ok: anomalies.length === 0,
@@ -83,7 +89,9 @@ export function checkCounterHistory(history: readonly HistoryOp[]): CounterCheck
 
 /** A readable multi-line report; empty when the history passed. */
 export function formatCounterCheck(result: CounterCheckResult): string {
-  return result.anomalies.map((a, i) => `${i + 1}. [${a.kind}] ${a.message}\n${a.ops.map((op) => `     ${formatOp(op)}`).join('\n')}`).join('\n');
+  return result.anomalies
+    .map((a, i) => `${i + 1}. [${a.kind}] ${a.message}\n${a.ops.map((op) => `     ${formatOp(op)}`).join('\n')}`)
+    .join('\n');
 }
 
 function valueOf(op: HistoryOp): number {
@@ -94,7 +102,9 @@ function valueOf(op: HistoryOp): number {
 
 /** The read a write was computed from: same token and process, the latest invoked before the write. */
 function readFor(w: Parsed, okReads: readonly Parsed[]): Parsed | undefined {
-  return okReads.filter((r) => r.token === w.token && r.op.process === w.op.process && r.op.invokedAt <= w.op.invokedAt).at(-1);
+  return okReads
+    .filter((r) => r.token === w.token && r.op.process === w.op.process && r.op.invokedAt <= w.op.invokedAt)
+    .at(-1);
 }
 
 function lostUpdates(okWrites: readonly Parsed[], okReads: readonly Parsed[]): CounterAnomaly[] {
@@ -112,7 +122,11 @@ function lostUpdates(okWrites: readonly Parsed[], okReads: readonly Parsed[]): C
   for (const w of okWrites) {
     const r = readFor(w, okReads);
     if (r && w.value !== (r.value as number) + 1) {
-      out.push({ kind: 'lost-update', ops: [r.op, w.op], message: `token ${w.token} read ${r.value} but stored ${w.value}, not ${(r.value as number) + 1}` });
+      out.push({
+        kind: 'lost-update',
+        ops: [r.op, w.op],
+        message: `token ${w.token} read ${r.value} but stored ${w.value}, not ${(r.value as number) + 1}`,
+      });
     }
   }
   return out;
@@ -140,18 +154,30 @@ function tokenOrder(okWrites: readonly Parsed[]): CounterAnomaly[] {
  * invoked before the read returned; for an ok write of v, one of v - 1 (checked
  * only when the write's own read is missing, else the read's check covers it).
  */
-function phantoms(okReads: readonly Parsed[], okWrites: readonly Parsed[], mayStore: readonly Parsed[]): CounterAnomaly[] {
+function phantoms(
+  okReads: readonly Parsed[],
+  okWrites: readonly Parsed[],
+  mayStore: readonly Parsed[],
+): CounterAnomaly[] {
   const out: CounterAnomaly[] = [];
   for (const r of okReads) {
     const v = r.value as number;
     if (v > 0 && !mayStore.some((w) => w.value === v && w.op.invokedAt <= (r.op.completedAt ?? Infinity))) {
-      out.push({ kind: 'phantom-read', ops: [r.op], message: `token ${r.token} read ${v}, which no write invoked before ${fmtTime(r.op.completedAt ?? Infinity)} may have stored` });
+      out.push({
+        kind: 'phantom-read',
+        ops: [r.op],
+        message: `token ${r.token} read ${v}, which no write invoked before ${fmtTime(r.op.completedAt ?? Infinity)} may have stored`,
+      });
     }
   }
   for (const w of okWrites) {
     const v = w.value as number;
     if (v > 1 && !readFor(w, okReads) && !mayStore.some((x) => x.value === v - 1)) {
-      out.push({ kind: 'phantom-read', ops: [w.op], message: `token ${w.token} stored ${v}, but no write may have stored ${v - 1} for it to read` });
+      out.push({
+        kind: 'phantom-read',
+        ops: [w.op],
+        message: `token ${w.token} stored ${v}, but no write may have stored ${v - 1} for it to read`,
+      });
     }
   }
   return out;
@@ -165,13 +191,28 @@ function phantoms(okReads: readonly Parsed[], okWrites: readonly Parsed[], maySt
 function finalMismatch(final: HistoryOp, okWrites: readonly Parsed[], mayStore: readonly Parsed[]): CounterAnomaly[] {
   const value = valueOf(final);
   const before = okWrites.filter((w) => (w.op.completedAt as number) < final.invokedAt);
-  const top = before.reduce<Parsed | undefined>((a, w) => (!a || (w.value as number) > (a.value as number) ? w : a), undefined);
+  const top = before.reduce<Parsed | undefined>(
+    (a, w) => (!a || (w.value as number) > (a.value as number) ? w : a),
+    undefined,
+  );
   if (top && value < (top.value as number)) {
-    return [{ kind: 'final-mismatch', ops: [top.op, final], message: `final value ${value} is below ${top.value}, acknowledged before the final read began: acknowledged increments were lost` }];
+    return [
+      {
+        kind: 'final-mismatch',
+        ops: [top.op, final],
+        message: `final value ${value} is below ${top.value}, acknowledged before the final read began: acknowledged increments were lost`,
+      },
+    ];
   }
   const source = mayStore.find((w) => w.value === value && w.op.invokedAt <= (final.completedAt ?? Infinity));
   if (value !== 0 && !source) {
-    return [{ kind: 'final-mismatch', ops: [final], message: `final value ${value} was never written (highest acknowledged: ${top?.value ?? 'none'})` }];
+    return [
+      {
+        kind: 'final-mismatch',
+        ops: [final],
+        message: `final value ${value} was never written (highest acknowledged: ${top?.value ?? 'none'})`,
+      },
+    ];
   }
   return [];
 }

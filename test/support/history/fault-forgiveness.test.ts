@@ -12,7 +12,13 @@ const opts: ForgivenessOptions = {
   onsetMs: 500,
   slackMs: 100,
 };
-const kill = (node: string, start: number, end: number, roles: FaultWindow['roles'] = ['cache']): FaultWindow => ({ kind: 'kill', nodes: [node], roles, start, end });
+const kill = (node: string, start: number, end: number, roles: FaultWindow['roles'] = ['cache']): FaultWindow => ({
+  kind: 'kill',
+  nodes: [node],
+  roles,
+  start,
+  end,
+});
 const w = (node: string, value: number) => ({ key: 'k', node, value });
 const r = (node: string) => ({ key: 'k', node });
 
@@ -30,7 +36,16 @@ describe('fault forgiveness', () => {
     expect(forgiven).toBe(2);
     expect(history.map((op) => op.outcome)).toEqual(['ok', 'unknown', 'ok', 'fail', 'unknown', 'ok']);
     expect(history.map((op) => op.index)).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(history[1]).toEqual({ index: 1, process: 'a', op: 'write', args: w('vm1', 2), invokedAt: 950, completedAt: 960, outcome: 'unknown', reason: 'forgiven: kill of vm1' });
+    expect(history[1]).toEqual({
+      index: 1,
+      process: 'a',
+      op: 'write',
+      args: w('vm1', 2),
+      invokedAt: 950,
+      completedAt: 960,
+      outcome: 'unknown',
+      reason: 'forgiven: kill of vm1',
+    });
     expect(history[4]).not.toHaveProperty('value');
     expect(history[0]).toBe(h[0]);
   });
@@ -47,7 +62,10 @@ describe('fault forgiveness', () => {
 
   it('ignores faults of other roles and faults that touched no node', () => {
     const h = new HistoryBuilder().ok('a', 'write', w('vm1', 1), [2000, 2001]).build();
-    const faults: FaultWindow[] = [kill('vm1', 1500, 2500, ['queue', 'lock']), { kind: 'redis-primary-kill', nodes: [], roles: ['cache'], start: 1500, end: 2500 }];
+    const faults: FaultWindow[] = [
+      kill('vm1', 1500, 2500, ['queue', 'lock']),
+      { kind: 'redis-primary-kill', nodes: [], roles: ['cache'], start: 1500, end: 2500 },
+    ];
     expect(forgiveFaultedNode(h, faults, opts)).toEqual({ history: h, forgiven: 0 });
   });
 

@@ -32,17 +32,29 @@ export interface Forgiven {
   readonly forgiven: number;
 }
 
-export function forgiveFaultedNode(history: readonly HistoryOp[], faults: readonly FaultWindow[], opts: ForgivenessOptions): Forgiven {
+export function forgiveFaultedNode(
+  history: readonly HistoryOp[],
+  faults: readonly FaultWindow[],
+  opts: ForgivenessOptions,
+): Forgiven {
   // Faults without nodes (e.g. a Redis primary kill) cost no node its unflushed writes.
   const windows = faults
     .filter((f) => f.roles.includes(opts.role))
-    .flatMap((f) => f.nodes.map((node) => ({ kind: f.kind, node, from: f.start - opts.flushIntervalMs - opts.slackMs, to: Math.min(f.end, f.start + opts.onsetMs) + opts.slackMs })));
+    .flatMap((f) =>
+      f.nodes.map((node) => ({
+        kind: f.kind,
+        node,
+        from: f.start - opts.flushIntervalMs - opts.slackMs,
+        to: Math.min(f.end, f.start + opts.onsetMs) + opts.slackMs,
+      })),
+    );
   let forgiven = 0;
   const out = history.map((op) => {
     if (op.outcome !== 'ok') return op;
     const node = opts.nodeOf(op);
     const end = op.completedAt ?? Infinity;
-    const w = node === undefined ? undefined : windows.find((x) => x.node === node && op.invokedAt <= x.to && end >= x.from);
+    const w =
+      node === undefined ? undefined : windows.find((x) => x.node === node && op.invokedAt <= x.to && end >= x.from);
     if (!w) return op;
     forgiven++;
     // Rebuilt without `value`: an unknown op carries no observed output.

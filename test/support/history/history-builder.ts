@@ -7,16 +7,50 @@ type Draft = Omit<HistoryOp, 'index'>;
 export class HistoryBuilder {
   private readonly drafts: Draft[] = [];
 
-  ok(process: string, op: string, args: unknown, [invokedAt, completedAt]: readonly [number, number], value?: unknown): this {
-    return this.add({ process, op, args, invokedAt, completedAt, outcome: 'ok', ...(value === undefined ? {} : { value }) });
+  ok(
+    process: string,
+    op: string,
+    args: unknown,
+    [invokedAt, completedAt]: readonly [number, number],
+    value?: unknown,
+  ): this {
+    return this.add({
+      process,
+      op,
+      args,
+      invokedAt,
+      completedAt,
+      outcome: 'ok',
+      ...(value === undefined ? {} : { value }),
+    });
   }
 
-  fail(process: string, op: string, args: unknown, [invokedAt, completedAt]: readonly [number, number], value?: unknown): this {
-    return this.add({ process, op, args, invokedAt, completedAt, outcome: 'fail', ...(value === undefined ? {} : { value }) });
+  fail(
+    process: string,
+    op: string,
+    args: unknown,
+    [invokedAt, completedAt]: readonly [number, number],
+    value?: unknown,
+  ): this {
+    return this.add({
+      process,
+      op,
+      args,
+      invokedAt,
+      completedAt,
+      outcome: 'fail',
+      ...(value === undefined ? {} : { value }),
+    });
   }
 
   /** The client gave up at `gaveUpAt`; the op may take effect at any time after `invokedAt`. */
-  unknown(process: string, op: string, args: unknown, [invokedAt, gaveUpAt]: readonly [number, number], reason = 'timeout'): this {
+  unknown(
+    process: string,
+    op: string,
+    args: unknown,
+    [invokedAt, gaveUpAt]: readonly [number, number],
+    reason = 'timeout',
+  ): this {
     return this.add({ process, op, args, invokedAt, completedAt: gaveUpAt, outcome: 'unknown', reason });
   }
 

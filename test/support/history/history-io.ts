@@ -16,7 +16,14 @@ export function fromJsonLines(text: string): HistoryOp[] {
     .filter((line) => line.trim() !== '')
     .map((line, i) => {
       const raw: unknown = JSON.parse(line);
-      if (!isRecord(raw) || typeof raw.index !== 'number' || typeof raw.process !== 'string' || typeof raw.op !== 'string' || typeof raw.invokedAt !== 'number' || !OUTCOMES.includes(raw.outcome as Outcome)) {
+      if (
+        !isRecord(raw) ||
+        typeof raw.index !== 'number' ||
+        typeof raw.process !== 'string' ||
+        typeof raw.op !== 'string' ||
+        typeof raw.invokedAt !== 'number' ||
+        !OUTCOMES.includes(raw.outcome as Outcome)
+      ) {
         throw new Error(`line ${i + 1} is not a history op: ${line}`);
       }
       const op: HistoryOp = {
@@ -42,7 +49,11 @@ export function readHistory(path: string): HistoryOp[] {
  * Writes `history` to `<dir>/<name>-<timestamp>.jsonl` and returns the path; call it
  * when a check fails so the failure message can point at the evidence.
  */
-export function dumpHistory(history: readonly HistoryOp[], name: string, dir = join(process.cwd(), '.dss', 'histories')): string {
+export function dumpHistory(
+  history: readonly HistoryOp[],
+  name: string,
+  dir = join(process.cwd(), '.dss', 'histories'),
+): string {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${name.replace(/[^\w.-]+/g, '_')}-${Date.now()}.jsonl`);
   writeFileSync(path, toJsonLines(history));

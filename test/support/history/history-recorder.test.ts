@@ -24,8 +24,26 @@ describe('HistoryRecorder', () => {
     rec.unknown(b, 'timeout after 1000 ms');
     rec.invoke('p3', 'release', { resource: 'r', owner: 'a' });
     expect(rec.history()).toEqual([
-      { index: 0, process: 'p1', op: 'acquire', args: { resource: 'r', owner: 'a' }, invokedAt: 1, outcome: 'ok', completedAt: 3, value: { fencingToken: 7 } },
-      { index: 1, process: '2', op: 'read', args: { key: 'k' }, invokedAt: 2, outcome: 'unknown', completedAt: 4, reason: 'timeout after 1000 ms' },
+      {
+        index: 0,
+        process: 'p1',
+        op: 'acquire',
+        args: { resource: 'r', owner: 'a' },
+        invokedAt: 1,
+        outcome: 'ok',
+        completedAt: 3,
+        value: { fencingToken: 7 },
+      },
+      {
+        index: 1,
+        process: '2',
+        op: 'read',
+        args: { key: 'k' },
+        invokedAt: 2,
+        outcome: 'unknown',
+        completedAt: 4,
+        reason: 'timeout after 1000 ms',
+      },
       { index: 2, process: 'p3', op: 'release', args: { resource: 'r', owner: 'a' }, invokedAt: 4, outcome: 'pending' },
     ]);
   });
@@ -58,8 +76,19 @@ describe('HistoryRecorder', () => {
   it('tracks promises: resolved = ok, rejected = unknown (rethrown), or as classified', async () => {
     const rec = new HistoryRecorder(() => 0);
     await expect(rec.track('p', 'read', { key: 'k' }, async () => 'v')).resolves.toBe('v');
-    await expect(rec.track('p', 'read', { key: 'k' }, async () => Promise.reject(new Error('ETIMEDOUT')))).rejects.toThrow('ETIMEDOUT');
-    await rec.track('p', 'acquire', { resource: 'r' }, async () => ({ status: 'locked' }), (s) => (s.status === 'fulfilled' && s.value.status === 'locked' ? { outcome: 'fail', value: s.value } : { outcome: 'unknown', reason: '?' }));
+    await expect(
+      rec.track('p', 'read', { key: 'k' }, async () => Promise.reject(new Error('ETIMEDOUT'))),
+    ).rejects.toThrow('ETIMEDOUT');
+    await rec.track(
+      'p',
+      'acquire',
+      { resource: 'r' },
+      async () => ({ status: 'locked' }),
+      (s) =>
+        s.status === 'fulfilled' && s.value.status === 'locked'
+          ? { outcome: 'fail', value: s.value }
+          : { outcome: 'unknown', reason: '?' },
+    );
     expect(rec.history().map((op) => [op.outcome, op.value ?? op.reason])).toEqual([
       ['ok', 'v'],
       ['unknown', 'ETIMEDOUT'],

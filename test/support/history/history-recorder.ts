@@ -14,9 +14,12 @@ export interface OpHandle {
 }
 
 /** How a settled promise maps onto the history; see `track`. */
-export type Completion = { readonly outcome: 'ok' | 'fail'; readonly value?: unknown } | { readonly outcome: 'unknown'; readonly reason: string };
+export type Completion =
+  | { readonly outcome: 'ok' | 'fail'; readonly value?: unknown }
+  | { readonly outcome: 'unknown'; readonly reason: string };
 
-export type Settled<T> = { readonly status: 'fulfilled'; readonly value: T } | { readonly status: 'rejected'; readonly error: unknown };
+export type Settled<T> =
+  { readonly status: 'fulfilled'; readonly value: T } | { readonly status: 'rejected'; readonly error: unknown };
 
 interface MutableOp {
   index: number;
@@ -36,7 +39,14 @@ export class HistoryRecorder {
   constructor(private readonly clock: Clock = () => performance.now()) {}
 
   invoke(process: string | number, op: string, args: unknown): OpHandle {
-    const entry: MutableOp = { index: this.ops.length, process: String(process), op, args: clone(args), invokedAt: this.clock(), outcome: 'pending' };
+    const entry: MutableOp = {
+      index: this.ops.length,
+      process: String(process),
+      op,
+      args: clone(args),
+      invokedAt: this.clock(),
+      outcome: 'pending',
+    };
     this.ops.push(entry);
     return { index: entry.index };
   }
@@ -67,7 +77,13 @@ export class HistoryRecorder {
    * `ok` and a rejection is `unknown` (the safe reading of an error); pass
    * `classify` to turn definite refusals into `fail`. Rethrows rejections.
    */
-  async track<T>(process: string | number, op: string, args: unknown, fn: () => Promise<T>, classify: (settled: Settled<T>) => Completion = defaultClassify): Promise<T> {
+  async track<T>(
+    process: string | number,
+    op: string,
+    args: unknown,
+    fn: () => Promise<T>,
+    classify: (settled: Settled<T>) => Completion = defaultClassify,
+  ): Promise<T> {
     const handle = this.invoke(process, op, args);
     let settled: Settled<T>;
     try {

@@ -46,7 +46,10 @@ describe('linearizability checker: register model', () => {
       .pending('d', 'write', w('k', 3), 16)
       .build();
     expect(checkLinearizable(h, registerModel()).ok).toBe(true);
-    const failedWriteRead = new HistoryBuilder().fail('c', 'write', w('k', 9), [0, 1]).ok('b', 'read', r('k'), [2, 3], 9).build();
+    const failedWriteRead = new HistoryBuilder()
+      .fail('c', 'write', w('k', 9), [0, 1])
+      .ok('b', 'read', r('k'), [2, 3], 9)
+      .build();
     expect(checkLinearizable(failedWriteRead, registerModel()).status).toBe('violation');
   });
 
@@ -62,11 +65,21 @@ describe('linearizability checker: register model', () => {
       .build();
     expect(checkLinearizable(good, registerModel()).message).toBe('register: linearizable (3 partitions)');
     // A getset that answers a value already replaced, a lost increment, an increment of text.
-    const stale = new HistoryBuilder().ok('a', 'write', w('k', 'x'), [0, 1]).ok('a', 'write', w('k', 'y'), [2, 3]).ok('b', 'getset', w('k', 'z'), [4, 5], 'x').build();
+    const stale = new HistoryBuilder()
+      .ok('a', 'write', w('k', 'x'), [0, 1])
+      .ok('a', 'write', w('k', 'y'), [2, 3])
+      .ok('b', 'getset', w('k', 'z'), [4, 5], 'x')
+      .build();
     expect(checkLinearizable(stale, registerModel()).status).toBe('violation');
-    const lost = new HistoryBuilder().ok('a', 'incr', { key: 'n', by: 1 }, [0, 1], 1).ok('b', 'incr', { key: 'n', by: 1 }, [2, 3], 1).build();
+    const lost = new HistoryBuilder()
+      .ok('a', 'incr', { key: 'n', by: 1 }, [0, 1], 1)
+      .ok('b', 'incr', { key: 'n', by: 1 }, [2, 3], 1)
+      .build();
     expect(checkLinearizable(lost, registerModel()).status).toBe('violation');
-    const text = new HistoryBuilder().ok('a', 'write', w('n', 'abc'), [0, 1]).ok('b', 'incr', { key: 'n', by: 1 }, [2, 3], 1).build();
+    const text = new HistoryBuilder()
+      .ok('a', 'write', w('n', 'abc'), [0, 1])
+      .ok('b', 'incr', { key: 'n', by: 1 }, [2, 3], 1)
+      .build();
     expect(checkLinearizable(text, registerModel()).status).toBe('violation');
   });
 
@@ -82,7 +95,10 @@ describe('linearizability checker: register model', () => {
     const result = checkLinearizable(h, registerModel());
     expect(result.ok).toBe(true);
     expect(result.partitions.map((p) => p.key).sort()).toEqual(['x', 'y']);
-    const badCas = new HistoryBuilder().ok('a', 'write', w('x', 1), [0, 1]).ok('b', 'cas', { key: 'x', expected: 0, value: 2 }, [2, 3], true).build();
+    const badCas = new HistoryBuilder()
+      .ok('a', 'write', w('x', 1), [0, 1])
+      .ok('b', 'cas', { key: 'x', expected: 0, value: 2 }, [2, 3], true)
+      .build();
     expect(checkLinearizable(badCas, registerModel()).status).toBe('violation');
   });
 
@@ -98,7 +114,15 @@ describe('linearizability checker: register model', () => {
   });
 
   it('passes histories from a linearizable register with random real-time windows', () => {
-    const op = fc.record({ client: fc.integer({ min: 0, max: 3 }), write: fc.boolean(), value: fc.integer({ min: 0, max: 3 }), delay: fc.integer({ min: 0, max: 5 }), before: fc.integer({ min: 0, max: 5 }), after: fc.integer({ min: 0, max: 5 }), lost: fc.boolean() });
+    const op = fc.record({
+      client: fc.integer({ min: 0, max: 3 }),
+      write: fc.boolean(),
+      value: fc.integer({ min: 0, max: 3 }),
+      delay: fc.integer({ min: 0, max: 5 }),
+      before: fc.integer({ min: 0, max: 5 }),
+      after: fc.integer({ min: 0, max: 5 }),
+      lost: fc.boolean(),
+    });
     fc.assert(
       fc.property(fc.array(op, { maxLength: 30 }), (ops) => {
         const clocks = new Map<number, number>();

@@ -67,7 +67,11 @@ export interface LinOptions {
  * effect at most once, at any time after invocation (they are never required).
  * Equal timestamps count as concurrent, so ties never invent a violation.
  */
-export function checkLinearizable<S>(history: readonly HistoryOp[], model: Model<S>, options: LinOptions = {}): LinResult {
+export function checkLinearizable<S>(
+  history: readonly HistoryOp[],
+  model: Model<S>,
+  options: LinOptions = {},
+): LinResult {
   const maxSteps = options.maxSteps ?? 1_000_000;
   const parts = new Map<string, HistoryOp[]>();
   for (const op of history) {
@@ -84,7 +88,10 @@ export function checkLinearizable<S>(history: readonly HistoryOp[], model: Model
       ? `${model.name}: linearizable (${partitions.length} partitions)`
       : [
           ...violation.map((p) => describeViolation(model.name, p)),
-          ...unknown.map((p) => `${model.name} key ${JSON.stringify(p.key)}: UNKNOWN, search exceeded ${maxSteps} steps over ${p.ops} ops (history too big or too concurrent; split it or raise maxSteps)`),
+          ...unknown.map(
+            (p) =>
+              `${model.name} key ${JSON.stringify(p.key)}: UNKNOWN, search exceeded ${maxSteps} steps over ${p.ops} ops (history too big or too concurrent; split it or raise maxSteps)`,
+          ),
         ].join('\n');
   return { ok: status === 'ok', status, partitions, message };
 }
@@ -105,7 +112,13 @@ interface Entry {
 }
 
 function checkPartition<S>(key: string, ops: readonly HistoryOp[], model: Model<S>, maxSteps: number): PartitionResult {
-  const linOps: LinOp[] = ops.map((op) => ({ op: op.op, args: op.args, value: op.value, known: op.outcome === 'ok', source: op }));
+  const linOps: LinOp[] = ops.map((op) => ({
+    op: op.op,
+    args: op.args,
+    value: op.value,
+    known: op.outcome === 'ok',
+    source: op,
+  }));
   const events: Entry[] = [];
   ops.forEach((op, id) => {
     const call: Entry = { call: true, id, time: op.invokedAt, match: undefined, prev: undefined, next: undefined };
@@ -182,11 +195,23 @@ function checkPartition<S>(key: string, ops: readonly HistoryOp[], model: Model<
     } else {
       // A return whose call is still pending: the current prefix cannot be extended past it.
       if (!best || stack.length > best.prefix.length) {
-        best = { prefix: stack.map((s) => ops[s.entry.id] as HistoryOp), culprit: ops[entry.id] as HistoryOp, state: model.key(state) };
+        best = {
+          prefix: stack.map((s) => ops[s.entry.id] as HistoryOp),
+          culprit: ops[entry.id] as HistoryOp,
+          state: model.key(state),
+        };
       }
       const top = stack.pop();
       if (!top) {
-        return { key, status: 'violation', ops: ops.length, steps, prefix: best.prefix, culprit: best.culprit, stateBefore: best.state };
+        return {
+          key,
+          status: 'violation',
+          ops: ops.length,
+          steps,
+          prefix: best.prefix,
+          culprit: best.culprit,
+          stateBefore: best.state,
+        };
       }
       state = top.state;
       flip(top.entry.id);

@@ -1,9 +1,18 @@
 import { checkLockHistory, formatLockViolations, type LockCheckResult } from './lock-checker.js';
 import { HistoryBuilder } from './history-builder.js';
 
-const acquire = (owner: string, ttlMs = 100, mode: 'exclusive' | 'shared' = 'exclusive', resource = 'r') => ({ resource, owner, mode, ttlMs });
+const acquire = (owner: string, ttlMs = 100, mode: 'exclusive' | 'shared' = 'exclusive', resource = 'r') => ({
+  resource,
+  owner,
+  mode,
+  ttlMs,
+});
 const release = (owner: string, resource = 'r') => ({ resource, owner });
-const granted = (fencingToken: number, extra: Record<string, unknown> = {}) => ({ status: 'granted', fencingToken, ...extra });
+const granted = (fencingToken: number, extra: Record<string, unknown> = {}) => ({
+  status: 'granted',
+  fencingToken,
+  ...extra,
+});
 const RELEASED = { status: 'released' };
 
 function expectValid(result: LockCheckResult): void {
@@ -160,7 +169,11 @@ describe('lock history checker: planted violations are caught', () => {
     expect(kinds(checkLockHistory(reacquire))).toEqual(['exclusive-overlap']);
     const renew = new HistoryBuilder()
       .ok('a', 'acquire', acquire('a', 100), [0, 1], granted(1))
-      .ok('a', 'renew', { resource: 'r', owner: 'a', ttlMs: 100 }, [90, 91], { status: 'renewed', ttlMs: 100, fencingToken: 1 })
+      .ok('a', 'renew', { resource: 'r', owner: 'a', ttlMs: 100 }, [90, 91], {
+        status: 'renewed',
+        ttlMs: 100,
+        fencingToken: 1,
+      })
       .ok('b', 'acquire', acquire('b'), [120, 121], granted(2))
       .build();
     expect(kinds(checkLockHistory(renew))).toEqual(['exclusive-overlap']);
@@ -244,7 +257,14 @@ describe('lock history checker: the lock service’s own behaviours', () => {
 
   it('accepts HTTP-shaped replies ({acquired, fencingToken, mode, expiresInMs}; {renewed, fencingToken})', () => {
     const h = new HistoryBuilder()
-      .ok('a', 'acquire', acquire('a', 100), [0, 1], { acquired: true, resource: 'r', owner: 'a', mode: 'exclusive', fencingToken: 3, expiresInMs: 99 })
+      .ok('a', 'acquire', acquire('a', 100), [0, 1], {
+        acquired: true,
+        resource: 'r',
+        owner: 'a',
+        mode: 'exclusive',
+        fencingToken: 3,
+        expiresInMs: 99,
+      })
       .ok('a', 'renew', { resource: 'r', owner: 'a' }, [50, 51], { renewed: true, fencingToken: 3, expiresInMs: 99 })
       .fail('b', 'acquire', acquire('b'), [120, 121], { code: 'LOCKED' })
       .ok('a', 'release', release('a'), [130, 131], { released: true })

@@ -91,7 +91,9 @@ export function checkLockHistory(history: readonly HistoryOp[], options: LockChe
   for (const [resource, list] of byResource) {
     const grants = groupGrants(list);
     grantCount += grants.length;
-    const resourceHolds = grants.map((g) => certainHold(g, list, options.leaseMarginMs ?? 0)).filter((h): h is CertainHold => h !== undefined);
+    const resourceHolds = grants
+      .map((g) => certainHold(g, list, options.leaseMarginMs ?? 0))
+      .filter((h): h is CertainHold => h !== undefined);
     holds.push(...resourceHolds);
     violations.push(...overlaps(resource, resourceHolds));
     violations.push(...duplicateTokens(resource, grants, options.sharedGrantsMayShareToken ?? false));
@@ -113,10 +115,13 @@ export function checkLockHistory(history: readonly HistoryOp[], options: LockChe
 
 /** A readable multi-line report; empty when the history passed. */
 export function formatLockViolations(result: LockCheckResult): string {
-  return result.violations.map((v, i) => `${i + 1}. [${v.kind}] ${v.message}\n${v.ops.map((op) => `     ${formatOp(op)}`).join('\n')}`).join('\n');
+  return result.violations
+    .map((v, i) => `${i + 1}. [${v.kind}] ${v.message}\n${v.ops.map((op) => `     ${formatOp(op)}`).join('\n')}`)
+    .join('\n');
 }
 
-const byInvoke = <T extends { readonly invokedAt: number; readonly op: HistoryOp }>(a: T, b: T): number => a.invokedAt - b.invokedAt || a.op.index - b.op.index;
+const byInvoke = <T extends { readonly invokedAt: number; readonly op: HistoryOp }>(a: T, b: T): number =>
+  a.invokedAt - b.invokedAt || a.op.index - b.op.index;
 
 /**
  * Same owner + same token = the same lease (the service answers a re-acquire by
@@ -125,24 +130,41 @@ const byInvoke = <T extends { readonly invokedAt: number; readonly op: HistoryOp
  */
 function groupGrants(list: readonly LockOp[]): Grant[] {
   const granted = list.filter((o): o is AcquireOp => o.kind === 'acquire' && o.result === 'granted').sort(byInvoke);
-  const enders = list.filter((o): o is ReleaseOp | RenewOp => (o.kind === 'release' && o.result === 'ended') || (o.kind === 'renew' && o.result === 'notHeld'));
+  const enders = list.filter(
+    (o): o is ReleaseOp | RenewOp =>
+      (o.kind === 'release' && o.result === 'ended') || (o.kind === 'renew' && o.result === 'notHeld'),
+  );
   const grants: Grant[] = [];
   for (const a of granted) {
     const token = a.fencingToken as number;
     const previous = grants.filter((g) => g.owner === a.owner && g.token === token).at(-1);
-    const separator = previous && enders.find((e) => e.owner === a.owner && e.effectEnd < a.invokedAt && previous.acquires.some((m) => m.effectEnd < e.invokedAt));
+    const separator =
+      previous &&
+      enders.find(
+        (e) =>
+          e.owner === a.owner && e.effectEnd < a.invokedAt && previous.acquires.some((m) => m.effectEnd < e.invokedAt),
+      );
     if (previous && !separator) {
       previous.acquires.push(a);
       continue;
     }
-    const grant: Grant = { id: grants.length, resource: a.resource, owner: a.owner, token, mode: a.mode, acquires: [a], grantFrom: a };
+    const grant: Grant = {
+      id: grants.length,
+      resource: a.resource,
+      owner: a.owner,
+      token,
+      mode: a.mode,
+      acquires: [a],
+      grantFrom: a,
+    };
     if (previous && separator) grant.reusedAfter = { grant: previous, release: separator };
     grants.push(grant);
   }
   const maybe = list.filter((o): o is AcquireOp => o.kind === 'acquire' && o.result === 'maybe');
   for (const g of grants) {
     const firstDone = Math.min(...g.acquires.map((a) => a.effectEnd));
-    for (const m of maybe) if (m.owner === g.owner && m.invokedAt < firstDone && m.invokedAt < g.grantFrom.invokedAt) g.grantFrom = m;
+    for (const m of maybe)
+      if (m.owner === g.owner && m.invokedAt < firstDone && m.invokedAt < g.grantFrom.invokedAt) g.grantFrom = m;
   }
   return grants;
 }
@@ -168,7 +190,9 @@ function certainHold(g: Grant, list: readonly LockOp[], marginMs: number): Certa
     (o): o is AcquireOp | RenewOp =>
       o.effectEnd >= earliestGrant &&
       ((o.kind === 'acquire' && (o.result === 'maybe' || (o.result === 'granted' && o.fencingToken === g.token))) ||
-        (o.kind === 'renew' && (o.result === 'maybe' || (o.result === 'renewed' && (o.fencingToken === undefined || o.fencingToken === g.token))))),
+        (o.kind === 'renew' &&
+          (o.result === 'maybe' ||
+            (o.result === 'renewed' && (o.fencingToken === undefined || o.fencingToken === g.token))))),
   );
   const ttls = mayRefresh.map((o) => o.ttlMs).filter((t): t is number => t !== undefined);
   const minTtl = Math.min(...ttls) - marginMs;
@@ -177,7 +201,9 @@ function certainHold(g: Grant, list: readonly LockOp[], marginMs: number): Certa
   // so a lease that lapsed and was re-granted with the same token is not bridged.
   let leaseEnd = first.invokedAt + minTtl;
   let leaseReason = `lease bound: acquire #${first.op.index} invoked ${fmtTime(first.invokedAt)} + ttl ${minTtl}`;
-  const chain = mayRefresh.filter((o) => o !== first && (o.kind === 'acquire' ? o.result === 'granted' : o.result === 'renewed')).sort(byInvoke);
+  const chain = mayRefresh
+    .filter((o) => o !== first && (o.kind === 'acquire' ? o.result === 'granted' : o.result === 'renewed'))
+    .sort(byInvoke);
   for (const r of chain) {
     const tokenProvesLease = r.kind === 'renew' && r.fencingToken === g.token;
     if (r.invokedAt <= leaseEnd && (tokenProvesLease || r.effectEnd <= leaseEnd) && r.invokedAt + minTtl > leaseEnd) {
@@ -192,14 +218,24 @@ function certainHold(g: Grant, list: readonly LockOp[], marginMs: number): Certa
     // A grant to the same owner with another token means this lease had ended or
     // was replaced (a shared holder upgraded in place, with a new token and TTL).
     const replaced = e.kind === 'acquire' && e.result === 'granted' && e.fencingToken !== g.token;
-    const mayEnd = (e.kind === 'release' && e.result !== 'none') || (e.kind === 'renew' && e.result === 'notHeld') || replaced;
+    const mayEnd =
+      (e.kind === 'release' && e.result !== 'none') || (e.kind === 'renew' && e.result === 'notHeld') || replaced;
     if (mayEnd && e.effectEnd >= earliestGrant && e.invokedAt < end) {
       end = e.invokedAt;
       endReason = `${e.kind} #${e.op.index} invoked ${fmtTime(e.invokedAt)} may have ended it`;
     }
   }
   if (!(end > start)) return undefined;
-  return { resource: g.resource, owner: g.owner, mode: g.mode, fencingToken: g.token, start, end, endReason, acquires: g.acquires.map((a) => a.op) };
+  return {
+    resource: g.resource,
+    owner: g.owner,
+    mode: g.mode,
+    fencingToken: g.token,
+    start,
+    end,
+    endReason,
+    acquires: g.acquires.map((a) => a.op),
+  };
 }
 
 function describeHold(h: CertainHold): string {
@@ -228,7 +264,8 @@ function overlaps(resource: string, holds: readonly CertainHold[]): LockViolatio
 }
 
 /** Acquire windows overlap: the server may have granted both in one step. */
-const concurrent = (a: Grant, b: Grant): boolean => a.acquires.some((x) => b.acquires.some((y) => x.invokedAt <= y.effectEnd && y.invokedAt <= x.effectEnd));
+const concurrent = (a: Grant, b: Grant): boolean =>
+  a.acquires.some((x) => b.acquires.some((y) => x.invokedAt <= y.effectEnd && y.invokedAt <= x.effectEnd));
 
 function duplicateTokens(resource: string, grants: readonly Grant[], sharedMayShare: boolean): LockViolation[] {
   const out: LockViolation[] = [];
@@ -239,11 +276,18 @@ function duplicateTokens(resource: string, grants: readonly Grant[], sharedMaySh
       const a = same[i - 1] as Grant;
       const b = same[i] as Grant;
       if (sharedMayShare && a.mode === 'shared' && b.mode === 'shared' && concurrent(a, b)) continue;
-      const why = b.reusedAfter && b.reusedAfter.grant === a ? `after ${b.owner}'s release #${b.reusedAfter.release.op.index} ended the first grant` : `to ${a.owner} and ${b.owner}`;
+      const why =
+        b.reusedAfter && b.reusedAfter.grant === a
+          ? `after ${b.owner}'s release #${b.reusedAfter.release.op.index} ended the first grant`
+          : `to ${a.owner} and ${b.owner}`;
       out.push({
         kind: 'duplicate-token',
         resource,
-        ops: [...a.acquires.map((x) => x.op), ...b.acquires.map((x) => x.op), ...(b.reusedAfter ? [b.reusedAfter.release.op] : [])],
+        ops: [
+          ...a.acquires.map((x) => x.op),
+          ...b.acquires.map((x) => x.op),
+          ...(b.reusedAfter ? [b.reusedAfter.release.op] : []),
+        ],
         message: `resource ${resource}: fencing token ${token} was issued for two different grants, ${why}`,
       });
     }

@@ -53,7 +53,8 @@ export function parseLockOps(history: readonly HistoryOp[]): LockOp[] {
     const value = isRecord(op.value) ? op.value : undefined;
     const status = typeof value?.status === 'string' ? value.status : undefined;
     const unknownOutcome = op.outcome === 'unknown' || op.outcome === 'pending';
-    if (op.outcome === 'ok' && op.completedAt === undefined) throw new Error(`ok op without completion time: ${formatOp(op)}`);
+    if (op.outcome === 'ok' && op.completedAt === undefined)
+      throw new Error(`ok op without completion time: ${formatOp(op)}`);
 
     if (op.op === 'acquire') {
       const argMode = args.mode ?? 'exclusive';
@@ -63,16 +64,31 @@ export function parseLockOps(history: readonly HistoryOp[]): LockOp[] {
       }
       const ttlMs = typeof value?.ttlMs === 'number' ? value.ttlMs : args.ttlMs;
       if (unknownOutcome) out.push({ ...base, kind: 'acquire', mode, ttlMs, result: 'maybe' });
-      else if (op.outcome === 'fail' || (status !== undefined && status !== 'granted')) out.push({ ...base, kind: 'acquire', mode, ttlMs, result: 'refused' });
-      else if (typeof value?.fencingToken === 'number') out.push({ ...base, kind: 'acquire', mode, ttlMs, result: 'granted', fencingToken: value.fencingToken });
+      else if (op.outcome === 'fail' || (status !== undefined && status !== 'granted'))
+        out.push({ ...base, kind: 'acquire', mode, ttlMs, result: 'refused' });
+      else if (typeof value?.fencingToken === 'number')
+        out.push({ ...base, kind: 'acquire', mode, ttlMs, result: 'granted', fencingToken: value.fencingToken });
       else throw new Error(`granted acquire needs a value with a numeric fencingToken: ${formatOp(op)}`);
     } else if (op.op === 'release') {
       out.push({ ...base, kind: 'release', result: unknownOutcome ? 'maybe' : op.outcome === 'ok' ? 'ended' : 'none' });
     } else {
-      const ttlMs = typeof value?.ttlMs === 'number' ? value.ttlMs : typeof args.ttlMs === 'number' ? args.ttlMs : undefined;
+      const ttlMs =
+        typeof value?.ttlMs === 'number' ? value.ttlMs : typeof args.ttlMs === 'number' ? args.ttlMs : undefined;
       const fencingToken = typeof value?.fencingToken === 'number' ? value.fencingToken : undefined;
-      const result = unknownOutcome ? 'maybe' : op.outcome === 'fail' ? 'none' : status === 'not_held' ? 'notHeld' : 'renewed';
-      out.push({ ...base, kind: 'renew', result, ...(ttlMs === undefined ? {} : { ttlMs }), ...(fencingToken === undefined ? {} : { fencingToken }) });
+      const result = unknownOutcome
+        ? 'maybe'
+        : op.outcome === 'fail'
+          ? 'none'
+          : status === 'not_held'
+            ? 'notHeld'
+            : 'renewed';
+      out.push({
+        ...base,
+        kind: 'renew',
+        result,
+        ...(ttlMs === undefined ? {} : { ttlMs }),
+        ...(fencingToken === undefined ? {} : { fencingToken }),
+      });
     }
   }
   return out;

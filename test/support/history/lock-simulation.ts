@@ -43,7 +43,9 @@ interface Lease {
   expiresAt: number;
 }
 
-type Reply = { readonly outcome: 'ok' | 'fail'; readonly value: unknown } | { readonly outcome: 'unknown'; readonly reason: string };
+type Reply =
+  | { readonly outcome: 'ok' | 'fail'; readonly value: unknown }
+  | { readonly outcome: 'unknown'; readonly reason: string };
 
 export function simulateLockHistory(steps: readonly SimStep[], options: SimOptions = {}): HistoryOp[] {
   const lateness = options.expiryLateness ?? 0;
@@ -87,7 +89,12 @@ export function simulateLockHistory(steps: readonly SimStep[], options: SimOptio
         outcome = 'fail';
         value = { status: 'locked' };
       } else if (leases.length === 0 || (step.mode === 'shared' && leases.every((l) => l.mode === 'shared'))) {
-        const lease: Lease = { owner, mode: step.mode, token: ++nextToken, expiresAt: t.appliedAt + step.ttlMs + lateness };
+        const lease: Lease = {
+          owner,
+          mode: step.mode,
+          token: ++nextToken,
+          expiresAt: t.appliedAt + step.ttlMs + lateness,
+        };
         leases.push(lease);
         value = { status: 'granted', fencingToken: lease.token, ttlMs: step.ttlMs, mode: step.mode };
       } else {

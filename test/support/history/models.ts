@@ -81,8 +81,13 @@ export function mutexModel(): Model<MutexState> {
         // for exclusive is upgraded in place (both as the lock service's LockTable does).
         const covered = holds && (s.mode === 'exclusive' || mode === 'shared');
         const upgrade = holds && !covered && s.holders.length === 1;
-        const grantable = covered || upgrade || s.mode === 'free' || (!holds && s.mode === 'shared' && mode === 'shared');
-        const granted: MutexState = covered ? s : upgrade ? { mode: 'exclusive', holders: [owner] } : { mode, holders: [...s.holders, owner].sort() };
+        const grantable =
+          covered || upgrade || s.mode === 'free' || (!holds && s.mode === 'shared' && mode === 'shared');
+        const granted: MutexState = covered
+          ? s
+          : upgrade
+            ? { mode: 'exclusive', holders: [owner] }
+            : { mode, holders: [...s.holders, owner].sort() };
         if (!op.known) return { ok: true, state: grantable ? granted : s };
         if (status !== undefined && status !== 'granted') return { ok: !grantable, state: s };
         return { ok: grantable, state: granted };

@@ -3,7 +3,9 @@ import { checkQueueHistory, formatQueueCheck } from './queue-checker.js';
 
 const T = 'orders';
 const pub = (...messages: string[]) => ({ topic: T, messages });
-const got = (...bodies: string[]) => ({ messages: bodies.map((body, i) => ({ id: `id-${body}-${i}`, body, deliveries: 1 })) });
+const got = (...bodies: string[]) => ({
+  messages: bodies.map((body, i) => ({ id: `id-${body}-${i}`, body, deliveries: 1 })),
+});
 const dead = (...bodies: string[]) => ({ messages: bodies.map((body) => ({ body })) });
 
 describe('queue checker', () => {
@@ -20,7 +22,15 @@ describe('queue checker', () => {
     const result = checkQueueHistory(h);
     expect(formatQueueCheck(result)).toBe('');
     expect(result).toMatchObject({ ok: true, lost: [], unexpected: [], duplicates: 2, duplicatedMessages: 1 });
-    expect(result.stats).toEqual({ published: 3, publishUnknown: 0, publishFailed: 0, delivered: 3, deliveries: 5, deadLettered: 0, recoveredUnknown: 0 });
+    expect(result.stats).toEqual({
+      published: 3,
+      publishUnknown: 0,
+      publishFailed: 0,
+      delivered: 3,
+      deliveries: 5,
+      deadLettered: 0,
+      recoveredUnknown: 0,
+    });
   });
 
   it('reports a lost acknowledged message', () => {
@@ -32,7 +42,9 @@ describe('queue checker', () => {
     const result = checkQueueHistory(h);
     expect(result.ok).toBe(false);
     expect(result.lost).toEqual(['b']);
-    expect(formatQueueCheck(result)).toContain('lost: acknowledged but never consumed nor dead-lettered (1):\n  "b" (topic orders; publishes: #0 ok)');
+    expect(formatQueueCheck(result)).toContain(
+      'lost: acknowledged but never consumed nor dead-lettered (1):\n  "b" (topic orders; publishes: #0 ok)',
+    );
   });
 
   it('reports a body no publish put in, or one published only after it came out', () => {
@@ -44,7 +56,9 @@ describe('queue checker', () => {
     const result = checkQueueHistory(h);
     expect(result.ok).toBe(false);
     expect(result.unexpected).toEqual(['zz', 'late']);
-    expect(formatQueueCheck(result)).toContain('"zz" (topic orders; publishes: none; first out in consume #1 at 3.000)');
+    expect(formatQueueCheck(result)).toContain(
+      '"zz" (topic orders; publishes: none; first out in consume #1 at 3.000)',
+    );
   });
 
   it('reports a body that came out of another topic as lost there and unexpected here', () => {
@@ -100,7 +114,10 @@ describe('queue checker', () => {
     expect(result.ok).toBe(true);
     expect(result.stats).toMatchObject({ deadLettered: 1, delivered: 2, deliveries: 3 });
 
-    const onlyDead = new HistoryBuilder().ok('p', 'publish', pub('x'), [0, 1]).ok('c', 'dead', { topic: T }, [2, 3], dead('x')).build();
+    const onlyDead = new HistoryBuilder()
+      .ok('p', 'publish', pub('x'), [0, 1])
+      .ok('c', 'dead', { topic: T }, [2, 3], dead('x'))
+      .build();
     expect(checkQueueHistory(onlyDead)).toMatchObject({ ok: true, lost: [] });
   });
 

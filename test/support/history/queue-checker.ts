@@ -107,12 +107,17 @@ export function checkQueueHistory(history: readonly HistoryOp[]): QueueCheckResu
   for (const op of history) {
     if (op.op === 'publish') {
       const args = op.args;
-      if (!isRecord(args) || typeof args.topic !== 'string' || !isStrings(args.messages)) throw new Error(`publish needs args {topic, messages: string[]}: ${formatOp(op)}`);
+      if (!isRecord(args) || typeof args.topic !== 'string' || !isStrings(args.messages))
+        throw new Error(`publish needs args {topic, messages: string[]}: ${formatOp(op)}`);
       for (const body of args.messages) entry(args.topic, body).publishes.push(op);
     } else if ((op.op === 'consume' || op.op === 'dead') && op.outcome === 'ok') {
       const topic = isRecord(op.args) ? op.args.topic : undefined;
       const messages = isRecord(op.value) ? op.value.messages : undefined;
-      if (typeof topic !== 'string' || !Array.isArray(messages) || !messages.every((m) => isRecord(m) && typeof m.body === 'string')) {
+      if (
+        typeof topic !== 'string' ||
+        !Array.isArray(messages) ||
+        !messages.every((m) => isRecord(m) && typeof m.body === 'string')
+      ) {
         throw new Error(`${op.op} needs args {topic} and an ok value {messages: [{body}]}: ${formatOp(op)}`);
       }
       for (const m of messages as { body: string }[]) {
@@ -155,14 +160,21 @@ export function formatQueueCheck(result: QueueCheckResult): string {
   if (result.ok) return '';
   const describe = (e: QueueEvidence): string => {
     const pubs = e.publishes.length ? e.publishes.map((p) => `#${p.index} ${p.outcome}`).join(', ') : 'none';
-    const first = e.seenIn.reduce<HistoryOp | undefined>((a, op) => (!a || firstOut(op) < firstOut(a) ? op : a), undefined);
+    const first = e.seenIn.reduce<HistoryOp | undefined>(
+      (a, op) => (!a || firstOut(op) < firstOut(a) ? op : a),
+      undefined,
+    );
     const seen = first ? `; first out in ${first.op} #${first.index} at ${fmtTime(firstOut(first))}` : '';
     return `${JSON.stringify(e.body)} (topic ${e.topic}; publishes: ${pubs}${seen})`;
   };
   const list = (title: string, items: readonly QueueEvidence[]): string[] =>
     items.length === 0
       ? []
-      : [`${title} (${items.length}):`, ...items.slice(0, REPORT_LIMIT).map((e) => `  ${describe(e)}`), ...(items.length > REPORT_LIMIT ? [`  … and ${items.length - REPORT_LIMIT} more`] : [])];
+      : [
+          `${title} (${items.length}):`,
+          ...items.slice(0, REPORT_LIMIT).map((e) => `  ${describe(e)}`),
+          ...(items.length > REPORT_LIMIT ? [`  … and ${items.length - REPORT_LIMIT} more`] : []),
+        ];
   const s = result.stats;
   return [
     ...list('lost: acknowledged but never consumed nor dead-lettered', result.evidence.lost),

@@ -4,7 +4,10 @@ import { registerModel } from './models.js';
 import { pruneRegisterHistory } from './register-pruning.js';
 import type { HistoryOp, Outcome } from './history-types.js';
 
-const op = (index: number, o: Partial<HistoryOp> & Pick<HistoryOp, 'op' | 'args' | 'invokedAt' | 'outcome'>): HistoryOp => ({ index, process: `p${index}`, ...o });
+const op = (
+  index: number,
+  o: Partial<HistoryOp> & Pick<HistoryOp, 'op' | 'args' | 'invokedAt' | 'outcome'>,
+): HistoryOp => ({ index, process: `p${index}`, ...o });
 
 describe('pruneRegisterHistory', () => {
   it('drops unknown reads and unknown writes of values nobody read, settles those somebody read, keeps deletes', () => {

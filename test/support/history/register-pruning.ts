@@ -49,10 +49,20 @@ export function pruneRegisterHistory(history: readonly HistoryOp[]): PrunedHisto
     }
     const seenBy = firstReadEnd.get(`${keyOf(op)}\u0000${JSON.stringify(valueOf(op))}`);
     if (seenBy === undefined) pruned++;
-    else if (seenBy < op.invokedAt) kept.push(op); // read before it was written: leave it for the checker to reject
+    else if (seenBy < op.invokedAt)
+      kept.push(op); // read before it was written: leave it for the checker to reject
     else {
       settled++;
-      kept.push({ index: op.index, process: op.process, op: op.op, args: op.args, invokedAt: op.invokedAt, outcome: 'ok', completedAt: seenBy, reason: `settled: ${op.reason ?? 'unknown'}, read by ${seenBy.toFixed(3)}` });
+      kept.push({
+        index: op.index,
+        process: op.process,
+        op: op.op,
+        args: op.args,
+        invokedAt: op.invokedAt,
+        outcome: 'ok',
+        completedAt: seenBy,
+        reason: `settled: ${op.reason ?? 'unknown'}, read by ${seenBy.toFixed(3)}`,
+      });
     }
   }
   return { history: kept, pruned, settled };

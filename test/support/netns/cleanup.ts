@@ -20,7 +20,9 @@ function parsePids(text: string): number[] {
 }
 
 async function pidsIn(namespaces: readonly string[]): Promise<number[]> {
-  const lists = await Promise.all(namespaces.map(async (ns) => parsePids((await run('ip', ['netns', 'pids', ns])).stdout)));
+  const lists = await Promise.all(
+    namespaces.map(async (ns) => parsePids((await run('ip', ['netns', 'pids', ns])).stdout)),
+  );
   return [...new Set(lists.flat())];
 }
 
@@ -42,12 +44,12 @@ async function terminate(list: () => Promise<number[]>, first: NodeJS.Signals | 
   let pids = await list();
   if (pids.length === 0) return;
   if (first) signal(pids, first);
-  for (const graceEnd = Date.now() + TERM_GRACE_MS; Date.now() < graceEnd; ) {
+  for (const graceEnd = Date.now() + TERM_GRACE_MS; Date.now() < graceEnd;) {
     await sleep(50);
     pids = await list();
     if (pids.length === 0) return;
   }
-  for (const killEnd = Date.now() + KILL_DEADLINE_MS; ; ) {
+  for (const killEnd = Date.now() + KILL_DEADLINE_MS; ;) {
     signal(pids, 'SIGKILL');
     await sleep(50);
     pids = await list();
@@ -96,7 +98,9 @@ export async function cleanupPrefix(prefix: string): Promise<void> {
   const leftNs = (await netnsNames()).filter((n) => isOurNs(prefix, n));
   const leftLinks = (await linkNames()).filter((n) => isOurLink(prefix, n));
   if (leftNs.length > 0 || leftLinks.length > 0) {
-    throw new Error(`netns cleanup of '${prefix}' left namespaces [${leftNs.join(', ')}] and links [${leftLinks.join(', ')}]`);
+    throw new Error(
+      `netns cleanup of '${prefix}' left namespaces [${leftNs.join(', ')}] and links [${leftLinks.join(', ')}]`,
+    );
   }
 }
 

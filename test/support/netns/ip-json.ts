@@ -22,7 +22,8 @@ export async function ipv4Addresses(): Promise<{ ifname: string; local: string }
   for (const link of await ipJson(['-4', 'addr', 'show'])) {
     const infos = Array.isArray(link.addr_info) ? link.addr_info : [];
     for (const info of infos) {
-      if (isObject(info) && typeof info.local === 'string') out.push({ ifname: String(link.ifname), local: info.local });
+      if (isObject(info) && typeof info.local === 'string')
+        out.push({ ifname: String(link.ifname), local: info.local });
     }
   }
   return out;

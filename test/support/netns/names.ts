@@ -5,7 +5,8 @@
 const PREFIX = /^[a-z][a-z0-9]{0,9}$/;
 
 export function checkPrefix(prefix: string): void {
-  if (!PREFIX.test(prefix)) throw new Error(`netns prefix must match ${PREFIX} (interface names are at most 15 chars), got '${prefix}'`);
+  if (!PREFIX.test(prefix))
+    throw new Error(`netns prefix must match ${PREFIX} (interface names are at most 15 chars), got '${prefix}'`);
 }
 
 export const hostName = (index: number): string => `vm${index}`;

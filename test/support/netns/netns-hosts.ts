@@ -5,7 +5,15 @@ import { checkPrefix, hostName, nsName } from './names.js';
 import { checkSubnetFree, setUpBridge, setUpHost } from './network.js';
 import { run } from './run-command.js';
 import { generateKey, sshdFiles, startSshd, waitForSsh, writeSshdConfig } from './sshd.js';
-import { DEFAULT_COUNT, DEFAULT_PREFIX, DEFAULT_SUBNET, type CommandResult, type ExecOptions, type NetnsOptions, type TestHost } from './types.js';
+import {
+  DEFAULT_COUNT,
+  DEFAULT_PREFIX,
+  DEFAULT_SUBNET,
+  type CommandResult,
+  type ExecOptions,
+  type NetnsOptions,
+  type TestHost,
+} from './types.js';
 
 const SUBNET = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 const FIRST_HOST_OCTET = 11; // vm1 = .11, as in ansible/inventory/vagrant.yml
@@ -13,8 +21,10 @@ const FIRST_HOST_OCTET = 11; // vm1 = .11, as in ansible/inventory/vagrant.yml
 function checkOptions(prefix: string, subnet: string, count: number): void {
   checkPrefix(prefix);
   const m = SUBNET.exec(subnet);
-  if (!m || m.slice(1).some((o) => Number(o) > 255)) throw new Error(`subnet must be three octets like '192.168.56', got '${subnet}'`);
-  if (!Number.isInteger(count) || count < 1 || count > 254 - FIRST_HOST_OCTET) throw new Error(`count must be 1..${254 - FIRST_HOST_OCTET}, got ${count}`);
+  if (!m || m.slice(1).some((o) => Number(o) > 255))
+    throw new Error(`subnet must be three octets like '192.168.56', got '${subnet}'`);
+  if (!Number.isInteger(count) || count < 1 || count > 254 - FIRST_HOST_OCTET)
+    throw new Error(`count must be 1..${254 - FIRST_HOST_OCTET}, got ${count}`);
 }
 
 /**
@@ -50,8 +60,19 @@ export class NetnsHosts {
     const dir = join(opts.workDir, 'netns');
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
-    const hosts = Array.from({ length: count }, (_, i): TestHost => ({ name: hostName(i + 1), ns: nsName(prefix, i + 1), address: `${subnet}.${FIRST_HOST_OCTET + i}` }));
-    const self = new NetnsHosts(prefix, hosts, `${subnet}.1`, join(dir, 'id_ed25519'), join(dir, 'known_hosts'), opts.sessionEnv);
+    const hosts = Array.from({ length: count }, (_, i): TestHost => ({
+      name: hostName(i + 1),
+      ns: nsName(prefix, i + 1),
+      address: `${subnet}.${FIRST_HOST_OCTET + i}`,
+    }));
+    const self = new NetnsHosts(
+      prefix,
+      hosts,
+      `${subnet}.1`,
+      join(dir, 'id_ed25519'),
+      join(dir, 'known_hosts'),
+      opts.sessionEnv,
+    );
     try {
       await checkSubnetFree(subnet);
       await self.setUp(dir);
@@ -86,12 +107,18 @@ export class NetnsHosts {
     await setUpBridge(this.prefix, this.bridgeAddress);
     for (const [i, host] of this.hosts.entries()) await setUpHost(this.prefix, i + 1, host, this.bridgeAddress);
     const daemons = await Promise.all(this.hosts.map((h, i) => startSshd(h, files[i]!)));
-    await Promise.all(this.hosts.map((h, i) => waitForSsh(h, files[i]!, daemons[i]!, () => this.ssh(h.name, 'true', { timeoutMs: 5_000 }))));
+    await Promise.all(
+      this.hosts.map((h, i) =>
+        waitForSsh(h, files[i]!, daemons[i]!, () => this.ssh(h.name, 'true', { timeoutMs: 5_000 })),
+      ),
+    );
   }
 
   /** A host by name (vm1), namespace or address. */
   host(nameOrAddress: string): TestHost {
-    const found = this.hosts.find((h) => h.name === nameOrAddress || h.ns === nameOrAddress || h.address === nameOrAddress);
+    const found = this.hosts.find(
+      (h) => h.name === nameOrAddress || h.ns === nameOrAddress || h.address === nameOrAddress,
+    );
     if (!found) throw new Error(`no test host '${nameOrAddress}' (have ${this.hosts.map((h) => h.name).join(', ')})`);
     return found;
   }
@@ -100,14 +127,22 @@ export class NetnsHosts {
   sshOptions(): string[] {
     return [
       // Neither root's ~/.ssh/config nor the system's may change how we connect.
-      '-F', '/dev/null',
-      '-i', this.privateKeyPath,
-      '-o', 'IdentitiesOnly=yes',
-      '-o', `UserKnownHostsFile=${this.knownHostsPath}`,
-      '-o', 'GlobalKnownHostsFile=/dev/null',
-      '-o', 'StrictHostKeyChecking=yes',
-      '-o', 'BatchMode=yes',
-      '-o', 'ConnectTimeout=5',
+      '-F',
+      '/dev/null',
+      '-i',
+      this.privateKeyPath,
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      `UserKnownHostsFile=${this.knownHostsPath}`,
+      '-o',
+      'GlobalKnownHostsFile=/dev/null',
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'ConnectTimeout=5',
     ];
   }
 
@@ -120,8 +155,14 @@ export class NetnsHosts {
    * Runs a shell command on the host through a real ssh login, from the root namespace: as root, or
    * as another local user (every user's authorized key is the controller key).
    */
-  ssh(host: string, command: string, opts: { readonly timeoutMs?: number; readonly user?: string } = {}): Promise<CommandResult> {
-    return run('ssh', [...this.sshOptions(), `${opts.user ?? 'root'}@${this.host(host).address}`, command], { timeoutMs: opts.timeoutMs });
+  ssh(
+    host: string,
+    command: string,
+    opts: { readonly timeoutMs?: number; readonly user?: string } = {},
+  ): Promise<CommandResult> {
+    return run('ssh', [...this.sshOptions(), `${opts.user ?? 'root'}@${this.host(host).address}`, command], {
+      timeoutMs: opts.timeoutMs,
+    });
   }
 
   /**

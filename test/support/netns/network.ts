@@ -9,7 +9,10 @@ import type { TestHost } from './types.js';
 export async function checkSubnetFree(subnet: string): Promise<void> {
   const inSubnet = (addr: string): boolean => addr.startsWith(`${subnet}.`);
   const addr = (await ipv4Addresses()).find((a) => inSubnet(a.local));
-  if (addr) throw new Error(`${subnet}.0/24 is already in use: ${addr.local} on ${addr.ifname} (another NetnsHosts with a different prefix?)`);
+  if (addr)
+    throw new Error(
+      `${subnet}.0/24 is already in use: ${addr.local} on ${addr.ifname} (another NetnsHosts with a different prefix?)`,
+    );
   const route = (await ipv4RouteDestinations()).find(inSubnet);
   if (route) throw new Error(`${subnet}.0/24 is already routed (${route}); pick another subnet`);
 }

@@ -20,7 +20,11 @@ export function run(file: string, args: readonly string[], opts: ExecOptions = {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
     // Own process group, so a timeout takes the whole tree (ssh, ip netns exec's child, ...).
-    const child = spawn(file, [...args], { env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(file, [...args], {
+      env: opts.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -39,7 +43,8 @@ export function run(file: string, args: readonly string[], opts: ExecOptions = {
     });
     child.once('close', (code, signal) => {
       clearTimeout(timer);
-      if (timedOut) resolve({ code: TIMEOUT_CODE, stdout, stderr: `${stderr}[${file} timed out after ${timeoutMs} ms]\n` });
+      if (timedOut)
+        resolve({ code: TIMEOUT_CODE, stdout, stderr: `${stderr}[${file} timed out after ${timeoutMs} ms]\n` });
       else resolve({ code: code ?? 128 + (signal ? constants.signals[signal] : 0), stdout, stderr });
     });
   });

@@ -21,7 +21,13 @@ export interface SshdFiles {
 
 export function sshdFiles(baseDir: string, host: TestHost): SshdFiles {
   const dir = join(baseDir, host.name);
-  return { dir, hostKey: join(dir, 'ssh_host_ed25519_key'), config: join(dir, 'sshd_config'), log: join(dir, 'sshd.log'), pidFile: join(dir, 'sshd.pid') };
+  return {
+    dir,
+    hostKey: join(dir, 'ssh_host_ed25519_key'),
+    config: join(dir, 'sshd_config'),
+    log: join(dir, 'sshd.log'),
+    pidFile: join(dir, 'sshd.pid'),
+  };
 }
 
 /** A fresh ed25519 key pair; returns the public key line. */
@@ -33,7 +39,12 @@ export async function generateKey(path: string, comment: string): Promise<string
   return (await readFile(`${path}.pub`, 'utf8')).trim();
 }
 
-function sshdConfig(host: TestHost, files: SshdFiles, authorizedKeys: string, sessionEnv: Readonly<Record<string, string>>): string {
+function sshdConfig(
+  host: TestHost,
+  files: SshdFiles,
+  authorizedKeys: string,
+  sessionEnv: Readonly<Record<string, string>>,
+): string {
   const lines = [
     `# sshd of test host ${host.name} (netns ${host.ns}), written by test/support/netns`,
     'Port 22',
@@ -60,15 +71,24 @@ function sshdConfig(host: TestHost, files: SshdFiles, authorizedKeys: string, se
     // have. Bash sources ~/.bashrc for a command run by sshd only as a top-level
     // shell (SHLVL below 2), so sessions start one level down.
     // One SetEnv line: sshd takes the first of a repeated keyword.
-    `SetEnv ${Object.entries({ SHLVL: '1', ...sessionEnv }).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+    `SetEnv ${Object.entries({ SHLVL: '1', ...sessionEnv })
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
   ];
   // Ansible copies files over sftp (falling back to scp).
   if (existsSync(SFTP_SERVER)) lines.push(`Subsystem sftp ${SFTP_SERVER}`);
   return `${lines.join('\n')}\n`;
 }
 
-export async function writeSshdConfig(host: TestHost, files: SshdFiles, authorizedKeys: string, sessionEnv: Readonly<Record<string, string>> = {}): Promise<void> {
-  for (const [k, v] of Object.entries(sessionEnv)) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) || /[\s"]/.test(v)) throw new Error(`session variable ${k}=${v}: a name, and a value without spaces or quotes`);
+export async function writeSshdConfig(
+  host: TestHost,
+  files: SshdFiles,
+  authorizedKeys: string,
+  sessionEnv: Readonly<Record<string, string>> = {},
+): Promise<void> {
+  for (const [k, v] of Object.entries(sessionEnv))
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) || /[\s"]/.test(v))
+      throw new Error(`session variable ${k}=${v}: a name, and a value without spaces or quotes`);
   await mkdir(files.dir, { recursive: true });
   await writeFile(files.config, sshdConfig(host, files, authorizedKeys, sessionEnv));
 }
@@ -103,19 +123,28 @@ export async function startSshd(host: TestHost, files: SshdFiles): Promise<SshdP
   return {
     stopped: () => {
       if (spawnError) return `could not start: ${spawnError.message}`;
-      if (child.exitCode !== null || child.signalCode !== null) return `exited with ${child.exitCode ?? child.signalCode}`;
+      if (child.exitCode !== null || child.signalCode !== null)
+        return `exited with ${child.exitCode ?? child.signalCode}`;
       return undefined;
     },
   };
 }
 
 /** Polls until a real ssh login works, so the caller gets hosts Ansible can use at once. */
-export async function waitForSsh(host: TestHost, files: SshdFiles, sshd: SshdProcess, ssh: () => Promise<CommandResult>): Promise<void> {
+export async function waitForSsh(
+  host: TestHost,
+  files: SshdFiles,
+  sshd: SshdProcess,
+  ssh: () => Promise<CommandResult>,
+): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let last: CommandResult | undefined;
   while (Date.now() < deadline) {
     const stopped = sshd.stopped();
-    if (stopped) throw new Error(`sshd of ${host.name} (netns ${host.ns}) ${stopped}\n--- ${files.log} (tail) ---\n${await logTail(files.log)}`);
+    if (stopped)
+      throw new Error(
+        `sshd of ${host.name} (netns ${host.ns}) ${stopped}\n--- ${files.log} (tail) ---\n${await logTail(files.log)}`,
+      );
     last = await ssh();
     if (last.code === 0) return;
     await new Promise((r) => setTimeout(r, 100));

@@ -23,6 +23,7 @@ export function netnsUnsupportedReason(): string | undefined {
     encoding: 'utf8',
     timeout: 10_000,
   });
-  if (probe.status !== 0) return `cannot create a network namespace with a bridge and veths: ${(probe.stderr || String(probe.error ?? '')).trim()}`;
+  if (probe.status !== 0)
+    return `cannot create a network namespace with a bridge and veths: ${(probe.stderr || String(probe.error ?? '')).trim()}`;
   return undefined;
 }

@@ -15,14 +15,21 @@ export class HealthController {
   /** Alive: the process answers HTTP. */
   @Get('health')
   health() {
-    return { status: 'ok', node: this.config.self.id, role: this.config.settings.role, pid: process.pid, uptimeS: Math.round(process.uptime()) };
+    return {
+      status: 'ok',
+      node: this.config.self.id,
+      role: this.config.settings.role,
+      pid: process.pid,
+      uptimeS: Math.round(process.uptime()),
+    };
   }
 
   /** Can serve now: not draining, and the role says it is ready. */
   @Get('ready')
   async ready() {
     if (this.shutdown.draining) throw new ApiError('UNAVAILABLE', 'shutting down');
-    if (!(await this.role.ready())) throw new ApiError('UNAVAILABLE', `the ${this.config.settings.role} service is not ready yet`);
+    if (!(await this.role.ready()))
+      throw new ApiError('UNAVAILABLE', `the ${this.config.settings.role} service is not ready yet`);
     return { ready: true, node: this.config.self.id, role: this.config.settings.role };
   }
 }

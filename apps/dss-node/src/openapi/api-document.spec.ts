@@ -9,7 +9,10 @@ import { renderedApiDocs } from './rendered-docs.js';
 const ROOT = join(__dirname, '..', '..', '..', '..');
 const registry = defaultRoleRegistry();
 const roles = registry.names.map((n) => registry.resolve(n));
-const doc = apiDocument(allRoutes(roles)) as unknown as { openapi: string; paths: Record<string, Record<string, Operation>> } & JsonSchema;
+const doc = apiDocument(allRoutes(roles)) as unknown as {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+} & JsonSchema;
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 
 interface Operation {
@@ -27,7 +30,8 @@ function schemas(): [string, JsonSchema][] {
       const at = `${method.toUpperCase()} ${path}`;
       for (const p of op.parameters ?? []) out.push([`${at} param ${p.name}`, p.schema]);
       for (const [ct, c] of Object.entries(op.requestBody?.content ?? {})) out.push([`${at} body ${ct}`, c.schema]);
-      for (const [status, r] of Object.entries(op.responses)) for (const c of Object.values(r.content)) out.push([`${at} ${status}`, c.schema]);
+      for (const [status, r] of Object.entries(op.responses))
+        for (const c of Object.values(r.content)) out.push([`${at} ${status}`, c.schema]);
     }
   }
   return out;
@@ -46,7 +50,12 @@ describe('the OpenAPI document', () => {
         expect(Object.keys(op.responses).length).toBeGreaterThan(0);
         // Every {param} of the path is declared, and nothing else.
         const inPath = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]).sort();
-        expect((op.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name).sort()).toEqual(inPath);
+        expect(
+          (op.parameters ?? [])
+            .filter((p) => p.in === 'path')
+            .map((p) => p.name)
+            .sort(),
+        ).toEqual(inPath);
       }
     }
     const ids = Object.values(doc.paths).flatMap((item) => Object.values(item).map((op) => op.operationId));
@@ -70,7 +79,10 @@ describe('the OpenAPI document', () => {
       const target = ref
         .slice(2)
         .split('/')
-        .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key.replace(/~1/g, '/').replace(/~0/g, '~')], doc);
+        .reduce<unknown>(
+          (node, key) => (node as Record<string, unknown> | undefined)?.[key.replace(/~1/g, '/').replace(/~0/g, '~')],
+          doc,
+        );
       expect([ref, target !== undefined]).toEqual([ref, true]);
     }
   });
@@ -100,8 +112,17 @@ describe('the OpenAPI document', () => {
   });
 
   it('carries the limits and defaults the validation enforces', () => {
-    const acquire = doc.paths['/lock/acquire']!.post!.requestBody!.content['application/json']!.schema as { properties: Record<string, JsonSchema>; required: string[]; additionalProperties: unknown };
-    expect(acquire.properties.ttlMs).toMatchObject({ type: 'integer', minimum: 100, maximum: 3_600_000, default: 30_000 });
+    const acquire = doc.paths['/lock/acquire']!.post!.requestBody!.content['application/json']!.schema as {
+      properties: Record<string, JsonSchema>;
+      required: string[];
+      additionalProperties: unknown;
+    };
+    expect(acquire.properties.ttlMs).toMatchObject({
+      type: 'integer',
+      minimum: 100,
+      maximum: 3_600_000,
+      default: 30_000,
+    });
     expect(acquire.properties.mode).toMatchObject({ enum: ['exclusive', 'shared'], default: 'exclusive' });
     expect(acquire.properties.resource).toMatchObject({ maxLength: 256, minLength: 1 });
     expect(acquire.required.sort()).toEqual(['owner', 'resource']);

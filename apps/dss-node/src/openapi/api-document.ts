@@ -1,4 +1,11 @@
-import { buildOpenApi, HTTP_MAX_BODY_BYTES, HTTP_MAX_PARAM_LENGTH, NODE_ROUTES, type ApiRoute, type OpenApiDocument } from '@dss/http';
+import {
+  buildOpenApi,
+  HTTP_MAX_BODY_BYTES,
+  HTTP_MAX_PARAM_LENGTH,
+  NODE_ROUTES,
+  type ApiRoute,
+  type OpenApiDocument,
+} from '@dss/http';
 import type { RolePlugin } from '../roles/role-plugin.js';
 
 // The OpenAPI document of DSS's client API, from the route tables of the

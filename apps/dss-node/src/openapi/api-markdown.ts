@@ -1,4 +1,15 @@
-import { API_ERROR_MEANING, API_ERROR_STATUS, HTTP_MAX_BODY_BYTES, HTTP_MAX_PARAM_LENGTH, jsonSchemaOf, routeAnswers, routeErrorCodes, type ApiErrorCode, type ApiRoute, type JsonSchema } from '@dss/http';
+import {
+  API_ERROR_MEANING,
+  API_ERROR_STATUS,
+  HTTP_MAX_BODY_BYTES,
+  HTTP_MAX_PARAM_LENGTH,
+  jsonSchemaOf,
+  routeAnswers,
+  routeErrorCodes,
+  type ApiErrorCode,
+  type ApiRoute,
+  type JsonSchema,
+} from '@dss/http';
 import type { ZodType } from 'zod';
 import { API_VERSION } from './api-document.js';
 
@@ -6,14 +17,20 @@ import { API_VERSION } from './api-document.js';
 // (scripts/api-docs.ts writes it; api-document.spec.ts fails when the committed
 // file differs).
 
-const TAG_TITLES: Readonly<Record<string, string>> = { node: 'Every daemon', lock: 'Locks', queue: 'Queue', cache: 'Cache' };
+const TAG_TITLES: Readonly<Record<string, string>> = {
+  node: 'Every daemon',
+  lock: 'Locks',
+  queue: 'Queue',
+  cache: 'Cache',
+};
 
 function typeOf(s: JsonSchema): string {
   if ('const' in s) return `\`${JSON.stringify(s.const)}\``;
   if (Array.isArray(s.enum)) return s.enum.map((v) => `\`${JSON.stringify(v)}\``).join(' | ');
   if (Array.isArray(s.anyOf)) return (s.anyOf as JsonSchema[]).map(typeOf).join(' or ');
   if (s.type === 'array') return `array of ${typeOf((s.items as JsonSchema | undefined) ?? {})}`;
-  if (s.type === 'object' && s.additionalProperties && typeof s.additionalProperties === 'object') return `map of ${typeOf(s.additionalProperties as JsonSchema)}`;
+  if (s.type === 'object' && s.additionalProperties && typeof s.additionalProperties === 'object')
+    return `map of ${typeOf(s.additionalProperties as JsonSchema)}`;
   if (typeof s.type === 'string') return s.type;
   return 'any JSON';
 }
@@ -48,7 +65,14 @@ function fieldRows(s: JsonSchema, prefix = '', withDefaults = false): string[] {
     const full = `${prefix}${name}`;
     const dflt = withDefaults && 'default' in p ? `\`${JSON.stringify(p.default)}\`` : '';
     const description = typeof p.description === 'string' ? p.description : '';
-    const cols = [`\`${full}\``, typeOf(p), required.has(name) ? 'yes' : 'no', ...(withDefaults ? [dflt] : []), limitsOf(p), description];
+    const cols = [
+      `\`${full}\``,
+      typeOf(p),
+      required.has(name) ? 'yes' : 'no',
+      ...(withDefaults ? [dflt] : []),
+      limitsOf(p),
+      description,
+    ];
     rows.push(`| ${cols.map(cell).join(' | ')} |`);
     const items = p.type === 'array' ? (p.items as JsonSchema | undefined) : undefined;
     if (p.type === 'object') rows.push(...fieldRows(p, `${full}.`, withDefaults));
@@ -60,7 +84,9 @@ function fieldRows(s: JsonSchema, prefix = '', withDefaults = false): string[] {
 function fieldsTable(s: JsonSchema, withDefaults: boolean): string[] {
   const rows = fieldRows(s, '', withDefaults);
   if (rows.length === 0) return [`${typeOf(s)}`];
-  const head = withDefaults ? ['Field', 'Type', 'Required', 'Default', 'Limits', 'Notes'] : ['Field', 'Type', 'Always', 'Limits', 'Notes'];
+  const head = withDefaults
+    ? ['Field', 'Type', 'Required', 'Default', 'Limits', 'Notes']
+    : ['Field', 'Type', 'Always', 'Limits', 'Notes'];
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows];
 }
 
@@ -70,7 +96,8 @@ function errorDetails(route: ApiRoute, code: ApiErrorCode): string {
   const fields = Object.entries(details).map(([k, schema]) => {
     const s = jsonSchemaOf(schema as ZodType, 'output');
     const items = s.type === 'array' ? (s.items as JsonSchema) : undefined;
-    const type = items?.type === 'object' ? `array of {${Object.keys(items.properties as object).join(', ')}}` : typeOf(s);
+    const type =
+      items?.type === 'object' ? `array of {${Object.keys(items.properties as object).join(', ')}}` : typeOf(s);
     return `\`${k}\` (${type})`;
   });
   return `, with ${fields.join(', ')}`;
@@ -81,22 +108,45 @@ function endpoint(route: ApiRoute): string[] {
   if (route.description) out.push(route.description, '');
   for (const n of route.notes ?? []) out.push(`- ${n}`);
   if (route.notes?.length) out.push('');
-  out.push(route.open ? 'No token needed.' : 'Needs a token when the cluster has API tokens' + (route.method === 'get' ? ' (read-only is enough).' : ' (read-write).'), '');
+  out.push(
+    route.open
+      ? 'No token needed.'
+      : 'Needs a token when the cluster has API tokens' +
+          (route.method === 'get' ? ' (read-only is enough).' : ' (read-write).'),
+    '',
+  );
   if (route.answerHeaders) {
-    for (const [name, h] of Object.entries(route.answerHeaders)) out.push(`Answers carry \`${name}\`: ${h.description}.`, '');
+    for (const [name, h] of Object.entries(route.answerHeaders))
+      out.push(`Answers carry \`${name}\`: ${h.description}.`, '');
   }
   if (route.params) {
-    out.push('**Path parameters**', '', ...fieldsTable(jsonSchemaOf(route.params, 'input'), false).map((l) => l.replace('| Always |', '| Required |')), '');
+    out.push(
+      '**Path parameters**',
+      '',
+      ...fieldsTable(jsonSchemaOf(route.params, 'input'), false).map((l) => l.replace('| Always |', '| Required |')),
+      '',
+    );
   }
   if (route.body) {
-    out.push(`**Body** (JSON${route.bodyOptional ? ', optional' : ''}; unknown fields are refused)`, '', ...fieldsTable(jsonSchemaOf(route.body, 'input'), true), '');
+    out.push(
+      `**Body** (JSON${route.bodyOptional ? ', optional' : ''}; unknown fields are refused)`,
+      '',
+      ...fieldsTable(jsonSchemaOf(route.body, 'input'), true),
+      '',
+    );
   }
   for (const [status, schema] of routeAnswers(route)) {
     if (status >= 400) continue;
-    out.push(`**${status}**${route.contentType ? ` (${route.contentType})` : ''}`, '', ...fieldsTable(jsonSchemaOf(schema, 'output'), false), '');
+    out.push(
+      `**${status}**${route.contentType ? ` (${route.contentType})` : ''}`,
+      '',
+      ...fieldsTable(jsonSchemaOf(schema, 'output'), false),
+      '',
+    );
   }
   out.push('**Errors**', '');
-  for (const code of routeErrorCodes(route)) out.push(`- ${API_ERROR_STATUS[code]} \`${code}\`${errorDetails(route, code)}`);
+  for (const code of routeErrorCodes(route))
+    out.push(`- ${API_ERROR_STATUS[code]} \`${code}\`${errorDetails(route, code)}`);
   out.push('');
   return out;
 }
@@ -120,7 +170,9 @@ export function renderApiMarkdown(routes: readonly ApiRoute[]): string {
     '',
     '| Code | Status | Meaning |',
     '|---|---|---|',
-    ...(Object.keys(API_ERROR_STATUS) as ApiErrorCode[]).map((c) => `| \`${c}\` | ${API_ERROR_STATUS[c]} | ${cell(API_ERROR_MEANING[c])} |`),
+    ...(Object.keys(API_ERROR_STATUS) as ApiErrorCode[]).map(
+      (c) => `| \`${c}\` | ${API_ERROR_STATUS[c]} | ${cell(API_ERROR_MEANING[c])} |`,
+    ),
     '',
     '- With API tokens (docs/security.md), send `Authorization: Bearer <token>`; `/health`, `/ready`, `/metrics` and `/openapi.json` are open. A refused token is `401 UNAUTHORIZED` with a `WWW-Authenticate: Bearer` challenge; a read-only token may use GET only.',
     '',
@@ -130,8 +182,13 @@ export function renderApiMarkdown(routes: readonly ApiRoute[]): string {
     '|---|---|---|---|---|',
     ...routes.map((r) => {
       const ok = [...routeAnswers(r).keys()].filter((s) => s < 400).join(', ');
-      const codes = routeErrorCodes(r).map((c) => `\`${c}\``).join(' ');
-      const anchor = `${r.method} ${r.path}`.toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-');
+      const codes = routeErrorCodes(r)
+        .map((c) => `\`${c}\``)
+        .join(' ');
+      const anchor = `${r.method} ${r.path}`
+        .toLowerCase()
+        .replace(/[^a-z0-9 -]/g, '')
+        .replace(/ /g, '-');
       return `| ${r.method.toUpperCase()} | [\`${r.path}\`](#${anchor}) | ${cell(r.summary)} | ${ok} | ${codes} |`;
     }),
     '',
@@ -140,5 +197,10 @@ export function renderApiMarkdown(routes: readonly ApiRoute[]): string {
     out.push(`## ${TAG_TITLES[tag] ?? tag}`, '');
     for (const r of routes.filter((x) => x.tag === tag)) out.push(...endpoint(r));
   }
-  return out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
+  return (
+    out
+      .join('\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trimEnd() + '\n'
+  );
 }

@@ -50,7 +50,10 @@ function registeredRoutes(controllers: Iterable<Type>): string[] {
         const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
         if (method === undefined) continue;
         for (const sub of paths(Reflect.getMetadata(PATH_METADATA, handler))) {
-          const full = `/${[base, sub].map((s) => s.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/')}`;
+          const full = `/${[base, sub]
+            .map((s) => s.replace(/^\/+|\/+$/g, ''))
+            .filter(Boolean)
+            .join('/')}`;
           out.push(`${RequestMethod[method]} ${full.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`);
         }
       }
@@ -59,11 +62,14 @@ function registeredRoutes(controllers: Iterable<Type>): string[] {
   return out.sort();
 }
 
-const documented = (routes: readonly ApiRoute[]): string[] => routes.map((r) => `${r.method.toUpperCase()} ${r.path}`).sort();
+const documented = (routes: readonly ApiRoute[]): string[] =>
+  routes.map((r) => `${r.method.toUpperCase()} ${r.path}`).sort();
 
 function configFor(role: string): NodeConfig {
   const cluster = { ...localClusterDescription(), security: { peerAuth: 'none' as const } };
-  return loadNodeConfig({ DSS_NODE_ID: 'node1', DSS_ROLE: role, DSS_CLUSTER_FILE: '/c.json' }, () => JSON.stringify(cluster));
+  return loadNodeConfig({ DSS_NODE_ID: 'node1', DSS_ROLE: role, DSS_CLUSTER_FILE: '/c.json' }, () =>
+    JSON.stringify(cluster),
+  );
 }
 
 /** What differs between the routes a daemon of `role` registers and its document: [undocumented, documented but absent]. */
@@ -79,7 +85,9 @@ describe('the OpenAPI document against the routes Nest registers', () => {
   it.each(registry.names)('documents every HTTP route of a %s daemon, and no other', (name) => {
     const role = registry.resolve(name);
     const controllers = controllersOf(AppModule.forRoot(configFor(name), role));
-    expect(registeredRoutes(controllers)).toEqual(expect.arrayContaining(['GET /health', 'GET /metrics', 'GET /openapi.json']));
+    expect(registeredRoutes(controllers)).toEqual(
+      expect.arrayContaining(['GET /health', 'GET /metrics', 'GET /openapi.json']),
+    );
     expect(drift(role, controllers)).toEqual([[], []]);
   });
 
@@ -94,7 +102,13 @@ describe('the OpenAPI document against the routes Nest registers', () => {
     const role = registry.resolve('lock');
     const controllers = [...controllersOf(AppModule.forRoot(configFor('lock'), role))];
     expect(drift(role, [...controllers, Extra])).toEqual([['GET /lock/{resource}/history', 'POST /lock/steal'], []]);
-    const [undocumented, absent] = drift(role, controllers.filter((c) => c.name !== 'LockController'));
-    expect([undocumented, absent]).toEqual([[], ['GET /lock/{resource}', 'POST /lock/acquire', 'POST /lock/release', 'POST /lock/renew']]);
+    const [undocumented, absent] = drift(
+      role,
+      controllers.filter((c) => c.name !== 'LockController'),
+    );
+    expect([undocumented, absent]).toEqual([
+      [],
+      ['GET /lock/{resource}', 'POST /lock/acquire', 'POST /lock/release', 'POST /lock/renew'],
+    ]);
   });
 });

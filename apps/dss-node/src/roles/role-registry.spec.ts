@@ -31,7 +31,12 @@ describe('RoleRegistry', () => {
     const status: RoleStatus = { ready: () => false, describe: () => ({ search: 'index warming' }) };
     @Module({ providers: [{ provide: ROLE_STATUS, useValue: status }], exports: [ROLE_STATUS] })
     class SearchModule {}
-    const search: RolePlugin = { name: 'search', summary: 'test role', module: () => ({ module: SearchModule }), routes: [] };
+    const search: RolePlugin = {
+      name: 'search',
+      summary: 'test role',
+      module: () => ({ module: SearchModule }),
+      routes: [],
+    };
     const registry = defaultRoleRegistry().register(search);
 
     const resolved = registry.resolve('search');
@@ -50,7 +55,13 @@ describe('RoleRegistry', () => {
     }
     @Module({ providers: [SearchStatus], exports: [SearchStatus] })
     class SearchModule {}
-    const search = defineRole({ name: 'search', summary: 'test role', imports: () => ({ module: SearchModule }), status: SearchStatus, routes: [] });
+    const search = defineRole({
+      name: 'search',
+      summary: 'test role',
+      imports: () => ({ module: SearchModule }),
+      status: SearchStatus,
+      routes: [],
+    });
     expect(search).toMatchObject({ name: 'search', summary: 'test role' });
     const mod = await Test.createTestingModule({ imports: [search.module({} as NodeConfig)] }).compile();
     expect(await mod.get<RoleStatus>(ROLE_STATUS).describe()).toEqual({ search: 'ready' });

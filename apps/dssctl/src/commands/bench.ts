@@ -31,7 +31,9 @@ export function lockWorkload(client: CliClient, resources: number, runId: string
     iteration: async (worker, _i, timed) => {
       const resource = `${BENCH_PREFIX}-${worker % resources}`;
       const owner = `${BENCH_PREFIX}-${runId}-${worker}`;
-      const grant = await timed((signal) => client.lock.acquire({ resource, owner, ttlMs: 10_000, waitMs: 0 }, { signal }));
+      const grant = await timed((signal) =>
+        client.lock.acquire({ resource, owner, ttlMs: 10_000, waitMs: 0 }, { signal }),
+      );
       if (grant) await timed((signal) => client.lock.release({ resource, owner }, { signal }));
     },
   };
@@ -43,7 +45,8 @@ export function queueWorkload(client: CliClient, topic: string): Workload {
     iteration: async (worker, i, timed) => {
       await timed((signal) => client.queue.publish({ topic, message: { bench: true, worker, i } }, { signal }));
       const got = await timed((signal) => client.queue.consume({ topic, max: 1, waitMs: 1000 }, { signal }));
-      if (got && got.length > 0) await timed((signal) => client.queue.ack({ topic, receipts: got.map((d) => d.receipt) }, { signal }));
+      if (got && got.length > 0)
+        await timed((signal) => client.queue.ack({ topic, receipts: got.map((d) => d.receipt) }, { signal }));
     },
     cleanup: async () => {
       // Ack whatever the run left ready (bounded: a busy real topic is not ours to drain forever).
@@ -57,10 +60,17 @@ export function queueWorkload(client: CliClient, topic: string): Workload {
   };
 }
 
-export function cacheWorkload(client: CliClient, keys: number, readRatio: number, concurrency: number, random: () => number = Math.random): Workload {
+export function cacheWorkload(
+  client: CliClient,
+  keys: number,
+  readRatio: number,
+  concurrency: number,
+  random: () => number = Math.random,
+): Workload {
   const key = (k: number) => `${BENCH_PREFIX}-${k}`;
   const forEachKey = async (fn: (k: string) => Promise<unknown>) => {
-    for (let k = 0; k < keys; k += concurrency) await Promise.all(Array.from({ length: Math.min(concurrency, keys - k) }, (_, j) => fn(key(k + j))));
+    for (let k = 0; k < keys; k += concurrency)
+      await Promise.all(Array.from({ length: Math.min(concurrency, keys - k) }, (_, j) => fn(key(k + j))));
   };
   return {
     description: `${Math.round(readRatio * 100)}% get / ${Math.round((1 - readRatio) * 100)}% put over ${keys} key${keys === 1 ? '' : 's'}`,
@@ -92,24 +102,51 @@ export function benchResult(s: BenchSummary): CommandResult {
   // Nothing succeeded: exit as the most frequent error would.
   const [code] = Object.entries(s.errorsByCode).sort((a, b) => b[1] - a[1])[0]!;
   const exitCode = exitCodeFor({ code });
-  return { json: s, text, exitCode: exitCode === EXIT.OK ? EXIT.UNEXPECTED : exitCode, problem: { code, message: `no operation succeeded (${s.errors} errors)` } };
+  return {
+    json: s,
+    text,
+    exitCode: exitCode === EXIT.OK ? EXIT.UNEXPECTED : exitCode,
+    problem: { code, message: `no operation succeeded (${s.errors} errors)` },
+  };
 }
 
-function progressBar(ctx: CommandContext, workload: string, durationMs: number): ((p: BenchProgress) => void) & { stop: () => void } {
+function progressBar(
+  ctx: CommandContext,
+  workload: string,
+  durationMs: number,
+): ((p: BenchProgress) => void) & { stop: () => void } {
   const stream = ctx.deps.io.progressStream;
   if (!stream || ctx.json) return Object.assign(() => undefined, { stop: () => undefined });
   const bar = new SingleBar(
-    { stream, format: `bench ${workload} [{bar}] {percentage}% | {secs}/{total_s} s | {ops} ops | {errors} errors`, hideCursor: true, clearOnComplete: true, barsize: 30 },
+    {
+      stream,
+      format: `bench ${workload} [{bar}] {percentage}% | {secs}/{total_s} s | {ops} ops | {errors} errors`,
+      hideCursor: true,
+      clearOnComplete: true,
+      barsize: 30,
+    },
     Presets.shades_classic,
   );
   const total = Math.max(1, Math.round(durationMs / 100));
   bar.start(total, 0, { ops: 0, errors: 0, secs: '0.0', total_s: (durationMs / 1000).toFixed(1) });
-  return Object.assign((p: BenchProgress) => bar.update(Math.min(total, Math.round(p.elapsedMs / 100)), { ops: p.ops, errors: p.errors, secs: (Math.min(p.elapsedMs, durationMs) / 1000).toFixed(1) }), {
-    stop: () => bar.stop(),
-  });
+  return Object.assign(
+    (p: BenchProgress) =>
+      bar.update(Math.min(total, Math.round(p.elapsedMs / 100)), {
+        ops: p.ops,
+        errors: p.errors,
+        secs: (Math.min(p.elapsedMs, durationMs) / 1000).toFixed(1),
+      }),
+    {
+      stop: () => bar.stop(),
+    },
+  );
 }
 
-async function bench(ctx: CommandContext, workload: string, make: (client: CliClient, o: { concurrency: number }) => Workload): Promise<CommandResult> {
+async function bench(
+  ctx: CommandContext,
+  workload: string,
+  make: (client: CliClient, o: { concurrency: number }) => Workload,
+): Promise<CommandResult> {
   const o = ctx.opts as { duration: number; concurrency: number };
   const client = ctx.client();
   const w = make(client, o);
@@ -117,7 +154,17 @@ async function bench(ctx: CommandContext, workload: string, make: (client: CliCl
   const progress = progressBar(ctx, workload, o.duration);
   let summary: BenchSummary;
   try {
-    summary = await runBench({ workload, description: w.description, durationMs: o.duration, concurrency: o.concurrency, signal: ctx.signal, onProgress: progress }, w.iteration);
+    summary = await runBench(
+      {
+        workload,
+        description: w.description,
+        durationMs: o.duration,
+        concurrency: o.concurrency,
+        signal: ctx.signal,
+        onProgress: progress,
+      },
+      w.iteration,
+    );
   } finally {
     progress.stop();
   }
@@ -126,30 +173,52 @@ async function bench(ctx: CommandContext, workload: string, make: (client: CliCl
 }
 
 export function registerBench(program: Command, action: ActionFactory): void {
-  const benchCmd = program.command('bench').description('load the cluster through the client and report throughput and latency');
+  const benchCmd = program
+    .command('bench')
+    .description('load the cluster through the client and report throughput and latency');
   const common = (cmd: Command) =>
     cmd
-      .option('--duration <seconds>', 'how long to run (a bare number is seconds; 500ms, 2m work too)', (v: string) => {
-        const ms = parseDuration(v, '--duration', 's');
-        if (ms < 100) throw new UsageError('--duration: must be at least 100ms');
-        return ms;
-      }, 10_000)
-      .option('--concurrency <n>', 'concurrent workers, each with one request in flight', (v: string) => parseCount(v, '--concurrency', 1, 1024), 8);
+      .option(
+        '--duration <seconds>',
+        'how long to run (a bare number is seconds; 500ms, 2m work too)',
+        (v: string) => {
+          const ms = parseDuration(v, '--duration', 's');
+          if (ms < 100) throw new UsageError('--duration: must be at least 100ms');
+          return ms;
+        },
+        10_000,
+      )
+      .option(
+        '--concurrency <n>',
+        'concurrent workers, each with one request in flight',
+        (v: string) => parseCount(v, '--concurrency', 1, 1024),
+        8,
+      );
 
   common(benchCmd.command('lock').description('acquire + release pairs (each call timed)'))
-    .option('--resources <n>', 'distinct resources (default: one per worker, so no contention; fewer: LOCKED errors show contention)', (v: string) => parseCount(v, '--resources', 1))
+    .option(
+      '--resources <n>',
+      'distinct resources (default: one per worker, so no contention; fewer: LOCKED errors show contention)',
+      (v: string) => parseCount(v, '--resources', 1),
+    )
     .addHelpText('after', '\nExample:\n  dssctl bench lock --duration 10 --concurrency 16')
     .action(
       action((ctx) => {
         const runId = randomUUID().slice(0, 8);
-        return bench(ctx, 'lock', (client, o) => lockWorkload(client, (ctx.opts as { resources?: number }).resources ?? o.concurrency, runId));
+        return bench(ctx, 'lock', (client, o) =>
+          lockWorkload(client, (ctx.opts as { resources?: number }).resources ?? o.concurrency, runId),
+        );
       }),
     );
 
-  common(benchCmd.command('queue').description('publish + consume + ack of one message per iteration (each call timed)'))
+  common(
+    benchCmd.command('queue').description('publish + consume + ack of one message per iteration (each call timed)'),
+  )
     .option('--topic <name>', `topic to use; it is drained afterwards, so never a real one`, `${BENCH_PREFIX}`)
     .addHelpText('after', '\nExample:\n  dssctl bench queue --duration 10 --concurrency 8 --json')
-    .action(action((ctx) => bench(ctx, 'queue', (client) => queueWorkload(client, (ctx.opts as { topic: string }).topic))));
+    .action(
+      action((ctx) => bench(ctx, 'queue', (client) => queueWorkload(client, (ctx.opts as { topic: string }).topic))),
+    );
 
   common(benchCmd.command('cache').description('gets and puts over a set of keys written first (each call timed)'))
     .option('--keys <n>', 'distinct keys', (v: string) => parseCount(v, '--keys', 1, 100_000), 100)

@@ -36,14 +36,18 @@ export function registerCache(program: Command, action: ActionFactory): void {
     .argument('<key>', 'the key (1-512 bytes)')
     .argument('[value]', 'a JSON value; none: read it from stdin')
     .option('--raw', 'store the value (argument or stdin) as a string, not JSON')
-    .addHelpText('after', `\nExamples:\n  dssctl cache put greeting '"hello"'\n  dssctl cache put config '{"retries":3}'\n  dssctl cache put motd --raw 'maintenance at 18:00'\n  cat value.json | dssctl cache put config`)
+    .addHelpText(
+      'after',
+      `\nExamples:\n  dssctl cache put greeting '"hello"'\n  dssctl cache put config '{"retries":3}'\n  dssctl cache put motd --raw 'maintenance at 18:00'\n  cat value.json | dssctl cache put config`,
+    )
     .action(
       action(async (ctx) => {
         const [key, arg] = ctx.args as [string, string | undefined];
         const raw = (ctx.opts as { raw?: boolean }).raw === true;
         let text = arg;
         if (text === undefined) {
-          if (ctx.deps.io.stdinIsTTY) throw new UsageError('no value: give a JSON value as the second argument, or pipe it on stdin');
+          if (ctx.deps.io.stdinIsTTY)
+            throw new UsageError('no value: give a JSON value as the second argument, or pipe it on stdin');
           text = (await ctx.deps.io.readStdin()).replace(/\r?\n$/, '');
         }
         const value = raw ? text : parseJsonValue(text, 'value');
@@ -75,8 +79,14 @@ export function registerCache(program: Command, action: ActionFactory): void {
       action(async (ctx) => {
         const [key] = ctx.args as [string];
         const c = await ctx.client().cache.coherence(key, { signal: ctx.signal });
-        const rows = Object.entries(c.states).map(([node, state]) => [node === c.home ? `${node} (home)` : node, state]);
-        return { json: c, text: `key ${c.key}, home node ${c.home} (its directory)\n` + renderTable(['node', 'state'], rows) };
+        const rows = Object.entries(c.states).map(([node, state]) => [
+          node === c.home ? `${node} (home)` : node,
+          state,
+        ]);
+        return {
+          json: c,
+          text: `key ${c.key}, home node ${c.home} (its directory)\n` + renderTable(['node', 'state'], rows),
+        };
       }),
     );
 
@@ -90,7 +100,14 @@ export function registerCache(program: Command, action: ActionFactory): void {
         const { node } = ctx.opts as { node?: string };
         const nodes = await ctx.client().cache.flush(node, { signal: ctx.signal });
         const flushed = nodes.reduce((n, x) => n + x.flushed, 0);
-        return { json: { flushed, nodes }, text: renderTable(['url', 'flushed'], nodes.map((n) => [n.url, n.flushed])) + `${plural(flushed, 'line')} written back\n` };
+        return {
+          json: { flushed, nodes },
+          text:
+            renderTable(
+              ['url', 'flushed'],
+              nodes.map((n) => [n.url, n.flushed]),
+            ) + `${plural(flushed, 'line')} written back\n`,
+        };
       }),
     );
 }

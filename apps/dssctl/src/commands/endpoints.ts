@@ -10,7 +10,10 @@ export function registerEndpoints(program: Command, action: ActionFactory): void
   program
     .command('endpoints')
     .description('the endpoints dssctl would use, and where each came from (sends nothing)')
-    .addHelpText('after', '\nExample:\n  DSSCTL_CLUSTER=/var/lib/dss/cluster.json dssctl endpoints --lock http://10.0.0.5:8001')
+    .addHelpText(
+      'after',
+      '\nExample:\n  DSSCTL_CLUSTER=/var/lib/dss/cluster.json dssctl endpoints --lock http://10.0.0.5:8001',
+    )
     .action(
       action(async (ctx) => {
         const c = ctx.connection();
@@ -24,7 +27,8 @@ export function registerEndpoints(program: Command, action: ActionFactory): void
           renderTable(
             ['role', 'source', 'urls'],
             ROLES.map((r) => [r, c.sources[r], c.endpoints[r].join(',')]),
-          ) + `timeout: ${c.timeoutMs !== undefined ? `${c.timeoutMs} ms` : 'client default'}; token: ${json.token}${c.configFile ? `; config file: ${c.configFile}` : ''}\n`;
+          ) +
+          `timeout: ${c.timeoutMs !== undefined ? `${c.timeoutMs} ms` : 'client default'}; token: ${json.token}${c.configFile ? `; config file: ${c.configFile}` : ''}\n`;
         return { json, text };
       }),
     );

@@ -18,15 +18,31 @@ export function registerLock(program: Command, action: ActionFactory, deps: CliD
     .description('acquire a lock (exit 4 when another owner holds it: LOCKED, or DEADLOCK)')
     .argument('<resource>', 'the resource to lock')
     .addOption(owner())
-    .addOption(new Option('--mode <mode>', 'exclusive, or shared with other shared holders').choices(['exclusive', 'shared']).default('exclusive'))
+    .addOption(
+      new Option('--mode <mode>', 'exclusive, or shared with other shared holders')
+        .choices(['exclusive', 'shared'])
+        .default('exclusive'),
+    )
     .option('--ttl <duration>', 'lease length, e.g. 30s (server default 30s)', ms('--ttl'))
     .option('--wait <duration>', 'wait up to this long for the lock (0: try once)', ms('--wait'), 0)
-    .addHelpText('after', '\nExamples:\n  dssctl lock acquire orders --ttl 60s\n  dssctl lock acquire orders --owner worker-2 --wait 10s\n  dssctl lock acquire report --mode shared --json | jq .fencingToken')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  dssctl lock acquire orders --ttl 60s\n  dssctl lock acquire orders --owner worker-2 --wait 10s\n  dssctl lock acquire report --mode shared --json | jq .fencingToken',
+    )
     .action(
       action(async (ctx) => {
         const [resource] = ctx.args as [string];
         const o = ctx.opts as { owner: string; mode: 'exclusive' | 'shared'; ttl?: number; wait: number };
-        const grant = await ctx.client().lock.acquire({ resource, owner: o.owner, mode: o.mode, waitMs: o.wait, ...(o.ttl !== undefined ? { ttlMs: o.ttl } : {}) }, { signal: ctx.signal });
+        const grant = await ctx.client().lock.acquire(
+          {
+            resource,
+            owner: o.owner,
+            mode: o.mode,
+            waitMs: o.wait,
+            ...(o.ttl !== undefined ? { ttlMs: o.ttl } : {}),
+          },
+          { signal: ctx.signal },
+        );
         return {
           json: grant,
           text: renderFields([
@@ -60,14 +76,26 @@ export function registerLock(program: Command, action: ActionFactory, deps: CliD
     .description("extend a held lock's lease (exit 3 when it already expired)")
     .argument('<resource>', 'the resource whose lease to renew')
     .addOption(owner())
-    .option('--ttl <duration>', 'new lease length from now (default: the lease length it was granted with)', ms('--ttl'))
+    .option(
+      '--ttl <duration>',
+      'new lease length from now (default: the lease length it was granted with)',
+      ms('--ttl'),
+    )
     .addHelpText('after', '\nExample:\n  dssctl lock renew orders --owner worker-1 --ttl 60s')
     .action(
       action(async (ctx) => {
         const [resource] = ctx.args as [string];
         const o = ctx.opts as { owner: string; ttl?: number };
-        const res = await ctx.client().lock.renew({ resource, owner: o.owner, ...(o.ttl !== undefined ? { ttlMs: o.ttl } : {}) }, { signal: ctx.signal });
-        return { json: { resource, owner: o.owner, ...res }, text: `renewed ${resource} (owner ${o.owner}); expires in ${formatMs(res.expiresInMs)}\n` };
+        const res = await ctx
+          .client()
+          .lock.renew(
+            { resource, owner: o.owner, ...(o.ttl !== undefined ? { ttlMs: o.ttl } : {}) },
+            { signal: ctx.signal },
+          );
+        return {
+          json: { resource, owner: o.owner, ...res },
+          text: `renewed ${resource} (owner ${o.owner}); expires in ${formatMs(res.expiresInMs)}\n`,
+        };
       }),
     );
 
@@ -80,8 +108,22 @@ export function registerLock(program: Command, action: ActionFactory, deps: CliD
       action(async (ctx) => {
         const [resource] = ctx.args as [string];
         const state = await ctx.client().lock.show(resource, { signal: ctx.signal });
-        let text = state.holders.length === 0 ? `${resource}: free\n` : `${resource}: held\n` + renderTable(['owner', 'mode', 'token', 'expires in'], state.holders.map((h) => [h.owner, h.mode, h.fencingToken, formatMs(h.expiresInMs)]), { align: { 'expires in': 'right' } });
-        if (state.waiters.length > 0) text += `waiters (in order):\n` + renderTable(['owner', 'mode'], state.waiters.map((w) => [w.owner, w.mode]));
+        let text =
+          state.holders.length === 0
+            ? `${resource}: free\n`
+            : `${resource}: held\n` +
+              renderTable(
+                ['owner', 'mode', 'token', 'expires in'],
+                state.holders.map((h) => [h.owner, h.mode, h.fencingToken, formatMs(h.expiresInMs)]),
+                { align: { 'expires in': 'right' } },
+              );
+        if (state.waiters.length > 0)
+          text +=
+            `waiters (in order):\n` +
+            renderTable(
+              ['owner', 'mode'],
+              state.waiters.map((w) => [w.owner, w.mode]),
+            );
         return { json: state, text };
       }),
     );

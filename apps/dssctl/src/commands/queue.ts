@@ -20,7 +20,8 @@ const ms = (flag: string) => (v: string) => parseDuration(v, flag);
 /** `--ack-first r1,r2`: 1 to PUBLISH_BATCH receipts. */
 function receiptList(v: string): string[] {
   const receipts = v.split(',').map((r) => r.trim());
-  if (receipts.some((r) => r === '') || receipts.length > PUBLISH_BATCH) throw new UsageError(`--ack-first takes 1 to ${PUBLISH_BATCH} comma-separated receipts`);
+  if (receipts.some((r) => r === '') || receipts.length > PUBLISH_BATCH)
+    throw new UsageError(`--ack-first takes 1 to ${PUBLISH_BATCH} comma-separated receipts`);
   return receipts;
 }
 
@@ -38,7 +39,8 @@ async function publishInput(ctx: CommandContext): Promise<unknown[]> {
   const [, args] = ctx.args as [string, string[]];
   const o = ctx.opts as { file?: string; raw?: boolean };
   const raw = o.raw === true;
-  if (args.length > 0 && o.file !== undefined) throw new UsageError('give messages as arguments or with --file, not both');
+  if (args.length > 0 && o.file !== undefined)
+    throw new UsageError('give messages as arguments or with --file, not both');
   if (args.length > 0) return args.map((a, i) => (raw ? a : parseJsonValue(a, `message ${i + 1}`)));
   if (o.file !== undefined && o.file !== '-') {
     let text: string;
@@ -49,33 +51,49 @@ async function publishInput(ctx: CommandContext): Promise<unknown[]> {
     }
     return messagesFromLines(text, raw, o.file);
   }
-  if (o.file === undefined && ctx.deps.io.stdinIsTTY) throw new UsageError('no message: give JSON messages as arguments, with --file <path>, or one per line on stdin');
+  if (o.file === undefined && ctx.deps.io.stdinIsTTY)
+    throw new UsageError('no message: give JSON messages as arguments, with --file <path>, or one per line on stdin');
   return messagesFromLines(await ctx.deps.io.readStdin(), raw, 'stdin');
 }
 
-function deliveriesTable(messages: readonly { id: string; receipt?: string; deliveries: number; publishedAt: number; body: unknown }[], withReceipt: boolean): string {
-  const headers = withReceipt ? ['id', 'deliveries', 'published', 'receipt', 'body'] : ['id', 'deliveries', 'published', 'body'];
+function deliveriesTable(
+  messages: readonly { id: string; receipt?: string; deliveries: number; publishedAt: number; body: unknown }[],
+  withReceipt: boolean,
+): string {
+  const headers = withReceipt
+    ? ['id', 'deliveries', 'published', 'receipt', 'body']
+    : ['id', 'deliveries', 'published', 'body'];
   return renderTable(
     headers,
-    messages.map((m) => (withReceipt ? [m.id, m.deliveries, formatTime(m.publishedAt), m.receipt, compactJson(m.body)] : [m.id, m.deliveries, formatTime(m.publishedAt), compactJson(m.body)])),
+    messages.map((m) =>
+      withReceipt
+        ? [m.id, m.deliveries, formatTime(m.publishedAt), m.receipt, compactJson(m.body)]
+        : [m.id, m.deliveries, formatTime(m.publishedAt), compactJson(m.body)],
+    ),
     { align: { deliveries: 'right' } },
   );
 }
 
 function ackOutcome(topic: string, result: AckResult, asked: number): CommandResult {
   const json = { topic, ...result };
-  const text = `acked ${result.acked} of ${asked}` + (result.stale.length > 0 ? `; stale: ${result.stale.join(' ')}` : '') + '\n';
+  const text =
+    `acked ${result.acked} of ${asked}` + (result.stale.length > 0 ? `; stale: ${result.stale.join(' ')}` : '') + '\n';
   if (result.stale.length === 0) return { json, text };
   return {
     json,
     text,
     exitCode: EXIT.CONFLICT,
-    problem: { code: 'STALE_RECEIPT', message: `${plural(result.stale.length, 'receipt')} of ${asked} no longer valid (visibility ran out, or acked already)` },
+    problem: {
+      code: 'STALE_RECEIPT',
+      message: `${plural(result.stale.length, 'receipt')} of ${asked} no longer valid (visibility ran out, or acked already)`,
+    },
   };
 }
 
 export function registerQueue(program: Command, action: ActionFactory): void {
-  const queue = program.command('queue').description('the durable at-least-once queue: topics, deliveries, dead letters');
+  const queue = program
+    .command('queue')
+    .description('the durable at-least-once queue: topics, deliveries, dead letters');
 
   queue
     .command('publish')
@@ -103,22 +121,31 @@ Examples:
         const o = ctx.opts as { delay?: number; dedupId?: string };
         const messages = await publishInput(ctx);
         if (messages.length === 0) throw new UsageError('no message to publish (the input was empty)');
-        if (o.dedupId !== undefined && messages.length > PUBLISH_BATCH) throw new UsageError(`--dedup-id covers one publish of at most ${PUBLISH_BATCH} messages; got ${messages.length}`);
+        if (o.dedupId !== undefined && messages.length > PUBLISH_BATCH)
+          throw new UsageError(
+            `--dedup-id covers one publish of at most ${PUBLISH_BATCH} messages; got ${messages.length}`,
+          );
         const ids: string[] = [];
         let duplicate = false;
         for (let i = 0; i < messages.length; i += PUBLISH_BATCH) {
           const batch = messages.slice(i, i + PUBLISH_BATCH);
-          const res = await ctx
-            .client()
-            .queue.publish(
-              { topic, ...(batch.length === 1 ? { message: batch[0] } : { messages: batch }), ...(o.delay !== undefined ? { delayMs: o.delay } : {}), ...(o.dedupId !== undefined ? { dedupId: o.dedupId } : {}) },
-              { signal: ctx.signal },
-            );
+          const res = await ctx.client().queue.publish(
+            {
+              topic,
+              ...(batch.length === 1 ? { message: batch[0] } : { messages: batch }),
+              ...(o.delay !== undefined ? { delayMs: o.delay } : {}),
+              ...(o.dedupId !== undefined ? { dedupId: o.dedupId } : {}),
+            },
+            { signal: ctx.signal },
+          );
           ids.push(...res.ids);
           if ((res as { duplicate?: unknown }).duplicate === true) duplicate = true;
         }
         const head = `published ${plural(ids.length, 'message')} to ${topic}${duplicate ? ' (duplicate: already published with this dedup id)' : ''}`;
-        const text = ids.length <= IDS_SHOWN ? `${head}\n${ids.map((id) => `  ${id}\n`).join('')}` : `${head} (--json lists the ids)\n`;
+        const text =
+          ids.length <= IDS_SHOWN
+            ? `${head}\n${ids.map((id) => `  ${id}\n`).join('')}`
+            : `${head} (--json lists the ids)\n`;
         return { json: { topic, ids, ...(duplicate ? { duplicate } : {}) }, text };
       }),
     );
@@ -131,14 +158,26 @@ Examples:
     .option('--visibility <duration>', 'how long they stay invisible (server default 30s)', ms('--visibility'))
     .option('--wait <duration>', 'long-poll up to this long when none is ready (at most 20s)', ms('--wait'), 0)
     .option('--ack', 'ack what was received right away (drain a topic)')
-    .option('--ack-first <receipts>', 'comma-separated receipts of earlier deliveries to ack in the same request, before taking new ones', receiptList)
-    .addHelpText('after', '\nExamples:\n  dssctl queue consume orders --max 10 --visibility 2m\n  dssctl queue consume orders --wait 5s --ack --json\n  dssctl queue consume orders --ack-first "$r1,$r2" --max 2')
+    .option(
+      '--ack-first <receipts>',
+      'comma-separated receipts of earlier deliveries to ack in the same request, before taking new ones',
+      receiptList,
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  dssctl queue consume orders --max 10 --visibility 2m\n  dssctl queue consume orders --wait 5s --ack --json\n  dssctl queue consume orders --ack-first "$r1,$r2" --max 2',
+    )
     .action(
       action(async (ctx) => {
         const [topic] = ctx.args as [string];
         const o = ctx.opts as { max: number; visibility?: number; wait: number; ack?: boolean; ackFirst?: string[] };
         const client = ctx.client();
-        const req = { topic, max: o.max, waitMs: o.wait, ...(o.visibility !== undefined ? { visibilityMs: o.visibility } : {}) };
+        const req = {
+          topic,
+          max: o.max,
+          waitMs: o.wait,
+          ...(o.visibility !== undefined ? { visibilityMs: o.visibility } : {}),
+        };
         let ackedFirst: AckResult | undefined;
         let messages: Delivery[];
         if (o.ackFirst) {
@@ -149,15 +188,23 @@ Examples:
           messages = await client.queue.consume(req, { signal: ctx.signal });
         }
         let acked: AckResult | undefined;
-        if (o.ack && messages.length > 0) acked = await client.queue.ack({ topic, receipts: messages.map((m) => m.receipt) }, { signal: ctx.signal });
-        const ackLine = (what: string, r: AckResult, of: number) => `${what} ${r.acked} of ${of}${r.stale.length > 0 ? `; stale: ${r.stale.join(' ')}` : ''}\n`;
+        if (o.ack && messages.length > 0)
+          acked = await client.queue.ack({ topic, receipts: messages.map((m) => m.receipt) }, { signal: ctx.signal });
+        const ackLine = (what: string, r: AckResult, of: number) =>
+          `${what} ${r.acked} of ${of}${r.stale.length > 0 ? `; stale: ${r.stale.join(' ')}` : ''}\n`;
         const text =
           (ackedFirst ? ackLine('acked first', ackedFirst, o.ackFirst!.length) : '') +
           (messages.length === 0 ? `no messages ready in ${topic}\n` : deliveriesTable(messages, !o.ack)) +
           (acked ? ackLine('acked', acked, messages.length) : '');
         const json = { topic, messages, ...(ackedFirst ? { ackedFirst } : {}), ...(acked ? { acked } : {}) };
         const stale = (ackedFirst?.stale.length ?? 0) + (acked?.stale.length ?? 0);
-        if (stale > 0) return { json, text, exitCode: EXIT.CONFLICT, problem: { code: 'STALE_RECEIPT', message: `${plural(stale, 'receipt')} went stale before the ack` } };
+        if (stale > 0)
+          return {
+            json,
+            text,
+            exitCode: EXIT.CONFLICT,
+            problem: { code: 'STALE_RECEIPT', message: `${plural(stale, 'receipt')} went stale before the ack` },
+          };
         return { json, text };
       }),
     );
@@ -172,7 +219,10 @@ Examples:
       action(async (ctx) => {
         const [topic, receipts] = ctx.args as [string, string[]];
         const q = ctx.client().queue;
-        const result = receipts.length === 1 ? await q.ack({ topic, receipt: receipts[0]! }, { signal: ctx.signal }) : await q.ack({ topic, receipts }, { signal: ctx.signal });
+        const result =
+          receipts.length === 1
+            ? await q.ack({ topic, receipt: receipts[0]! }, { signal: ctx.signal })
+            : await q.ack({ topic, receipts }, { signal: ctx.signal });
         return ackOutcome(topic, result, receipts.length);
       }),
     );
@@ -188,9 +238,17 @@ Examples:
       action(async (ctx) => {
         const [topic, receipt] = ctx.args as [string, string];
         const o = ctx.opts as { delay?: number };
-        const res = await ctx.client().queue.nack({ topic, receipt, ...(o.delay !== undefined ? { delayMs: o.delay } : {}) }, { signal: ctx.signal });
+        const res = await ctx
+          .client()
+          .queue.nack(
+            { topic, receipt, ...(o.delay !== undefined ? { delayMs: o.delay } : {}) },
+            { signal: ctx.signal },
+          );
         const outcome = (res as { outcome?: unknown } | null)?.outcome;
-        const text = typeof outcome === 'string' ? `nacked; the message is now ${outcome === 'dead' ? 'in the dead-letter list' : outcome}\n` : 'nacked\n';
+        const text =
+          typeof outcome === 'string'
+            ? `nacked; the message is now ${outcome === 'dead' ? 'in the dead-letter list' : outcome}\n`
+            : 'nacked\n';
         return { json: { topic, receipt, ...(typeof res === 'object' && res !== null ? res : { result: res }) }, text };
       }),
     );
@@ -228,8 +286,13 @@ Examples:
         const [topic] = ctx.args as [string];
         const body = await ctx.client().queue.dead(topic, { signal: ctx.signal });
         const list = (body as { messages?: unknown } | null)?.messages;
-        const messages = Array.isArray(list) ? (list as { id: string; deliveries: number; publishedAt: number; body: unknown }[]) : [];
-        return { json: body, text: messages.length === 0 ? `no dead letters in ${topic}\n` : deliveriesTable(messages, false) };
+        const messages = Array.isArray(list)
+          ? (list as { id: string; deliveries: number; publishedAt: number; body: unknown }[])
+          : [];
+        return {
+          json: body,
+          text: messages.length === 0 ? `no dead letters in ${topic}\n` : deliveriesTable(messages, false),
+        };
       }),
     );
 
@@ -243,7 +306,10 @@ Examples:
         const [topic] = ctx.args as [string];
         const body = await ctx.client().queue.redrive(topic, { signal: ctx.signal });
         const n = (body as { redriven?: unknown } | null)?.redriven;
-        return { json: body, text: typeof n === 'number' ? `redrove ${plural(n, 'message')} of ${topic} back to ready\n` : 'redriven\n' };
+        return {
+          json: body,
+          text: typeof n === 'number' ? `redrove ${plural(n, 'message')} of ${topic} back to ready\n` : 'redriven\n',
+        };
       }),
     );
 }

@@ -47,7 +47,8 @@ export interface StatusReport {
   readonly lock: { readonly leader: string | null; readonly term: number | null };
 }
 
-const obj = (v: unknown): Record<string, unknown> | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+const obj = (v: unknown): Record<string, unknown> | undefined =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
@@ -66,7 +67,15 @@ export function summarizeDaemon(s: EndpointStatus): DaemonSummary {
   if (!c) return base;
   if (s.role === 'lock') {
     const raft = obj(c.raft);
-    return { ...base, lock: { state: str(raft?.state), term: num(raft?.term), leader: str(raft?.leader), commitIndex: num(raft?.commitIndex) } };
+    return {
+      ...base,
+      lock: {
+        state: str(raft?.state),
+        term: num(raft?.term),
+        leader: str(raft?.leader),
+        commitIndex: num(raft?.commitIndex),
+      },
+    };
   }
   if (s.role === 'queue') {
     const q = obj(c.queue);
@@ -76,7 +85,17 @@ export function summarizeDaemon(s: EndpointStatus): DaemonSummary {
   const cache = obj(c.cache);
   const lines = obj(cache?.lines);
   const n = (k: string) => num(lines?.[k]) ?? 0;
-  return { ...base, cache: { redis: str(cache?.redis), M: n('M'), E: n('E'), S: n('S'), I: n('I'), total: num(lines?.total) ?? n('M') + n('E') + n('S') + n('I') } };
+  return {
+    ...base,
+    cache: {
+      redis: str(cache?.redis),
+      M: n('M'),
+      E: n('E'),
+      S: n('S'),
+      I: n('I'),
+      total: num(lines?.total) ?? n('M') + n('E') + n('S') + n('I'),
+    },
+  };
 }
 
 /** The leader the lock daemons agree on: a self-declared leader of the highest term, else the leader the highest term names. */
@@ -117,7 +136,14 @@ export function renderStatus(report: StatusReport): string {
   }
   const queue = of('queue');
   if (queue.length > 0) {
-    parts.push('queue\n' + renderTable(['node', 'url', 'health', 'latency', 'redis', 'topics'], queue.map((d) => [...common(d), d.queue?.redis, d.queue ? topics(d.queue.owns) : undefined]), { align: { latency: 'right' } }));
+    parts.push(
+      'queue\n' +
+        renderTable(
+          ['node', 'url', 'health', 'latency', 'redis', 'topics'],
+          queue.map((d) => [...common(d), d.queue?.redis, d.queue ? topics(d.queue.owns) : undefined]),
+          { align: { latency: 'right' } },
+        ),
+    );
   }
   const cache = of('cache');
   if (cache.length > 0) {
@@ -125,15 +151,34 @@ export function renderStatus(report: StatusReport): string {
       'cache\n' +
         renderTable(
           ['node', 'url', 'health', 'latency', 'redis', 'M', 'E', 'S', 'I', 'total'],
-          cache.map((d) => [...common(d), d.cache?.redis, d.cache?.M, d.cache?.E, d.cache?.S, d.cache?.I, d.cache?.total]),
+          cache.map((d) => [
+            ...common(d),
+            d.cache?.redis,
+            d.cache?.M,
+            d.cache?.E,
+            d.cache?.S,
+            d.cache?.I,
+            d.cache?.total,
+          ]),
           { align: { latency: 'right', M: 'right', E: 'right', S: 'right', I: 'right', total: 'right' } },
         ),
     );
   }
   const healthy = report.daemons.filter((d) => d.healthy).length;
   const leader = report.lock.leader ? `lock leader ${report.lock.leader} (term ${report.lock.term})` : 'no lock leader';
-  const problems = report.daemons.filter((d) => !d.healthy).map((d) => `  ${d.role} ${d.node ?? ''} ${d.url}: ${d.health}${d.error ? ` (${d.error})` : ''}`.replace(/ {2,}(?=http)/, ' '));
-  return parts.join('\n') + `\n${healthy}/${report.daemons.length} daemons healthy; ${leader}\n` + (problems.length > 0 ? problems.join('\n') + '\n' : '');
+  const problems = report.daemons
+    .filter((d) => !d.healthy)
+    .map((d) =>
+      `  ${d.role} ${d.node ?? ''} ${d.url}: ${d.health}${d.error ? ` (${d.error})` : ''}`.replace(
+        / {2,}(?=http)/,
+        ' ',
+      ),
+    );
+  return (
+    parts.join('\n') +
+    `\n${healthy}/${report.daemons.length} daemons healthy; ${leader}\n` +
+    (problems.length > 0 ? problems.join('\n') + '\n' : '')
+  );
 }
 
 export function statusResult(statuses: readonly EndpointStatus[]): CommandResult {
@@ -141,8 +186,15 @@ export function statusResult(statuses: readonly EndpointStatus[]): CommandResult
   const bad = report.daemons.filter((d) => !d.healthy);
   if (report.healthy) return { json: report, text: renderStatus(report) };
   const message =
-    report.daemons.length === 0 ? 'no daemons configured' : `${plural(bad.length, 'daemon')} of ${report.daemons.length} not healthy: ${bad.map((d) => `${d.role} ${d.url} (${d.health})`).join(', ')}`;
-  return { json: report, text: renderStatus(report), exitCode: EXIT.UNAVAILABLE, problem: { code: 'UNAVAILABLE', message } };
+    report.daemons.length === 0
+      ? 'no daemons configured'
+      : `${plural(bad.length, 'daemon')} of ${report.daemons.length} not healthy: ${bad.map((d) => `${d.role} ${d.url} (${d.health})`).join(', ')}`;
+  return {
+    json: report,
+    text: renderStatus(report),
+    exitCode: EXIT.UNAVAILABLE,
+    problem: { code: 'UNAVAILABLE', message },
+  };
 }
 
 export function registerStatus(program: Command, action: ActionFactory): void {

@@ -23,7 +23,8 @@ export class LruStore<V> {
   constructor(limits: LruLimits) {
     for (const name of ['maxEntries', 'maxBytes'] as const) {
       const v = limits[name];
-      if (!Number.isSafeInteger(v) || v <= 0) throw new RangeError(`LruStore: ${name} must be a positive integer, got ${String(v)}`);
+      if (!Number.isSafeInteger(v) || v <= 0)
+        throw new RangeError(`LruStore: ${name} must be a positive integer, got ${String(v)}`);
     }
     this.limits = { maxEntries: limits.maxEntries, maxBytes: limits.maxBytes };
   }
@@ -58,7 +59,8 @@ export class LruStore<V> {
 
   /** Inserts or replaces, and marks the key most recently used. Never evicts. */
   set(key: string, value: V, bytes: number): void {
-    if (!Number.isSafeInteger(bytes) || bytes < 0) throw new RangeError(`LruStore: bytes must be a non-negative integer, got ${String(bytes)}`);
+    if (!Number.isSafeInteger(bytes) || bytes < 0)
+      throw new RangeError(`LruStore: bytes must be a non-negative integer, got ${String(bytes)}`);
     const old = this.slots.get(key);
     if (old !== undefined) {
       this.totalBytes -= old.bytes;

@@ -16,7 +16,8 @@ describe('CacheMemory with replicas (real Redis primary and replica)', () => {
     const admin = primary.client();
     await admin.config('SET', 'repl-diskless-sync-delay', '0');
     await replica.client().replicaof('127.0.0.1', String(primary.port));
-    for (let i = 0; i < 100 && !/slave0:.*state=online/.test(await admin.info('replication')); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && !/slave0:.*state=online/.test(await admin.info('replication')); i++)
+      await new Promise((r) => setTimeout(r, 100));
   }, 20_000);
   afterAll(async () => {
     await replica?.stop();

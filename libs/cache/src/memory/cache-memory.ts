@@ -73,7 +73,13 @@ export class CacheMemory {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
     try {
-      return await Promise.race([this.redis.ping().then(() => true, () => false), late]);
+      return await Promise.race([
+        this.redis.ping().then(
+          () => true,
+          () => false,
+        ),
+        late,
+      ]);
     } finally {
       clearTimeout(timer);
     }
@@ -88,7 +94,11 @@ export class CacheMemory {
   async write(key: string, value: string, version: number): Promise<boolean> {
     const { expiresAt } = decodeStored(value);
     const dropAt = expiresAt === undefined ? '0' : String(expiresAt + CACHE_TOMBSTONE_TTL_MS);
-    return (await this.replicated('write', () => this.redis.eval(WRITE, 1, memoryKey(key), value, String(version), dropAt))) === 1;
+    return (
+      (await this.replicated('write', () =>
+        this.redis.eval(WRITE, 1, memoryKey(key), value, String(version), dropAt),
+      )) === 1
+    );
   }
 
   /** A version greater than every earlier one of the key. */
@@ -105,9 +115,15 @@ export class CacheMemory {
 
   /** Deletes the value, keeping a tombstone with a new version for a while; answers the value it removed. */
   async delete(key: string): Promise<{ existed: boolean; version: number; value?: string }> {
-    const reply = await this.replicated('delete', () => this.redis.eval(DELETE, 1, memoryKey(key), String(CACHE_TOMBSTONE_TTL_MS)));
+    const reply = await this.replicated('delete', () =>
+      this.redis.eval(DELETE, 1, memoryKey(key), String(CACHE_TOMBSTONE_TTL_MS)),
+    );
     const [existed, version, value] = luaTuple(reply);
-    return { existed: existed === 1, version: Number(version), ...(value !== undefined ? { value: String(value) } : {}) };
+    return {
+      existed: existed === 1,
+      version: Number(version),
+      ...(value !== undefined ? { value: String(value) } : {}),
+    };
   }
 
   private async replicated<T>(what: string, op: () => Promise<T>): Promise<T> {
@@ -116,7 +132,10 @@ export class CacheMemory {
     if (this.replicas === 0) return result;
     const { acknowledged, reconnected } = await waitForReplicas(this.redis, this.replicas, CACHE_MEMORY_WAIT_MS, since);
     if (reconnected) throw new MemoryNotReplicatedError(`the connection to Redis changed during the ${what}`);
-    if (acknowledged < this.replicas) throw new MemoryNotReplicatedError(`only ${acknowledged} of ${this.replicas} Redis replicas confirmed the ${what}`);
+    if (acknowledged < this.replicas)
+      throw new MemoryNotReplicatedError(
+        `only ${acknowledged} of ${this.replicas} Redis replicas confirmed the ${what}`,
+      );
     return result;
   }
 }

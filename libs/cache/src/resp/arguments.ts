@@ -8,7 +8,10 @@ import { notInteger, RespError } from './resp-errors.js';
 /** A key: 1..512 bytes of UTF-8, as over HTTP (the two protocols share the keys). */
 export function keyArg(b: Buffer): string {
   if (b.length === 0 || b.length > CACHE_LIMITS.maxKeyBytes || !isUtf8(b)) {
-    throw new RespError('ERR', `invalid key: keys are 1..${CACHE_LIMITS.maxKeyBytes} bytes of UTF-8 (the HTTP API shares them)`);
+    throw new RespError(
+      'ERR',
+      `invalid key: keys are 1..${CACHE_LIMITS.maxKeyBytes} bytes of UTF-8 (the HTTP API shares them)`,
+    );
   }
   return b.toString('utf8');
 }

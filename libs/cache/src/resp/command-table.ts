@@ -38,7 +38,9 @@ const command = connectionCommand('command', -1, (ctx, args) => {
   else throw new RespError('ERR', `unknown subcommand '${args[0]!.toString()}'. Try COMMAND HELP.`);
 });
 
-export const COMMANDS: ReadonlyMap<string, Command> = new Map([...CONNECTION_COMMANDS, ...KEY_COMMANDS, command].map((c) => [c.name, c]));
+export const COMMANDS: ReadonlyMap<string, Command> = new Map(
+  [...CONNECTION_COMMANDS, ...KEY_COMMANDS, command].map((c) => [c.name, c]),
+);
 
 /** Redis's reply to a command it does not know; the connection stays usable. */
 function unknown(name: Buffer, args: readonly Buffer[]): string {
@@ -55,10 +57,12 @@ export function execute(ctx: CommandContext, argv: Buffer[]): void | Promise<voi
   const name = nameArg!.toString('latin1').toLowerCase();
   const c = COMMANDS.get(name);
   if (!c) return ctx.w.error(unknown(nameArg!, args));
-  if (c.arity > 0 ? argv.length !== c.arity : argv.length < -c.arity) return ctx.w.error(`ERR wrong number of arguments for '${name}' command`);
+  if (c.arity > 0 ? argv.length !== c.arity : argv.length < -c.arity)
+    return ctx.w.error(`ERR wrong number of arguments for '${name}' command`);
   const access = ctx.session.access;
   if (access === undefined && !c.flags.includes('noauth')) return ctx.w.error('NOAUTH Authentication required.');
-  if (access === 'readOnly' && c.flags.includes('write')) return ctx.w.error(`NOPERM this token is read-only; '${name}' needs a read-write token`);
+  if (access === 'readOnly' && c.flags.includes('write'))
+    return ctx.w.error(`NOPERM this token is read-only; '${name}' needs a read-write token`);
   try {
     const pending = c.run(ctx, args);
     if (pending) return pending.catch((err: unknown) => ctx.w.error(errorLine(err, name)));

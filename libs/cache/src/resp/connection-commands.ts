@@ -11,7 +11,11 @@ export const REDIS_COMPAT_VERSION = '7.0.0';
 /** AUTH's check: the token as the password (the user, if given, must be `default`). */
 function authenticate(ctx: CommandContext, user: string, password: string): void {
   const tokens = ctx.node.tokens;
-  if (!tokens) throw new RespError('ERR', 'AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?');
+  if (!tokens)
+    throw new RespError(
+      'ERR',
+      'AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
+    );
   const access = user === 'default' ? tokens.access(password) : undefined;
   if (!access) throw new RespError('WRONGPASS', 'invalid username-password pair or user is disabled.');
   ctx.session.access = access;
@@ -30,7 +34,8 @@ const auth = connectionCommand(
   -2,
   (ctx, args) => {
     if (args.length > 2) throw syntaxError();
-    const [user, password] = args.length === 2 ? [args[0]!.toString(), args[1]!.toString()] : ['default', args[0]!.toString()];
+    const [user, password] =
+      args.length === 2 ? [args[0]!.toString(), args[1]!.toString()] : ['default', args[0]!.toString()];
     authenticate(ctx, user, password);
     ctx.w.simple('OK');
   },
@@ -80,7 +85,11 @@ const hello = connectionCommand(
       else throw new RespError('ERR', `Syntax error in HELLO option '${args[i]!.toString()}'`);
     }
     if (credentials) authenticate(ctx, ...credentials);
-    if (ctx.session.access === undefined) throw new RespError('NOAUTH', 'HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
+    if (ctx.session.access === undefined)
+      throw new RespError(
+        'NOAUTH',
+        'HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+      );
     if (name !== undefined) ctx.session.name = name;
     ctx.session.protocol = protocol;
     ctx.w.protocol = protocol;
@@ -130,13 +139,15 @@ const client = connectionCommand('client', -2, (ctx, [sub, ...rest]) => {
   const s = ctx.session;
   const name = word(sub!);
   const want = (n: number) => {
-    if (rest.length !== n) throw new RespError('ERR', `wrong number of arguments for 'client|${name.toLowerCase()}' command`);
+    if (rest.length !== n)
+      throw new RespError('ERR', `wrong number of arguments for 'client|${name.toLowerCase()}' command`);
   };
   switch (name) {
     case 'SETNAME': {
       want(1);
       const n = rest[0]!.toString();
-      if (/[\s]/.test(n)) throw new RespError('ERR', 'Client names cannot contain spaces, newlines or special characters.');
+      if (/[\s]/.test(n))
+        throw new RespError('ERR', 'Client names cannot contain spaces, newlines or special characters.');
       s.name = n === '' ? undefined : n;
       return ctx.w.simple('OK');
     }
@@ -164,18 +175,30 @@ const client = connectionCommand('client', -2, (ctx, [sub, ...rest]) => {
 
 function infoText(ctx: CommandContext, section: string | undefined): string {
   const sections: Record<string, string[]> = {
-    server: [`redis_version:${REDIS_COMPAT_VERSION}`, 'redis_mode:standalone', 'dss_role:cache', `dss_node:${ctx.node.nodeId}`, `tcp_port:${ctx.node.port}`, `uptime_in_seconds:${Math.floor((Date.now() - ctx.node.startedAt) / 1000)}`],
+    server: [
+      `redis_version:${REDIS_COMPAT_VERSION}`,
+      'redis_mode:standalone',
+      'dss_role:cache',
+      `dss_node:${ctx.node.nodeId}`,
+      `tcp_port:${ctx.node.port}`,
+      `uptime_in_seconds:${Math.floor((Date.now() - ctx.node.startedAt) / 1000)}`,
+    ],
     clients: [`connected_clients:${ctx.node.connections()}`],
     persistence: ['loading:0'],
     replication: ['role:master', 'connected_slaves:0'],
   };
-  const wanted = section === undefined || section === 'all' || section === 'default' || section === 'everything' ? Object.keys(sections) : [section];
+  const wanted =
+    section === undefined || section === 'all' || section === 'default' || section === 'everything'
+      ? Object.keys(sections)
+      : [section];
   return wanted
     .filter((s) => sections[s])
     .map((s) => `# ${s[0]!.toUpperCase()}${s.slice(1)}\r\n${sections[s]!.join('\r\n')}\r\n`)
     .join('\r\n');
 }
 
-const info = connectionCommand('info', -1, (ctx, args) => ctx.w.verbatim(infoText(ctx, args[0]?.toString('latin1').toLowerCase())));
+const info = connectionCommand('info', -1, (ctx, args) =>
+  ctx.w.verbatim(infoText(ctx, args[0]?.toString('latin1').toLowerCase())),
+);
 
 export const CONNECTION_COMMANDS: readonly Command[] = [ping, echo, auth, hello, select, quit, reset, client, info];

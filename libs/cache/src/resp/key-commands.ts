@@ -10,7 +10,14 @@ import { RespError, syntaxError } from './resp-errors.js';
 // and writes through CacheValues, as the HTTP API does; a hit (or a write by the line's
 // owner) answers in the same tick, everything else when the cache has done it.
 
-const keyCommand = (name: string, arity: number, write: boolean, run: Command['run'], lastKey = 1, step = 1): Command => ({
+const keyCommand = (
+  name: string,
+  arity: number,
+  write: boolean,
+  run: Command['run'],
+  lastKey = 1,
+  step = 1,
+): Command => ({
   name,
   arity,
   flags: write ? ['write'] : ['readonly', 'fast'],
@@ -41,7 +48,8 @@ function expiresAt(amount: bigint, unit: 'EX' | 'PX' | 'EXAT' | 'PXAT', command:
   const now = BigInt(Date.now());
   const ms = unit === 'EX' || unit === 'EXAT' ? amount * 1000n : amount;
   const at = unit === 'EX' || unit === 'PX' ? now + ms : ms;
-  if (at - now > BigInt(CACHE_LIMITS.maxTtlMs) || at > BigInt(Number.MAX_SAFE_INTEGER)) throw new RespError('ERR', `invalid expire time in '${command}' command`);
+  if (at - now > BigInt(CACHE_LIMITS.maxTtlMs) || at > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new RespError('ERR', `invalid expire time in '${command}' command`);
   return Number(at);
 }
 
@@ -55,13 +63,23 @@ function parseSetOptions(args: Buffer[]): SetOptions {
     if ((opt === 'NX' || opt === 'XX') && !only) only = opt;
     else if (opt === 'GET' && !get) get = true;
     else if (opt === 'KEEPTTL' && !keepTtl && at === undefined) keepTtl = true;
-    else if ((opt === 'EX' || opt === 'PX' || opt === 'EXAT' || opt === 'PXAT') && at === undefined && !keepTtl && i + 1 < args.length) {
+    else if (
+      (opt === 'EX' || opt === 'PX' || opt === 'EXAT' || opt === 'PXAT') &&
+      at === undefined &&
+      !keepTtl &&
+      i + 1 < args.length
+    ) {
       const n = int64Arg(args[++i]!);
       if (n <= 0n) throw new RespError('ERR', "invalid expire time in 'set' command");
       at = expiresAt(n, opt, 'set');
     } else throw syntaxError();
   }
-  return { ...(only ? { only } : {}), ...(get ? { get } : {}), ...(keepTtl ? { keepTtl } : {}), ...(at !== undefined ? { expiresAt: at } : {}) };
+  return {
+    ...(only ? { only } : {}),
+    ...(get ? { get } : {}),
+    ...(keepTtl ? { keepTtl } : {}),
+    ...(at !== undefined ? { expiresAt: at } : {}),
+  };
 }
 
 const get = keyCommand('get', 2, false, (ctx, [k]) => withValue(ctx, keyArg(k!), (v) => replyValue(ctx, v)));
@@ -70,7 +88,8 @@ const set = keyCommand('set', -3, true, (ctx, [k, value, ...rest]) => {
   const key = keyArg(k!);
   const opts = parseSetOptions(rest);
   const body = bytesBody(value!);
-  if (!opts.only && !opts.get && !opts.keepTtl && ctx.values.setNow(key, body, opts.expiresAt)) return ctx.w.simple('OK');
+  if (!opts.only && !opts.get && !opts.keepTtl && ctx.values.setNow(key, body, opts.expiresAt))
+    return ctx.w.simple('OK');
   return ctx.values.set(key, body, opts).then((r) => {
     if (opts.get) replyValue(ctx, r.previous);
     else if (r.written) ctx.w.simple('OK');
@@ -139,7 +158,9 @@ const exists = keyCommand(
 
 const getdel = keyCommand('getdel', 2, true, async (ctx, [k]) => replyValue(ctx, await ctx.values.delete(keyArg(k!))));
 
-const strlen = keyCommand('strlen', 2, false, (ctx, [k]) => withValue(ctx, keyArg(k!), (v) => ctx.w.integer(v ? bodyLength(v.body) : 0)));
+const strlen = keyCommand('strlen', 2, false, (ctx, [k]) =>
+  withValue(ctx, keyArg(k!), (v) => ctx.w.integer(v ? bodyLength(v.body) : 0)),
+);
 
 const expire = (name: 'expire' | 'pexpire'): Command =>
   keyCommand(name, -3, true, async (ctx, [k, amount, ...rest]) => {
@@ -148,8 +169,10 @@ const expire = (name: 'expire' | 'pexpire'): Command =>
     let condition: ExpireCondition | undefined;
     for (const r of rest) {
       const opt = word(r);
-      if (opt !== 'NX' && opt !== 'XX' && opt !== 'GT' && opt !== 'LT') throw new RespError('ERR', `Unsupported option ${r.toString('latin1')}`);
-      if (condition && condition !== opt) throw new RespError('ERR', 'NX and XX, GT or LT options at the same time are not compatible');
+      if (opt !== 'NX' && opt !== 'XX' && opt !== 'GT' && opt !== 'LT')
+        throw new RespError('ERR', `Unsupported option ${r.toString('latin1')}`);
+      if (condition && condition !== opt)
+        throw new RespError('ERR', 'NX and XX, GT or LT options at the same time are not compatible');
       condition = opt;
     }
     // Zero or negative deletes the value (it expires at once), as in Redis.
@@ -167,10 +190,14 @@ const ttl = (name: 'ttl' | 'pttl'): Command =>
     }),
   );
 
-const persist = keyCommand('persist', 2, true, async (ctx, [k]) => ctx.w.integer((await ctx.values.expire(keyArg(k!), undefined)) ? 1 : 0));
+const persist = keyCommand('persist', 2, true, async (ctx, [k]) =>
+  ctx.w.integer((await ctx.values.expire(keyArg(k!), undefined)) ? 1 : 0),
+);
 
 const counter = (name: string, arity: number, delta: (args: Buffer[]) => bigint): Command =>
-  keyCommand(name, arity, true, async (ctx, [k, ...rest]) => ctx.w.integer(await ctx.values.incrementBy(keyArg(k!), delta(rest))));
+  keyCommand(name, arity, true, async (ctx, [k, ...rest]) =>
+    ctx.w.integer(await ctx.values.incrementBy(keyArg(k!), delta(rest))),
+  );
 
 const negated = (b: Buffer): bigint => {
   const n = int64Arg(b);

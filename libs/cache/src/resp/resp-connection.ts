@@ -14,7 +14,11 @@ const commandBytes = (argv: readonly Buffer[]): number => argv.reduce((n, a) => 
  * per batch of input, or before a command that has to wait.
  */
 export class RespConnection {
-  private readonly parser = new RespParser({ maxArgs: RESP_LIMITS.maxArgs, maxBulkBytes: RESP_LIMITS.maxBulkBytes, maxInlineBytes: RESP_LIMITS.maxInlineBytes });
+  private readonly parser = new RespParser({
+    maxArgs: RESP_LIMITS.maxArgs,
+    maxBulkBytes: RESP_LIMITS.maxBulkBytes,
+    maxInlineBytes: RESP_LIMITS.maxInlineBytes,
+  });
   private readonly w = new ReplyWriter();
   private readonly ctx: CommandContext;
   private queue: Buffer[][] = [];
@@ -32,7 +36,15 @@ export class RespConnection {
     node: NodeFacts,
     private readonly onCommands: (n: number) => void,
   ) {
-    const session: Session = { id, protocol: 2, access: node.tokens ? undefined : 'readWrite', name: undefined, libName: undefined, libVersion: undefined, closing: false };
+    const session: Session = {
+      id,
+      protocol: 2,
+      access: node.tokens ? undefined : 'readWrite',
+      name: undefined,
+      libName: undefined,
+      libVersion: undefined,
+      closing: false,
+    };
     this.ctx = { w: this.w, session, values, node };
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -49,7 +61,8 @@ export class RespConnection {
     let commands: Buffer[][];
     try {
       commands = this.parser.push(chunk);
-      if (this.parser.pendingBytes > RESP_LIMITS.maxCommandBytes) this.fatal = `Protocol error: a command of more than ${RESP_LIMITS.maxCommandBytes} bytes`;
+      if (this.parser.pendingBytes > RESP_LIMITS.maxCommandBytes)
+        this.fatal = `Protocol error: a command of more than ${RESP_LIMITS.maxCommandBytes} bytes`;
     } catch (err) {
       if (!(err instanceof RespProtocolError)) throw err;
       commands = err.parsed;

@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
@@ -47,7 +53,9 @@ export class RespServer implements OnApplicationBootstrap, BeforeApplicationShut
     const port = this.config.self.respPort;
     if (port === undefined) return;
     const tls = this.config.httpTls;
-    const server = tls ? createTlsServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, (s) => this.accept(s)) : createServer((s) => this.accept(s));
+    const server = tls
+      ? createTlsServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, (s) => this.accept(s))
+      : createServer((s) => this.accept(s));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -57,7 +65,9 @@ export class RespServer implements OnApplicationBootstrap, BeforeApplicationShut
       });
     });
     server.on('error', (err) => this.logger.error(`Redis-protocol server: ${err.message}`));
-    this.logger.log(`Redis protocol on ${this.config.settings.bindHost}:${port}${tls ? ' (TLS)' : ''}${this.node.tokens ? ' (AUTH with an API token)' : ''}`);
+    this.logger.log(
+      `Redis protocol on ${this.config.settings.bindHost}:${port}${tls ? ' (TLS)' : ''}${this.node.tokens ? ' (AUTH with an API token)' : ''}`,
+    );
   }
 
   private accept(socket: Socket): void {

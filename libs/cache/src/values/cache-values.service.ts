@@ -128,9 +128,14 @@ function live(raw: string | undefined): Stored | undefined {
   return isLive(s, Date.now()) ? s : undefined;
 }
 
-const expiry = (expiresAt: number | undefined): { expiresAt?: number } => (expiresAt === undefined ? {} : { expiresAt });
+const expiry = (expiresAt: number | undefined): { expiresAt?: number } =>
+  expiresAt === undefined ? {} : { expiresAt };
 
-function allowed(current: number | undefined, next: number | undefined, condition: ExpireCondition | undefined): boolean {
+function allowed(
+  current: number | undefined,
+  next: number | undefined,
+  condition: ExpireCondition | undefined,
+): boolean {
   switch (condition) {
     case undefined:
       return true;
@@ -149,5 +154,9 @@ function allowed(current: number | undefined, next: number | undefined, conditio
 /** The value size limit, for callers that check a whole batch before writing any of it (MSET). */
 export function checkSize(body: string): void {
   const bytes = bodyLength(body);
-  if (bytes > CACHE_LIMITS.maxValueBytes) throw new ApiError('PAYLOAD_TOO_LARGE', `value: ${bytes} bytes, more than the limit of ${CACHE_LIMITS.maxValueBytes}`);
+  if (bytes > CACHE_LIMITS.maxValueBytes)
+    throw new ApiError(
+      'PAYLOAD_TOO_LARGE',
+      `value: ${bytes} bytes, more than the limit of ${CACHE_LIMITS.maxValueBytes}`,
+    );
 }

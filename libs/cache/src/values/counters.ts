@@ -20,7 +20,8 @@ export function parseInt64(text: string): bigint | undefined {
   return n >= INT64_MIN && n <= INT64_MAX ? n : undefined;
 }
 
-export type Increment = { readonly ok: true; readonly body: string; readonly value: bigint } | { readonly ok: false; readonly error: string };
+export type Increment =
+  { readonly ok: true; readonly body: string; readonly value: bigint } | { readonly ok: false; readonly error: string };
 
 /** The body after adding `by` to `body` (undefined: no value, counts as 0). */
 export function increment(body: string | undefined, by: bigint): Increment {

@@ -20,7 +20,10 @@ const BYTES = '~';
 const EXPIRY = '@';
 
 /** A value's body as the protocols see it. */
-export type Body = { readonly kind: 'string'; readonly text: string } | { readonly kind: 'bytes'; readonly bytes: Buffer } | { readonly kind: 'json'; readonly json: unknown };
+export type Body =
+  | { readonly kind: 'string'; readonly text: string }
+  | { readonly kind: 'bytes'; readonly bytes: Buffer }
+  | { readonly kind: 'json'; readonly json: unknown };
 
 export interface Stored {
   /** The encoded body (see above), without the expiry header. */

@@ -1,7 +1,17 @@
 // The value model shared by HTTP and the Redis protocol, and INCR's integer rules.
 import fc from 'fast-check';
 import { increment, INT64_MAX, INT64_MIN, NOT_AN_INTEGER, parseInt64, WOULD_OVERFLOW } from './counters.js';
-import { bodyBytes, bodyLength, bytesBody, decodeStored, encodeStored, isLive, jsonBody, readBody, stringBody } from './stored-value.js';
+import {
+  bodyBytes,
+  bodyLength,
+  bytesBody,
+  decodeStored,
+  encodeStored,
+  isLive,
+  jsonBody,
+  readBody,
+  stringBody,
+} from './stored-value.js';
 
 describe('stored values', () => {
   it('reads back any bytes written over the Redis protocol exactly', () => {
@@ -20,7 +30,9 @@ describe('stored values', () => {
       fc.property(fc.jsonValue(), (value) => {
         const body = jsonBody(value);
         const parsed = readBody(body);
-        expect(parsed.kind === 'string' ? parsed.text : parsed.kind === 'json' ? parsed.json : undefined).toEqual(JSON.parse(JSON.stringify(value)));
+        expect(parsed.kind === 'string' ? parsed.text : parsed.kind === 'json' ? parsed.json : undefined).toEqual(
+          JSON.parse(JSON.stringify(value)),
+        );
       }),
     );
     expect(jsonBody('hello')).toBe(bytesBody(Buffer.from('hello')));
@@ -44,15 +56,38 @@ describe('stored values', () => {
 
 describe('counters', () => {
   it("parses integers as Redis's string2ll does", () => {
-    expect(['0', '-1', '42', String(INT64_MAX), String(INT64_MIN)].map(parseInt64)).toEqual([0n, -1n, 42n, INT64_MAX, INT64_MIN]);
-    for (const bad of ['', '+1', ' 1', '1 ', '01', '-0', '1.0', '1e3', String(INT64_MAX + 1n), String(INT64_MIN - 1n), 'abc']) expect(parseInt64(bad)).toBeUndefined();
+    expect(['0', '-1', '42', String(INT64_MAX), String(INT64_MIN)].map(parseInt64)).toEqual([
+      0n,
+      -1n,
+      42n,
+      INT64_MAX,
+      INT64_MIN,
+    ]);
+    for (const bad of [
+      '',
+      '+1',
+      ' 1',
+      '1 ',
+      '01',
+      '-0',
+      '1.0',
+      '1e3',
+      String(INT64_MAX + 1n),
+      String(INT64_MIN - 1n),
+      'abc',
+    ])
+      expect(parseInt64(bad)).toBeUndefined();
   });
 
   it('adds to a string counter, to nothing, or to a JSON integer (which stays a number)', () => {
     expect(increment(undefined, 1n)).toEqual({ ok: true, body: "'1", value: 1n });
     expect(increment("'41", 1n)).toEqual({ ok: true, body: "'42", value: 42n });
     expect(increment('41', -50n)).toEqual({ ok: true, body: '-9', value: -9n });
-    expect(increment(String(Number.MAX_SAFE_INTEGER), 1n)).toEqual({ ok: true, body: `'${2n ** 53n}`, value: 2n ** 53n });
+    expect(increment(String(Number.MAX_SAFE_INTEGER), 1n)).toEqual({
+      ok: true,
+      body: `'${2n ** 53n}`,
+      value: 2n ** 53n,
+    });
   });
 
   it("refuses what is not an integer, and overflow, with Redis's messages", () => {

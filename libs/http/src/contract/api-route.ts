@@ -11,16 +11,20 @@ export type HttpMethod = 'get' | 'put' | 'post' | 'delete';
 
 /** What each error code means, for the document and docs/api.md. */
 export const API_ERROR_MEANING: Readonly<Record<ApiErrorCode, string>> = {
-  INVALID_ARGUMENT: 'the request is malformed: bad JSON, a wrong type, a missing or unknown field, a value out of range (the message names the field); nothing was changed',
-  UNAUTHORIZED: 'the cluster has API tokens and the request carried none, an unknown one, or a read-only one on a write; nothing was changed',
+  INVALID_ARGUMENT:
+    'the request is malformed: bad JSON, a wrong type, a missing or unknown field, a value out of range (the message names the field); nothing was changed',
+  UNAUTHORIZED:
+    'the cluster has API tokens and the request carried none, an unknown one, or a read-only one on a write; nothing was changed',
   NOT_FOUND: 'the lock, key or resource does not exist (or is not held by this owner)',
   LOCKED: 'the lock is held by someone else (and waitMs ran out); `holders` says by whom',
   DEADLOCK: 'waiting would close a cycle in the wait-for graph; `cycle` lists it',
   STALE_RECEIPT: 'the receipt is no longer valid: its visibility ran out or it was acked/nacked already',
   PAYLOAD_TOO_LARGE: 'the body or a value is over its limit',
   INTERNAL: 'a bug: the node logged it',
-  UNAVAILABLE: 'the service cannot serve now (no majority, storage unreachable, shutting down); nothing was changed, retry later',
-  TIMEOUT: 'the request did not complete in time; its outcome is unknown (retry with the same requestId/dedupId where there is one)',
+  UNAVAILABLE:
+    'the service cannot serve now (no majority, storage unreachable, shutting down); nothing was changed, retry later',
+  TIMEOUT:
+    'the request did not complete in time; its outcome is unknown (retry with the same requestId/dedupId where there is one)',
 };
 
 /** An answer header (X-DSS-Leader on the lock API). */

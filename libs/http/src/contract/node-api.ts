@@ -46,7 +46,8 @@ export const NODE_ROUTES: readonly ApiRoute[] = [
     operationId: 'cluster',
     tag: 'node',
     summary: "This node, its peers of the same role pinged now, and the role's own state",
-    description: "Beside the fields listed, the role adds its own (lock: `raft`; queue: `ring`, topics; cache: `ring`, `lines`, ...): they are for operators and may change between versions.",
+    description:
+      'Beside the fields listed, the role adds its own (lock: `raft`; queue: `ring`, topics; cache: `ring`, `lines`, ...): they are for operators and may change between versions.',
     answers: {
       200: z.looseObject({
         cluster: z.string(),
@@ -75,7 +76,13 @@ export const NODE_ROUTES: readonly ApiRoute[] = [
     tag: 'node',
     summary: "This contract: the OpenAPI 3.1 document of the endpoints this daemon serves (its role's and these)",
     open: true,
-    answers: { 200: z.looseObject({ openapi: z.literal('3.1.0'), info: z.looseObject({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) }) },
+    answers: {
+      200: z.looseObject({
+        openapi: z.literal('3.1.0'),
+        info: z.looseObject({ title: z.string(), version: z.string() }),
+        paths: z.record(z.string(), z.unknown()),
+      }),
+    },
     errors: [],
   },
 ];

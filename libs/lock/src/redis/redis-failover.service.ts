@@ -3,7 +3,22 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge } from 'prom-client';
 import { DSS_CONFIG, redisReplicasToAck, type NodeConfig } from '@dss/config';
 import { RAFT_NODE, type RaftNode } from '@dss/raft';
-import { EMPTY_MEMORY, failOver, MAX_TOPOLOGY_REASON_LENGTH, observe, plan, reconcile, RedisNodeClient, stampEpoch, type PlannerMemory, type Probe, type RedisAdmin, type RedisNodeAddress, type RedisTopology, type TopologyCommand } from '@dss/redis-ha';
+import {
+  EMPTY_MEMORY,
+  failOver,
+  MAX_TOPOLOGY_REASON_LENGTH,
+  observe,
+  plan,
+  reconcile,
+  RedisNodeClient,
+  stampEpoch,
+  type PlannerMemory,
+  type Probe,
+  type RedisAdmin,
+  type RedisNodeAddress,
+  type RedisTopology,
+  type TopologyCommand,
+} from '@dss/redis-ha';
 import { LockStateMachine } from '../lock-state-machine.js';
 import { REDIS_METRICS } from './redis-metrics.js';
 
@@ -52,7 +67,12 @@ export class RedisFailover implements OnApplicationBootstrap, OnModuleDestroy {
     this.nodes = redis?.mode === 'raft' ? redis.nodes : [];
     this.replicasToAck = redisReplicasToAck(redis);
     this.clients = new Map(this.nodes.map((n) => [n.id, new RedisNodeClient(n, `dss-lock-${config.self.id}`)]));
-    this.admin = { nodes: this.nodes, clients: this.clients, replicasToAck: this.replicasToAck, log: (level, line) => this.logger[level](line) };
+    this.admin = {
+      nodes: this.nodes,
+      clients: this.clients,
+      replicasToAck: this.replicasToAck,
+      log: (level, line) => this.logger[level](line),
+    };
   }
 
   get enabled(): boolean {
@@ -114,18 +134,35 @@ export class RedisFailover implements OnApplicationBootstrap, OnModuleDestroy {
       case 'fence': {
         const until = await this.confirmLeadership();
         this.logger.warn(`Redis failover from ${topology.primary}: ${next.reason}; fencing ${next.nodes.join(', ')}`);
-        const outcome = await failOver(this.admin, next.nodes, this.memory, () => this.inLease(until), (primary, reason) => this.commit(topology, primary, `${next.reason}; ${primary} ${reason}`));
+        const outcome = await failOver(
+          this.admin,
+          next.nodes,
+          this.memory,
+          () => this.inLease(until),
+          (primary, reason) => this.commit(topology, primary, `${next.reason}; ${primary} ${reason}`),
+        );
         if (outcome.kind === 'refused') return this.refused(outcome.reason);
         if (outcome.kind === 'lost') return this.logger.warn(`Redis failover not applied: ${outcome.reason}`);
         this.failovers.inc({ outcome: 'done' });
-        this.logger.warn(`Redis primary is now ${outcome.primary} (epoch ${topology.epoch + 1}), ${outcome.reason}; ${outcome.followers.join(', ') || 'no replica'} follow it`);
+        this.logger.warn(
+          `Redis primary is now ${outcome.primary} (epoch ${topology.epoch + 1}), ${outcome.reason}; ${outcome.followers.join(', ') || 'no replica'} follow it`,
+        );
         return;
       }
     }
   }
 
-  private async commit(topology: RedisTopology, primary: string, reason: string): Promise<{ committed: boolean; mayAct: () => void }> {
-    const command: TopologyCommand = { op: 'redisTopology', expectEpoch: topology.epoch, primary, reason: reason.slice(0, MAX_TOPOLOGY_REASON_LENGTH) };
+  private async commit(
+    topology: RedisTopology,
+    primary: string,
+    reason: string,
+  ): Promise<{ committed: boolean; mayAct: () => void }> {
+    const command: TopologyCommand = {
+      op: 'redisTopology',
+      expectEpoch: topology.epoch,
+      primary,
+      reason: reason.slice(0, MAX_TOPOLOGY_REASON_LENGTH),
+    };
     const proposed = Date.now();
     const result = (await this.raft.propose(JSON.stringify(command))) as { status: string };
     const committed = result.status === 'changed';
@@ -154,7 +191,10 @@ export class RedisFailover implements OnApplicationBootstrap, OnModuleDestroy {
 
   private inLease(until: number): void {
     if (!this.raft.isLeader) throw new LeaseExpired('no longer the lock leader');
-    if (Date.now() >= until) throw new LeaseExpired(`leadership confirmed ${Date.now() - until + REDIS_LEADERSHIP_LEASE_MS} ms ago, longer than the ${REDIS_LEADERSHIP_LEASE_MS} ms lease`);
+    if (Date.now() >= until)
+      throw new LeaseExpired(
+        `leadership confirmed ${Date.now() - until + REDIS_LEADERSHIP_LEASE_MS} ms ago, longer than the ${REDIS_LEADERSHIP_LEASE_MS} ms lease`,
+      );
   }
 
   private note(what: string): void {

@@ -6,6 +6,10 @@ export const REDIS_METRICS = {
 } as const;
 
 export const redisMetricProviders = [
-  makeCounterProvider({ name: REDIS_METRICS.failovers, help: 'Redis failovers attempted by this node as lock leader, by outcome (done, refused).', labelNames: ['outcome'] }),
+  makeCounterProvider({
+    name: REDIS_METRICS.failovers,
+    help: 'Redis failovers attempted by this node as lock leader, by outcome (done, refused).',
+    labelNames: ['outcome'],
+  }),
   makeGaugeProvider({ name: REDIS_METRICS.epoch, help: 'Epoch of the Redis topology applied on this lock node.' }),
 ];

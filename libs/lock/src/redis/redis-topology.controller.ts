@@ -31,7 +31,11 @@ export class RedisTopologyController {
   @Get()
   async describe() {
     const topology = this.machine.redisTopology;
-    if (!topology) throw new ApiError('NOT_FOUND', 'this cluster has no raft-managed Redis (the cluster description\'s redis.mode is not "raft")');
+    if (!topology)
+      throw new ApiError(
+        'NOT_FOUND',
+        'this cluster has no raft-managed Redis (the cluster description\'s redis.mode is not "raft")',
+      );
     const probes = await this.failover.probeAll();
     const nodes = this.failover.redisNodes.map((n) => {
       const probe = probes.find((p) => p.id === n.id);

@@ -77,7 +77,15 @@ export interface CycleStep {
 
 export type AcquireResult =
   /** Granted now (or already held: same token, lease refreshed). */
-  | { readonly status: 'granted'; readonly resource: string; readonly owner: string; readonly mode: LockMode; readonly fencingToken: number; readonly ttlMs: number; readonly leaseIndex: number }
+  | {
+      readonly status: 'granted';
+      readonly resource: string;
+      readonly owner: string;
+      readonly mode: LockMode;
+      readonly fencingToken: number;
+      readonly ttlMs: number;
+      readonly leaseIndex: number;
+    }
   /** Not granted and waitMs was 0. */
   | { readonly status: 'locked'; readonly resource: string; readonly holders: readonly HolderView[] }
   /** Queued; the outcome comes later as a `granted` or `waitEnded` event with this waitId. */
@@ -86,18 +94,53 @@ export type AcquireResult =
   | { readonly status: 'deadlock'; readonly resource: string; readonly cycle: readonly CycleStep[] };
 
 export type ReleaseResult = { readonly status: 'released' } | { readonly status: 'not_held' };
-export type RenewResult = { readonly status: 'renewed'; readonly ttlMs: number; readonly leaseIndex: number; readonly fencingToken: number } | { readonly status: 'not_held' };
+export type RenewResult =
+  | { readonly status: 'renewed'; readonly ttlMs: number; readonly leaseIndex: number; readonly fencingToken: number }
+  | { readonly status: 'not_held' };
 export type ExpireResult = { readonly status: 'expired' } | { readonly status: 'stale' };
 export type CancelWaitResult = { readonly status: 'cancelled' } | { readonly status: 'stale' };
 export type LockResult = AcquireResult | ReleaseResult | RenewResult | ExpireResult | CancelWaitResult;
 
 /** What changed, for the node's services: wake parked requests, (re)arm the leader's timers, metrics. */
 export type LockEvent =
-  | { readonly type: 'granted'; readonly resource: string; readonly owner: string; readonly mode: LockMode; readonly fencingToken: number; readonly ttlMs: number; readonly leaseIndex: number; readonly waitId: number | null }
-  | { readonly type: 'leaseRenewed'; readonly resource: string; readonly owner: string; readonly ttlMs: number; readonly leaseIndex: number }
-  | { readonly type: 'leaseEnded'; readonly resource: string; readonly owner: string; readonly reason: 'released' | 'expired' }
-  | { readonly type: 'waitStarted'; readonly resource: string; readonly owner: string; readonly waitId: number; readonly waitMs: number }
-  | { readonly type: 'waitEnded'; readonly resource: string; readonly owner: string; readonly waitId: number; readonly reason: 'timeout'; readonly holders: readonly HolderView[] };
+  | {
+      readonly type: 'granted';
+      readonly resource: string;
+      readonly owner: string;
+      readonly mode: LockMode;
+      readonly fencingToken: number;
+      readonly ttlMs: number;
+      readonly leaseIndex: number;
+      readonly waitId: number | null;
+    }
+  | {
+      readonly type: 'leaseRenewed';
+      readonly resource: string;
+      readonly owner: string;
+      readonly ttlMs: number;
+      readonly leaseIndex: number;
+    }
+  | {
+      readonly type: 'leaseEnded';
+      readonly resource: string;
+      readonly owner: string;
+      readonly reason: 'released' | 'expired';
+    }
+  | {
+      readonly type: 'waitStarted';
+      readonly resource: string;
+      readonly owner: string;
+      readonly waitId: number;
+      readonly waitMs: number;
+    }
+  | {
+      readonly type: 'waitEnded';
+      readonly resource: string;
+      readonly owner: string;
+      readonly waitId: number;
+      readonly reason: 'timeout';
+      readonly holders: readonly HolderView[];
+    };
 
 export interface ApplyOutcome {
   readonly result: LockResult;

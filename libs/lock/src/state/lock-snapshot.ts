@@ -54,7 +54,8 @@ export function decodeSnapshot(data: string): TableState {
     throw new InvalidLockSnapshotError(`not JSON (${(err as Error).message})`);
   }
   const top = obj(raw, 'snapshot');
-  if (top.version !== SNAPSHOT_VERSION) throw new InvalidLockSnapshotError(`unsupported version ${JSON.stringify(top.version)}`);
+  if (top.version !== SNAPSHOT_VERSION)
+    throw new InvalidLockSnapshotError(`unsupported version ${JSON.stringify(top.version)}`);
   const lastIndex = int(top.lastIndex, 'lastIndex', 0);
   const highestToken = int(top.highestToken, 'highestToken', 0);
   const resources = new Map<string, ResourceState>();
@@ -66,7 +67,8 @@ export function decodeSnapshot(data: string): TableState {
   const requests: Array<[string, LockResult]> = [];
   for (const entry of arr(top.requests, 'requests')) {
     const [key, result] = pair(entry, 'requests entry');
-    if (typeof obj(result, `result of ${key}`).status !== 'string') throw new InvalidLockSnapshotError(`result of ${key} has no status`);
+    if (typeof obj(result, `result of ${key}`).status !== 'string')
+      throw new InvalidLockSnapshotError(`result of ${key} has no status`);
     requests.push([key, result as LockResult]);
   }
   return { lastIndex, highestToken, resources, requests };
@@ -103,7 +105,8 @@ function resourceState(name: string, raw: unknown, highestToken: number, lastInd
     }
   }
   for (let i = 1; i < waiters.length; i++) {
-    if (waiters[i].waitId <= waiters[i - 1].waitId) throw new InvalidLockSnapshotError(`resource "${name}" has waiters out of order`);
+    if (waiters[i].waitId <= waiters[i - 1].waitId)
+      throw new InvalidLockSnapshotError(`resource "${name}" has waiters out of order`);
   }
   if (new Set(waiters.map((w) => w.owner)).size !== waiters.length) {
     throw new InvalidLockSnapshotError(`resource "${name}" has two waits by one owner`);
@@ -112,7 +115,8 @@ function resourceState(name: string, raw: unknown, highestToken: number, lastInd
 }
 
 function obj(v: unknown, what: string): Obj {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InvalidLockSnapshotError(`${what} must be an object`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new InvalidLockSnapshotError(`${what} must be an object`);
   return v as Obj;
 }
 
@@ -122,7 +126,8 @@ function arr(v: unknown, what: string): unknown[] {
 }
 
 function pair(v: unknown, what: string): [string, unknown] {
-  if (!Array.isArray(v) || v.length !== 2 || typeof v[0] !== 'string') throw new InvalidLockSnapshotError(`${what} must be [string, value]`);
+  if (!Array.isArray(v) || v.length !== 2 || typeof v[0] !== 'string')
+    throw new InvalidLockSnapshotError(`${what} must be [string, value]`);
   return [v[0], v[1]];
 }
 

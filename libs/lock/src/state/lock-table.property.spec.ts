@@ -28,7 +28,19 @@ interface Op {
 }
 
 const opArb: fc.Arbitrary<Op> = fc.record({
-  kind: fc.constantFrom<Op['kind']>('acquire', 'acquire', 'acquire', 'acquire', 'acquire', 'acquire', 'release', 'release', 'renew', 'expire', 'cancelWait'),
+  kind: fc.constantFrom<Op['kind']>(
+    'acquire',
+    'acquire',
+    'acquire',
+    'acquire',
+    'acquire',
+    'acquire',
+    'release',
+    'release',
+    'renew',
+    'expire',
+    'cancelWait',
+  ),
   r: fc.nat(RESOURCES.length - 1),
   o: fc.nat(OWNERS.length - 1),
   mode: fc.constantFrom<LockMode>('exclusive', 'shared'),
@@ -53,22 +65,36 @@ function interpret(op: Op, model: ReferenceLockModel, index: number): LockComman
     case 'release':
       return { op: 'release', resource, owner, ...rid };
     case 'renew':
-      return op.wait ? { op: 'renew', resource, owner, ...rid } : { op: 'renew', resource, owner, ttlMs: op.ttl * 700, ...rid };
+      return op.wait
+        ? { op: 'renew', resource, owner, ...rid }
+        : { op: 'renew', resource, owner, ttlMs: op.ttl * 700, ...rid };
     case 'expire': {
       const h = model.holders[op.pick % Math.max(1, model.holders.length)];
       if (!h) return { op: 'expire', resource, owner, leaseIndex: 1 + (op.pick % index) };
-      return { op: 'expire', resource: h.resource, owner: h.owner, leaseIndex: op.stale ? Math.max(1, h.leaseIndex - 1) : h.leaseIndex };
+      return {
+        op: 'expire',
+        resource: h.resource,
+        owner: h.owner,
+        leaseIndex: op.stale ? Math.max(1, h.leaseIndex - 1) : h.leaseIndex,
+      };
     }
     case 'cancelWait': {
       const w = model.waiters[op.pick % Math.max(1, model.waiters.length)];
       if (!w) return { op: 'cancelWait', resource, owner, waitId: 1 + (op.pick % index) };
-      return op.stale ? { op: 'cancelWait', resource: w.resource, owner: owner === w.owner ? 'zz' : owner, waitId: w.waitId } : { op: 'cancelWait', resource: w.resource, owner: w.owner, waitId: w.waitId };
+      return op.stale
+        ? { op: 'cancelWait', resource: w.resource, owner: owner === w.owner ? 'zz' : owner, waitId: w.waitId }
+        : { op: 'cancelWait', resource: w.resource, owner: w.owner, waitId: w.waitId };
     }
   }
 }
 
 /** The cycle must start with the requester's new wait, follow real wait-for edges, and close. */
-function expectValidCycle(cycle: readonly CycleStep[], cmd: LockCommand, model: ReferenceLockModel, edges: ModelEdge[]): void {
+function expectValidCycle(
+  cycle: readonly CycleStep[],
+  cmd: LockCommand,
+  model: ReferenceLockModel,
+  edges: ModelEdge[],
+): void {
   if (cmd.op !== 'acquire') throw new Error('deadlock from a non-acquire');
   expect(cycle[0]).toEqual({ owner: cmd.owner, resource: cmd.resource });
   expect(new Set(cycle.map((s) => s.owner)).size).toBe(cycle.length);
@@ -96,22 +122,43 @@ function check(ok: boolean, what: string, detail: unknown): void {
   if (!ok) throw new Error(`invariant broken: ${what}: ${JSON.stringify(detail)}`);
 }
 
-function checkInvariants(table: LockTable, model: ReferenceLockModel, lastToken: Map<string, number>, out: ApplyOutcome, index: number): void {
+function checkInvariants(
+  table: LockTable,
+  model: ReferenceLockModel,
+  lastToken: Map<string, number>,
+  out: ApplyOutcome,
+  index: number,
+): void {
   for (const r of RESOURCES) {
     const view = table.view(r);
     const { holders, waiters } = view;
-    check(holders.every((h) => h.mode === 'shared') || holders.length === 1, 'one exclusive holder alone, or only shared', view);
+    check(
+      holders.every((h) => h.mode === 'shared') || holders.length === 1,
+      'one exclusive holder alone, or only shared',
+      view,
+    );
     // Every waiter is blocked: under FIFO it suffices that the head cannot be granted.
     const head = waiters[0];
-    check(!head || holders.some((h) => h.owner !== head.owner && modesConflict(h.mode, head.mode)), 'head waiter is blocked', view);
+    check(
+      !head || holders.some((h) => h.owner !== head.owner && modesConflict(h.mode, head.mode)),
+      'head waiter is blocked',
+      view,
+    );
   }
   for (const e of out.events) {
     if (e.type !== 'granted') continue;
-    check(e.fencingToken === index && e.fencingToken > (lastToken.get(e.resource) ?? 0), 'grant token = index, above earlier grants', e);
+    check(
+      e.fencingToken === index && e.fencingToken > (lastToken.get(e.resource) ?? 0),
+      'grant token = index, above earlier grants',
+      e,
+    );
   }
   for (const e of out.events) if (e.type === 'granted') lastToken.set(e.resource, e.fencingToken);
-  const snap = JSON.parse(table.snapshot()) as { resources: Array<[string, { holders: unknown[]; waiters: unknown[] }]> };
-  for (const [name, s] of snap.resources) check(s.holders.length + s.waiters.length > 0, 'no empty resource entry', name);
+  const snap = JSON.parse(table.snapshot()) as {
+    resources: Array<[string, { holders: unknown[]; waiters: unknown[] }]>;
+  };
+  for (const [name, s] of snap.resources)
+    check(s.holders.length + s.waiters.length > 0, 'no empty resource entry', name);
   const edges = model.edges();
   for (const o of OWNERS) {
     const targets = edges.filter((e) => e.from === o).map((e) => e.to);
@@ -120,7 +167,17 @@ function checkInvariants(table: LockTable, model: ReferenceLockModel, lastToken:
 }
 
 /** How often the interesting paths ran, so a weakened generator cannot pass silently. */
-const seen = { deadlock: 0, queued: 0, batchPromotion: 0, promotedUpgrade: 0, inPlaceUpgrade: 0, cancelUnblocked: 0, expired: 0, staleExpire: 0, cached: 0 };
+const seen = {
+  deadlock: 0,
+  queued: 0,
+  batchPromotion: 0,
+  promotedUpgrade: 0,
+  inPlaceUpgrade: 0,
+  cancelUnblocked: 0,
+  expired: 0,
+  staleExpire: 0,
+  cached: 0,
+};
 /** `sharedBefore`: "resource/owner" of every shared hold before the command. */
 function tally(out: ApplyOutcome, cached: boolean, cmd: LockCommand, sharedBefore: ReadonlySet<string>): void {
   const grants = out.events.filter((e) => e.type === 'granted');
@@ -149,16 +206,27 @@ function run(ops: readonly Op[]): void {
     index += op.gap;
     const cmd = interpret(op, model, index);
     const edgesBefore = model.edges();
-    const sharedBefore = new Set(model.holders.filter((h) => h.mode === 'shared').map((h) => `${h.resource}/${h.owner}`));
+    const sharedBefore = new Set(
+      model.holders.filter((h) => h.mode === 'shared').map((h) => `${h.resource}/${h.owner}`),
+    );
     const got = table.apply(cmd, index);
     const want = model.apply(cmd, index);
     // A deadlock from the request cache repeats the first cycle, which was checked then.
-    if (got.result.status === 'deadlock' && !model.lastWasCached) expectValidCycle(got.result.cycle, cmd, model, edgesBefore);
+    if (got.result.status === 'deadlock' && !model.lastWasCached)
+      expectValidCycle(got.result.cycle, cmd, model, edgesBefore);
     tally(got, model.lastWasCached, cmd, sharedBefore);
-    same({ result: normalize(got.result), events: got.events }, { result: normalize(want.result), events: want.events });
+    same(
+      { result: normalize(got.result), events: got.events },
+      { result: normalize(want.result), events: want.events },
+    );
     const all = table.holdersAndWaiters();
     same(
-      { views: RESOURCES.map((r) => table.view(r)), holders: all.holders.length, waiters: all.waiters.length, stats: table.stats() },
+      {
+        views: RESOURCES.map((r) => table.view(r)),
+        holders: all.holders.length,
+        waiters: all.waiters.length,
+        stats: table.stats(),
+      },
       {
         views: RESOURCES.map((r) => model.view(r)),
         holders: model.holders.length,
@@ -180,8 +248,12 @@ function run(ops: readonly Op[]): void {
 
 describe('LockTable against the reference model', () => {
   it('agrees on every result, event and view, and keeps the invariants', () => {
-    fc.assert(fc.property(opsArb, (ops) => run(ops)), { numRuns: 1000 });
-    for (const [path, count] of Object.entries(seen)) expect({ path, covered: count > 0 }).toEqual({ path, covered: true });
+    fc.assert(
+      fc.property(opsArb, (ops) => run(ops)),
+      { numRuns: 1000 },
+    );
+    for (const [path, count] of Object.entries(seen))
+      expect({ path, covered: count > 0 }).toEqual({ path, covered: true });
   });
 
   it('snapshot -> restore -> continue equals continue', () => {

@@ -14,8 +14,27 @@ describe('LockTable', () => {
       const d = new Driver();
       d.index = 41;
       const out = d.apply(acquire('r', 'a'));
-      expect(out.result).toEqual({ status: 'granted', resource: 'r', owner: 'a', mode: 'exclusive', fencingToken: 42, ttlMs: TTL, leaseIndex: 42 });
-      expect(out.events).toEqual([{ type: 'granted', resource: 'r', owner: 'a', mode: 'exclusive', fencingToken: 42, ttlMs: TTL, leaseIndex: 42, waitId: null }]);
+      expect(out.result).toEqual({
+        status: 'granted',
+        resource: 'r',
+        owner: 'a',
+        mode: 'exclusive',
+        fencingToken: 42,
+        ttlMs: TTL,
+        leaseIndex: 42,
+      });
+      expect(out.events).toEqual([
+        {
+          type: 'granted',
+          resource: 'r',
+          owner: 'a',
+          mode: 'exclusive',
+          fencingToken: 42,
+          ttlMs: TTL,
+          leaseIndex: 42,
+          waitId: null,
+        },
+      ]);
     });
 
     it('shares among shared holders and refuses exclusive beside them', () => {
@@ -30,22 +49,40 @@ describe('LockTable', () => {
     it('refuses shared beside an exclusive holder', () => {
       const d = new Driver();
       d.apply(acquire('r', 'a'));
-      expect(d.apply(acquire('r', 'b', 'shared')).result).toMatchObject({ status: 'locked', holders: [{ owner: 'a', mode: 'exclusive' }] });
+      expect(d.apply(acquire('r', 'b', 'shared')).result).toMatchObject({
+        status: 'locked',
+        holders: [{ owner: 'a', mode: 'exclusive' }],
+      });
     });
 
     it('re-acquire in the same mode refreshes the lease and keeps the token', () => {
       const d = new Driver();
       d.apply(acquire('r', 'a'));
       const out = d.apply(acquire('r', 'a', 'exclusive', 0, { ttlMs: 5000 }));
-      expect(out.result).toEqual({ status: 'granted', resource: 'r', owner: 'a', mode: 'exclusive', fencingToken: 1, ttlMs: 5000, leaseIndex: 2 });
+      expect(out.result).toEqual({
+        status: 'granted',
+        resource: 'r',
+        owner: 'a',
+        mode: 'exclusive',
+        fencingToken: 1,
+        ttlMs: 5000,
+        leaseIndex: 2,
+      });
       expect(out.events).toEqual([{ type: 'leaseRenewed', resource: 'r', owner: 'a', ttlMs: 5000, leaseIndex: 2 }]);
-      expect(d.table.view('r').holders).toEqual([{ owner: 'a', mode: 'exclusive', fencingToken: 1, ttlMs: 5000, leaseIndex: 2 }]);
+      expect(d.table.view('r').holders).toEqual([
+        { owner: 'a', mode: 'exclusive', fencingToken: 1, ttlMs: 5000, leaseIndex: 2 },
+      ]);
     });
 
     it('an exclusive holder asking for shared gets its exclusive grant back, refreshed', () => {
       const d = new Driver();
       d.apply(acquire('r', 'a'));
-      expect(d.apply(acquire('r', 'a', 'shared')).result).toMatchObject({ status: 'granted', mode: 'exclusive', fencingToken: 1, leaseIndex: 2 });
+      expect(d.apply(acquire('r', 'a', 'shared')).result).toMatchObject({
+        status: 'granted',
+        mode: 'exclusive',
+        fencingToken: 1,
+        leaseIndex: 2,
+      });
     });
 
     it('upgrades a sole shared holder in place with a new token', () => {
@@ -54,7 +91,9 @@ describe('LockTable', () => {
       const out = d.apply(acquire('r', 'a', 'exclusive'));
       expect(out.result).toMatchObject({ status: 'granted', mode: 'exclusive', fencingToken: 2 });
       expect(granted(out.events)).toHaveLength(1);
-      expect(d.table.view('r').holders).toEqual([{ owner: 'a', mode: 'exclusive', fencingToken: 2, ttlMs: TTL, leaseIndex: 2 }]);
+      expect(d.table.view('r').holders).toEqual([
+        { owner: 'a', mode: 'exclusive', fencingToken: 2, ttlMs: TTL, leaseIndex: 2 },
+      ]);
     });
 
     it('upgrades a sole shared holder even with an exclusive waiter queued (it waits for that holder anyway)', () => {
@@ -69,11 +108,23 @@ describe('LockTable', () => {
       const d = new Driver();
       d.apply(acquire('r', 'a', 'shared'));
       d.apply(acquire('r', 'b', 'shared'));
-      expect(d.apply(acquire('r', 'a', 'exclusive')).result).toMatchObject({ status: 'locked', holders: [{ owner: 'a' }, { owner: 'b' }] });
-      expect(d.apply(acquire('r', 'a', 'exclusive', WAIT)).result).toEqual({ status: 'queued', resource: 'r', waitId: 4 });
+      expect(d.apply(acquire('r', 'a', 'exclusive')).result).toMatchObject({
+        status: 'locked',
+        holders: [{ owner: 'a' }, { owner: 'b' }],
+      });
+      expect(d.apply(acquire('r', 'a', 'exclusive', WAIT)).result).toEqual({
+        status: 'queued',
+        resource: 'r',
+        waitId: 4,
+      });
       const out = d.apply(release('r', 'b'));
-      expect(granted(out.events)).toEqual([expect.objectContaining({ owner: 'a', mode: 'exclusive', fencingToken: 5, waitId: 4 })]);
-      expect(d.table.view('r')).toEqual({ holders: [{ owner: 'a', mode: 'exclusive', fencingToken: 5, ttlMs: TTL, leaseIndex: 5 }], waiters: [] });
+      expect(granted(out.events)).toEqual([
+        expect.objectContaining({ owner: 'a', mode: 'exclusive', fencingToken: 5, waitId: 4 }),
+      ]);
+      expect(d.table.view('r')).toEqual({
+        holders: [{ owner: 'a', mode: 'exclusive', fencingToken: 5, ttlMs: TTL, leaseIndex: 5 }],
+        waiters: [],
+      });
     });
 
     it('two sharers both upgrading: the second is refused as a deadlock', () => {
@@ -95,7 +146,10 @@ describe('LockTable', () => {
       const d = new Driver();
       d.apply(acquire('r', 'a'));
       const out = d.apply(acquire('r', 'b', 'shared', WAIT));
-      expect(out).toEqual({ result: { status: 'queued', resource: 'r', waitId: 2 }, events: [{ type: 'waitStarted', resource: 'r', owner: 'b', waitId: 2, waitMs: WAIT }] });
+      expect(out).toEqual({
+        result: { status: 'queued', resource: 'r', waitId: 2 },
+        events: [{ type: 'waitStarted', resource: 'r', owner: 'b', waitId: 2, waitMs: WAIT }],
+      });
       expect(d.table.view('r').waiters).toEqual([{ owner: 'b', mode: 'shared', waitId: 2, waitMs: WAIT, ttlMs: TTL }]);
     });
 
@@ -122,7 +176,8 @@ describe('LockTable', () => {
     it('refuses a blocking acquire as LOCKED once the resource has MAX_WAITERS_PER_RESOURCE waiters', () => {
       const d = new Driver();
       d.apply(acquire('r', 'holder'));
-      for (let i = 0; i < MAX_WAITERS_PER_RESOURCE; i++) expect(d.apply(acquire('r', `w${i}`, 'exclusive', WAIT)).result.status).toBe('queued');
+      for (let i = 0; i < MAX_WAITERS_PER_RESOURCE; i++)
+        expect(d.apply(acquire('r', `w${i}`, 'exclusive', WAIT)).result.status).toBe('queued');
       const out = d.apply(acquire('r', 'one-too-many', 'exclusive', WAIT));
       expect(out.result).toMatchObject({ status: 'locked', holders: [{ owner: 'holder' }] });
       expect(out.events).toEqual([]);
@@ -151,13 +206,35 @@ describe('LockTable', () => {
       expect(out.result).toEqual({ status: 'released' });
       expect(out.events[0]).toEqual({ type: 'leaseEnded', resource: 'r', owner: 'a', reason: 'released' });
       expect(granted(out.events)).toEqual([
-        { type: 'granted', resource: 'r', owner: 's1', mode: 'shared', fencingToken: 6, ttlMs: TTL, leaseIndex: 6, waitId: 2 },
-        { type: 'granted', resource: 'r', owner: 's2', mode: 'shared', fencingToken: 6, ttlMs: TTL, leaseIndex: 6, waitId: 3 },
+        {
+          type: 'granted',
+          resource: 'r',
+          owner: 's1',
+          mode: 'shared',
+          fencingToken: 6,
+          ttlMs: TTL,
+          leaseIndex: 6,
+          waitId: 2,
+        },
+        {
+          type: 'granted',
+          resource: 'r',
+          owner: 's2',
+          mode: 'shared',
+          fencingToken: 6,
+          ttlMs: TTL,
+          leaseIndex: 6,
+          waitId: 3,
+        },
       ]);
       expect(d.table.view('r').waiters.map((w) => w.owner)).toEqual(['x', 's3']);
       d.apply(release('r', 's1'));
-      expect(granted(d.apply(release('r', 's2')).events)).toEqual([expect.objectContaining({ owner: 'x', fencingToken: 8, waitId: 4 })]);
-      expect(granted(d.apply(release('r', 'x')).events)).toEqual([expect.objectContaining({ owner: 's3', fencingToken: 9, waitId: 5 })]);
+      expect(granted(d.apply(release('r', 's2')).events)).toEqual([
+        expect.objectContaining({ owner: 'x', fencingToken: 8, waitId: 4 }),
+      ]);
+      expect(granted(d.apply(release('r', 'x')).events)).toEqual([
+        expect.objectContaining({ owner: 's3', fencingToken: 9, waitId: 5 }),
+      ]);
     });
 
     it('release by a non-holder is not_held and leaves waits alone', () => {
@@ -190,12 +267,20 @@ describe('LockTable', () => {
         result: { status: 'renewed', ttlMs: 7000, leaseIndex: 2, fencingToken: 1 },
         events: [{ type: 'leaseRenewed', resource: 'r', owner: 'a', ttlMs: 7000, leaseIndex: 2 }],
       });
-      expect(d.apply({ op: 'renew', resource: 'r', owner: 'a' }).result).toEqual({ status: 'renewed', ttlMs: 7000, leaseIndex: 3, fencingToken: 1 });
+      expect(d.apply({ op: 'renew', resource: 'r', owner: 'a' }).result).toEqual({
+        status: 'renewed',
+        ttlMs: 7000,
+        leaseIndex: 3,
+        fencingToken: 1,
+      });
     });
 
     it('is not_held for a non-holder', () => {
       const d = new Driver();
-      expect(d.apply({ op: 'renew', resource: 'r', owner: 'a' })).toEqual({ result: { status: 'not_held' }, events: [] });
+      expect(d.apply({ op: 'renew', resource: 'r', owner: 'a' })).toEqual({
+        result: { status: 'not_held' },
+        events: [],
+      });
     });
   });
 
@@ -204,7 +289,10 @@ describe('LockTable', () => {
       const d = new Driver();
       d.apply(acquire('r', 'a'));
       d.apply({ op: 'renew', resource: 'r', owner: 'a' });
-      expect(d.apply({ op: 'expire', resource: 'r', owner: 'a', leaseIndex: 1 })).toEqual({ result: { status: 'stale' }, events: [] });
+      expect(d.apply({ op: 'expire', resource: 'r', owner: 'a', leaseIndex: 1 })).toEqual({
+        result: { status: 'stale' },
+        events: [],
+      });
       expect(d.table.view('r').holders).toHaveLength(1);
     });
 
@@ -216,7 +304,16 @@ describe('LockTable', () => {
       expect(out.result).toEqual({ status: 'expired' });
       expect(out.events).toEqual([
         { type: 'leaseEnded', resource: 'r', owner: 'a', reason: 'expired' },
-        { type: 'granted', resource: 'r', owner: 'b', mode: 'exclusive', fencingToken: 3, ttlMs: TTL, leaseIndex: 3, waitId: 2 },
+        {
+          type: 'granted',
+          resource: 'r',
+          owner: 'b',
+          mode: 'exclusive',
+          fencingToken: 3,
+          ttlMs: TTL,
+          leaseIndex: 3,
+          waitId: 2,
+        },
       ]);
     });
 
@@ -238,9 +335,34 @@ describe('LockTable', () => {
       const out = d.apply({ op: 'cancelWait', resource: 'r', owner: 'x', waitId: 2 });
       expect(out.result).toEqual({ status: 'cancelled' });
       expect(out.events).toEqual([
-        { type: 'waitEnded', resource: 'r', owner: 'x', waitId: 2, reason: 'timeout', holders: [{ owner: 'a', mode: 'shared', fencingToken: 1, ttlMs: TTL, leaseIndex: 1 }] },
-        { type: 'granted', resource: 'r', owner: 'b', mode: 'shared', fencingToken: 5, ttlMs: TTL, leaseIndex: 5, waitId: 3 },
-        { type: 'granted', resource: 'r', owner: 'c', mode: 'shared', fencingToken: 5, ttlMs: TTL, leaseIndex: 5, waitId: 4 },
+        {
+          type: 'waitEnded',
+          resource: 'r',
+          owner: 'x',
+          waitId: 2,
+          reason: 'timeout',
+          holders: [{ owner: 'a', mode: 'shared', fencingToken: 1, ttlMs: TTL, leaseIndex: 1 }],
+        },
+        {
+          type: 'granted',
+          resource: 'r',
+          owner: 'b',
+          mode: 'shared',
+          fencingToken: 5,
+          ttlMs: TTL,
+          leaseIndex: 5,
+          waitId: 3,
+        },
+        {
+          type: 'granted',
+          resource: 'r',
+          owner: 'c',
+          mode: 'shared',
+          fencingToken: 5,
+          ttlMs: TTL,
+          leaseIndex: 5,
+          waitId: 4,
+        },
       ]);
     });
 
@@ -250,7 +372,10 @@ describe('LockTable', () => {
       d.apply(acquire('r', 'b', 'exclusive', WAIT));
       expect(d.apply({ op: 'cancelWait', resource: 'r', owner: 'a', waitId: 2 }).result).toEqual({ status: 'stale' });
       d.apply(release('r', 'a'));
-      expect(d.apply({ op: 'cancelWait', resource: 'r', owner: 'b', waitId: 2 })).toEqual({ result: { status: 'stale' }, events: [] });
+      expect(d.apply({ op: 'cancelWait', resource: 'r', owner: 'b', waitId: 2 })).toEqual({
+        result: { status: 'stale' },
+        events: [],
+      });
     });
   });
 
@@ -268,7 +393,10 @@ describe('LockTable', () => {
     it('keys by owner: the same requestId from another owner is a new request', () => {
       const d = new Driver();
       d.apply(acquire('r', 'a', 'shared', 0, { requestId: 'q' }));
-      expect(d.apply(acquire('r', 'b', 'shared', 0, { requestId: 'q' })).result).toMatchObject({ status: 'granted', owner: 'b' });
+      expect(d.apply(acquire('r', 'b', 'shared', 0, { requestId: 'q' })).result).toMatchObject({
+        status: 'granted',
+        owner: 'b',
+      });
     });
 
     it('dedups release: the retry says released, not not_held, and releases nothing else', () => {
@@ -289,7 +417,9 @@ describe('LockTable', () => {
       expect(d.apply(release('r', 'a', 'q1'))).toEqual({ result: { status: 'not_held' }, events: [] });
       // q0 was forgotten (also after a restore), so it applies afresh.
       d.table = LockTable.restore(d.table.snapshot());
-      expect(d.apply(release('r', 'a', 'q0')).events).toEqual([{ type: 'leaseEnded', resource: 'r', owner: 'a', reason: 'released' }]);
+      expect(d.apply(release('r', 'a', 'q0')).events).toEqual([
+        { type: 'leaseEnded', resource: 'r', owner: 'a', reason: 'released' },
+      ]);
       expect(d.table.stats().rememberedRequests).toBe(MAX_REMEMBERED_REQUESTS);
     });
   });
@@ -319,9 +449,30 @@ describe('LockTable', () => {
       const good = JSON.parse(new LockTable().snapshot());
       expect(() => LockTable.restore('{')).toThrow(InvalidLockSnapshotError);
       expect(() => LockTable.restore(JSON.stringify({ ...good, version: 99 }))).toThrow(InvalidLockSnapshotError);
-      const twoExclusive = { ...good, lastIndex: 2, highestToken: 2, resources: [['r', { holders: [1, 2].map((i) => ({ owner: `o${i}`, mode: 'exclusive', fencingToken: i, ttlMs: 1, leaseIndex: i })), waiters: [] }]] };
+      const twoExclusive = {
+        ...good,
+        lastIndex: 2,
+        highestToken: 2,
+        resources: [
+          [
+            'r',
+            {
+              holders: [1, 2].map((i) => ({
+                owner: `o${i}`,
+                mode: 'exclusive',
+                fencingToken: i,
+                ttlMs: 1,
+                leaseIndex: i,
+              })),
+              waiters: [],
+            },
+          ],
+        ],
+      };
       expect(() => LockTable.restore(JSON.stringify(twoExclusive))).toThrow(/conflicting holders/);
-      expect(() => LockTable.restore(JSON.stringify({ ...good, resources: [['r', { holders: [], waiters: [] }]] }))).toThrow(/empty/);
+      expect(() =>
+        LockTable.restore(JSON.stringify({ ...good, resources: [['r', { holders: [], waiters: [] }]] })),
+      ).toThrow(/empty/);
     });
   });
 
@@ -351,7 +502,15 @@ describe('LockTable', () => {
         ],
         waiters: [{ resource: 'r', owner: 'b', mode: 'shared', waitId: 2, waitMs: WAIT, ttlMs: TTL }],
       });
-      expect(d.table.stats()).toEqual({ resources: 2, exclusive: 1, shared: 2, waiters: 1, highestToken: 4, rememberedRequests: 0, lastIndex: 4 });
+      expect(d.table.stats()).toEqual({
+        resources: 2,
+        exclusive: 1,
+        shared: 2,
+        waiters: 1,
+        highestToken: 4,
+        rememberedRequests: 0,
+        lastIndex: 4,
+      });
       expect(d.table.view('none')).toEqual({ holders: [], waiters: [] });
     });
   });

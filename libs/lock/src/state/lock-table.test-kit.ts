@@ -5,7 +5,13 @@ import { LockTable } from './lock-table.js';
 export const TTL = 1000;
 export const WAIT = 500;
 
-export function acquire(resource: string, owner: string, mode: LockMode = 'exclusive', waitMs = 0, extra: Partial<AcquireCommand> = {}): AcquireCommand {
+export function acquire(
+  resource: string,
+  owner: string,
+  mode: LockMode = 'exclusive',
+  waitMs = 0,
+  extra: Partial<AcquireCommand> = {},
+): AcquireCommand {
   return { op: 'acquire', resource, owner, mode, ttlMs: TTL, waitMs, ...extra };
 }
 export const release = (resource: string, owner: string, requestId?: string): LockCommand =>

@@ -169,7 +169,15 @@ export class LockTable {
       held.ttlMs = ttlMs;
       held.leaseIndex = index;
       return {
-        result: { status: 'granted', resource, owner, mode: held.mode, fencingToken: held.fencingToken, ttlMs, leaseIndex: index },
+        result: {
+          status: 'granted',
+          resource,
+          owner,
+          mode: held.mode,
+          fencingToken: held.fencingToken,
+          ttlMs,
+          leaseIndex: index,
+        },
         events: [{ type: 'leaseRenewed', resource, owner, ttlMs, leaseIndex: index }],
       };
     }
@@ -183,14 +191,16 @@ export class LockTable {
     if (waiting) {
       // One wait per owner per resource: a repeated acquire joins the wait it covers;
       // anything else (try-once, or a stronger mode than it waits for) is refused.
-      if (waitMs > 0 && modeCovers(waiting.mode, mode)) return this.done(resource, { status: 'queued', resource, waitId: waiting.waitId });
+      if (waitMs > 0 && modeCovers(waiting.mode, mode))
+        return this.done(resource, { status: 'queued', resource, waitId: waiting.waitId });
       return this.done(resource, { status: 'locked', resource, holders: state.holders.map(holderView) });
     }
 
     if (blockersOf(state, owner, mode, state.waiters.length).length === 0) {
       return this.grantNow(state, resource, owner, mode, ttlMs, index);
     }
-    if (waitMs === 0 || state.waiters.length >= MAX_WAITERS_PER_RESOURCE) return this.done(resource, { status: 'locked', resource, holders: state.holders.map(holderView) });
+    if (waitMs === 0 || state.waiters.length >= MAX_WAITERS_PER_RESOURCE)
+      return this.done(resource, { status: 'locked', resource, holders: state.holders.map(holderView) });
     const cycle = findWaitCycle(this.resources, owner, resource, mode);
     if (cycle) return this.done(resource, { status: 'deadlock', resource, cycle });
 
@@ -218,7 +228,9 @@ export class LockTable {
     held.leaseIndex = index;
     return {
       result: { status: 'renewed', ttlMs: held.ttlMs, leaseIndex: index, fencingToken: held.fencingToken },
-      events: [{ type: 'leaseRenewed', resource: cmd.resource, owner: cmd.owner, ttlMs: held.ttlMs, leaseIndex: index }],
+      events: [
+        { type: 'leaseRenewed', resource: cmd.resource, owner: cmd.owner, ttlMs: held.ttlMs, leaseIndex: index },
+      ],
     };
   }
 
@@ -239,7 +251,14 @@ export class LockTable {
     if (!state || at < 0) return { result: { status: 'stale' }, events: [] };
     state.waiters.splice(at, 1);
     const events: LockEvent[] = [
-      { type: 'waitEnded', resource: cmd.resource, owner: cmd.owner, waitId: cmd.waitId, reason: 'timeout', holders: state.holders.map(holderView) },
+      {
+        type: 'waitEnded',
+        resource: cmd.resource,
+        owner: cmd.owner,
+        waitId: cmd.waitId,
+        reason: 'timeout',
+        holders: state.holders.map(holderView),
+      },
     ];
     // The cancelled waiter may have been the one blocking those behind it.
     this.promote(cmd.resource, state, index, events);
@@ -248,7 +267,10 @@ export class LockTable {
 
   /** Grants from the head of the queue while the head is compatible; all get token `index`. */
   private promote(resource: string, state: ResourceState, index: number, events: LockEvent[]): void {
-    while (state.waiters.length > 0 && blockersOf(state, state.waiters[0].owner, state.waiters[0].mode, 0).length === 0) {
+    while (
+      state.waiters.length > 0 &&
+      blockersOf(state, state.waiters[0].owner, state.waiters[0].mode, 0).length === 0
+    ) {
       const w = state.waiters.shift()!;
       const granted = this.grant(state, resource, w.owner, w.mode, w.ttlMs, index);
       events.push({ ...granted, waitId: w.waitId });
@@ -256,7 +278,14 @@ export class LockTable {
     this.dropIfEmpty(resource, state);
   }
 
-  private grantNow(state: ResourceState, resource: string, owner: string, mode: LockMode, ttlMs: number, index: number): ApplyOutcome {
+  private grantNow(
+    state: ResourceState,
+    resource: string,
+    owner: string,
+    mode: LockMode,
+    ttlMs: number,
+    index: number,
+  ): ApplyOutcome {
     const g = this.grant(state, resource, owner, mode, ttlMs, index);
     return {
       result: { status: 'granted', resource, owner, mode, fencingToken: index, ttlMs, leaseIndex: index },

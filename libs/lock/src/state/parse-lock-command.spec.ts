@@ -30,15 +30,31 @@ describe('parseLockCommand', () => {
     ['an inherited op name', '{"op":"toString","resource":"r","owner":"a"}', /unknown lock command op/],
     ['a missing owner', '{"op":"release","resource":"r"}', /"owner" must be a string/],
     ['an empty resource', '{"op":"release","resource":"","owner":"a"}', /"resource" must be a string/],
-    ['a too long owner', JSON.stringify({ op: 'release', resource: 'r', owner: 'o'.repeat(MAX_NAME_LENGTH + 1) }), /"owner"/],
+    [
+      'a too long owner',
+      JSON.stringify({ op: 'release', resource: 'r', owner: 'o'.repeat(MAX_NAME_LENGTH + 1) }),
+      /"owner"/,
+    ],
     ['a bad mode', '{"op":"acquire","resource":"r","owner":"a","mode":"read","ttlMs":1,"waitMs":0}', /"mode"/],
-    ['a zero ttl', '{"op":"acquire","resource":"r","owner":"a","mode":"shared","ttlMs":0,"waitMs":0}', /"ttlMs" must be an integer >= 1/],
-    ['a negative wait', '{"op":"acquire","resource":"r","owner":"a","mode":"shared","ttlMs":1,"waitMs":-1}', /"waitMs"/],
+    [
+      'a zero ttl',
+      '{"op":"acquire","resource":"r","owner":"a","mode":"shared","ttlMs":0,"waitMs":0}',
+      /"ttlMs" must be an integer >= 1/,
+    ],
+    [
+      'a negative wait',
+      '{"op":"acquire","resource":"r","owner":"a","mode":"shared","ttlMs":1,"waitMs":-1}',
+      /"waitMs"/,
+    ],
     ['a fractional ttl', '{"op":"renew","resource":"r","owner":"a","ttlMs":1.5}', /"ttlMs"/],
     ['a string index', '{"op":"expire","resource":"r","owner":"a","leaseIndex":"3"}', /"leaseIndex"/],
     ['an unsafe integer', '{"op":"cancelWait","resource":"r","owner":"a","waitId":1e300}', /"waitId"/],
     ['an empty requestId', '{"op":"release","resource":"r","owner":"a","requestId":""}', /"requestId"/],
-    ['a requestId on expire', '{"op":"expire","resource":"r","owner":"a","leaseIndex":1,"requestId":"x"}', /unexpected field "requestId"/],
+    [
+      'a requestId on expire',
+      '{"op":"expire","resource":"r","owner":"a","leaseIndex":1,"requestId":"x"}',
+      /unexpected field "requestId"/,
+    ],
     ['an extra field', '{"op":"release","resource":"r","owner":"a","force":true}', /unexpected field "force"/],
   ])('refuses %s', (_what, json, message) => {
     expect(() => parseLockCommand(json)).toThrow(InvalidLockCommandError);
@@ -54,8 +70,21 @@ describe('parseLockCommand', () => {
     const table = new LockTable();
     table.apply({ op: 'acquire', resource: 'r', owner: 'a', mode: 'shared', ttlMs: 5, waitMs: 0 }, 1);
     let index = 1;
-    const fieldArb = fc.oneof(fc.constantFrom('r', 'a', '', 'exclusive', 'shared', 0, 1, -1, 2.5, null, true), fc.jsonValue());
-    const keyArb = fc.constantFrom('resource', 'owner', 'mode', 'ttlMs', 'waitMs', 'requestId', 'leaseIndex', 'waitId', 'x');
+    const fieldArb = fc.oneof(
+      fc.constantFrom('r', 'a', '', 'exclusive', 'shared', 0, 1, -1, 2.5, null, true),
+      fc.jsonValue(),
+    );
+    const keyArb = fc.constantFrom(
+      'resource',
+      'owner',
+      'mode',
+      'ttlMs',
+      'waitMs',
+      'requestId',
+      'leaseIndex',
+      'waitId',
+      'x',
+    );
     const opArb = fc.constantFrom('acquire', 'release', 'renew', 'expire', 'cancelWait');
     const entryArb = fc.oneof(
       fc.jsonValue(),

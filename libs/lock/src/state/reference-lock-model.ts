@@ -1,7 +1,15 @@
 // Test support, not exported: the lock rules restated as plainly as possible over flat
 // arrays (no maps, no incremental structures, reachability by brute-force fixpoint), so
 // the property tests can hold LockTable against an independent, obviously-correct model.
-import type { ApplyOutcome, HolderView, LockCommand, LockEvent, LockMode, LockResult, WaiterView } from './lock-commands.js';
+import type {
+  ApplyOutcome,
+  HolderView,
+  LockCommand,
+  LockEvent,
+  LockMode,
+  LockResult,
+  WaiterView,
+} from './lock-commands.js';
 import { MAX_REMEMBERED_REQUESTS } from './lock-limits.js';
 
 interface ModelHolder extends HolderView {
@@ -18,8 +26,20 @@ export interface ModelEdge {
 }
 
 const conflicts = (a: LockMode, b: LockMode): boolean => a === 'exclusive' || b === 'exclusive';
-const strip = ({ owner, mode, fencingToken, ttlMs, leaseIndex }: HolderView): HolderView => ({ owner, mode, fencingToken, ttlMs, leaseIndex });
-const stripW = ({ owner, mode, waitId, waitMs, ttlMs }: WaiterView): WaiterView => ({ owner, mode, waitId, waitMs, ttlMs });
+const strip = ({ owner, mode, fencingToken, ttlMs, leaseIndex }: HolderView): HolderView => ({
+  owner,
+  mode,
+  fencingToken,
+  ttlMs,
+  leaseIndex,
+});
+const stripW = ({ owner, mode, waitId, waitMs, ttlMs }: WaiterView): WaiterView => ({
+  owner,
+  mode,
+  waitId,
+  waitMs,
+  ttlMs,
+});
 
 export class ReferenceLockModel {
   /** Global grant order; a resource's holders are the filtered subsequence. */
@@ -43,7 +63,9 @@ export class ReferenceLockModel {
 
   /** Who `owner` (wanting `mode` on r, with `ahead` queued before it) waits for. */
   blockers(r: string, owner: string, mode: LockMode, ahead: ModelWaiter[]): string[] {
-    return [...this.holdersOf(r), ...ahead].filter((x) => x.owner !== owner && conflicts(x.mode, mode)).map((x) => x.owner);
+    return [...this.holdersOf(r), ...ahead]
+      .filter((x) => x.owner !== owner && conflicts(x.mode, mode))
+      .map((x) => x.owner);
   }
 
   edges(): ModelEdge[] {
@@ -51,7 +73,8 @@ export class ReferenceLockModel {
     for (const w of this.waiters) {
       const q = this.queueOf(w.resource);
       const ahead = q.slice(0, q.indexOf(w));
-      for (const to of this.blockers(w.resource, w.owner, w.mode, ahead)) out.push({ from: w.owner, to, resource: w.resource });
+      for (const to of this.blockers(w.resource, w.owner, w.mode, ahead))
+        out.push({ from: w.owner, to, resource: w.resource });
     }
     return out;
   }
@@ -73,7 +96,10 @@ export class ReferenceLockModel {
   }
 
   apply(c: LockCommand, index: number): ApplyOutcome {
-    const key = c.op === 'expire' || c.op === 'cancelWait' || c.requestId === undefined ? null : JSON.stringify([c.owner, c.requestId, c.op, c.resource]);
+    const key =
+      c.op === 'expire' || c.op === 'cancelWait' || c.requestId === undefined
+        ? null
+        : JSON.stringify([c.owner, c.requestId, c.op, c.resource]);
     const hit = this.requests.find((x) => x.key === key);
     this.lastWasCached = key !== null && hit !== undefined;
     if (key !== null && hit) return { result: hit.result, events: [] };
@@ -93,48 +119,81 @@ export class ReferenceLockModel {
       if (h && (h.mode === 'exclusive' || c.mode === 'shared')) {
         this.replaceHolder(h, { ...h, ttlMs: c.ttlMs, leaseIndex: i });
         return {
-          result: { status: 'granted', resource: r, owner: o, mode: h.mode, fencingToken: h.fencingToken, ttlMs: c.ttlMs, leaseIndex: i },
+          result: {
+            status: 'granted',
+            resource: r,
+            owner: o,
+            mode: h.mode,
+            fencingToken: h.fencingToken,
+            ttlMs: c.ttlMs,
+            leaseIndex: i,
+          },
           events: [{ type: 'leaseRenewed', resource: r, owner: o, ttlMs: c.ttlMs, leaseIndex: i }],
         };
       }
       const grantNow = (mode: LockMode): ApplyOutcome => {
         const ev = this.grant(r, o, mode, c.ttlMs, i, null);
-        return { result: { status: 'granted', resource: r, owner: o, mode, fencingToken: i, ttlMs: c.ttlMs, leaseIndex: i }, events: [ev] };
+        return {
+          result: { status: 'granted', resource: r, owner: o, mode, fencingToken: i, ttlMs: c.ttlMs, leaseIndex: i },
+          events: [ev],
+        };
       };
       if (h && this.holdersOf(r).length === 1) return grantNow('exclusive');
-      const locked: ApplyOutcome = { result: { status: 'locked', resource: r, holders: this.holdersOf(r).map(strip) }, events: [] };
+      const locked: ApplyOutcome = {
+        result: { status: 'locked', resource: r, holders: this.holdersOf(r).map(strip) },
+        events: [],
+      };
       const mine = this.queueOf(r).find((w) => w.owner === o);
       if (mine) {
-        if (c.waitMs > 0 && (mine.mode === 'exclusive' || c.mode === 'shared')) return { result: { status: 'queued', resource: r, waitId: mine.waitId }, events: [] };
+        if (c.waitMs > 0 && (mine.mode === 'exclusive' || c.mode === 'shared'))
+          return { result: { status: 'queued', resource: r, waitId: mine.waitId }, events: [] };
         return locked;
       }
       const targets = this.blockers(r, o, c.mode, this.queueOf(r));
       if (targets.length === 0) return grantNow(c.mode);
       if (c.waitMs === 0) return locked;
       // Cycle detector under test is compared by status; the spec checks the cycle itself.
-      if (this.reachable(targets, this.edges()).has(o)) return { result: { status: 'deadlock', resource: r, cycle: [] }, events: [] };
+      if (this.reachable(targets, this.edges()).has(o))
+        return { result: { status: 'deadlock', resource: r, cycle: [] }, events: [] };
       this.waiters.push({ resource: r, owner: o, mode: c.mode, waitId: i, waitMs: c.waitMs, ttlMs: c.ttlMs });
-      return { result: { status: 'queued', resource: r, waitId: i }, events: [{ type: 'waitStarted', resource: r, owner: o, waitId: i, waitMs: c.waitMs }] };
+      return {
+        result: { status: 'queued', resource: r, waitId: i },
+        events: [{ type: 'waitStarted', resource: r, owner: o, waitId: i, waitMs: c.waitMs }],
+      };
     }
     if (c.op === 'renew') {
       const h = this.holdersOf(r).find((x) => x.owner === o);
       if (!h) return { result: { status: 'not_held' }, events: [] };
       const ttlMs = c.ttlMs ?? h.ttlMs;
       this.replaceHolder(h, { ...h, ttlMs, leaseIndex: i });
-      return { result: { status: 'renewed', ttlMs, leaseIndex: i, fencingToken: h.fencingToken }, events: [{ type: 'leaseRenewed', resource: r, owner: o, ttlMs, leaseIndex: i }] };
+      return {
+        result: { status: 'renewed', ttlMs, leaseIndex: i, fencingToken: h.fencingToken },
+        events: [{ type: 'leaseRenewed', resource: r, owner: o, ttlMs, leaseIndex: i }],
+      };
     }
     if (c.op === 'release' || c.op === 'expire') {
       const h = this.holdersOf(r).find((x) => x.owner === o && (c.op === 'release' || x.leaseIndex === c.leaseIndex));
       if (!h) return { result: { status: c.op === 'release' ? 'not_held' : 'stale' }, events: [] };
       this.holders = this.holders.filter((x) => x !== h);
-      const events: LockEvent[] = [{ type: 'leaseEnded', resource: r, owner: o, reason: c.op === 'release' ? 'released' : 'expired' }];
+      const events: LockEvent[] = [
+        { type: 'leaseEnded', resource: r, owner: o, reason: c.op === 'release' ? 'released' : 'expired' },
+      ];
       this.promote(r, i, events);
       return { result: { status: c.op === 'release' ? 'released' : 'expired' }, events };
     }
     const w = this.queueOf(r).find((x) => x.owner === o && x.waitId === c.waitId);
     if (!w) return { result: { status: 'stale' }, events: [] };
     this.waiters = this.waiters.filter((x) => x !== w);
-    const events: LockEvent[] = [{ type: 'waitEnded', resource: r, owner: o, waitId: w.waitId, reason: 'timeout', holders: this.holdersOf(r).map(strip) }];
+    const events: LockEvent[] = [
+      {
+        type: 'waitEnded',
+        resource: r,
+        owner: o,
+        waitId: w.waitId,
+        reason: 'timeout',
+        holders: this.holdersOf(r).map(strip),
+      },
+    ];
     this.promote(r, i, events);
     return { result: { status: 'cancelled' }, events };
   }

@@ -26,14 +26,20 @@ function ring(edges: readonly Edge[]): { d: Driver; closing: ReturnType<typeof a
   return { d, closing: acquire('r0', `o${n - 1}`, edges[0][1], WAIT) };
 }
 
-const expectedCycle = (n: number) => [{ owner: `o${n - 1}`, resource: 'r0' }, ...Array.from({ length: n - 1 }, (_, i) => ({ owner: `o${i}`, resource: `r${i + 1}` }))];
+const expectedCycle = (n: number) => [
+  { owner: `o${n - 1}`, resource: 'r0' },
+  ...Array.from({ length: n - 1 }, (_, i) => ({ owner: `o${i}`, resource: `r${i + 1}` })),
+];
 
 describe('deadlock detection', () => {
   it.each([2, 3, 4, 5])('reports a closed cycle of length %i, starting with the requester', (n) => {
     const edges = Array.from({ length: n }, (_, i) => CONFLICTING[i % CONFLICTING.length]);
     const { d, closing } = ring(edges);
     const before = d.table.snapshot();
-    expect(d.apply(closing)).toEqual({ result: { status: 'deadlock', resource: 'r0', cycle: expectedCycle(n) }, events: [] });
+    expect(d.apply(closing)).toEqual({
+      result: { status: 'deadlock', resource: 'r0', cycle: expectedCycle(n) },
+      events: [],
+    });
     // Refused, not queued: the table is unchanged apart from the applied index.
     expect(JSON.parse(d.table.snapshot()).resources).toEqual(JSON.parse(before).resources);
   });
@@ -43,7 +49,11 @@ describe('deadlock detection', () => {
     fc.assert(
       fc.property(fc.array(edgeArb, { minLength: 2, maxLength: 5 }), (edges) => {
         const { d, closing } = ring(edges);
-        expect(d.apply(closing).result).toEqual({ status: 'deadlock', resource: 'r0', cycle: expectedCycle(edges.length) });
+        expect(d.apply(closing).result).toEqual({
+          status: 'deadlock',
+          resource: 'r0',
+          cycle: expectedCycle(edges.length),
+        });
       }),
     );
   });
@@ -57,13 +67,20 @@ describe('deadlock detection', () => {
     expect(d.apply(acquire('r0', 'outsider', 'exclusive', WAIT)).result).toEqual({
       status: 'deadlock',
       resource: 'r0',
-      cycle: [{ owner: 'outsider', resource: 'r0' }, ...Array.from({ length: n - 1 }, (_, i) => ({ owner: `o${i}`, resource: `r${i + 1}` })), { owner: `o${n - 1}`, resource: 'elsewhere' }],
+      cycle: [
+        { owner: 'outsider', resource: 'r0' },
+        ...Array.from({ length: n - 1 }, (_, i) => ({ owner: `o${i}`, resource: `r${i + 1}` })),
+        { owner: `o${n - 1}`, resource: 'elsewhere' },
+      ],
     });
   });
 
   it('does not close a ring whose only closing link is shared beside shared (granted instead)', () => {
     for (let n = 2; n <= 5; n++) {
-      const edges: Edge[] = [['shared', 'shared'], ...Array.from({ length: n - 1 }, (_, i) => CONFLICTING[i % CONFLICTING.length])];
+      const edges: Edge[] = [
+        ['shared', 'shared'],
+        ...Array.from({ length: n - 1 }, (_, i) => CONFLICTING[i % CONFLICTING.length]),
+      ];
       const { d, closing } = ring(edges);
       expect(d.apply(closing).result).toMatchObject({ status: 'granted', mode: 'shared' });
     }
@@ -94,8 +111,18 @@ describe('deadlock detection', () => {
     d.apply(acquire('r1', 's2', 'shared', WAIT)); // s2 -> h only, not -> s1
     expect(d.apply(acquire('r3', 's1', 'exclusive', WAIT)).result.status).toBe('queued'); // s1 -> s2 -> h: open
     // h releasing grants s1 and s2 together; s2 releasing r3 then lets s1 in: no deadlock.
-    expect(d.apply(release('r1', 'h')).events.filter((e) => e.type === 'granted').map((e) => e.owner)).toEqual(['s1', 's2']);
-    expect(d.apply(release('r3', 's2')).events.filter((e) => e.type === 'granted').map((e) => e.owner)).toEqual(['s1']);
+    expect(
+      d
+        .apply(release('r1', 'h'))
+        .events.filter((e) => e.type === 'granted')
+        .map((e) => e.owner),
+    ).toEqual(['s1', 's2']);
+    expect(
+      d
+        .apply(release('r3', 's2'))
+        .events.filter((e) => e.type === 'granted')
+        .map((e) => e.owner),
+    ).toEqual(['s1']);
   });
 
   it('an owner never waits for itself: an upgrade wait ignores its own shared hold', () => {
@@ -105,7 +132,13 @@ describe('deadlock detection', () => {
     expect(d.apply(acquire('r', 'a', 'exclusive', WAIT)).result.status).toBe('queued'); // a -> b only
     // a also holds s exclusively and b wants it: b -> a, a -> b closes.
     d.apply(acquire('s', 'a'));
-    expect(d.apply(acquire('s', 'b', 'shared', WAIT)).result).toMatchObject({ status: 'deadlock', cycle: [{ owner: 'b', resource: 's' }, { owner: 'a', resource: 'r' }] });
+    expect(d.apply(acquire('s', 'b', 'shared', WAIT)).result).toMatchObject({
+      status: 'deadlock',
+      cycle: [
+        { owner: 'b', resource: 's' },
+        { owner: 'a', resource: 'r' },
+      ],
+    });
     // Without b's hold on r, the same request just waits.
     d.apply(release('r', 'b'));
     expect(d.table.view('r').holders).toMatchObject([{ owner: 'a', mode: 'exclusive' }]);

@@ -7,8 +7,24 @@
 // as the protocol's caller guarantees, and so are its write-backs (see
 // WriteBackRules). The coherence checks run after every step
 // (coherence-checks.ts).
-import { INVALID_LINE, lineStateName, stepLine, type Line, type LineAction, type LineEvent, type LineStep } from '../cache-line.js';
-import { EMPTY_ENTRY, entryStateName, stepDirectory, type DirAction, type DirEntry, type DirEvent, type DirStep } from '../directory.js';
+import {
+  INVALID_LINE,
+  lineStateName,
+  stepLine,
+  type Line,
+  type LineAction,
+  type LineEvent,
+  type LineStep,
+} from '../cache-line.js';
+import {
+  EMPTY_ENTRY,
+  entryStateName,
+  stepDirectory,
+  type DirAction,
+  type DirEntry,
+  type DirEvent,
+  type DirStep,
+} from '../directory.js';
 import type { NodeId } from '../protocol-types.js';
 import { checkAnswer, checkKey, checkQuiescent, CoherenceViolation } from './coherence-checks.js';
 import { Prng } from '@dss/prng';
@@ -49,7 +65,14 @@ export interface WriteBackRules {
 export const CALLER_WRITE_BACK_RULES: WriteBackRules = { ordered: true, beforeForwards: true };
 
 type MemOp =
-  | { readonly kind: 'writeBack'; readonly id: number; readonly node: NodeId; readonly value: string; readonly version: number; readonly writes: number }
+  | {
+      readonly kind: 'writeBack';
+      readonly id: number;
+      readonly node: NodeId;
+      readonly value: string;
+      readonly version: number;
+      readonly writes: number;
+    }
   | { readonly kind: 'writeMemory'; readonly txn: string; readonly value: string; readonly version: number }
   | { readonly kind: 'readMemory' | 'deleteMemory'; readonly txn: string }
   | { readonly kind: 'allocateVersion'; readonly txn: string; readonly withValue: boolean };
@@ -57,7 +80,14 @@ type MemOp =
 type Msg =
   | { readonly to: 'home'; readonly key: string; readonly event: DirEvent }
   /** `txn`: the transaction a forward or grant belongs to, which the node's reply or unblock names. */
-  | { readonly to: 'line'; readonly node: NodeId; readonly key: string; readonly event: LineEvent; readonly txn?: string; readonly writeBack?: number }
+  | {
+      readonly to: 'line';
+      readonly node: NodeId;
+      readonly key: string;
+      readonly event: LineEvent;
+      readonly txn?: string;
+      readonly writeBack?: number;
+    }
   | { readonly to: 'memory'; readonly key: string; readonly op: MemOp };
 
 /**
@@ -121,7 +151,8 @@ export class MesiSim {
   dirtyReplyInFlight(key: string): string | undefined {
     const txn = this.dir(key).txn?.req.txn;
     for (const m of this.bag) {
-      if (m.to === 'home' && m.key === key && m.event.type === 'reply' && m.event.txn === txn && m.event.reply.dirty) return m.event.reply.value;
+      if (m.to === 'home' && m.key === key && m.event.type === 'reply' && m.event.txn === txn && m.event.reply.dirty)
+        return m.event.reply.value;
     }
     return undefined;
   }
@@ -138,7 +169,9 @@ export class MesiSim {
       this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.bag.length);
     }
     if (this.outstanding > 0 || this.running.size > 0) {
-      throw new CoherenceViolation(`deadlock: nothing in flight but ${this.outstanding} ops unanswered (${[...this.running.keys()].join(', ')})`);
+      throw new CoherenceViolation(
+        `deadlock: nothing in flight but ${this.outstanding} ops unanswered (${[...this.running.keys()].join(', ')})`,
+      );
     }
     for (const key of KEYS) checkQuiescent(this, key);
     this.flushAll();
@@ -151,7 +184,10 @@ export class MesiSim {
     while (this.bag.length > 0) this.deliverRandom();
     for (const key of KEYS) {
       const mem = this.memory.read(key).value;
-      if (mem !== this.latest.get(key)) throw new CoherenceViolation(`${key}: after flushing, memory has ${mem} but the newest write is ${this.latest.get(key)}`);
+      if (mem !== this.latest.get(key))
+        throw new CoherenceViolation(
+          `${key}: after flushing, memory has ${mem} but the newest write is ${this.latest.get(key)}`,
+        );
     }
   }
 
@@ -169,7 +205,12 @@ export class MesiSim {
   private start(op: RunningOp): void {
     const id = nk(op.node, op.key);
     this.running.set(id, op);
-    const event: LineEvent = op.kind === 'store' ? { type: 'store', value: op.value } : op.kind === 'modify' ? { type: 'modify', fn: modifier(op, this.valueCounter) } : { type: op.kind };
+    const event: LineEvent =
+      op.kind === 'store'
+        ? { type: 'store', value: op.value }
+        : op.kind === 'modify'
+          ? { type: 'modify', fn: modifier(op, this.valueCounter) }
+          : { type: op.kind };
     this.applyLine(op.node, op.key, event);
     // A flush answers nothing: it is done once its write-back (if any) is on its way.
     if (op.kind === 'flush' && this.running.get(id) === op) this.finish(id);
@@ -193,8 +234,10 @@ export class MesiSim {
   /** A write-back may wait for the node's earlier ones, and a forward for all of them (WriteBackRules). */
   private deliverable(msg: Msg): boolean {
     const { ordered, beforeForwards } = this.writeBackRules;
-    if (ordered && msg.to === 'memory' && msg.op.kind === 'writeBack') return this.writeBacks.get(nk(msg.op.node, msg.key))?.[0] === msg.op.id;
-    if (beforeForwards && msg.to === 'line' && msg.event.type === 'forward') return (this.writeBacks.get(nk(msg.node, msg.key)) ?? []).length === 0;
+    if (ordered && msg.to === 'memory' && msg.op.kind === 'writeBack')
+      return this.writeBacks.get(nk(msg.op.node, msg.key))?.[0] === msg.op.id;
+    if (beforeForwards && msg.to === 'line' && msg.event.type === 'forward')
+      return (this.writeBacks.get(nk(msg.node, msg.key)) ?? []).length === 0;
     return true;
   }
 
@@ -204,7 +247,11 @@ export class MesiSim {
         this.applyDir(msg.key, msg.event);
         return;
       case 'line':
-        if (msg.writeBack !== undefined) this.writeBacks.set(nk(msg.node, msg.key), without(this.writeBacks.get(nk(msg.node, msg.key)), msg.writeBack));
+        if (msg.writeBack !== undefined)
+          this.writeBacks.set(
+            nk(msg.node, msg.key),
+            without(this.writeBacks.get(nk(msg.node, msg.key)), msg.writeBack),
+          );
         this.applyLine(msg.node, msg.key, msg.event, msg.txn);
         return;
       case 'memory':
@@ -256,7 +303,11 @@ export class MesiSim {
       case 'writeBack': {
         const id = ++this.writeBackCounter;
         this.writeBacks.set(nk(node, key), [...(this.writeBacks.get(nk(node, key)) ?? []), id]);
-        this.bag.push({ to: 'memory', key, op: { kind: 'writeBack', id, node, value: a.value, version: a.version, writes: a.writes } });
+        this.bag.push({
+          to: 'memory',
+          key,
+          op: { kind: 'writeBack', id, node, value: a.value, version: a.version, writes: a.writes },
+        });
         return false;
       }
     }
@@ -282,14 +333,22 @@ export class MesiSim {
         this.bag.push({ to: 'line', node: a.to, key, event: { type: 'grant', grant: a.grant }, txn: a.txn });
         return;
       case 'writeMemory':
-        this.bag.push({ to: 'memory', key, op: { kind: 'writeMemory', txn: a.txn, value: a.value, version: a.version } });
+        this.bag.push({
+          to: 'memory',
+          key,
+          op: { kind: 'writeMemory', txn: a.txn, value: a.value, version: a.version },
+        });
         return;
       case 'readMemory':
       case 'deleteMemory':
         this.bag.push({ to: 'memory', key, op: { kind: a.type, txn: a.txn } });
         return;
       case 'allocateVersion':
-        this.bag.push({ to: 'memory', key, op: { kind: 'allocateVersion', txn: a.txn, withValue: a.withValue === true } });
+        this.bag.push({
+          to: 'memory',
+          key,
+          op: { kind: 'allocateVersion', txn: a.txn, withValue: a.withValue === true },
+        });
         return;
     }
   }
@@ -300,7 +359,13 @@ export class MesiSim {
     switch (op.kind) {
       case 'writeBack':
         if (!this.memory.write(key, op.value, op.version)) this.stats.rejectedWriteBacks++;
-        this.bag.push({ to: 'line', node: op.node, key, event: { type: 'writeBackDone', writes: op.writes }, writeBack: op.id });
+        this.bag.push({
+          to: 'line',
+          node: op.node,
+          key,
+          event: { type: 'writeBackDone', writes: op.writes },
+          writeBack: op.id,
+        });
         break;
       case 'writeMemory':
         if (!this.memory.write(key, op.value, op.version)) this.stats.rejectedWriteBacks++;
@@ -308,13 +373,23 @@ export class MesiSim {
         break;
       case 'readMemory': {
         const cell = this.memory.read(key);
-        home({ type: 'memoryRead', txn: op.txn, version: cell.version, ...(cell.value === undefined ? {} : { value: cell.value }) });
+        home({
+          type: 'memoryRead',
+          txn: op.txn,
+          version: cell.version,
+          ...(cell.value === undefined ? {} : { value: cell.value }),
+        });
         break;
       }
       case 'allocateVersion': {
         const version = this.memory.allocate(key);
         const value = this.memory.read(key).value;
-        home({ type: 'versionAllocated', txn: op.txn, version, ...(op.withValue ? { current: value === undefined ? {} : { value } } : {}) });
+        home({
+          type: 'versionAllocated',
+          txn: op.txn,
+          version,
+          ...(op.withValue ? { current: value === undefined ? {} : { value } } : {}),
+        });
         break;
       }
       case 'deleteMemory':

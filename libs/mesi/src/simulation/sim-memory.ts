@@ -17,7 +17,8 @@ export class SimMemory {
 
   /** A fenced write; false when memory already holds a newer version. */
   write(key: string, value: string, version: number): boolean {
-    if (version > (this.counters.get(key) ?? 0)) throw new Error(`write-back with version ${version} that was never allocated for ${key}`);
+    if (version > (this.counters.get(key) ?? 0))
+      throw new Error(`write-back with version ${version} that was never allocated for ${key}`);
     if (version < this.read(key).version) return false;
     this.cells.set(key, { value, version });
     return true;

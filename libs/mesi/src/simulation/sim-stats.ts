@@ -35,11 +35,22 @@ export const emptyStats = (): SimStats => ({
   dirStates: {},
 });
 
-export const tally = (counts: Record<string, number>, name: string, n = 1): void => void (counts[name] = (counts[name] ?? 0) + n);
+export const tally = (counts: Record<string, number>, name: string, n = 1): void =>
+  void (counts[name] = (counts[name] ?? 0) + n);
 
 /** Adds `s` into `total`. */
 export function mergeStats(total: SimStats, s: SimStats): void {
-  for (const k of ['steps', 'localHits', 'forwardsWhilePending', 'dirtyHandoffs', 'queuedRequests', 'rejectedWriteBacks', 'completedOps'] as const) total[k] += s[k];
+  for (const k of [
+    'steps',
+    'localHits',
+    'forwardsWhilePending',
+    'dirtyHandoffs',
+    'queuedRequests',
+    'rejectedWriteBacks',
+    'completedOps',
+  ] as const)
+    total[k] += s[k];
   total.maxInFlight = Math.max(total.maxInFlight, s.maxInFlight);
-  for (const k of ['grants', 'lineStates', 'dirStates'] as const) for (const [name, n] of Object.entries(s[k])) tally(total[k], name, n);
+  for (const k of ['grants', 'lineStates', 'dirStates'] as const)
+    for (const [name, n] of Object.entries(s[k])) tally(total[k], name, n);
 }

@@ -9,7 +9,12 @@ function replyError(message: string): Error {
 
 describe('mapRedisError', () => {
   it('connection-level failures mean unavailable', () => {
-    for (const msg of ['Connection is closed.', "Stream isn't writeable and enableOfflineQueue options is false", 'Command timed out', 'connect ECONNREFUSED 127.0.0.1:6379']) {
+    for (const msg of [
+      'Connection is closed.',
+      "Stream isn't writeable and enableOfflineQueue options is false",
+      'Command timed out',
+      'connect ECONNREFUSED 127.0.0.1:6379',
+    ]) {
       expect(mapRedisError(new Error(msg), 'op')).toBeInstanceOf(QueueStorageUnavailableError);
     }
     const retries = new Error('Reached the max retries per request limit');
@@ -18,10 +23,18 @@ describe('mapRedisError', () => {
   });
 
   it('transient replies mean unavailable, other replies are internal errors', () => {
-    for (const msg of ['LOADING Redis is loading the dataset in memory', "READONLY You can't write against a read only replica.", 'OOM command not allowed', 'MASTERDOWN Link with MASTER is down']) {
+    for (const msg of [
+      'LOADING Redis is loading the dataset in memory',
+      "READONLY You can't write against a read only replica.",
+      'OOM command not allowed',
+      'MASTERDOWN Link with MASTER is down',
+    ]) {
       expect(mapRedisError(replyError(msg), 'op')).toBeInstanceOf(QueueStorageUnavailableError);
     }
-    const bug = mapRedisError(replyError('ERR user_script:3: Script attempted to access nonexistent global variable'), 'consume');
+    const bug = mapRedisError(
+      replyError('ERR user_script:3: Script attempted to access nonexistent global variable'),
+      'consume',
+    );
     expect(bug).toBeInstanceOf(QueueStorageError);
     expect(bug.message).toContain('consume');
   });

@@ -7,7 +7,17 @@ import { redisErrorCode } from '@dss/resp';
 import { QueueError, QueueStorageError, QueueStorageUnavailableError } from './queue-errors.js';
 
 /** Reply codes after which retrying later (or elsewhere) can succeed. */
-const UNAVAILABLE_REPLIES = new Set(['LOADING', 'READONLY', 'MASTERDOWN', 'BUSY', 'OOM', 'NOREPLICAS', 'TRYAGAIN', 'CLUSTERDOWN', 'MISCONF']);
+const UNAVAILABLE_REPLIES = new Set([
+  'LOADING',
+  'READONLY',
+  'MASTERDOWN',
+  'BUSY',
+  'OOM',
+  'NOREPLICAS',
+  'TRYAGAIN',
+  'CLUSTERDOWN',
+  'MISCONF',
+]);
 
 export function mapRedisError(err: unknown, operation: string): QueueError {
   if (err instanceof QueueError) return err;
@@ -15,7 +25,9 @@ export function mapRedisError(err: unknown, operation: string): QueueError {
   const isReply = err instanceof Error && err.name === 'ReplyError';
   const code = redisErrorCode(err);
   if (!isReply || (code !== undefined && UNAVAILABLE_REPLIES.has(code))) {
-    return new QueueStorageUnavailableError(`queue storage unavailable during ${operation}: ${message}`, { cause: err });
+    return new QueueStorageUnavailableError(`queue storage unavailable during ${operation}: ${message}`, {
+      cause: err,
+    });
   }
   return new QueueStorageError(`queue storage failed during ${operation}: ${message}`, { cause: err });
 }

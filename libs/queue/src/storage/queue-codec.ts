@@ -18,9 +18,11 @@ export function decodeEnvelope(json: string): MessageEnvelope {
   } catch (err: unknown) {
     throw new QueueStorageError('stored message envelope is not JSON', { cause: err });
   }
-  if (typeof value !== 'object' || value === null) throw new QueueStorageError('stored message envelope is not an object');
+  if (typeof value !== 'object' || value === null)
+    throw new QueueStorageError('stored message envelope is not an object');
   const { id, body, publishedAt, dedupId } = value as Record<string, unknown>;
-  if (typeof id !== 'string' || typeof publishedAt !== 'number') throw new QueueStorageError('stored message envelope lacks id/publishedAt');
+  if (typeof id !== 'string' || typeof publishedAt !== 'number')
+    throw new QueueStorageError('stored message envelope lacks id/publishedAt');
   return typeof dedupId === 'string' ? { id, body, publishedAt, dedupId } : { id, body, publishedAt };
 }
 
@@ -70,7 +72,11 @@ export function decodeDead(reply: unknown): DeadMessage[] {
   for (let i = 0; i + 2 < flat.length; i += 3) {
     const env = decodeEnvelope(replyString(flat[i + 1], 'dead'));
     const deliveries = replyInt(flat[i + 2], 'dead');
-    out.push(env.dedupId === undefined ? { id: env.id, body: env.body, publishedAt: env.publishedAt, deliveries } : { id: env.id, body: env.body, publishedAt: env.publishedAt, deliveries, dedupId: env.dedupId });
+    out.push(
+      env.dedupId === undefined
+        ? { id: env.id, body: env.body, publishedAt: env.publishedAt, deliveries }
+        : { id: env.id, body: env.body, publishedAt: env.publishedAt, deliveries, dedupId: env.dedupId },
+    );
   }
   return out;
 }

@@ -46,13 +46,20 @@ export function topicKeyList(k: TopicKeys): string[] {
   return [k.messages, k.ready, k.delayed, k.inflight, k.receipts, k.deliveries, k.dead];
 }
 
-export function runQueueCommand(redis: Redis, name: QueueCommand, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
+export function runQueueCommand(
+  redis: Redis,
+  name: QueueCommand,
+  keys: readonly string[],
+  args: readonly ScriptArg[],
+): Promise<unknown> {
   const fn: unknown = (redis as unknown as Record<string, unknown>)[name];
   if (typeof fn !== 'function') throw new QueueStorageError(`queue script ${name} is not defined on this client`);
   return (fn as ScriptFn).apply(redis, [...keys, ...args]);
 }
 
-const SHAS = new Map(QUEUE_COMMAND_NAMES.map((name) => [name, createHash('sha1').update(QUEUE_COMMANDS[name].lua).digest('hex')]));
+const SHAS = new Map(
+  QUEUE_COMMAND_NAMES.map((name) => [name, createHash('sha1').update(QUEUE_COMMANDS[name].lua).digest('hex')]),
+);
 
 /**
  * EVALSHA only, without ioredis's EVAL fallback: for a caller that pipelines
@@ -60,7 +67,12 @@ const SHAS = new Map(QUEUE_COMMAND_NAMES.map((name) => [name, createHash('sha1')
  * WAIT). Rejects with Redis's NOSCRIPT error when the server lacks the script
  * (a new primary, SCRIPT FLUSH); the caller then runs runQueueCommand.
  */
-export function runLoadedQueueCommand(redis: Redis, name: QueueCommand, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
+export function runLoadedQueueCommand(
+  redis: Redis,
+  name: QueueCommand,
+  keys: readonly string[],
+  args: readonly ScriptArg[],
+): Promise<unknown> {
   return redis.evalsha(SHAS.get(name)!, QUEUE_COMMANDS[name].numberOfKeys, ...keys, ...args);
 }
 

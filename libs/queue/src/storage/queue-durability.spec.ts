@@ -20,7 +20,8 @@ beforeAll(async () => {
   await redis.config('SET', 'repl-diskless-sync-delay', '0');
   await replica.client().replicaof('127.0.0.1', String(primary.port));
   store = new QueueStore(redis);
-  for (let i = 0; i < 100 && !/slave0:.*state=online/.test(await redis.info('replication')); i++) await new Promise((res) => setTimeout(res, 100));
+  for (let i = 0; i < 100 && !/slave0:.*state=online/.test(await redis.info('replication')); i++)
+    await new Promise((res) => setTimeout(res, 100));
 }, 20_000);
 
 afterAll(async () => {
@@ -42,7 +43,12 @@ describe('publish durability (WAIT)', () => {
     await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
     // On the new connection a bare WAIT would answer 1 at once, whatever became of the write.
     expect(await redis.wait(1, 2000)).toBe(1);
-    expect(await store.waitDurable(1, 2000, mark)).toEqual({ requested: 1, acknowledged: 0, durable: false, reconnected: true });
+    expect(await store.waitDurable(1, 2000, mark)).toEqual({
+      requested: 1,
+      acknowledged: 0,
+      durable: false,
+      reconnected: true,
+    });
   });
 
   it('confirms a duplicate publish only once the replica has the original, whichever connection retries it', async () => {
@@ -63,7 +69,11 @@ describe('publish durability (WAIT)', () => {
       expect((await store.waitDurable(1, 300, mark)).durable).toBe(false);
       const retry = await otherStore.publish('dup-durable', ['m'], { dedupId: 'd1' });
       expect(retry).toEqual({ ids: first.ids, duplicate: true });
-      expect(await otherStore.waitDurable(1, 300, otherMark)).toEqual({ requested: 1, acknowledged: 0, durable: false });
+      expect(await otherStore.waitDurable(1, 300, otherMark)).toEqual({
+        requested: 1,
+        acknowledged: 0,
+        durable: false,
+      });
     } finally {
       process.kill(pid, 'SIGCONT');
     }

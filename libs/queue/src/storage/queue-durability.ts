@@ -17,11 +17,20 @@ import type { AppendOnlyStatus, DurabilityResult } from './queue-types.js';
  * Found by the chaos suite: a WAIT retried on a new primary acknowledged a
  * publish that was lost with the old one.
  */
-export async function waitDurable(redis: Redis, replicas: number, timeoutMs: number, since: ConnectionMark = connectionMark(redis)): Promise<DurabilityResult> {
-  if (!Number.isSafeInteger(replicas) || replicas < 0) throw new QueueInputError(`replicas must be a non-negative integer, got ${replicas}`);
-  if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new QueueInputError(`timeoutMs must be a positive integer, got ${timeoutMs}`);
+export async function waitDurable(
+  redis: Redis,
+  replicas: number,
+  timeoutMs: number,
+  since: ConnectionMark = connectionMark(redis),
+): Promise<DurabilityResult> {
+  if (!Number.isSafeInteger(replicas) || replicas < 0)
+    throw new QueueInputError(`replicas must be a non-negative integer, got ${replicas}`);
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1)
+    throw new QueueInputError(`timeoutMs must be a positive integer, got ${timeoutMs}`);
   if (replicas === 0) return { requested: 0, acknowledged: 0, durable: true };
-  const { acknowledged, reconnected } = await callRedis('wait', () => waitForReplicas(redis, replicas, timeoutMs, since));
+  const { acknowledged, reconnected } = await callRedis('wait', () =>
+    waitForReplicas(redis, replicas, timeoutMs, since),
+  );
   return durabilityOf(replicas, acknowledged, reconnected);
 }
 

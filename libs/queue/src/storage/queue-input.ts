@@ -7,7 +7,8 @@ import { QueueInputError, QueuePayloadTooLargeError } from './queue-errors.js';
 import { MAX_BATCH, MAX_BATCH_BYTES, MAX_BODY_BYTES } from './queue-limits.js';
 
 export function assertTopic(topic: string): void {
-  if (topic.length === 0 || /[{}]/.test(topic)) throw new QueueInputError(`invalid topic name ${JSON.stringify(topic)}`);
+  if (topic.length === 0 || /[{}]/.test(topic))
+    throw new QueueInputError(`invalid topic name ${JSON.stringify(topic)}`);
 }
 
 export function assertInt(value: number, name: string, min: number, max = Number.MAX_SAFE_INTEGER): void {
@@ -31,7 +32,8 @@ export function serializeBody(body: unknown, index: number): string {
   }
   if (json === undefined) throw new QueueInputError(`message ${index} is not a JSON value`);
   const bytes = Buffer.byteLength(json);
-  if (bytes > MAX_BODY_BYTES) throw new QueuePayloadTooLargeError(`message ${index} is ${bytes} bytes, over ${MAX_BODY_BYTES}`);
+  if (bytes > MAX_BODY_BYTES)
+    throw new QueuePayloadTooLargeError(`message ${index} is ${bytes} bytes, over ${MAX_BODY_BYTES}`);
   return json;
 }
 

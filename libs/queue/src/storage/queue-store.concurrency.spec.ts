@@ -26,10 +26,19 @@ async function race(topic: string, batches: number[], visibilityMs: number): Pro
 
 it('parallel consume calls never deliver a message twice within its window (race loop)', async () => {
   const topic = `race-${++topicSeq}`;
-  const { ids } = await stores[0].publish(topic, Array.from({ length: 500 }, (_, i) => i));
+  const { ids } = await stores[0].publish(
+    topic,
+    Array.from({ length: 500 }, (_, i) => i),
+  );
   const delivered: string[] = [];
   for (let wave = 0; wave < 20 && delivered.length < ids.length; wave++) {
-    delivered.push(...(await race(topic, Array.from({ length: 64 }, () => 3), 60_000)));
+    delivered.push(
+      ...(await race(
+        topic,
+        Array.from({ length: 64 }, () => 3),
+        60_000,
+      )),
+    );
   }
   expect(new Set(delivered).size).toBe(delivered.length);
   expect(delivered.sort()).toEqual([...ids].sort());
@@ -38,17 +47,27 @@ it('parallel consume calls never deliver a message twice within its window (race
 
 it('property: any mix of batch sizes and consumers delivers each message exactly once per window', async () => {
   await fc.assert(
-    fc.asyncProperty(fc.integer({ min: 1, max: 200 }), fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 2, maxLength: 32 }), async (count, batches) => {
-      const topic = `prop-${++topicSeq}`;
-      const { ids } = await stores[0].publish(topic, Array.from({ length: count }, (_, i) => i));
-      const delivered = await race(topic, batches, 60_000);
-      const want = Math.min(count, batches.reduce((a, b) => a + b, 0));
-      expect(new Set(delivered).size).toBe(delivered.length);
-      expect(delivered.length).toBe(want);
-      // A single publisher's first deliveries are handed out from the head, so
-      // together they are exactly the oldest `want` messages.
-      expect(delivered.sort()).toEqual(ids.slice(0, want).sort());
-    }),
+    fc.asyncProperty(
+      fc.integer({ min: 1, max: 200 }),
+      fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 2, maxLength: 32 }),
+      async (count, batches) => {
+        const topic = `prop-${++topicSeq}`;
+        const { ids } = await stores[0].publish(
+          topic,
+          Array.from({ length: count }, (_, i) => i),
+        );
+        const delivered = await race(topic, batches, 60_000);
+        const want = Math.min(
+          count,
+          batches.reduce((a, b) => a + b, 0),
+        );
+        expect(new Set(delivered).size).toBe(delivered.length);
+        expect(delivered.length).toBe(want);
+        // A single publisher's first deliveries are handed out from the head, so
+        // together they are exactly the oldest `want` messages.
+        expect(delivered.sort()).toEqual(ids.slice(0, want).sort());
+      },
+    ),
     { numRuns: 40 },
   );
 });
@@ -56,7 +75,12 @@ it('property: any mix of batch sizes and consumers delivers each message exactly
 it('acks racing with redelivery: every message is either acked or redelivered, never both, never lost', async () => {
   const topic = `ackrace-${++topicSeq}`;
   const store = stores[0];
-  const { ids } = await store.publish(topic, Array.from({ length: 200 }, (_, i) => i), {}, 1_000);
+  const { ids } = await store.publish(
+    topic,
+    Array.from({ length: 200 }, (_, i) => i),
+    {},
+    1_000,
+  );
   // Everything is delivered with a 10 ms window; acks stamped inside the window
   // race with consumers at the deadline that take expired deliveries back.
   // Whichever script runs first wins; the loser sees a stale receipt / nothing.

@@ -40,7 +40,15 @@ describe('delivery', () => {
 
   it('keeps bodies exact (large integers, empty objects and arrays, unicode)', async () => {
     const t = topic();
-    const body = { big: Number.MAX_SAFE_INTEGER, frac: 0.1 + 0.2, empty: {}, list: [], nested: [{}, []], s: 'héllo ✓ "q"', n: null };
+    const body = {
+      big: Number.MAX_SAFE_INTEGER,
+      frac: 0.1 + 0.2,
+      empty: {},
+      list: [],
+      nested: [{}, []],
+      s: 'héllo ✓ "q"',
+      n: null,
+    };
     await store.publish(t, [body], {}, T0);
     const [m] = await store.consume(t, 1, 1000, T0);
     expect(m.body).toEqual(body);
@@ -210,8 +218,18 @@ describe('delays and maintenance', () => {
 
   it('requeueExpired drains more than one script batch', async () => {
     const t = topic();
-    await store.publish(t, Array.from({ length: MAX_BATCH }, (_, i) => i), {}, T0);
-    await store.publish(t, Array.from({ length: 500 }, (_, i) => i), {}, T0);
+    await store.publish(
+      t,
+      Array.from({ length: MAX_BATCH }, (_, i) => i),
+      {},
+      T0,
+    );
+    await store.publish(
+      t,
+      Array.from({ length: 500 }, (_, i) => i),
+      {},
+      T0,
+    );
     await store.consume(t, MAX_BATCH, 10, T0);
     await store.consume(t, 500, 10, T0);
     expect(await store.requeueExpired(t, T0 + 10)).toBe(1500);
@@ -232,7 +250,11 @@ describe('dedup', () => {
     expect((await store.publish(topic(), ['c'], { dedupId: 'k1' }, T0)).duplicate).toBe(false);
     // Acking does not end the window.
     const got = await store.consume(t, 10, 1000, T0 + 1);
-    await store.ack(t, got.map((m) => m.receipt), T0 + 2);
+    await store.ack(
+      t,
+      got.map((m) => m.receipt),
+      T0 + 2,
+    );
     expect((await store.publish(t, ['x'], { dedupId: 'k1' }, T0 + 3)).duplicate).toBe(true);
     const later = await store.publish(t, ['new'], { dedupId: 'k1' }, T0 + store.dedupWindowMs);
     expect(later.duplicate).toBe(false);
@@ -258,15 +280,25 @@ describe('batches and input', () => {
     expect(ids).toHaveLength(MAX_BATCH);
     const got = await store.consume(t, MAX_BATCH, 1000, T0);
     expect(got.map((m) => m.body)).toEqual(bodies);
-    expect(await store.ack(t, got.map((m) => m.receipt), T0 + 1)).toEqual({ acked: MAX_BATCH, stale: [] });
+    expect(
+      await store.ack(
+        t,
+        got.map((m) => m.receipt),
+        T0 + 1,
+      ),
+    ).toEqual({ acked: MAX_BATCH, stale: [] });
     expect(await store.stats(t)).toEqual({ ready: 0, inflight: 0, delayed: 0, dead: 0 });
   });
 
   it('refuses empty and oversize batches, oversize bodies and non-JSON bodies, writing nothing', async () => {
     const t = topic();
     await expect(store.publish(t, [], {}, T0)).rejects.toBeInstanceOf(QueueInputError);
-    await expect(store.publish(t, new Array<number>(MAX_BATCH + 1).fill(1), {}, T0)).rejects.toBeInstanceOf(QueueInputError);
-    await expect(store.publish(t, ['ok', 'x'.repeat(MAX_BODY_BYTES)], {}, T0)).rejects.toBeInstanceOf(QueuePayloadTooLargeError);
+    await expect(store.publish(t, new Array<number>(MAX_BATCH + 1).fill(1), {}, T0)).rejects.toBeInstanceOf(
+      QueueInputError,
+    );
+    await expect(store.publish(t, ['ok', 'x'.repeat(MAX_BODY_BYTES)], {}, T0)).rejects.toBeInstanceOf(
+      QueuePayloadTooLargeError,
+    );
     await expect(store.publish(t, [undefined], {}, T0)).rejects.toBeInstanceOf(QueueInputError);
     await expect(store.publish(t, [10n], {}, T0)).rejects.toBeInstanceOf(QueueInputError);
     await expect(store.publish('bad{tag}', ['a'], {}, T0)).rejects.toBeInstanceOf(QueueInputError);
@@ -394,7 +426,11 @@ describe('ack-and-fetch (consume with receipts to ack first)', () => {
     const [a] = await store.consume(t, 1, 1000, T0);
     const keys = topicKeyList(topicKeys(t));
     const args = [T0 + 1, 1, 1000, 5, 'ack-nonce', 1000, a.receipt];
-    const [acked, stale, batch] = (await runQueueCommand(redis, 'dssqConsume', keys, args)) as [number, string[], unknown[]];
+    const [acked, stale, batch] = (await runQueueCommand(redis, 'dssqConsume', keys, args)) as [
+      number,
+      string[],
+      unknown[],
+    ];
     expect([acked, stale]).toEqual([1, []]);
     expect(await runQueueCommand(redis, 'dssqConsume', keys, args)).toEqual([0, [], batch]);
     expect(await store.stats(t)).toEqual({ ready: 1, inflight: 1, delayed: 0, dead: 0 });

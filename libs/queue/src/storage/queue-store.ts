@@ -8,14 +8,38 @@
 import type { Redis } from 'ioredis';
 import { MessageIdGenerator, receiptNonce } from './message-ids.js';
 import { callRedis } from './map-redis-error.js';
-import { decodeAck, decodeConsumed, decodeDead, encodeEnvelope, replyArray, replyInt, replyString } from './queue-codec.js';
-import { defineQueueCommands, isNoScript, runLoadedQueueCommand, runQueueCommand, topicKeyList, type QueueCommand } from './queue-commands.js';
+import {
+  decodeAck,
+  decodeConsumed,
+  decodeDead,
+  encodeEnvelope,
+  replyArray,
+  replyInt,
+  replyString,
+} from './queue-codec.js';
+import {
+  defineQueueCommands,
+  isNoScript,
+  runLoadedQueueCommand,
+  runQueueCommand,
+  topicKeyList,
+  type QueueCommand,
+} from './queue-commands.js';
 import { connectionMark, type ConnectionMark } from '@dss/config';
 import { checkAppendOnly, durabilityOf, waitDurable } from './queue-durability.js';
 import { QueueStorageError } from './queue-errors.js';
 import { assertBatch, assertBatchBytes, assertInt, assertTopic, serializeBody } from './queue-input.js';
 import { dedupKey, TOPICS_KEY, topicKeys } from './queue-keys.js';
-import { DEFAULT_DEDUP_WINDOW_MS, DEFAULT_MAX_DELIVERIES, DEFAULT_REPLICA_TIMEOUT_MS, DEFAULT_VISIBILITY_MS, MAX_BATCH, MAX_MOVES_PER_SCRIPT, TOPIC_REGISTER_EVERY_MS, TOPIC_REGISTER_MEMORY } from './queue-limits.js';
+import {
+  DEFAULT_DEDUP_WINDOW_MS,
+  DEFAULT_MAX_DELIVERIES,
+  DEFAULT_REPLICA_TIMEOUT_MS,
+  DEFAULT_VISIBILITY_MS,
+  MAX_BATCH,
+  MAX_MOVES_PER_SCRIPT,
+  TOPIC_REGISTER_EVERY_MS,
+  TOPIC_REGISTER_MEMORY,
+} from './queue-limits.js';
 import type {
   AckAndConsumeResult,
   AckResult,
@@ -58,7 +82,12 @@ export class QueueStore {
    * Appends bodies to the topic, all or nothing. With `dedupId`, a repeat
    * within the dedup window returns the original ids and publishes nothing.
    */
-  async publish(topic: string, bodies: readonly unknown[], options: PublishOptions = {}, now = this.clock()): Promise<PublishResult> {
+  async publish(
+    topic: string,
+    bodies: readonly unknown[],
+    options: PublishOptions = {},
+    now = this.clock(),
+  ): Promise<PublishResult> {
     assertTopic(topic);
     assertBatch(bodies.length, 'publish');
     const delayMs = options.delayMs ?? 0;
@@ -81,9 +110,19 @@ export class QueueStore {
     // in the same round trip. Not in the script: it lives outside the topic's
     // hash slot. A registered topic with nothing in it is harmless.
     const replicas = options.replicas ?? 0;
-    const { reply, durability } = await this.publishScript(topic, now, keys, args, replicas, options.replicaTimeoutMs ?? DEFAULT_REPLICA_TIMEOUT_MS);
+    const { reply, durability } = await this.publishScript(
+      topic,
+      now,
+      keys,
+      args,
+      replicas,
+      options.replicaTimeoutMs ?? DEFAULT_REPLICA_TIMEOUT_MS,
+    );
     const flat = replyArray(reply, 'publish');
-    const result = replyInt(flat[0], 'publish') === 1 ? { ids: replyString(flat[1], 'publish').split(','), duplicate: true } : { ids, duplicate: false };
+    const result =
+      replyInt(flat[0], 'publish') === 1
+        ? { ids: replyString(flat[1], 'publish').split(','), duplicate: true }
+        : { ids, duplicate: false };
     return durability ? { ...result, durability } : result;
   }
 
@@ -93,7 +132,14 @@ export class QueueStore {
    * script (NOSCRIPT: a new primary) ran neither the script nor anything WAIT
    * could count: the script then goes by EVAL, followed by its own WAIT.
    */
-  private async publishScript(topic: string, now: number, keys: readonly string[], args: readonly (string | number)[], replicas: number, timeoutMs: number): Promise<{ reply: unknown; durability?: DurabilityResult }> {
+  private async publishScript(
+    topic: string,
+    now: number,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+    replicas: number,
+    timeoutMs: number,
+  ): Promise<{ reply: unknown; durability?: DurabilityResult }> {
     const mark = this.connectionMark();
     const register = this.registerDue(topic, now) ? this.redis.sadd(TOPICS_KEY, topic) : undefined;
     const script = runLoadedQueueCommand(this.redis, 'dssqPublish', keys, args);
@@ -115,7 +161,12 @@ export class QueueStore {
   }
 
   /** Delivers up to `max` messages, each invisible to others for `visibilityMs`. */
-  async consume(topic: string, max: number, visibilityMs = DEFAULT_VISIBILITY_MS, now = this.clock()): Promise<ConsumedMessage[]> {
+  async consume(
+    topic: string,
+    max: number,
+    visibilityMs = DEFAULT_VISIBILITY_MS,
+    now = this.clock(),
+  ): Promise<ConsumedMessage[]> {
     return (await this.ackAndConsume(topic, [], max, visibilityMs, now)).messages;
   }
 
@@ -123,12 +174,28 @@ export class QueueStore {
    * Acks `receipts` (as ack does), then delivers up to `max` messages, in one
    * script: a consumer loop's "done with these, give me more" is one round trip.
    */
-  async ackAndConsume(topic: string, receipts: readonly string[], max: number, visibilityMs = DEFAULT_VISIBILITY_MS, now = this.clock()): Promise<AckAndConsumeResult> {
+  async ackAndConsume(
+    topic: string,
+    receipts: readonly string[],
+    max: number,
+    visibilityMs = DEFAULT_VISIBILITY_MS,
+    now = this.clock(),
+  ): Promise<AckAndConsumeResult> {
     assertInt(max, 'max', 1, MAX_BATCH);
     assertInt(visibilityMs, 'visibilityMs', 1);
     // No receipts is a plain consume; assertBatch would refuse it as an empty ack.
     if (receipts.length > 0) assertBatch(receipts.length, 'ack');
-    const reply = replyArray(await this.run(topic, now, 'dssqConsume', [max, visibilityMs, this.maxDeliveries, receiptNonce(), MAX_MOVES_PER_SCRIPT, ...receipts]), 'consume');
+    const reply = replyArray(
+      await this.run(topic, now, 'dssqConsume', [
+        max,
+        visibilityMs,
+        this.maxDeliveries,
+        receiptNonce(),
+        MAX_MOVES_PER_SCRIPT,
+        ...receipts,
+      ]),
+      'consume',
+    );
     return { ...decodeAck(reply.slice(0, 2)), messages: decodeConsumed(reply[2]) };
   }
 
@@ -172,7 +239,9 @@ export class QueueStore {
   }
 
   async stats(topic: string): Promise<QueueStats> {
-    const [ready, inflight, delayed, dead] = replyArray(await this.run(topic, null, 'dssqStats', []), 'stats').map((n) => replyInt(n, 'stats'));
+    const [ready, inflight, delayed, dead] = replyArray(await this.run(topic, null, 'dssqStats', []), 'stats').map(
+      (n) => replyInt(n, 'stats'),
+    );
     return { ready, inflight, delayed, dead };
   }
 
@@ -224,7 +293,12 @@ export class QueueStore {
   }
 
   /** Runs one topic script; `now` (when the script takes it) goes first in ARGV. */
-  private run(topic: string, now: number | null, command: QueueCommand, args: readonly (string | number)[]): Promise<unknown> {
+  private run(
+    topic: string,
+    now: number | null,
+    command: QueueCommand,
+    args: readonly (string | number)[],
+  ): Promise<unknown> {
     assertTopic(topic);
     if (now !== null) assertInt(now, 'now', 0);
     const argv = now === null ? args : [now, ...args];

@@ -39,7 +39,9 @@ async function main(): Promise<void> {
     await until(() => cluster.agreed(), 10_000);
     // Warm up connections and the JIT.
     await Promise.all(Array.from({ length: 500 }, () => cluster.node(cluster.leaderId()!).propose(payload)));
-    console.log(`Raft, 3 nodes in one process over TCP loopback, fsync on, ${payload.length}-byte commands, ${seconds} s per level`);
+    console.log(
+      `Raft, 3 nodes in one process over TCP loopback, fsync on, ${payload.length}-byte commands, ${seconds} s per level`,
+    );
     console.log('| proposers | proposals/s | p50 | p99 | proposals |');
     console.log('|---|---|---|---|---|');
     for (const c of LEVELS) console.log(await level(cluster, c));

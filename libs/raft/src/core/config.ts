@@ -93,7 +93,8 @@ export function resolveOptions(o: RaftOptions): ResolvedOptions {
   const entries = o.entries ?? [];
   let prevTerm = snapTerm;
   entries.forEach((e, i) => {
-    if (e.index !== snapIndex + 1 + i) fail('entries', `must be contiguous from ${snapIndex + 1}; found ${e.index} at ${i}`);
+    if (e.index !== snapIndex + 1 + i)
+      fail('entries', `must be contiguous from ${snapIndex + 1}; found ${e.index} at ${i}`);
     if (e.term < prevTerm) fail('entries', `terms must not decrease (entry ${e.index})`);
     if (e.term > hs.term) fail('entries', `entry ${e.index} has term ${e.term} above hardState.term ${hs.term}`);
     prevTerm = e.term;

@@ -2,13 +2,28 @@ import { isMessage } from './message-guard.js';
 import type { Message } from './messages.js';
 
 const good: Message[] = [
-  { type: 'app', from: 'a', to: 'b', term: 2, prevIndex: 4, prevTerm: 1, commit: 3, entries: [{ index: 5, term: 2, type: 'normal', data: '{}' }] },
+  {
+    type: 'app',
+    from: 'a',
+    to: 'b',
+    term: 2,
+    prevIndex: 4,
+    prevTerm: 1,
+    commit: 3,
+    entries: [{ index: 5, term: 2, type: 'normal', data: '{}' }],
+  },
   { type: 'appResp', from: 'b', to: 'a', term: 2, index: 4, reject: true, conflictIndex: 3, conflictTerm: 1 },
   { type: 'preVote', from: 'a', to: 'b', term: 3, lastLogIndex: 9, lastLogTerm: 2, transfer: false },
   { type: 'voteResp', from: 'b', to: 'a', term: 3, reject: false },
   { type: 'heartbeat', from: 'a', to: 'b', term: 3, commit: 9, ctx: null },
   { type: 'heartbeatResp', from: 'b', to: 'a', term: 3, ctx: 'r1' },
-  { type: 'snapshot', from: 'a', to: 'b', term: 3, snapshot: { meta: { index: 9, term: 2, peers: ['a', 'b'] }, data: 'img' } },
+  {
+    type: 'snapshot',
+    from: 'a',
+    to: 'b',
+    term: 3,
+    snapshot: { meta: { index: 9, term: 2, peers: ['a', 'b'] }, data: 'img' },
+  },
   { type: 'timeoutNow', from: 'a', to: 'b', term: 3 },
   { type: 'readIndex', from: 'b', to: 'a', term: 3, ctx: 'q' },
   { type: 'readIndexResp', from: 'a', to: 'b', term: 3, ctx: 'q', index: 9 },

@@ -8,7 +8,15 @@ const ent = (index: number, term: number, data = `x${index}`): Entry => ({ index
 const range = (from: number, to: number, term: number): Entry[] =>
   Array.from({ length: to - from + 1 }, (_, i) => ent(from + i, term));
 
-function vote(from: string, to: string, term: number, lastLogIndex: number, lastLogTerm: number, type: 'vote' | 'preVote' = 'vote', transfer = false): Message {
+function vote(
+  from: string,
+  to: string,
+  term: number,
+  lastLogIndex: number,
+  lastLogTerm: number,
+  type: 'vote' | 'preVote' = 'vote',
+  transfer = false,
+): Message {
   return { type, from, to, term, lastLogIndex, lastLogTerm, transfer };
 }
 
@@ -74,7 +82,11 @@ describe('elections', () => {
     for (let i = 0; i < 10; i++) c.tick();
     const rd = take(c);
     expect(rd.hardState).toEqual({ term: 1, vote: 'a', commit: 0 });
-    expect(only(rd.messages, 'vote').map((m) => m.to).sort()).toEqual(['b', 'c']);
+    expect(
+      only(rd.messages, 'vote')
+        .map((m) => m.to)
+        .sort(),
+    ).toEqual(['b', 'c']);
     expect(c.hasReady()).toBe(false);
   });
 
@@ -208,7 +220,12 @@ describe('check-quorum and leader lease', () => {
     const w = stableCluster();
     const a = w.get('a');
     // b and c moved on to term 3 (e.g. an election a missed).
-    const newer = new Wire([makeCore('b', { hardState: { term: 3, vote: 'b', commit: 1 }, entries: [{ index: 1, term: 1, type: 'noop', data: '' }] })]);
+    const newer = new Wire([
+      makeCore('b', {
+        hardState: { term: 3, vote: 'b', commit: 1 },
+        entries: [{ index: 1, term: 1, type: 'noop', data: '' }],
+      }),
+    ]);
     const b = newer.get('b');
     a.tick(); // heartbeat
     const hb = only(take(a).messages, 'heartbeat').find((m) => m.to === 'b');
@@ -283,24 +300,53 @@ describe('log replication', () => {
 
   it('commits only entries of the current term by counting replicas (Figure 8)', () => {
     // a was leader in term 2 and replicated index 2 to nobody; now a leads term 3.
-    const a = makeCore('a', { hardState: { term: 2, vote: 'a', commit: 1 }, entries: [ent(1, 1), ent(2, 2)], preVote: false });
+    const a = makeCore('a', {
+      hardState: { term: 2, vote: 'a', commit: 1 },
+      entries: [ent(1, 1), ent(2, 2)],
+      preVote: false,
+    });
     for (let i = 0; i < 10; i++) a.tick();
     take(a);
     a.step({ type: 'voteResp', from: 'b', to: 'a', term: 3, reject: false });
     expect(a.status()).toMatchObject({ role: 'leader', term: 3, lastIndex: 3 });
     take(a);
     // b acknowledges index 2 (the term-2 entry): a majority holds it, but it must not commit.
-    a.step({ type: 'appResp', from: 'b', to: 'a', term: 3, index: 2, reject: false, conflictIndex: 0, conflictTerm: 0 });
+    a.step({
+      type: 'appResp',
+      from: 'b',
+      to: 'a',
+      term: 3,
+      index: 2,
+      reject: false,
+      conflictIndex: 0,
+      conflictTerm: 0,
+    });
     expect(a.status().commit).toBe(1);
     // Once the term-3 no-op is on a majority, both commit.
-    a.step({ type: 'appResp', from: 'b', to: 'a', term: 3, index: 3, reject: false, conflictIndex: 0, conflictTerm: 0 });
+    a.step({
+      type: 'appResp',
+      from: 'b',
+      to: 'a',
+      term: 3,
+      index: 3,
+      reject: false,
+      conflictIndex: 0,
+      conflictTerm: 0,
+    });
     expect(a.status().commit).toBe(3);
   });
 
   it('a follower never lets a stale, shorter append truncate newer entries', () => {
     const b = makeCore('b');
     const app = (entries: Entry[], prevIndex: number, prevTerm: number): Message => ({
-      type: 'app', from: 'a', to: 'b', term: 1, prevIndex, prevTerm, entries, commit: 0,
+      type: 'app',
+      from: 'a',
+      to: 'b',
+      term: 1,
+      prevIndex,
+      prevTerm,
+      entries,
+      commit: 0,
     });
     b.step(app(range(1, 3, 1), 0, 0));
     b.step(app(range(1, 1, 1), 0, 0)); // delayed duplicate of an older append
@@ -329,7 +375,12 @@ describe('log replication', () => {
   it('a follower with a short log answers with its last index as the hint', () => {
     const b = makeCore('b', { hardState: { term: 1, vote: null, commit: 0 }, entries: range(1, 3, 1) });
     b.step({ type: 'app', from: 'a', to: 'b', term: 2, prevIndex: 50, prevTerm: 2, entries: [], commit: 0 });
-    expect(only(take(b).messages, 'appResp')[0]).toMatchObject({ reject: true, index: 50, conflictIndex: 3, conflictTerm: 1 });
+    expect(only(take(b).messages, 'appResp')[0]).toMatchObject({
+      reject: true,
+      index: 50,
+      conflictIndex: 3,
+      conflictTerm: 1,
+    });
   });
 
   it('refuses to overwrite a committed entry', () => {
@@ -379,7 +430,16 @@ describe('ReadIndex', () => {
     take(a);
     a.readIndex('early');
     expect(only(take(a).messages, 'heartbeat').filter((m) => m.ctx === 'early')).toEqual([]);
-    a.step({ type: 'appResp', from: 'b', to: 'a', term: 2, index: 3, reject: false, conflictIndex: 0, conflictTerm: 0 });
+    a.step({
+      type: 'appResp',
+      from: 'b',
+      to: 'a',
+      term: 2,
+      index: 3,
+      reject: false,
+      conflictIndex: 0,
+      conflictTerm: 0,
+    });
     const hbs = only(take(a).messages, 'heartbeat').filter((m) => m.ctx === 'early');
     expect(hbs).toHaveLength(2);
     a.step({ type: 'heartbeatResp', from: 'b', to: 'a', term: 2, ctx: 'early' });
@@ -509,7 +569,13 @@ describe('snapshots', () => {
 
   it('a follower ignores a snapshot it already covers', () => {
     const b = makeCore('b', { hardState: { term: 1, vote: null, commit: 3 }, entries: range(1, 3, 1) });
-    b.step({ type: 'snapshot', from: 'a', to: 'b', term: 1, snapshot: { meta: { index: 2, term: 1, peers: ['a', 'b', 'c'] }, data: '' } });
+    b.step({
+      type: 'snapshot',
+      from: 'a',
+      to: 'b',
+      term: 1,
+      snapshot: { meta: { index: 2, term: 1, peers: ['a', 'b', 'c'] }, data: '' },
+    });
     const rd = take(b);
     expect(rd.snapshot).toBeNull();
     expect(only(rd.messages, 'appResp')[0]).toMatchObject({ reject: false, index: 3 });
@@ -552,7 +618,7 @@ describe('Ready contract', () => {
   it('is deterministic for a given random source', () => {
     const run = (): string => {
       let s = 42;
-      const rnd = (): number => ((s = (s * 16807) % 2147483647) / 2147483647);
+      const rnd = (): number => (s = (s * 16807) % 2147483647) / 2147483647;
       const w = new Wire(PEERS.map((id) => new RaftCore({ id, peers: [...PEERS], random: rnd })));
       w.tickAll(40);
       return JSON.stringify(w.sent);

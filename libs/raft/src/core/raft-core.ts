@@ -220,8 +220,10 @@ export class RaftCore {
   compact(index: number, data: string): Snapshot | null {
     if (this.log.pendingSnapshot !== null) throw new Error('raft: cannot compact while a snapshot awaits applying');
     if (index < this.log.firstIndex()) return null;
-    if (index > this.log.applied) throw new Error(`raft: cannot compact at ${index}: only applied up to ${this.log.applied}`);
-    if (index > this.log.stable) throw new Error(`raft: cannot compact at ${index}: only persisted up to ${this.log.stable}`);
+    if (index > this.log.applied)
+      throw new Error(`raft: cannot compact at ${index}: only applied up to ${this.log.applied}`);
+    if (index > this.log.stable)
+      throw new Error(`raft: cannot compact at ${index}: only persisted up to ${this.log.stable}`);
     return this.log.compact(index, data, this.peers);
   }
 
@@ -717,7 +719,12 @@ export class RaftCore {
 
   private appendEntries(items: ReadonlyArray<Pick<Entry, 'type' | 'data'>>): Entry[] {
     const last = this.log.lastIndex();
-    const entries: Entry[] = items.map((it, i) => ({ index: last + 1 + i, term: this.term, type: it.type, data: it.data }));
+    const entries: Entry[] = items.map((it, i) => ({
+      index: last + 1 + i,
+      term: this.term,
+      type: it.type,
+      data: it.data,
+    }));
     // Not counted towards the quorum yet: advance() does once the driver made them durable.
     this.log.append(entries);
     return entries;
@@ -804,7 +811,13 @@ export class RaftCore {
 }
 
 /** What only a leader sends; none of it promises anything about the leader's own disk. */
-const LEADER_MESSAGES: ReadonlySet<Message['type']> = new Set(['app', 'heartbeat', 'snapshot', 'timeoutNow', 'readIndexResp']);
+const LEADER_MESSAGES: ReadonlySet<Message['type']> = new Set([
+  'app',
+  'heartbeat',
+  'snapshot',
+  'timeoutNow',
+  'readIndexResp',
+]);
 
 function sameSoft(a: SoftState, b: SoftState): boolean {
   return a.role === b.role && a.leader === b.leader && a.term === b.term;

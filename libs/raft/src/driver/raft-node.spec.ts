@@ -22,7 +22,11 @@ class FailingStorage extends MemoryRaftStorage {
     if (this.failAppends) throw new Error('disk full');
     const stored = this.disk.hardState;
     // A write whose only news is the commit index (no entries, same term and vote).
-    const commitOnly = entries.length === 0 && hardState !== undefined && hardState.term === stored.term && hardState.vote === stored.vote;
+    const commitOnly =
+      entries.length === 0 &&
+      hardState !== undefined &&
+      hardState.term === stored.term &&
+      hardState.vote === stored.vote;
     const record = { entries: entries.length, commitOnly, started: performance.now(), ended: Infinity };
     this.log.push(record);
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
@@ -70,7 +74,11 @@ describe('RaftNode', () => {
   it('refuses a proposal on a follower with the leader as a hint', async () => {
     cluster = makeCluster();
     await Promise.all([...cluster.nodes.values()].map((n) => n.start()));
-    await until(() => cluster.leader() !== undefined && [...cluster.nodes.values()].every((n) => n.leader === cluster.leader()!.id), 5000);
+    await until(
+      () =>
+        cluster.leader() !== undefined && [...cluster.nodes.values()].every((n) => n.leader === cluster.leader()!.id),
+      5000,
+    );
     const follower = [...cluster.nodes.values()].find((n) => !n.isLeader)!;
     let err: unknown;
     try {
@@ -120,7 +128,10 @@ describe('RaftNode', () => {
     await until(() => cluster.leader() !== undefined, 5000);
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => cluster.leader()!.propose(`c${i}`)));
     expect(results).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
-    await until(() => [...cluster.nodes.values()].every((n) => n.status().applied === cluster.leader()!.status().applied), 5000);
+    await until(
+      () => [...cluster.nodes.values()].every((n) => n.status().applied === cluster.leader()!.status().applied),
+      5000,
+    );
   });
 
   it('writes nothing for a change of the commit index alone (one sync per entry on every node)', async () => {
@@ -128,10 +139,16 @@ describe('RaftNode', () => {
     await Promise.all([...cluster.nodes.values()].map((n) => n.start()));
     await until(() => cluster.leader() !== undefined, 5000);
     await cluster.leader()!.propose('warm-up');
-    await until(() => [...cluster.nodes.values()].every((n) => n.status().applied === cluster.leader()!.status().applied), 5000);
+    await until(
+      () => [...cluster.nodes.values()].every((n) => n.status().applied === cluster.leader()!.status().applied),
+      5000,
+    );
     for (const st of cluster.storages.values()) st.log.length = 0;
     for (let i = 0; i < 20; i++) await cluster.leader()!.propose(`c${i}`);
-    await until(() => [...cluster.nodes.values()].every((n) => n.status().applied === cluster.leader()!.status().applied), 5000);
+    await until(
+      () => [...cluster.nodes.values()].every((n) => n.status().applied === cluster.leader()!.status().applied),
+      5000,
+    );
     for (const st of cluster.storages.values()) {
       expect(st.log.filter((w) => w.commitOnly)).toEqual([]);
       expect(st.log.reduce((n, w) => n + w.entries, 0)).toBeGreaterThanOrEqual(20);

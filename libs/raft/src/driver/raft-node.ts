@@ -73,7 +73,8 @@ export class RaftNode {
   /** Confirmed read points waiting for the state machine to catch up. */
   private readonly readyReads: { index: number; resolve: (index: number) => void }[] = [];
   private readonly leaderWatchers = new Set<() => void>();
-  private readonly o: Required<Omit<RaftNodeOptions, 'observer' | 'random'>> & Pick<RaftNodeOptions, 'observer'> & { random: () => number };
+  private readonly o: Required<Omit<RaftNodeOptions, 'observer' | 'random'>> &
+    Pick<RaftNodeOptions, 'observer'> & { random: () => number };
 
   constructor(options: RaftNodeOptions) {
     this.o = {
@@ -232,7 +233,8 @@ export class RaftNode {
     while (this.pumping) await new Promise((r) => setImmediate(r));
     this.failPending(new RaftStoppedError('shutting down'));
     // The last commit index, so a restart applies as far as it had; losing it would only cost a catch-up.
-    if (this.unsyncedHardState && !this.failure) await this.o.storage.append([], this.unsyncedHardState).catch(() => undefined);
+    if (this.unsyncedHardState && !this.failure)
+      await this.o.storage.append([], this.unsyncedHardState).catch(() => undefined);
     await this.o.storage.close();
   }
 
@@ -331,7 +333,8 @@ export class RaftNode {
     this.applied = this.snapshotIndex = index;
     // Proposals the snapshot jumped over may or may not be in it.
     for (const [i, p] of this.proposals) {
-      if (i <= index) this.settle(i, p, () => p.reject(new ProposalUnknownError(i, 'superseded by a snapshot', this.soft.leader)));
+      if (i <= index)
+        this.settle(i, p, () => p.reject(new ProposalUnknownError(i, 'superseded by a snapshot', this.soft.leader)));
     }
     this.o.observer?.onSnapshot?.(index);
   }
@@ -400,7 +403,8 @@ export class RaftNode {
    * request id), and pending reads as not-leader.
    */
   private failOnLeadershipLoss(): void {
-    for (const [i, p] of this.proposals) this.settle(i, p, () => p.reject(new ProposalUnknownError(i, 'this node lost leadership', this.soft.leader)));
+    for (const [i, p] of this.proposals)
+      this.settle(i, p, () => p.reject(new ProposalUnknownError(i, 'this node lost leadership', this.soft.leader)));
     for (const [ctx, w] of this.reads) {
       clearTimeout(w.timer);
       this.reads.delete(ctx);
@@ -417,4 +421,3 @@ export class RaftNode {
     }
   }
 }
-

@@ -1,4 +1,11 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import type { RaftNode } from '../driver/raft-node.js';
 import { RAFT_MODULE_OPTIONS, RAFT_NODE, type RaftModuleOptions } from './raft-options.js';
 
@@ -25,7 +32,9 @@ export class RaftLifecycle implements OnApplicationBootstrap, BeforeApplicationS
   async beforeApplicationShutdown(): Promise<void> {
     if (this.options.transferOnShutdown === false || !this.node.isLeader) return;
     const moved = await this.node.transferLeadership(this.options.transferTimeoutMs ?? RAFT_TRANSFER_TIMEOUT_MS);
-    this.logger.log(moved ? `leadership handed to ${this.node.leader}` : 'leadership hand-over timed out; stopping anyway');
+    this.logger.log(
+      moved ? `leadership handed to ${this.node.leader}` : 'leadership hand-over timed out; stopping anyway',
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -26,6 +26,9 @@ export class RaftModule {
   }
 
   static forRootAsync(options: RaftModuleAsyncOptions): DynamicModule {
-    return this.build({ provide: RAFT_MODULE_OPTIONS, inject: options.inject ?? [], useFactory: options.useFactory }, options.imports);
+    return this.build(
+      { provide: RAFT_MODULE_OPTIONS, inject: options.inject ?? [], useFactory: options.useFactory },
+      options.imports,
+    );
   }
 }

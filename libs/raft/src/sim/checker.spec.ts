@@ -11,7 +11,9 @@ describe('SafetyChecker', () => {
   it('flags two leaders in one term', () => {
     const ch = new SafetyChecker();
     ch.onSoftState('a', { role: 'leader', leader: 'a', term: 3 }, core('a', [], 3));
-    expect(() => ch.onSoftState('b', { role: 'leader', leader: 'b', term: 3 }, core('b', [], 3))).toThrow(SafetyViolation);
+    expect(() => ch.onSoftState('b', { role: 'leader', leader: 'b', term: 3 }, core('b', [], 3))).toThrow(
+      SafetyViolation,
+    );
   });
 
   it('flags two commands applied at one index', () => {
@@ -23,16 +25,20 @@ describe('SafetyChecker', () => {
   it('flags entries with equal index and term but different content or history', () => {
     const ch = new SafetyChecker();
     ch.onEntriesWritten('a', [e(2, 2, 'x')], core('a', [e(1, 1, 'p'), e(2, 2, 'x')], 2));
-    expect(() => ch.onEntriesWritten('b', [e(2, 2, 'y')], core('b', [e(1, 1, 'p'), e(2, 2, 'y')], 2))).toThrow(/log matching/);
-    expect(() => ch.onEntriesWritten('c', [e(2, 2, 'x')], core('c', [e(1, 2, 'p'), e(2, 2, 'x')], 2))).toThrow(/log matching/);
+    expect(() => ch.onEntriesWritten('b', [e(2, 2, 'y')], core('b', [e(1, 1, 'p'), e(2, 2, 'y')], 2))).toThrow(
+      /log matching/,
+    );
+    expect(() => ch.onEntriesWritten('c', [e(2, 2, 'x')], core('c', [e(1, 2, 'p'), e(2, 2, 'x')], 2))).toThrow(
+      /log matching/,
+    );
   });
 
   it('flags a leader missing a committed entry', () => {
     const ch = new SafetyChecker();
     ch.onApply('a', e(1, 1, 'x'), []);
-    expect(() => ch.onSoftState('b', { role: 'leader', leader: 'b', term: 2 }, core('b', [e(1, 2, 'other')], 2))).toThrow(
-      /leader completeness/,
-    );
+    expect(() =>
+      ch.onSoftState('b', { role: 'leader', leader: 'b', term: 2 }, core('b', [e(1, 2, 'other')], 2)),
+    ).toThrow(/leader completeness/);
   });
 
   it('binds the leaders of terms after the commit, not after the entry (seeds 13356, 23149, 58303, 60755)', () => {
@@ -46,7 +52,9 @@ describe('SafetyChecker', () => {
 
     const later = new SafetyChecker();
     later.onCommit(1, 4);
-    expect(() => later.onApply('a', e(1, 1, 'x'), [['c', core('c', [e(1, 2, 'other')], 5)]])).toThrow(/leader completeness/);
+    expect(() => later.onApply('a', e(1, 1, 'x'), [['c', core('c', [e(1, 2, 'other')], 5)]])).toThrow(
+      /leader completeness/,
+    );
   });
 
   it('finds the commit term of each index among many commits', () => {

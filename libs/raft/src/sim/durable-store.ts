@@ -19,7 +19,9 @@ export class DurableStore {
       const first = rd.entries[0].index;
       const base = (this.snapshot?.meta.index ?? 0) + 1;
       if (first < base || first > base + this.entries.length) {
-        throw new Error(`store: entries starting at ${first} do not fit a log of ${base}..${base + this.entries.length - 1}`);
+        throw new Error(
+          `store: entries starting at ${first} do not fit a log of ${base}..${base + this.entries.length - 1}`,
+        );
       }
       this.entries.length = first - base;
       this.entries.push(...rd.entries);

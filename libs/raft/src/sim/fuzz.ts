@@ -179,7 +179,9 @@ export function fuzzSeed(seed: number, opts: FuzzOptions = {}): FuzzResult {
     }
     if (!committedEverywhere()) {
       const st = cluster.alive().map((n) => JSON.stringify({ ...n.requireCore().status(), progress: undefined }));
-      throw new Error(`liveness: no proposal committed on all nodes within ${livenessMs} ms of healing\n  ${st.join('\n  ')}`);
+      throw new Error(
+        `liveness: no proposal committed on all nodes within ${livenessMs} ms of healing\n  ${st.join('\n  ')}`,
+      );
     }
     cluster.checkLogMatching();
   } catch (e) {

@@ -12,7 +12,9 @@ interface Slice {
   readonly count: number;
   readonly stride: number;
 }
-type Report = { readonly kind: 'progress'; readonly done: number } | { readonly kind: 'failure'; readonly seed: number; readonly message: string };
+type Report =
+  | { readonly kind: 'progress'; readonly done: number }
+  | { readonly kind: 'failure'; readonly seed: number; readonly message: string };
 
 /** Progress is reported every this many seeds per worker. */
 const REPORT_EVERY = 500;
@@ -64,7 +66,10 @@ async function main(): Promise<void> {
             return;
           }
           done += r.done;
-          if (done % (REPORT_EVERY * 20) === 0) console.log(`${done} seeds, ${((performance.now() - started) / 1000).toFixed(0)} s, ${failures.length} failing`);
+          if (done % (REPORT_EVERY * 20) === 0)
+            console.log(
+              `${done} seeds, ${((performance.now() - started) / 1000).toFixed(0)} s, ${failures.length} failing`,
+            );
         });
         worker.on('error', reject);
         worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`worker ${i} exited with ${code}`))));
@@ -72,7 +77,9 @@ async function main(): Promise<void> {
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  console.log(`${done} seeds in ${seconds.toFixed(0)} s: ${failures.length === 0 ? 'no violation' : `${failures.length} failing: ${failures.map((f) => f.seed).join(', ')}`}`);
+  console.log(
+    `${done} seeds in ${seconds.toFixed(0)} s: ${failures.length === 0 ? 'no violation' : `${failures.length} failing: ${failures.map((f) => f.seed).join(', ')}`}`,
+  );
   process.exitCode = failures.length === 0 ? 0 : 1;
 }
 

@@ -13,7 +13,10 @@ const WINDOW_SPAN = 10_000_000;
 /** The moving window's first seed, from HEAD's hash; null outside a git checkout. */
 function windowStart(): number | null {
   try {
-    const head = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     return 1000 + (parseInt(head.slice(0, 12), 16) % WINDOW_SPAN);
   } catch {
     return null;

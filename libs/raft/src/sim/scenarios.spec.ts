@@ -149,7 +149,9 @@ describe('agreement', () => {
     expect(c.nCommitted(receipt?.index ?? 0).count).toBe(0);
     for (const id of out) c.connect(id);
     c.one('1000', 5);
-    expect(c.alive().every((n) => !n.sm.commands().some((x) => x.data === '20' && x.index !== receipt?.index))).toBe(true);
+    expect(c.alive().every((n) => !n.sm.commands().some((x) => x.data === '20' && x.index !== receipt?.index))).toBe(
+      true,
+    );
   });
 
   it('concurrent proposals', () => {
@@ -188,7 +190,10 @@ describe('agreement', () => {
     // Leader and one follower partitioned away; 50 commands that will never commit.
     const l1 = c.checkOneLeader();
     const [f1, x, y, z] = others(c, l1);
-    c.partition([[l1, f1], [x, y, z]]);
+    c.partition([
+      [l1, f1],
+      [x, y, z],
+    ]);
     for (let i = 0; i < 50; i++) c.node(l1).tryPropose(`lost-a${i}`);
     c.run(ELECTION / 2);
     // The other three commit 50 commands.
@@ -260,7 +265,12 @@ describe('persistence', () => {
     c.restart(l2);
     const index = c.one('15', 3);
     // Everyone has everything, in the same order.
-    const cmds = c.alive().map((n) => n.sm.commands().map((x) => x.data).join(','));
+    const cmds = c.alive().map((n) =>
+      n.sm
+        .commands()
+        .map((x) => x.data)
+        .join(','),
+    );
     expect(new Set(cmds).size).toBe(1);
     expect(cmds[0]).toBe('11,12,13,14,15');
     expect(c.nCommitted(index).count).toBe(3);

@@ -155,7 +155,12 @@ export class SimNode {
     this.finish(core, rd, send, leaders);
   }
 
-  private finish(core: RaftCore, rd: Ready, send: (m: Message) => void, leaders: () => ReadonlyArray<[NodeId, RaftCore]>): void {
+  private finish(
+    core: RaftCore,
+    rd: Ready,
+    send: (m: Message) => void,
+    leaders: () => ReadonlyArray<[NodeId, RaftCore]>,
+  ): void {
     this.store.persist(rd);
     if (rd.mustSync && this.crashAfterWrite()) {
       this.crash(); // durable, but nobody heard of it
@@ -175,7 +180,9 @@ export class SimNode {
       if (floor === undefined) continue; // a duplicate answer, or from before a crash
       this.pendingReads.delete(rs.ctx);
       if (rs.index < floor) {
-        throw new SafetyViolation(`linearizable read: ${this.id} read ${rs.ctx} at ${rs.index}, but ${floor} was committed before it was issued`);
+        throw new SafetyViolation(
+          `linearizable read: ${this.id} read ${rs.ctx} at ${rs.index}, but ${floor} was committed before it was issued`,
+        );
       }
       this.completedReads.push({ ...rs, floor });
     }

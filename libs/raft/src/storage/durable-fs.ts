@@ -51,7 +51,13 @@ export async function fsyncDir(dir: string, timed: TimedSync): Promise<void> {
  * A crash leaves either the old file or the new one, plus maybe a stray .tmp that
  * open() removes.
  */
-export async function writeFileDurably(dir: string, name: string, data: Buffer, kind: FsyncKind, timed: TimedSync): Promise<void> {
+export async function writeFileDurably(
+  dir: string,
+  name: string,
+  data: Buffer,
+  kind: FsyncKind,
+  timed: TimedSync,
+): Promise<void> {
   const target = join(dir, name);
   const tmp = target + TMP_SUFFIX;
   const fh = await open(tmp, 'w');

@@ -31,13 +31,21 @@ describe('FileRaftStorage round trip', () => {
   it('returns what was appended after a reopen, including the hard state', async () => {
     const a = await reopen();
     await a.storage.append(entries(1, 3, 1), { term: 1, vote: 'n1', commit: 0 });
-    await a.storage.append([{ index: 4, term: 2, type: 'noop', data: '' }, entry(5, 2, 'ünïcødé ✓ {"k":"v"}')], { term: 2, vote: 'n2', commit: 3 });
+    await a.storage.append([{ index: 4, term: 2, type: 'noop', data: '' }, entry(5, 2, 'ünïcødé ✓ {"k":"v"}')], {
+      term: 2,
+      vote: 'n2',
+      commit: 3,
+    });
     await a.storage.close();
 
     const b = await reopen();
     expect(b.state.hardState).toEqual({ term: 2, vote: 'n2', commit: 3 });
     expect(b.state.snapshot).toBeNull();
-    expect(b.state.entries).toEqual([...entries(1, 3, 1), { index: 4, term: 2, type: 'noop', data: '' }, entry(5, 2, 'ünïcødé ✓ {"k":"v"}')]);
+    expect(b.state.entries).toEqual([
+      ...entries(1, 3, 1),
+      { index: 4, term: 2, type: 'noop', data: '' },
+      entry(5, 2, 'ünïcødé ✓ {"k":"v"}'),
+    ]);
     expect(b.logs).toEqual([]);
     await b.storage.close();
   });
@@ -57,8 +65,12 @@ describe('FileRaftStorage round trip', () => {
   it('rejects a hard state whose term goes back or whose vote changes within a term', async () => {
     const a = await reopen();
     await a.storage.append([], { term: 3, vote: 'n1', commit: 0 });
-    await expect(a.storage.append([], { term: 2, vote: null, commit: 0 })).rejects.toThrow(/term goes back from 3 to 2/);
-    await expect(a.storage.append([], { term: 3, vote: 'n2', commit: 0 })).rejects.toThrow(/vote in term 3 changes from n1 to n2/);
+    await expect(a.storage.append([], { term: 2, vote: null, commit: 0 })).rejects.toThrow(
+      /term goes back from 3 to 2/,
+    );
+    await expect(a.storage.append([], { term: 3, vote: 'n2', commit: 0 })).rejects.toThrow(
+      /vote in term 3 changes from n1 to n2/,
+    );
     await a.storage.close();
     const b = await reopen();
     expect(b.state.hardState).toEqual({ term: 3, vote: 'n1', commit: 0 });
@@ -75,7 +87,15 @@ describe('FileRaftStorage round trip', () => {
     await b.storage.append(entries(6, 7, 2));
     await b.storage.close();
     const c = await reopen();
-    expect(c.state.entries.map((e) => [e.index, e.term])).toEqual([[1, 1], [2, 1], [3, 1], [4, 2], [5, 2], [6, 2], [7, 2]]);
+    expect(c.state.entries.map((e) => [e.index, e.term])).toEqual([
+      [1, 1],
+      [2, 1],
+      [3, 1],
+      [4, 2],
+      [5, 2],
+      [6, 2],
+      [7, 2],
+    ]);
     await c.storage.close();
   });
 
@@ -151,7 +171,9 @@ describe('FileRaftStorage round trip', () => {
     const b = await reopen();
     expect(b.state.snapshot?.data).toBe('installed@50');
     expect(b.state.entries).toEqual([entry(51, 4)]);
-    await expect(b.storage.saveSnapshot({ meta: { index: 10, term: 4, peers: [] }, data: '' })).rejects.toThrow(/older than the stored snapshot 50/);
+    await expect(b.storage.saveSnapshot({ meta: { index: 10, term: 4, peers: [] }, data: '' })).rejects.toThrow(
+      /older than the stored snapshot 50/,
+    );
     await b.storage.close();
   });
 
@@ -173,7 +195,10 @@ describe('FileRaftStorage round trip', () => {
     await a.storage.saveSnapshot({ meta: { index: 2, term: 1, peers: ['n1'] }, data: 'old' });
     await a.storage.close();
     // A crash in the middle of writing the next snapshot leaves only a temp file.
-    await writeFile(join(dir, `${SNAPSHOT_FILE}.tmp`), encodeSnapshot({ meta: { index: 3, term: 1, peers: [] }, data: 'new' }).subarray(0, 10));
+    await writeFile(
+      join(dir, `${SNAPSHOT_FILE}.tmp`),
+      encodeSnapshot({ meta: { index: 3, term: 1, peers: [] }, data: 'new' }).subarray(0, 10),
+    );
     const b = await reopen();
     expect(b.state.snapshot?.data).toBe('old');
     expect(b.state.entries).toEqual([entry(3, 1)]);

@@ -14,9 +14,23 @@ import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Entry, HardState, Snapshot } from '../core/types.js';
 import { EMPTY_HARD_STATE } from '../core/types.js';
-import { datasyncNow, errorText, fsyncDir, unlinkDurably, writeAllSync, writeFileDurably, type TimedSync } from './durable-fs.js';
+import {
+  datasyncNow,
+  errorText,
+  fsyncDir,
+  unlinkDurably,
+  writeAllSync,
+  writeFileDurably,
+  type TimedSync,
+} from './durable-fs.js';
 import { StorageCorruptionError, StorageFailedError, StorageUsageError } from './errors.js';
-import { checkHardStateShape, hardStateTransitionProblem, LogTerms, sameHardState, type SnapshotMode } from './log-rules.js';
+import {
+  checkHardStateShape,
+  hardStateTransitionProblem,
+  LogTerms,
+  sameHardState,
+  type SnapshotMode,
+} from './log-rules.js';
 import type { FsyncKind, RaftStorage, RecoveredState, StorageLogger, StorageStats } from './raft-storage.js';
 import { listSegmentFiles, segmentName } from './segment-files.js';
 import { encodeSnapshot, readSnapshotFile, SNAPSHOT_FILE } from './snapshot-file.js';
@@ -120,7 +134,9 @@ export class FileRaftStorage implements RaftStorage {
     }
     this.preallocateBytes = options.preallocateBytes ?? DEFAULT_PREALLOCATE_BYTES;
     if (!Number.isSafeInteger(this.preallocateBytes) || this.preallocateBytes < 0) {
-      throw new StorageUsageError(`preallocateBytes must be a non-negative integer, got ${String(options.preallocateBytes)}`);
+      throw new StorageUsageError(
+        `preallocateBytes must be a non-negative integer, got ${String(options.preallocateBytes)}`,
+      );
     }
     this.log = options.logger ?? defaultLogger;
     const onFsync = options.onFsync;
@@ -142,7 +158,8 @@ export class FileRaftStorage implements RaftStorage {
   }
 
   async open(): Promise<RecoveredState> {
-    if (this.phase !== 'new') throw new StorageUsageError(`open() called on a storage that is ${this.phase}; use a new instance`);
+    if (this.phase !== 'new')
+      throw new StorageUsageError(`open() called on a storage that is ${this.phase}; use a new instance`);
     this.phase = 'opening';
     try {
       const created = await mkdir(this.dir, { recursive: true });
@@ -152,7 +169,11 @@ export class FileRaftStorage implements RaftStorage {
       const snapshot = await readSnapshotFile(snapPath);
       if (files.length === 0) {
         if (snapshot !== null) {
-          throw new StorageCorruptionError(this.dir, 0, `${SNAPSHOT_FILE} exists but there is no WAL segment, so the term and vote are lost`);
+          throw new StorageCorruptionError(
+            this.dir,
+            0,
+            `${SNAPSHOT_FILE} exists but there is no WAL segment, so the term and vote are lost`,
+          );
         }
         await this.createSegment(1, { lastIndex: 0, lastTerm: 0, hardState: EMPTY_HARD_STATE }, false);
         files.push({ seq: 1, path: join(this.dir, segmentName(1)) });
@@ -165,7 +186,10 @@ export class FileRaftStorage implements RaftStorage {
       this.fh = await open(this.activeSegment().path, 'r+');
       if (snapshot !== null) {
         if (fitted.mode === 'discard') {
-          this.log('warn', `snapshot at ${snapshot.meta.index} supersedes the log (interrupted saveSnapshot); dropping the uncommitted log after it`);
+          this.log(
+            'warn',
+            `snapshot at ${snapshot.meta.index} supersedes the log (interrupted saveSnapshot); dropping the uncommitted log after it`,
+          );
         }
         await this.compact(snapshot.meta.index, snapshot.meta.term, fitted.mode, this.point());
       }
@@ -199,7 +223,9 @@ export class FileRaftStorage implements RaftStorage {
       for (const e of entries) {
         const frame = encodeEntry(e);
         if (frame.length > MAX_RECORD_BYTES) {
-          throw new StorageUsageError(`entry ${e.index} encodes to ${frame.length} bytes, above the ${MAX_RECORD_BYTES}-byte record limit`);
+          throw new StorageUsageError(
+            `entry ${e.index} encodes to ${frame.length} bytes, above the ${MAX_RECORD_BYTES}-byte record limit`,
+          );
         }
         chunks.push(frame);
       }
@@ -214,7 +240,8 @@ export class FileRaftStorage implements RaftStorage {
     }
     batch.effects.push(...effects);
     this.terms.applyAppend(entries);
-    if (hardState !== undefined) this.hardState = { term: hardState.term, vote: hardState.vote, commit: hardState.commit };
+    if (hardState !== undefined)
+      this.hardState = { term: hardState.term, vote: hardState.vote, commit: hardState.commit };
     this.counters.appends++;
     return this.enqueueWaiter(batch);
   }
@@ -273,7 +300,15 @@ export class FileRaftStorage implements RaftStorage {
   private currentBatch(): BatchOp {
     const last = this.queue[this.queue.length - 1];
     if (last !== undefined && last.kind === 'batch' && !last.sealed) return last;
-    const batch: BatchOp = { kind: 'batch', sealed: false, chunks: [], bytes: 0, effects: [], waiters: [], start: this.point() };
+    const batch: BatchOp = {
+      kind: 'batch',
+      sealed: false,
+      chunks: [],
+      bytes: 0,
+      effects: [],
+      waiters: [],
+      start: this.point(),
+    };
     this.queue.push(batch);
     return batch;
   }
@@ -309,7 +344,9 @@ export class FileRaftStorage implements RaftStorage {
 
   private fail(e: unknown): void {
     const msg = errorText(e);
-    this.failure = new StorageFailedError(`Raft storage write failed (${msg}); restart the node to recover from disk`, { cause: e });
+    this.failure = new StorageFailedError(`Raft storage write failed (${msg}); restart the node to recover from disk`, {
+      cause: e,
+    });
     for (const op of this.queue) for (const w of op.waiters) w.reject(this.failure);
     this.queue = [];
   }
@@ -392,7 +429,14 @@ export class FileRaftStorage implements RaftStorage {
       encodeHardState(start.hardState),
     ]);
     await writeFileDurably(this.dir, segmentName(seq), prologue, 'segment', this.timed);
-    return { seq, path: join(this.dir, segmentName(seq)), size: prologue.length, allocated: prologue.length, prologueBytes: prologue.length, maxLive: 0 };
+    return {
+      seq,
+      path: join(this.dir, segmentName(seq)),
+      size: prologue.length,
+      allocated: prologue.length,
+      prologueBytes: prologue.length,
+      maxLive: 0,
+    };
   }
 
   private activeSegment(): SegmentState {

@@ -1,5 +1,12 @@
 // Public surface of the Raft storage.
-export type { FsyncKind, RaftStorage, RecoveredState, StorageLogger, StorageLogLevel, StorageStats } from './raft-storage.js';
+export type {
+  FsyncKind,
+  RaftStorage,
+  RecoveredState,
+  StorageLogger,
+  StorageLogLevel,
+  StorageStats,
+} from './raft-storage.js';
 export { StorageCorruptionError, StorageFailedError, StorageUsageError } from './errors.js';
 export { DEFAULT_SEGMENT_BYTES, FileRaftStorage, type FileRaftStorageOptions } from './file-raft-storage.js';
 export { MemoryRaftStorage, MemoryStorageDisk } from './memory-raft-storage.js';

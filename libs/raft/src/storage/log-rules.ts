@@ -8,16 +8,21 @@ function isCount(n: unknown): n is number {
 }
 
 export function checkEntryShape(e: Entry): void {
-  if (!isCount(e.index) || e.index < 1) throw new StorageUsageError(`entry index must be an integer >= 1, got ${String(e.index)}`);
-  if (!isCount(e.term)) throw new StorageUsageError(`entry ${e.index}: term must be an integer >= 0, got ${String(e.term)}`);
-  if (e.type !== 'normal' && e.type !== 'noop') throw new StorageUsageError(`entry ${e.index}: unknown type ${String(e.type)}`);
+  if (!isCount(e.index) || e.index < 1)
+    throw new StorageUsageError(`entry index must be an integer >= 1, got ${String(e.index)}`);
+  if (!isCount(e.term))
+    throw new StorageUsageError(`entry ${e.index}: term must be an integer >= 0, got ${String(e.term)}`);
+  if (e.type !== 'normal' && e.type !== 'noop')
+    throw new StorageUsageError(`entry ${e.index}: unknown type ${String(e.type)}`);
   if (typeof e.data !== 'string') throw new StorageUsageError(`entry ${e.index}: data must be a string`);
 }
 
 export function checkHardStateShape(hs: HardState): void {
   if (!isCount(hs.term)) throw new StorageUsageError(`hard state term must be an integer >= 0, got ${String(hs.term)}`);
-  if (!isCount(hs.commit)) throw new StorageUsageError(`hard state commit must be an integer >= 0, got ${String(hs.commit)}`);
-  if (hs.vote !== null && typeof hs.vote !== 'string') throw new StorageUsageError('hard state vote must be a string or null');
+  if (!isCount(hs.commit))
+    throw new StorageUsageError(`hard state commit must be an integer >= 0, got ${String(hs.commit)}`);
+  if (hs.vote !== null && typeof hs.vote !== 'string')
+    throw new StorageUsageError('hard state vote must be a string or null');
 }
 
 /**
@@ -37,8 +42,10 @@ export function sameHardState(a: HardState, b: HardState): boolean {
 }
 
 export function checkSnapshotMetaShape(meta: SnapshotMeta): void {
-  if (!isCount(meta.index) || meta.index < 1) throw new StorageUsageError(`snapshot index must be an integer >= 1, got ${String(meta.index)}`);
-  if (!isCount(meta.term)) throw new StorageUsageError(`snapshot term must be an integer >= 0, got ${String(meta.term)}`);
+  if (!isCount(meta.index) || meta.index < 1)
+    throw new StorageUsageError(`snapshot index must be an integer >= 1, got ${String(meta.index)}`);
+  if (!isCount(meta.term))
+    throw new StorageUsageError(`snapshot term must be an integer >= 0, got ${String(meta.term)}`);
   if (!Array.isArray(meta.peers) || !meta.peers.every((p) => typeof p === 'string')) {
     throw new StorageUsageError('snapshot peers must be an array of strings');
   }
@@ -106,12 +113,16 @@ export class LogTerms {
     }
     const prevTerm = this.termAt(first.index - 1) ?? 0;
     if (first.term < prevTerm) {
-      throw new StorageUsageError(`entry ${first.index} has term ${first.term}, below term ${prevTerm} of entry ${first.index - 1}`);
+      throw new StorageUsageError(
+        `entry ${first.index} has term ${first.term}, below term ${prevTerm} of entry ${first.index - 1}`,
+      );
     }
     for (let i = 1; i < entries.length; i++) {
       const [a, b] = [entries[i - 1], entries[i]];
-      if (b.index !== a.index + 1) throw new StorageUsageError(`entries not contiguous: ${a.index} followed by ${b.index}`);
-      if (b.term < a.term) throw new StorageUsageError(`entry ${b.index} has term ${b.term}, below term ${a.term} of entry ${a.index}`);
+      if (b.index !== a.index + 1)
+        throw new StorageUsageError(`entries not contiguous: ${a.index} followed by ${b.index}`);
+      if (b.term < a.term)
+        throw new StorageUsageError(`entry ${b.index} has term ${b.term}, below term ${a.term} of entry ${a.index}`);
     }
     return first.index <= this.lastIndex ? first.index : null;
   }
@@ -129,7 +140,9 @@ export class LogTerms {
       throw new StorageUsageError(`snapshot index ${meta.index} is older than the stored snapshot ${this.snapIndex}`);
     }
     if (meta.index === this.snapIndex && meta.term !== this.snapTerm) {
-      throw new StorageUsageError(`snapshot at ${meta.index} has term ${meta.term} but the stored one has term ${this.snapTerm}`);
+      throw new StorageUsageError(
+        `snapshot at ${meta.index} has term ${meta.term} but the stored one has term ${this.snapTerm}`,
+      );
     }
     return this.termAt(meta.index) === meta.term ? 'keep' : 'discard';
   }

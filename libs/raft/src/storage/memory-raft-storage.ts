@@ -23,7 +23,8 @@ export class MemoryRaftStorage implements RaftStorage {
   constructor(readonly disk: MemoryStorageDisk = new MemoryStorageDisk()) {}
 
   open(): Promise<RecoveredState> {
-    if (this.phase !== 'new') return Promise.reject(new StorageUsageError(`open() called on a storage that is ${this.phase}`));
+    if (this.phase !== 'new')
+      return Promise.reject(new StorageUsageError(`open() called on a storage that is ${this.phase}`));
     this.phase = 'open';
     const { snapshot, entries, hardState } = this.disk;
     this.terms = LogTerms.from(snapshot?.meta.index ?? 0, snapshot?.meta.term ?? 0, entries);

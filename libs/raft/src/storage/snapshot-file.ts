@@ -47,7 +47,11 @@ export async function readSnapshotFile(path: string): Promise<Snapshot | null> {
   if (f.kind === 'end') throw new StorageCorruptionError(path, 0, 'snapshot file is empty');
   if (f.kind !== 'frame') throw new StorageCorruptionError(path, 0, `snapshot frame invalid: ${f.problem}`);
   if (f.next !== buf.length) {
-    throw new StorageCorruptionError(path, f.next, `${buf.length - f.next} unexpected byte(s) after the snapshot frame`);
+    throw new StorageCorruptionError(
+      path,
+      f.next,
+      `${buf.length - f.next} unexpected byte(s) after the snapshot frame`,
+    );
   }
   try {
     const r = new ByteReader(f.payload);
@@ -62,7 +66,8 @@ export async function readSnapshotFile(path: string): Promise<Snapshot | null> {
     for (let i = 0; i < peerCount; i++) peers.push(r.utf8(r.u32()));
     return { meta: { index, term, peers }, data: r.restUtf8() };
   } catch (e) {
-    if (e instanceof DecodeError) throw new StorageCorruptionError(path, FRAME_HEADER_BYTES, `snapshot payload invalid: ${e.message}`);
+    if (e instanceof DecodeError)
+      throw new StorageCorruptionError(path, FRAME_HEADER_BYTES, `snapshot payload invalid: ${e.message}`);
     throw e;
   }
 }

@@ -59,7 +59,10 @@ function interpret(m: Model, op: Op, seq: number): (s: RaftStorage) => Promise<v
       type: k % 3 === 2 ? 'noop' : 'normal',
       data: `op${seq}-${k}`,
     }));
-    const hs = op.c % 4 === 0 ? { term: Math.max(m.hardState.term, term), vote: m.hardState.vote, commit: op.b % (li + 1) } : undefined;
+    const hs =
+      op.c % 4 === 0
+        ? { term: Math.max(m.hardState.term, term), vote: m.hardState.vote, commit: op.b % (li + 1) }
+        : undefined;
     if (hs && hs.term > m.hardState.term) hs.vote = null;
     if (count > 0) m.entries = [...m.entries.slice(0, from - si - 1), ...batch];
     if (hs) m.hardState = hs;

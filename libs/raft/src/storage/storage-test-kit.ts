@@ -74,6 +74,11 @@ export async function frameOffsets(path: string): Promise<number[]> {
   const buf = await readFile(path);
   const out: number[] = [];
   // Stops at zeros written ahead (an all-zero header is not a frame).
-  for (let pos = 0; pos + 8 <= buf.length && (buf.readUInt32BE(pos) !== 0 || buf.readUInt32BE(pos + 4) !== 0); pos += 8 + buf.readUInt32BE(pos)) out.push(pos);
+  for (
+    let pos = 0;
+    pos + 8 <= buf.length && (buf.readUInt32BE(pos) !== 0 || buf.readUInt32BE(pos + 4) !== 0);
+    pos += 8 + buf.readUInt32BE(pos)
+  )
+    out.push(pos);
   return out;
 }

@@ -12,16 +12,25 @@ describe('WAL records and frames', () => {
   it('round-trips every record kind, including large numbers and non-ASCII text', () => {
     const big = Number.MAX_SAFE_INTEGER;
     expect(decodeRecord(payloadOf(encodeHeader({ seq: 7, prevIndex: big, prevTerm: 2 ** 40, reset: true })))).toEqual({
-      kind: 'header', seq: 7, prevIndex: big, prevTerm: 2 ** 40, reset: true,
+      kind: 'header',
+      seq: 7,
+      prevIndex: big,
+      prevTerm: 2 ** 40,
+      reset: true,
     });
     const e = { index: 2 ** 33 + 5, term: 9, type: 'noop' as const, data: '{"ключ":"值 ✓"}' };
     expect(decodeRecord(payloadOf(encodeEntry(e)))).toEqual({ kind: 'entry', entry: e });
     expect(decodeRecord(payloadOf(encodeTruncate(12, 3)))).toEqual({ kind: 'truncate', from: 12, prevTerm: 3 });
     expect(decodeRecord(payloadOf(encodeHardState({ term: 4, vote: 'nœud-2', commit: 99 })))).toEqual({
-      kind: 'hard-state', hardState: { term: 4, vote: 'nœud-2', commit: 99 },
+      kind: 'hard-state',
+      hardState: { term: 4, vote: 'nœud-2', commit: 99 },
     });
-    expect(decodeRecord(payloadOf(encodeHardState({ term: 4, vote: '', commit: 0 })))).toMatchObject({ hardState: { vote: '' } });
-    expect(decodeRecord(payloadOf(encodeHardState({ term: 4, vote: null, commit: 0 })))).toMatchObject({ hardState: { vote: null } });
+    expect(decodeRecord(payloadOf(encodeHardState({ term: 4, vote: '', commit: 0 })))).toMatchObject({
+      hardState: { vote: '' },
+    });
+    expect(decodeRecord(payloadOf(encodeHardState({ term: 4, vote: null, commit: 0 })))).toMatchObject({
+      hardState: { vote: null },
+    });
   });
 
   it('classifies damaged frames', () => {
@@ -42,6 +51,13 @@ describe('WAL records and frames', () => {
     const bad = (fill: (b: Buffer) => void, n: number) => payloadOf(encodeFrame(n, (b, o) => fill(b.subarray(o))));
     expect(() => decodeRecord(bad((b) => b.writeUInt8(42, 0), 1))).toThrow(DecodeError);
     expect(() => decodeRecord(bad((b) => b.writeUInt8(3, 0), 1))).toThrow(/payload too short/);
-    expect(() => decodeRecord(bad((b) => { b.fill(0xff); b.writeUInt8(3, 0); }, 17))).toThrow(/above 2\^53/);
+    expect(() =>
+      decodeRecord(
+        bad((b) => {
+          b.fill(0xff);
+          b.writeUInt8(3, 0);
+        }, 17),
+      ),
+    ).toThrow(/above 2\^53/);
   });
 });

@@ -100,7 +100,13 @@ export function decodeRecord(payload: Buffer): WalRecord {
       if (version !== WAL_VERSION) throw new DecodeError(`unsupported WAL version ${version}`);
       const flags = r.u8();
       if ((flags & ~FLAG_RESET) !== 0) throw new DecodeError(`unknown header flags 0x${flags.toString(16)}`);
-      const rec: HeaderRecord = { kind: 'header', reset: (flags & FLAG_RESET) !== 0, seq: r.u64(), prevIndex: r.u64(), prevTerm: r.u64() };
+      const rec: HeaderRecord = {
+        kind: 'header',
+        reset: (flags & FLAG_RESET) !== 0,
+        seq: r.u64(),
+        prevIndex: r.u64(),
+        prevTerm: r.u64(),
+      };
       r.end();
       return rec;
     }

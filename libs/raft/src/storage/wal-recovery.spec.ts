@@ -30,7 +30,8 @@ describe('FileRaftStorage recovery', () => {
   async function writeFive(segmentBytes?: number): Promise<void> {
     const h = harness(dir, segmentBytes === undefined ? {} : { segmentBytes });
     await h.storage.open();
-    for (let i = 1; i <= 5; i++) await h.storage.append([entry(i, 1)], i === 1 ? { term: 1, vote: 'n1', commit: 0 } : undefined);
+    for (let i = 1; i <= 5; i++)
+      await h.storage.append([entry(i, 1)], i === 1 ? { term: 1, vote: 'n1', commit: 0 } : undefined);
     await h.storage.close();
   }
 
@@ -121,7 +122,8 @@ describe('FileRaftStorage recovery', () => {
     async function writeFiveAhead(segmentBytes?: number): Promise<void> {
       const h = harness(dir, { ...ahead, ...(segmentBytes === undefined ? {} : { segmentBytes }) });
       await h.storage.open();
-      for (let i = 1; i <= 5; i++) await h.storage.append([entry(i, 1)], i === 1 ? { term: 1, vote: 'n1', commit: 0 } : undefined);
+      for (let i = 1; i <= 5; i++)
+        await h.storage.append([entry(i, 1)], i === 1 ? { term: 1, vote: 'n1', commit: 0 } : undefined);
       await h.storage.close();
     }
 
@@ -276,7 +278,10 @@ describe('FileRaftStorage recovery', () => {
   it('finishes a saveSnapshot interrupted after the snapshot became durable', async () => {
     await writeFive();
     // The snapshot (term 2 at index 4) disagrees with the log (term 1 at 4): a leader's image.
-    await writeFile(join(dir, SNAPSHOT_FILE), encodeSnapshot({ meta: { index: 4, term: 2, peers: ['n1'] }, data: 'img' }));
+    await writeFile(
+      join(dir, SNAPSHOT_FILE),
+      encodeSnapshot({ meta: { index: 4, term: 2, peers: ['n1'] }, data: 'img' }),
+    );
     const h = harness(dir);
     const state = await h.storage.open();
     expect(state.entries).toEqual([]);

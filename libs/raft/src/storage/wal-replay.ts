@@ -84,14 +84,16 @@ class Replayer {
         if (e.index !== this.lastIndex + 1) {
           return `entry index ${e.index} does not follow ${this.lastIndex} (gap or non-monotonic index)`;
         }
-        if (e.term < this.lastTerm) return `entry ${e.index} has term ${e.term}, below the previous term ${this.lastTerm}`;
+        if (e.term < this.lastTerm)
+          return `entry ${e.index} has term ${e.term}, below the previous term ${this.lastTerm}`;
         this.entries.push(e);
         seg.maxLive = e.index;
         return null;
       }
       case 'truncate': {
         const keep = rec.from - 1;
-        if (rec.from < 1 || keep > this.lastIndex) return `truncate from ${rec.from} beyond the log end ${this.lastIndex}`;
+        if (rec.from < 1 || keep > this.lastIndex)
+          return `truncate from ${rec.from} beyond the log end ${this.lastIndex}`;
         if (keep >= this.base) {
           if (this.termAt(keep) !== rec.prevTerm) {
             return `truncate from ${rec.from} expects term ${rec.prevTerm} at ${keep}, log has ${String(this.termAt(keep))}`;
@@ -120,7 +122,11 @@ function allZero(buf: Buffer, from: number): boolean {
   return true;
 }
 
-export async function replayWal(files: readonly SegmentFile[], log: StorageLogger, timed: TimedSync): Promise<WalReplay> {
+export async function replayWal(
+  files: readonly SegmentFile[],
+  log: StorageLogger,
+  timed: TimedSync,
+): Promise<WalReplay> {
   const r = new Replayer();
   for (let i = 0; i < files.length; i++) {
     const file = files[i];
@@ -147,7 +153,10 @@ export async function replayWal(files: readonly SegmentFile[], log: StorageLogge
           const where = isLast ? 'with valid-looking data after it' : 'in an older segment';
           throw new StorageCorruptionError(file.path, pos, `${f.problem} ${where}, so it is not a torn tail`);
         }
-        log('warn', `torn tail in ${file.path} at offset ${pos}: ${f.problem}; truncating ${buf.length - pos} byte(s) of an unacknowledged write`);
+        log(
+          'warn',
+          `torn tail in ${file.path} at offset ${pos}: ${f.problem}; truncating ${buf.length - pos} byte(s) of an unacknowledged write`,
+        );
         const fh = await open(file.path, 'r+');
         try {
           await fh.truncate(pos);
@@ -162,7 +171,8 @@ export async function replayWal(files: readonly SegmentFile[], log: StorageLogge
       try {
         rec = decodeRecord(f.payload);
       } catch (e) {
-        if (e instanceof DecodeError) throw new StorageCorruptionError(file.path, pos, `record undecodable: ${e.message}`);
+        if (e instanceof DecodeError)
+          throw new StorageCorruptionError(file.path, pos, `record undecodable: ${e.message}`);
         throw e;
       }
       const problem = r.apply(rec, seg, frameNo, i === 0);
@@ -172,7 +182,11 @@ export async function replayWal(files: readonly SegmentFile[], log: StorageLogge
       if (frameNo === 2) prologueBytes = pos;
     }
     if (frameNo < 2) {
-      throw new StorageCorruptionError(file.path, pos, `segment has ${frameNo} valid frame(s); a segment starts with a header and a hard state`);
+      throw new StorageCorruptionError(
+        file.path,
+        pos,
+        `segment has ${frameNo} valid frame(s); a segment starts with a header and a hard state`,
+      );
     }
     r.segments[i] = { ...seg, size: pos, allocated, prologueBytes };
   }
@@ -202,7 +216,11 @@ export function fitToSnapshot(
   if (snap === null) return { entries: replay.entries, mode: 'keep' };
   const lastIndex = replay.base + replay.entries.length;
   const termAtSnap =
-    snapIndex === replay.base ? replay.baseTerm : snapIndex <= lastIndex ? replay.entries[snapIndex - replay.base - 1].term : undefined;
+    snapIndex === replay.base
+      ? replay.baseTerm
+      : snapIndex <= lastIndex
+        ? replay.entries[snapIndex - replay.base - 1].term
+        : undefined;
   if (termAtSnap !== snap.term) return { entries: [], mode: 'discard' };
   return { entries: replay.entries.slice(snapIndex - replay.base), mode: 'keep' };
 }

@@ -21,15 +21,27 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function run(label: string, baseDir: string, total: number, payload: string, batch: number, concurrency: number): Promise<Result> {
+async function run(
+  label: string,
+  baseDir: string,
+  total: number,
+  payload: string,
+  batch: number,
+  concurrency: number,
+): Promise<Result> {
   const dir = await mkdtemp(join(baseDir, 'dss-wal-bench-'));
   const fsyncs: number[] = [];
-  const storage = new FileRaftStorage({ dir, onFsync: (s, kind) => kind === 'wal' && fsyncs.push(s), logger: () => undefined });
+  const storage = new FileRaftStorage({
+    dir,
+    onFsync: (s, kind) => kind === 'wal' && fsyncs.push(s),
+    logger: () => undefined,
+  });
   try {
     await storage.open();
     let next = 1;
     let calls = 0;
-    const makeBatch = (): Entry[] => Array.from({ length: batch }, () => ({ index: next++, term: 1, type: 'normal', data: payload }));
+    const makeBatch = (): Entry[] =>
+      Array.from({ length: batch }, () => ({ index: next++, term: 1, type: 'normal', data: payload }));
     const t0 = process.hrtime.bigint();
     while (next <= total) {
       // Entries are numbered at call time, so concurrent callers still append in order.

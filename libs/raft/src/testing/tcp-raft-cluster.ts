@@ -53,13 +53,29 @@ export class TcpRaftCluster {
   async startNode(id: string): Promise<void> {
     const machine = new ListMachine();
     this.machines.set(id, machine);
-    const peers = this.ids.filter((p) => p !== id).map((p) => ({ id: p, host: '127.0.0.1', peerPort: this.ports[p]!, httpPort: 1 }));
+    const peers = this.ids
+      .filter((p) => p !== id)
+      .map((p) => ({ id: p, host: '127.0.0.1', peerPort: this.ports[p]!, httpPort: 1 }));
     const port = this.ports[id]!;
     @Module({
       imports: [
         MetricsModule.forRoot({ node: id, role: 'lock' }),
-        TransportModule.forRoot({ selfId: id, role: 'lock', peers, timeoutMs: 500, bindHost: '127.0.0.1', port, probeIntervalMs: 0 }),
-        RaftModule.forRoot({ id, members: this.ids, dataDir: join(this.dir, id), stateMachine: machine, snapshotEntries: this.snapshotEntries }),
+        TransportModule.forRoot({
+          selfId: id,
+          role: 'lock',
+          peers,
+          timeoutMs: 500,
+          bindHost: '127.0.0.1',
+          port,
+          probeIntervalMs: 0,
+        }),
+        RaftModule.forRoot({
+          id,
+          members: this.ids,
+          dataDir: join(this.dir, id),
+          stateMachine: machine,
+          snapshotEntries: this.snapshotEntries,
+        }),
       ],
     })
     class NodeModule {}

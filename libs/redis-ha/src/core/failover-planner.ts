@@ -12,7 +12,8 @@ export interface RedisNodeAddress {
 }
 
 /** One probe of one node: its INFO replication, or why it could not be read. */
-export type Probe = { readonly id: string; readonly info: ReplicationInfo } | { readonly id: string; readonly error: string };
+export type Probe =
+  { readonly id: string; readonly info: ReplicationInfo } | { readonly id: string; readonly error: string };
 
 /** What the leader remembers between probes; starts empty when it becomes leader. */
 export interface PlannerMemory {
@@ -26,7 +27,9 @@ export interface PlannerMemory {
 
 export const EMPTY_MEMORY: PlannerMemory = { epoch: -1, misses: new Map() };
 
-export type ReconcileStep = { readonly node: string; readonly action: 'promote' } | { readonly node: string; readonly action: 'follow'; readonly primary: string };
+export type ReconcileStep =
+  | { readonly node: string; readonly action: 'promote' }
+  | { readonly node: string; readonly action: 'follow'; readonly primary: string };
 
 export type Plan =
   | { readonly kind: 'steady' }
@@ -35,7 +38,9 @@ export type Plan =
   | { readonly kind: 'fence'; readonly nodes: readonly string[]; readonly reason: string }
   | { readonly kind: 'blocked'; readonly reason: string };
 
-export type Choice = { readonly kind: 'promote'; readonly primary: string; readonly reason: string } | { readonly kind: 'blocked'; readonly reason: string };
+export type Choice =
+  | { readonly kind: 'promote'; readonly primary: string; readonly reason: string }
+  | { readonly kind: 'blocked'; readonly reason: string };
 
 const hasInfo = (p: Probe | undefined): p is { id: string; info: ReplicationInfo } => p !== undefined && 'info' in p;
 
@@ -45,7 +50,8 @@ export function observe(memory: PlannerMemory, topology: RedisTopology, probes: 
   const misses = new Map(fresh ? [] : memory.misses);
   for (const p of probes) misses.set(p.id, hasInfo(p) ? 0 : (misses.get(p.id) ?? 0) + 1);
   const primary = probes.find((p) => p.id === topology.primary);
-  const primaryReplid = hasInfo(primary) && primary.info.role === 'master' ? primary.info.replid : fresh ? undefined : memory.primaryReplid;
+  const primaryReplid =
+    hasInfo(primary) && primary.info.role === 'master' ? primary.info.replid : fresh ? undefined : memory.primaryReplid;
   return { epoch: topology.epoch, misses, ...(primaryReplid !== undefined ? { primaryReplid } : {}) };
 }
 
@@ -58,7 +64,14 @@ export function replicasNeeded(nodeCount: number, replicasToAck: number): number
   return Math.min(nodeCount - replicasToAck, nodeCount - 1);
 }
 
-export function plan(nodes: readonly RedisNodeAddress[], topology: RedisTopology, probes: readonly Probe[], memory: PlannerMemory, replicasToAck: number, downAfterProbes: number): Plan {
+export function plan(
+  nodes: readonly RedisNodeAddress[],
+  topology: RedisTopology,
+  probes: readonly Probe[],
+  memory: PlannerMemory,
+  replicasToAck: number,
+  downAfterProbes: number,
+): Plan {
   const byId = new Map(probes.map((p) => [p.id, p]));
   const primaryNode = nodes.find((n) => n.id === topology.primary)!;
   const primary = byId.get(topology.primary);
@@ -68,7 +81,8 @@ export function plan(nodes: readonly RedisNodeAddress[], topology: RedisTopology
     for (const n of nodes) {
       const p = byId.get(n.id);
       if (n.id === topology.primary || !hasInfo(p)) continue;
-      const follows = p.info.role === 'slave' && p.info.masterHost === primaryNode.host && p.info.masterPort === primaryNode.port;
+      const follows =
+        p.info.role === 'slave' && p.info.masterHost === primaryNode.host && p.info.masterPort === primaryNode.port;
       if (!follows) steps.push({ node: n.id, action: 'follow', primary: topology.primary });
     }
     return steps.length > 0 ? { kind: 'reconcile', steps } : { kind: 'steady' };
@@ -78,7 +92,10 @@ export function plan(nodes: readonly RedisNodeAddress[], topology: RedisTopology
   const reachable = nodes.filter((n) => n.id !== topology.primary && hasInfo(byId.get(n.id))).map((n) => n.id);
   const needed = replicasNeeded(nodes.length, replicasToAck);
   if (nodes.length < 2 || reachable.length < needed) {
-    return { kind: 'blocked', reason: `primary ${topology.primary} is gone but only ${reachable.length} of the ${needed} replicas a safe failover needs answer` };
+    return {
+      kind: 'blocked',
+      reason: `primary ${topology.primary} is gone but only ${reachable.length} of the ${needed} replicas a safe failover needs answer`,
+    };
   }
   return { kind: 'fence', nodes: reachable, reason: `primary ${topology.primary} missed ${missed} probes` };
 }
@@ -98,27 +115,40 @@ export function plan(nodes: readonly RedisNodeAddress[], topology: RedisTopology
  * it lost every write acknowledged since (found by the chaos suite, when a
  * primary that had just come back was fenced mid-resync).
  */
-export function choosePrimary(nodes: readonly RedisNodeAddress[], fenced: ReadonlyMap<string, ReplicationInfo>, memory: PlannerMemory, replicasToAck: number, stamps: ReadonlyMap<string, number> = new Map()): Choice {
+export function choosePrimary(
+  nodes: readonly RedisNodeAddress[],
+  fenced: ReadonlyMap<string, ReplicationInfo>,
+  memory: PlannerMemory,
+  replicasToAck: number,
+  stamps: ReadonlyMap<string, number> = new Map(),
+): Choice {
   const needed = replicasNeeded(nodes.length, replicasToAck);
-  if (fenced.size < needed) return { kind: 'blocked', reason: `only ${fenced.size} of the ${needed} replicas a safe failover needs were fenced` };
+  if (fenced.size < needed)
+    return {
+      kind: 'blocked',
+      reason: `only ${fenced.size} of the ${needed} replicas a safe failover needs were fenced`,
+    };
   const newest = Math.max(0, ...stamps.values());
   const current = new Map([...fenced].filter(([id]) => (stamps.get(id) ?? 0) >= newest));
   const stream = memory.primaryReplid ?? mostFollowedStream([...current.values()]);
-  if (stream === undefined) return { kind: 'blocked', reason: 'the replicas do not share a replication stream with the lost primary' };
+  if (stream === undefined)
+    return { kind: 'blocked', reason: 'the replicas do not share a replication stream with the lost primary' };
   let best: { id: string; offset: number } | undefined;
   for (const n of nodes) {
     const info = current.get(n.id);
     const offset = info && coverage(info, stream);
     if (offset !== undefined && (best === undefined || offset > best.offset)) best = { id: n.id, offset };
   }
-  if (best === undefined) return { kind: 'blocked', reason: `no fenced replica holds the lost primary's stream ${stream.slice(0, 8)}` };
+  if (best === undefined)
+    return { kind: 'blocked', reason: `no fenced replica holds the lost primary's stream ${stream.slice(0, 8)}` };
   return { kind: 'promote', primary: best.id, reason: `holds the lost primary's stream up to offset ${best.offset}` };
 }
 
 /** The stream most fenced replicas followed: after REPLICAOF NO ONE that is their replid2 (their replid is brand new). */
 function mostFollowedStream(infos: readonly ReplicationInfo[]): string | undefined {
   const counts = new Map<string, number>();
-  for (const info of infos) if (coverage(info, info.replid2) !== undefined) counts.set(info.replid2, (counts.get(info.replid2) ?? 0) + 1);
+  for (const info of infos)
+    if (coverage(info, info.replid2) !== undefined) counts.set(info.replid2, (counts.get(info.replid2) ?? 0) + 1);
   let best: [string, number] | undefined;
   for (const entry of counts) if (best === undefined || entry[1] > best[1]) best = entry;
   return best?.[0];

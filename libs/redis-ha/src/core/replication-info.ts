@@ -30,20 +30,36 @@ export function parseReplicationInfo(text: string): ReplicationInfo {
     if (colon > 0 && !line.startsWith('#')) fields.set(line.slice(0, colon), line.slice(colon + 1).trim());
   }
   const role = fields.get('role');
-  if (role !== 'master' && role !== 'slave') throw new ReplicationInfoError(`INFO replication has no role master/slave (${JSON.stringify(role)})`);
+  if (role !== 'master' && role !== 'slave')
+    throw new ReplicationInfoError(`INFO replication has no role master/slave (${JSON.stringify(role)})`);
   const num = (name: string, fallback?: number): number => {
     const raw = fields.get(name);
     const n = raw === undefined ? fallback : Number(raw);
-    if (n === undefined || !Number.isFinite(n)) throw new ReplicationInfoError(`INFO replication: ${name} is missing or not a number`);
+    if (n === undefined || !Number.isFinite(n))
+      throw new ReplicationInfoError(`INFO replication: ${name} is missing or not a number`);
     return n;
   };
   const replid = fields.get('master_replid') ?? '';
   const replid2 = fields.get('master_replid2') ?? '';
-  const onlineReplicas = [...fields.entries()].filter(([k, v]) => /^slave\d+$/.test(k) && /(^|,)state=online(,|$)/.test(v)).length;
+  const onlineReplicas = [...fields.entries()].filter(
+    ([k, v]) => /^slave\d+$/.test(k) && /(^|,)state=online(,|$)/.test(v),
+  ).length;
   const second = num('second_repl_offset', -1);
-  const common = { replid, replid2, offset: num('master_repl_offset', 0), offset2: second > 0 ? second - 1 : -1, onlineReplicas };
+  const common = {
+    replid,
+    replid2,
+    offset: num('master_repl_offset', 0),
+    offset2: second > 0 ? second - 1 : -1,
+    onlineReplicas,
+  };
   if (role === 'master') return { role, linkUp: false, ...common };
-  return { role, masterHost: fields.get('master_host'), masterPort: num('master_port'), linkUp: fields.get('master_link_status') === 'up', ...common };
+  return {
+    role,
+    masterHost: fields.get('master_host'),
+    masterPort: num('master_port'),
+    linkUp: fields.get('master_link_status') === 'up',
+    ...common,
+  };
 }
 
 /** How far into replication stream `replid` a node's data is known to go, or undefined if it holds none of it. */

@@ -20,7 +20,9 @@ export interface TopologyCommand {
   readonly reason: string;
 }
 
-export type TopologyResult = { readonly status: 'changed'; readonly topology: RedisTopology } | { readonly status: 'stale'; readonly topology: RedisTopology };
+export type TopologyResult =
+  | { readonly status: 'changed'; readonly topology: RedisTopology }
+  | { readonly status: 'stale'; readonly topology: RedisTopology };
 
 /** Longest `reason` kept in the log. */
 export const MAX_TOPOLOGY_REASON_LENGTH = 200;
@@ -44,9 +46,13 @@ export function withPrimary(nodeIds: readonly string[], epoch: number, primary: 
 }
 
 /** Checks a decoded entry against the configured node ids; throws InvalidTopologyCommandError. */
-export function validateTopologyCommand(value: Readonly<Record<string, unknown>>, nodeIds: readonly string[]): TopologyCommand {
+export function validateTopologyCommand(
+  value: Readonly<Record<string, unknown>>,
+  nodeIds: readonly string[],
+): TopologyCommand {
   for (const key of Object.keys(value)) {
-    if (!['op', 'expectEpoch', 'primary', 'reason'].includes(key)) throw new InvalidTopologyCommandError(`redisTopology: unexpected field "${key}"`);
+    if (!['op', 'expectEpoch', 'primary', 'reason'].includes(key))
+      throw new InvalidTopologyCommandError(`redisTopology: unexpected field "${key}"`);
   }
   const { expectEpoch, primary, reason } = value;
   if (typeof expectEpoch !== 'number' || !Number.isSafeInteger(expectEpoch) || expectEpoch < 0) {
@@ -56,7 +62,9 @@ export function validateTopologyCommand(value: Readonly<Record<string, unknown>>
     throw new InvalidTopologyCommandError(`redisTopology: "primary" must be one of ${nodeIds.join(', ')}`);
   }
   if (typeof reason !== 'string' || reason.length > MAX_TOPOLOGY_REASON_LENGTH) {
-    throw new InvalidTopologyCommandError(`redisTopology: "reason" must be a string of at most ${MAX_TOPOLOGY_REASON_LENGTH} characters`);
+    throw new InvalidTopologyCommandError(
+      `redisTopology: "reason" must be a string of at most ${MAX_TOPOLOGY_REASON_LENGTH} characters`,
+    );
   }
   return { op: 'redisTopology', expectEpoch, primary, reason };
 }
@@ -82,7 +90,9 @@ export class TopologyRegister {
   /** Restores a snapshot's value; one that names other nodes than the configuration is refused. */
   restore(topology: RedisTopology): void {
     if (!Number.isSafeInteger(topology.epoch) || topology.epoch < 0 || !this.nodeIds.includes(topology.primary)) {
-      throw new InvalidTopologyCommandError(`snapshot topology ${JSON.stringify(topology)} does not fit the configured Redis nodes ${this.nodeIds.join(', ')}`);
+      throw new InvalidTopologyCommandError(
+        `snapshot topology ${JSON.stringify(topology)} does not fit the configured Redis nodes ${this.nodeIds.join(', ')}`,
+      );
     }
     this.value = withPrimary(this.nodeIds, topology.epoch, topology.primary);
   }

@@ -29,11 +29,28 @@ describe('Redis failover steps on real servers', () => {
     for (const s of servers) await s.client().config('SET', ...(SETTINGS as [string, string]));
     const clients = new Map(nodes.map((n) => [n.id, new RedisNodeClient(n, 'dss-test')]));
     admin = { nodes, clients, replicasToAck: 1, log: () => undefined };
-    await waitFor(async () => (await Promise.all([...clients.values()].map((c) => c.probe()))).every((p) => 'info' in p), 'the admin connections');
+    await waitFor(
+      async () => (await Promise.all([...clients.values()].map((c) => c.probe()))).every((p) => 'info' in p),
+      'the admin connections',
+    );
     const probes = await Promise.all([...clients.values()].map((c) => c.probe()));
     const topology = initialTopology(nodes.map((n) => n.id));
-    await reconcile(admin, topology, [{ node: 'n2', action: 'follow', primary: 'n1' }, { node: 'n3', action: 'follow', primary: 'n1' }], probes, () => undefined);
-    await waitFor(async () => /connected_slaves:2/.test(await servers[0]!.client().info('replication')) && (await servers[0]!.client().wait(2, 100)) === 2, 'both replicas online');
+    await reconcile(
+      admin,
+      topology,
+      [
+        { node: 'n2', action: 'follow', primary: 'n1' },
+        { node: 'n3', action: 'follow', primary: 'n1' },
+      ],
+      probes,
+      () => undefined,
+    );
+    await waitFor(
+      async () =>
+        /connected_slaves:2/.test(await servers[0]!.client().info('replication')) &&
+        (await servers[0]!.client().wait(2, 100)) === 2,
+      'both replicas online',
+    );
   }, 30_000);
 
   afterEach(async () => {
@@ -92,7 +109,13 @@ describe('Redis failover steps on real servers', () => {
     expect(confirmed).toHaveLength(20);
     const { memory } = await probesAndMemory();
     await servers[0]!.crash();
-    const outcome = await failOver(admin, ['n2', 'n3'], memory, () => undefined, async () => ({ committed: true, mayAct: () => undefined }));
+    const outcome = await failOver(
+      admin,
+      ['n2', 'n3'],
+      memory,
+      () => undefined,
+      async () => ({ committed: true, mayAct: () => undefined }),
+    );
     expect(outcome).toMatchObject({ kind: 'promoted', primary: 'n2' });
     for (const key of confirmed) expect(await servers[1]!.client().get(key)).toBe('v');
   }, 30_000);

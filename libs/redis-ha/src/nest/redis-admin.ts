@@ -1,4 +1,13 @@
-import { choosePrimary, type Choice, type PlannerMemory, type Probe, type RedisNodeAddress, type RedisTopology, type ReconcileStep, type ReplicationInfo } from '../core/index.js';
+import {
+  choosePrimary,
+  type Choice,
+  type PlannerMemory,
+  type Probe,
+  type RedisNodeAddress,
+  type RedisTopology,
+  type ReconcileStep,
+  type ReplicationInfo,
+} from '../core/index.js';
 import type { RedisNodeClient } from './redis-node-client.js';
 
 // The steps a lock leader takes on the Redis servers, apart from Raft: the
@@ -14,7 +23,12 @@ export interface RedisAdmin {
 }
 
 export type FailoverOutcome =
-  | { readonly kind: 'promoted'; readonly primary: string; readonly reason: string; readonly followers: readonly string[] }
+  | {
+      readonly kind: 'promoted';
+      readonly primary: string;
+      readonly reason: string;
+      readonly followers: readonly string[];
+    }
   | { readonly kind: 'refused'; readonly reason: string }
   | { readonly kind: 'lost'; readonly reason: string };
 
@@ -69,7 +83,13 @@ export async function failOver(
 }
 
 /** Brings the servers in line with the committed topology: promote its primary, attach the others to it. */
-export async function reconcile(admin: RedisAdmin, topology: RedisTopology, steps: readonly ReconcileStep[], probes: readonly Probe[], mayAct: () => void): Promise<void> {
+export async function reconcile(
+  admin: RedisAdmin,
+  topology: RedisTopology,
+  steps: readonly ReconcileStep[],
+  probes: readonly Probe[],
+  mayAct: () => void,
+): Promise<void> {
   for (const step of steps) {
     const client = admin.clients.get(step.node)!;
     if (step.action === 'promote') {

@@ -63,7 +63,10 @@ export class RedisTopologyWatcher implements OnModuleInit, OnApplicationShutdown
       const lock = node.ports.lock;
       if (!lock) continue;
       const tls = this.config.peerTls ? { tlsOptions: peerClientTls(this.config.peerTls, node.id) } : {};
-      const client = ClientProxyFactory.create({ transport: Transport.TCP, options: { host: node.host, port: lock.peer, socketClass: PeerSocket, ...tls } });
+      const client = ClientProxyFactory.create({
+        transport: Transport.TCP,
+        options: { host: node.host, port: lock.peer, socketClass: PeerSocket, ...tls },
+      });
       this.clients.set(node.id, client);
       void this.watch(node.id, client);
     }
@@ -79,15 +82,25 @@ export class RedisTopologyWatcher implements OnModuleInit, OnApplicationShutdown
     if (topology.epoch <= this.value.epoch || !this.nodes.some((n) => n.id === topology.primary)) return;
     const before = this.value;
     this.value = topology;
-    this.logger.log(`Redis primary is ${topology.primary} (epoch ${topology.epoch}, was ${before.primary} at ${before.epoch}; heard from lock@${from})`);
+    this.logger.log(
+      `Redis primary is ${topology.primary} (epoch ${topology.epoch}, was ${before.primary} at ${before.epoch}; heard from lock@${from})`,
+    );
     for (const l of this.listeners) l(topology);
   }
 
   private async watch(lockNode: string, client: ClientProxy): Promise<void> {
     while (!this.stopped) {
-      const request: TopologyRequest = { from: this.config.self.id, knownEpoch: this.value.epoch, waitMs: TOPOLOGY_WATCH_WAIT_MS };
+      const request: TopologyRequest = {
+        from: this.config.self.id,
+        knownEpoch: this.value.epoch,
+        waitMs: TOPOLOGY_WATCH_WAIT_MS,
+      };
       try {
-        const answer = await firstValueFrom(client.send<RedisTopology, TopologyRequest>('redis.topology', request).pipe(timeout({ first: TOPOLOGY_WATCH_WAIT_MS + 2000 })));
+        const answer = await firstValueFrom(
+          client
+            .send<RedisTopology, TopologyRequest>('redis.topology', request)
+            .pipe(timeout({ first: TOPOLOGY_WATCH_WAIT_MS + 2000 })),
+        );
         this.offer(answer, lockNode);
       } catch {
         if (this.stopped) return;
