@@ -40,16 +40,32 @@ function readCluster(paths: LocalPaths): ClusterDescription | undefined {
   return parseClusterDescription(JSON.parse(readFileSync(paths.clusterFile, 'utf8')), paths.clusterFile);
 }
 
-/** Is our own PM2 daemon (in DSS_HOME) running? Avoids spawning one just to find nothing. */
-function pm2Running(paths: LocalPaths): boolean {
+/** How long `npm stop` waits for the PM2 daemon to exit after it agreed to. */
+const PM2_EXIT_WAIT_MS = 5000;
+
+/** Our own PM2 daemon's pid (in DSS_HOME), if its pid file names one. */
+function pm2Pid(paths: LocalPaths): number | undefined {
   const pidFile = join(paths.pm2Home, 'pm2.pid');
-  if (!existsSync(pidFile)) return false;
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/** Whether `pid` is a live process (a zombie, exited but not yet reaped, is not). */
+function processAlive(pid: number): boolean {
   try {
-    process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 0);
-    return true;
+    process.kill(pid, 0);
   } catch {
     return false;
   }
+  const stat = `/proc/${pid}/stat`;
+  return !(existsSync(stat) && /^\d+ \(.*\) Z/.test(readFileSync(stat, 'utf8')));
+}
+
+/** Is our own PM2 daemon (in DSS_HOME) running? Avoids spawning one just to find nothing. */
+function pm2Running(paths: LocalPaths): boolean {
+  const pid = pm2Pid(paths);
+  return pid !== undefined && processAlive(pid);
 }
 
 async function stop(paths: LocalPaths): Promise<void> {
@@ -64,8 +80,18 @@ async function stop(paths: LocalPaths): Promise<void> {
   // and of a cluster an older DSS started.
   for (const name of names.filter((n) => !isRedisApp(n))) await pm2.delete(name);
   for (const name of names.filter(isRedisApp)) await pm2.delete(name);
+  const daemon = pm2Pid(paths);
   await pm2.killDaemon();
   pm2.disconnect();
+  // PM2 answers the kill before its process has exited: wait, so that "stopped" means
+  // gone (a test and a following `npm start` both saw it still there).
+  for (
+    const until = Date.now() + PM2_EXIT_WAIT_MS;
+    daemon !== undefined && processAlive(daemon) && Date.now() < until;
+  ) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  if (daemon !== undefined && processAlive(daemon)) log(`DSS: the PM2 daemon (pid ${daemon}) is still exiting.`);
   log(`DSS: stopped ${names.length} processes and the PM2 daemon.`);
 }
 
