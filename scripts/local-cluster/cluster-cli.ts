@@ -5,6 +5,7 @@ import { daemonEndpoints, probe, waitReady } from './endpoints.js';
 import { cacheSettingsFromEnv } from './cache-env.js';
 import { localPaths, portOffset, type LocalPaths } from './paths.js';
 import { Pm2Client } from './pm2-client.js';
+import { processAlive } from './process-alive.js';
 import { busyPorts } from './port-check.js';
 import {
   isRedisApp,
@@ -49,17 +50,6 @@ function pm2Pid(paths: LocalPaths): number | undefined {
   if (!existsSync(pidFile)) return undefined;
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-}
-
-/** Whether `pid` is a live process (a zombie, exited but not yet reaped, is not). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  const stat = `/proc/${pid}/stat`;
-  return !(existsSync(stat) && /^\d+ \(.*\) Z/.test(readFileSync(stat, 'utf8')));
 }
 
 /** Is our own PM2 daemon (in DSS_HOME) running? Avoids spawning one just to find nothing. */

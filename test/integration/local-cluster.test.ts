@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventually, getJson, pm2, TestCluster, testPortOffset } from '../support/local-cluster.js';
 import { redisConfig, redisInfo } from '../support/redis-server.js';
+import { processAlive } from '../../scripts/local-cluster/process-alive.js';
 
 interface ClusterView {
   role: string;
@@ -31,15 +32,6 @@ function processesMatching(text: string): string[] {
 }
 
 /** Running, that is: exists and is not a zombie waiting for its parent to reap it. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  const stat = `/proc/${pid}/stat`;
-  return !(existsSync(stat) && /^\d+ \(.*\) Z/.test(readFileSync(stat, 'utf8')));
-}
 
 describe('local cluster started the way npm start does', () => {
   // npm start's Redis: three servers, the lock leader choosing the primary.
@@ -173,7 +165,7 @@ describe('local cluster started the way npm start does', () => {
     const stopped = await cluster.stop();
     expect(stopped.code).toBe(0);
     expect(stopped.output).toMatch(/stopped 12 processes and the PM2 daemon/);
-    expect(pids.filter(alive)).toEqual([]);
+    expect(pids.filter(processAlive)).toEqual([]);
     expect(processesMatching(cluster.home)).toEqual([]);
     for (const node of cluster.redisNodes) expect(processesMatching(redisProcess(node.port))).toEqual([]);
     await expect(fetch(`${cluster.url('lock', 'node1')}/health`)).rejects.toThrow();
