@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { NodeConfig } from '@dss/config';
 import { RaftModule } from '@dss/raft';
 import { lockMetricProviders } from './lock-metrics.js';
-import { LockPeerController } from './lock-peer.controller.js';
+import { LockForwards } from './lock-forwards.service.js';
 import { LockStateMachine } from './lock-state-machine.js';
 import { LockStatus } from './lock-status.service.js';
 import { LockTimers } from './lock-timers.service.js';
@@ -41,7 +41,7 @@ export class LockModule {
           snapshotEntries: options.snapshotEntries,
         }),
       ],
-      controllers: [LockController, LockPeerController, RedisTopologyController],
+      controllers: [LockController, RedisTopologyController],
       providers: [
         { provide: LockStateMachine, useValue: machine },
         ...lockMetricProviders,
@@ -49,6 +49,7 @@ export class LockModule {
         LockTimers,
         LockWaits,
         LockService,
+        LockForwards,
         LockStatus,
         RedisFailover,
       ],
