@@ -35,12 +35,27 @@ const NOT_CONNECTED = new Set([
 ]);
 
 /**
- * fetch refuses some ports outright (the Fetch standard's "bad ports": 1, 7,
- * 9, ... 6000) with TypeError('fetch failed', {cause: Error('bad port')}),
- * before any connection: not sent either.
+ * The ports fetch refuses outright, before any connection (the Fetch standard's
+ * "block bad port" list, https://fetch.spec.whatwg.org/#port-blocking): a request
+ * to one of them fails without being sent. Named by the request's port rather
+ * than by the error's text, which no standard fixes.
  */
-function refusedByFetch(err: unknown): boolean {
-  return messageOf(causeOf(err)) === 'bad port';
+export const FETCH_BAD_PORTS: ReadonlySet<number> = new Set([
+  1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110,
+  111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532,
+  540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061,
+  6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+]);
+
+function blockedByFetch(url: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false; // not a URL: fetch refuses it for that, not for its port
+  }
+  if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.port === '') return false;
+  return FETCH_BAD_PORTS.has(Number(parsed.port));
 }
 
 // Duck-typed, not instanceof: fetch's errors can come from another realm (a jest VM context).
@@ -116,7 +131,7 @@ export async function attemptOnce(
     if (signal?.aborted) return { kind: 'aborted', reason: signal.reason };
     if (timedOut) return { kind: 'failed', sent: true, error: `no answer within ${req.timeoutMs} ms`, cause: err };
     const code = networkErrorCode(err);
-    const notSent = (code !== undefined && NOT_CONNECTED.has(code)) || refusedByFetch(err);
+    const notSent = (code !== undefined && NOT_CONNECTED.has(code)) || blockedByFetch(req.url);
     return { kind: 'failed', sent: !notSent, error: describe(err), cause: err };
   } finally {
     clearTimeout(timer);
