@@ -25,6 +25,8 @@ describe('redisOptions', () => {
       commandTimeout: 3000,
     });
     expect(o.sentinels).toBeUndefined();
+    // Dialled again soon after a drop (the next dial may reach a new primary), never slower than 300 ms.
+    expect([1, 2, 3, 4, 10].map((n) => o.retryStrategy?.(n))).toEqual([50, 100, 200, 300, 300]);
   });
 
   it('dials the primary the topology names at each connection, in a raft deployment', () => {

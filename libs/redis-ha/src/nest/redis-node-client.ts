@@ -1,9 +1,12 @@
 import { StallAwareRedis } from '@dss/config';
 import type { Redis } from 'ioredis';
+import { backoffDelay, type BackoffPolicy } from '@dss/backoff';
 import { parseReplicationInfo, type Probe, type RedisNodeAddress } from '../core/index.js';
 
 /** One probe or command to one Redis node gives up after this long: a dead primary must be noticed within a few probes. */
 export const REDIS_PROBE_TIMEOUT_MS = 250;
+/** A probe connection is dialled again every 100 ms: the next probe round needs it, whoever is down. */
+export const REDIS_PROBE_RECONNECT: BackoffPolicy = { baseMs: 100, maxMs: 100, jitter: 'none' };
 /** The key the lock leader writes on each new primary: the epoch that promoted it (a fence against a stale leader). */
 export const REDIS_EPOCH_KEY = 'dss:redis:epoch';
 
@@ -30,7 +33,7 @@ export class RedisNodeClient {
       maxRetriesPerRequest: 0,
       connectTimeout: REDIS_PROBE_TIMEOUT_MS * 2,
       commandTimeout: REDIS_PROBE_TIMEOUT_MS,
-      retryStrategy: () => 100,
+      retryStrategy: (times) => backoffDelay(REDIS_PROBE_RECONNECT, times),
     });
     this.redis.on('error', () => undefined); // a node down is what the probes report
   }
