@@ -1,5 +1,6 @@
 import { blackHoleProxy, type BlackHoleProxy } from '../../../test/support/black-hole-proxy.js';
 import { startRedisServer, type RedisServerHandle } from '../../../test/support/redis-server.js';
+import { Command } from 'ioredis';
 import { StallAwareRedis } from './stall-aware-redis.js';
 
 describe('StallAwareRedis against a real Redis behind a proxy', () => {
@@ -37,6 +38,18 @@ describe('StallAwareRedis against a real Redis behind a proxy', () => {
     for (let i = 0; i < 50; i++) await client.incr('n');
     expect(proxy.connections()).toBe(1);
     expect(client.stallsDetected).toBe(0);
+  });
+
+  it('leaves the connection alone when a command fails at once for another reason', async () => {
+    await client.ping();
+    // Failed before any reply could come (as ioredis fails a command it cannot send), not timed out.
+    const command = new Command('ping', []);
+    void client.sendCommand(command);
+    command.reject(new Error('refused before sending'));
+    await expect(command.promise).rejects.toThrow('refused before sending');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(client.stallsDetected).toBe(0);
+    expect(proxy.connections()).toBe(1);
   });
 
   it('dials again once a command timed out with nothing received since it was sent', async () => {

@@ -3,9 +3,6 @@ import { Redis, type RedisOptions } from 'ioredis';
 /** Options for a client whose replies keep ioredis's classic shapes (what every DSS caller expects). */
 export type ClassicRedisOptions = RedisOptions & { replyMapping?: 'legacy' };
 
-/** ioredis's message for a command that outlived `commandTimeout`. */
-const COMMAND_TIMED_OUT = 'Command timed out';
-
 /**
  * A Redis client that dials afresh when a command times out with nothing
  * received on its connection since the command was sent.
@@ -38,8 +35,13 @@ export class StallAwareRedis extends Redis {
     const sentAt = performance.now();
     const sentOn = this.stream;
     const result = super.sendCommand(...args);
-    command.promise.catch((err: unknown) => {
-      if (!(err instanceof Error) || err.message !== COMMAND_TIMED_OUT) return;
+    command.promise.catch(() => {
+      // A timeout, told by the silence rather than by ioredis's error text: the command
+      // failed on the connection it was sent on, still ready, after at least half of
+      // commandTimeout without a byte from Redis. Any other failure on a ready connection
+      // (a bad argument) comes at once, and an error reply is bytes received.
+      const timeoutMs = this.options.commandTimeout;
+      if (timeoutMs === undefined || performance.now() - sentAt < timeoutMs / 2) return;
       if (this.stream !== sentOn || this.lastReceivedAt >= sentAt || this.status !== 'ready') return;
       this.stallsDetected++;
       this.emit('stalled');
