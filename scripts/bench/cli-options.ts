@@ -7,6 +7,13 @@ export function positiveInt(value: string): number {
   return n;
 }
 
+export function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isSafeInteger(n) || n < 0)
+    throw new InvalidArgumentError('must be a whole number, 0 or more');
+  return n;
+}
+
 /** `host:port` (the port required), e.g. a Redis address. */
 export function hostPort(value: string): { host: string; port: number } {
   const at = value.lastIndexOf(':');

@@ -13,7 +13,7 @@ import { Command } from 'commander';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { positiveInt } from './cli-options.js';
+import { nonNegativeInt, positiveInt } from './cli-options.js';
 import { dssLocker } from './dss-locker.js';
 import { startEtcd } from './etcd-cluster.js';
 import { etcdLocker } from './etcd-locker.js';
@@ -31,8 +31,8 @@ const opts = new Command('bench:lock')
   .option('--warmup <s>', 'unmeasured seconds before each level', positiveInt, 2)
   .option(
     '--prime <s>',
-    'unmeasured seconds at 16 clients on each system before the first level (JIT of daemons just started)',
-    positiveInt,
+    'unmeasured seconds at 16 clients on each system before the first level (JIT of daemons just started); 0: none',
+    nonNegativeInt,
     5,
   )
   .option('--levels <list>', 'concurrent clients per level', (v) => v.split(',').map(positiveInt), [1, 16, 64])
@@ -106,8 +106,8 @@ async function main(): Promise<void> {
       resources: opts.resources,
       prefix,
     };
-    if (runDss) await lockLevel(dssLocker(urls), primer);
-    if (etcd) await onEtcd(etcd.clientUrls, primer);
+    if (runDss && opts.prime > 0) await lockLevel(dssLocker(urls), primer);
+    if (etcd && opts.prime > 0) await onEtcd(etcd.clientUrls, primer);
     for (const clients of opts.levels) {
       const load: LockLoadOptions = {
         clients,
