@@ -2,7 +2,7 @@
 // ops/s and p99 latency per workload, DSS beside Redis.
 import type { TopLevelSpec } from 'vega-lite';
 import type { CacheRun } from './cache-load.js';
-import { sideBySide } from './chart-encodings.js';
+import { throughputAndP99Spec } from './chart-encodings.js';
 
 export interface SystemCacheRuns {
   readonly system: string;
@@ -19,37 +19,11 @@ export function cacheChartSpec(results: readonly SystemCacheRuns[], title: strin
       p99: run.p99Ms,
     })),
   );
-  const { color, xOffset, x } = sideBySide(
-    results.map((r) => r.system),
-    { field: 'workload', title: 'workload' },
-  );
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+  return throughputAndP99Spec({
     title,
-    data: { values },
-    hconcat: [
-      {
-        width: 260,
-        height: 220,
-        mark: 'bar',
-        encoding: {
-          x,
-          xOffset,
-          y: { field: 'ops', type: 'quantitative', title: 'commands/s (higher is better)' },
-          color,
-        },
-      },
-      {
-        width: 260,
-        height: 220,
-        mark: 'bar',
-        encoding: {
-          x,
-          xOffset,
-          y: { field: 'p99', type: 'quantitative', title: 'p99 latency, ms (lower is better)' },
-          color,
-        },
-      },
-    ],
-  };
+    values,
+    systems: results.map((r) => r.system),
+    category: { field: 'workload', title: 'workload' },
+    throughput: { field: 'ops', title: 'commands/s (higher is better)' },
+  });
 }

@@ -1,7 +1,7 @@
 // The lock comparison as a chart (a Vega-Lite spec; svg-chart.ts renders it):
 // pairs per second and p99 latency per client level, DSS beside etcd.
 import type { TopLevelSpec } from 'vega-lite';
-import { sideBySide } from './chart-encodings.js';
+import { throughputAndP99Spec } from './chart-encodings.js';
 import type { LockLevel } from './lock-load.js';
 
 export interface SystemLevels {
@@ -19,37 +19,11 @@ export function lockChartSpec(results: readonly SystemLevels[], title: string): 
       p99: l.p99Ms,
     })),
   );
-  const { color, xOffset, x } = sideBySide(
-    results.map((r) => r.system),
-    { field: 'clients', title: 'concurrent clients' },
-  );
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+  return throughputAndP99Spec({
     title,
-    data: { values },
-    hconcat: [
-      {
-        width: 260,
-        height: 220,
-        mark: 'bar',
-        encoding: {
-          x,
-          xOffset,
-          y: { field: 'pairs', type: 'quantitative', title: 'acquire+release pairs/s (higher is better)' },
-          color,
-        },
-      },
-      {
-        width: 260,
-        height: 220,
-        mark: 'bar',
-        encoding: {
-          x,
-          xOffset,
-          y: { field: 'p99', type: 'quantitative', title: 'p99 latency, ms (lower is better)' },
-          color,
-        },
-      },
-    ],
-  };
+    values,
+    systems: results.map((r) => r.system),
+    category: { field: 'clients', title: 'concurrent clients' },
+    throughput: { field: 'pairs', title: 'acquire+release pairs/s (higher is better)' },
+  });
 }
