@@ -138,8 +138,8 @@ export async function startRedisServer(): Promise<RedisServerHandle> {
   };
 }
 
-/** INFO `section` of the Redis server on 127.0.0.1:`port`, as field -> value (a one-shot client). */
-export async function redisInfo(port: number, section = 'server'): Promise<Record<string, string>> {
+/** Runs `use` on a one-shot client of the Redis server on 127.0.0.1:`port`, which fails rather than retries. */
+async function withOneShotClient<T>(port: number, use: (client: Redis) => Promise<T>): Promise<T> {
   const client = new Redis({
     host: '127.0.0.1',
     port,
@@ -151,6 +151,15 @@ export async function redisInfo(port: number, section = 'server'): Promise<Recor
   });
   try {
     await client.connect();
+    return await use(client);
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** INFO `section` of the Redis server on 127.0.0.1:`port`, as field -> value. */
+export function redisInfo(port: number, section = 'server'): Promise<Record<string, string>> {
+  return withOneShotClient(port, async (client) => {
     const text = await client.info(section);
     return Object.fromEntries(
       text
@@ -158,31 +167,17 @@ export async function redisInfo(port: number, section = 'server'): Promise<Recor
         .filter((l) => l.includes(':') && !l.startsWith('#'))
         .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]),
     );
-  } finally {
-    client.disconnect();
-  }
+  });
 }
 
 /** CONFIG GET of each of `names` on the Redis server on 127.0.0.1:`port`. */
-export async function redisConfig(port: number, names: readonly string[]): Promise<Record<string, string>> {
-  const client = new Redis({
-    host: '127.0.0.1',
-    port,
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    retryStrategy: () => null,
-    connectTimeout: 2000,
-  });
-  try {
-    await client.connect();
+export function redisConfig(port: number, names: readonly string[]): Promise<Record<string, string>> {
+  return withOneShotClient(port, async (client) => {
     const out: Record<string, string> = {};
     for (const name of names) {
       const [, value] = (await client.config('GET', name)) as string[];
       out[name] = value ?? '';
     }
     return out;
-  } finally {
-    client.disconnect();
-  }
+  });
 }
