@@ -14,7 +14,7 @@ export const EXIT = {
   USAGE: 2,
   /** 404: a missing cache key, a lock not held (release, renew). */
   NOT_FOUND: 3,
-  /** 409: LOCKED, DEADLOCK, STALE_RECEIPT. */
+  /** 409: LOCKED, DEADLOCK, PERMITS_MISMATCH, ALREADY_HELD, STALE_RECEIPT. */
   CONFLICT: 4,
   /** 503, or no endpoint reachable; `status` when a daemon is not healthy. */
   UNAVAILABLE: 5,
@@ -35,6 +35,8 @@ const BY_CODE: Readonly<Record<string, ExitCode>> = {
   NOT_FOUND: EXIT.NOT_FOUND,
   LOCKED: EXIT.CONFLICT,
   DEADLOCK: EXIT.CONFLICT,
+  PERMITS_MISMATCH: EXIT.CONFLICT,
+  ALREADY_HELD: EXIT.CONFLICT,
   STALE_RECEIPT: EXIT.CONFLICT,
   LEASE_LOST: EXIT.CONFLICT,
   UNAVAILABLE: EXIT.UNAVAILABLE,

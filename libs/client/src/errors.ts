@@ -79,6 +79,23 @@ export class DeadlockError extends DssError {
   }
 }
 
+/** 409 PERMITS_MISMATCH: the resource lives with another permit count, `permits`. */
+export class PermitsMismatchError extends DssError {
+  readonly permits?: number;
+  constructor(message: string, init: DssErrorInit = {}) {
+    super('PERMITS_MISMATCH', message, init);
+    const permits = init.details?.permits;
+    if (typeof permits === 'number') this.permits = permits;
+  }
+}
+
+/** 409 ALREADY_HELD: the owner holds or waits for a member of the set it asked for whole. */
+export class AlreadyHeldError extends DssError {
+  constructor(message: string, init: DssErrorInit = {}) {
+    super('ALREADY_HELD', message, init);
+  }
+}
+
 /** 409 STALE_RECEIPT: the delivery's visibility ran out (or it was acked); it will be delivered again. */
 export class StaleReceiptError extends DssError {
   readonly receipt?: string;
@@ -187,6 +204,10 @@ export function errorFromResponse(status: number, body: unknown, url?: string): 
       return new LockedError(message, init);
     case 'DEADLOCK':
       return new DeadlockError(message, init);
+    case 'PERMITS_MISMATCH':
+      return new PermitsMismatchError(message, init);
+    case 'ALREADY_HELD':
+      return new AlreadyHeldError(message, init);
     case 'STALE_RECEIPT':
       return new StaleReceiptError(message, init);
     case 'PAYLOAD_TOO_LARGE':

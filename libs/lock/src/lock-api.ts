@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import type { ApiRoute } from '@dss/http';
-import { acquireBody, readParams, releaseBody, renewBody } from './lock-dto.js';
+import {
+  acquireBody,
+  acquireSetBody,
+  readParams,
+  releaseBody,
+  releaseSetBody,
+  renewBody,
+  renewSetBody,
+} from './lock-dto.js';
 
 // The lock API's contract (docs/locks.md, docs/api.md): the request schemas
 // the service validates with, and the answers lock.service.ts builds.
@@ -29,6 +37,18 @@ export const lockGrant = z.strictObject({
   expiresInMs,
 });
 
+const cycle = z
+  .array(z.strictObject({ owner: z.string(), resource: z.string() }))
+  .meta({ description: 'each owner waits for the resource, held or waited for by the next owner' });
+const permitsDetail = { permits: z.int().min(1).meta({ description: "the live resource's permit count" }) };
+
+export const setGrant = z.strictObject({
+  acquired: z.literal(true),
+  owner: z.string(),
+  fencingToken,
+  locks: z.array(z.strictObject({ resource: z.string(), mode, fencingToken, expiresInMs })),
+});
+
 const write = {
   tag: 'lock',
   answerHeaders: leaderHeader,
@@ -45,19 +65,68 @@ export const LOCK_ROUTES: readonly ApiRoute[] = [
       'Any node accepts it and forwards it to the Raft leader. Acquiring a lock the owner holds already refreshes its lease and keeps its fencing token.',
     body: acquireBody,
     answers: { 200: lockGrant },
-    errors: ['LOCKED', 'DEADLOCK', 'UNAVAILABLE', 'TIMEOUT'],
-    errorDetails: {
-      LOCKED: { holders: z.array(holder) },
-      DEADLOCK: {
-        cycle: z
-          .array(z.strictObject({ owner: z.string(), resource: z.string() }))
-          .meta({ description: 'each owner waits for the resource, held or waited for by the next owner' }),
-      },
-    },
+    errors: ['LOCKED', 'DEADLOCK', 'PERMITS_MISMATCH', 'UNAVAILABLE', 'TIMEOUT'],
+    errorDetails: { LOCKED: { holders: z.array(holder) }, DEADLOCK: { cycle }, PERMITS_MISMATCH: permitsDetail },
     notes: [
       'waitMs > 0 queues the request (FIFO per resource) and answers when granted, or LOCKED when waitMs runs out.',
+      'permits > 1 makes the resource a semaphore: up to that many owners hold it at once, each with its own fencing token.',
       'requestId makes a retry safe: the same requestId is applied once and gets the first answer.',
     ],
+  },
+  {
+    ...write,
+    method: 'post',
+    path: '/lock/acquire-set',
+    operationId: 'lockAcquireSet',
+    summary: 'Take several locks (and semaphore permits) together: all in one Raft entry, or none',
+    description:
+      'Every member is granted by the same entry and gets the same fencing token. With waitMs > 0 the set waits in every member’s queue (FIFO) and is granted whole.',
+    body: acquireSetBody,
+    answers: { 200: setGrant },
+    errors: ['LOCKED', 'DEADLOCK', 'PERMITS_MISMATCH', 'ALREADY_HELD', 'UNAVAILABLE', 'TIMEOUT'],
+    errorDetails: {
+      LOCKED: { resource: z.string(), holders: z.array(holder) },
+      DEADLOCK: { cycle },
+      PERMITS_MISMATCH: { resource: z.string(), ...permitsDetail },
+      ALREADY_HELD: { resource: z.string() },
+    },
+    notes: [
+      'LOCKED names the first member that was not free; no member is taken.',
+      'requestId makes a retry safe: the same requestId is applied once and gets the first answer.',
+    ],
+  },
+  {
+    ...write,
+    method: 'post',
+    path: '/lock/release-set',
+    operationId: 'lockReleaseSet',
+    summary: 'Release several locks in one Raft entry',
+    body: releaseSetBody,
+    answers: {
+      200: z.strictObject({
+        released: z.array(z.string()),
+        notHeld: z.array(z.string()).meta({ description: 'listed resources this owner did not hold (lease ended?)' }),
+      }),
+    },
+    errors: ['NOT_FOUND', 'UNAVAILABLE', 'TIMEOUT'],
+    notes: ['NOT_FOUND when the owner holds none of them.'],
+  },
+  {
+    ...write,
+    method: 'post',
+    path: '/lock/renew-set',
+    operationId: 'lockRenewSet',
+    summary: 'Extend several leases in one Raft entry, all or none',
+    body: renewSetBody,
+    answers: {
+      200: z.strictObject({
+        renewed: z.literal(true),
+        locks: z.array(z.strictObject({ resource: z.string(), fencingToken, expiresInMs })),
+      }),
+    },
+    errors: ['NOT_FOUND', 'UNAVAILABLE', 'TIMEOUT'],
+    errorDetails: { NOT_FOUND: { notHeld: z.array(z.string()) } },
+    notes: ['NOT_FOUND (nothing renewed) when one of them is not held; `notHeld` lists which.'],
   },
   {
     ...write,
@@ -90,6 +159,7 @@ export const LOCK_ROUTES: readonly ApiRoute[] = [
     answers: {
       200: z.strictObject({
         resource: z.string(),
+        permits: z.int().min(1).meta({ description: '1 for a lock (also a free one), N for a semaphore' }),
         holders: z.array(holder),
         waiters: z.array(z.strictObject({ owner: z.string(), mode })),
       }),

@@ -3,7 +3,15 @@ import { PeerEvents } from '@dss/transport';
 import type { LockOp } from './lock-response.js';
 import { LockService } from './lock.service.js';
 
-const OPS: readonly unknown[] = ['acquire', 'release', 'renew', 'read'] satisfies readonly LockOp[];
+const OPS: readonly unknown[] = [
+  'acquire',
+  'release',
+  'renew',
+  'acquireSet',
+  'releaseSet',
+  'renewSet',
+  'read',
+] satisfies readonly LockOp[];
 
 function isLockOp(op: unknown): op is LockOp {
   return OPS.includes(op);

@@ -1,5 +1,6 @@
 // Limits on what a lock client controls. Each is documented in docs/locks.md.
 import type { BackoffPolicy } from '@dss/backoff';
+import { MAX_PERMITS, MAX_SET_SIZE } from './state/lock-limits.js';
 
 export const LOCK_LIMITS = {
   /** Resource names: 1..256 characters. */
@@ -14,6 +15,10 @@ export const LOCK_LIMITS = {
   ttlDefaultMs: 30_000,
   /** Blocking acquire: 0 (try once) .. 60 s. */
   waitMaxMs: 60_000,
+  /** Semaphore permits: 1 (a lock) .. 10 000 (MAX_PERMITS of the replicated table). */
+  permitsMax: MAX_PERMITS,
+  /** Resources in one lock set: 1 .. 64 (MAX_SET_SIZE of the replicated table). */
+  setMaxSize: MAX_SET_SIZE,
 } as const;
 
 /** How long a request waits for a leader to appear before answering 503 UNAVAILABLE. */

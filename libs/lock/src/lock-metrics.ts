@@ -6,6 +6,7 @@ export const LOCK_METRICS = {
   waiters: 'dss_lock_waiters',
   acquireSeconds: 'dss_lock_acquire_duration_seconds',
   outcomes: 'dss_lock_acquire_outcomes_total',
+  setOutcomes: 'dss_lock_set_acquire_outcomes_total',
   expirations: 'dss_lock_expirations_total',
   fencingToken: 'dss_lock_fencing_token',
 } as const;
@@ -13,7 +14,7 @@ export const LOCK_METRICS = {
 export const lockMetricProviders = [
   makeGaugeProvider({
     name: LOCK_METRICS.held,
-    help: 'Locks held now, by mode (applied state of this node).',
+    help: 'Locks held now, by mode: exclusive, shared, permit (one per semaphore holder); applied state of this node.',
     labelNames: ['mode'],
   }),
   makeGaugeProvider({ name: LOCK_METRICS.waiters, help: 'Queued blocking acquires now.' }),
@@ -24,7 +25,12 @@ export const lockMetricProviders = [
   }),
   makeCounterProvider({
     name: LOCK_METRICS.outcomes,
-    help: 'Acquire outcomes at the node that received the request: granted, locked, deadlock, timeout, unavailable.',
+    help: 'Acquire outcomes at the node that received the request: granted, locked, deadlock, permits_mismatch, timeout, unavailable.',
+    labelNames: ['outcome'],
+  }),
+  makeCounterProvider({
+    name: LOCK_METRICS.setOutcomes,
+    help: 'Lock-set acquire outcomes at the node that received the request (as the acquire outcomes, plus already_held).',
     labelNames: ['outcome'],
   }),
   makeCounterProvider({ name: LOCK_METRICS.expirations, help: 'Leases ended by expiry (applied on this node).' }),

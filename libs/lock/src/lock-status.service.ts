@@ -24,6 +24,7 @@ export class LockStatus implements OnModuleInit, OnModuleDestroy {
       const s = this.machine.table.stats();
       this.held.set({ mode: 'exclusive' }, s.exclusive);
       this.held.set({ mode: 'shared' }, s.shared);
+      this.held.set({ mode: 'permit' }, s.permits);
       this.waiters.set(s.waiters);
       this.token.set(s.highestToken);
     };

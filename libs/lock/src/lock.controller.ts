@@ -26,6 +26,24 @@ export class LockController {
     return this.run('renew', body, reply);
   }
 
+  @Post('acquire-set')
+  @HttpCode(200)
+  acquireSet(@Body() body: unknown, @Res() reply: FastifyReply) {
+    return this.run('acquireSet', body, reply);
+  }
+
+  @Post('release-set')
+  @HttpCode(200)
+  releaseSet(@Body() body: unknown, @Res() reply: FastifyReply) {
+    return this.run('releaseSet', body, reply);
+  }
+
+  @Post('renew-set')
+  @HttpCode(200)
+  renewSet(@Body() body: unknown, @Res() reply: FastifyReply) {
+    return this.run('renewSet', body, reply);
+  }
+
   @Get(':resource')
   read(@Param('resource') resource: string, @Res() reply: FastifyReply) {
     return this.run('read', { resource }, reply);

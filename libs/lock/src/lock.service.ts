@@ -14,14 +14,32 @@ import {
 import { PeerClients, PeerTimeoutError } from '@dss/transport';
 import { parseBody } from '@dss/http';
 import { backoff } from '@dss/backoff';
-import { acquireBody, readParams, releaseBody, renewBody } from './lock-dto.js';
+import {
+  acquireBody,
+  acquireSetBody,
+  readParams,
+  releaseBody,
+  releaseSetBody,
+  renewBody,
+  renewSetBody,
+  type AcquireSetBody,
+} from './lock-dto.js';
 import { FORWARD_MARGIN_MS, LEADER_WAIT_MS, LOCK_ROUTE_RETRY } from './lock-limits.js';
 import { LOCK_METRICS } from './lock-metrics.js';
 import { fail, ok, type LockOp, type LockResponse } from './lock-response.js';
 import { LockStateMachine } from './lock-state-machine.js';
 import { LockTimers } from './lock-timers.service.js';
 import { LockWaits } from './lock-waits.service.js';
-import type { AcquireResult, HolderView, LockCommand, LockResult, RenewResult } from './state/lock-commands.js';
+import type {
+  AcquireResult,
+  AcquireSetResult,
+  HolderView,
+  LockCommand,
+  LockResult,
+  ReleaseSetResult,
+  RenewResult,
+  RenewSetResult,
+} from './state/lock-commands.js';
 
 declare module '@dss/transport/peer-rpc-contract.js' {
   interface PeerRpcContract {
@@ -34,7 +52,17 @@ declare module '@dss/transport/peer-rpc-contract.js' {
 }
 
 /** Commands that change the table; each carries a requestId so a retry is applied once. */
-const WRITE_SCHEMAS = { acquire: acquireBody, release: releaseBody, renew: renewBody } as const;
+const WRITE_SCHEMAS = {
+  acquire: acquireBody,
+  release: releaseBody,
+  renew: renewBody,
+  acquireSet: acquireSetBody,
+  releaseSet: releaseSetBody,
+  renewSet: renewSetBody,
+} as const;
+
+/** Ops that may wait (waitMs) and whose outcomes the acquire metrics count. */
+const isAcquire = (op: LockOp): op is 'acquire' | 'acquireSet' => op === 'acquire' || op === 'acquireSet';
 
 /** This node cannot serve the request as leader after all (lost leadership, handing over). */
 class RetryElsewhere extends Error {}
@@ -56,12 +84,13 @@ export class LockService {
     private readonly peers: PeerClients,
     @InjectMetric(LOCK_METRICS.acquireSeconds) private readonly acquireSeconds: Histogram<'outcome'>,
     @InjectMetric(LOCK_METRICS.outcomes) private readonly outcomes: Counter<'outcome'>,
+    @InjectMetric(LOCK_METRICS.setOutcomes) private readonly setOutcomes: Counter<'outcome'>,
   ) {}
 
   /** Entry point for a client request on any node; validates, then runs it where the leader is. */
   async handle(op: LockOp, input: unknown): Promise<LockResponse> {
     const body = this.validate(op, input);
-    const waitMs = op === 'acquire' ? (body as { waitMs: number }).waitMs : 0;
+    const waitMs = isAcquire(op) ? (body as { waitMs: number }).waitMs : 0;
     const deadline = Date.now() + waitMs + FORWARD_MARGIN_MS;
     const stop = op === 'acquire' ? this.acquireSeconds.startTimer() : undefined;
     const res = await this.route(op, body, deadline);
@@ -70,6 +99,7 @@ export class LockService {
       stop({ outcome });
       this.outcomes.inc({ outcome });
     }
+    if (op === 'acquireSet') this.setOutcomes.inc({ outcome: outcomeOf(res) });
     return res;
   }
 
@@ -78,7 +108,7 @@ export class LockService {
     if (!this.node.isLeader) return { notLeader: true, leader: this.node.leader };
     // Validated again: the peer is trusted to be a peer, not to be bug-free.
     const valid = this.validate(op, body);
-    const waitMs = op === 'acquire' ? (valid as { waitMs: number }).waitMs : 0;
+    const waitMs = isAcquire(op) ? (valid as { waitMs: number }).waitMs : 0;
     try {
       return await this.execute(op, valid, Date.now() + waitMs + FORWARD_MARGIN_MS);
     } catch (err) {
@@ -93,7 +123,7 @@ export class LockService {
 
   private validate(op: LockOp, input: unknown): object {
     if (op === 'read') return parseBody(readParams, input);
-    const body = parseBody(WRITE_SCHEMAS[op], input);
+    const body: { requestId?: string } = parseBody<object>(WRITE_SCHEMAS[op], input);
     return { ...body, requestId: body.requestId ?? randomUUID() };
   }
 
@@ -149,23 +179,48 @@ export class LockService {
     if (op === 'read') return this.read((body as { resource: string }).resource);
     const command = { op, ...body } as LockCommand;
     const result = await this.propose(command);
-    switch (op) {
+    switch (command.op) {
       case 'acquire':
         return this.acquired(result as AcquireResult, command.owner, deadline);
       case 'release':
         return (result as { status: string }).status === 'released'
           ? ok({ released: true })
-          : fail('NOT_FOUND', `${describe(command)} is not held`);
+          : fail('NOT_FOUND', `${command.resource} by ${command.owner} is not held`);
       case 'renew': {
         const r = result as RenewResult;
         if (r.status !== 'renewed')
-          return fail('NOT_FOUND', `${describe(command)} is not held (the lease may have expired)`);
+          return fail('NOT_FOUND', `${command.resource} by ${command.owner} is not held (the lease may have expired)`);
         return ok({
           renewed: true,
           fencingToken: r.fencingToken,
           expiresInMs: this.expiresIn(command.resource, command.owner, r.ttlMs),
         });
       }
+      case 'acquireSet':
+        return this.setAcquired(result as AcquireSetResult, body as AcquireSetBody, deadline);
+      case 'releaseSet': {
+        const r = result as ReleaseSetResult;
+        if (r.released.length === 0)
+          return fail('NOT_FOUND', `${command.owner} holds none of ${command.resources.join(', ')}`);
+        return ok({ released: r.released, notHeld: r.notHeld });
+      }
+      case 'renewSet': {
+        const r = result as RenewSetResult;
+        if (r.status !== 'renewed')
+          return fail('NOT_FOUND', `${command.owner} does not hold ${r.notHeld.join(', ')}; nothing was renewed`, {
+            notHeld: r.notHeld,
+          });
+        return ok({
+          renewed: true,
+          locks: r.locks.map((l) => ({
+            resource: l.resource,
+            fencingToken: l.fencingToken,
+            expiresInMs: this.expiresIn(l.resource, command.owner, l.ttlMs),
+          })),
+        });
+      }
+      default:
+        throw new Error(`unexpected lock op ${command.op}`);
     }
   }
 
@@ -196,12 +251,16 @@ export class LockService {
           fencingToken: result.fencingToken,
           expiresInMs: this.expiresIn(result.resource, result.owner, result.ttlMs),
         });
-      case 'locked':
-        return fail('LOCKED', `${result.resource} is held`, { holders: this.holders(result.resource, result.holders) });
+      case 'locked': {
+        const permits = this.machine.table.view(result.resource).permits;
+        const what =
+          permits > 1 ? `all ${permits} permits of ${result.resource} are taken` : `${result.resource} is held`;
+        return fail('LOCKED', what, { holders: this.holders(result.resource, result.holders) });
+      }
       case 'deadlock':
-        return fail('DEADLOCK', `waiting for ${result.resource} would close a cycle in the wait-for graph`, {
-          cycle: result.cycle,
-        });
+        return deadlock(result.resource, result.cycle);
+      case 'permitsMismatch':
+        return permitsMismatch(result.resource, result.permits);
       case 'queued': {
         // A retried request (same requestId) gets the first answer, `queued`,
         // even if that wait has ended since: then the table already says how.
@@ -235,6 +294,57 @@ export class LockService {
     }
   }
 
+  private async setAcquired(result: AcquireSetResult, body: AcquireSetBody, deadline: number): Promise<LockResponse> {
+    const { owner } = body;
+    switch (result.status) {
+      case 'granted':
+        return this.setGranted(body, result.fencingToken);
+      case 'locked':
+        return fail('LOCKED', `${result.resource} is held or waited for; no member was taken`, {
+          resource: result.resource,
+          holders: this.holders(result.resource, result.holders),
+        });
+      case 'deadlock':
+        return deadlock(result.resource, result.cycle);
+      case 'permitsMismatch':
+        return permitsMismatch(result.resource, result.permits);
+      case 'alreadyInvolved':
+        return fail('ALREADY_HELD', `${owner} already holds or waits for ${result.resource}; a set is taken whole`, {
+          resource: result.resource,
+        });
+      case 'queued': {
+        // As for a single acquire: a retry may find the wait over already.
+        const first = body.locks[0].resource;
+        const ended = !this.machine.table.view(first).waiters.some((w) => w.waitId === result.waitId);
+        const outcome = await this.waits.wait(result.waitId, ended ? 0 : Math.max(1, deadline - Date.now()));
+        if (outcome?.type === 'granted') return this.setGranted(body, outcome.fencingToken);
+        const held = this.machine.table.view(first).holders.find((h) => h.owner === owner);
+        if (ended && held) return this.setGranted(body, held.fencingToken);
+        if (outcome === null && !ended)
+          return fail('TIMEOUT', 'the wait did not end in time; retry with the same requestId');
+        return fail('LOCKED', `the set was not granted within waitMs`, {
+          resource: first,
+          holders: this.holders(first, this.machine.table.view(first).holders),
+        });
+      }
+    }
+  }
+
+  /** A set's grant: every member got `fencingToken` from the same entry. */
+  private setGranted(body: AcquireSetBody, fencingToken: number): LockResponse {
+    return ok({
+      acquired: true,
+      owner: body.owner,
+      fencingToken,
+      locks: body.locks.map((l) => ({
+        resource: l.resource,
+        mode: l.mode,
+        fencingToken,
+        expiresInMs: this.expiresIn(l.resource, body.owner, body.ttlMs),
+      })),
+    });
+  }
+
   /** The answer for a wait that is no longer queued when `owner` holds the lock now (from the applied table), else null. */
   private settledWait(resource: string, owner: string): LockResponse | null {
     const view = this.machine.table.view(resource);
@@ -263,6 +373,7 @@ export class LockService {
     const view = this.machine.table.view(resource);
     return ok({
       resource,
+      permits: view.permits,
       holders: this.holders(resource, view.holders),
       waiters: view.waiters.map((w) => ({ owner: w.owner, mode: w.mode })),
     });
@@ -282,8 +393,13 @@ export class LockService {
   }
 }
 
-function describe(c: LockCommand): string {
-  return `${c.resource} by ${c.owner}`;
+function deadlock(resource: string, cycle: readonly { owner: string; resource: string }[]): LockResponse {
+  return fail('DEADLOCK', `waiting for ${resource} would close a cycle in the wait-for graph`, { cycle });
+}
+
+function permitsMismatch(resource: string, permits: number): LockResponse {
+  const what = permits === 1 ? 'a lock' : `a semaphore of ${permits} permits`;
+  return fail('PERMITS_MISMATCH', `${resource} is ${what} now; ask with permits ${permits}`, { resource, permits });
 }
 
 function outcomeOf(res: LockResponse): string {
@@ -294,6 +410,10 @@ function outcomeOf(res: LockResponse): string {
       return 'locked';
     case 'DEADLOCK':
       return 'deadlock';
+    case 'PERMITS_MISMATCH':
+      return 'permits_mismatch';
+    case 'ALREADY_HELD':
+      return 'already_held';
     case 'TIMEOUT':
       return 'timeout';
     case 'UNAVAILABLE':

@@ -108,7 +108,15 @@ describe('the OpenAPI document against the routes Nest registers', () => {
     );
     expect([undocumented, absent]).toEqual([
       [],
-      ['GET /lock/{resource}', 'POST /lock/acquire', 'POST /lock/release', 'POST /lock/renew'],
+      [
+        'GET /lock/{resource}',
+        'POST /lock/acquire',
+        'POST /lock/acquire-set',
+        'POST /lock/release',
+        'POST /lock/release-set',
+        'POST /lock/renew',
+        'POST /lock/renew-set',
+      ],
     ]);
   });
 });

@@ -18,6 +18,10 @@ export const API_ERROR_MEANING: Readonly<Record<ApiErrorCode, string>> = {
   NOT_FOUND: 'the lock, key or resource does not exist (or is not held by this owner)',
   LOCKED: 'the lock is held by someone else (and waitMs ran out); `holders` says by whom',
   DEADLOCK: 'waiting would close a cycle in the wait-for graph; `cycle` lists it',
+  PERMITS_MISMATCH:
+    'the resource is held or waited for with another permit count (a lock asked for as a semaphore, or the reverse); `permits` is its count',
+  ALREADY_HELD:
+    'the owner already holds or waits for a member of the lock set; a set is taken whole (renew-set refreshes held leases)',
   STALE_RECEIPT: 'the receipt is no longer valid: its visibility ran out or it was acked/nacked already',
   PAYLOAD_TOO_LARGE: 'the body or a value is over its limit',
   INTERNAL: 'a bug: the node logged it',

@@ -16,3 +16,9 @@ export const MAX_REQUEST_ID_LENGTH = 256;
  * every snapshot) without bound by queueing owners on one resource.
  */
 export const MAX_WAITERS_PER_RESOURCE = 1000;
+
+/** Most permits a semaphore may have. A lock is a semaphore of 1 permit that also allows shared holds. */
+export const MAX_PERMITS = 10_000;
+
+/** Most resources one set acquire, release or renew may name. */
+export const MAX_SET_SIZE = 64;

@@ -2,10 +2,18 @@
 // table's invariants, so a damaged snapshot fails loudly instead of seeding a node
 // whose answers differ from its peers'.
 import type { LockMode, LockResult } from './lock-commands.js';
+import { MAX_PERMITS, MAX_SET_SIZE } from './lock-limits.js';
 import { modesConflict } from './lock-modes.js';
 import type { Holder, ResourceState, Waiter } from './resource-state.js';
 
-export const SNAPSHOT_VERSION = 1;
+/**
+ * 3 added semaphores' `permits` and sets' waits (`set`); 1 is still read (it had neither).
+ * 2 is skipped: it marks the state machine's snapshot that wraps this one with a Redis
+ * topology (lock-state-machine.ts). A node that does not know a version refuses it loudly
+ * rather than ignore fields that change answers.
+ */
+export const SNAPSHOT_VERSION = 3;
+const READABLE_VERSIONS: readonly unknown[] = [1, SNAPSHOT_VERSION];
 
 export class InvalidLockSnapshotError extends Error {
   constructor(message: string) {
@@ -54,7 +62,7 @@ export function decodeSnapshot(data: string): TableState {
     throw new InvalidLockSnapshotError(`not JSON (${(err as Error).message})`);
   }
   const top = obj(raw, 'snapshot');
-  if (top.version !== SNAPSHOT_VERSION)
+  if (!READABLE_VERSIONS.includes(top.version))
     throw new InvalidLockSnapshotError(`unsupported version ${JSON.stringify(top.version)}`);
   const lastIndex = int(top.lastIndex, 'lastIndex', 0);
   const highestToken = int(top.highestToken, 'highestToken', 0);
@@ -64,6 +72,7 @@ export function decodeSnapshot(data: string): TableState {
     if (resources.has(name)) throw new InvalidLockSnapshotError(`resource "${name}" appears twice`);
     resources.set(name, resourceState(name, rawState, highestToken, lastIndex));
   }
+  checkSets(resources);
   const requests: Array<[string, LockResult]> = [];
   for (const entry of arr(top.requests, 'requests')) {
     const [key, result] = pair(entry, 'requests entry');
@@ -76,6 +85,7 @@ export function decodeSnapshot(data: string): TableState {
 
 function resourceState(name: string, raw: unknown, highestToken: number, lastIndex: number): ResourceState {
   const o = obj(raw, `resource "${name}"`);
+  const permits = o.permits === undefined ? 1 : int(o.permits, `"${name}".permits`, 1, MAX_PERMITS);
   const holders = arr(o.holders, `"${name}".holders`).map((h): Holder => {
     const x = obj(h, `holder of "${name}"`);
     return {
@@ -88,18 +98,26 @@ function resourceState(name: string, raw: unknown, highestToken: number, lastInd
   });
   const waiters = arr(o.waiters, `"${name}".waiters`).map((w): Waiter => {
     const x = obj(w, `waiter of "${name}"`);
-    return {
+    const waiter = {
       owner: str(x.owner, 'waiter owner'),
       mode: mode(x.mode),
       waitId: int(x.waitId, 'waitId', 1, lastIndex),
       waitMs: int(x.waitMs, 'waitMs', 1),
       ttlMs: int(x.ttlMs, 'ttlMs', 1),
     };
+    if (x.set === undefined) return waiter;
+    const set = arr(x.set, `set of a waiter of "${name}"`).map((m) => str(m, 'set member'));
+    if (set.length > MAX_SET_SIZE || !set.includes(name) || new Set(set).size !== set.length)
+      throw new InvalidLockSnapshotError(`a set waiter of "${name}" has a bad member list`);
+    return { ...waiter, set };
   });
   if (holders.length === 0 && waiters.length === 0) throw new InvalidLockSnapshotError(`resource "${name}" is empty`);
+  if (permits > 1 && (holders.length > permits || holders.some((h) => h.mode !== 'exclusive')))
+    throw new InvalidLockSnapshotError(`semaphore "${name}" has more holders than permits, or a shared one`);
   for (let i = 0; i < holders.length; i++) {
     for (let j = i + 1; j < holders.length; j++) {
-      if (holders[i].owner === holders[j].owner || modesConflict(holders[i].mode, holders[j].mode)) {
+      const conflict = permits === 1 && modesConflict(holders[i].mode, holders[j].mode);
+      if (holders[i].owner === holders[j].owner || conflict) {
         throw new InvalidLockSnapshotError(`resource "${name}" has conflicting holders`);
       }
     }
@@ -111,7 +129,20 @@ function resourceState(name: string, raw: unknown, highestToken: number, lastInd
   if (new Set(waiters.map((w) => w.owner)).size !== waiters.length) {
     throw new InvalidLockSnapshotError(`resource "${name}" has two waits by one owner`);
   }
-  return { holders, waiters };
+  return { permits, holders, waiters };
+}
+
+/** Every member a set's wait names holds that same wait (owner, waitId, members). */
+function checkSets(resources: ReadonlyMap<string, ResourceState>): void {
+  for (const [name, state] of resources) {
+    for (const w of state.waiters) {
+      for (const member of w.set ?? []) {
+        const twin = resources.get(member)?.waiters.find((t) => t.waitId === w.waitId && t.owner === w.owner);
+        if (!twin || JSON.stringify(twin.set) !== JSON.stringify(w.set))
+          throw new InvalidLockSnapshotError(`the set wait ${w.waitId} of "${name}" is missing from "${member}"`);
+      }
+    }
+  }
 }
 
 function obj(v: unknown, what: string): Obj {

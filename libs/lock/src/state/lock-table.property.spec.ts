@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import type { AcquireResult, ApplyOutcome, CycleStep, LockCommand, LockMode } from './lock-commands.js';
 import { modesConflict } from './lock-modes.js';
 import { LockTable } from './lock-table.js';
-import { type ModelEdge, ReferenceLockModel } from './reference-lock-model.js';
+import { type ModelEdge, ReferenceLockModel, type SingleLockCommand } from './reference-lock-model.js';
 
 const RESOURCES = ['r0', 'r1', 'r2'];
 const OWNERS = ['a', 'b', 'c', 'd'];
@@ -55,7 +55,7 @@ const opArb: fc.Arbitrary<Op> = fc.record({
 const opsArb = fc.array(opArb, { minLength: 1, maxLength: 60, size: 'max' });
 
 /** Turns an abstract op into a concrete command, aiming expire/cancelWait at live state most of the time. */
-function interpret(op: Op, model: ReferenceLockModel, index: number): LockCommand {
+function interpret(op: Op, model: ReferenceLockModel, index: number): SingleLockCommand {
   const resource = RESOURCES[op.r];
   const owner = OWNERS[op.o];
   const rid = op.requestId === null ? {} : { requestId: op.requestId };
@@ -235,6 +235,7 @@ function run(ops: readonly Op[]): void {
           resources: new Set([...model.holders, ...model.waiters].map((x) => x.resource)).size,
           exclusive: model.holders.filter((h) => h.mode === 'exclusive').length,
           shared: model.holders.filter((h) => h.mode === 'shared').length,
+          permits: 0,
           waiters: model.waiters.length,
           highestToken: model.highest,
           rememberedRequests: model.requests.length,

@@ -122,6 +122,7 @@ describe('LockTable', () => {
         expect.objectContaining({ owner: 'a', mode: 'exclusive', fencingToken: 5, waitId: 4 }),
       ]);
       expect(d.table.view('r')).toEqual({
+        permits: 1,
         holders: [{ owner: 'a', mode: 'exclusive', fencingToken: 5, ttlMs: TTL, leaseIndex: 5 }],
         waiters: [],
       });
@@ -506,12 +507,13 @@ describe('LockTable', () => {
         resources: 2,
         exclusive: 1,
         shared: 2,
+        permits: 0,
         waiters: 1,
         highestToken: 4,
         rememberedRequests: 0,
         lastIndex: 4,
       });
-      expect(d.table.view('none')).toEqual({ holders: [], waiters: [] });
+      expect(d.table.view('none')).toEqual({ permits: 1, holders: [], waiters: [] });
     });
   });
 });

@@ -5,6 +5,8 @@
 import type {
   AcquireCommand,
   AcquireResult,
+  AcquireSetCommand,
+  AcquireSetResult,
   ApplyOutcome,
   CancelWaitCommand,
   ExpireCommand,
@@ -13,7 +15,9 @@ import type {
   LockEvent,
   LockMode,
   ReleaseCommand,
+  ReleaseSetCommand,
   RenewCommand,
+  RenewSetCommand,
   WaiterView,
 } from './lock-commands.js';
 import { MAX_WAITERS_PER_RESOURCE } from './lock-limits.js';
@@ -21,10 +25,12 @@ import { modeCovers } from './lock-modes.js';
 import { decodeSnapshot, encodeSnapshot } from './lock-snapshot.js';
 import { validateLockCommand } from './parse-lock-command.js';
 import { RequestCache } from './request-cache.js';
-import { blockersOf, holderView, type ResourceState, waiterView } from './resource-state.js';
+import { blockersOf, holderView, type ResourceState, type Waiter, waiterView } from './resource-state.js';
 import { findWaitCycle } from './wait-for-graph.js';
 
 export interface ResourceView {
+  /** 1 for a lock (also when the resource is free), N for a semaphore. */
+  readonly permits: number;
   readonly holders: HolderView[];
   readonly waiters: WaiterView[];
 }
@@ -46,6 +52,8 @@ export interface LockTableStats {
   readonly exclusive: number;
   /** Shared holds (one per holder, not per resource). */
   readonly shared: number;
+  /** Semaphore permits held (one per holder). */
+  readonly permits: number;
   readonly waiters: number;
   /** Highest fencing token ever issued (0 = none). */
   readonly highestToken: number;
@@ -108,7 +116,11 @@ export class LockTable {
 
   view(resource: string): ResourceView {
     const state = this.resources.get(resource);
-    return { holders: state?.holders.map(holderView) ?? [], waiters: state?.waiters.map(waiterView) ?? [] };
+    return {
+      permits: state?.permits ?? 1,
+      holders: state?.holders.map(holderView) ?? [],
+      waiters: state?.waiters.map(waiterView) ?? [],
+    };
   }
 
   /** Every lease and wait, for a new leader to arm its timers (at their full length). */
@@ -125,10 +137,12 @@ export class LockTable {
   stats(): LockTableStats {
     let exclusive = 0;
     let shared = 0;
+    let permits = 0;
     let waiters = 0;
     for (const state of this.resources.values()) {
       for (const h of state.holders) {
-        if (h.mode === 'exclusive') exclusive++;
+        if (state.permits > 1) permits++;
+        else if (h.mode === 'exclusive') exclusive++;
         else shared++;
       }
       waiters += state.waiters.length;
@@ -137,6 +151,7 @@ export class LockTable {
       resources: this.resources.size,
       exclusive,
       shared,
+      permits,
       waiters,
       highestToken: this.highestToken,
       rememberedRequests: this.requests.size,
@@ -156,12 +171,22 @@ export class LockTable {
         return this.expire(cmd, index);
       case 'cancelWait':
         return this.cancelWait(cmd, index);
+      case 'acquireSet':
+        return this.acquireSet(cmd, index);
+      case 'releaseSet':
+        return this.releaseSet(cmd, index);
+      case 'renewSet':
+        return this.renewSet(cmd, index);
     }
   }
 
   private acquire(cmd: AcquireCommand, index: number): ApplyOutcome {
     const { resource, owner, mode, ttlMs, waitMs } = cmd;
-    const state = this.stateOf(resource);
+    const permits = cmd.permits ?? 1;
+    const live = this.resources.get(resource);
+    if (live && live.permits !== permits)
+      return { result: { status: 'permitsMismatch', resource, permits: live.permits }, events: [] };
+    const state = this.stateOf(resource, permits);
     const held = state.holders.find((h) => h.owner === owner);
 
     if (held && modeCovers(held.mode, mode)) {
@@ -181,17 +206,20 @@ export class LockTable {
         events: [{ type: 'leaseRenewed', resource, owner, ttlMs, leaseIndex: index }],
       };
     }
-    if (held && state.holders.length === 1) {
+    if (held && state.holders.length === 1 && (state.waiters.length === 0 || state.waiters[0].mode === 'exclusive')) {
       // Sole shared holder wanting exclusive: upgrade in place. Waiters, if any, queue
-      // behind an exclusive head that already waits for this owner, so nobody is overtaken.
+      // behind an exclusive head that already waits for this owner, so nobody is overtaken
+      // and no wait-for edge appears that was not implied. (A shared head can wait here
+      // only as part of a set stuck elsewhere; upgrading past it could close a cycle the
+      // detector never saw, so then the upgrade is an ordinary request.)
       return this.grantNow(state, resource, owner, 'exclusive', ttlMs, index);
     }
 
     const waiting = state.waiters.find((w) => w.owner === owner);
     if (waiting) {
       // One wait per owner per resource: a repeated acquire joins the wait it covers;
-      // anything else (try-once, or a stronger mode than it waits for) is refused.
-      if (waitMs > 0 && modeCovers(waiting.mode, mode))
+      // anything else (try-once, a stronger mode than it waits for, a set's wait) is refused.
+      if (waitMs > 0 && !waiting.set && modeCovers(waiting.mode, mode))
         return this.done(resource, { status: 'queued', resource, waitId: waiting.waitId });
       return this.done(resource, { status: 'locked', resource, holders: state.holders.map(holderView) });
     }
@@ -201,7 +229,7 @@ export class LockTable {
     }
     if (waitMs === 0 || state.waiters.length >= MAX_WAITERS_PER_RESOURCE)
       return this.done(resource, { status: 'locked', resource, holders: state.holders.map(holderView) });
-    const cycle = findWaitCycle(this.resources, owner, resource, mode);
+    const cycle = findWaitCycle(this.resources, owner, [{ resource, mode }]);
     if (cycle) return this.done(resource, { status: 'deadlock', resource, cycle });
 
     state.waiters.push({ owner, mode, waitId: index, waitMs, ttlMs });
@@ -217,7 +245,7 @@ export class LockTable {
     if (!state || at < 0) return { result: { status: 'not_held' }, events: [] };
     state.holders.splice(at, 1);
     const events: LockEvent[] = [{ type: 'leaseEnded', resource: cmd.resource, owner: cmd.owner, reason: 'released' }];
-    this.promote(cmd.resource, state, index, events);
+    this.promote([cmd.resource], index, events);
     return { result: { status: 'released' }, events };
   }
 
@@ -241,15 +269,17 @@ export class LockTable {
     if (!state || at < 0) return { result: { status: 'stale' }, events: [] };
     state.holders.splice(at, 1);
     const events: LockEvent[] = [{ type: 'leaseEnded', resource: cmd.resource, owner: cmd.owner, reason: 'expired' }];
-    this.promote(cmd.resource, state, index, events);
+    this.promote([cmd.resource], index, events);
     return { result: { status: 'expired' }, events };
   }
 
   private cancelWait(cmd: CancelWaitCommand, index: number): ApplyOutcome {
     const state = this.resources.get(cmd.resource);
-    const at = state?.waiters.findIndex((w) => w.waitId === cmd.waitId && w.owner === cmd.owner) ?? -1;
-    if (!state || at < 0) return { result: { status: 'stale' }, events: [] };
-    state.waiters.splice(at, 1);
+    const waiter = state?.waiters.find((w) => w.waitId === cmd.waitId && w.owner === cmd.owner);
+    if (!state || !waiter) return { result: { status: 'stale' }, events: [] };
+    // A set's wait ends whole: it leaves every member's queue.
+    const members = waiter.set ?? [cmd.resource];
+    for (const r of members) this.removeWaiter(r, waiter);
     const events: LockEvent[] = [
       {
         type: 'waitEnded',
@@ -261,21 +291,140 @@ export class LockTable {
       },
     ];
     // The cancelled waiter may have been the one blocking those behind it.
-    this.promote(cmd.resource, state, index, events);
+    this.promote(members, index, events);
     return { result: { status: 'cancelled' }, events };
   }
 
-  /** Grants from the head of the queue while the head is compatible; all get token `index`. */
-  private promote(resource: string, state: ResourceState, index: number, events: LockEvent[]): void {
-    while (
-      state.waiters.length > 0 &&
-      blockersOf(state, state.waiters[0].owner, state.waiters[0].mode, 0).length === 0
-    ) {
-      const w = state.waiters.shift()!;
-      const granted = this.grant(state, resource, w.owner, w.mode, w.ttlMs, index);
-      events.push({ ...granted, waitId: w.waitId });
+  private acquireSet(cmd: AcquireSetCommand, index: number): ApplyOutcome {
+    const { owner, locks, ttlMs, waitMs } = cmd;
+    const outcome = (result: AcquireSetResult): ApplyOutcome => ({ result, events: [] });
+    for (const m of locks) {
+      const live = this.resources.get(m.resource);
+      if (!live) continue;
+      if (live.permits !== (m.permits ?? 1))
+        return outcome({ status: 'permitsMismatch', resource: m.resource, permits: live.permits });
+      if (live.holders.some((h) => h.owner === owner) || live.waiters.some((w) => w.owner === owner))
+        return outcome({ status: 'alreadyInvolved', resource: m.resource });
     }
-    this.dropIfEmpty(resource, state);
+    const blocked = locks.find((m) => {
+      const live = this.resources.get(m.resource);
+      return live !== undefined && blockersOf(live, owner, m.mode, live.waiters.length).length > 0;
+    });
+    if (!blocked) {
+      const events: LockEvent[] = locks.map((m) => ({
+        ...this.grant(this.stateOf(m.resource, m.permits ?? 1), m.resource, owner, m.mode, ttlMs, index),
+        waitId: null,
+      }));
+      const granted = locks.map((m) => ({ resource: m.resource, mode: m.mode, ttlMs }));
+      return { result: { status: 'granted', owner, locks: granted, fencingToken: index, leaseIndex: index }, events };
+    }
+    const full = locks.some((m) => (this.resources.get(m.resource)?.waiters.length ?? 0) >= MAX_WAITERS_PER_RESOURCE);
+    if (waitMs === 0 || full)
+      return outcome({ status: 'locked', resource: blocked.resource, holders: this.view(blocked.resource).holders });
+    const cycle = findWaitCycle(this.resources, owner, locks);
+    if (cycle) return outcome({ status: 'deadlock', resource: cycle[0].resource, cycle });
+
+    // Queued in every member's queue, the free ones too: the set keeps its FIFO place
+    // everywhere, so single requests never overtake it member by member and starve it.
+    const set = locks.map((m) => m.resource);
+    for (const m of locks) {
+      this.stateOf(m.resource, m.permits ?? 1).waiters.push({ owner, mode: m.mode, waitId: index, waitMs, ttlMs, set });
+    }
+    return {
+      result: { status: 'queued', resource: set[0], waitId: index },
+      events: [{ type: 'waitStarted', resource: set[0], owner, waitId: index, waitMs }],
+    };
+  }
+
+  private releaseSet(cmd: ReleaseSetCommand, index: number): ApplyOutcome {
+    const released: string[] = [];
+    const notHeld: string[] = [];
+    const events: LockEvent[] = [];
+    for (const resource of cmd.resources) {
+      const state = this.resources.get(resource);
+      const at = state?.holders.findIndex((h) => h.owner === cmd.owner) ?? -1;
+      if (!state || at < 0) {
+        notHeld.push(resource);
+        continue;
+      }
+      state.holders.splice(at, 1);
+      released.push(resource);
+      events.push({ type: 'leaseEnded', resource, owner: cmd.owner, reason: 'released' });
+    }
+    this.promote(released, index, events);
+    return { result: { status: 'released', released, notHeld }, events };
+  }
+
+  private renewSet(cmd: RenewSetCommand, index: number): ApplyOutcome {
+    const holds = cmd.resources.map((r) => this.resources.get(r)?.holders.find((h) => h.owner === cmd.owner));
+    const notHeld = cmd.resources.filter((_, i) => holds[i] === undefined);
+    if (notHeld.length > 0) return { result: { status: 'not_held', notHeld }, events: [] };
+    const locks = cmd.resources.map((resource, i) => {
+      const held = holds[i]!;
+      held.ttlMs = cmd.ttlMs ?? held.ttlMs;
+      held.leaseIndex = index;
+      return { resource, fencingToken: held.fencingToken, ttlMs: held.ttlMs };
+    });
+    const events: LockEvent[] = locks.map((l) => ({
+      type: 'leaseRenewed',
+      resource: l.resource,
+      owner: cmd.owner,
+      ttlMs: l.ttlMs,
+      leaseIndex: index,
+    }));
+    return { result: { status: 'renewed', leaseIndex: index, locks }, events };
+  }
+
+  /**
+   * Serves each queue from its head, in order, every waiter that nothing blocks; all get
+   * token `index`. It stops at the first blocked waiter: everyone behind it is blocked
+   * too (it conflicts with them, or holds the semaphore's last free permit in line). A
+   * set that nothing blocks here but that cannot be served in another member's queue
+   * keeps its place and is stepped over. Serving a set changes its other members'
+   * queues, so they are looked at too.
+   */
+  private promote(resources: readonly string[], index: number, events: LockEvent[]): void {
+    const work = [...resources];
+    for (let i = 0; i < work.length; i++) {
+      const resource = work[i];
+      const state = this.resources.get(resource);
+      if (!state) continue;
+      for (let at = 0; at < state.waiters.length;) {
+        const w = state.waiters[at];
+        if (blockersOf(state, w.owner, w.mode, at).length > 0) break;
+        if (!w.set) {
+          state.waiters.splice(at, 1);
+          events.push({ ...this.grant(state, resource, w.owner, w.mode, w.ttlMs, index), waitId: w.waitId });
+        } else if (this.servable(w)) {
+          w.set.forEach((member, k) => {
+            const mine = this.removeWaiter(member, w);
+            const granted = this.grant(this.resources.get(member)!, member, w.owner, mine.mode, w.ttlMs, index);
+            // One outcome per wait: the first member's event ends it.
+            events.push({ ...granted, waitId: k === 0 ? w.waitId : null });
+            if (member !== resource) work.push(member);
+          });
+        } else {
+          at++;
+        }
+      }
+      this.dropIfEmpty(resource, state);
+    }
+  }
+
+  /** Whether a set's wait could be granted in every member's queue where it stands. */
+  private servable(wait: Waiter): boolean {
+    return (wait.set ?? []).every((member) => {
+      const state = this.resources.get(member)!;
+      const at = state.waiters.findIndex((w) => w.waitId === wait.waitId && w.owner === wait.owner);
+      return blockersOf(state, wait.owner, state.waiters[at].mode, at).length === 0;
+    });
+  }
+
+  /** Takes `wait` (by waitId and owner) out of `resource`'s queue and returns that queue's record. */
+  private removeWaiter(resource: string, wait: Waiter): Waiter {
+    const state = this.resources.get(resource)!;
+    const at = state.waiters.findIndex((w) => w.waitId === wait.waitId && w.owner === wait.owner);
+    return state.waiters.splice(at, 1)[0];
   }
 
   private grantNow(
@@ -310,10 +459,11 @@ export class LockTable {
     return { result, events: [] };
   }
 
-  private stateOf(resource: string): ResourceState {
+  /** The resource's state, created with `permits` when it is not alive (callers checked a live one's permits). */
+  private stateOf(resource: string, permits: number): ResourceState {
     let state = this.resources.get(resource);
     if (!state) {
-      state = { holders: [], waiters: [] };
+      state = { permits, holders: [], waiters: [] };
       this.resources.set(resource, state);
     }
     return state;

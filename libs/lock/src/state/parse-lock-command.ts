@@ -1,8 +1,8 @@
 // The trust boundary for log entries: a corrupt or hostile entry is rejected as a
 // whole with a clear message before anything is applied. Unknown fields are refused
 // rather than ignored, so a command no node fully understands never applies partly.
-import type { LockCommand, LockMode } from './lock-commands.js';
-import { MAX_NAME_LENGTH, MAX_REQUEST_ID_LENGTH } from './lock-limits.js';
+import type { LockCommand, LockMode, SetMember } from './lock-commands.js';
+import { MAX_NAME_LENGTH, MAX_PERMITS, MAX_REQUEST_ID_LENGTH, MAX_SET_SIZE } from './lock-limits.js';
 
 export class InvalidLockCommandError extends Error {
   constructor(message: string) {
@@ -14,12 +14,17 @@ export class InvalidLockCommandError extends Error {
 type Fields = Readonly<Record<string, unknown>>;
 
 const FIELDS: Readonly<Record<LockCommand['op'], readonly string[]>> = {
-  acquire: ['op', 'resource', 'owner', 'mode', 'ttlMs', 'waitMs', 'requestId'],
+  acquire: ['op', 'resource', 'owner', 'mode', 'ttlMs', 'waitMs', 'permits', 'requestId'],
   release: ['op', 'resource', 'owner', 'requestId'],
   renew: ['op', 'resource', 'owner', 'ttlMs', 'requestId'],
   expire: ['op', 'resource', 'owner', 'leaseIndex'],
   cancelWait: ['op', 'resource', 'owner', 'waitId'],
+  acquireSet: ['op', 'owner', 'locks', 'ttlMs', 'waitMs', 'requestId'],
+  releaseSet: ['op', 'owner', 'resources', 'requestId'],
+  renewSet: ['op', 'owner', 'resources', 'ttlMs', 'requestId'],
 };
+
+const MEMBER_FIELDS = ['resource', 'mode', 'permits'];
 
 /** Parses one log entry's JSON into a command; throws InvalidLockCommandError on anything else. */
 export function parseLockCommand(json: string): LockCommand {
@@ -46,15 +51,31 @@ export function validateLockCommand(value: unknown): LockCommand {
   for (const key of Object.keys(v)) {
     if (!known.includes(key)) throw new InvalidLockCommandError(`${op}: unexpected field "${key}"`);
   }
-  const resource = name(v, op, 'resource');
   const owner = name(v, op, 'owner');
   switch (op as LockCommand['op']) {
+    case 'acquireSet':
+      return withRequestId(v, op, {
+        op: 'acquireSet',
+        owner,
+        locks: members(v, op),
+        ttlMs: integer(v, op, 'ttlMs', 1),
+        waitMs: integer(v, op, 'waitMs', 0),
+      });
+    case 'releaseSet':
+      return withRequestId(v, op, { op: 'releaseSet', owner, resources: resourceList(v, op) });
+    case 'renewSet': {
+      const base = { op: 'renewSet' as const, owner, resources: resourceList(v, op) };
+      return withRequestId(v, op, v.ttlMs === undefined ? base : { ...base, ttlMs: integer(v, op, 'ttlMs', 1) });
+    }
+  }
+  const resource = name(v, op, 'resource');
+  switch (op as Exclude<LockCommand['op'], 'acquireSet' | 'releaseSet' | 'renewSet'>) {
     case 'acquire':
       return withRequestId(v, op, {
         op: 'acquire',
         resource,
         owner,
-        mode: lockMode(v, op),
+        ...modeAndPermits(v, op),
         ttlMs: integer(v, op, 'ttlMs', 1),
         waitMs: integer(v, op, 'waitMs', 0),
       });
@@ -72,7 +93,10 @@ export function validateLockCommand(value: unknown): LockCommand {
 }
 
 function name(v: Fields, op: string, field: string): string {
-  const s = v[field];
+  return nameValue(v[field], op, field);
+}
+
+function nameValue(s: unknown, op: string, field: string): string {
   if (typeof s !== 'string' || s.length === 0 || s.length > MAX_NAME_LENGTH) {
     throw new InvalidLockCommandError(`${op}: "${field}" must be a string of 1..${MAX_NAME_LENGTH} characters`);
   }
@@ -87,10 +111,55 @@ function lockMode(v: Fields, op: string): LockMode {
   return m;
 }
 
-function integer(v: Fields, op: string, field: string, min: number): number {
+/** A mode and, for a semaphore, its permits (absent when 1: a lock). A semaphore is exclusive only. */
+function modeAndPermits(v: Fields, op: string): { mode: LockMode; permits?: number } {
+  const mode = lockMode(v, op);
+  if (v.permits === undefined) return { mode };
+  const permits = integer(v, op, 'permits', 1, MAX_PERMITS);
+  if (permits > 1 && mode !== 'exclusive')
+    throw new InvalidLockCommandError(`${op}: a semaphore (permits > 1) has no shared mode`);
+  return permits === 1 ? { mode } : { mode, permits };
+}
+
+function members(v: Fields, op: string): SetMember[] {
+  const list = v.locks;
+  if (!Array.isArray(list) || list.length === 0 || list.length > MAX_SET_SIZE)
+    throw new InvalidLockCommandError(`${op}: "locks" must be an array of 1..${MAX_SET_SIZE} members`);
+  const out = list.map((m: unknown): SetMember => {
+    if (typeof m !== 'object' || m === null || Array.isArray(m))
+      throw new InvalidLockCommandError(`${op}: each member of "locks" must be an object`);
+    const f = m as Fields;
+    for (const key of Object.keys(f)) {
+      if (!MEMBER_FIELDS.includes(key)) throw new InvalidLockCommandError(`${op}: unexpected member field "${key}"`);
+    }
+    return { resource: name(f, op, 'resource'), ...modeAndPermits(f, op) };
+  });
+  distinct(
+    out.map((m) => m.resource),
+    op,
+  );
+  return out;
+}
+
+function resourceList(v: Fields, op: string): string[] {
+  const list = v.resources;
+  if (!Array.isArray(list) || list.length === 0 || list.length > MAX_SET_SIZE)
+    throw new InvalidLockCommandError(`${op}: "resources" must be an array of 1..${MAX_SET_SIZE} names`);
+  const out = list.map((s: unknown) => nameValue(s, op, 'resources'));
+  distinct(out, op);
+  return out;
+}
+
+function distinct(resources: readonly string[], op: string): void {
+  if (new Set(resources).size !== resources.length)
+    throw new InvalidLockCommandError(`${op}: a resource is named twice`);
+}
+
+function integer(v: Fields, op: string, field: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = v[field];
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min) {
-    throw new InvalidLockCommandError(`${op}: "${field}" must be an integer >= ${min}`);
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in ${min}..${max}`;
+    throw new InvalidLockCommandError(`${op}: "${field}" must be an integer ${range}`);
   }
   return n;
 }

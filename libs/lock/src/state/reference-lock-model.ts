@@ -12,6 +12,9 @@ import type {
 } from './lock-commands.js';
 import { MAX_REMEMBERED_REQUESTS } from './lock-limits.js';
 
+/** The model knows locks, not semaphores or sets; lock-sets.property.spec.ts checks those by invariants. */
+export type SingleLockCommand = Extract<LockCommand, { readonly resource: string }>;
+
 interface ModelHolder extends HolderView {
   readonly resource: string;
 }
@@ -57,8 +60,8 @@ export class ReferenceLockModel {
   queueOf(r: string): ModelWaiter[] {
     return this.waiters.filter((w) => w.resource === r);
   }
-  view(r: string): { holders: HolderView[]; waiters: WaiterView[] } {
-    return { holders: this.holdersOf(r).map(strip), waiters: this.queueOf(r).map(stripW) };
+  view(r: string): { permits: number; holders: HolderView[]; waiters: WaiterView[] } {
+    return { permits: 1, holders: this.holdersOf(r).map(strip), waiters: this.queueOf(r).map(stripW) };
   }
 
   /** Who `owner` (wanting `mode` on r, with `ahead` queued before it) waits for. */
@@ -95,7 +98,7 @@ export class ReferenceLockModel {
     return seen;
   }
 
-  apply(c: LockCommand, index: number): ApplyOutcome {
+  apply(c: SingleLockCommand, index: number): ApplyOutcome {
     const key =
       c.op === 'expire' || c.op === 'cancelWait' || c.requestId === undefined
         ? null
@@ -111,7 +114,7 @@ export class ReferenceLockModel {
     return out;
   }
 
-  private run(c: LockCommand, i: number): ApplyOutcome {
+  private run(c: SingleLockCommand, i: number): ApplyOutcome {
     const r = c.resource;
     const o = c.owner;
     if (c.op === 'acquire') {
@@ -173,13 +176,13 @@ export class ReferenceLockModel {
     }
     if (c.op === 'release' || c.op === 'expire') {
       const h = this.holdersOf(r).find((x) => x.owner === o && (c.op === 'release' || x.leaseIndex === c.leaseIndex));
-      if (!h) return { result: { status: c.op === 'release' ? 'not_held' : 'stale' }, events: [] };
+      if (!h) return { result: c.op === 'release' ? { status: 'not_held' } : { status: 'stale' }, events: [] };
       this.holders = this.holders.filter((x) => x !== h);
       const events: LockEvent[] = [
         { type: 'leaseEnded', resource: r, owner: o, reason: c.op === 'release' ? 'released' : 'expired' },
       ];
       this.promote(r, i, events);
-      return { result: { status: c.op === 'release' ? 'released' : 'expired' }, events };
+      return { result: c.op === 'release' ? { status: 'released' } : { status: 'expired' }, events };
     }
     const w = this.queueOf(r).find((x) => x.owner === o && x.waitId === c.waitId);
     if (!w) return { result: { status: 'stale' }, events: [] };

@@ -14,7 +14,7 @@ export class RequestCache {
    */
   static keyOf(command: LockCommand): string | null {
     if (command.op === 'expire' || command.op === 'cancelWait' || command.requestId === undefined) return null;
-    return JSON.stringify([command.owner, command.requestId, command.op, command.resource]);
+    return JSON.stringify([command.owner, command.requestId, command.op, targetOf(command)]);
   }
 
   static from(entries: ReadonlyArray<readonly [string, LockResult]>): RequestCache {
@@ -42,5 +42,18 @@ export class RequestCache {
   /** Oldest first, as restore expects. */
   entries(): Array<[string, LockResult]> {
     return [...this.results];
+  }
+}
+
+/** What a command acts on: its resource, or a set's resources in order. */
+function targetOf(command: LockCommand): string | readonly string[] {
+  switch (command.op) {
+    case 'acquireSet':
+      return command.locks.map((m) => m.resource);
+    case 'releaseSet':
+    case 'renewSet':
+      return command.resources;
+    default:
+      return command.resource;
   }
 }
