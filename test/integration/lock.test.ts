@@ -27,6 +27,11 @@ interface ErrorBody {
     cycle?: { owner: string; resource: string }[];
   };
 }
+interface SetGrant {
+  acquired: boolean;
+  fencingToken: number;
+  locks: { resource: string; mode: string; fencingToken: number }[];
+}
 interface ClusterView {
   raft: { state: string; term: number; leader: string | null };
 }
@@ -63,9 +68,11 @@ describe('lock service on the local cluster', () => {
   const release = (node: string, body: Record<string, unknown>) =>
     postJson<ErrorBody>(`${url(node)}/lock/release`, body);
   const read = (node: string, resource: string) =>
-    getJson<{ holders: { owner: string; fencingToken: number }[]; waiters: { owner: string }[] }>(
+    getJson<{ permits: number; holders: { owner: string; fencingToken: number }[]; waiters: { owner: string }[] }>(
       `${url(node)}/lock/${encodeURIComponent(resource)}`,
     );
+  const setCall = (node: string, op: 'acquire-set' | 'release-set' | 'renew-set', body: Record<string, unknown>) =>
+    postJson<SetGrant & ErrorBody & { released?: string[]; notHeld?: string[] }>(`${url(node)}/lock/${op}`, body);
 
   beforeAll(async () => {
     const started = await cluster.start();
@@ -112,6 +119,9 @@ describe('lock service on the local cluster', () => {
       ['negative wait', { resource: 'bad', owner: 'x', waitMs: -1 }],
       ['wait too long', { resource: 'bad', owner: 'x', waitMs: 3_600_000 }],
       ['bad mode', { resource: 'bad', owner: 'x', mode: 'both' }],
+      ['no permits', { resource: 'bad', owner: 'x', permits: 0 }],
+      ['too many permits', { resource: 'bad', owner: 'x', permits: 10_001 }],
+      ['shared semaphore', { resource: 'bad', owner: 'x', permits: 2, mode: 'shared' }],
       ['not an object', [1, 2]],
       ['malformed JSON', '{"resource":'],
     ];
@@ -122,7 +132,23 @@ describe('lock service on the local cluster', () => {
     expect(
       (await postJson<ErrorBody>(`${url(node)}/lock/renew`, { resource: 'bad', owner: 'x', ttlMs: 'long' })).status,
     ).toBe(400);
-    expect((await read(node, 'bad')).body).toEqual({ resource: 'bad', holders: [], waiters: [] });
+    const badSets: [string, 'acquire-set' | 'release-set' | 'renew-set', unknown][] = [
+      ['empty set', 'acquire-set', { owner: 'x', locks: [] }],
+      ['member twice', 'acquire-set', { owner: 'x', locks: [{ resource: 'bad' }, { resource: 'bad' }] }],
+      ['member field', 'acquire-set', { owner: 'x', locks: [{ resource: 'bad', colour: 'red' }] }],
+      [
+        '65 members',
+        'acquire-set',
+        { owner: 'x', locks: Array.from({ length: 65 }, (_, i) => ({ resource: `b${i}` })) },
+      ],
+      ['names not a list', 'release-set', { owner: 'x', resources: 'bad' }],
+      ['empty name', 'renew-set', { owner: 'x', resources: ['bad', ''] }],
+    ];
+    for (const [name, op, body] of badSets) {
+      const res = await setCall(node, op, body as Record<string, unknown>);
+      expect([name, res.status, res.body.error?.code]).toEqual([name, 400, 'INVALID_ARGUMENT']);
+    }
+    expect((await read(node, 'bad')).body).toEqual({ resource: 'bad', permits: 1, holders: [], waiters: [] });
   });
 
   it('releases a lock when its TTL expires', async () => {
@@ -202,10 +228,82 @@ describe('lock service on the local cluster', () => {
     expect([...tokens].sort((a, b) => a - b)).toEqual(tokens);
   });
 
+  it('admits up to `permits` holders of a semaphore through any node, queues the next, and grants it a returned permit', async () => {
+    const body = (owner: string, extra: Record<string, unknown> = {}) => ({
+      resource: 'pool',
+      owner,
+      permits: 2,
+      ttlMs: 20_000,
+      ...extra,
+    });
+    const [a, b] = await Promise.all([acquire('node1', body('s1')), acquire('node2', body('s2'))]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(a.body.fencingToken).not.toBe(b.body.fencingToken);
+    const full = await acquire('node3', body('s3'));
+    expect(full.status).toBe(409);
+    expect(full.body.error.code).toBe('LOCKED');
+    const mismatch = await acquire('node3', { resource: 'pool', owner: 's3' });
+    expect(mismatch.status).toBe(409);
+    expect(mismatch.body.error.code).toBe('PERMITS_MISMATCH');
+    const waits = acquire('node3', body('s3', { waitMs: 10_000 }));
+    await eventually(async () => (await read('node1', 'pool')).body.waiters.length === 1, 5000);
+    expect((await release('node2', { resource: 'pool', owner: 's1' })).status).toBe(200);
+    const granted = await waits;
+    expect(granted.status).toBe(200);
+    expect(granted.body.fencingToken).toBeGreaterThan(b.body.fencingToken);
+    const view = await read('node2', 'pool');
+    expect(view.body.permits).toBe(2);
+    expect(view.body.holders.map((h) => h.owner).sort()).toEqual(['s2', 's3']);
+  });
+
+  it('grants a lock set whole through a follower, queues it until every member is free, refuses a set deadlock', async () => {
+    const f = await follower();
+    const first = await setCall(f, 'acquire-set', {
+      owner: 'tx1',
+      locks: [{ resource: 'acct-1' }, { resource: 'acct-2', mode: 'shared' }],
+      ttlMs: 20_000,
+    });
+    expect(first.status).toBe(200);
+    expect(first.body.locks.map((l) => [l.resource, l.mode, l.fencingToken])).toEqual([
+      ['acct-1', 'exclusive', first.body.fencingToken],
+      ['acct-2', 'shared', first.body.fencingToken],
+    ]);
+    // tx2 needs acct-2 exclusively and acct-3 (free): it takes neither while it waits.
+    const tx2 = setCall(f, 'acquire-set', {
+      owner: 'tx2',
+      locks: [{ resource: 'acct-3' }, { resource: 'acct-2' }],
+      waitMs: 10_000,
+      ttlMs: 20_000,
+    });
+    await eventually(async () => (await read(f, 'acct-3')).body.waiters.length === 1, 5000);
+    expect((await read(f, 'acct-3')).body.holders).toEqual([]);
+    // tx1 now waiting for acct-3 would wait for tx2, which waits for tx1: refused.
+    const closing = await acquire(f, { resource: 'acct-3', owner: 'tx1', waitMs: 5000 });
+    expect(closing.status).toBe(409);
+    expect(closing.body.error.code).toBe('DEADLOCK');
+    const released = await setCall(f, 'release-set', { owner: 'tx1', resources: ['acct-1', 'acct-2', 'acct-9'] });
+    expect(released.body).toEqual({ released: ['acct-1', 'acct-2'], notHeld: ['acct-9'] });
+    const second = await tx2;
+    expect(second.status).toBe(200);
+    expect(second.body.fencingToken).toBeGreaterThan(first.body.fencingToken);
+    expect((await read(f, 'acct-3')).body.holders).toEqual([
+      expect.objectContaining({ owner: 'tx2', fencingToken: second.body.fencingToken }),
+    ]);
+    const renewed = await setCall(f, 'renew-set', { owner: 'tx2', resources: ['acct-3', 'acct-1'] });
+    expect(renewed.status).toBe(404);
+    expect((await setCall(f, 'release-set', { owner: 'tx2', resources: ['acct-3', 'acct-2'] })).status).toBe(200);
+  });
+
   it('replaces a SIGKILLed leader within 2 s; held locks stay held and tokens keep growing', async () => {
     const old = await leader();
     const held = await acquire(old, { resource: 'survivor', owner: 'keeper', ttlMs: 60_000 });
     expect(held.status).toBe(200);
+    const heldSet = await setCall(old, 'acquire-set', {
+      owner: 'keeper',
+      locks: [{ resource: 'kept-1' }, { resource: 'kept-pool', permits: 3 }],
+      ttlMs: 60_000,
+    });
+    expect(heldSet.status).toBe(200);
     const pid = (await getJson<{ pid: number }>(`${url(old)}/health`)).body.pid;
     const killedAt = Date.now();
     process.kill(pid, 'SIGKILL');
@@ -226,6 +324,12 @@ describe('lock service on the local cluster', () => {
       expect.objectContaining({ owner: 'keeper', fencingToken: held.body.fencingToken }),
     ]);
     expect((await acquire(survivor, { resource: 'survivor', owner: 'thief' })).status).toBe(409);
+    for (const resource of ['kept-1', 'kept-pool']) {
+      expect((await read(survivor, resource)).body.holders).toEqual([
+        expect.objectContaining({ owner: 'keeper', fencingToken: heldSet.body.fencingToken }),
+      ]);
+    }
+    expect((await read(survivor, 'kept-pool')).body.permits).toBe(3);
     // PM2 brings the killed daemon back; it rejoins as a follower.
     await eventually(async () => (await getJson(`${url(old)}/ready`)).status === 200, 30_000, 200);
     up.add(old);

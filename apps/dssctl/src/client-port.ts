@@ -3,6 +3,7 @@ import type {
   AckAndConsumeResult,
   AckResult,
   AcquireRequest,
+  AcquireSetRequest,
   CacheEntry,
   CallOptions,
   Coherence,
@@ -15,7 +16,12 @@ import type {
   LockState,
   MesiState,
   PublishRequest,
+  ReleaseSetResult,
+  RenewSetResult,
   Role,
+  SetGrant,
+  SetMemberRequest,
+  SetRequest,
   TopicStats,
 } from '@dss/client/client-types.js';
 
@@ -36,6 +42,7 @@ export type {
   LockState,
   MesiState,
   Role,
+  SetMemberRequest,
   TopicStats,
 };
 
@@ -49,6 +56,9 @@ export interface CliLockClient {
     call?: CallOptions,
   ): Promise<{ renewed: true; expiresInMs: number }>;
   show(resource: string, call?: CallOptions): Promise<LockState>;
+  acquireSet(req: AcquireSetRequest, call?: CallOptions): Promise<SetGrant>;
+  releaseSet(req: SetRequest, call?: CallOptions): Promise<ReleaseSetResult>;
+  renewSet(req: SetRequest & { ttlMs?: number }, call?: CallOptions): Promise<RenewSetResult>;
 }
 
 export interface CliQueueClient {

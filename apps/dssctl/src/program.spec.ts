@@ -28,6 +28,22 @@ function fakeClient() {
         holders: [{ owner: 'w1', mode: 'exclusive' as const, fencingToken: 7, expiresInMs: 1500 }],
         waiters: [{ owner: 'w2', mode: 'shared' as const }],
       })),
+      acquireSet: jest.fn(async (req: { owner: string; locks: readonly { resource: string; mode?: string }[] }) => ({
+        acquired: true as const,
+        owner: req.owner,
+        fencingToken: 9,
+        locks: req.locks.map((l) => ({
+          resource: l.resource,
+          mode: l.mode === 'shared' ? ('shared' as const) : ('exclusive' as const),
+          fencingToken: 9,
+          expiresInMs: 30_000,
+        })),
+      })),
+      releaseSet: jest.fn(async () => ({ released: ['a'], notHeld: ['b'] })),
+      renewSet: jest.fn(async () => ({
+        renewed: true as const,
+        locks: [{ resource: 'a', fencingToken: 9, expiresInMs: 60_000 }],
+      })),
     },
     queue: {
       publish: jest.fn(async (req: { message?: unknown; messages?: readonly unknown[] }) => ({
@@ -433,6 +449,47 @@ describe('lock', () => {
       expect.anything(),
     );
     expect(ren.out).toBe('renewed orders (owner op@host); expires in 60.0 s\n');
+  });
+
+  it('acquire --permits asks for a semaphore permit', async () => {
+    const r = await run(['lock', 'acquire', 'db-pool', '--permits', '5']);
+    expect(r.client.lock.acquire).toHaveBeenCalledWith(
+      { resource: 'db-pool', owner: 'op@host', mode: 'exclusive', waitMs: 0, permits: 5 },
+      expect.anything(),
+    );
+    const bad = await run(['lock', 'acquire', 'db-pool', '--permits', '0']);
+    expect(bad.code).toBe(EXIT.USAGE);
+  });
+
+  it('acquire-set reads name, name=shared and name=N; release-set and renew-set send the list', async () => {
+    const r = await run(['lock', 'acquire-set', 'acct:1', 'report=shared', 'db-pool=5', 'a=b', '--wait', '2s']);
+    expect(r.code).toBe(0);
+    expect(r.client.lock.acquireSet).toHaveBeenCalledWith(
+      {
+        owner: 'op@host',
+        locks: [
+          { resource: 'acct:1', mode: 'exclusive' },
+          { resource: 'report', mode: 'shared' },
+          { resource: 'db-pool', mode: 'exclusive', permits: 5 },
+          { resource: 'a=b', mode: 'exclusive' },
+        ],
+        waitMs: 2000,
+      },
+      expect.anything(),
+    );
+    expect(r.out).toContain('acquired 4 locks (owner op@host, fencing token 9)');
+    const rel = await run(['lock', 'release-set', 'a', 'b']);
+    expect(rel.client.lock.releaseSet).toHaveBeenCalledWith(
+      { owner: 'op@host', resources: ['a', 'b'] },
+      expect.anything(),
+    );
+    expect(rel.out).toBe('released a (owner op@host); not held: b\n');
+    const ren = await run(['lock', 'renew-set', 'a', '--ttl', '1m', '--json']);
+    expect(ren.client.lock.renewSet).toHaveBeenCalledWith(
+      { owner: 'op@host', resources: ['a'], ttlMs: 60_000 },
+      expect.anything(),
+    );
+    expect(ren.json()).toMatchObject({ renewed: true, locks: [{ resource: 'a', fencingToken: 9 }] });
   });
 
   it('show lists holders and waiters', async () => {

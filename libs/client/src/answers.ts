@@ -18,6 +18,17 @@ export const grantAnswer = z.looseObject({
   expiresInMs: z.number(),
 });
 export const releaseAnswer = z.looseObject({ released: z.literal(true) });
+export const setGrantAnswer = z.looseObject({
+  acquired: z.literal(true),
+  owner: z.string(),
+  fencingToken: z.number(),
+  locks: z.array(z.looseObject({ resource: z.string(), mode, fencingToken: z.number(), expiresInMs: z.number() })),
+});
+export const releaseSetAnswer = z.looseObject({ released: z.array(z.string()), notHeld: z.array(z.string()) });
+export const renewSetAnswer = z.looseObject({
+  renewed: z.literal(true),
+  locks: z.array(z.looseObject({ resource: z.string(), fencingToken: z.number(), expiresInMs: z.number() })),
+});
 export const renewAnswer = z.looseObject({
   renewed: z.literal(true),
   expiresInMs: z.number(),
@@ -25,6 +36,7 @@ export const renewAnswer = z.looseObject({
 });
 export const lockStateAnswer = z.looseObject({
   resource: z.string(),
+  permits: z.number().optional(),
   holders: z.array(holder),
   waiters: z.array(z.looseObject({ owner: z.string(), mode })),
 });

@@ -50,8 +50,49 @@ export interface AcquireRequest {
   readonly mode?: LockMode;
   readonly ttlMs?: number;
   readonly waitMs?: number;
+  /** A semaphore of this many holders (exclusive mode only); absent: a lock. */
+  readonly permits?: number;
   /** Generated when absent; every retry of this call reuses it. */
   readonly requestId?: string;
+}
+/** One member of a lock set. */
+export interface SetMemberRequest {
+  readonly resource: string;
+  readonly mode?: LockMode;
+  readonly permits?: number;
+}
+export interface AcquireSetRequest {
+  readonly owner: string;
+  /** 1..64 distinct resources, granted together or not at all. */
+  readonly locks: readonly SetMemberRequest[];
+  readonly ttlMs?: number;
+  readonly waitMs?: number;
+  readonly requestId?: string;
+}
+export interface SetGrant {
+  readonly acquired: true;
+  readonly owner: string;
+  /** The token of every member: they were granted by one entry. */
+  readonly fencingToken: number;
+  readonly locks: readonly {
+    readonly resource: string;
+    readonly mode: LockMode;
+    readonly fencingToken: number;
+    readonly expiresInMs: number;
+  }[];
+}
+export interface SetRequest {
+  readonly owner: string;
+  readonly resources: readonly string[];
+  readonly requestId?: string;
+}
+export interface ReleaseSetResult {
+  readonly released: readonly string[];
+  readonly notHeld: readonly string[];
+}
+export interface RenewSetResult {
+  readonly renewed: true;
+  readonly locks: readonly { readonly resource: string; readonly fencingToken: number; readonly expiresInMs: number }[];
 }
 export interface Grant {
   readonly acquired: true;
@@ -69,6 +110,8 @@ export interface LockHolder {
 }
 export interface LockState {
   readonly resource: string;
+  /** 1 for a lock, N for a semaphore (added by servers that have semaphores). */
+  readonly permits?: number;
   readonly holders: readonly LockHolder[];
   readonly waiters: readonly { readonly owner: string; readonly mode: LockMode }[];
 }

@@ -1,5 +1,13 @@
 import { DssClient } from './dss-client.js';
-import { DeadlockError, InvalidArgumentError, InvalidResponseError, LockedError } from './errors.js';
+import {
+  AlreadyHeldError,
+  DeadlockError,
+  InvalidArgumentError,
+  InvalidResponseError,
+  LockedError,
+  NotFoundError,
+  PermitsMismatchError,
+} from './errors.js';
 import { countingIds, ENDPOINTS, FakeFetch, inOrder, type FakeReply } from './fake-fetch.test-kit.js';
 
 function client(...replies: FakeReply[]) {
@@ -48,6 +56,52 @@ describe('LockClient', () => {
     expect(deadlock).toBeInstanceOf(DeadlockError);
     expect((deadlock as DeadlockError).cycle).toEqual(cycle);
     expect(fake.requests).toHaveLength(2); // neither is retried
+  });
+
+  it('acquire passes permits for a semaphore; PERMITS_MISMATCH -> PermitsMismatchError with the live count', async () => {
+    const { dss, fake } = client({
+      status: 409,
+      body: { error: { code: 'PERMITS_MISMATCH', message: 'pool is a semaphore of 3', resource: 'pool', permits: 3 } },
+    });
+    const err = await dss.lock.acquire({ resource: 'pool', owner: 'w1', permits: 2 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PermitsMismatchError);
+    expect((err as PermitsMismatchError).permits).toBe(3);
+    expect(fake.requests[0]).toMatchObject({ path: '/lock/acquire', body: { resource: 'pool', permits: 2 } });
+  });
+
+  it('acquireSet, releaseSet and renewSet post the API fields with one requestId per call', async () => {
+    const grant = {
+      acquired: true,
+      owner: 'w1',
+      fencingToken: 7,
+      locks: [
+        { resource: 'a', mode: 'exclusive', fencingToken: 7, expiresInMs: 900 },
+        { resource: 'b', mode: 'shared', fencingToken: 7, expiresInMs: 900 },
+      ],
+    };
+    const { dss, fake } = client(
+      { status: 200, body: grant },
+      { status: 200, body: { renewed: true, locks: [{ resource: 'a', fencingToken: 7, expiresInMs: 5000 }] } },
+      { status: 200, body: { released: ['a'], notHeld: ['b'] } },
+      { status: 409, body: { error: { code: 'ALREADY_HELD', message: 'w1 holds a', resource: 'a' } } },
+      { status: 404, body: { error: { code: 'NOT_FOUND', message: 'w1 does not hold b', notHeld: ['b'] } } },
+    );
+    const locks = [{ resource: 'a' }, { resource: 'b', mode: 'shared' as const }];
+    await expect(dss.lock.acquireSet({ owner: 'w1', locks, ttlMs: 900, waitMs: 3 })).resolves.toEqual(grant);
+    await dss.lock.renewSet({ owner: 'w1', resources: ['a'], ttlMs: 5000 });
+    await expect(dss.lock.releaseSet({ owner: 'w1', resources: ['a', 'b'] })).resolves.toEqual({
+      released: ['a'],
+      notHeld: ['b'],
+    });
+    expect(fake.requests.map((r) => [r.path, r.body])).toEqual([
+      ['/lock/acquire-set', { owner: 'w1', locks, ttlMs: 900, waitMs: 3, requestId: 'id-1' }],
+      ['/lock/renew-set', { owner: 'w1', resources: ['a'], ttlMs: 5000, requestId: 'id-2' }],
+      ['/lock/release-set', { owner: 'w1', resources: ['a', 'b'], requestId: 'id-3' }],
+    ]);
+    await expect(dss.lock.acquireSet({ owner: 'w1', locks })).rejects.toBeInstanceOf(AlreadyHeldError);
+    const notHeld = await dss.lock.renewSet({ owner: 'w1', resources: ['b'] }).catch((e: unknown) => e);
+    expect(notHeld).toBeInstanceOf(NotFoundError);
+    expect((notHeld as NotFoundError).details.notHeld).toEqual(['b']);
   });
 
   it('show URL-encodes the resource', async () => {

@@ -1,5 +1,26 @@
-import type { AcquireRequest, CallOptions, Grant, LockMode, LockState, RenewResult } from './client-types.js';
-import { grantAnswer, lockStateAnswer, releaseAnswer, renewAnswer, expectAnswer } from './answers.js';
+import type {
+  AcquireRequest,
+  AcquireSetRequest,
+  CallOptions,
+  Grant,
+  LockMode,
+  LockState,
+  ReleaseSetResult,
+  RenewResult,
+  RenewSetResult,
+  SetGrant,
+  SetRequest,
+} from './client-types.js';
+import {
+  expectAnswer,
+  grantAnswer,
+  lockStateAnswer,
+  releaseAnswer,
+  releaseSetAnswer,
+  renewAnswer,
+  renewSetAnswer,
+  setGrantAnswer,
+} from './answers.js';
 import { HttpCaller, pathSegment } from './http-caller.js';
 import { withLock } from './with-lock.js';
 
@@ -32,6 +53,8 @@ export interface WithLockOptions {
   /** Defaults to host-pid-random, unique per call. */
   owner?: string;
   mode?: LockMode;
+  /** Hold one permit of a semaphore of this many (the same lease keeping, renewals and signal). */
+  permits?: number;
   ttlMs?: number;
   waitMs?: number;
   /** Default ttlMs / 3. */
@@ -47,6 +70,12 @@ export interface LockClient {
   /** NotFoundError when the lease already expired. */
   renew(req: RenewRequest, call?: CallOptions): Promise<RenewResult>;
   show(resource: string, call?: CallOptions): Promise<LockState>;
+  /** Several locks in one entry, all or none: LockedError, DeadlockError, AlreadyHeldError, PermitsMismatchError. */
+  acquireSet(req: AcquireSetRequest, call?: CallOptions): Promise<SetGrant>;
+  /** Releases those held; NotFoundError when none is. */
+  releaseSet(req: SetRequest, call?: CallOptions): Promise<ReleaseSetResult>;
+  /** Renews all or none: NotFoundError (details.notHeld) when one is not held. */
+  renewSet(req: SetRequest & { readonly ttlMs?: number }, call?: CallOptions): Promise<RenewSetResult>;
   withLock<T>(resource: string, fn: (lease: Lease) => Promise<T>, opts?: WithLockOptions): Promise<T>;
 }
 
@@ -65,6 +94,7 @@ export class HttpLockClient implements LockClient {
       mode: req.mode,
       ttlMs: req.ttlMs,
       waitMs: req.waitMs,
+      permits: req.permits,
       requestId,
     };
     const answer = await this.http.call(
@@ -112,6 +142,56 @@ export class HttpLockClient implements LockClient {
       call,
     );
     return expectAnswer(renewAnswer, answer);
+  }
+
+  async acquireSet(req: AcquireSetRequest, call?: CallOptions): Promise<SetGrant> {
+    const requestId = req.requestId ?? this.newId();
+    const body = { owner: req.owner, locks: req.locks, ttlMs: req.ttlMs, waitMs: req.waitMs, requestId };
+    const answer = await this.http.call(
+      {
+        role: 'lock',
+        method: 'POST',
+        path: '/lock/acquire-set',
+        body,
+        safe: true,
+        waitMs: req.waitMs ?? 0,
+        keys: { requestId },
+      },
+      call,
+    );
+    return expectAnswer(setGrantAnswer, answer);
+  }
+
+  async releaseSet(req: SetRequest, call?: CallOptions): Promise<ReleaseSetResult> {
+    const requestId = req.requestId ?? this.newId();
+    const answer = await this.http.call(
+      {
+        role: 'lock',
+        method: 'POST',
+        path: '/lock/release-set',
+        body: { owner: req.owner, resources: req.resources, requestId },
+        safe: true,
+        keys: { requestId },
+      },
+      call,
+    );
+    return expectAnswer(releaseSetAnswer, answer);
+  }
+
+  async renewSet(req: SetRequest & { readonly ttlMs?: number }, call?: CallOptions): Promise<RenewSetResult> {
+    const requestId = req.requestId ?? this.newId();
+    const answer = await this.http.call(
+      {
+        role: 'lock',
+        method: 'POST',
+        path: '/lock/renew-set',
+        body: { owner: req.owner, resources: req.resources, ttlMs: req.ttlMs, requestId },
+        safe: true,
+        keys: { requestId },
+      },
+      call,
+    );
+    return expectAnswer(renewSetAnswer, answer);
   }
 
   async show(resource: string, call?: CallOptions): Promise<LockState> {

@@ -156,6 +156,7 @@ export async function withLock<T>(
       mode: opts.mode ?? WITH_LOCK_DEFAULTS.mode,
       ttlMs,
       waitMs: opts.waitMs ?? WITH_LOCK_DEFAULTS.waitMs,
+      permits: opts.permits,
     },
     { signal: opts.signal },
   );

@@ -40,7 +40,10 @@ export const lockGrant = z.strictObject({
 const cycle = z
   .array(z.strictObject({ owner: z.string(), resource: z.string() }))
   .meta({ description: 'each owner waits for the resource, held or waited for by the next owner' });
-const permitsDetail = { permits: z.int().min(1).meta({ description: "the live resource's permit count" }) };
+const permitsDetail = {
+  resource: z.string(),
+  permits: z.int().min(1).meta({ description: "the live resource's permit count" }),
+};
 
 export const setGrant = z.strictObject({
   acquired: z.literal(true),
@@ -87,7 +90,7 @@ export const LOCK_ROUTES: readonly ApiRoute[] = [
     errorDetails: {
       LOCKED: { resource: z.string(), holders: z.array(holder) },
       DEADLOCK: { cycle },
-      PERMITS_MISMATCH: { resource: z.string(), ...permitsDetail },
+      PERMITS_MISMATCH: permitsDetail,
       ALREADY_HELD: { resource: z.string() },
     },
     notes: [

@@ -1,10 +1,11 @@
 import { Option, type Command } from 'commander';
 import type { ActionFactory, CliDeps } from '../context.js';
 import { formatMs, renderFields, renderTable } from '../output.js';
-import { parseDuration } from '../parse.js';
+import { parseCount, parseDuration } from '../parse.js';
+import { registerLockSets } from './lock-sets.js';
 
 // `dssctl lock acquire|release|renew|show`: POST /lock/acquire, /release,
-// /renew and GET /lock/{resource}. The default owner is user@host, so an
+// /renew and GET /lock/{resource}; the set commands are in lock-sets.ts. The default owner is user@host, so an
 // acquire and the release that follows from the same account match.
 
 const ms = (flag: string) => (v: string) => parseDuration(v, flag);
@@ -25,14 +26,23 @@ export function registerLock(program: Command, action: ActionFactory, deps: CliD
     )
     .option('--ttl <duration>', 'lease length, e.g. 30s (server default 30s)', ms('--ttl'))
     .option('--wait <duration>', 'wait up to this long for the lock (0: try once)', ms('--wait'), 0)
+    .option('--permits <n>', 'a semaphore: up to n owners hold it at once (exclusive mode)', (v) =>
+      parseCount(v, '--permits'),
+    )
     .addHelpText(
       'after',
-      '\nExamples:\n  dssctl lock acquire orders --ttl 60s\n  dssctl lock acquire orders --owner worker-2 --wait 10s\n  dssctl lock acquire report --mode shared --json | jq .fencingToken',
+      '\nExamples:\n  dssctl lock acquire orders --ttl 60s\n  dssctl lock acquire orders --owner worker-2 --wait 10s\n  dssctl lock acquire report --mode shared --json | jq .fencingToken\n  dssctl lock acquire db-pool --permits 5 --wait 30s',
     )
     .action(
       action(async (ctx) => {
         const [resource] = ctx.args as [string];
-        const o = ctx.opts as { owner: string; mode: 'exclusive' | 'shared'; ttl?: number; wait: number };
+        const o = ctx.opts as {
+          owner: string;
+          mode: 'exclusive' | 'shared';
+          ttl?: number;
+          wait: number;
+          permits?: number;
+        };
         const grant = await ctx.client().lock.acquire(
           {
             resource,
@@ -40,6 +50,7 @@ export function registerLock(program: Command, action: ActionFactory, deps: CliD
             mode: o.mode,
             waitMs: o.wait,
             ...(o.ttl !== undefined ? { ttlMs: o.ttl } : {}),
+            ...(o.permits !== undefined ? { permits: o.permits } : {}),
           },
           { signal: ctx.signal },
         );
@@ -108,10 +119,11 @@ export function registerLock(program: Command, action: ActionFactory, deps: CliD
       action(async (ctx) => {
         const [resource] = ctx.args as [string];
         const state = await ctx.client().lock.show(resource, { signal: ctx.signal });
+        const kind = (state.permits ?? 1) > 1 ? ` (semaphore, ${state.permits} permits)` : '';
         let text =
           state.holders.length === 0
             ? `${resource}: free\n`
-            : `${resource}: held\n` +
+            : `${resource}: held${kind}\n` +
               renderTable(
                 ['owner', 'mode', 'token', 'expires in'],
                 state.holders.map((h) => [h.owner, h.mode, h.fencingToken, formatMs(h.expiresInMs)]),
@@ -127,4 +139,6 @@ export function registerLock(program: Command, action: ActionFactory, deps: CliD
         return { json: state, text };
       }),
     );
+
+  registerLockSets(lock, action, owner);
 }
