@@ -5,12 +5,15 @@ import { eventually, getJson, postJson, TestCluster, testPortOffset } from '../s
 // Jepsen-style: concurrent clients do random acquire/release on a few
 // resources while a nemesis SIGKILLs the Raft leader every few seconds (PM2
 // restarts it). The recorded history must show no two conflicting holders at
-// once and fencing tokens rising in grant order. DSS_LOCK_HISTORY_SECONDS
+// once (at most two holders of the semaphore `sem`) and fencing tokens rising
+// in grant order. DSS_LOCK_HISTORY_SECONDS
 // changes the duration (60 s by default).
 
 const SECONDS = Number(process.env.DSS_LOCK_HISTORY_SECONDS ?? 60);
 const CLIENTS = 8;
 const RESOURCES = ['r1', 'r2', 'r3'];
+/** One acquire in four takes a permit of this semaphore. */
+const SEMAPHORE = { resource: 'sem', permits: 2 };
 const KILL_EVERY_MS = 5000;
 const NODES = ['node1', 'node2', 'node3'];
 
@@ -36,11 +39,20 @@ describe('lock history under leader crashes', () => {
       let generation = 0;
       while (Date.now() < deadline) {
         const owner = `c${id}-${generation}`;
-        const resource = RESOURCES[Math.floor(random() * RESOURCES.length)]!;
-        const mode = random() < 0.8 ? 'exclusive' : 'shared';
+        const permit = random() < 0.25;
+        const resource = permit ? SEMAPHORE.resource : RESOURCES[Math.floor(random() * RESOURCES.length)]!;
+        const mode = permit || random() < 0.8 ? 'exclusive' : 'shared';
         const waitMs = Math.floor(random() * 1000);
         const node = NODES[Math.floor(random() * NODES.length)]!;
-        const args = { resource, owner, mode, ttlMs: 3000, waitMs, requestId: `${owner}-${Date.now()}-${random()}` };
+        const args = {
+          resource,
+          owner,
+          mode,
+          ttlMs: 3000,
+          waitMs,
+          ...(permit ? { permits: SEMAPHORE.permits } : {}),
+          requestId: `${owner}-${Date.now()}-${random()}`,
+        };
         const acq = recorder.invoke(id, 'acquire', args);
         const res = await postJson(`${url(node)}/lock/acquire`, args, waitMs + 8000).catch(() => undefined);
         if (res?.status === 200) recorder.complete(acq, 'ok', res.body);

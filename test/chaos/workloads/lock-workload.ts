@@ -2,7 +2,8 @@
 // the nodes (each forwards to the Raft leader). Each client stays on a node
 // and moves to the next when it fails, repeating the request with its
 // requestId, as DSS's client does. The history must show mutual exclusion
-// and fencing tokens rising in grant order.
+// (at most `permits` holders of the semaphore) and fencing tokens rising in
+// grant order.
 import { checkLockHistory, formatLockViolations, HistoryRecorder } from '../../support/history/index.js';
 import { Prng } from '../../support/prng.js';
 import { describeFailure, NodeCursor, postJson, transient, withFailover, type HttpResult } from './workload-http.js';
@@ -12,6 +13,8 @@ import type { Workload, WorkloadContext, WorkloadVerdict } from './workload-type
 export interface LockWorkloadOptions {
   readonly clients?: number;
   readonly resources?: readonly string[];
+  /** A semaphore the clients also take a permit of, one time in four; null for none. */
+  readonly semaphore?: { readonly resource: string; readonly permits: number } | null;
 }
 
 const TTL_MS = 3000;
@@ -27,6 +30,7 @@ const judge = (res: HttpResult) => (transient(res) ? 'retry' : 'done');
 export function createLockWorkload(opts: LockWorkloadOptions = {}): Workload {
   const clients = opts.clients ?? 8;
   const resources = opts.resources ?? ['r1', 'r2', 'r3'];
+  const semaphore = opts.semaphore === undefined ? { resource: 'sem', permits: 2 } : opts.semaphore;
   let recorder = new HistoryRecorder();
 
   const client = async (ctx: WorkloadContext, id: number): Promise<void> => {
@@ -35,8 +39,9 @@ export function createLockWorkload(opts: LockWorkloadOptions = {}): Workload {
     let generation = 0;
     while (Date.now() < ctx.deadline) {
       const owner = `c${id}-${generation}`;
-      const resource = rng.pick(resources);
-      const mode = rng.chance(0.8) ? 'exclusive' : 'shared';
+      const permit = semaphore !== null && rng.chance(0.25);
+      const resource = permit ? semaphore.resource : rng.pick(resources);
+      const mode = permit || rng.chance(0.8) ? 'exclusive' : 'shared';
       const waitMs = rng.int(0, 1000);
       const args = {
         resource,
@@ -44,6 +49,7 @@ export function createLockWorkload(opts: LockWorkloadOptions = {}): Workload {
         mode,
         ttlMs: TTL_MS,
         waitMs,
+        ...(permit ? { permits: semaphore.permits } : {}),
         requestId: `${owner}-${Date.now()}-${rng.below(1e9)}`,
       };
       const acq = recorder.invoke(id, 'acquire', args);
@@ -107,9 +113,21 @@ export function createLockWorkload(opts: LockWorkloadOptions = {}): Workload {
       ok: result.ok,
       anomalies: result.violations.length,
       ops: history.length,
-      figures: { grants: stats.grants, certainHolds: stats.certainHolds, unknown: stats.unknownOps, ops: stats.ops },
+      figures: {
+        grants: stats.grants,
+        semaphoreGrants: countOps(
+          history.filter(
+            (op) => semaphore !== null && (op.args as { resource?: unknown }).resource === semaphore.resource,
+          ),
+          'acquire',
+          'ok',
+        ),
+        certainHolds: stats.certainHolds,
+        unknown: stats.unknownOps,
+        ops: stats.ops,
+      },
       details: result.ok
-        ? `${summary}; mutual exclusion and fencing order hold`
+        ? `${summary}; mutual exclusion, the semaphore's permit bound and fencing order hold`
         : `${summary}\n${formatLockViolations(result)}`,
     };
   }

@@ -48,6 +48,7 @@ describe('chaos workloads on a healthy cluster', () => {
   it('lock: mutual exclusion and fencing order hold', async () => {
     const v = await runFor(createLockWorkload());
     expect(v.figures.grants).toBeGreaterThan(SECONDS * 5);
+    expect(v.figures.semaphoreGrants).toBeGreaterThan(SECONDS);
     expect(v.figures.unknown).toBe(0);
   });
 

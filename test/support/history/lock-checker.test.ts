@@ -239,6 +239,28 @@ describe('lock history checker: planted violations are caught', () => {
     expectValid(checkLockHistory(h, { sharedGrantsMayShareToken: true }));
   });
 
+  it('semaphores: accepts up to `permits` overlapping holders, catches one more', () => {
+    const sem = (owner: string) => ({ ...acquire(owner, 100), resource: 's', permits: 2 });
+    const two = new HistoryBuilder()
+      .ok('a', 'acquire', sem('a'), [0, 1], granted(1))
+      .ok('b', 'acquire', sem('b'), [2, 3], granted(2))
+      .ok('a', 'release', release('a', 's'), [10, 11], RELEASED)
+      .ok('c', 'acquire', sem('c'), [12, 13], granted(3))
+      .build();
+    expectValid(checkLockHistory(two));
+    const three = new HistoryBuilder()
+      .ok('a', 'acquire', sem('a'), [0, 1], granted(1))
+      .ok('b', 'acquire', sem('b'), [2, 3], granted(2))
+      .ok('c', 'acquire', sem('c'), [4, 5], granted(3))
+      .build();
+    const result = checkLockHistory(three);
+    expect(kinds(result)).toEqual(['permits-exceeded']);
+    expect(formatLockViolations(result)).toMatch(/semaphore s \(2 permits\) had 3 holders/);
+    // As a lock the same history breaks mutual exclusion everywhere; as a semaphore of 3 it is fine.
+    const asThree = three.map((op) => ({ ...op, args: { ...(op.args as object), permits: 3 } }));
+    expectValid(checkLockHistory(asThree));
+  });
+
   it('rejects malformed lock ops with the op in the message', () => {
     const h = new HistoryBuilder().ok('a', 'acquire', acquire('a'), [0, 1], { status: 'granted' }).build();
     expect(() => checkLockHistory(h)).toThrow(/numeric fencingToken: #0 a acquire/);

@@ -1,12 +1,14 @@
 // Checks a lock-service history for the two safety properties of docs/correctness.md:
-// mutual exclusion (per resource: one exclusive holder, or only shared ones) and
-// fencing tokens that strictly increase in grant order. It reports only what the
+// mutual exclusion (per resource: one exclusive holder, or only shared ones; for a
+// semaphore of N permits, at most N holders at once) and fencing tokens that strictly
+// increase in grant order. It reports only what the
 // history proves: a client cannot see the server's grant instant or lease clock,
 // so every bound below is the one a client can justify from its own timings.
 import { fmtTime, formatOp, type HistoryOp } from './history-types.js';
 import { parseLockOps, type AcquireOp, type LockMode, type LockOp, type ReleaseOp, type RenewOp } from './lock-ops.js';
 
-export type LockViolationKind = 'exclusive-overlap' | 'exclusive-shared-overlap' | 'token-order' | 'duplicate-token';
+export type LockViolationKind =
+  'exclusive-overlap' | 'exclusive-shared-overlap' | 'permits-exceeded' | 'token-order' | 'duplicate-token';
 
 export interface LockViolation {
   readonly kind: LockViolationKind;
@@ -95,7 +97,10 @@ export function checkLockHistory(history: readonly HistoryOp[], options: LockChe
       .map((g) => certainHold(g, list, options.leaseMarginMs ?? 0))
       .filter((h): h is CertainHold => h !== undefined);
     holds.push(...resourceHolds);
-    violations.push(...overlaps(resource, resourceHolds));
+    const permits = permitsOf(resource, list);
+    violations.push(
+      ...(permits > 1 ? overAdmitted(resource, resourceHolds, permits) : overlaps(resource, resourceHolds)),
+    );
     violations.push(...duplicateTokens(resource, grants, options.sharedGrantsMayShareToken ?? false));
     violations.push(...tokenOrder(resource, grants));
   }
@@ -259,6 +264,32 @@ function overlaps(resource: string, holds: readonly CertainHold[]): LockViolatio
         message: `resource ${resource}: ${describeHold(a)} overlaps ${describeHold(b)} during [${fmtTime(b.start)}, ${fmtTime(Math.min(a.end, b.end))}]`,
       });
     }
+  }
+  return out;
+}
+
+/** The resource's permit count as its acquires asked for it; a history must use one count per resource. */
+function permitsOf(resource: string, list: readonly LockOp[]): number {
+  const counts = new Set(list.flatMap((o) => (o.kind === 'acquire' ? [o.permits] : [])));
+  if (counts.size > 1) throw new Error(`resource ${resource} was asked for with permits ${[...counts].join(' and ')}`);
+  return counts.values().next().value ?? 1;
+}
+
+/** A semaphore: at no instant more certain holds, by distinct owners, than permits. */
+function overAdmitted(resource: string, holds: readonly CertainHold[], permits: number): LockViolation[] {
+  const out: LockViolation[] = [];
+  const sorted = [...holds].sort((a, b) => a.start - b.start);
+  for (const [i, h] of sorted.entries()) {
+    // Every hold still certain when h starts, h included: they all hold at h.start.
+    const live = sorted.slice(0, i + 1).filter((o) => o.end > h.start);
+    const owners = new Set(live.map((o) => o.owner));
+    if (owners.size <= permits) continue;
+    out.push({
+      kind: 'permits-exceeded',
+      resource,
+      ops: live.flatMap((o) => o.acquires),
+      message: `semaphore ${resource} (${permits} permits) had ${owners.size} holders at ${fmtTime(h.start)}: ${live.map(describeHold).join('; ')}`,
+    });
   }
   return out;
 }

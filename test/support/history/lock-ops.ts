@@ -18,6 +18,8 @@ interface LockOpBase {
 export interface AcquireOp extends LockOpBase {
   readonly kind: 'acquire';
   readonly mode: LockMode;
+  /** args.permits: N > 1 asks for one permit of a semaphore of N; 1 (absent) is a lock. */
+  readonly permits: number;
   /** Lease TTL, the server's reply if it gave one, else the requested one. */
   readonly ttlMs: number;
   /** granted = ok with a token; refused = fail or ok with another status; maybe = unknown/pending. */
@@ -63,11 +65,15 @@ export function parseLockOps(history: readonly HistoryOp[]): LockOp[] {
         throw new Error(`acquire needs args {mode?: 'exclusive'|'shared', ttlMs: number}: ${formatOp(op)}`);
       }
       const ttlMs = typeof value?.ttlMs === 'number' ? value.ttlMs : args.ttlMs;
-      if (unknownOutcome) out.push({ ...base, kind: 'acquire', mode, ttlMs, result: 'maybe' });
+      const permits = args.permits ?? 1;
+      if (typeof permits !== 'number' || !Number.isSafeInteger(permits) || permits < 1)
+        throw new Error(`acquire args.permits must be a positive integer: ${formatOp(op)}`);
+      const acq: Omit<AcquireOp, 'result'> = { ...base, kind: 'acquire', mode, ttlMs, permits };
+      if (unknownOutcome) out.push({ ...acq, result: 'maybe' });
       else if (op.outcome === 'fail' || (status !== undefined && status !== 'granted'))
-        out.push({ ...base, kind: 'acquire', mode, ttlMs, result: 'refused' });
+        out.push({ ...acq, result: 'refused' });
       else if (typeof value?.fencingToken === 'number')
-        out.push({ ...base, kind: 'acquire', mode, ttlMs, result: 'granted', fencingToken: value.fencingToken });
+        out.push({ ...acq, result: 'granted', fencingToken: value.fencingToken });
       else throw new Error(`granted acquire needs a value with a numeric fencingToken: ${formatOp(op)}`);
     } else if (op.op === 'release') {
       out.push({ ...base, kind: 'release', result: unknownOutcome ? 'maybe' : op.outcome === 'ok' ? 'ended' : 'none' });
