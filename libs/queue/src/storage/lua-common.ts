@@ -133,7 +133,13 @@ local function take_ready()
       if head and (oldest == nil or head < oldest) then oldest, pick = head, cands[i] end
     end
   end
-  return pop_level(pick)
+  local id = pop_level(pick)
+  -- Defensive: a level listed but empty (never left so by these scripts) would end every consume early.
+  if not id and pick ~= DEFAULT_PRIORITY then
+    redis.call('ZREM', K_LEVELS, pick)
+    return take_ready()
+  end
+  return id
 end
 `;
 

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { QueueFencedError, QueueInputError } from './queue-errors.js';
 import { PRIORITY_FAIR_EVERY } from './queue-limits.js';
+import { topicKeys } from './queue-keys.js';
 import { QueueStore } from './queue-store.js';
 import { startRedisServer, type RedisServerHandle } from '../../../../test/support/redis-server.js';
 
@@ -91,6 +92,14 @@ describe('priorities', () => {
     await store.publish(t, ['b-high'], { group: 'b', priority: 7 }, T0);
     await store.publish(t, ['plain'], {}, T0);
     expect(await drainOneByOne(t, T0)).toEqual(['b-high', 'plain', 'a-low', 'a-urgent']);
+  });
+
+  it('a level listed without messages (a hand-edited Redis) does not stop delivery', async () => {
+    const t = topic();
+    await store.publish(t, ['low'], { priority: 2 }, T0);
+    await redis.zadd(topicKeys(t).levels, 7, '7');
+    expect((await store.consume(t, 10, VIS, T0)).map((m) => m.body)).toEqual(['low']);
+    expect(await redis.exists(topicKeys(t).levels)).toBe(0);
   });
 
   it('refuses a priority outside 0-9, writing nothing', async () => {
