@@ -310,6 +310,28 @@ describe('dssctl against a local cluster', () => {
       ).toMatchObject({ outcome: 'delayed' });
       expect(ok(await runJson(['queue', 'stats', 'later'])).json).toMatchObject({ ready: 0, delayed: 1 });
     });
+
+    it('publish with --group, --priority and --fence-token; an older token exits 4 with FENCED', async () => {
+      ok(await runJson(['queue', 'publish', 'cli-groups', '"a1"', '"a2"', '--group', 'a', '--fence-token', '5']));
+      ok(await runJson(['queue', 'publish', 'cli-groups', '"urgent"', '--priority', '9', '--fence-token', '5']));
+      const fenced = await runJson<{ error: { code: string; fence: number } }>([
+        'queue',
+        'publish',
+        'cli-groups',
+        '"late"',
+        '--fence-token',
+        '4',
+      ]);
+      expect([fenced.code, fenced.json.error]).toEqual([4, expect.objectContaining({ code: 'FENCED' })]);
+      expect(ok(await runJson(['queue', 'stats', 'cli-groups'])).json).toMatchObject({
+        ready: 2,
+        waiting: 1,
+        groups: 1,
+        fence: 5,
+      });
+      const got = ok(await runJson<{ messages: Delivery[] }>(['queue', 'consume', 'cli-groups', '--max', '10']));
+      expect(got.json.messages.map((m) => m.body)).toEqual(['urgent', 'a1']);
+    });
   });
 
   describe('cache', () => {

@@ -16,6 +16,8 @@ interface Delivery {
   body: unknown;
   deliveries: number;
   publishedAt: number;
+  group?: string;
+  priority?: number;
 }
 interface Consumed {
   messages: Delivery[];
@@ -29,9 +31,12 @@ interface Stats {
   inflight: number;
   delayed: number;
   dead: number;
+  waiting: number;
+  groups: number;
+  fence?: number;
 }
 interface ErrorBody {
-  error: { code: string; message: string };
+  error: { code: string; message: string; token?: number; fence?: number };
 }
 
 const NODES = ['node1', 'node2', 'node3'];
@@ -148,7 +153,17 @@ describe('queue service on the local cluster', () => {
       ['publish', 'both message and messages', { topic: 'bad', message: 1, messages: [1] }],
       ['publish', 'too many messages', { topic: 'bad', messages: Array.from({ length: 1001 }, () => 1) }],
       ['publish', 'negative delay', { topic: 'bad', message: 1, delayMs: -5 }],
-      ['publish', 'unknown field', { topic: 'bad', message: 1, priority: 9 }],
+      ['publish', 'unknown field', { topic: 'bad', message: 1, urgency: 9 }],
+      ['publish', 'priority over 9', { topic: 'bad', message: 1, priority: 10 }],
+      ['publish', 'fractional priority', { topic: 'bad', message: 1, priority: 1.5 }],
+      ['publish', 'empty group', { topic: 'bad', message: 1, group: '' }],
+      ['publish', 'group with a brace', { topic: 'bad', message: 1, group: 'a{b}' }],
+      ['publish', 'over-long group', { topic: 'bad', message: 1, group: 'g'.repeat(129) }],
+      ['publish', 'group with a delay', { topic: 'bad', message: 1, group: 'g', delayMs: 100 }],
+      ['publish', 'fence token 0', { topic: 'bad', message: 1, fence: { token: 0 } }],
+      ['publish', 'fence token a string', { topic: 'bad', message: 1, fence: { token: '7' } }],
+      ['publish', 'fence not an object', { topic: 'bad', message: 1, fence: 7 }],
+      ['publish', 'fence with an unknown field', { topic: 'bad', message: 1, fence: { token: 7, holder: 'x' } }],
       ['consume', 'max too large', { topic: 'bad', max: 5000 }],
       ['consume', 'wait too long', { topic: 'bad', waitMs: 3_600_000 }],
       ['consume', 'visibility too short', { topic: 'bad', visibilityMs: 1 }],
@@ -163,7 +178,14 @@ describe('queue service on the local cluster', () => {
       const res = await postJson<ErrorBody>(`${url('node2')}/queue/${op}`, body);
       expect([name, res.status, res.body.error?.code]).toEqual([name, 400, 'INVALID_ARGUMENT']);
     }
-    expect((await stats('node1', 'bad')).body).toMatchObject({ ready: 0, inflight: 0, delayed: 0, dead: 0 });
+    expect((await stats('node1', 'bad')).body).toMatchObject({
+      ready: 0,
+      inflight: 0,
+      delayed: 0,
+      dead: 0,
+      waiting: 0,
+    });
+    expect((await stats('node1', 'bad')).body.fence).toBeUndefined();
   });
 
   it('wakes a consumer long-polling on one node when a message is published on another', async () => {
@@ -208,6 +230,51 @@ describe('queue service on the local cluster', () => {
       stale: [],
       messages: [expect.objectContaining({ body: 'd' })],
     });
+  });
+
+  it('delivers a message group in order, one at a time, and wakes a waiter on another node when the head is acked', async () => {
+    const topic = 'groups';
+    await publish('node1', { topic, messages: ['a1', 'a2'], group: 'a' });
+    await publish('node2', { topic, messages: ['b1', 'b2'], group: 'b' });
+    const first = await consume('node3', { topic, max: 10 });
+    expect(first.body.messages.map((m) => [m.body, m.group])).toEqual([
+      ['a1', 'a'],
+      ['b1', 'b'],
+    ]);
+    expect((await stats('node1', topic)).body).toMatchObject({ ready: 0, inflight: 2, waiting: 2, groups: 2 });
+    const polling = consume('node2', { topic, waitMs: 10_000 });
+    await new Promise((r) => setTimeout(r, 300)); // asleep by now: a1 and b1 are out, a2 and b2 wait
+    const acked = Date.now();
+    await ack('node1', { topic, receipt: first.body.messages[0]!.receipt });
+    const got = await polling;
+    // Woken by the ack (the store's onReady), not by the 1 s fallback look.
+    expect([got.body.messages.map((m) => m.body), Date.now() - acked < 500]).toEqual([['a2'], true]);
+  });
+
+  it('delivers higher priorities first and says which priority a message has', async () => {
+    const topic = 'priorities';
+    await publish('node1', { topic, message: 'background', priority: 0 });
+    await publish('node2', { topic, message: 'normal' });
+    await publish('node3', { topic, message: 'urgent', priority: 9 });
+    const got = (await consume('node1', { topic, max: 10 })).body.messages;
+    expect(got.map((m) => [m.body, m.priority])).toEqual([
+      ['urgent', 9],
+      ['normal', undefined],
+      ['background', 0],
+    ]);
+  });
+
+  it('refuses a publish with an older fencing token: 409 FENCED, nothing stored; the stats show the fence', async () => {
+    const topic = 'fenced';
+    expect((await publish('node1', { topic, message: 'by7', fence: { token: 7 } })).status).toBe(201);
+    expect((await publish('node2', { topic, message: 'by7-again', fence: { token: 7 } })).status).toBe(201);
+    const refused = await publish('node3', { topic, messages: ['by6', 'by6b'], fence: { token: 6 } });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'FENCED', token: 6, fence: 7 });
+    expect((await publish('node3', { topic, message: 'unfenced' })).status).toBe(201);
+    expect((await stats('node1', topic)).body).toMatchObject({ ready: 3, fence: 7 });
+    const got = (await consume('node1', { topic, max: 10 })).body.messages.map((m) => m.body);
+    expect(got).toEqual(['by7', 'by7-again', 'unfenced']);
   });
 
   it('moves a topic to the next node when its owner dies, and back when it returns', async () => {

@@ -1,5 +1,5 @@
 import { LockedError, NotFoundError, StaleReceiptError, UnavailableError } from '@dss/client';
-import type { CliClient, ClientConfig, Delivery, EndpointStatus } from './client-port.js';
+import type { CliClient, ClientConfig, Delivery, EndpointStatus, TopicStats } from './client-port.js';
 import type { CliDeps } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { runCli, wantsJson } from './program.js';
@@ -60,7 +60,14 @@ function fakeClient() {
       })),
       ack: jest.fn(async () => ({ acked: 1, stale: [] as string[] })),
       nack: jest.fn(async () => ({ nacked: true, outcome: 'delayed' })),
-      stats: jest.fn(async (topic: string) => ({ topic, owner: 'node2', ready: 3, inflight: 1, delayed: 0, dead: 2 })),
+      stats: jest.fn(async (topic: string): Promise<TopicStats> => ({
+        topic,
+        owner: 'node2',
+        ready: 3,
+        inflight: 1,
+        delayed: 0,
+        dead: 2,
+      })),
       dead: jest.fn(async (topic: string) => ({
         topic,
         messages: [{ id: 'd1', body: 'bad', publishedAt: 0, deliveries: 5 }],
@@ -524,6 +531,35 @@ describe('queue', () => {
     expect(two.out).toBe('published 2 messages to orders\n  id-0\n  id-1\n');
   });
 
+  it('publish passes --group, --priority and --fence-token; refuses bad ones and --group with --delay', async () => {
+    const ok = await run([
+      'queue',
+      'publish',
+      'orders',
+      '1',
+      '--group',
+      'c-17',
+      '--priority',
+      '9',
+      '--fence-token',
+      '12',
+    ]);
+    expect(ok.client.queue.publish).toHaveBeenCalledWith(
+      { topic: 'orders', message: 1, group: 'c-17', priority: 9, fence: { token: 12 } },
+      expect.anything(),
+    );
+    for (const args of [
+      ['--priority', '10'],
+      ['--priority', 'high'],
+      ['--fence-token', '0'],
+      ['--group', 'g', '--delay', '1s'],
+    ]) {
+      const bad = await run(['queue', 'publish', 'orders', '1', ...args]);
+      expect([args, bad.code]).toEqual([args, EXIT.USAGE]);
+      expect(bad.client.queue.publish).not.toHaveBeenCalled();
+    }
+  });
+
   it('publish refuses arguments that are not JSON unless --raw, and sends nothing', async () => {
     const bad = await run(['queue', 'publish', 'orders', 'hello']);
     expect(bad.code).toBe(EXIT.USAGE);
@@ -646,6 +682,20 @@ describe('queue', () => {
     expect(nack.out).toBe('nacked; the message is now delayed\n');
     const stats = await run(['queue', 'stats', 'orders', '--json']);
     expect(stats.json()).toEqual({ topic: 'orders', owner: 'node2', ready: 3, inflight: 1, delayed: 0, dead: 2 });
+    const fenced = fakeClient();
+    fenced.queue.stats.mockResolvedValueOnce({
+      topic: 'orders',
+      owner: 'node2',
+      ready: 3,
+      inflight: 1,
+      delayed: 0,
+      dead: 2,
+      waiting: 4,
+      groups: 1,
+      fence: 12,
+    });
+    const text = await run(['queue', 'stats', 'orders'], fenced);
+    expect(text.out).toContain('waiting:   4\ngroups:    1\nfence:     12\n');
     const dead = await run(['queue', 'dead', 'orders']);
     expect(dead.out).toContain('d1           5  1970-01-01T00:00:00.000Z  "bad"');
     const redrive = await run(['queue', 'redrive', 'orders', '--json']);

@@ -50,6 +50,8 @@ export const consumeAnswer = z.looseObject({
       body: z.unknown(),
       deliveries: z.number(),
       publishedAt: z.number(),
+      group: z.string().optional(),
+      priority: z.number().optional(),
     }),
   ),
 });
@@ -62,6 +64,9 @@ export const topicStatsAnswer = z.looseObject({
   inflight: z.number(),
   delayed: z.number(),
   dead: z.number(),
+  waiting: z.number().optional(),
+  groups: z.number().optional(),
+  fence: z.number().optional(),
 });
 
 // MESI states; a line in the middle of a transaction can show a transient state (IS_D), so any string.

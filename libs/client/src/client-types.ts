@@ -125,6 +125,12 @@ export interface PublishRequest {
   readonly delayMs?: number;
   /** Generated when absent; every retry reuses it, so a retried publish is stored once. */
   readonly dedupId?: string;
+  /** Message group: delivered in publish order, one message of the group out at a time (not with delayMs). */
+  readonly group?: string;
+  /** 0-9, higher first; the server's default is 4. */
+  readonly priority?: number;
+  /** A fencing token of a lock (Grant.fencingToken): refused with FencedError once a newer token published to the topic. */
+  readonly fence?: { readonly token: number };
 }
 export interface Delivery {
   readonly id: string;
@@ -132,6 +138,10 @@ export interface Delivery {
   readonly body: unknown;
   readonly deliveries: number;
   readonly publishedAt: number;
+  /** The message group, when published with one. */
+  readonly group?: string;
+  /** The priority, when published with one other than the default. */
+  readonly priority?: number;
 }
 export interface ConsumeRequest {
   readonly topic: string;
@@ -157,6 +167,12 @@ export interface TopicStats {
   readonly inflight: number;
   readonly delayed: number;
   readonly dead: number;
+  /** Grouped messages waiting behind their group's head (absent from servers before message groups). */
+  readonly waiting?: number;
+  /** Message groups with a message out. */
+  readonly groups?: number;
+  /** The highest fencing token that published to the topic; absent when none did. */
+  readonly fence?: number;
 }
 
 // ---- cache ----

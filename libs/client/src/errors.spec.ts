@@ -2,6 +2,7 @@ import {
   DeadlockError,
   DssError,
   errorFromResponse,
+  FencedError,
   InvalidArgumentError,
   LockedError,
   NotFoundError,
@@ -23,6 +24,7 @@ describe('errorFromResponse', () => {
     [401, 'UNAUTHORIZED', UnauthorizedError],
     [404, 'NOT_FOUND', NotFoundError],
     [409, 'STALE_RECEIPT', StaleReceiptError],
+    [409, 'FENCED', FencedError],
     [413, 'PAYLOAD_TOO_LARGE', PayloadTooLargeError],
     [503, 'UNAVAILABLE', UnavailableError],
     [504, 'TIMEOUT', OutcomeUnknownError],
@@ -51,6 +53,11 @@ describe('errorFromResponse', () => {
     const err = errorFromResponse(409, envelope('DEADLOCK', 'cycle', { cycle }), URL1);
     expect(err).toBeInstanceOf(DeadlockError);
     expect((err as DeadlockError).cycle).toEqual(cycle);
+  });
+
+  it('409 FENCED carries the token offered and the fence', () => {
+    const err = errorFromResponse(409, envelope('FENCED', 'older', { token: 6, fence: 7 }), URL1);
+    expect(err).toMatchObject({ token: 6, fence: 7 });
   });
 
   it('409 STALE_RECEIPT carries the receipt', () => {

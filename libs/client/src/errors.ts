@@ -106,6 +106,23 @@ export class StaleReceiptError extends DssError {
   }
 }
 
+/**
+ * 409 FENCED: a publish carried a fencing token older than one that already
+ * published to the topic (its lock went to a newer holder); nothing was stored.
+ */
+export class FencedError extends DssError {
+  /** The token the publish carried. */
+  readonly token?: number;
+  /** The highest token that published to the topic. */
+  readonly fence?: number;
+  constructor(message: string, init: DssErrorInit = {}) {
+    super('FENCED', message, init);
+    const { token, fence } = init.details ?? {};
+    if (typeof token === 'number') this.token = token;
+    if (typeof fence === 'number') this.fence = fence;
+  }
+}
+
 export class PayloadTooLargeError extends DssError {
   constructor(message: string, init: DssErrorInit = {}) {
     super('PAYLOAD_TOO_LARGE', message, init);
@@ -210,6 +227,8 @@ export function errorFromResponse(status: number, body: unknown, url?: string): 
       return new AlreadyHeldError(message, init);
     case 'STALE_RECEIPT':
       return new StaleReceiptError(message, init);
+    case 'FENCED':
+      return new FencedError(message, init);
     case 'PAYLOAD_TOO_LARGE':
       return new PayloadTooLargeError(message, init);
     case 'UNAVAILABLE':

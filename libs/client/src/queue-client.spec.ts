@@ -1,5 +1,5 @@
 import { DssClient } from './dss-client.js';
-import { StaleReceiptError } from './errors.js';
+import { FencedError, StaleReceiptError } from './errors.js';
 import { countingIds, ENDPOINTS, FakeFetch, inOrder, type FakeReply } from './fake-fetch.test-kit.js';
 
 function client(...replies: FakeReply[]) {
@@ -24,6 +24,21 @@ describe('QueueClient', () => {
     expect(fake.requests.map((r) => r.body)).toEqual([
       { topic: 't', message: { n: 1 }, delayMs: 10, dedupId: 'id-1' },
       { topic: 't', message: { n: 1 }, dedupId: 'batch-9' },
+    ]);
+  });
+
+  it('publish: sends group, priority and fence; an older fence is FencedError, not retried', async () => {
+    const { dss, fake } = client(
+      { status: 201, body: { ids: ['m1'] } },
+      { status: 409, body: { error: { code: 'FENCED', message: 'older', token: 6, fence: 7 } } },
+    );
+    await dss.queue.publish({ topic: 't', messages: [1, 2], group: 'g', priority: 9, fence: { token: 7 } });
+    const err = await dss.queue.publish({ topic: 't', message: 3, fence: { token: 6 } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FencedError);
+    expect(err).toMatchObject({ token: 6, fence: 7 });
+    expect(fake.requests.map((r) => r.body)).toEqual([
+      { topic: 't', messages: [1, 2], group: 'g', priority: 9, fence: { token: 7 }, dedupId: 'id-1' },
+      { topic: 't', message: 3, fence: { token: 6 }, dedupId: 'id-2' },
     ]);
   });
 

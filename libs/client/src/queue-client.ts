@@ -22,7 +22,9 @@ import { HttpCaller, pathSegment } from './http-caller.js';
 
 // The queue API (docs/queue.md). Which calls are repeated after a failure:
 // - publish: yes; a dedupId made once per call makes the server store a
-//   repeat within 5 minutes once (it answers the first ids, duplicate: true);
+//   repeat within 5 minutes once (it answers the first ids, duplicate: true),
+//   fenced or not (a repeat answers the first ids even if a newer token
+//   published since); FencedError when its fence token is older;
 // - consume: yes; an answer lost on the way only hides those messages until
 //   their visibility runs out, then they are delivered again;
 // - ack, ack-and-consume, nack, extend, redrive: only when the server cannot have seen the
@@ -73,7 +75,16 @@ export class HttpQueueClient implements QueueClient {
 
   async publish(req: PublishRequest, call?: CallOptions): Promise<PublishResult> {
     const dedupId = req.dedupId ?? this.newId();
-    const body = { topic: req.topic, message: req.message, messages: req.messages, delayMs: req.delayMs, dedupId };
+    const body = {
+      topic: req.topic,
+      message: req.message,
+      messages: req.messages,
+      delayMs: req.delayMs,
+      dedupId,
+      group: req.group,
+      priority: req.priority,
+      fence: req.fence,
+    };
     const answer = await this.http.call(
       { role: 'queue', method: 'POST', path: '/queue/publish', body, safe: true, keys: { dedupId } },
       call,

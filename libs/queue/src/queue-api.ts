@@ -10,6 +10,15 @@ const id = z.string().meta({ description: 'message id' });
 const receipt = z.string().meta({ description: 'proof of this delivery; ack, nack or extend with it' });
 const publishedAt = z.int().meta({ description: 'when it was published, ms since the epoch' });
 const staleReceipt = { receipt: z.string() };
+const fenced = {
+  token: z.int().meta({ description: 'the token this publish carried' }),
+  fence: z.int().meta({ description: 'the highest token that published to the topic' }),
+};
+const group = z.string().optional().meta({ description: 'the message group, when published with one' });
+const priority = z
+  .int()
+  .optional()
+  .meta({ description: `the priority, when published with one other than ${QUEUE_LIMITS.defaultPriority}` });
 
 export const QUEUE_ROUTES: readonly ApiRoute[] = [
   {
@@ -30,9 +39,13 @@ export const QUEUE_ROUTES: readonly ApiRoute[] = [
           .meta({ description: 'a live dedupId matched: the ids are the original ones' }),
       }),
     },
-    errors: ['UNAVAILABLE'],
+    errors: ['FENCED', 'UNAVAILABLE'],
+    errorDetails: { FENCED: fenced },
     notes: [
       'Give exactly one of message or messages.',
+      `group: messages of one group are delivered in publish order, at most one of the group in flight at a time; groups with a message ready take turns (docs/queue.md). At most ${QUEUE_LIMITS.groupMaxLength} characters of [A-Za-z0-9._:-]; not with delayMs.`,
+      `priority: 0-${QUEUE_LIMITS.maxPriority}, default ${QUEUE_LIMITS.defaultPriority}; higher first, FIFO within one; while several priorities are ready every ${QUEUE_LIMITS.priorityFairEvery}th delivery goes to the oldest ready message instead (no starvation).`,
+      "fence.token: refused with 409 FENCED (nothing stored) when lower than the highest token that published to the topic; equal or higher is accepted and a higher one is remembered. One fence covers a whole batch. A dedupId repeat answers the first publish's ids whatever its token.",
       `Each message is at most ${QUEUE_LIMITS.maxBodyBytes} bytes as JSON (PAYLOAD_TOO_LARGE beyond).`,
       'dedupId: a publish with a dedupId seen within the dedup window answers the first ids with duplicate: true and stores nothing.',
       'UNAVAILABLE after a write whose replication is not confirmed: publish again with the same dedupId.',
@@ -47,7 +60,9 @@ export const QUEUE_ROUTES: readonly ApiRoute[] = [
     body: consumeBody,
     answers: {
       200: z.strictObject({
-        messages: z.array(z.strictObject({ id, receipt, body: z.unknown(), deliveries: z.int().min(1), publishedAt })),
+        messages: z.array(
+          z.strictObject({ id, receipt, body: z.unknown(), deliveries: z.int().min(1), publishedAt, group, priority }),
+        ),
         acked: z.int().min(0).optional().meta({ description: 'with ack: how many of its receipts were acked' }),
         stale: z.array(z.string()).optional().meta({ description: 'with ack: its receipts that were no longer valid' }),
       }),
@@ -111,6 +126,12 @@ export const QUEUE_ROUTES: readonly ApiRoute[] = [
         inflight: z.int().min(0),
         delayed: z.int().min(0),
         dead: z.int().min(0),
+        waiting: z.int().min(0).meta({ description: "grouped messages waiting behind their group's head" }),
+        groups: z.int().min(0).meta({ description: 'message groups with a message ready, delayed or in flight' }),
+        fence: z
+          .int()
+          .optional()
+          .meta({ description: 'the highest fencing token that published to the topic; absent when none did' }),
       }),
     },
     errors: ['UNAVAILABLE'],
@@ -132,6 +153,8 @@ export const QUEUE_ROUTES: readonly ApiRoute[] = [
             publishedAt,
             deliveries: z.int().min(1),
             dedupId: z.string().optional(),
+            group,
+            priority,
           }),
         ),
       }),

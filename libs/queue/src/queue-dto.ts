@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { JSON_MAX_DEPTH, jsonDeeperThan } from '@dss/http';
 import { QUEUE_LIMITS } from './queue-limits.js';
+import { GROUP_PATTERN } from './storage/queue-input.js';
 
 // Request bodies of the queue API, validated strictly (400 naming the field,
 // nothing written on bad input). `parseBody` is shared with the lock API.
@@ -43,9 +44,40 @@ export const publishBody = z
       .min(1)
       .max(QUEUE_LIMITS.dedupIdMaxLength, 'dedupId is too long')
       .optional(),
+    group: z
+      .string({ error: 'group must be a string' })
+      .min(1, 'group must not be empty')
+      .max(QUEUE_LIMITS.groupMaxLength, `group must be at most ${QUEUE_LIMITS.groupMaxLength} characters`)
+      .regex(GROUP_PATTERN, 'group must match [A-Za-z0-9._:-]')
+      .optional()
+      .meta({ description: 'message group: delivered in publish order, one message of the group out at a time' }),
+    priority: z
+      .number({ error: 'priority must be a number' })
+      .int('priority must be a whole number')
+      .min(0, 'priority must be at least 0')
+      .max(QUEUE_LIMITS.maxPriority, `priority must be at most ${QUEUE_LIMITS.maxPriority}`)
+      .optional()
+      .meta({ description: `higher is delivered first; default ${QUEUE_LIMITS.defaultPriority}` }),
+    fence: z
+      .strictObject(
+        {
+          token: z
+            .number({ error: 'fence.token must be a number' })
+            .int('fence.token must be a whole number')
+            .min(1, 'fence.token must be at least 1')
+            .max(Number.MAX_SAFE_INTEGER, 'fence.token must be a safe integer'),
+        },
+        { error: 'fence must be an object {token}' },
+      )
+      .optional()
+      .meta({ description: "a fencing token from the lock service; refused (FENCED) when older than the topic's" }),
   })
   .refine((b) => (b.message === undefined) !== (b.messages === undefined), {
     message: 'give exactly one of message or messages',
+  })
+  .refine((b) => b.group === undefined || !b.delayMs, {
+    message: 'delayMs cannot be combined with group (a group delivers in publish order)',
+    path: ['delayMs'],
   });
 
 export const consumeBody = z.strictObject({

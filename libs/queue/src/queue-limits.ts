@@ -1,4 +1,12 @@
-import { DEFAULT_VISIBILITY_MS, MAX_BATCH, MAX_BODY_BYTES } from './storage/queue-limits.js';
+import {
+  DEFAULT_PRIORITY,
+  DEFAULT_VISIBILITY_MS,
+  GROUP_MAX_LENGTH,
+  MAX_BATCH,
+  MAX_BODY_BYTES,
+  MAX_PRIORITY,
+  PRIORITY_FAIR_EVERY,
+} from './storage/queue-limits.js';
 
 // Limits on what a queue client controls; documented in docs/queue.md. Batch
 // and body limits come from the storage layer so the two never disagree.
@@ -13,6 +21,10 @@ export const QUEUE_LIMITS = {
   maxWaitMs: 20_000,
   receiptMaxLength: 256,
   dedupIdMaxLength: 128,
+  groupMaxLength: GROUP_MAX_LENGTH,
+  maxPriority: MAX_PRIORITY,
+  defaultPriority: DEFAULT_PRIORITY,
+  priorityFairEvery: PRIORITY_FAIR_EVERY,
   /** Dead letters listed by GET /queue/{topic}/dead. */
   deadListMax: 100,
 } as const;

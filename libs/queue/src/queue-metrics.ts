@@ -13,6 +13,8 @@ export const QUEUE_METRICS = {
   endToEndSeconds: 'dss_queue_end_to_end_seconds',
   ownershipChanges: 'dss_queue_ownership_changes_total',
   ownedTopics: 'dss_queue_owned_topics',
+  activeGroups: 'dss_queue_active_groups',
+  fenced: 'dss_queue_fenced_publishes_total',
 } as const;
 
 export const queueMetricProviders = [
@@ -44,7 +46,7 @@ export const queueMetricProviders = [
   }),
   makeGaugeProvider({
     name: QUEUE_METRICS.depth,
-    help: 'Messages by state (ready, inflight, delayed, dead) for the topics this node owns.',
+    help: 'Messages by state (ready, inflight, delayed, dead, waiting behind their group) for the topics this node owns.',
     labelNames: ['topic', 'state'],
   }),
   latencyHistogramProvider({
@@ -62,4 +64,14 @@ export const queueMetricProviders = [
     help: 'Times the set of live queue nodes (and so topic ownership) changed.',
   }),
   makeGaugeProvider({ name: QUEUE_METRICS.ownedTopics, help: 'Topics this node owns now.' }),
+  makeGaugeProvider({
+    name: QUEUE_METRICS.activeGroups,
+    help: 'Message groups with a message out (ready, delayed or in flight), for the topics this node owns.',
+    labelNames: ['topic'],
+  }),
+  makeCounterProvider({
+    name: QUEUE_METRICS.fenced,
+    help: 'Publishes refused because their fencing token was older than one that already published, by topic.',
+    labelNames: ['topic'],
+  }),
 ];

@@ -29,7 +29,13 @@ export class QueueModule implements OnApplicationShutdown {
       providers: [
         redisProvider,
         subscriberProvider,
-        { provide: QueueStore, inject: [QUEUE_REDIS], useFactory: (redis: Redis) => new QueueStore(redis) },
+        {
+          provide: QueueStore,
+          inject: [QUEUE_REDIS, TopicWakeups],
+          // Messages a group releases (its head acked or dead) wake consumers like a publish does.
+          useFactory: (redis: Redis, wakeups: TopicWakeups) =>
+            new QueueStore(redis, { onReady: (topic, n) => wakeups.notify(topic, n) }),
+        },
         ...queueMetricProviders,
         TopicOwnership,
         TopicSignals,

@@ -18,7 +18,12 @@ import {
 } from './queue-dto.js';
 import { QUEUE_LIMITS } from './queue-limits.js';
 import { QUEUE_METRICS } from './queue-metrics.js';
-import { QueueInputError, QueuePayloadTooLargeError, QueueStorageUnavailableError } from './storage/queue-errors.js';
+import {
+  QueueFencedError,
+  QueueInputError,
+  QueuePayloadTooLargeError,
+  QueueStorageUnavailableError,
+} from './storage/queue-errors.js';
 import { QueueStore } from './storage/queue-store.js';
 import type { AckResult, ConsumedMessage } from './storage/queue-types.js';
 import { TopicOwnership } from './topic-ownership.service.js';
@@ -61,6 +66,7 @@ export class QueueService implements OnApplicationBootstrap {
     @InjectMetric(QUEUE_METRICS.staleReceipts) private readonly stale: Counter<'topic'>,
     @InjectMetric(QUEUE_METRICS.publishSeconds) private readonly publishSeconds: Histogram<'topic'>,
     @InjectMetric(QUEUE_METRICS.endToEndSeconds) private readonly endToEnd: Histogram<'topic'>,
+    @InjectMetric(QUEUE_METRICS.fenced) private readonly fenced: Counter<'topic'>,
   ) {
     this.replicasToAck = replicasToAck(config);
   }
@@ -90,11 +96,23 @@ export class QueueService implements OnApplicationBootstrap {
     const bodies = b.messages ?? [b.message];
     if (bodies.some((m) => m === undefined)) return fail('INVALID_ARGUMENT', 'a message must be a JSON value');
     const stop = this.publishSeconds.startTimer({ topic: b.topic });
-    const result = await this.store.publish(b.topic, bodies, {
-      delayMs: b.delayMs,
-      dedupId: b.dedupId,
-      replicas: this.replicasToAck,
-    });
+    const result = await this.store
+      .publish(b.topic, bodies, {
+        delayMs: b.delayMs,
+        dedupId: b.dedupId,
+        group: b.group,
+        priority: b.priority,
+        fenceToken: b.fence?.token,
+        replicas: this.replicasToAck,
+      })
+      .catch((err: unknown) => {
+        if (!(err instanceof QueueFencedError)) throw err;
+        return err;
+      });
+    if (result instanceof QueueFencedError) {
+      this.fenced.inc({ topic: b.topic });
+      return fail('FENCED', result.message, { token: result.token, fence: result.fence });
+    }
     const durable = result.durability;
     if (durable && !durable.durable) {
       if (durable.reconnected)
@@ -110,7 +128,8 @@ export class QueueService implements OnApplicationBootstrap {
     stop();
     if (!result.duplicate) {
       this.published.inc({ topic: b.topic }, result.ids.length);
-      if (!b.delayMs) this.wakeups.notify(b.topic, result.ids.length);
+      // A grouped publish: the store reported what became ready (onReady).
+      if (!b.delayMs && b.group === undefined) this.wakeups.notify(b.topic, result.ids.length);
     }
     return ok({ ids: result.ids, ...(result.duplicate ? { duplicate: true } : {}) }, 201);
   }
@@ -147,7 +166,15 @@ export class QueueService implements OnApplicationBootstrap {
     this.delivered.inc({ topic });
     if (m.deliveries > 1) this.redelivered.inc({ topic });
     else this.endToEnd.observe({ topic }, Math.max(0, Date.now() - m.publishedAt) / 1000);
-    return { id: m.id, receipt: m.receipt, body: m.body, deliveries: m.deliveries, publishedAt: m.publishedAt };
+    return {
+      id: m.id,
+      receipt: m.receipt,
+      body: m.body,
+      deliveries: m.deliveries,
+      publishedAt: m.publishedAt,
+      ...(m.group === undefined ? {} : { group: m.group }),
+      ...(m.priority === undefined ? {} : { priority: m.priority }),
+    };
   }
 
   private async ack(b: AckBody): Promise<ApiAnswer> {

@@ -4,8 +4,12 @@ import type { Counter, Gauge } from 'prom-client';
 import { QUEUE_METRICS } from './queue-metrics.js';
 import { REDELIVERY_INTERVAL_MS, TOPIC_REFRESH_MS } from './queue-limits.js';
 import { QueueStore } from './storage/queue-store.js';
+import type { QueueDepth } from './storage/queue-types.js';
 import { TopicOwnership } from './topic-ownership.service.js';
 import { TopicWakeups } from './topic-wakeups.service.js';
+
+/** The states of dss_queue_depth. */
+const DEPTH_STATES: readonly (keyof QueueDepth)[] = ['ready', 'inflight', 'delayed', 'dead', 'waiting'];
 
 /**
  * On the owner of each topic: moves expired in-flight deliveries back to ready
@@ -32,6 +36,7 @@ export class RedeliveryMonitor implements OnApplicationBootstrap, OnApplicationS
     @InjectMetric(QUEUE_METRICS.depth) private readonly depth: Gauge<'topic' | 'state'>,
     @InjectMetric(QUEUE_METRICS.deadLettered) private readonly deadLettered: Counter<'topic'>,
     @InjectMetric(QUEUE_METRICS.ownedTopics) private readonly owned: Gauge,
+    @InjectMetric(QUEUE_METRICS.activeGroups) private readonly activeGroups: Gauge<'topic'>,
   ) {}
 
   /** Topics this node owned at its last pass. */
@@ -63,7 +68,8 @@ export class RedeliveryMonitor implements OnApplicationBootstrap, OnApplicationS
         const moved = (await this.store.requeueExpired(topic, now)) + (await this.store.promoteDue(topic, now));
         if (moved > 0) this.wakeups.notify(topic, moved);
         const stats = await this.store.stats(topic);
-        for (const [state, n] of Object.entries(stats)) this.depth.set({ topic, state }, n);
+        for (const state of DEPTH_STATES) this.depth.set({ topic, state }, stats[state]);
+        this.activeGroups.set({ topic }, stats.groups);
         const before = this.lastDead.get(topic);
         // A topic new to this owner gets its series at 0, so that increase() sees its next dead
         // letter; those already in the list (before this node owned it) are in the depth gauge.
@@ -74,7 +80,8 @@ export class RedeliveryMonitor implements OnApplicationBootstrap, OnApplicationS
       for (const topic of this.lastDead.keys()) {
         if (!mine.includes(topic)) {
           this.lastDead.delete(topic);
-          for (const state of ['ready', 'inflight', 'delayed', 'dead']) this.depth.remove({ topic, state });
+          for (const state of DEPTH_STATES) this.depth.remove({ topic, state });
+          this.activeGroups.remove({ topic });
         }
       }
       if (this.failing) this.logger.log('redelivery checks running again');

@@ -10,12 +10,13 @@ describe('RedeliveryMonitor metrics', () => {
     const dead = new Counter({ name: 'dead_total', help: 'h', labelNames: ['topic'], registers: [registry] });
     const depth = new Gauge({ name: 'depth', help: 'h', labelNames: ['topic', 'state'], registers: [registry] });
     const owned = new Gauge({ name: 'owned', help: 'h', registers: [registry] });
+    const groups = new Gauge({ name: 'groups', help: 'h', labelNames: ['topic'], registers: [registry] });
     let deadNow = 2;
     const store = {
       topics: async () => ['t'],
       requeueExpired: async () => 0,
       promoteDue: async () => 0,
-      stats: async () => ({ ready: 1, inflight: 0, delayed: 0, dead: deadNow }),
+      stats: async () => ({ ready: 1, inflight: 0, delayed: 0, dead: deadNow, waiting: 4, groups: 2, fence: 7 }),
     } as unknown as QueueStore;
     const monitor = new RedeliveryMonitor(
       store,
@@ -24,6 +25,7 @@ describe('RedeliveryMonitor metrics', () => {
       depth,
       dead,
       owned,
+      groups,
     );
     const value = async () => (await dead.get()).values.find((v) => v.labels.topic === 't')?.value;
 
@@ -33,6 +35,9 @@ describe('RedeliveryMonitor metrics', () => {
     await monitor.tick(10_500);
     expect(await value()).toBe(3);
     expect((await depth.get()).values.find((v) => v.labels.state === 'dead')?.value).toBe(5);
+    expect((await depth.get()).values.find((v) => v.labels.state === 'waiting')?.value).toBe(4);
+    expect((await depth.get()).values.some((v) => v.labels.state === 'fence')).toBe(false);
+    expect((await groups.get()).values.find((v) => v.labels.topic === 't')?.value).toBe(2);
     expect(monitor.ownedTopics).toEqual(['t']);
   });
 });

@@ -2,12 +2,25 @@
 import { createCacheWorkload, type CacheWorkloadOptions } from './cache-workload.js';
 import { createCounterWorkload, type CounterWorkloadOptions } from './counter-workload.js';
 import { createLockWorkload, type LockWorkloadOptions } from './lock-workload.js';
+import { createQueueGroupsWorkload, type QueueGroupsWorkloadOptions } from './queue-groups-workload.js';
 import { createQueueWorkload, type QueueWorkloadOptions } from './queue-workload.js';
 import type { Workload } from './workload-types.js';
 
 export * from './workload-types.js';
-export { createCacheWorkload, createCounterWorkload, createLockWorkload, createQueueWorkload };
-export type { CacheWorkloadOptions, CounterWorkloadOptions, LockWorkloadOptions, QueueWorkloadOptions };
+export {
+  createCacheWorkload,
+  createCounterWorkload,
+  createLockWorkload,
+  createQueueGroupsWorkload,
+  createQueueWorkload,
+};
+export type {
+  CacheWorkloadOptions,
+  CounterWorkloadOptions,
+  LockWorkloadOptions,
+  QueueGroupsWorkloadOptions,
+  QueueWorkloadOptions,
+};
 export { FENCED_OP_SCRIPT, fencedOp, readCounter, type FencedOp, type FencedResult } from './counter-store.js';
 
 export interface AllWorkloadsOptions {
@@ -16,6 +29,7 @@ export interface AllWorkloadsOptions {
   readonly lock?: LockWorkloadOptions;
   readonly counter?: CounterWorkloadOptions;
   readonly queue?: QueueWorkloadOptions;
+  readonly queueGroups?: QueueGroupsWorkloadOptions;
   readonly cache?: CacheWorkloadOptions;
 }
 
@@ -25,6 +39,7 @@ export function allWorkloads(opts: AllWorkloadsOptions = {}): Workload[] {
     createLockWorkload(opts.lock),
     createCounterWorkload(opts.counter),
     createQueueWorkload(opts.queue),
+    createQueueGroupsWorkload(opts.queueGroups),
     createCacheWorkload({ ...opts.cache, flushIntervalMs: opts.cache?.flushIntervalMs ?? opts.flushIntervalMs }),
   ];
 }

@@ -1,7 +1,9 @@
 import { TestCluster, testPortOffset } from '../../support/local-cluster.js';
 import {
+  allWorkloads,
   createCacheWorkload,
   createLockWorkload,
+  createQueueGroupsWorkload,
   createQueueWorkload,
   type Workload,
   type WorkloadContext,
@@ -58,6 +60,21 @@ describe('chaos workloads on a healthy cluster', () => {
     expect(v.figures.lost).toBe(0);
     expect(v.figures.delivered).toBeGreaterThanOrEqual(v.figures.published!);
     expect(v.figures.publishUnknown).toBe(0);
+  });
+
+  it('queue-groups: every acknowledged body comes out, in order per group, one at a time', async () => {
+    const v = await runFor(createQueueGroupsWorkload({ drainTimeoutMs: 30_000 }));
+    expect(v.figures.groups).toBe(6);
+    expect(v.figures.published).toBeGreaterThan(100);
+    expect(v.figures.lost).toBe(0);
+    expect(v.figures.orderedPairs).toBeGreaterThan(v.figures.published!);
+    expect(v.figures.outOfOrder).toBe(0);
+    expect(v.figures.overlaps).toBe(0);
+    expect(v.figures.publishUnknown).toBe(0);
+  });
+
+  it('the chaos runner runs the message-group workload', () => {
+    expect(allWorkloads().map((w) => w.name)).toContain('queue-groups');
   });
 
   it('cache: linearizable per key', async () => {

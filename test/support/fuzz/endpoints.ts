@@ -164,6 +164,19 @@ export const ENDPOINTS: readonly EndpointSpec[] = [
       },
       delayMs: QUEUE_DELAY,
       dedupId: { valid: fc.oneof(fc.constant<Tree>('fz-dedup'), fc.uuid()), bad: badText(128) },
+      // A valid group with a valid delayMs is refused too (400); a valid older fence is 409 FENCED: neither changes anything.
+      group: {
+        valid: fc.constantFrom<Tree>('fz-g', 'g.1', 'a:b_c-d'),
+        bad: fc.oneof(fc.constantFrom<Tree>('a b', 'x{y}', 'é', 5), badText(128)),
+      },
+      priority: { valid: fc.integer({ min: 0, max: 9 }), bad: fc.constantFrom<Tree>(-1, 10, 1.5, '4', 1e20) },
+      fence: {
+        valid: fc.integer({ min: 1, max: 9 }).map((token): Tree => ({ token })),
+        bad: fc.constantFrom<Tree>({ token: 0 }, { token: -2 }, { token: 1.5 }, { token: '3' }, {}, 7, {
+          token: 1,
+          holder: 'x',
+        }),
+      },
     },
   },
   {

@@ -17,6 +17,7 @@ const CLIENT_CODES = new Set([
   'LOCKED',
   'DEADLOCK',
   'STALE_RECEIPT',
+  'FENCED',
   'PAYLOAD_TOO_LARGE',
 ]);
 

@@ -139,7 +139,16 @@ export class LockDomain implements Domain {
 // ---- queue -----------------------------------------------------------------------
 
 interface TopicState {
-  stats: { ready: number; inflight: number; delayed: number; dead: number };
+  stats: {
+    ready: number;
+    inflight: number;
+    delayed: number;
+    dead: number;
+    waiting: number;
+    groups: number;
+    /** The topic's fence; null when no fenced publish was accepted. */
+    fence: number | null;
+  };
   dead: string[];
 }
 
@@ -174,14 +183,22 @@ export class QueueDomain implements Domain {
       await call(this.url('queue', 'node1'), 'GET', `/queue/${this.topic}`),
       `GET /queue/${this.topic}`,
       200,
-    ).json as TopicState['stats'];
+    ).json as Omit<TopicState['stats'], 'fence'> & { fence?: number };
     const dead = expectStatus(
       await call(this.url('queue', 'node1'), 'GET', `/queue/${this.topic}/dead`),
       `GET /queue/${this.topic}/dead`,
       200,
     ).json as { messages: { id: string }[] };
     return {
-      stats: { ready: stats.ready, inflight: stats.inflight, delayed: stats.delayed, dead: stats.dead },
+      stats: {
+        ready: stats.ready,
+        inflight: stats.inflight,
+        delayed: stats.delayed,
+        dead: stats.dead,
+        waiting: stats.waiting,
+        groups: stats.groups,
+        fence: stats.fence ?? null,
+      },
       dead: dead.messages.map((m) => m.id),
     };
   }
@@ -216,7 +233,7 @@ export class QueueDomain implements Domain {
     this.live = await this.consumeOne(12 * HOUR);
     await this.publish({ message: { kind: 'delayed' }, delayMs: 7 * 24 * HOUR });
     const state = await this.read();
-    const expected = { ready: 2, inflight: 1, delayed: 1, dead: 1 };
+    const expected = { ready: 2, inflight: 1, delayed: 1, dead: 1, waiting: 0, groups: 0, fence: null };
     if (!isDeepStrictEqual(state.stats, expected))
       throw new Error(
         `queue fixture on ${this.topic}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(state.stats)}`,

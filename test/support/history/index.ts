@@ -8,6 +8,7 @@ export * from './models.js';
 export * from './lock-simulation.js';
 export * from './history-builder.js';
 export * from './queue-checker.js';
+export * from './queue-group-checker.js';
 export * from './counter-checker.js';
 export * from './fault-forgiveness.js';
 export * from './register-pruning.js';

@@ -56,21 +56,41 @@ async function publishInput(ctx: CommandContext): Promise<unknown[]> {
   return messagesFromLines(await ctx.deps.io.readStdin(), raw, 'stdin');
 }
 
-function deliveriesTable(
-  messages: readonly { id: string; receipt?: string; deliveries: number; publishedAt: number; body: unknown }[],
-  withReceipt: boolean,
-): string {
-  const headers = withReceipt
-    ? ['id', 'deliveries', 'published', 'receipt', 'body']
-    : ['id', 'deliveries', 'published', 'body'];
+interface Row {
+  id: string;
+  receipt?: string;
+  deliveries: number;
+  publishedAt: number;
+  body: unknown;
+  group?: string;
+  priority?: number;
+}
+
+/** One line per message; group and priority columns only when some message has one. */
+function deliveriesTable(messages: readonly Row[], withReceipt: boolean): string {
+  const groups = messages.some((m) => m.group !== undefined);
+  const priorities = messages.some((m) => m.priority !== undefined);
+  const headers = [
+    'id',
+    'deliveries',
+    'published',
+    ...(groups ? ['group'] : []),
+    ...(priorities ? ['priority'] : []),
+    ...(withReceipt ? ['receipt'] : []),
+    'body',
+  ];
   return renderTable(
     headers,
-    messages.map((m) =>
-      withReceipt
-        ? [m.id, m.deliveries, formatTime(m.publishedAt), m.receipt, compactJson(m.body)]
-        : [m.id, m.deliveries, formatTime(m.publishedAt), compactJson(m.body)],
-    ),
-    { align: { deliveries: 'right' } },
+    messages.map((m) => [
+      m.id,
+      m.deliveries,
+      formatTime(m.publishedAt),
+      ...(groups ? [m.group ?? '-'] : []),
+      ...(priorities ? [m.priority ?? '-'] : []),
+      ...(withReceipt ? [m.receipt] : []),
+      compactJson(m.body),
+    ]),
+    { align: { deliveries: 'right', priority: 'right' } },
   );
 }
 
@@ -104,6 +124,15 @@ export function registerQueue(program: Command, action: ActionFactory): void {
     .option('--raw', 'send each message (argument or line) as a string, not JSON')
     .option('--delay <duration>', 'deliver no sooner than this, e.g. 30s', ms('--delay'))
     .option('--dedup-id <id>', 'publish only once per id (within the dedup window); at most 1000 messages')
+    .option('--group <name>', 'message group: delivered in publish order, one at a time (not with --delay)')
+    .option('--priority <0-9>', 'higher is delivered first (server default 4)', (v: string) =>
+      parseCount(v, '--priority', 0, 9),
+    )
+    .option(
+      '--fence-token <n>',
+      "a lock's fencing token: refused (exit 4, FENCED) once a newer token published to the topic",
+      (v: string) => parseCount(v, '--fence-token', 1),
+    )
     .addHelpText(
       'after',
       `
@@ -113,12 +142,22 @@ Examples:
   dssctl queue publish orders --file orders.ndjson
   jq -c '.[]' batch.json | dssctl queue publish orders
   dssctl queue publish orders --delay 1m --dedup-id order-42 '{"order":42}'
+  dssctl queue publish orders --group customer-17 --priority 9 '{"order":44}'
+  dssctl queue publish orders --fence-token "$token" '{"order":45}'
   dssctl queue publish nums -- -1        # '--' before values that start with '-'`,
     )
     .action(
       action(async (ctx) => {
         const [topic] = ctx.args as [string];
-        const o = ctx.opts as { delay?: number; dedupId?: string };
+        const o = ctx.opts as {
+          delay?: number;
+          dedupId?: string;
+          group?: string;
+          priority?: number;
+          fenceToken?: number;
+        };
+        if (o.group !== undefined && o.delay !== undefined)
+          throw new UsageError('--delay cannot be combined with --group (a group delivers in publish order)');
         const messages = await publishInput(ctx);
         if (messages.length === 0) throw new UsageError('no message to publish (the input was empty)');
         if (o.dedupId !== undefined && messages.length > PUBLISH_BATCH)
@@ -135,6 +174,9 @@ Examples:
               ...(batch.length === 1 ? { message: batch[0] } : { messages: batch }),
               ...(o.delay !== undefined ? { delayMs: o.delay } : {}),
               ...(o.dedupId !== undefined ? { dedupId: o.dedupId } : {}),
+              ...(o.group !== undefined ? { group: o.group } : {}),
+              ...(o.priority !== undefined ? { priority: o.priority } : {}),
+              ...(o.fenceToken !== undefined ? { fence: { token: o.fenceToken } } : {}),
             },
             { signal: ctx.signal },
           );
@@ -255,24 +297,28 @@ Examples:
 
   queue
     .command('stats')
-    .description('message counts of a topic (ready, inflight, delayed, dead) and its owner node')
+    .description(
+      'message counts of a topic (ready, inflight, delayed, dead, waiting in groups), its owner node and fence',
+    )
     .argument('<topic>', 'topic name')
     .addHelpText('after', '\nExample:\n  dssctl queue stats orders')
     .action(
       action(async (ctx) => {
         const [topic] = ctx.args as [string];
         const s = await ctx.client().queue.stats(topic, { signal: ctx.signal });
-        return {
-          json: s,
-          text: renderFields([
-            ['topic', s.topic],
-            ['owner', s.owner],
-            ['ready', s.ready],
-            ['inflight', s.inflight],
-            ['delayed', s.delayed],
-            ['dead', s.dead],
-          ]),
-        };
+        const fields: [string, string | number][] = [
+          ['topic', s.topic],
+          ['owner', s.owner],
+          ['ready', s.ready],
+          ['inflight', s.inflight],
+          ['delayed', s.delayed],
+          ['dead', s.dead],
+        ];
+        // Absent from servers before message groups and fenced publish; fence also until a fenced publish.
+        if (s.waiting !== undefined) fields.push(['waiting', s.waiting]);
+        if (s.groups !== undefined) fields.push(['groups', s.groups]);
+        if (s.fence !== undefined) fields.push(['fence', s.fence]);
+        return { json: s, text: renderFields(fields) };
       }),
     );
 
@@ -286,9 +332,7 @@ Examples:
         const [topic] = ctx.args as [string];
         const body = await ctx.client().queue.dead(topic, { signal: ctx.signal });
         const list = (body as { messages?: unknown } | null)?.messages;
-        const messages = Array.isArray(list)
-          ? (list as { id: string; deliveries: number; publishedAt: number; body: unknown }[])
-          : [];
+        const messages = Array.isArray(list) ? (list as Row[]) : [];
         return {
           json: body,
           text: messages.length === 0 ? `no dead letters in ${topic}\n` : deliveriesTable(messages, false),

@@ -6,14 +6,17 @@
 // ready list full of exhausted messages. Receipts given after the fixed
 // arguments are acked first, in the same script (ack-and-fetch: a consumer
 // loop needs one request per batch instead of two).
-// KEYS: 7 topic keys. ARGV: now, max, visibilityMs, maxDeliveries, nonce, moveLimit, receipt1, ...
-// Reply: {acked, {stale receipts}, {id, receipt, envelope, deliveries, ...}}.
+// KEYS: the topic keys. ARGV: now, max, visibilityMs, maxDeliveries, nonce, moveLimit, receipt1, ...
+// Ready ids come from take_ready (priorities; at most one per message group).
+// Reply: {acked, {stale receipts}, {id, receipt, envelope, deliveries, ...}, readied}
+// (readied: messages of groups that moved on, for wake-ups).
 
-import { LIVE_RECEIPT, PROMOTE_DUE, REQUEUE_EXPIRED, writeScript } from './lua-common.js';
+import { LIVE_RECEIPT, PROMOTE_DUE, READY_OPS, REQUEUE_EXPIRED, writeScript } from './lua-common.js';
 import { ACK_RECEIPTS } from './lua-receipts.js';
 
 export const CONSUME_LUA = writeScript(
   LIVE_RECEIPT,
+  READY_OPS,
   ACK_RECEIPTS,
   PROMOTE_DUE,
   REQUEUE_EXPIRED,
@@ -37,7 +40,7 @@ if redis.call('HEXISTS', K_RECEIPTS, nonce .. '.1') == 1 then
       again[#again + 1] = deliveries_of(id)
     end
   end
-  return {0, {}, again}
+  return {0, {}, again, 0}
 end
 local acked, stale = ack_receipts(now, 7)
 promote_due(now, move_limit)
@@ -47,12 +50,14 @@ local n = 0
 local budget = max + move_limit
 while n < max and budget > 0 do
   budget = budget - 1
-  local id = redis.call('LPOP', K_READY)
+  local id = take_ready()
   if not id then break end
   local envelope = redis.call('HGET', K_MSG, id)
-  if envelope then
+  if not envelope then
+    forget(id)
+  else
     if deliveries_of(id) >= max_deliveries then
-      redis.call('RPUSH', K_DEAD, id)
+      bury(id)
     else
       local d = redis.call('HINCRBY', K_DELIVERIES, id, 1)
       n = n + 1
@@ -66,6 +71,6 @@ while n < max and budget > 0 do
     end
   end
 end
-return {acked, stale, out}
+return {acked, stale, out, readied}
 `,
 );

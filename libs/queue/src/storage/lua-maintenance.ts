@@ -1,26 +1,44 @@
 // Scripts the topic owner runs on a timer or an operator runs by hand.
 // Each moves at most ARGV limit entries so it never blocks Redis for long.
 
-import { LIVE_RECEIPT, PROMOTE_DUE, REQUEUE_EXPIRED, writeScript } from './lua-common.js';
+import { LIVE_RECEIPT, PROMOTE_DUE, READY_OPS, REQUEUE_EXPIRED, writeScript } from './lua-common.js';
 
-/** KEYS: 7 topic keys. ARGV: now, limit. Reply: ids promoted. */
-export const PROMOTE_LUA = writeScript(PROMOTE_DUE, `return promote_due(tonumber(ARGV[1]), tonumber(ARGV[2]))`);
-
-/** KEYS: 7 topic keys. ARGV: now, limit, maxDeliveries. Reply: deliveries taken back. */
-export const REQUEUE_LUA = writeScript(
-  LIVE_RECEIPT,
-  REQUEUE_EXPIRED,
-  `return requeue_expired(tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]))`,
+/** KEYS: the topic keys. ARGV: now, limit. Reply: ids promoted. */
+export const PROMOTE_LUA = writeScript(
+  READY_OPS,
+  PROMOTE_DUE,
+  `return promote_due(tonumber(ARGV[1]), tonumber(ARGV[2]))`,
 );
 
 /**
- * redrive: oldest dead letters to the tail of ready, deliveries reset to 0.
- * KEYS: 7 topic keys. ARGV: limit. Reply: ids moved.
+ * KEYS: the topic keys. ARGV: now, limit, maxDeliveries.
+ * Reply: {deliveries taken back, messages of groups that moved on}.
  */
-export const REDRIVE_LUA = writeScript(`
+export const REQUEUE_LUA = writeScript(
+  LIVE_RECEIPT,
+  READY_OPS,
+  REQUEUE_EXPIRED,
+  `return {requeue_expired(tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])), readied}`,
+);
+
+/**
+ * redrive: oldest dead letters to the tail of their ready level, deliveries
+ * reset to 0. A grouped one goes back through its group like a new publish:
+ * ready if the group has nothing out, else last in the group's line (so a
+ * group never has two messages out).
+ * KEYS: the topic keys. ARGV: limit. Reply: ids moved.
+ */
+export const REDRIVE_LUA = writeScript(
+  READY_OPS,
+  `
 local ids = redis.call('LPOP', K_DEAD, tonumber(ARGV[1]))
 if not ids then return 0 end
 redis.call('HDEL', K_DELIVERIES, unpack(ids))
-redis.call('RPUSH', K_READY, unpack(ids))
+local metas = redis.call('HMGET', K_META, unpack(ids))
+for i = 1, #ids do
+  local p, g = parse_meta(metas[i])
+  if g then join_group(ids[i], p, g) else push_level(p, ids[i], false) end
+end
 return #ids
-`);
+`,
+);

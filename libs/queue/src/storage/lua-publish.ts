@@ -1,16 +1,26 @@
-// publish: store the envelopes, then append to ready (or the delayed zset).
-// With a dedup key: a live key answers with the original ids and writes
-// nothing. The key stores "<expiresAt>|id,id,..": expiry is judged against
-// the caller's clock (deterministic), PX only reclaims the memory.
-// KEYS: 7 topic keys, dedup key. ARGV: now, delayMs, dedupWindowMs (0 = no
-// dedup), then id1, envelope1, id2, envelope2, ...
-// Reply: {1, "id,id"} for a duplicate, {0} when published.
+// publish: store the envelopes, then append to ready (or the delayed zset, or
+// the message group's line). With a dedup key: a live key answers with the
+// original ids and writes nothing. The key stores "<expiresAt>|id,id,..":
+// expiry is judged against the caller's clock (deterministic), PX only
+// reclaims the memory. With a fencing token: a token lower than the highest
+// one that published to the topic is refused before anything is written (a
+// lock holder that lost its lock cannot slip a message in after its
+// successor); an equal or higher one is accepted, and a higher one is
+// remembered.
+// KEYS: the topic keys, dedup key. ARGV: now, delayMs, dedupWindowMs (0 = no
+// dedup), fence token ('' = none), group ('' = none), priority, then id1,
+// envelope1, id2, envelope2, ...
+// Reply: {1, "id,id"} for a duplicate, {2, "<remembered token>"} when fenced,
+// {0, readyNow} when published (readyNow: how many became ready at once).
 
-import { writeScript } from './lua-common.js';
+import { READY_OPS, writeScript } from './lua-common.js';
 
-export const PUBLISH_LUA = writeScript(`
+export const PUBLISH_LUA = writeScript(
+  READY_OPS,
+  `
 local now, delay, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local K_DEDUP = KEYS[8]
+local fence, group, prio = ARGV[4], ARGV[5], tonumber(ARGV[6])
+local K_DEDUP = KEYS[12]
 if window > 0 then
   local prev = redis.call('GET', K_DEDUP)
   if prev then
@@ -20,21 +30,44 @@ if window > 0 then
     end
   end
 end
+if fence ~= '' then
+  local seen = redis.call('HGET', K_STATE, 'fence')
+  if seen and tonumber(fence) < tonumber(seen) then return {2, seen} end
+  if not seen or tonumber(fence) > tonumber(seen) then redis.call('HSET', K_STATE, 'fence', fence) end
+end
+local FIRST = 7
 local ids = {}
-for i = 4, #ARGV, 2 do ids[#ids + 1] = ARGV[i] end
-redis.call('HSET', K_MSG, unpack(ARGV, 4))
-if delay > 0 then
+for i = FIRST, #ARGV, 2 do ids[#ids + 1] = ARGV[i] end
+redis.call('HSET', K_MSG, unpack(ARGV, FIRST))
+local ready_now = #ids
+if group ~= '' or prio ~= DEFAULT_PRIORITY then
+  local meta = group == '' and tostring(prio) or (prio .. '|' .. group)
+  local margs = {}
+  for i = 1, #ids do
+    margs[#margs + 1] = ids[i]
+    margs[#margs + 1] = meta
+  end
+  redis.call('HSET', K_META, unpack(margs))
+end
+if group ~= '' then
+  -- The store refuses delayMs with a group: a group's line has no due times.
+  ready_now = 0
+  for i = 1, #ids do ready_now = ready_now + join_group(ids[i], prio, group) end
+elseif delay > 0 then
   local zargs = {}
   for i = 1, #ids do
     zargs[#zargs + 1] = now + delay
     zargs[#zargs + 1] = ids[i]
   end
   redis.call('ZADD', K_DELAYED, unpack(zargs))
+  ready_now = 0
 else
-  redis.call('RPUSH', K_READY, unpack(ids))
+  redis.call('RPUSH', level_key(prio), unpack(ids))
+  if prio ~= DEFAULT_PRIORITY then redis.call('ZADD', K_LEVELS, prio, prio) end
 end
 if window > 0 then
   redis.call('SET', K_DEDUP, (now + window) .. '|' .. table.concat(ids, ','), 'PX', window)
 end
-return {0}
-`);
+return {0, ready_now}
+`,
+);

@@ -3,10 +3,18 @@
 
 import { readScript } from './lua-common.js';
 
-/** Reply: {ready, inflight, delayed, dead}. */
+/**
+ * Reply: {ready, inflight, delayed, dead, waiting, groups, fence or false}.
+ * ready sums the priority levels (at most ten lists); waiting counts grouped
+ * messages behind their group's head; groups counts groups with one out.
+ */
 export const STATS_LUA = readScript(`
-return {redis.call('LLEN', K_READY), redis.call('ZCARD', K_INFLIGHT),
-        redis.call('ZCARD', K_DELAYED), redis.call('LLEN', K_DEAD)}
+local ready = redis.call('LLEN', K_READY)
+local levels = redis.call('ZRANGE', K_LEVELS, 0, -1)
+for i = 1, #levels do ready = ready + redis.call('LLEN', K_READY .. ':p' .. levels[i]) end
+local state = redis.call('HMGET', K_STATE, 'waiting', 'fence')
+return {ready, redis.call('ZCARD', K_INFLIGHT), redis.call('ZCARD', K_DELAYED), redis.call('LLEN', K_DEAD),
+        tonumber(state[1]) or 0, redis.call('HLEN', K_GHEAD), state[2]}
 `);
 
 /** Earliest delayed due time or in-flight deadline; Reply: score string or nil. */

@@ -5,10 +5,20 @@
 import { QueueStorageError } from './queue-errors.js';
 import type { AckResult, ConsumedMessage, DeadMessage, MessageEnvelope } from './queue-types.js';
 
+/** What an envelope carries besides id, body and publishedAt; absent fields are not written. */
+export interface EnvelopeExtras {
+  readonly dedupId?: string;
+  readonly group?: string;
+  readonly priority?: number;
+}
+
 /** Envelope JSON around an already serialized body (serialized once, size-checked once). */
-export function encodeEnvelope(id: string, bodyJson: string, publishedAt: number, dedupId?: string): string {
+export function encodeEnvelope(id: string, bodyJson: string, publishedAt: number, extras: EnvelopeExtras = {}): string {
+  const { dedupId, group, priority } = extras;
   const dedup = dedupId === undefined ? '' : `,"dedupId":${JSON.stringify(dedupId)}`;
-  return `{"id":${JSON.stringify(id)},"publishedAt":${publishedAt}${dedup},"body":${bodyJson}}`;
+  const grp = group === undefined ? '' : `,"group":${JSON.stringify(group)}`;
+  const prio = priority === undefined ? '' : `,"priority":${priority}`;
+  return `{"id":${JSON.stringify(id)},"publishedAt":${publishedAt}${dedup}${grp}${prio},"body":${bodyJson}}`;
 }
 
 export function decodeEnvelope(json: string): MessageEnvelope {
@@ -20,10 +30,25 @@ export function decodeEnvelope(json: string): MessageEnvelope {
   }
   if (typeof value !== 'object' || value === null)
     throw new QueueStorageError('stored message envelope is not an object');
-  const { id, body, publishedAt, dedupId } = value as Record<string, unknown>;
+  const { id, body, publishedAt, dedupId, group, priority } = value as Record<string, unknown>;
   if (typeof id !== 'string' || typeof publishedAt !== 'number')
     throw new QueueStorageError('stored message envelope lacks id/publishedAt');
-  return typeof dedupId === 'string' ? { id, body, publishedAt, dedupId } : { id, body, publishedAt };
+  return {
+    id,
+    body,
+    publishedAt,
+    ...(typeof dedupId === 'string' ? { dedupId } : {}),
+    ...(typeof group === 'string' ? { group } : {}),
+    ...(typeof priority === 'number' ? { priority } : {}),
+  };
+}
+
+/** The group and priority of an envelope, as answers carry them (only when present). */
+function placement(env: MessageEnvelope): { group?: string; priority?: number } {
+  return {
+    ...(env.group === undefined ? {} : { group: env.group }),
+    ...(env.priority === undefined ? {} : { priority: env.priority }),
+  };
 }
 
 export function replyArray(reply: unknown, what: string): unknown[] {
@@ -42,7 +67,7 @@ export function replyInt(reply: unknown, what: string): number {
   throw new QueueStorageError(`${what}: expected an integer reply`);
 }
 
-/** {acked, {stale receipts}} -> AckResult. */
+/** {acked, {stale receipts}, ...} -> AckResult. */
 export function decodeAck(reply: unknown): AckResult {
   const pair = replyArray(reply, 'ack');
   return { acked: replyInt(pair[0], 'ack'), stale: replyArray(pair[1], 'ack').map((r) => replyString(r, 'ack')) };
@@ -60,6 +85,7 @@ export function decodeConsumed(reply: unknown): ConsumedMessage[] {
       body: env.body,
       deliveries: replyInt(flat[i + 3], 'consume'),
       publishedAt: env.publishedAt,
+      ...placement(env),
     });
   }
   return out;
@@ -72,11 +98,14 @@ export function decodeDead(reply: unknown): DeadMessage[] {
   for (let i = 0; i + 2 < flat.length; i += 3) {
     const env = decodeEnvelope(replyString(flat[i + 1], 'dead'));
     const deliveries = replyInt(flat[i + 2], 'dead');
-    out.push(
-      env.dedupId === undefined
-        ? { id: env.id, body: env.body, publishedAt: env.publishedAt, deliveries }
-        : { id: env.id, body: env.body, publishedAt: env.publishedAt, deliveries, dedupId: env.dedupId },
-    );
+    out.push({
+      id: env.id,
+      body: env.body,
+      publishedAt: env.publishedAt,
+      deliveries,
+      ...(env.dedupId === undefined ? {} : { dedupId: env.dedupId }),
+      ...placement(env),
+    });
   }
   return out;
 }

@@ -41,9 +41,21 @@ export function defineQueueCommands(redis: Redis): void {
   for (const name of QUEUE_COMMAND_NAMES) redis.defineCommand(name, QUEUE_COMMANDS[name]);
 }
 
-/** The seven topic keys in the order every script's KEY_PREAMBLE expects. */
+/** The topic keys in the order every script's KEY_PREAMBLE expects. */
 export function topicKeyList(k: TopicKeys): string[] {
-  return [k.messages, k.ready, k.delayed, k.inflight, k.receipts, k.deliveries, k.dead];
+  return [
+    k.messages,
+    k.ready,
+    k.delayed,
+    k.inflight,
+    k.receipts,
+    k.deliveries,
+    k.dead,
+    k.meta,
+    k.groups,
+    k.levels,
+    k.state,
+  ];
 }
 
 export function runQueueCommand(

@@ -4,7 +4,18 @@
 // empty or oversize batches, oversize bodies and non-integer numbers.
 
 import { QueueInputError, QueuePayloadTooLargeError } from './queue-errors.js';
-import { MAX_BATCH, MAX_BATCH_BYTES, MAX_BODY_BYTES } from './queue-limits.js';
+import {
+  DEFAULT_PRIORITY,
+  GROUP_MAX_LENGTH,
+  MAX_BATCH,
+  MAX_BATCH_BYTES,
+  MAX_BODY_BYTES,
+  MAX_PRIORITY,
+} from './queue-limits.js';
+import type { PublishOptions } from './queue-types.js';
+
+/** Message group names: what is safe inside a Redis key and a log line. */
+export const GROUP_PATTERN = /^[A-Za-z0-9._:-]+$/;
 
 export function assertTopic(topic: string): void {
   if (topic.length === 0 || /[{}]/.test(topic))
@@ -39,4 +50,26 @@ export function serializeBody(body: unknown, index: number): string {
 
 export function assertBatchBytes(bytes: number): void {
   if (bytes > MAX_BATCH_BYTES) throw new QueuePayloadTooLargeError(`batch is ${bytes} bytes, over ${MAX_BATCH_BYTES}`);
+}
+
+export function assertGroup(group: string): void {
+  if (group.length === 0 || group.length > GROUP_MAX_LENGTH || !GROUP_PATTERN.test(group))
+    throw new QueueInputError(`group must match [A-Za-z0-9._:-]{1,${GROUP_MAX_LENGTH}}, got ${JSON.stringify(group)}`);
+}
+
+/**
+ * A publish's group and priority after checks; the default priority comes
+ * back as undefined, so such messages are stored exactly like plain ones.
+ */
+export function publishPlacement(options: PublishOptions): { group?: string; priority?: number } {
+  const { group, priority } = options;
+  if (group !== undefined) {
+    assertGroup(group);
+    if ((options.delayMs ?? 0) > 0) throw new QueueInputError('delayMs cannot be combined with group');
+  }
+  if (priority !== undefined) assertInt(priority, 'priority', 0, MAX_PRIORITY);
+  return {
+    ...(group === undefined ? {} : { group }),
+    ...(priority === undefined || priority === DEFAULT_PRIORITY ? {} : { priority }),
+  };
 }

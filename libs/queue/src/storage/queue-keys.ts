@@ -19,6 +19,14 @@ export interface TopicKeys {
   readonly deliveries: string;
   /** list of dead-lettered ids, oldest first */
   readonly dead: string;
+  /** hash id -> "<priority>" or "<priority>|<group>"; absent = default priority, no group */
+  readonly meta: string;
+  /** hash group -> id of its head (the one message it has out); `<groups>:<group>` lists the rest */
+  readonly groups: string;
+  /** zset of priority levels other than the default whose ready list `<ready>:p<n>` is not empty */
+  readonly levels: string;
+  /** hash: fence (highest fencing token that published), waiting (grouped messages behind their head), takes */
+  readonly state: string;
 }
 
 export function topicKeys(topic: string): TopicKeys {
@@ -31,6 +39,10 @@ export function topicKeys(topic: string): TopicKeys {
     receipts: `${p}receipts`,
     deliveries: `${p}deliveries`,
     dead: `${p}dead`,
+    meta: `${p}meta`,
+    groups: `${p}groups`,
+    levels: `${p}levels`,
+    state: `${p}state`,
   };
 }
 

@@ -30,3 +30,20 @@ export const TOPIC_REGISTER_EVERY_MS = 60_000;
 export const TOPIC_REGISTER_MEMORY = 10_000;
 /** How long a publish waits for the replicas it needs (Redis WAIT) before it answers that they did not confirm. */
 export const DEFAULT_REPLICA_TIMEOUT_MS = 1000;
+/** Priorities run from 0 to MAX_PRIORITY; higher is delivered first. */
+export const MAX_PRIORITY = 9;
+/**
+ * Priority of a message published without one. In the middle, so a publisher
+ * can mark work as more urgent or as background; messages of this priority
+ * without a group are stored exactly as before priorities existed.
+ */
+export const DEFAULT_PRIORITY = 4;
+/**
+ * Starvation guard: while messages of more than one priority are ready, every
+ * PRIORITY_FAIR_EVERY-th delivery serves the oldest ready level head instead
+ * of the highest level, so a steady stream of urgent messages delays the
+ * others by at most this factor but never forever.
+ */
+export const PRIORITY_FAIR_EVERY = 10;
+/** Longest message group name (characters of [A-Za-z0-9._:-]). */
+export const GROUP_MAX_LENGTH = 128;

@@ -94,5 +94,12 @@ it('acks racing with redelivery: every message is either acked or redelivered, n
   expect(new Set(redelivered).size).toBe(redelivered.length);
   expect(redelivered.filter((id) => acked.includes(id))).toEqual([]);
   expect([...acked, ...redelivered].sort()).toEqual([...ids].sort());
-  expect(await store.stats(topic)).toEqual({ ready: 0, inflight: redelivered.length, delayed: 0, dead: 0 });
+  expect(await store.stats(topic)).toEqual({
+    ready: 0,
+    inflight: redelivered.length,
+    delayed: 0,
+    dead: 0,
+    waiting: 0,
+    groups: 0,
+  });
 });

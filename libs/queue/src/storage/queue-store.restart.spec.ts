@@ -25,7 +25,7 @@ it('restores ready, in-flight, delayed, dead, receipts, dedup and acks from the 
   expect(await store.ack(t, [a.receipt], T0 + 1)).toEqual({ acked: 1, stale: [] });
   await store.nack(t, d.receipt, 0, T0 + 1); // maxDeliveries 1 -> dead
   const before = await store.stats(t);
-  expect(before).toEqual({ ready: 2, inflight: 2, delayed: 1, dead: 1 });
+  expect(before).toEqual({ ready: 2, inflight: 2, delayed: 1, dead: 1, waiting: 0, groups: 0 });
   expect(await store.checkAppendOnly()).toMatchObject({ enabled: true });
 
   await server.crash();

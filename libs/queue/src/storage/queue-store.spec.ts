@@ -85,7 +85,7 @@ describe('delivery', () => {
     }
     // The fifth window expired: requeue sends it to the dead letters, not to ready.
     expect(await store.requeueExpired(t, now)).toBe(1);
-    expect(await store.stats(t)).toEqual({ ready: 1, inflight: 0, delayed: 0, dead: 1 });
+    expect(await store.stats(t)).toEqual({ ready: 1, inflight: 0, delayed: 0, dead: 1, waiting: 0, groups: 0 });
     const dead = await store.dead(t, 10);
     expect(dead).toEqual([{ id: ids[0], body: 'poison', publishedAt: T0, deliveries: 5 }]);
     const [fine] = await store.consume(t, 5, 10, now);
@@ -126,7 +126,7 @@ describe('receipts', () => {
     const [a, b] = await store.consume(t, 2, 1000, T0);
     expect(await store.ack(t, [a.receipt], T0 + 1)).toEqual({ acked: 1, stale: [] });
     expect(await store.ack(t, [a.receipt, b.receipt], T0 + 2)).toEqual({ acked: 1, stale: [a.receipt] });
-    expect(await store.stats(t)).toEqual({ ready: 0, inflight: 0, delayed: 0, dead: 0 });
+    expect(await store.stats(t)).toEqual({ ready: 0, inflight: 0, delayed: 0, dead: 0, waiting: 0, groups: 0 });
     expect(await redis.hlen(`dss:q:{${t}}:msg`)).toBe(0);
     expect(await redis.hlen(`dss:q:{${t}}:deliveries`)).toBe(0);
     expect(await redis.hlen(`dss:q:{${t}}:receipts`)).toBe(0);
@@ -182,7 +182,7 @@ describe('receipts', () => {
     await store.publish(t, ['a'], {}, T0);
     const [m] = await store.consume(t, 1, 1000, T0);
     expect(await store.nack(t, m.receipt, 500, T0 + 10)).toEqual({ stale: false, outcome: 'delayed' });
-    expect(await store.stats(t)).toEqual({ ready: 0, inflight: 0, delayed: 1, dead: 0 });
+    expect(await store.stats(t)).toEqual({ ready: 0, inflight: 0, delayed: 1, dead: 0, waiting: 0, groups: 0 });
     expect(await store.nextDueAt(t)).toBe(T0 + 510);
     expect(await store.consume(t, 1, 1000, T0 + 509)).toEqual([]);
     const [again] = await store.consume(t, 1, 1000, T0 + 510);
@@ -212,7 +212,7 @@ describe('delays and maintenance', () => {
     expect(await store.requeueExpired(t, T0 + 1000)).toBe(1);
     expect(await store.promoteDue(t, T0 + 2999)).toBe(0);
     expect(await store.promoteDue(t, T0 + 3000)).toBe(1);
-    expect(await store.stats(t)).toEqual({ ready: 2, inflight: 0, delayed: 0, dead: 0 });
+    expect(await store.stats(t)).toEqual({ ready: 2, inflight: 0, delayed: 0, dead: 0, waiting: 0, groups: 0 });
     expect(await store.nextDueAt(t)).toBeNull();
   });
 
@@ -287,7 +287,7 @@ describe('batches and input', () => {
         T0 + 1,
       ),
     ).toEqual({ acked: MAX_BATCH, stale: [] });
-    expect(await store.stats(t)).toEqual({ ready: 0, inflight: 0, delayed: 0, dead: 0 });
+    expect(await store.stats(t)).toEqual({ ready: 0, inflight: 0, delayed: 0, dead: 0, waiting: 0, groups: 0 });
   });
 
   it('refuses empty and oversize batches, oversize bodies and non-JSON bodies, writing nothing', async () => {
@@ -307,7 +307,7 @@ describe('batches and input', () => {
     await expect(store.consume(t, 0, 1000, T0)).rejects.toBeInstanceOf(QueueInputError);
     await expect(store.consume(t, MAX_BATCH + 1, 1000, T0)).rejects.toBeInstanceOf(QueueInputError);
     await expect(store.consume(t, 1, 1.5, T0)).rejects.toBeInstanceOf(QueueInputError);
-    expect(await store.stats(t)).toEqual({ ready: 0, inflight: 0, delayed: 0, dead: 0 });
+    expect(await store.stats(t)).toEqual({ ready: 0, inflight: 0, delayed: 0, dead: 0, waiting: 0, groups: 0 });
   });
 
   it('accepts a body of exactly the limit', async () => {
@@ -329,8 +329,15 @@ describe('stats, topics and durability', () => {
     await one.ack(t, [f1.receipt], T0);
     await one.nack(t, d1.receipt, 0, T0);
     expect(f2).toBeDefined();
-    expect(await one.stats(t)).toEqual({ ready: 1, inflight: 1, delayed: 1, dead: 1 });
-    expect(await one.stats('never-used')).toEqual({ ready: 0, inflight: 0, delayed: 0, dead: 0 });
+    expect(await one.stats(t)).toEqual({ ready: 1, inflight: 1, delayed: 1, dead: 1, waiting: 0, groups: 0 });
+    expect(await one.stats('never-used')).toEqual({
+      ready: 0,
+      inflight: 0,
+      delayed: 0,
+      dead: 0,
+      waiting: 0,
+      groups: 0,
+    });
     const topics = await store.topics();
     expect(topics).toContain(t);
     expect(topics).toEqual([...topics].sort());
@@ -388,7 +395,7 @@ describe('ack-and-fetch (consume with receipts to ack first)', () => {
     const next = await store.ackAndConsume(t, [a.receipt], 5, 1000, T0 + 1);
     expect({ acked: next.acked, stale: next.stale }).toEqual({ acked: 1, stale: [] });
     expect(next.messages.map((m) => m.body)).toEqual(['b', 'c']);
-    expect(await store.stats(t)).toEqual({ ready: 0, inflight: 2, delayed: 0, dead: 0 });
+    expect(await store.stats(t)).toEqual({ ready: 0, inflight: 2, delayed: 0, dead: 0, waiting: 0, groups: 0 });
     expect(await redis.hlen(`dss:q:{${t}}:msg`)).toBe(2);
   });
 
@@ -398,7 +405,7 @@ describe('ack-and-fetch (consume with receipts to ack first)', () => {
     const [a] = await store.consume(t, 1, 1000, T0);
     const next = await store.ackAndConsume(t, [a.receipt], 5, 1000, T0 + 999);
     expect(next).toEqual({ acked: 1, stale: [], messages: [] });
-    expect(await store.stats(t)).toEqual({ ready: 0, inflight: 0, delayed: 0, dead: 0 });
+    expect(await store.stats(t)).toEqual({ ready: 0, inflight: 0, delayed: 0, dead: 0, waiting: 0, groups: 0 });
   });
 
   it('lists stale receipts (unknown, or past their window) and still delivers', async () => {
@@ -417,7 +424,7 @@ describe('ack-and-fetch (consume with receipts to ack first)', () => {
     const [a] = await store.consume(t, 1, 1000, T0);
     const receipts = [a.receipt, ...Array.from({ length: MAX_BATCH }, (_, i) => `r.${i}`)];
     await expect(store.ackAndConsume(t, receipts, 1, 1000, T0 + 1)).rejects.toBeInstanceOf(QueueInputError);
-    expect(await store.stats(t)).toEqual({ ready: 0, inflight: 1, delayed: 0, dead: 0 });
+    expect(await store.stats(t)).toEqual({ ready: 0, inflight: 1, delayed: 0, dead: 0, waiting: 0, groups: 0 });
   });
 
   it('run twice under one nonce: acks nothing more and answers the same batch', async () => {
@@ -432,7 +439,7 @@ describe('ack-and-fetch (consume with receipts to ack first)', () => {
       unknown[],
     ];
     expect([acked, stale]).toEqual([1, []]);
-    expect(await runQueueCommand(redis, 'dssqConsume', keys, args)).toEqual([0, [], batch]);
-    expect(await store.stats(t)).toEqual({ ready: 1, inflight: 1, delayed: 0, dead: 0 });
+    expect(await runQueueCommand(redis, 'dssqConsume', keys, args)).toEqual([0, [], batch, 0]);
+    expect(await store.stats(t)).toEqual({ ready: 1, inflight: 1, delayed: 0, dead: 0, waiting: 0, groups: 0 });
   });
 });

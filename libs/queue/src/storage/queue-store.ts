@@ -27,12 +27,20 @@ import {
 } from './queue-commands.js';
 import { connectionMark, type ConnectionMark } from '@dss/config';
 import { checkAppendOnly, durabilityOf, waitDurable } from './queue-durability.js';
-import { QueueStorageError } from './queue-errors.js';
-import { assertBatch, assertBatchBytes, assertInt, assertTopic, serializeBody } from './queue-input.js';
+import { QueueFencedError, QueueStorageError } from './queue-errors.js';
+import {
+  assertBatch,
+  assertBatchBytes,
+  assertInt,
+  assertTopic,
+  publishPlacement,
+  serializeBody,
+} from './queue-input.js';
 import { dedupKey, TOPICS_KEY, topicKeys } from './queue-keys.js';
 import {
   DEFAULT_DEDUP_WINDOW_MS,
   DEFAULT_MAX_DELIVERIES,
+  DEFAULT_PRIORITY,
   DEFAULT_REPLICA_TIMEOUT_MS,
   DEFAULT_VISIBILITY_MS,
   MAX_BATCH,
@@ -62,6 +70,7 @@ export class QueueStore {
   readonly maxDeliveries: number;
   readonly dedupWindowMs: number;
   private readonly clock: () => number;
+  private readonly onReady: (topic: string, count: number) => void;
   private readonly ids = new MessageIdGenerator();
   /** Topic → when this store last added it to the topic list. */
   private readonly registeredAt = new Map<string, number>();
@@ -73,6 +82,7 @@ export class QueueStore {
     this.maxDeliveries = options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
     this.dedupWindowMs = options.dedupWindowMs ?? DEFAULT_DEDUP_WINDOW_MS;
     this.clock = options.clock ?? Date.now;
+    this.onReady = options.onReady ?? (() => undefined);
     assertInt(this.maxDeliveries, 'maxDeliveries', 1);
     assertInt(this.dedupWindowMs, 'dedupWindowMs', 1);
     defineQueueCommands(redis);
@@ -81,6 +91,9 @@ export class QueueStore {
   /**
    * Appends bodies to the topic, all or nothing. With `dedupId`, a repeat
    * within the dedup window returns the original ids and publishes nothing.
+   * With `fenceToken`, rejects with QueueFencedError (nothing stored) when a
+   * higher token already published to the topic. A batch shares one group,
+   * one priority and one fence.
    */
   async publish(
     topic: string,
@@ -93,8 +106,17 @@ export class QueueStore {
     const delayMs = options.delayMs ?? 0;
     assertInt(delayMs, 'delayMs', 0);
     assertInt(now, 'now', 0);
-    const { dedupId } = options;
-    const args: (string | number)[] = [now, delayMs, dedupId === undefined ? 0 : this.dedupWindowMs];
+    const { dedupId, fenceToken } = options;
+    const { group, priority } = publishPlacement(options);
+    if (fenceToken !== undefined) assertInt(fenceToken, 'fence token', 1);
+    const args: (string | number)[] = [
+      now,
+      delayMs,
+      dedupId === undefined ? 0 : this.dedupWindowMs,
+      fenceToken === undefined ? '' : String(fenceToken),
+      group ?? '',
+      priority ?? DEFAULT_PRIORITY,
+    ];
     const ids: string[] = [];
     let bytes = 0;
     bodies.forEach((body, i) => {
@@ -102,7 +124,7 @@ export class QueueStore {
       bytes += Buffer.byteLength(json);
       const id = this.ids.next(now);
       ids.push(id);
-      args.push(id, encodeEnvelope(id, json, now, dedupId));
+      args.push(id, encodeEnvelope(id, json, now, { dedupId, group, priority }));
     });
     assertBatchBytes(bytes);
     const keys = [...topicKeyList(topicKeys(topic)), dedupKey(topic, dedupId ?? '')];
@@ -119,10 +141,11 @@ export class QueueStore {
       options.replicaTimeoutMs ?? DEFAULT_REPLICA_TIMEOUT_MS,
     );
     const flat = replyArray(reply, 'publish');
+    const outcome = replyInt(flat[0], 'publish');
+    if (outcome === 2) throw new QueueFencedError(fenceToken ?? 0, replyInt(flat[1], 'publish'));
+    if (outcome === 0 && group !== undefined) this.readied(topic, flat[1]);
     const result =
-      replyInt(flat[0], 'publish') === 1
-        ? { ids: replyString(flat[1], 'publish').split(','), duplicate: true }
-        : { ids, duplicate: false };
+      outcome === 1 ? { ids: replyString(flat[1], 'publish').split(','), duplicate: true } : { ids, duplicate: false };
     return durability ? { ...result, durability } : result;
   }
 
@@ -196,22 +219,27 @@ export class QueueStore {
       ]),
       'consume',
     );
-    return { ...decodeAck(reply.slice(0, 2)), messages: decodeConsumed(reply[2]) };
+    this.readied(topic, reply[3]);
+    return { ...decodeAck(reply), messages: decodeConsumed(reply[2]) };
   }
 
   /** Deletes the messages of live receipts; the others come back as stale. */
   async ack(topic: string, receipts: readonly string[], now = this.clock()): Promise<AckResult> {
     assertBatch(receipts.length, 'ack');
-    return decodeAck(await this.run(topic, now, 'dssqAck', receipts));
+    const reply = replyArray(await this.run(topic, now, 'dssqAck', receipts), 'ack');
+    this.readied(topic, reply[2]);
+    return decodeAck(reply);
   }
 
   /** Ends a delivery early: ready at once, after `delayMs`, or dead when out of deliveries. */
   async nack(topic: string, receipt: string, delayMs = 0, now = this.clock()): Promise<NackResult> {
     assertInt(delayMs, 'delayMs', 0);
-    const code = replyInt(await this.run(topic, now, 'dssqNack', [receipt, delayMs, this.maxDeliveries]), 'nack');
+    const reply = replyArray(await this.run(topic, now, 'dssqNack', [receipt, delayMs, this.maxDeliveries]), 'nack');
+    const code = replyInt(reply[0], 'nack');
     if (code === 0) return { stale: true };
     const outcome = NACK_OUTCOMES[code];
     if (outcome === undefined) throw new QueueStorageError(`nack: unexpected reply ${code}`);
+    this.readied(topic, reply[1]);
     return { stale: false, outcome };
   }
 
@@ -223,8 +251,18 @@ export class QueueStore {
   }
 
   /** Takes back every delivery whose window ended by `now`; returns how many. */
-  requeueExpired(topic: string, now = this.clock()): Promise<number> {
-    return this.drain((limit) => this.run(topic, now, 'dssqRequeue', [limit, this.maxDeliveries]));
+  async requeueExpired(topic: string, now = this.clock()): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const reply = replyArray(
+        await this.run(topic, now, 'dssqRequeue', [MAX_MOVES_PER_SCRIPT, this.maxDeliveries]),
+        'requeue',
+      );
+      const n = replyInt(reply[0], 'requeue');
+      this.readied(topic, reply[1]);
+      total += n;
+      if (n < MAX_MOVES_PER_SCRIPT) return total;
+    }
   }
 
   /** Moves every delayed message due by `now` to ready; returns how many. */
@@ -239,10 +277,10 @@ export class QueueStore {
   }
 
   async stats(topic: string): Promise<QueueStats> {
-    const [ready, inflight, delayed, dead] = replyArray(await this.run(topic, null, 'dssqStats', []), 'stats').map(
-      (n) => replyInt(n, 'stats'),
-    );
-    return { ready, inflight, delayed, dead };
+    const reply = replyArray(await this.run(topic, null, 'dssqStats', []), 'stats');
+    const [ready, inflight, delayed, dead, waiting, groups] = reply.slice(0, 6).map((n) => replyInt(n, 'stats'));
+    const fence = reply[6] === null || reply[6] === undefined ? undefined : replyInt(reply[6], 'stats');
+    return { ready, inflight, delayed, dead, waiting, groups, ...(fence === undefined ? {} : { fence }) };
   }
 
   /** Oldest dead letters first, at most `limit`. */
@@ -283,6 +321,12 @@ export class QueueStore {
   /** Whether Redis runs with the append-only file on; without it the service must not claim durability. */
   checkAppendOnly(): Promise<AppendOnlyStatus> {
     return checkAppendOnly(this.redis);
+  }
+
+  /** A script's count of messages made ready behind the caller's back (groups moving on), to onReady. */
+  private readied(topic: string, reply: unknown): void {
+    const n = replyInt(reply, 'readied');
+    if (n > 0) this.onReady(topic, n);
   }
 
   private registerDue(topic: string, now: number): boolean {

@@ -6,6 +6,10 @@ export interface MessageEnvelope {
   readonly body: unknown;
   readonly publishedAt: number;
   readonly dedupId?: string;
+  /** Message group; absent = none. */
+  readonly group?: string;
+  /** Priority; absent = DEFAULT_PRIORITY. */
+  readonly priority?: number;
 }
 
 export interface PublishOptions {
@@ -13,6 +17,18 @@ export interface PublishOptions {
   readonly delayMs?: number;
   /** Same dedupId within the dedup window -> original ids, nothing published. */
   readonly dedupId?: string;
+  /**
+   * Message group: within it, publish order and at most one message out at a
+   * time. Not with delayMs (a group's line has no due times).
+   */
+  readonly group?: string;
+  /** 0 (lowest) to MAX_PRIORITY; absent = DEFAULT_PRIORITY. Higher is delivered first. */
+  readonly priority?: number;
+  /**
+   * Fencing token (positive safe integer): refused with QueueFencedError when
+   * lower than the highest token that published to the topic.
+   */
+  readonly fenceToken?: number;
   /** Replicas that must have the write before it counts (Redis WAIT, sent in the same round trip); 0 or absent = none. */
   readonly replicas?: number;
   /** How long WAIT waits for them. */
@@ -34,6 +50,9 @@ export interface ConsumedMessage {
   /** Deliveries including this one (1 on first delivery). */
   readonly deliveries: number;
   readonly publishedAt: number;
+  readonly group?: string;
+  /** Present when not DEFAULT_PRIORITY. */
+  readonly priority?: number;
 }
 
 export interface AckResult {
@@ -50,11 +69,21 @@ export type NackOutcome = 'ready' | 'delayed' | 'dead';
 export type NackResult = { readonly stale: true } | { readonly stale: false; readonly outcome: NackOutcome };
 export type ExtendResult = { readonly stale: true } | { readonly stale: false; readonly deadline: number };
 
-export interface QueueStats {
+/** Message counts by state (the depth gauges report each). */
+export interface QueueDepth {
   readonly ready: number;
   readonly inflight: number;
   readonly delayed: number;
   readonly dead: number;
+  /** Grouped messages waiting behind their group's head. */
+  readonly waiting: number;
+}
+
+export interface QueueStats extends QueueDepth {
+  /** Groups with a message out (ready, delayed or in flight). */
+  readonly groups: number;
+  /** Highest fencing token that published to the topic; absent when none did. */
+  readonly fence?: number;
 }
 
 export interface DeadMessage {
@@ -63,6 +92,8 @@ export interface DeadMessage {
   readonly publishedAt: number;
   readonly deliveries: number;
   readonly dedupId?: string;
+  readonly group?: string;
+  readonly priority?: number;
 }
 
 export interface DurabilityResult {
@@ -85,4 +116,10 @@ export interface QueueStoreOptions {
   readonly dedupWindowMs?: number;
   /** Default `now` for calls that omit it. */
   readonly clock?: () => number;
+  /**
+   * Told when messages became ready as a side effect a caller cannot see from
+   * its result: a grouped publish's head, a group moving on after its head was
+   * acked or dead-lettered. The queue service wakes that many consumers.
+   */
+  readonly onReady?: (topic: string, count: number) => void;
 }
