@@ -19,6 +19,8 @@ export const API_ERROR_MEANING: Readonly<Record<ApiErrorCode, string>> = {
   LOCKED: 'the lock is held by someone else (and waitMs ran out); `holders` says by whom',
   DEADLOCK: 'waiting would close a cycle in the wait-for graph; `cycle` lists it',
   STALE_RECEIPT: 'the receipt is no longer valid: its visibility ran out or it was acked/nacked already',
+  FENCED:
+    "the write's fencing token is older than the one the key remembers (a later lock holder wrote it); `fence` is that token; nothing was changed",
   PAYLOAD_TOO_LARGE: 'the body or a value is over its limit',
   INTERNAL: 'a bug: the node logged it',
   UNAVAILABLE:
