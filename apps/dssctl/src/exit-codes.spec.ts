@@ -72,7 +72,7 @@ describe('exit codes', () => {
   });
 
   it('maps the server codes of 409 answers to conflict', () => {
-    for (const code of ['LOCKED', 'DEADLOCK', 'STALE_RECEIPT'])
+    for (const code of ['LOCKED', 'DEADLOCK', 'STALE_RECEIPT', 'FENCED'])
       expect(exitCodeFor(errorFromResponse(409, { error: { code, message: 'x' } }))).toBe(EXIT.CONFLICT);
   });
 

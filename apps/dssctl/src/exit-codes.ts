@@ -14,7 +14,7 @@ export const EXIT = {
   USAGE: 2,
   /** 404: a missing cache key, a lock not held (release, renew). */
   NOT_FOUND: 3,
-  /** 409: LOCKED, DEADLOCK, STALE_RECEIPT. */
+  /** 409: LOCKED, DEADLOCK, STALE_RECEIPT, FENCED. */
   CONFLICT: 4,
   /** 503, or no endpoint reachable; `status` when a daemon is not healthy. */
   UNAVAILABLE: 5,
@@ -36,6 +36,7 @@ const BY_CODE: Readonly<Record<string, ExitCode>> = {
   LOCKED: EXIT.CONFLICT,
   DEADLOCK: EXIT.CONFLICT,
   STALE_RECEIPT: EXIT.CONFLICT,
+  FENCED: EXIT.CONFLICT,
   LEASE_LOST: EXIT.CONFLICT,
   UNAVAILABLE: EXIT.UNAVAILABLE,
   TIMEOUT: EXIT.OUTCOME_UNKNOWN,

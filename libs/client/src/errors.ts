@@ -89,6 +89,16 @@ export class StaleReceiptError extends DssError {
   }
 }
 
+/** 409 FENCED: the cache write's fencing token is older than `fence`, the one the key remembers; nothing changed. */
+export class FencedError extends DssError {
+  readonly fence?: number;
+  constructor(message: string, init: DssErrorInit = {}) {
+    super('FENCED', message, init);
+    const fence = init.details?.fence;
+    if (typeof fence === 'number') this.fence = fence;
+  }
+}
+
 export class PayloadTooLargeError extends DssError {
   constructor(message: string, init: DssErrorInit = {}) {
     super('PAYLOAD_TOO_LARGE', message, init);
@@ -189,6 +199,8 @@ export function errorFromResponse(status: number, body: unknown, url?: string): 
       return new DeadlockError(message, init);
     case 'STALE_RECEIPT':
       return new StaleReceiptError(message, init);
+    case 'FENCED':
+      return new FencedError(message, init);
     case 'PAYLOAD_TOO_LARGE':
       return new PayloadTooLargeError(message, init);
     case 'UNAVAILABLE':
