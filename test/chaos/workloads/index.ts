@@ -1,13 +1,26 @@
 // The chaos suite's workloads, one per guarantee of docs/correctness.md.
 import { createCacheWorkload, type CacheWorkloadOptions } from './cache-workload.js';
 import { createCounterWorkload, type CounterWorkloadOptions } from './counter-workload.js';
+import { createFencedCacheWorkload, type FencedCacheWorkloadOptions } from './fenced-cache-workload.js';
 import { createLockWorkload, type LockWorkloadOptions } from './lock-workload.js';
 import { createQueueWorkload, type QueueWorkloadOptions } from './queue-workload.js';
 import type { Workload } from './workload-types.js';
 
 export * from './workload-types.js';
-export { createCacheWorkload, createCounterWorkload, createLockWorkload, createQueueWorkload };
-export type { CacheWorkloadOptions, CounterWorkloadOptions, LockWorkloadOptions, QueueWorkloadOptions };
+export {
+  createCacheWorkload,
+  createCounterWorkload,
+  createFencedCacheWorkload,
+  createLockWorkload,
+  createQueueWorkload,
+};
+export type {
+  CacheWorkloadOptions,
+  CounterWorkloadOptions,
+  FencedCacheWorkloadOptions,
+  LockWorkloadOptions,
+  QueueWorkloadOptions,
+};
 export { FENCED_OP_SCRIPT, fencedOp, readCounter, type FencedOp, type FencedResult } from './counter-store.js';
 
 export interface AllWorkloadsOptions {
@@ -17,6 +30,7 @@ export interface AllWorkloadsOptions {
   readonly counter?: CounterWorkloadOptions;
   readonly queue?: QueueWorkloadOptions;
   readonly cache?: CacheWorkloadOptions;
+  readonly fencedCache?: FencedCacheWorkloadOptions;
 }
 
 /** Every workload, in the order the runner reports them. */
@@ -26,5 +40,9 @@ export function allWorkloads(opts: AllWorkloadsOptions = {}): Workload[] {
     createCounterWorkload(opts.counter),
     createQueueWorkload(opts.queue),
     createCacheWorkload({ ...opts.cache, flushIntervalMs: opts.cache?.flushIntervalMs ?? opts.flushIntervalMs }),
+    createFencedCacheWorkload({
+      ...opts.fencedCache,
+      flushIntervalMs: opts.fencedCache?.flushIntervalMs ?? opts.flushIntervalMs,
+    }),
   ];
 }

@@ -11,3 +11,4 @@ export * from './queue-checker.js';
 export * from './counter-checker.js';
 export * from './fault-forgiveness.js';
 export * from './register-pruning.js';
+export * from './fence-checker.js';
