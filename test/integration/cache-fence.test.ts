@@ -162,7 +162,15 @@ describe('fenced writes on the cache', () => {
     await expectEverywhere(key, 'B1', b);
     // Ordinary Redis commands still work on a fenced key and keep its token.
     expect(await call('node3', 'SET', key, 'plain')).toBe('OK');
+    expect(await call('node1', 'PEXPIRE', key, 60_000)).toBe(1);
+    expect(await call('node2', 'PERSIST', key)).toBe(1);
+    expect(await call('node3', 'TTL', key)).toBe(-1);
     expect(await call('node1', 'SET', key, 'A3', 'FENCE', a)).toMatch(/^FENCED /);
+    // Counters are not fenced, and keep the key's token.
+    expect(await call('node1', 'SET', `${key}-n`, '1', 'FENCE', b)).toBe('OK');
+    expect(await call('node2', 'INCRBY', `${key}-n`, 5)).toBe(6);
+    expect(await call('node3', 'SET', `${key}-n`, '0', 'FENCE', a)).toMatch(/^FENCED /);
+    expect(await call('node3', 'GET', `${key}-n`)).toBe('6');
     expect(await call('node2', 'FDEL', key, b)).toBe(1);
     expect(await call('node2', 'GET', key)).toBeNull();
     expect(await call('node3', 'COMMAND', 'INFO', 'fdel')).toEqual([['fdel', 3, ['write'], 1, 1, 1]]);

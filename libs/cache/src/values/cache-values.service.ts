@@ -166,7 +166,7 @@ export class CacheValues {
       if (expiresAt === undefined && before.expiresAt === undefined) return undefined; // PERSIST without an expiry
       changed = true;
       // The fence goes with the value: it lives as long (values/fences.ts).
-      return encodeStored({ ...before, ...expiry(expiresAt) });
+      return encodeStored({ body: before.body, ...expiry(expiresAt), ...fenceAfter(undefined, before.fence) });
     });
     return changed;
   }
