@@ -1,5 +1,6 @@
 import {
   DssClient,
+  FencedError,
   LeaseLostError,
   LockedError,
   NotFoundError,
@@ -279,6 +280,23 @@ describe('DSS client on the local cluster', () => {
       await expect(dss.cache.del(key)).resolves.toBe(true);
       await expect(dss.cache.del(key)).resolves.toBe(false);
       await expect(n2.cache.get(key)).resolves.toBeUndefined();
+    });
+
+    it("fences writes with a lock's token: a later holder's write wins, the earlier holder's is refused", async () => {
+      const [n1, n2] = [pinned('node1'), pinned('node2')];
+      const first = await dss.lock.acquire({ resource: 'c-fenced', owner: 'a', ttlMs: 200 });
+      await n1.cache.put('c-fenced', 'a', { fence: first.fencingToken });
+      await new Promise((r) => setTimeout(r, 400));
+      const second = await dss.lock.acquire({ resource: 'c-fenced', owner: 'b', waitMs: 5000 });
+      await n2.cache.put('c-fenced', 'b', { fence: second.fencingToken });
+      const late = await n1.cache.put('c-fenced', 'late', { fence: first.fencingToken }).catch((err: unknown) => err);
+      expect(late).toBeInstanceOf(FencedError);
+      expect(late).toMatchObject({ fence: second.fencingToken });
+      await expect(n1.cache.del('c-fenced', { fence: first.fencingToken })).rejects.toBeInstanceOf(FencedError);
+      await expect(n1.cache.get('c-fenced')).resolves.toMatchObject({
+        value: 'b',
+        fence: { token: second.fencingToken },
+      });
     });
   });
 });

@@ -5,6 +5,7 @@ import type {
   AcquireRequest,
   AcquireSetRequest,
   CacheEntry,
+  CacheWriteOptions,
   CallOptions,
   Coherence,
   ConsumeRequest,
@@ -32,6 +33,7 @@ import type {
 export type {
   AckResult,
   CacheEntry,
+  CacheWriteOptions,
   CallOptions,
   Coherence,
   DaemonStatus,
@@ -77,8 +79,8 @@ export interface CliQueueClient {
 
 export interface CliCacheClient {
   get(key: string, call?: CallOptions): Promise<CacheEntry | undefined>;
-  put(key: string, value: unknown, call?: CallOptions): Promise<{ key: string; state: MesiState }>;
-  del(key: string, call?: CallOptions): Promise<boolean>;
+  put(key: string, value: unknown, call?: CacheWriteOptions): Promise<{ key: string; state: MesiState }>;
+  del(key: string, call?: CacheWriteOptions): Promise<boolean>;
   coherence(key: string, call?: CallOptions): Promise<Coherence>;
   flush(url?: string, call?: CallOptions): Promise<{ url: string; flushed: number }[]>;
 }

@@ -1,4 +1,4 @@
-import { LockedError, NotFoundError, StaleReceiptError, UnavailableError } from '@dss/client';
+import { FencedError, LockedError, NotFoundError, StaleReceiptError, UnavailableError } from '@dss/client';
 import type { CliClient, ClientConfig, Delivery, EndpointStatus, TopicStats } from './client-port.js';
 import type { CliDeps } from './context.js';
 import { EXIT } from './exit-codes.js';
@@ -727,6 +727,23 @@ describe('cache', () => {
     const bad = await run(['cache', 'put', 'k', 'hello']);
     expect(bad.code).toBe(EXIT.USAGE);
     expect(bad.client.cache.put).not.toHaveBeenCalled();
+  });
+
+  it('put and del pass --fence; a bad token is a usage error; FENCED exits 4', async () => {
+    const put = await run(['cache', 'put', 'k', '1', '--fence', '42']);
+    expect(put.client.cache.put).toHaveBeenCalledWith('k', 1, expect.objectContaining({ fence: 42 }));
+    const del = await run(['cache', 'del', 'k', '--fence', '43']);
+    expect(del.client.cache.del).toHaveBeenCalledWith('k', expect.objectContaining({ fence: 43 }));
+    for (const bad of ['0', '-1', '1.5', 'abc', '9007199254740992']) {
+      const r = await run(['cache', 'put', 'k', '1', '--fence', bad]);
+      expect(r.code).toBe(EXIT.USAGE);
+      expect(r.client.cache.put).not.toHaveBeenCalled();
+    }
+    const client = fakeClient();
+    client.cache.put.mockRejectedValue(new FencedError('fencing token 3 is older than the token 7', { status: 409 }));
+    const refused = await run(['cache', 'put', 'k', '1', '--fence', '3'], client);
+    expect(refused.code).toBe(EXIT.CONFLICT);
+    expect(refused.err).toMatch(/^dssctl: FENCED: fencing token 3 is older/);
   });
 
   it('del exits 3 when the key was not there', async () => {

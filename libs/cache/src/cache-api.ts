@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ApiRoute } from '@dss/http';
-import { incrBody, putBody } from './cache-dto.js';
-import { CACHE_LIMITS } from './cache-limits.js';
+import { deleteBody, incrBody, putBody } from './cache-dto.js';
+import { CACHE_FENCE_TOMBSTONE_MS, CACHE_LIMITS } from './cache-limits.js';
 
 // The cache API's contract (docs/cache.md, docs/api.md): the request schemas
 // cache.controller.ts validates with, and the answers it builds.
@@ -17,6 +17,13 @@ export const keyParams = z.strictObject({
 const state = z
   .enum(['M', 'E', 'S', 'I'])
   .meta({ description: "this node's MESI state of the key after the operation" });
+/** FENCED's envelope carries the token the key remembers. */
+const fencedDetails = {
+  FENCED: { fence: z.int().min(1).meta({ description: 'the token the key remembers (the highest that wrote it)' }) },
+};
+const fenceNotes = [
+  'With `fence`, the write is refused (409 FENCED, nothing changed) when the key remembers a higher fencing token; an equal or higher token is accepted and remembered. Writes without `fence` are accepted and keep the remembered token (docs/cache.md, "Fenced writes").',
+];
 const keyNotes = [`The key is 1..${CACHE_LIMITS.maxKeyBytes} bytes of UTF-8 once decoded (INVALID_ARGUMENT beyond).`];
 
 export const CACHE_ROUTES: readonly ApiRoute[] = [
@@ -38,10 +45,13 @@ export const CACHE_ROUTES: readonly ApiRoute[] = [
     params: keyParams,
     body: putBody,
     answers: { 200: z.strictObject({ key: z.string(), state: z.literal('M') }) },
-    errors: ['UNAVAILABLE', 'TIMEOUT'],
+    errors: ['FENCED', 'UNAVAILABLE', 'TIMEOUT'],
+    errorDetails: fencedDetails,
     notes: [
       ...keyNotes,
       `A value is at most ${CACHE_LIMITS.maxValueBytes} bytes as JSON text (PAYLOAD_TOO_LARGE beyond).`,
+      ...fenceNotes,
+      "A fenced key's token lives as long as its value: a value with a time to live takes it when it expires.",
     ],
   },
   {
@@ -113,6 +123,10 @@ export const CACHE_ROUTES: readonly ApiRoute[] = [
         state,
         source: z.enum(['local', 'peer', 'memory']).meta({ description: 'where the data came from' }),
         ttlMs: z.int().min(0).optional().meta({ description: 'time left to live, when the value has one' }),
+        fence: z
+          .strictObject({ token: z.int().min(1) })
+          .optional()
+          .meta({ description: 'the highest fencing token that wrote the key, when a fenced write did' }),
       }),
     },
     errors: ['NOT_FOUND', 'UNAVAILABLE', 'TIMEOUT'],
@@ -125,8 +139,15 @@ export const CACHE_ROUTES: readonly ApiRoute[] = [
     tag: 'cache',
     summary: 'Delete a value',
     params: keyParams,
+    body: deleteBody,
+    bodyOptional: true,
     answers: { 200: z.strictObject({ key: z.string(), deleted: z.literal(true) }) },
-    errors: ['NOT_FOUND', 'UNAVAILABLE', 'TIMEOUT'],
-    notes: keyNotes,
+    errors: ['NOT_FOUND', 'FENCED', 'UNAVAILABLE', 'TIMEOUT'],
+    errorDetails: fencedDetails,
+    notes: [
+      ...keyNotes,
+      ...fenceNotes,
+      `A key that remembers a fencing token (or a fenced delete's) keeps it in a tombstone for ${CACHE_FENCE_TOMBSTONE_MS / 3600_000} h: an older token's write is refused meanwhile. A fenced delete of a key with no value answers NOT_FOUND and still leaves the tombstone.`,
+    ],
   },
 ];

@@ -28,6 +28,7 @@ import {
   type CoherenceRequest,
   type UnblockMessage,
 } from './coherence-router.js';
+import { rememberedFence } from './values/fences.js';
 import { CacheMemory } from './memory/cache-memory.js';
 
 /** A node asked for its holdings first waits (at most this long) for its running transactions on those keys. */
@@ -181,9 +182,12 @@ export class CacheDirectory implements OnApplicationBootstrap {
           } else
             this.feed(key, { type: 'versionAllocated', txn: a.txn, version: await this.memory.allocateVersion(key) });
           return;
-        case 'deleteMemory':
-          this.feed(key, { type: 'memoryDeleted', txn: a.txn, ...(await this.memory.delete(key)) });
+        case 'deleteMemory': {
+          // An old owner's value may remember a fence memory has not seen yet: the tombstone keeps it.
+          const seen = rememberedFence(this.entries.get(key)?.txn?.seenValue, Date.now());
+          this.feed(key, { type: 'memoryDeleted', txn: a.txn, ...(await this.memory.delete(key, seen)) });
           return;
+        }
         case 'grant': {
           const waiter = this.waiters.get(a.txn);
           this.waiters.delete(a.txn);

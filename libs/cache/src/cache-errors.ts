@@ -2,6 +2,13 @@ import { ApiError } from '@dss/http';
 
 /** 503: the node cannot serve the key now (no majority, home unreachable, memory down, stopping). */
 export const unavailable = (message: string): ApiError => new ApiError('UNAVAILABLE', message);
+/** 409: a write whose fencing token is older than the one the key remembers (values/fences.ts); nothing changed. */
+export const fencedOut = (key: string, token: number, fence: number): ApiError =>
+  new ApiError(
+    'FENCED',
+    `fencing token ${token} is older than the token ${fence} that last wrote key ${JSON.stringify(key)}`,
+    { fence },
+  );
 /** 504: the key's home did not answer in time; the operation may or may not have happened. */
 export const timedOut = (message: string): ApiError => new ApiError('TIMEOUT', message);
 

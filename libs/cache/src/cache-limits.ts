@@ -11,7 +11,20 @@ export const CACHE_LIMITS = {
   maxValueBytes: 512 * 1024,
   /** The longest time to live (about 10 years): expiry instants stay exact in a JavaScript number. */
   maxTtlMs: 10 * 365 * 24 * 3600 * 1000,
+  /**
+   * The largest fencing token a write may carry: tokens are positive integers that stay
+   * exact in a JavaScript number (and in JSON), as the lock service issues them.
+   */
+  maxFenceToken: Number.MAX_SAFE_INTEGER,
 } as const;
+
+/**
+ * A delete leaves a tombstone of the key's fence for this long (docs/cache.md, "Fenced
+ * writes"): a writer with an older token that comes back within it is refused; one that
+ * comes back later recreates the key. A day outlives any lease and any plausible pause,
+ * while keys deleted for good do not cost Redis memory forever.
+ */
+export const CACHE_FENCE_TOMBSTONE_MS = 24 * 3600_000;
 
 /** Every cache node pings its peers this often. */
 export const CACHE_HEARTBEAT_MS = 150;

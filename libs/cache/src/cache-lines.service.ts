@@ -120,8 +120,9 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
   /**
    * A write that an owner (M or E) takes in this tick, or false when it must take the full
    * path; the same checks as readNow, plus memory reached lately (local() explains why).
+   * `next` builds the value from the owner's current one (to carry its fence forward).
    */
-  writeNow(key: string, value: string): boolean {
+  writeNow(key: string, next: (current: string) => string): boolean {
     if (this.stopping || this.locks.busy(key)) return false;
     const line = this.store.peek(key);
     if (!line || (line.held !== 'M' && line.held !== 'E') || line.pending) return false;
@@ -130,7 +131,7 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
       !this.membership.reachedMemoryWithin(CACHE_WRITE_MEMORY_MS)
     )
       return false;
-    this.apply(key, { type: 'store', value });
+    this.apply(key, { type: 'store', value: next(line.value!) });
     this.puts.inc({ outcome: 'local' });
     this.evictIfFull();
     return true;
@@ -145,9 +146,36 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
     this.puts.inc({ outcome: remote.remote ? 'remote' : 'local' });
   }
 
-  /** Deletes the key; answers the value it removed (whatever its expiry), if there was one. */
-  async remove(key: string): Promise<{ removed?: string }> {
-    const result = (await this.local(key, { type: 'delete' })) as Extract<LocalResult, { op: 'delete' }>;
+  /**
+   * Deletes the key; answers the value it removed (whatever its expiry), if there was one.
+   * With `tombstoneOf`, an owner (M or E) whose value it turns into a tombstone (a value
+   * remembering a fencing token) writes that instead, at once: its data may be dirty, newer
+   * than memory, and the home's delete keeps only the fence memory or other holders have.
+   */
+  async remove(key: string, tombstoneOf?: Modify): Promise<{ removed?: string }> {
+    let removed: string | undefined;
+    let tombstoned = false;
+    const result = await this.local(key, () => {
+      const line = this.store.peek(key);
+      if (!tombstoneOf || !line || (line.held !== 'M' && line.held !== 'E') || line.pending) return { type: 'delete' };
+      if (tombstoneOf(line.value) === undefined) return { type: 'delete' };
+      // Applied in this same tick (drive), so the owner's value is still the one just checked.
+      return {
+        type: 'modify',
+        fn: (current) => {
+          removed = current;
+          const next = tombstoneOf(current);
+          tombstoned = next !== undefined;
+          return next;
+        },
+      };
+    });
+    if (result.op === 'modify') {
+      if (!tombstoned) return this.remove(key, tombstoneOf); // (never expected: see above)
+      this.deletes.inc({ outcome: 'deleted' });
+      return removed !== undefined ? { removed } : {};
+    }
+    if (result.op !== 'delete') throw new Error(`delete of ${key} answered ${result.op}`);
     this.deletes.inc({ outcome: result.existed ? 'deleted' : 'not_found' });
     return result.value !== undefined ? { removed: result.value } : {};
   }
@@ -244,7 +272,8 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
 
   // ---- the driver ----------------------------------------------------------
 
-  private async local(key: string, op: LocalOp): Promise<LocalResult & { remote?: boolean }> {
+  /** `op` may be chosen under the key's lock, from what the line holds then. */
+  private async local(key: string, op: LocalOp | (() => LocalOp)): Promise<LocalResult & { remote?: boolean }> {
     if (this.stopping) throw unavailable('this cache node is stopping');
     if (!this.membership.hasQuorum())
       throw unavailable(
@@ -258,6 +287,7 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
     }
     return this.locks.run(key, async () => {
       for (let drops = 0, moved = 0; ;) {
+        const event = typeof op === 'function' ? op() : op;
         if (!this.leaseHolds(key)) {
           if (drops++ > 1)
             throw unavailable(
@@ -269,7 +299,7 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
             );
           continue;
         }
-        if (op.type !== 'load' && !this.membership.reachedMemoryWithin(CACHE_WRITE_MEMORY_MS)) {
+        if (event.type !== 'load' && !this.membership.reachedMemoryWithin(CACHE_WRITE_MEMORY_MS)) {
           throw unavailable(
             `this cache node has not reached memory (Redis) for ${CACHE_WRITE_MEMORY_MS} ms: a write it could not write back would be lost`,
           );
@@ -277,7 +307,7 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
         try {
           // Checked in the same tick as drive() applies the operation (it runs synchronously
           // up to its first await), so a hit is served only under a lease valid at that instant.
-          return await this.drive(key, op);
+          return await this.drive(key, event);
         } catch (err) {
           // A grant handed back unused: nothing happened, so ask again once the view settles
           // (the home's own wait may have used up the first settling time: a fresh one).

@@ -5,6 +5,7 @@ export const CACHE_METRICS = {
   gets: 'dss_cache_gets_total',
   puts: 'dss_cache_puts_total',
   deletes: 'dss_cache_deletes_total',
+  fenced: 'dss_cache_fenced_total',
   lines: 'dss_cache_lines',
   bytes: 'dss_cache_bytes',
   forwardsSent: 'dss_cache_forwards_sent_total',
@@ -34,6 +35,11 @@ export const cacheMetricProviders = [
     name: CACHE_METRICS.deletes,
     help: 'DELETEs by outcome: deleted or not_found.',
     labelNames: ['outcome'],
+  }),
+  makeCounterProvider({
+    name: CACHE_METRICS.fenced,
+    help: 'Writes refused because their fencing token was older than the key remembers, by operation (set, delete).',
+    labelNames: ['op'],
   }),
   makeGaugeProvider({
     name: CACHE_METRICS.lines,

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { ApiError, parseBody } from '@dss/http';
 import { CacheLines } from './cache-lines.service.js';
-import { checkKey, incrBody, putBody } from './cache-dto.js';
+import { checkKey, deleteBody, incrBody, putBody } from './cache-dto.js';
 import { CoherenceView } from './coherence-view.service.js';
 import { CacheValues } from './values/cache-values.service.js';
 import { jsonBody, readBody, type Stored } from './values/stored-value.js';
@@ -24,8 +24,11 @@ export class CacheController {
   @Put(':key')
   async put(@Param('key') key: string, @Body() body: unknown) {
     const k = checkKey(key);
-    const { value, ttlMs } = parseBody(putBody, body);
-    await this.values.set(k, jsonBody(value), ttlMs === undefined ? {} : { expiresAt: Date.now() + ttlMs });
+    const { value, ttlMs, fence } = parseBody(putBody, body);
+    await this.values.set(k, jsonBody(value), {
+      ...(ttlMs === undefined ? {} : { expiresAt: Date.now() + ttlMs }),
+      ...(fence === undefined ? {} : { fence: fence.token }),
+    });
     return { key: k, state: 'M' };
   }
 
@@ -49,13 +52,15 @@ export class CacheController {
     const k = checkKey(key);
     const found = await this.values.get(k);
     if (!found) throw notFound(k);
-    return { key: k, ...httpValue(found), state: found.state, source: found.source, ...ttlOf(found) };
+    const fence = found.fence === undefined ? {} : { fence: { token: found.fence } };
+    return { key: k, ...httpValue(found), state: found.state, source: found.source, ...ttlOf(found), ...fence };
   }
 
   @Delete(':key')
-  async remove(@Param('key') key: string) {
+  async remove(@Param('key') key: string, @Body() body: unknown) {
     const k = checkKey(key);
-    if (!(await this.values.delete(k))) throw notFound(k);
+    const { fence } = parseBody(deleteBody, body ?? {});
+    if (!(await this.values.delete(k, fence?.token))) throw notFound(k);
     return { key: k, deleted: true };
   }
 }

@@ -1,5 +1,5 @@
 import { DssClient } from './dss-client.js';
-import { UnavailableError } from './errors.js';
+import { FencedError, UnavailableError } from './errors.js';
 import { ENDPOINTS, FakeFetch, type FakeRoute, inOrder, type FakeReply } from './fake-fetch.test-kit.js';
 
 function client(route: FakeRoute) {
@@ -35,6 +35,25 @@ describe('CacheClient', () => {
     const { dss } = replies(NOT_FOUND);
     await expect(dss.cache.get('nope')).resolves.toBeUndefined();
     await expect(dss.cache.del('nope')).resolves.toBe(false);
+  });
+
+  it("sends a fencing token with put and del, and throws FencedError with the key's token when refused", async () => {
+    const fenced = { status: 409, body: { error: { code: 'FENCED', message: 'token 3 is older', fence: 7 } } };
+    const { dss, fake } = replies(
+      { status: 200, body: { key: 'k', state: 'M' } },
+      { status: 200, body: { key: 'k', deleted: true } },
+      fenced,
+      fenced,
+    );
+    await dss.cache.put('k', 'v', { fence: 7 });
+    await dss.cache.del('k', { fence: 8 });
+    expect(fake.requests.map((r) => r.body)).toEqual([{ value: 'v', fence: { token: 7 } }, { fence: { token: 8 } }]);
+    const refused = await dss.cache.put('k', 'late', { fence: 3 }).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(FencedError);
+    expect(refused).toMatchObject({ code: 'FENCED', fence: 7, status: 409 });
+    await expect(dss.cache.del('k', { fence: 3 })).rejects.toBeInstanceOf(FencedError);
+    // Refused is final: neither call was sent again.
+    expect(fake.requests).toHaveLength(4);
   });
 
   it('put of null is a value like any other', async () => {

@@ -180,6 +180,16 @@ export interface CacheEntry {
   readonly key: string;
   readonly value: unknown;
   readonly state: MesiState;
+  /** The highest fencing token that wrote the key, when a fenced write did (docs/cache.md, "Fenced writes"). */
+  readonly fence?: { readonly token: number };
+}
+/**
+ * A cache write's options besides the call's: `fence` is the fencing token of the lock the
+ * writer holds (the lock API's fencingToken); the write is refused with FencedError when a
+ * later holder's higher token wrote the key.
+ */
+export interface CacheWriteOptions extends CallOptions {
+  readonly fence?: number;
 }
 export interface Coherence {
   readonly key: string;

@@ -107,13 +107,13 @@ export class StaleReceiptError extends DssError {
 }
 
 /**
- * 409 FENCED: a publish carried a fencing token older than one that already
- * published to the topic (its lock went to a newer holder); nothing was stored.
+ * 409 FENCED: a cache write or a queue publish carried a fencing token older than one
+ * the key or topic already accepted (its lock went to a newer holder); nothing changed.
  */
 export class FencedError extends DssError {
-  /** The token the publish carried. */
+  /** The token the request carried (publish answers it). */
   readonly token?: number;
-  /** The highest token that published to the topic. */
+  /** The highest token the key or topic has accepted. */
   readonly fence?: number;
   constructor(message: string, init: DssErrorInit = {}) {
     super('FENCED', message, init);

@@ -1,6 +1,7 @@
 // The chaos suite's workloads, one per guarantee of docs/correctness.md.
 import { createCacheWorkload, type CacheWorkloadOptions } from './cache-workload.js';
 import { createCounterWorkload, type CounterWorkloadOptions } from './counter-workload.js';
+import { createFencedCacheWorkload, type FencedCacheWorkloadOptions } from './fenced-cache-workload.js';
 import { createLockWorkload, type LockWorkloadOptions } from './lock-workload.js';
 import { createQueueGroupsWorkload, type QueueGroupsWorkloadOptions } from './queue-groups-workload.js';
 import { createQueueWorkload, type QueueWorkloadOptions } from './queue-workload.js';
@@ -10,6 +11,7 @@ export * from './workload-types.js';
 export {
   createCacheWorkload,
   createCounterWorkload,
+  createFencedCacheWorkload,
   createLockWorkload,
   createQueueGroupsWorkload,
   createQueueWorkload,
@@ -17,6 +19,7 @@ export {
 export type {
   CacheWorkloadOptions,
   CounterWorkloadOptions,
+  FencedCacheWorkloadOptions,
   LockWorkloadOptions,
   QueueGroupsWorkloadOptions,
   QueueWorkloadOptions,
@@ -31,6 +34,7 @@ export interface AllWorkloadsOptions {
   readonly queue?: QueueWorkloadOptions;
   readonly queueGroups?: QueueGroupsWorkloadOptions;
   readonly cache?: CacheWorkloadOptions;
+  readonly fencedCache?: FencedCacheWorkloadOptions;
 }
 
 /** Every workload, in the order the runner reports them. */
@@ -41,5 +45,9 @@ export function allWorkloads(opts: AllWorkloadsOptions = {}): Workload[] {
     createQueueWorkload(opts.queue),
     createQueueGroupsWorkload(opts.queueGroups),
     createCacheWorkload({ ...opts.cache, flushIntervalMs: opts.cache?.flushIntervalMs ?? opts.flushIntervalMs }),
+    createFencedCacheWorkload({
+      ...opts.fencedCache,
+      flushIntervalMs: opts.fencedCache?.flushIntervalMs ?? opts.flushIntervalMs,
+    }),
   ];
 }

@@ -12,3 +12,4 @@ export * from './queue-group-checker.js';
 export * from './counter-checker.js';
 export * from './fault-forgiveness.js';
 export * from './register-pruning.js';
+export * from './fence-checker.js';

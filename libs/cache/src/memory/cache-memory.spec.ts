@@ -1,5 +1,6 @@
 import { startRedisServer, type RedisServerHandle } from '../../../../test/support/redis-server.js';
-import { CACHE_TOMBSTONE_TTL_MS } from '../cache-limits.js';
+import { CACHE_FENCE_TOMBSTONE_MS, CACHE_TOMBSTONE_TTL_MS } from '../cache-limits.js';
+import { decodeStored, TOMBSTONE } from '../values/stored-value.js';
 import { CacheMemory, memoryKey } from './cache-memory.js';
 
 describe('CacheMemory (real Redis)', () => {
@@ -51,6 +52,27 @@ describe('CacheMemory (real Redis)', () => {
     expect(next).toBeGreaterThan(deleted.version);
     expect(await memory.write('c', '2', next)).toBe(true);
     expect(await server.client().pttl(memoryKey('c'))).toBe(-1);
+  });
+
+  it("keeps a fencing token through a delete as a tombstone, the higher of memory's and a holder's", async () => {
+    const before = Date.now();
+    await memory.write('f', "#7;'v", await memory.allocateVersion('f'));
+    expect(await memory.delete('f')).toMatchObject({ existed: true, value: "#7;'v" });
+    const tomb = decodeStored((await memory.read('f')).value!);
+    expect(tomb).toMatchObject({ body: TOMBSTONE, fence: 7 });
+    expect(tomb.expiresAt).toBeGreaterThanOrEqual(before + CACHE_FENCE_TOMBSTONE_MS);
+    expect(await server.client().pttl(memoryKey('f'))).toBeGreaterThan(CACHE_FENCE_TOMBSTONE_MS);
+    // A holder's newer token (seenFence) wins; a lower one does not lower it; tokens stay exact.
+    await memory.delete('f', 9);
+    expect(decodeStored((await memory.read('f')).value!).fence).toBe(9);
+    await memory.delete('f', 3);
+    expect(decodeStored((await memory.read('f')).value!).fence).toBe(9);
+    await memory.delete('f', Number.MAX_SAFE_INTEGER);
+    expect(decodeStored((await memory.read('f')).value!).fence).toBe(Number.MAX_SAFE_INTEGER);
+    // An expired value's fence went with it: the delete leaves no tombstone value.
+    await memory.write('g', `@${before - 1};#4;'old`, await memory.allocateVersion('g'));
+    await memory.delete('g');
+    expect((await memory.read('g')).value).toBeUndefined();
   });
 
   it('answers the value a delete removed', async () => {

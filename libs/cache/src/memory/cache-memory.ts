@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { connectionMark, waitForReplicas } from '@dss/config';
-import { CACHE_MEMORY_WAIT_MS, CACHE_TOMBSTONE_TTL_MS } from '../cache-limits.js';
+import { CACHE_FENCE_TOMBSTONE_MS, CACHE_MEMORY_WAIT_MS, CACHE_TOMBSTONE_TTL_MS } from '../cache-limits.js';
 import { decodeStored } from '../values/stored-value.js';
 
 // "Memory" behind the caches: one Redis hash per key with the value (`val`),
@@ -22,12 +22,28 @@ if seq < ver then redis.call('HSET', KEYS[1], 'seq', ver) end
 if ARGV[3] == '0' then redis.call('PERSIST', KEYS[1]) else redis.call('PEXPIREAT', KEYS[1], ARGV[3]) end
 return 1`;
 
+// A delete keeps the key's fencing token (values/fences.ts): when the old value (or the
+// newest value a holder had, ARGV[3]) remembers one at ARGV[2] (now), the value becomes a
+// tombstone '@<ARGV[4]>;#<fence>;' instead of going, and the hash lives until the tombstone
+// has expired plus the tombstone time (ARGV[5]). Tokens stay strings: Lua's numbers would
+// print large ones in exponent form.
 const DELETE = `
 local old = redis.call('HGET', KEYS[1], 'val')
 local ver = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-redis.call('HDEL', KEYS[1], 'val')
-redis.call('HSET', KEYS[1], 'ver', ver)
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
+local fence = ARGV[3]
+if old then
+  local exp, f = string.match(old, '^@(%d+);#(%d+);')
+  if not exp then f = string.match(old, '^#(%d+);') end
+  if f and (not exp or tonumber(exp) > tonumber(ARGV[2])) and (fence == '' or tonumber(f) > tonumber(fence)) then fence = f end
+end
+if fence ~= '' then
+  redis.call('HSET', KEYS[1], 'val', '@' .. ARGV[4] .. ';#' .. fence .. ';', 'ver', ver)
+  redis.call('PEXPIREAT', KEYS[1], ARGV[5])
+else
+  redis.call('HDEL', KEYS[1], 'val')
+  redis.call('HSET', KEYS[1], 'ver', ver)
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
 if old then return {1, ver, old} end
 return {0, ver}`;
 
@@ -113,10 +129,25 @@ export class CacheMemory {
     return { version: Number(version), ...(value !== undefined ? { value: String(value) } : {}) };
   }
 
-  /** Deletes the value, keeping a tombstone with a new version for a while; answers the value it removed. */
-  async delete(key: string): Promise<{ existed: boolean; version: number; value?: string }> {
+  /**
+   * Deletes the value, keeping a tombstone with a new version for a while; answers the value it
+   * removed. A fencing token the old value remembers, or `seenFence` (a holder's newer value's),
+   * stays as a fence tombstone (values/fences.ts), so an unfenced delete never lowers it.
+   */
+  async delete(key: string, seenFence?: number): Promise<{ existed: boolean; version: number; value?: string }> {
+    const now = Date.now();
+    const until = now + CACHE_FENCE_TOMBSTONE_MS;
     const reply = await this.replicated('delete', () =>
-      this.redis.eval(DELETE, 1, memoryKey(key), String(CACHE_TOMBSTONE_TTL_MS)),
+      this.redis.eval(
+        DELETE,
+        1,
+        memoryKey(key),
+        String(CACHE_TOMBSTONE_TTL_MS),
+        String(now),
+        seenFence === undefined ? '' : String(seenFence),
+        String(until),
+        String(until + CACHE_TOMBSTONE_TTL_MS),
+      ),
     );
     const [existed, version, value] = luaTuple(reply);
     return {

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { CACHE_LIMITS } from '../cache-limits.js';
 import { parseInt64 } from '../values/counters.js';
+import { parseFenceToken } from '../values/fences.js';
 import { notInteger, RespError } from './resp-errors.js';
 
 // Arguments as the commands read them, with Redis's error replies.
@@ -24,3 +25,11 @@ export function int64Arg(b: Buffer): bigint {
 
 /** An option word, upper-cased for comparison (ASCII only: Redis's options are). */
 export const word = (b: Buffer): string => b.toString('latin1').toUpperCase();
+
+/** A fencing token (SET … FENCE, FDEL): a positive integer JavaScript holds exactly. */
+export function fenceArg(b: Buffer): number {
+  const token = parseFenceToken(b.toString('latin1'));
+  if (token === undefined)
+    throw new RespError('ERR', `invalid fencing token: an integer from 1 to ${CACHE_LIMITS.maxFenceToken} is expected`);
+  return token;
+}

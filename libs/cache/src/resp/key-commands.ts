@@ -2,7 +2,7 @@ import { CACHE_LIMITS } from '../cache-limits.js';
 import { INT64_MIN } from '../values/counters.js';
 import { checkSize, type ExpireCondition, type SetOptions } from '../values/cache-values.service.js';
 import { bodyBytes, bodyLength, bytesBody, type Stored } from '../values/stored-value.js';
-import { int64Arg, keyArg, word } from './arguments.js';
+import { fenceArg, int64Arg, keyArg, word } from './arguments.js';
 import type { Command, CommandContext } from './command-types.js';
 import { RespError, syntaxError } from './resp-errors.js';
 
@@ -58,9 +58,12 @@ function parseSetOptions(args: Buffer[]): SetOptions {
   let get = false;
   let keepTtl = false;
   let at: number | undefined;
+  let fence: number | undefined;
   for (let i = 0; i < args.length; i++) {
     const opt = word(args[i]!);
     if ((opt === 'NX' || opt === 'XX') && !only) only = opt;
+    // DSS's own option (docs/cache.md, "Fenced writes"); Redis has no FENCE, so no client sends it by accident.
+    else if (opt === 'FENCE' && fence === undefined && i + 1 < args.length) fence = fenceArg(args[++i]!);
     else if (opt === 'GET' && !get) get = true;
     else if (opt === 'KEEPTTL' && !keepTtl && at === undefined) keepTtl = true;
     else if (
@@ -79,6 +82,7 @@ function parseSetOptions(args: Buffer[]): SetOptions {
     ...(get ? { get } : {}),
     ...(keepTtl ? { keepTtl } : {}),
     ...(at !== undefined ? { expiresAt: at } : {}),
+    ...(fence !== undefined ? { fence } : {}),
   };
 }
 
@@ -88,8 +92,8 @@ const set = keyCommand('set', -3, true, (ctx, [k, value, ...rest]) => {
   const key = keyArg(k!);
   const opts = parseSetOptions(rest);
   const body = bytesBody(value!);
-  if (!opts.only && !opts.get && !opts.keepTtl && ctx.values.setNow(key, body, opts.expiresAt))
-    return ctx.w.simple('OK');
+  const plain = !opts.only && !opts.get && !opts.keepTtl && opts.fence === undefined;
+  if (plain && ctx.values.setNow(key, body, opts.expiresAt)) return ctx.w.simple('OK');
   return ctx.values.set(key, body, opts).then((r) => {
     if (opts.get) replyValue(ctx, r.previous);
     else if (r.written) ctx.w.simple('OK');
@@ -143,6 +147,12 @@ const del = (name: string): Command =>
     },
     -1,
   );
+
+/** FDEL key token: DEL of one key with a fencing token (SET's FENCE option explains); 1 when a value went. */
+const fdel = keyCommand('fdel', 3, true, async (ctx, [k, token]) => {
+  const key = keyArg(k!);
+  ctx.w.integer((await ctx.values.delete(key, fenceArg(token!))) ? 1 : 0);
+});
 
 const exists = keyCommand(
   'exists',
@@ -212,6 +222,7 @@ export const KEY_COMMANDS: readonly Command[] = [
   mset,
   del('del'),
   del('unlink'),
+  fdel,
   exists,
   getdel,
   strlen,

@@ -32,6 +32,9 @@ export function errorLine(err: unknown, command: string): string {
       case 'PAYLOAD_TOO_LARGE':
       case 'NOT_FOUND':
         return `ERR ${err.text}`;
+      // A later lock holder wrote the key; nothing happened. Its own first word, so clients can switch on it.
+      case 'FENCED':
+        return `FENCED ${err.text}`;
       // Nothing happened: trying again is safe (Redis Cluster's word for it).
       case 'UNAVAILABLE':
         return `TRYAGAIN ${err.text}`;

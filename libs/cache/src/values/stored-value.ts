@@ -2,13 +2,16 @@ import { isUtf8 } from 'node:buffer';
 
 // One value model for both protocols (docs/cache.md, "Values"). A line stores one string:
 //
-//   [@<expiresAt>;]<body>
+//   [@<expiresAt>;][#<fence>;]<body>
 //
 // `expiresAt` is the wall-clock instant (ms since the epoch) after which the value no longer
-// exists; the body is one of
+// exists; `fence` is the highest fencing token that wrote the key (values/fences.ts): it
+// travels with the value through MESI and into Redis, so an owner that loaded the line from
+// anywhere knows it. The body is one of
 //   '<text>    a string: what SET wrote when its bytes are UTF-8, or a JSON string PUT over HTTP
 //   ~<latin1>  bytes that are not UTF-8 (SET only), one character per byte
 //   <json>     any other JSON value PUT over HTTP (object, array, number, true, false, null)
+//   (empty)    a tombstone: no value, only the fence a delete left (reads as absent)
 //
 // so the same string reads back the same through either protocol, and JSON written before
 // this model existed (plain JSON text, a string as "…") still reads back as it was. The body
@@ -18,6 +21,9 @@ import { isUtf8 } from 'node:buffer';
 const STRING = "'";
 const BYTES = '~';
 const EXPIRY = '@';
+const FENCE = '#';
+/** The body of a tombstone: JSON text is never empty and a string's starts with its marker. */
+export const TOMBSTONE = '';
 
 /** A value's body as the protocols see it. */
 export type Body =
@@ -30,17 +36,38 @@ export interface Stored {
   readonly body: string;
   /** Absent: the value never expires. */
   readonly expiresAt?: number;
+  /** The highest fencing token that wrote (or deleted) the key; absent: never written fenced. */
+  readonly fence?: number;
 }
 
 export function encodeStored(s: Stored): string {
-  return s.expiresAt === undefined ? s.body : `${EXPIRY}${s.expiresAt};${s.body}`;
+  const fence = s.fence === undefined ? '' : `${FENCE}${s.fence};`;
+  return s.expiresAt === undefined ? fence + s.body : `${EXPIRY}${s.expiresAt};${fence}${s.body}`;
 }
 
 export function decodeStored(raw: string): Stored {
-  if (raw.charCodeAt(0) !== 64 /* @ */) return { body: raw };
-  const end = raw.indexOf(';');
-  return { body: raw.slice(end + 1), expiresAt: Number(raw.slice(1, end)) };
+  let at = 0;
+  let expiresAt: number | undefined;
+  let fence: number | undefined;
+  // Neither header can start a body: a body starts with ' or ~, or is JSON text.
+  if (raw.charCodeAt(at) === 64 /* @ */) {
+    const end = raw.indexOf(';', at);
+    expiresAt = Number(raw.slice(at + 1, end));
+    at = end + 1;
+  }
+  if (raw.charCodeAt(at) === 35 /* # */) {
+    const end = raw.indexOf(';', at);
+    fence = Number(raw.slice(at + 1, end));
+    at = end + 1;
+  }
+  return {
+    body: raw.slice(at),
+    ...(expiresAt !== undefined ? { expiresAt } : {}),
+    ...(fence !== undefined ? { fence } : {}),
+  };
 }
+
+export const isTombstone = (s: Stored): boolean => s.body === TOMBSTONE;
 
 /** Whether the value exists at `now` (ms since the epoch). */
 export const isLive = (s: Stored, now: number): boolean => s.expiresAt === undefined || s.expiresAt > now;

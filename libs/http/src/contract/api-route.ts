@@ -24,7 +24,7 @@ export const API_ERROR_MEANING: Readonly<Record<ApiErrorCode, string>> = {
     'the owner already holds or waits for a member of the lock set; a set is taken whole (renew-set refreshes held leases)',
   STALE_RECEIPT: 'the receipt is no longer valid: its visibility ran out or it was acked/nacked already',
   FENCED:
-    'the fencing token is older than one already used on this resource: the lock was lost to a newer holder; nothing was changed, `fence` is the newest token seen',
+    "the request's fencing token is older than one the key or topic already accepted (a later lock holder wrote it); `fence` is that token; nothing was changed",
   PAYLOAD_TOO_LARGE: 'the body or a value is over its limit',
   INTERNAL: 'a bug: the node logged it',
   UNAVAILABLE:
