@@ -13,20 +13,11 @@ import {
   formatGroupCheck,
   formatQueueCheck,
   HistoryRecorder,
-  type OpHandle,
 } from '../../support/history/index.js';
 import { Prng } from '../../support/prng.js';
-import {
-  describeFailure,
-  httpJson,
-  isClientError,
-  NodeCursor,
-  postJson,
-  transient,
-  withFailover,
-  type HttpResult,
-} from './workload-http.js';
+import { NodeCursor, postJson, transient, withFailover, type HttpResult } from './workload-http.js';
 import { countOps, countUncertain, isRecord, sleep } from './workload-util.js';
+import { readDeadLetters, settleFailure } from './queue-workload-io.js';
 import type { Workload, WorkloadContext, WorkloadVerdict } from './workload-types.js';
 
 export interface QueueGroupsWorkloadOptions {
@@ -45,7 +36,6 @@ const PUBLISH_PAUSE_MS = 20;
 const CONSUME = { max: 10, visibilityMs: 3000, waitMs: 200 };
 const TIMEOUT_MS = 10_000;
 const ATTEMPT_TIMEOUT_MS = 2000;
-const DEAD_READ_TIMEOUT_MS = 30_000;
 const judge = (res: HttpResult) => (transient(res) ? 'retry' : 'done');
 
 interface Delivery {
@@ -101,7 +91,7 @@ export function createQueueGroupsWorkload(opts: QueueGroupsWorkloadOptions = {})
         if (res.ok && res.status === 201) {
           recorder.complete(h, 'ok', res.body);
           for (const m of messages) if (!delivered.has(m)) outstanding.add(m);
-        } else settleFailure(h, res);
+        } else settleFailure(recorder, h, res);
         await sleep(PUBLISH_PAUSE_MS);
       }
     };
@@ -115,7 +105,7 @@ export function createQueueGroupsWorkload(opts: QueueGroupsWorkloadOptions = {})
         if (!batch) {
           if (res.ok && res.status === 200)
             ctx.log(`queue-groups: malformed consume reply ${JSON.stringify(res.body).slice(0, 200)}`);
-          settleFailure(h, res);
+          settleFailure(recorder, h, res);
           await sleep(100);
           continue;
         }
@@ -137,7 +127,7 @@ export function createQueueGroupsWorkload(opts: QueueGroupsWorkloadOptions = {})
           ? res.body.acked
           : undefined;
       if (acked !== undefined) recorder.complete(h, 'ok', { acked });
-      else settleFailure(h, res);
+      else settleFailure(recorder, h, res);
     };
 
     const producers = Promise.all(Array.from({ length: producerCount }, (_, p) => producer(p))).then(() => {
@@ -147,44 +137,11 @@ export function createQueueGroupsWorkload(opts: QueueGroupsWorkloadOptions = {})
     await Promise.all([producers, ...Array.from({ length: consumerCount }, (_, c) => consumer(c))]);
     if (outstanding.size > 0)
       ctx.log(`queue-groups: drain timed out with ${outstanding.size} acknowledged bodies not consumed`);
-    await readDead(ctx, new Prng(ctx.seed * 1000 + 699), topic);
+    await readDeadLetters(ctx, recorder, new Prng(ctx.seed * 1000 + 699), topic, 'queue-groups');
     const h = recorder.history();
     ctx.log(
       `queue-groups: ${h.length} ops (${countOps(h, 'publish', 'ok')} publishes acknowledged, ${countOps(h, 'consume', 'ok')} consumes, ${countUncertain(h)} unknown)`,
     );
-  }
-
-  /** The dead-letter list, retried through random nodes: Redis may still be failing over. */
-  async function readDead(ctx: WorkloadContext, rng: Prng, topic: string): Promise<void> {
-    const h = recorder.invoke('dead', 'dead', { topic });
-    const giveUp = Date.now() + DEAD_READ_TIMEOUT_MS;
-    let last: HttpResult = { ok: false, error: 'not tried', sent: false };
-    while (Date.now() < giveUp) {
-      last = await httpJson(
-        'GET',
-        `${ctx.url('queue', rng.pick(ctx.nodes))}/queue/${topic}/dead`,
-        undefined,
-        TIMEOUT_MS,
-      );
-      const messages =
-        last.ok && last.status === 200 && isRecord(last.body) && Array.isArray(last.body.messages)
-          ? last.body.messages
-          : undefined;
-      if (messages) {
-        recorder.complete(h, 'ok', {
-          messages: messages.map((m) => ({ body: isRecord(m) && typeof m.body === 'string' ? m.body : '?' })),
-        });
-        return;
-      }
-      await sleep(500);
-    }
-    recorder.unknown(h, describeFailure(last));
-    ctx.log(`queue-groups: could not read the dead letters of ${topic} (${describeFailure(last)})`);
-  }
-
-  function settleFailure(h: OpHandle, res: HttpResult): void {
-    if (isClientError(res)) recorder.complete(h, 'fail', res.ok ? res.body : undefined);
-    else recorder.unknown(h, describeFailure(res));
   }
 
   function verdict(): WorkloadVerdict {

@@ -5,19 +5,11 @@
 // the deadline the producers stop and the consumers drain until every
 // acknowledged body came out once (or the drain timeout passes); then each
 // topic's dead-letter list is read. No acknowledged body may be lost.
-import { checkQueueHistory, formatQueueCheck, HistoryRecorder, type OpHandle } from '../../support/history/index.js';
+import { checkQueueHistory, formatQueueCheck, HistoryRecorder } from '../../support/history/index.js';
 import { Prng } from '../../support/prng.js';
-import {
-  describeFailure,
-  httpJson,
-  isClientError,
-  NodeCursor,
-  postJson,
-  transient,
-  withFailover,
-  type HttpResult,
-} from './workload-http.js';
+import { NodeCursor, postJson, transient, withFailover, type HttpResult } from './workload-http.js';
 import { countOps, countUncertain, isRecord, sleep } from './workload-util.js';
+import { bodyText, readDeadLetters, settleFailure } from './queue-workload-io.js';
 import type { Workload, WorkloadContext, WorkloadVerdict } from './workload-types.js';
 
 export interface QueueWorkloadOptions {
@@ -34,7 +26,6 @@ const TIMEOUT_MS = 10_000;
 /** One attempt on one node before the client tries the next (a consume adds its waitMs). */
 const ATTEMPT_TIMEOUT_MS = 2000;
 const judge = (res: HttpResult) => (transient(res) ? 'retry' : 'done');
-const DEAD_READ_TIMEOUT_MS = 30_000;
 
 interface Delivery {
   readonly id: string;
@@ -82,7 +73,7 @@ export function createQueueWorkload(opts: QueueWorkloadOptions = {}): Workload {
           for (const m of messages) if (!delivered.has(m)) outstanding.get(topic)?.add(m);
           continue;
         }
-        settleFailure(h, res);
+        settleFailure(recorder, h, res);
         await sleep(100);
       }
     };
@@ -100,7 +91,7 @@ export function createQueueWorkload(opts: QueueWorkloadOptions = {}): Workload {
         if (!batch) {
           if (res.ok && res.status === 200)
             ctx.log(`queue: malformed consume reply ${JSON.stringify(res.body).slice(0, 200)}`);
-          settleFailure(h, res);
+          settleFailure(recorder, h, res);
           await sleep(100);
           continue;
         }
@@ -123,7 +114,7 @@ export function createQueueWorkload(opts: QueueWorkloadOptions = {}): Workload {
           ? res.body.acked
           : undefined;
       if (acked !== undefined) recorder.complete(h, 'ok', { acked });
-      else settleFailure(h, res);
+      else settleFailure(recorder, h, res);
     };
 
     const producers = Promise.all(Array.from({ length: producerCount }, (_, p) => producer(p))).then(() => {
@@ -135,44 +126,11 @@ export function createQueueWorkload(opts: QueueWorkloadOptions = {}): Workload {
     if (undelivered > 0)
       ctx.log(`queue: drain timed out with ${undelivered} acknowledged bodies not consumed; reading dead letters`);
     const reader = new Prng(ctx.seed * 1000 + 399);
-    for (const topic of topics) await readDead(ctx, reader, topic);
+    for (const topic of topics) await readDeadLetters(ctx, recorder, reader, topic, 'queue');
     const h = recorder.history();
     ctx.log(
       `queue: ${h.length} ops (${countOps(h, 'publish', 'ok')} publishes acknowledged, ${countOps(h, 'consume', 'ok')} consumes, ${countUncertain(h)} unknown)`,
     );
-  }
-
-  /** The dead-letter list, retried through random nodes: Redis may still be failing over. */
-  async function readDead(ctx: WorkloadContext, rng: Prng, topic: string): Promise<void> {
-    const h = recorder.invoke('dead', 'dead', { topic });
-    const giveUp = Date.now() + DEAD_READ_TIMEOUT_MS;
-    let last: HttpResult = { ok: false, error: 'not tried', sent: false };
-    while (Date.now() < giveUp) {
-      last = await httpJson(
-        'GET',
-        `${ctx.url('queue', rng.pick(ctx.nodes))}/queue/${encodeURIComponent(topic)}/dead`,
-        undefined,
-        TIMEOUT_MS,
-      );
-      const messages =
-        last.ok && last.status === 200 && isRecord(last.body) && Array.isArray(last.body.messages)
-          ? last.body.messages
-          : undefined;
-      if (messages) {
-        recorder.complete(h, 'ok', {
-          messages: messages.map((m) => ({ body: isRecord(m) ? bodyText(m.body) : bodyText(m) })),
-        });
-        return;
-      }
-      await sleep(500);
-    }
-    recorder.unknown(h, describeFailure(last));
-    ctx.log(`queue: could not read the dead letters of ${topic} (${describeFailure(last)})`);
-  }
-
-  function settleFailure(h: OpHandle, res: HttpResult): void {
-    if (isClientError(res)) recorder.complete(h, 'fail', res.ok ? res.body : undefined);
-    else recorder.unknown(h, describeFailure(res));
   }
 
   function verdict(): WorkloadVerdict {
@@ -212,9 +170,4 @@ function deliveries(body: unknown): Delivery[] | undefined {
     out.push({ id: m.id, receipt: m.receipt, body: bodyText(m.body), deliveries: m.deliveries });
   }
   return out;
-}
-
-// Bodies are published as strings; anything else is kept visible (as JSON) rather than dropped.
-function bodyText(body: unknown): string {
-  return typeof body === 'string' ? body : JSON.stringify(body);
 }
