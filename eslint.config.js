@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.dss/**', 'coverage/**'] },
@@ -28,6 +29,11 @@ export default tseslint.config(
       globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly' },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // The console's pages run in the browser, as they are (no build step).
+    files: ['libs/console/public/**/*.js'],
+    languageOptions: { globals: globals.browser },
   },
   {
     files: ['ecosystem.config.js', 'eslint.config.js'],

@@ -1,6 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { localClusterDescription, parseClusterDescription, type ClusterDescription } from '@dss/config/pure';
+import {
+  CONSOLE_ROLE,
+  localClusterDescription,
+  parseClusterDescription,
+  type ClusterDescription,
+} from '@dss/config/pure';
 import { daemonEndpoints, probe, waitReady } from './endpoints.js';
 import { cacheSettingsFromEnv } from './cache-env.js';
 import { localPaths, portOffset, type LocalPaths } from './paths.js';
@@ -13,6 +18,7 @@ import {
   redisAddresses,
   redisAppName,
   redisApps,
+  consoleFromEnv,
   redisModeFromEnv,
   STANDALONE_REDIS_APP,
 } from './redis-apps.js';
@@ -88,7 +94,7 @@ async function stop(paths: LocalPaths): Promise<void> {
 async function start(paths: LocalPaths): Promise<void> {
   const cache = cacheSettingsFromEnv();
   const cluster = {
-    ...localClusterDescription({ offset: portOffset(), redis: redisModeFromEnv() }),
+    ...localClusterDescription({ offset: portOffset(), redis: redisModeFromEnv(), console: consoleFromEnv() }),
     ...(cache ? { cache } : {}),
   };
   if (pm2Running(paths)) {
@@ -185,9 +191,15 @@ function topologyOutcome(cluster: ClusterDescription, answer: TopologyAnswer | u
 
 function printEndpoints(cluster: ClusterDescription, paths: LocalPaths, topology: TopologyAnswer | undefined): void {
   const rows = cluster.nodes.flatMap((n) =>
-    Object.entries(n.ports).map(([role, p]) => [role, n.id, `http://${n.host}:${p.http}`, `${n.host}:${p.peer}`]),
+    Object.entries(n.ports).map(([role, p]) => [
+      role,
+      n.id,
+      `http://${n.host}:${p.http}`,
+      p.peer !== undefined ? `${n.host}:${p.peer}` : '',
+    ]),
   );
-  const daemonCount = rows.length;
+  const consoles = rows.filter((r) => r[0] === CONSOLE_ROLE).map((r) => `${r[2]}/`);
+  const daemonCount = rows.length - consoles.length;
   // The cache's Redis-protocol front doors, beside the daemons' HTTP addresses.
   const respRows = cluster.nodes.flatMap((n) =>
     n.ports.cache?.resp !== undefined
@@ -200,7 +212,8 @@ function printEndpoints(cluster: ClusterDescription, paths: LocalPaths, topology
   const redis = cluster.redis;
   if (redis?.mode === 'raft') rows.push(...redis.nodes.map((r) => ['redis', r.id, `redis://${r.host}:${r.port}`, '']));
   if (redis?.mode === 'standalone') rows.push(['redis', '-', `redis://${redis.host}:${redis.port}`, '']);
-  log(`\nDSS local cluster is up: ${daemonCount} daemons and ${redisSummary(cluster)}.\n`);
+  const withConsoles = consoles.length > 0 ? `, ${consoles.length} consoles` : '';
+  log(`\nDSS local cluster is up: ${daemonCount} daemons${withConsoles} and ${redisSummary(cluster)}.\n`);
   log(formatTable(['role', 'node', 'address', 'peer tcp'], rows));
   const tryRedis = redis?.mode === 'raft' ? `\n  curl ${lock}/redis` : '';
   const tryResp =
@@ -210,6 +223,10 @@ function printEndpoints(cluster: ClusterDescription, paths: LocalPaths, topology
   log(
     `\nTry:\n  curl ${lock}/health\n  curl ${lock}/cluster${tryRedis}\n  curl ${queue}/cluster\n  curl ${cache}/metrics${tryResp}\n`,
   );
+  if (consoles.length > 0)
+    log(
+      `Console (docs/console.md): open ${consoles[0]} in a browser (each node serves one: ${consoles.join(', ')}).\n`,
+    );
   for (const line of topologyOutcome(cluster, topology, paths)) log(line);
   if (redis?.mode === 'raft') {
     const leftover = leftoverStandaloneData(paths);

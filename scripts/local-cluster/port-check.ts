@@ -15,7 +15,7 @@ export async function busyPorts(cluster: ClusterDescription): Promise<string[]> 
   const wanted = cluster.nodes.flatMap((n) =>
     Object.values(n.ports).flatMap((p) => [
       `${n.host}:${p.http}`,
-      `${n.host}:${p.peer}`,
+      ...(p.peer !== undefined ? [`${n.host}:${p.peer}`] : []),
       ...(p.resp !== undefined ? [`${n.host}:${p.resp}`] : []),
     ]),
   );

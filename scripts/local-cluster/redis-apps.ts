@@ -143,6 +143,13 @@ export function redisModeFromEnv(env: NodeJS.ProcessEnv = process.env): LocalRed
   return raw as LocalRedisMode;
 }
 
+/** DSS_CONSOLE: the launcher runs the operator console (docs/console.md) unless it is 0; test clusters turn it off. */
+export function consoleFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  const raw = env.DSS_CONSOLE ?? '1';
+  if (raw !== '0' && raw !== '1') throw new Error(`DSS_CONSOLE must be 0 or 1, got "${raw}"`);
+  return raw === '1';
+}
+
 /** "127.0.0.1:6379" or "127.0.0.1:6379, 6380, 6381": where the description's Redis servers listen. */
 export function redisAddresses(cluster: ClusterDescription): string {
   const redis = cluster.redis;

@@ -21,7 +21,7 @@ describe('peer authentication (mutual TLS)', () => {
   jest.setTimeout(120_000);
   const cluster = new TestCluster(testPortOffset() + 10);
   const rogueHome = mkdtempSync(join(tmpdir(), 'dss-rogue-'));
-  const peerPort = (role: string, node: string) => cluster.cluster.nodes.find((n) => n.id === node)!.ports[role]!.peer;
+  const peerPort = (role: string, node: string) => cluster.cluster.nodes.find((n) => n.id === node)!.ports[role]!.peer!;
   const raftOf = async (node: string) =>
     (await getJson<{ raft: Raft }>(`${cluster.url('lock', node)}/cluster`)).body.raft;
 

@@ -80,11 +80,15 @@ export class TestCluster {
   constructor(
     readonly offset: number,
     private readonly extraEnv: NodeJS.ProcessEnv = {},
-    opts: { readonly redis?: LocalRedisMode } = {},
+    opts: { readonly redis?: LocalRedisMode; readonly console?: boolean } = {},
   ) {
     this.redisMode = opts.redis ?? 'standalone';
-    this.cluster = localClusterDescription({ offset, redis: this.redisMode });
+    this.withConsole = opts.console ?? false;
+    this.cluster = localClusterDescription({ offset, redis: this.redisMode, console: this.withConsole });
   }
+
+  /** Whether the launcher also runs the operator console on every node (most suites do not need it). */
+  readonly withConsole: boolean;
 
   get env(): NodeJS.ProcessEnv {
     return {
@@ -92,6 +96,7 @@ export class TestCluster {
       DSS_HOME: this.home,
       DSS_PORT_OFFSET: String(this.offset),
       DSS_REDIS_MODE: this.redisMode,
+      DSS_CONSOLE: this.withConsole ? '1' : '0',
     };
   }
 
@@ -122,6 +127,11 @@ export class TestCluster {
 
   start(): Promise<RunResult> {
     return runLauncher('start', this.env);
+  }
+
+  /** Start with more environment for the launcher, e.g. DSS_API_TOKENS_FILE. */
+  startWith(env: NodeJS.ProcessEnv): Promise<RunResult> {
+    return runLauncher('start', { ...this.env, ...env });
   }
 
   stop(): Promise<RunResult> {

@@ -16,7 +16,7 @@ import { AppModule } from './app.module.js';
 import type { RolePlugin } from './roles/role-plugin.js';
 
 /** Log levels at and above the configured one (Nest wants the full list). */
-function levelsFrom(level: NodeConfig['settings']['logLevel']): LogLevel[] {
+export function levelsFrom(level: NodeConfig['settings']['logLevel']): LogLevel[] {
   return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1) as LogLevel[];
 }
 

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
-import { ConfigError, loadNodeConfig, loadProcessSettings } from '@dss/config';
+import { CONSOLE_ROLE, ConfigError, loadConsoleConfig, loadNodeConfig, loadProcessSettings } from '@dss/config';
 import { startDaemon } from './bootstrap.js';
+import { startConsole } from './console/start-console.js';
 import { defaultRoleRegistry } from './roles/default-roles.js';
 import { UnknownRoleError } from './roles/role-registry.js';
 
@@ -11,10 +12,10 @@ async function main(): Promise<void> {
   try {
     // Check the role before reading the cluster file, so a typo in DSS_ROLE
     // gets the clearest message.
-    const registry = defaultRoleRegistry();
-    const role = registry.resolve(loadProcessSettings(process.env).role);
-    const config = loadNodeConfig(process.env);
-    await startDaemon(config, role);
+    const roleName = loadProcessSettings(process.env).role;
+    // The console is not a role of the cluster (no peers, no state): it shows the roles.
+    if (roleName === CONSOLE_ROLE) await startConsole(loadConsoleConfig(process.env));
+    else await startDaemon(loadNodeConfig(process.env), defaultRoleRegistry().resolve(roleName));
     // PM2 (wait_ready) counts the process as started only now.
     process.send?.('ready');
   } catch (err) {

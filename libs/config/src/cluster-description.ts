@@ -16,8 +16,17 @@ const host = z
   .max(253)
   .regex(/^[A-Za-z0-9.:_-]+$/, 'must be a host name or IP address');
 
-/** A role's ports: its HTTP API, its peer transport, and (the cache role) its Redis-protocol front door. */
-export const rolePortsSchema = z.strictObject({ http: port, peer: port, resp: port.optional() });
+/**
+ * The operator's web console (docs/console.md): served by its own process on
+ * each machine, it talks to the daemons over their client API and has no peers.
+ */
+export const CONSOLE_ROLE = 'console';
+
+/**
+ * A role's ports: its HTTP API, its peer transport, and (the cache role) its
+ * Redis-protocol front door. Every role but the console has a peer port.
+ */
+export const rolePortsSchema = z.strictObject({ http: port, peer: port.optional(), resp: port.optional() });
 
 export const nodeDescriptionSchema = z.strictObject({
   id: z.string().regex(NODE_ID_PATTERN, 'must match ' + NODE_ID_PATTERN.source),
@@ -88,6 +97,15 @@ export const securitySettingsSchema = z.strictObject({
   httpTls: z.boolean().default(false),
 });
 
+/** What the console links to (docs/console.md). */
+export const monitoringSettingsSchema = z.strictObject({
+  /** Grafana's address as an operator's browser reaches it, e.g. http://192.168.56.14:3000. */
+  grafanaUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    .optional(),
+});
+
 export const clusterDescriptionSchema = z
   .strictObject({
     name: z.string().min(1).max(64).default('dss'),
@@ -95,6 +113,7 @@ export const clusterDescriptionSchema = z
     redis: z.discriminatedUnion('mode', [redisStandalone, redisRaft]).optional(),
     cache: cacheSettingsSchema.optional(),
     security: securitySettingsSchema.optional(),
+    monitoring: monitoringSettingsSchema.optional(),
   })
   .superRefine((cluster, ctx) => {
     if (cluster.redis?.mode === 'raft') checkRedisNodes(cluster.redis, ctx);
@@ -106,6 +125,8 @@ export const clusterDescriptionSchema = z
       }
       ids.add(node.id);
       for (const [role, ports] of Object.entries(node.ports)) {
+        if (role !== CONSOLE_ROLE && ports.peer === undefined)
+          ctx.addIssue({ code: 'custom', path: ['nodes', i, 'ports', role, 'peer'], message: 'is required' });
         for (const kind of ['http', 'peer', 'resp'] as const) {
           if (ports[kind] === undefined) continue;
           const key = `${node.host}:${ports[kind]}`;

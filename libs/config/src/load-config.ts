@@ -48,7 +48,7 @@ export type ReadText = (path: string) => string;
 
 const readUtf8: ReadText = (path) => readFileSync(path, 'utf8');
 
-function readJson(path: string, what: string, read: ReadText): unknown {
+export function readJson(path: string, what: string, read: ReadText): unknown {
   let text: string;
   try {
     text = read(path);
@@ -110,15 +110,15 @@ export function parseClusterDescription(json: unknown, source: string): ClusterD
 
 function endpoint(node: NodeDescription, role: string): PeerEndpoint | undefined {
   const ports = node.ports[role];
-  return (
-    ports && {
-      id: node.id,
-      host: node.host,
-      peerPort: ports.peer,
-      httpPort: ports.http,
-      ...(ports.resp !== undefined ? { respPort: ports.resp } : {}),
-    }
-  );
+  // The schema gives every role but the console a peer port; a role without one has no peers here.
+  if (ports?.peer === undefined) return undefined;
+  return {
+    id: node.id,
+    host: node.host,
+    peerPort: ports.peer,
+    httpPort: ports.http,
+    ...(ports.resp !== undefined ? { respPort: ports.resp } : {}),
+  };
 }
 
 /** Settings plus the cluster description, cross-checked: this node exists and runs this role. */
@@ -153,7 +153,10 @@ export function resolveNodeConfig(settings: ProcessSettings, cluster: ClusterDes
 }
 
 /** The client API's tokens and HTTPS pair, when configured. */
-function loadClientSecurity(settings: ProcessSettings, read: ReadText): Pick<NodeConfig, 'apiTokens' | 'httpTls'> {
+export function loadClientSecurity(
+  settings: ProcessSettings,
+  read: ReadText,
+): Pick<NodeConfig, 'apiTokens' | 'httpTls'> {
   const out: { apiTokens?: ApiTokens; httpTls?: { cert: string; key: string } } = {};
   if (settings.apiTokensFile) out.apiTokens = loadApiTokens(settings.apiTokensFile, read);
   if (Boolean(settings.httpTlsCert) !== Boolean(settings.httpTlsKey)) {
@@ -191,13 +194,7 @@ export function loadNodeConfig(env: Env, read: ReadText = readUtf8): NodeConfig 
     ...resolveNodeConfig(settings, cluster, settings.clusterFile),
     ...loadClientSecurity(settings, read),
   };
-  // Clients take the scheme from the description: a node that disagrees would be unreachable to them.
-  if ((apiScheme(cluster) === 'https') !== Boolean(config.httpTls)) {
-    const problem = config.httpTls
-      ? 'is set, but the cluster description does not say security.httpTls: true'
-      : 'is required: the cluster description says security.httpTls: true';
-    throw new ConfigError(settings.clusterFile, [{ key: SETTING_ENV.httpTlsCert, problem }]);
-  }
+  checkApiScheme(cluster, config.httpTls, settings.clusterFile);
   if (peerAuthOf(cluster) === 'none') return config;
   if (!settings.tlsDir) {
     throw new ConfigError(settings.clusterFile, [
@@ -208,4 +205,13 @@ export function loadNodeConfig(env: Env, read: ReadText = readUtf8): NodeConfig 
     ]);
   }
   return { ...config, peerTls: loadPeerTls(resolve(settings.tlsDir), settings.nodeId, read) };
+}
+
+/** Clients take the scheme from the description: a process that disagrees would be unreachable to them. */
+export function checkApiScheme(cluster: ClusterDescription, httpTls: unknown, source: string): void {
+  if ((apiScheme(cluster) === 'https') === Boolean(httpTls)) return;
+  const problem = httpTls
+    ? 'is set, but the cluster description does not say security.httpTls: true'
+    : 'is required: the cluster description says security.httpTls: true';
+  throw new ConfigError(source, [{ key: SETTING_ENV.httpTlsCert, problem }]);
 }

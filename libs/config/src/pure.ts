@@ -5,6 +5,7 @@
 // Redis clients.
 export * from './api-tokens.js';
 export * from './cluster-description.js';
+export * from './console-config.js';
 export * from './config-error.js';
 export * from './load-config.js';
 export * from './local-cluster.js';

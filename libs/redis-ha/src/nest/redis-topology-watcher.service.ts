@@ -61,7 +61,7 @@ export class RedisTopologyWatcher implements OnModuleInit, OnApplicationShutdown
     if (!this.enabled) return;
     for (const node of this.config.cluster.nodes) {
       const lock = node.ports.lock;
-      if (!lock) continue;
+      if (lock?.peer === undefined) continue;
       const tls = this.config.peerTls ? { tlsOptions: peerClientTls(this.config.peerTls, node.id) } : {};
       const client = ClientProxyFactory.create({
         transport: Transport.TCP,

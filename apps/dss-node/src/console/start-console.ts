@@ -1,0 +1,63 @@
+import { ConsoleLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ConsoleConfig } from '@dss/config/pure';
+import {
+  clientErrorHandler,
+  frameworkErrors,
+  HTTP_CONNECTION_LIMITS,
+  HTTP_MAX_BODY_BYTES,
+  HTTP_MAX_CONNECTIONS,
+  HTTP_MAX_PARAM_LENGTH,
+} from '@dss/http';
+import { levelsFrom } from '../bootstrap.js';
+import { ConsoleAppModule } from './console-app.module.js';
+
+/** libs/console/public, found from this file in the build (dist/apps/...) of a checkout or a release. */
+function assetsDir(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
+    const candidate = join(dir, 'libs', 'console', 'public');
+    if (existsSync(join(candidate, 'index.html'))) return candidate;
+  }
+  throw new Error('cannot find the console pages (libs/console/public) above ' + fileURLToPath(import.meta.url));
+}
+
+/**
+ * The console (DSS_ROLE=console): the same HTTP stack as the daemons (Fastify,
+ * the same limits, HTTPS with the node's pair when the cluster says so), no peers.
+ */
+export async function startConsole(config: ConsoleConfig): Promise<NestFastifyApplication> {
+  const { settings, self } = config;
+  const logger = new ConsoleLogger({
+    prefix: 'dss-console',
+    logLevels: levelsFrom(settings.logLevel),
+    json: settings.logFormat === 'json',
+    context: self.id,
+    colors: Boolean(process.stdout.isTTY),
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    ConsoleAppModule.forRoot(config, assetsDir()),
+    new FastifyAdapter({
+      bodyLimit: HTTP_MAX_BODY_BYTES,
+      routerOptions: { maxParamLength: HTTP_MAX_PARAM_LENGTH },
+      frameworkErrors,
+      clientErrorHandler,
+      ...(config.httpTls
+        ? { https: { cert: config.httpTls.cert, key: config.httpTls.key, minVersion: 'TLSv1.2' as const } }
+        : {}),
+      ...HTTP_CONNECTION_LIMITS,
+    }),
+    { logger },
+  );
+  app.enableShutdownHooks();
+  await app.listen(self.httpPort, settings.bindHost);
+  app.getHttpServer().maxConnections = HTTP_MAX_CONNECTIONS;
+  const scheme = config.httpTls ? 'https' : 'http';
+  logger.log(
+    `console on ${self.id}: ${scheme}://${settings.bindHost}:${self.httpPort}/ for ${config.daemons.length} daemons${config.apiTokens ? ' (bearer tokens)' : ''}`,
+  );
+  return app;
+}

@@ -1,0 +1,3 @@
+export * from './console.module.js';
+export * from './console-limits.js';
+export { CONSOLE_CONFIG } from './daemon-client.service.js';
