@@ -36,6 +36,17 @@ writeFileSync(
   httpsFile,
   JSON.stringify({ ...full, nodes: full.nodes.slice(0, 1), security: { peerAuth: 'mtls', httpTls: true } }),
 );
+// The HTTPS solo cluster with the operator console on node1.
+const httpsConsoleFile = join(home, 'https-console.json');
+const withConsole = localClusterDescription({ offset, console: true });
+writeFileSync(
+  httpsConsoleFile,
+  JSON.stringify({
+    ...withConsole,
+    nodes: withConsole.nodes.slice(0, 1),
+    security: { peerAuth: 'mtls', httpTls: true },
+  }),
+);
 const children: ChildProcess[] = [];
 afterEach(() => {
   // A failed test must not leave a daemon behind: its IPC channel would keep jest alive.
@@ -72,7 +83,7 @@ describe('dss-node start-up', () => {
     [
       'an unknown role',
       { DSS_ROLE: 'locks' },
-      'unknown role "locks" (DSS_ROLE); this daemon knows: lock, queue, cache',
+      'unknown role "locks" (DSS_ROLE); this daemon knows: lock, queue, cache, and console (the operator console)',
     ],
     ['a bad number', { DSS_PEER_TIMEOUT_MS: '-1' }, 'DSS_PEER_TIMEOUT_MS: must be a whole number of milliseconds'],
     ['a missing cluster file', { DSS_CLUSTER_FILE: join(home, 'missing.json') }, 'DSS_CLUSTER_FILE: cannot read'],
@@ -85,6 +96,11 @@ describe('dss-node start-up', () => {
       'DSS_HTTP_TLS_CERT: is required: the cluster description says security.httpTls: true',
     ],
     ['a bad API tokens file', { DSS_API_TOKENS_FILE: clusterFile }, 'DSS_API_TOKENS_FILE (file): Unrecognized keys'],
+    [
+      'a console on a node without a console port',
+      { DSS_ROLE: 'console' },
+      'nodes[0].ports.console: node node1 has no console port',
+    ],
   ])('stops on %s with a message naming the key and exit code 78', async (_name, patch, message) => {
     const daemon = start({ ...good, ...patch });
     expect(await daemon.exit).toEqual({ code: 78, signal: null });
@@ -140,5 +156,44 @@ describe('dss-node start-up', () => {
     expect(plain).not.toBe(200);
     daemon.child.kill('SIGTERM');
     await daemon.exit;
+  });
+
+  it('runs the operator console over HTTPS, reaching an HTTPS daemon through the cluster CA', async () => {
+    const https = {
+      DSS_CLUSTER_FILE: httpsConsoleFile,
+      DSS_HTTP_TLS_CERT: join(tlsDir, 'node1.crt'),
+      DSS_HTTP_TLS_KEY: join(tlsDir, 'node1.key'),
+    };
+    const lock = start({ ...good, ...https });
+    const consoleProcess = start({ ...good, ...https, DSS_ROLE: 'console' });
+    for (const d of [lock, consoleProcess])
+      await new Promise<void>((resolveReady, reject) => {
+        d.child.on('message', (m) => m === 'ready' && resolveReady());
+        void d.exit.then(() => reject(new Error(`exited before ready:\n${d.output()}`)));
+      });
+    const ca = readFileSync(join(tlsDir, 'ca.crt'));
+    const get = (path: string) =>
+      new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((done, fail) => {
+        const req = httpsGet({ host: '127.0.0.1', port: 8031 + offset, path, ca }, (res) => {
+          let body = '';
+          res.on('data', (c) => (body += c));
+          res.on('end', () => done({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        });
+        req.on('error', fail);
+      });
+    const page = await get('/');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<title>DSS console</title>');
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    // Through the console to the lock daemon's HTTPS API, once the lone node has elected itself.
+    await eventually(async () => {
+      const answer = await get('/api/d/lock/node1/cluster');
+      return answer.status === 200 && JSON.parse(answer.body).raft.state === 'leader';
+    }, 10_000);
+    expect((await get('/api/d/lock/node1/metrics')).status).toBe(404);
+    for (const d of [consoleProcess, lock]) {
+      d.child.kill('SIGTERM');
+      await d.exit;
+    }
   });
 });

@@ -15,12 +15,16 @@ async function main(): Promise<void> {
     const roleName = loadProcessSettings(process.env).role;
     // The console is not a role of the cluster (no peers, no state): it shows the roles.
     if (roleName === CONSOLE_ROLE) await startConsole(loadConsoleConfig(process.env));
-    else await startDaemon(loadNodeConfig(process.env), defaultRoleRegistry().resolve(roleName));
+    else {
+      const role = defaultRoleRegistry().resolve(roleName);
+      await startDaemon(loadNodeConfig(process.env), role);
+    }
     // PM2 (wait_ready) counts the process as started only now.
     process.send?.('ready');
   } catch (err) {
     if (err instanceof ConfigError || err instanceof UnknownRoleError) {
-      process.stderr.write(`dss-node: ${err.message}\n`);
+      const alsoConsole = err instanceof UnknownRoleError ? `, and ${CONSOLE_ROLE} (the operator console)` : '';
+      process.stderr.write(`dss-node: ${err.message}${alsoConsole}\n`);
       process.exit(EXIT_BAD_CONFIG);
     }
     process.stderr.write(
