@@ -151,6 +151,15 @@ describe('dssctl against a local cluster', () => {
       expect(shown.json.holders).toEqual([
         expect.objectContaining({ owner: 'w1', mode: 'exclusive', fencingToken: acquired.json.fencingToken }),
       ]);
+      const listed = ok(
+        await runJson<{ resources: { resource: string; holders: unknown[] }[]; truncated: boolean }>([
+          'lock',
+          'list',
+          '--prefix',
+          'ord',
+        ]),
+      );
+      expect(listed.json).toEqual({ resources: [{ ...shown.json, holders: expect.any(Array) }], truncated: false });
 
       const locked = await runJson<{ error: { code: string; exitCode: number; holders: { owner: string }[] } }>([
         'lock',

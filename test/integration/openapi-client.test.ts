@@ -9,14 +9,14 @@ import { TestCluster, testPortOffset } from '../support/local-cluster.js';
 // standard OpenAPI generator, @hey-api/openapi-ts with its fetch client,
 // type-checks against the generated types and calls the lock API of a real
 // local cluster: acquire through any node, a second owner refused with the
-// documented error, read, release. A call with a wrongly typed body must not
+// documented error, read, list (query parameters), release. A call with a wrongly typed body must not
 // compile, so the generated types are what is being checked, not just URLs.
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
 
 const DEMO = `
 import { client } from './gen/client.gen.js';
-import { lockAcquire, lockRead, lockRelease } from './gen/sdk.gen.js';
+import { lockAcquire, lockList, lockRead, lockRelease } from './gen/sdk.gen.js';
 
 client.setConfig({ baseUrl: process.env.DSS_URL });
 const resource = 'generated-client';
@@ -24,11 +24,13 @@ const first = await lockAcquire({ body: { resource, owner: 'gen-1', ttlMs: 10_00
 const token: number | undefined = first.data?.fencingToken;
 const second = await lockAcquire({ body: { resource, owner: 'gen-2' } });
 const read = await lockRead({ path: { resource } });
+const listed = await lockList({ query: { prefix: 'generated-', limit: 5 } });
 const released = await lockRelease({ body: { resource, owner: 'gen-1' } });
 console.log(JSON.stringify({
   acquired: first.response?.status, token,
   refused: second.response?.status, code: second.error?.error.code,
   read: read.response?.status, holders: read.data?.holders.map((h) => h.owner),
+  listed: listed.data?.resources.map((r) => r.resource), truncated: listed.data?.truncated,
   released: released.response?.status,
 }));
 `;
@@ -100,6 +102,8 @@ describe('a client generated from docs/openapi.json', () => {
       code: 'LOCKED',
       read: 200,
       holders: ['gen-1'],
+      listed: ['generated-client'],
+      truncated: false,
       released: 200,
     });
   });

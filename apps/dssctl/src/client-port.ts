@@ -14,6 +14,8 @@ import type {
   EndpointStatus,
   Endpoints,
   Grant,
+  LockList,
+  LockListRequest,
   LockState,
   MesiState,
   PublishRequest,
@@ -58,6 +60,7 @@ export interface CliLockClient {
     call?: CallOptions,
   ): Promise<{ renewed: true; expiresInMs: number }>;
   show(resource: string, call?: CallOptions): Promise<LockState>;
+  list(req: LockListRequest, call?: CallOptions): Promise<LockList>;
   acquireSet(req: AcquireSetRequest, call?: CallOptions): Promise<SetGrant>;
   releaseSet(req: SetRequest, call?: CallOptions): Promise<ReleaseSetResult>;
   renewSet(req: SetRequest & { ttlMs?: number }, call?: CallOptions): Promise<RenewSetResult>;

@@ -28,6 +28,26 @@ function fakeClient() {
         holders: [{ owner: 'w1', mode: 'exclusive' as const, fencingToken: 7, expiresInMs: 1500 }],
         waiters: [{ owner: 'w2', mode: 'shared' as const }],
       })),
+      list: jest.fn(async (_req: { prefix?: string; limit?: number }) => ({
+        resources: [
+          {
+            resource: 'orders/1',
+            permits: 1,
+            holders: [
+              { owner: 'w1', mode: 'shared' as const, fencingToken: 7, expiresInMs: 1500 },
+              { owner: 'w3', mode: 'shared' as const, fencingToken: 8, expiresInMs: 1500 },
+            ],
+            waiters: [{ owner: 'w2', mode: 'exclusive' as const }],
+          },
+          {
+            resource: 'pool',
+            permits: 3,
+            holders: [{ owner: 'w4', mode: 'exclusive' as const, fencingToken: 9, expiresInMs: 900 }],
+            waiters: [],
+          },
+        ],
+        truncated: true,
+      })),
       acquireSet: jest.fn(async (req: { owner: string; locks: readonly { resource: string; mode?: string }[] }) => ({
         acquired: true as const,
         owner: req.owner,
@@ -497,6 +517,31 @@ describe('lock', () => {
       expect.anything(),
     );
     expect(ren.json()).toMatchObject({ renewed: true, locks: [{ resource: 'a', fencingToken: 9 }] });
+  });
+
+  it('list passes --prefix and --limit and prints one row per resource, saying when more match', async () => {
+    const r = await run(['lock', 'list', '--prefix', 'orders/', '--limit', '2']);
+    expect(r.client.lock.list).toHaveBeenCalledWith({ prefix: 'orders/', limit: 2 }, expect.anything());
+    expect(r.out).toBe(
+      [
+        'RESOURCE  KIND         HOLDERS                   WAITERS',
+        'orders/1  lock         w1 (shared), w3 (shared)        1',
+        'pool      semaphore 3  w4                              0',
+        '(more match; narrow --prefix or raise --limit)',
+        '',
+      ].join('\n'),
+    );
+    const all = await run(['lock', 'list', '--json']);
+    expect(all.client.lock.list).toHaveBeenCalledWith({}, expect.anything());
+    expect(all.json()).toMatchObject({ truncated: true, resources: [{ resource: 'orders/1' }, { resource: 'pool' }] });
+  });
+
+  it('list refuses a --limit out of range with exit 2 and sends nothing', async () => {
+    for (const bad of ['0', '1001', 'x']) {
+      const r = await run(['lock', 'list', '--limit', bad]);
+      expect(r.code).toBe(EXIT.USAGE);
+      expect(r.client.lock.list).not.toHaveBeenCalled();
+    }
   });
 
   it('show lists holders and waiters', async () => {

@@ -40,6 +40,7 @@ export const lockStateAnswer = z.looseObject({
   holders: z.array(holder),
   waiters: z.array(z.looseObject({ owner: z.string(), mode })),
 });
+export const lockListAnswer = z.looseObject({ resources: z.array(lockStateAnswer), truncated: z.boolean() });
 
 export const publishAnswer = z.looseObject({ ids: z.array(z.string()), duplicate: z.boolean().optional() });
 export const consumeAnswer = z.looseObject({

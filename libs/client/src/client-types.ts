@@ -116,6 +116,19 @@ export interface LockState {
   readonly waiters: readonly { readonly owner: string; readonly mode: LockMode }[];
 }
 
+/** GET /lock: the live resources whose names start with `prefix`, by name. */
+export interface LockListRequest {
+  /** Empty or absent: every resource. */
+  readonly prefix?: string;
+  /** 1..1000; the server's default (100) when absent. */
+  readonly limit?: number;
+}
+export interface LockList {
+  readonly resources: readonly LockState[];
+  /** More resources matched than `limit`. */
+  readonly truncated: boolean;
+}
+
 // ---- queue ----
 export interface PublishRequest {
   readonly topic: string;

@@ -112,6 +112,37 @@ describe('LockClient', () => {
     await expect(dss.lock.show('')).rejects.toBeInstanceOf(InvalidArgumentError);
   });
 
+  it('list sends only the parameters given, encoded, and returns the listing', async () => {
+    const listing = {
+      resources: [
+        {
+          resource: 'job/1',
+          permits: 1,
+          holders: [{ owner: 'w', mode: 'exclusive', fencingToken: 3, expiresInMs: 900 }],
+          waiters: [{ owner: 'v', mode: 'shared' }],
+        },
+      ],
+      truncated: true,
+    };
+    const { dss, fake } = client(
+      { status: 200, body: listing },
+      { status: 200, body: { resources: [], truncated: false } },
+    );
+    await expect(dss.lock.list({ prefix: 'job/ a&b', limit: 1 })).resolves.toEqual(listing);
+    expect(fake.requests[0]).toMatchObject({ method: 'GET', path: '/lock', query: { prefix: 'job/ a&b', limit: '1' } });
+    await expect(dss.lock.list()).resolves.toEqual({ resources: [], truncated: false });
+    expect(fake.requests[1]).toMatchObject({ method: 'GET', path: '/lock', query: {} });
+  });
+
+  it('list: a 400 is an InvalidArgumentError; an answer of the wrong shape is an InvalidResponseError', async () => {
+    const { dss } = client(
+      { status: 400, body: { error: { code: 'INVALID_ARGUMENT', message: 'limit must be at most 1000' } } },
+      { status: 200, body: { resources: 'none' } },
+    );
+    await expect(dss.lock.list({ limit: 5000 })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(dss.lock.list()).rejects.toBeInstanceOf(InvalidResponseError);
+  });
+
   it('renew and release return the server answers', async () => {
     const { dss, fake } = client(
       { status: 200, body: { renewed: true, fencingToken: 4, expiresInMs: 500 } },

@@ -3,6 +3,8 @@ import type {
   AcquireSetRequest,
   CallOptions,
   Grant,
+  LockList,
+  LockListRequest,
   LockMode,
   LockState,
   ReleaseSetResult,
@@ -14,6 +16,7 @@ import type {
 import {
   expectAnswer,
   grantAnswer,
+  lockListAnswer,
   lockStateAnswer,
   releaseAnswer,
   releaseSetAnswer,
@@ -70,6 +73,8 @@ export interface LockClient {
   /** NotFoundError when the lease already expired. */
   renew(req: RenewRequest, call?: CallOptions): Promise<RenewResult>;
   show(resource: string, call?: CallOptions): Promise<LockState>;
+  /** The resources with holders or waiters, by name; `truncated` when more than `limit` matched. */
+  list(req?: LockListRequest, call?: CallOptions): Promise<LockList>;
   /** Several locks in one entry, all or none: LockedError, DeadlockError, AlreadyHeldError, PermitsMismatchError. */
   acquireSet(req: AcquireSetRequest, call?: CallOptions): Promise<SetGrant>;
   /** Releases those held; NotFoundError when none is. */
@@ -200,6 +205,16 @@ export class HttpLockClient implements LockClient {
       call,
     );
     return expectAnswer(lockStateAnswer, answer);
+  }
+
+  async list(req: LockListRequest = {}, call?: CallOptions): Promise<LockList> {
+    // Only the parameters given: the server owns the defaults.
+    const query = new URLSearchParams();
+    if (req.prefix !== undefined && req.prefix !== '') query.set('prefix', req.prefix);
+    if (req.limit !== undefined) query.set('limit', String(req.limit));
+    const search = query.size > 0 ? `?${query.toString()}` : '';
+    const answer = await this.http.call({ role: 'lock', method: 'GET', path: `/lock${search}`, safe: true }, call);
+    return expectAnswer(lockListAnswer, answer);
   }
 
   withLock<T>(resource: string, fn: (lease: Lease) => Promise<T>, opts: WithLockOptions = {}): Promise<T> {

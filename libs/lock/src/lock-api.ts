@@ -3,6 +3,7 @@ import type { ApiRoute } from '@dss/http';
 import {
   acquireBody,
   acquireSetBody,
+  listQuery,
   readParams,
   releaseBody,
   releaseSetBody,
@@ -20,6 +21,14 @@ const fencingToken = z
   .meta({ description: 'increases with every grant of the cluster; pass it to the protected resource' });
 const expiresInMs = z.int().min(0).meta({ description: 'time left on the lease as the leader sees it' });
 const holder = z.strictObject({ owner: z.string(), mode, fencingToken, expiresInMs });
+
+/** What GET /lock/{resource} answers, and GET /lock lists. */
+const resourceState = z.strictObject({
+  resource: z.string(),
+  permits: z.int().min(1).meta({ description: '1 for a lock (also a free one), N for a semaphore' }),
+  holders: z.array(holder),
+  waiters: z.array(z.strictObject({ owner: z.string(), mode })),
+});
 
 const leaderHeader = {
   'X-DSS-Leader': {
@@ -153,20 +162,32 @@ export const LOCK_ROUTES: readonly ApiRoute[] = [
   },
   {
     method: 'get',
+    path: '/lock',
+    operationId: 'lockList',
+    tag: 'lock',
+    summary: 'The resources that have holders or waiters, by name (a linearizable read)',
+    description:
+      'For operators: the same entries as GET /lock/{resource}, for every live resource whose name starts with `prefix`, sorted by name (UTF-16 code units). A free resource is not listed.',
+    query: listQuery,
+    answerHeaders: leaderHeader,
+    answers: {
+      200: z.strictObject({
+        resources: z.array(resourceState),
+        truncated: z.boolean().meta({ description: 'more resources matched than `limit`; ask with a longer prefix' }),
+      }),
+    },
+    errors: ['UNAVAILABLE', 'TIMEOUT'],
+    notes: ['Served like GET /lock/{resource}: by the leader after a ReadIndex, forwarded there from any node.'],
+  },
+  {
+    method: 'get',
     path: '/lock/{resource}',
     operationId: 'lockRead',
     tag: 'lock',
     summary: 'Holders and waiters of a resource (a linearizable read)',
     params: readParams,
     answerHeaders: leaderHeader,
-    answers: {
-      200: z.strictObject({
-        resource: z.string(),
-        permits: z.int().min(1).meta({ description: '1 for a lock (also a free one), N for a semaphore' }),
-        holders: z.array(holder),
-        waiters: z.array(z.strictObject({ owner: z.string(), mode })),
-      }),
-    },
+    answers: { 200: resourceState },
     errors: ['UNAVAILABLE', 'TIMEOUT'],
   },
   {

@@ -3,18 +3,21 @@ import { PeerEvents } from '@dss/transport';
 import type { LockOp } from './lock-response.js';
 import { LockService } from './lock.service.js';
 
-const OPS: readonly unknown[] = [
-  'acquire',
-  'release',
-  'renew',
-  'acquireSet',
-  'releaseSet',
-  'renewSet',
-  'read',
-] satisfies readonly LockOp[];
+// A record over LockOp, not a list: a new op that is not added here fails to compile
+// instead of every forwarded request of it being refused as "not the leader".
+const OPS: Readonly<Record<LockOp, true>> = {
+  acquire: true,
+  release: true,
+  renew: true,
+  acquireSet: true,
+  releaseSet: true,
+  renewSet: true,
+  read: true,
+  list: true,
+};
 
 function isLockOp(op: unknown): op is LockOp {
-  return OPS.includes(op);
+  return typeof op === 'string' && Object.hasOwn(OPS, op);
 }
 
 /**

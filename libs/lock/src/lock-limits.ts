@@ -19,7 +19,16 @@ export const LOCK_LIMITS = {
   permitsMax: MAX_PERMITS,
   /** Resources in one lock set: 1 .. 64 (MAX_SET_SIZE of the replicated table). */
   setMaxSize: MAX_SET_SIZE,
+  /** GET /lock: 100 resources a page unless `limit` says otherwise, 1 .. 1000. */
+  listLimitDefault: 100,
+  listLimitMax: 1000,
 } as const;
+
+/**
+ * DEADLOCK refusals GET /cluster keeps (`deadlocks`, newest first). In memory on
+ * each node, for operators; the oldest is forgotten first.
+ */
+export const RECENT_DEADLOCKS_MAX = 50;
 
 /** How long a request waits for a leader to appear before answering 503 UNAVAILABLE. */
 export const LEADER_WAIT_MS = 3000;

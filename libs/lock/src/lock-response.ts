@@ -4,4 +4,4 @@ import type { ApiAnswer } from '@dss/http';
 export type LockResponse = ApiAnswer;
 export { fail, ok } from '@dss/http';
 
-export type LockOp = 'acquire' | 'release' | 'renew' | 'acquireSet' | 'releaseSet' | 'renewSet' | 'read';
+export type LockOp = 'acquire' | 'release' | 'renew' | 'acquireSet' | 'releaseSet' | 'renewSet' | 'read' | 'list';

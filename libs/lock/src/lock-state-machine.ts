@@ -6,6 +6,8 @@ import {
   type RedisTopology,
   type TopologyResult,
 } from '@dss/redis-ha';
+import { DeadlockLog } from './deadlock-log.js';
+import { RECENT_DEADLOCKS_MAX } from './lock-limits.js';
 import type { LockEvent, LockResult } from './state/lock-commands.js';
 import { InvalidLockCommandError, LockTable, validateLockCommand } from './state/index.js';
 
@@ -34,6 +36,16 @@ export class LockStateMachine implements StateMachine {
   private current = new LockTable();
   private readonly listeners = new Set<LockListener>();
   private readonly redis: TopologyRegister | undefined;
+  /**
+   * Recent DEADLOCK refusals, recorded here, where every node applies every entry, rather
+   * than by the leader that answered: a DEADLOCK is a deterministic result of an entry, so
+   * each node records the same refusals whichever node the client called and whichever
+   * node the operator asks, and a leader change loses nothing. Only `when` is local (this
+   * node's clock at apply). A requestId retry answered from the table's request cache is
+   * not a new refusal and is not recorded again. Not replicated state: in memory, empty
+   * after a restart (until the node re-applies the log past its snapshot; see docs/locks.md).
+   */
+  readonly deadlocks = new DeadlockLog(RECENT_DEADLOCKS_MAX);
 
   /** `redisNodeIds`: the Redis nodes of a `raft` deployment, in the description's order; none otherwise. */
   constructor(redisNodeIds: readonly string[] = []) {
@@ -58,7 +70,10 @@ export class LockStateMachine implements StateMachine {
     }
     try {
       if (isTopologyCommand(value)) return this.applyTopology(value);
-      const { result, events } = this.current.apply(validateLockCommand(value), entry.index);
+      const command = validateLockCommand(value);
+      const retry = this.current.remembers(command);
+      const { result, events } = this.current.apply(command, entry.index);
+      if (!retry) this.deadlocks.observe(command, result, entry.index);
       if (events.length > 0) for (const l of this.listeners) l.onEvents?.(events);
       return result;
     } catch (err) {

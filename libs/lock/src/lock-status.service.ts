@@ -58,6 +58,8 @@ export class LockStatus implements OnModuleInit, OnModuleDestroy {
         lastApplied: s.applied,
         snapshotIndex: s.snapshotIndex,
       },
+      // Every node applies every refusal, so any node shows them (lock-state-machine.ts).
+      deadlocks: this.machine.deadlocks.recent(),
     };
   }
 }

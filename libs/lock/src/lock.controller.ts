@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { LockOp, LockResponse } from './lock-response.js';
 import { LockService } from './lock.service.js';
@@ -42,6 +42,12 @@ export class LockController {
   @HttpCode(200)
   renewSet(@Body() body: unknown, @Res() reply: FastifyReply) {
     return this.run('renewSet', body, reply);
+  }
+
+  /** GET /lock (no path segment after it, so it never meets GET /lock/{resource} nor the POST routes). */
+  @Get()
+  list(@Query() query: unknown, @Res() reply: FastifyReply) {
+    return this.run('list', query, reply);
   }
 
   @Get(':resource')

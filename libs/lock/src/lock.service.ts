@@ -17,12 +17,14 @@ import { backoff } from '@dss/backoff';
 import {
   acquireBody,
   acquireSetBody,
+  listQuery,
   readParams,
   releaseBody,
   releaseSetBody,
   renewBody,
   renewSetBody,
   type AcquireSetBody,
+  type ListQuery,
 } from './lock-dto.js';
 import { FORWARD_MARGIN_MS, LEADER_WAIT_MS, LOCK_ROUTE_RETRY } from './lock-limits.js';
 import { LOCK_METRICS } from './lock-metrics.js';
@@ -40,6 +42,7 @@ import type {
   RenewResult,
   RenewSetResult,
 } from './state/lock-commands.js';
+import type { ResourceView } from './state/lock-table.js';
 
 declare module '@dss/transport/peer-rpc-contract.js' {
   interface PeerRpcContract {
@@ -123,6 +126,7 @@ export class LockService {
 
   private validate(op: LockOp, input: unknown): object {
     if (op === 'read') return parseBody(readParams, input);
+    if (op === 'list') return parseBody(listQuery, input);
     const body: { requestId?: string } = parseBody<object>(WRITE_SCHEMAS[op], input);
     return { ...body, requestId: body.requestId ?? randomUUID() };
   }
@@ -177,6 +181,7 @@ export class LockService {
   /** On the leader: propose (or ReadIndex) and turn the result into an answer. */
   private async execute(op: LockOp, body: object, deadline: number): Promise<LockResponse> {
     if (op === 'read') return this.read((body as { resource: string }).resource);
+    if (op === 'list') return this.list(body as ListQuery);
     const command = { op, ...body } as LockCommand;
     const result = await this.propose(command);
     switch (command.op) {
@@ -363,20 +368,40 @@ export class LockService {
   }
 
   private async read(resource: string): Promise<LockResponse> {
+    const unconfirmed = await this.confirmRead();
+    return unconfirmed ?? ok(this.resourceAnswer(resource, this.machine.table.view(resource)));
+  }
+
+  /** GET /lock: read like GET /lock/{resource}, so a listing never shows a lock the cluster has moved past. */
+  private async list(query: ListQuery): Promise<LockResponse> {
+    const unconfirmed = await this.confirmRead();
+    if (unconfirmed) return unconfirmed;
+    const { resources, truncated } = this.machine.table.list(query.prefix, query.limit);
+    return ok({ resources: resources.map((r) => this.resourceAnswer(r.resource, r)), truncated });
+  }
+
+  /**
+   * ReadIndex on the leader: once it resolves, the applied table reflects every write
+   * acknowledged before the read began. Null when confirmed; else the answer to give.
+   */
+  private async confirmRead(): Promise<LockResponse | null> {
     try {
       await this.node.readIndex();
+      return null;
     } catch (err) {
       if (err instanceof NotLeaderError) throw new RetryElsewhere();
       if (err instanceof ReadTimeoutError) return fail('UNAVAILABLE', 'the read could not be confirmed by a majority');
       throw err;
     }
-    const view = this.machine.table.view(resource);
-    return ok({
+  }
+
+  private resourceAnswer(resource: string, view: ResourceView) {
+    return {
       resource,
       permits: view.permits,
       holders: this.holders(resource, view.holders),
       waiters: view.waiters.map((w) => ({ owner: w.owner, mode: w.mode })),
-    });
+    };
   }
 
   private holders(resource: string, holders: readonly HolderView[]) {

@@ -127,6 +127,14 @@ function endpoint(route: ApiRoute): string[] {
       '',
     );
   }
+  if (route.query) {
+    out.push(
+      '**Query parameters** (unknown ones are refused)',
+      '',
+      ...fieldsTable(jsonSchemaOf(route.query, 'input'), true),
+      '',
+    );
+  }
   if (route.body) {
     out.push(
       `**Body** (JSON${route.bodyOptional ? ', optional' : ''}; unknown fields are refused)`,

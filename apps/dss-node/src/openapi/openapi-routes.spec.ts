@@ -109,6 +109,7 @@ describe('the OpenAPI document against the routes Nest registers', () => {
     expect([undocumented, absent]).toEqual([
       [],
       [
+        'GET /lock',
         'GET /lock/{resource}',
         'POST /lock/acquire',
         'POST /lock/acquire-set',

@@ -4,9 +4,12 @@ import { formatMs, renderFields, renderTable } from '../output.js';
 import { parseCount, parseDuration } from '../parse.js';
 import { registerLockSets } from './lock-sets.js';
 
-// `dssctl lock acquire|release|renew|show`: POST /lock/acquire, /release,
-// /renew and GET /lock/{resource}; the set commands are in lock-sets.ts. The default owner is user@host, so an
+// `dssctl lock acquire|release|renew|show|list`: POST /lock/acquire, /release,
+// /renew, GET /lock/{resource} and GET /lock; the set commands are in lock-sets.ts. The default owner is user@host, so an
 // acquire and the release that follows from the same account match.
+
+/** The server's bound on GET /lock's limit (LOCK_LIMITS.listLimitMax), checked here so a typo is exit 2 without a request. */
+const LIST_LIMIT_MAX = 1000;
 
 const ms = (flag: string) => (v: string) => parseDuration(v, flag);
 
@@ -137,6 +140,40 @@ export function registerLock(program: Command, action: ActionFactory, deps: CliD
               state.waiters.map((w) => [w.owner, w.mode]),
             );
         return { json: state, text };
+      }),
+    );
+
+  lock
+    .command('list')
+    .description('the locks and semaphores that have holders or waiters, by name (a linearizable read)')
+    .option('--prefix <prefix>', 'only resources whose names start with it')
+    .option('--limit <n>', 'at most n resources (1 to 1000; server default 100)', (v) =>
+      parseCount(v, '--limit', 1, LIST_LIMIT_MAX),
+    )
+    .addHelpText('after', '\nExamples:\n  dssctl lock list\n  dssctl lock list --prefix orders/ --json | jq .resources')
+    .action(
+      action(async (ctx) => {
+        const o = ctx.opts as { prefix?: string; limit?: number };
+        const list = await ctx.client().lock.list(
+          {
+            ...(o.prefix !== undefined ? { prefix: o.prefix } : {}),
+            ...(o.limit !== undefined ? { limit: o.limit } : {}),
+          },
+          { signal: ctx.signal },
+        );
+        if (list.resources.length === 0) return { json: list, text: 'no lock is held or waited for\n' };
+        let text = renderTable(
+          ['resource', 'kind', 'holders', 'waiters'],
+          list.resources.map((r) => [
+            r.resource,
+            (r.permits ?? 1) > 1 ? `semaphore ${r.permits}` : 'lock',
+            r.holders.map((h) => (h.mode === 'shared' ? `${h.owner} (shared)` : h.owner)).join(', ') || '-',
+            r.waiters.length,
+          ]),
+          { align: { waiters: 'right' } },
+        );
+        if (list.truncated) text += `(more match; narrow --prefix or raise --limit)\n`;
+        return { json: list, text };
       }),
     );
 

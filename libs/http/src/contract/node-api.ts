@@ -47,7 +47,7 @@ export const NODE_ROUTES: readonly ApiRoute[] = [
     tag: 'node',
     summary: "This node, its peers of the same role pinged now, and the role's own state",
     description:
-      'Beside the fields listed, the role adds its own (lock: `raft`; queue: `ring`, topics; cache: `ring`, `lines`, ...): they are for operators and may change between versions.',
+      'Beside the fields listed, the role adds its own (lock: `raft`, `deadlocks`; queue: `ring`, topics; cache: `ring`, `lines`, ...): they are for operators and may change between versions.',
     answers: {
       200: z.looseObject({
         cluster: z.string(),

@@ -4,4 +4,12 @@ export { MAX_NAME_LENGTH, MAX_REMEMBERED_REQUESTS, MAX_REQUEST_ID_LENGTH } from 
 export { modeCovers, modesConflict } from './lock-modes.js';
 export { InvalidLockCommandError, parseLockCommand, validateLockCommand } from './parse-lock-command.js';
 export { InvalidLockSnapshotError } from './lock-snapshot.js';
-export { LockTable, type HeldLease, type LockTableStats, type PendingWait, type ResourceView } from './lock-table.js';
+export {
+  LockTable,
+  type HeldLease,
+  type ListedResource,
+  type ResourceListing,
+  type LockTableStats,
+  type PendingWait,
+  type ResourceView,
+} from './lock-table.js';

@@ -45,6 +45,17 @@ export interface PendingWait extends WaiterView {
   readonly resource: string;
 }
 
+/** One resource of a listing: its name beside what `view` answers. */
+export interface ListedResource extends ResourceView {
+  readonly resource: string;
+}
+
+/** A page of `list`: `truncated` when more resources matched than `limit`. */
+export interface ResourceListing {
+  readonly resources: ListedResource[];
+  readonly truncated: boolean;
+}
+
 export interface LockTableStats {
   /** Resources with at least one holder or waiter. */
   readonly resources: number;
@@ -121,6 +132,29 @@ export class LockTable {
       holders: state?.holders.map(holderView) ?? [],
       waiters: state?.waiters.map(waiterView) ?? [],
     };
+  }
+
+  /**
+   * The live resources (a holder or a waiter; free ones are not kept) whose names start
+   * with `prefix`, sorted by name in UTF-16 code-unit order (the same on every node and
+   * in every JS runtime, unlike localeCompare), at most `limit` of them.
+   */
+  list(prefix: string, limit: number): ResourceListing {
+    const names = [...this.resources.keys()].filter((r) => r.startsWith(prefix)).sort(byCodeUnits);
+    return {
+      resources: names.slice(0, limit).map((resource) => ({ resource, ...this.view(resource) })),
+      truncated: names.length > limit,
+    };
+  }
+
+  /**
+   * Whether `command` carries a requestId the table remembers: applying it again answers
+   * the first result and changes nothing (a client's retry), so observers of results can
+   * tell a retry from a new refusal.
+   */
+  remembers(command: LockCommand): boolean {
+    const key = RequestCache.keyOf(command);
+    return key !== null && this.requests.get(key) !== undefined;
   }
 
   /** Every lease and wait, for a new leader to arm its timers (at their full length). */
@@ -472,4 +506,8 @@ export class LockTable {
   private dropIfEmpty(resource: string, state: ResourceState): void {
     if (state.holders.length === 0 && state.waiters.length === 0) this.resources.delete(resource);
   }
+}
+
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
