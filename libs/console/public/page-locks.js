@@ -151,21 +151,25 @@ export function mount(main, { canWrite, params }) {
     } catch (err) {
       return fill(deadlocks, h('p', { class: 'bad' }, err.message));
     }
-    // Every lock node keeps its own recent list; merged here, newest first, each refusal once.
-    const seen = new Map();
-    for (const d of o.daemons) for (const x of d.status?.deadlocks ?? []) seen.set(JSON.stringify(x), x);
-    const rows = [...seen.values()].sort((a, b) => (b.at ?? 0) - (a.at ?? 0));
+    // Every lock node records the refusals it applied from the log: the same ones, known by their
+    // log index; merged here, newest first.
+    const byIndex = new Map();
+    for (const d of o.daemons)
+      for (const x of d.status?.deadlocks ?? []) if (!byIndex.has(x.index)) byIndex.set(x.index, x);
+    const rows = [...byIndex.values()].sort((a, b) => b.index - a.index);
     if (rows.length === 0) return fill(deadlocks, h('p', { class: 'muted' }, 'None since the lock nodes started.'));
     fill(
       deadlocks,
       table(
-        ['when', 'owner', 'wanted', 'cycle'],
+        ['when', 'log index', 'owner', 'wanted', 'cycle'],
         rows.map((x) => [
-          x.at ? dateTime(x.at) : '–',
-          x.owner ?? '–',
-          [x.resource ?? x.resources ?? []].flat().join(', '),
-          (x.cycle ?? []).map((c) => (typeof c === 'string' ? c : `${c.owner ?? ''}→${c.resource ?? ''}`)).join(' → '),
+          dateTime(x.when),
+          num(x.index),
+          x.owner,
+          x.resources.join(', '),
+          x.cycle.map((c) => `${c.owner} waits for ${c.resource}`).join(' → '),
         ]),
+        { 'data-testid': 'deadlock-list' },
       ),
     );
   }
