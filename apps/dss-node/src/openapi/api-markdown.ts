@@ -127,6 +127,9 @@ function endpoint(route: ApiRoute): string[] {
       '',
     );
   }
+  if (route.query) {
+    out.push('**Query parameters**', '', ...fieldsTable(jsonSchemaOf(route.query, 'input'), true), '');
+  }
   if (route.body) {
     out.push(
       `**Body** (JSON${route.bodyOptional ? ', optional' : ''}; unknown fields are refused)`,

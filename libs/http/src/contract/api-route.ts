@@ -50,6 +50,8 @@ export interface ApiRoute {
   readonly description?: string;
   /** Path parameters (each a string in the URL, percent-encoded). */
   readonly params?: z.ZodObject;
+  /** Query parameters (each a string in the URL; all optional unless the schema says otherwise). */
+  readonly query?: z.ZodObject;
   /** JSON request body; `bodyOptional` when the endpoint accepts none. */
   readonly body?: z.ZodType;
   readonly bodyOptional?: boolean;
@@ -59,7 +61,7 @@ export interface ApiRoute {
   readonly contentType?: string;
   /**
    * Error codes the endpoint answers besides those every endpoint may: INTERNAL,
-   * UNAUTHORIZED (unless `open`), INVALID_ARGUMENT (with params or a body) and
+   * UNAUTHORIZED (unless `open`), INVALID_ARGUMENT (with params, a query or a body) and
    * PAYLOAD_TOO_LARGE (with a body). See `routeErrorCodes`.
    */
   readonly errors: readonly ApiErrorCode[];
@@ -78,7 +80,7 @@ export function routeErrorCodes(route: ApiRoute): ApiErrorCode[] {
   const codes = new Set<ApiErrorCode>(route.errors);
   codes.add('INTERNAL');
   if (!route.open) codes.add('UNAUTHORIZED');
-  if (route.params || route.body) codes.add('INVALID_ARGUMENT');
+  if (route.params || route.query || route.body) codes.add('INVALID_ARGUMENT');
   if (route.body) codes.add('PAYLOAD_TOO_LARGE');
   return (Object.keys(API_ERROR_STATUS) as ApiErrorCode[]).filter((c) => codes.has(c));
 }

@@ -115,14 +115,24 @@ function operation(route: ApiRoute): Record<string, unknown> {
       content: { [contentType]: { schema: success ? jsonSchemaOf(schema, 'output') : errorSchema(route, status) } },
     };
   }
-  const parameters = route.params
-    ? Object.entries(route.params.shape).map(([name, schema]) => ({
-        name,
-        in: 'path',
-        required: true,
-        schema: jsonSchemaOf(schema as z.ZodType, 'input'),
-      }))
-    : undefined;
+  const inPath = Object.entries(route.params?.shape ?? {}).map(([name, schema]) => ({
+    name,
+    in: 'path',
+    required: true,
+    schema: jsonSchemaOf(schema as z.ZodType, 'input'),
+  }));
+  const inQuery = Object.entries(route.query?.shape ?? {}).map(([name, schema]) => {
+    const s = schema as z.ZodType;
+    const { description, ...rest } = jsonSchemaOf(s, 'input');
+    return {
+      name,
+      in: 'query',
+      required: !s.safeParse(undefined).success,
+      ...(typeof description === 'string' ? { description } : {}),
+      schema: rest,
+    };
+  });
+  const parameters = route.params || route.query ? [...inPath, ...inQuery] : undefined;
   const description = [route.description, ...(route.notes ?? []).map((n) => `- ${n}`)].filter(Boolean).join('\n\n');
   return {
     operationId: route.operationId,
