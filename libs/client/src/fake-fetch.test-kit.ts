@@ -7,6 +7,8 @@ export interface FakeRequest {
   /** Base URL (scheme, host, port). */
   readonly base: string;
   readonly path: string;
+  /** The query string with its "?", or '' without one. */
+  readonly search: string;
   readonly body: unknown;
   readonly headers: Readonly<Record<string, string>>;
   /** The request's signal (per-attempt timeout and caller's abort), for routes that wait. */
@@ -48,6 +50,7 @@ export class FakeFetch {
       method: init?.method ?? 'GET',
       base: url.origin,
       path: url.pathname,
+      search: url.search,
       body,
       headers,
       signal,
