@@ -129,6 +129,8 @@ describe('client API tokens', () => {
       ['POST', `${cluster.url('queue', 'node2')}/queue/publish`, { topic: 'tok', message: 'm' }],
       ['PUT', `${cluster.url('cache', 'node3')}/cache/tok`, { value: 'v' }],
       ['DELETE', `${cluster.url('cache', 'node3')}/cache/tok`, undefined],
+      ['DELETE', `${cluster.url('queue', 'node1')}/queue/tok/dead`, undefined],
+      ['POST', `${cluster.url('queue', 'node3')}/queue/tok/dead/redrive`, { ids: ['m1'] }],
     ];
     for (const [method, url, body] of writes) {
       const r = await call(method, url, RO, body);
@@ -147,6 +149,13 @@ describe('client API tokens', () => {
       delayed: 0,
     });
     expect((await call('GET', `${cluster.url('cache', 'node1')}/cache/tok`, RW)).status).toBe(404);
+    // The queue's operator reads are reads: a read-only token may list and browse.
+    expect((await call('GET', `${cluster.url('queue', 'node2')}/queue?prefix=tok`, RO)).status).toBe(200);
+    expect((await call('GET', `${cluster.url('queue', 'node2')}/queue/tok/messages`, RO)).body).toEqual({
+      topic: 'tok',
+      state: 'ready',
+      messages: [],
+    });
   });
 
   it('lets a read-write token do everything', async () => {
@@ -157,6 +166,10 @@ describe('client API tokens', () => {
       (await call('POST', `${cluster.url('queue', 'node2')}/queue/publish`, RW, { topic: 'tok', message: 'm' })).status,
     ).toBe(201);
     expect((await call('PUT', `${cluster.url('cache', 'node3')}/cache/tok`, RW, { value: 'v' })).status).toBe(200);
+    expect((await call('DELETE', `${cluster.url('queue', 'node1')}/queue/tok/dead`, RW)).body).toEqual({
+      topic: 'tok',
+      purged: 0,
+    });
     expect((await getJson(`${cluster.url('cache', 'node3')}/health`)).status).toBe(200);
   });
 

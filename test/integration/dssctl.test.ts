@@ -305,10 +305,20 @@ describe('dssctl against a local cluster', () => {
 
       const dead = ok(await runJson<{ topic: string; messages: Delivery[] }>(['queue', 'dead', 'poison']));
       expect(dead.json.messages).toEqual([expect.objectContaining({ body: 'bad', deliveries: 5 })]);
-      expect(ok(await runJson(['queue', 'redrive', 'poison'])).json).toEqual({ topic: 'poison', redriven: 1 });
+      // By id: the one named comes back; an id that is no dead letter exits 3 (NOT_FOUND).
+      const some = await runJson<{ topic: string; redriven: number; notFound: string[] }>([
+        'queue',
+        'redrive',
+        'poison',
+        dead.json.messages[0]!.id,
+        'no-such-id',
+      ]);
+      expect([some.code, some.json]).toEqual([3, { topic: 'poison', redriven: 1, notFound: ['no-such-id'] }]);
+      expect(ok(await runJson(['queue', 'redrive', 'poison'])).json).toEqual({ topic: 'poison', redriven: 0 });
       expect(ok(await runJson(['queue', 'stats', 'poison'])).json).toMatchObject({ ready: 1, dead: 0 });
       const back = ok(await runJson<{ messages: Delivery[] }>(['queue', 'consume', 'poison', '--ack']));
       expect(back.json.messages).toEqual([expect.objectContaining({ body: 'bad', deliveries: 1 })]);
+      expect(ok(await runJson(['queue', 'purge', 'poison'])).json).toEqual({ topic: 'poison', purged: 0 });
     });
 
     it('a delayed nack holds the message back', async () => {
@@ -318,6 +328,25 @@ describe('dssctl against a local cluster', () => {
         ok(await runJson(['queue', 'nack', 'later', got.json.messages[0]!.receipt, '--delay', '1m'])).json,
       ).toMatchObject({ outcome: 'delayed' });
       expect(ok(await runJson(['queue', 'stats', 'later'])).json).toMatchObject({ ready: 0, delayed: 1 });
+    });
+
+    it('topics and browse show what is there without consuming it', async () => {
+      ok(await runJson(['queue', 'publish', 'cli-browse', '"b1"', '"b2"']));
+      const topics = ok(
+        await runJson<{ topics: { topic: string; ready: number }[]; truncated: boolean }>([
+          'queue',
+          'topics',
+          '--prefix',
+          'cli-browse',
+        ]),
+      );
+      expect(topics.json).toEqual({
+        topics: [expect.objectContaining({ topic: 'cli-browse', ready: 2 })],
+        truncated: false,
+      });
+      const seen = ok(await runJson<{ messages: Delivery[] }>(['queue', 'browse', 'cli-browse', '--limit', '1']));
+      expect(seen.json.messages.map((m) => [m.body, m.deliveries])).toEqual([['b1', 0]]);
+      expect(ok(await runJson(['queue', 'stats', 'cli-browse'])).json).toMatchObject({ ready: 2, inflight: 0 });
     });
 
     it('publish with --group, --priority and --fence-token; an older token exits 4 with FENCED', async () => {

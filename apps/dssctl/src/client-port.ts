@@ -25,6 +25,7 @@ import type {
   SetGrant,
   SetMemberRequest,
   SetRequest,
+  TopicList,
   TopicStats,
 } from '@dss/client/client-types.js';
 
@@ -47,6 +48,7 @@ export type {
   MesiState,
   Role,
   SetMemberRequest,
+  TopicList,
   TopicStats,
 };
 
@@ -78,7 +80,13 @@ export interface CliQueueClient {
   stats(topic: string, call?: CallOptions): Promise<TopicStats>;
   dead(topic: string, call?: CallOptions): Promise<unknown>;
   redrive(topic: string, call?: CallOptions): Promise<unknown>;
+  topics(req?: { prefix?: string; limit?: number }, call?: CallOptions): Promise<TopicList>;
+  browse(topic: string, req?: { state?: BrowseState; limit?: number }, call?: CallOptions): Promise<unknown>;
+  redriveIds(topic: string, ids: readonly string[], call?: CallOptions): Promise<unknown>;
+  purgeDead(topic: string, call?: CallOptions): Promise<unknown>;
 }
+
+export type BrowseState = 'ready' | 'delayed' | 'inflight';
 
 export interface CliCacheClient {
   get(key: string, call?: CallOptions): Promise<CacheEntry | undefined>;

@@ -93,6 +93,23 @@ function fakeClient() {
         messages: [{ id: 'd1', body: 'bad', publishedAt: 0, deliveries: 5 }],
       })),
       redrive: jest.fn(async (topic: string) => ({ topic, redriven: 2 })),
+      topics: jest.fn(async () => ({
+        topics: [
+          { topic: 'orders', owner: 'node2', ready: 3, inflight: 1, delayed: 0, dead: 2, waiting: 0, groups: 0 },
+        ],
+        truncated: true,
+      })),
+      browse: jest.fn(async (topic: string) => ({
+        topic,
+        state: 'delayed',
+        messages: [{ id: 'm1', body: { n: 1 }, publishedAt: 0, deliveries: 0, deliverAt: 60_000 }],
+      })),
+      redriveIds: jest.fn(async (topic: string, ids: readonly string[]) => ({
+        topic,
+        redriven: ids.length - 1,
+        notFound: ids.slice(-1),
+      })),
+      purgeDead: jest.fn(async (topic: string) => ({ topic, purged: 7 })),
     },
     cache: {
       get: jest.fn(
@@ -745,6 +762,37 @@ describe('queue', () => {
     expect(dead.out).toContain('d1           5  1970-01-01T00:00:00.000Z  "bad"');
     const redrive = await run(['queue', 'redrive', 'orders', '--json']);
     expect(redrive.json()).toEqual({ topic: 'orders', redriven: 2 });
+  });
+
+  it('topics, browse, redrive by ids and purge', async () => {
+    const topics = await run(['queue', 'topics', '--prefix', 'ord', '--limit', '5']);
+    expect(topics.client.queue.topics).toHaveBeenCalledWith({ prefix: 'ord', limit: 5 }, expect.anything());
+    expect(topics.out).toContain('orders  node2');
+    expect(topics.out).toContain('more topics match');
+    expect((await run(['queue', 'topics', '--limit', '1001'])).code).toBe(EXIT.USAGE);
+
+    const browse = await run(['queue', 'browse', 'orders', '--state', 'delayed', '--limit', '10']);
+    expect(browse.client.queue.browse).toHaveBeenCalledWith(
+      'orders',
+      { state: 'delayed', limit: 10 },
+      expect.anything(),
+    );
+    expect(browse.out).toContain('DELIVER AT');
+    expect(browse.out).toContain('1970-01-01T00:01:00.000Z');
+    expect((await run(['queue', 'browse', 'orders', '--state', 'dead'])).code).toBe(EXIT.USAGE);
+
+    const some = await run(['queue', 'redrive', 'orders', 'm1', 'm2']);
+    expect(some.client.queue.redriveIds).toHaveBeenCalledWith('orders', ['m1', 'm2'], expect.anything());
+    expect(some.client.queue.redrive).not.toHaveBeenCalled();
+    expect(some.out).toContain('redrove 1 message of orders back to ready\nnot dead letters of orders: m2\n');
+    expect(some.code).toBe(EXIT.NOT_FOUND);
+    const tooMany = await run(['queue', 'redrive', 'orders', ...Array.from({ length: 101 }, (_, i) => `m${i}`)]);
+    expect(tooMany.code).toBe(EXIT.USAGE);
+    expect(tooMany.client.queue.redriveIds).not.toHaveBeenCalled();
+
+    const purge = await run(['queue', 'purge', 'orders']);
+    expect(purge.client.queue.purgeDead).toHaveBeenCalledWith('orders', expect.anything());
+    expect(purge.out).toBe('purged 7 dead letters of orders\n');
   });
 });
 

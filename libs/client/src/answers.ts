@@ -70,6 +70,8 @@ export const topicStatsAnswer = z.looseObject({
   fence: z.number().optional(),
 });
 
+export const topicListAnswer = z.looseObject({ topics: z.array(topicStatsAnswer), truncated: z.boolean() });
+
 // MESI states; a line in the middle of a transaction can show a transient state (IS_D), so any string.
 const state = z.string();
 export const cacheEntryAnswer = z.looseObject({ key: z.string(), value: z.unknown(), state });

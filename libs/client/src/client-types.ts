@@ -188,6 +188,12 @@ export interface TopicStats {
   readonly fence?: number;
 }
 
+/** GET /queue: the topics by name; `truncated` when more matched than the limit. */
+export interface TopicList {
+  readonly topics: TopicStats[];
+  readonly truncated: boolean;
+}
+
 // ---- cache ----
 export interface CacheEntry {
   readonly key: string;

@@ -9,6 +9,8 @@ export interface FakeRequest {
   readonly path: string;
   /** The query string's parameters (empty without one). */
   readonly query: Readonly<Record<string, string>>;
+  /** The query string with its "?", or '' without one. */
+  readonly search: string;
   readonly body: unknown;
   readonly headers: Readonly<Record<string, string>>;
   /** The request's signal (per-attempt timeout and caller's abort), for routes that wait. */
@@ -51,6 +53,7 @@ export class FakeFetch {
       base: url.origin,
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
+      search: url.search,
       body,
       headers,
       signal,

@@ -83,4 +83,51 @@ describe('QueueClient', () => {
       'POST /queue/a.b/dead/redrive',
     ]);
   });
+
+  it('topics: sends prefix and limit as a query and checks the answer', async () => {
+    const stats = { topic: 'a.b', owner: 'node1', ready: 1, inflight: 0, delayed: 0, dead: 0, waiting: 0, groups: 0 };
+    const { dss, fake } = client(
+      { status: 200, body: { topics: [stats], truncated: true } },
+      { status: 200, body: { topics: [], truncated: false } },
+      { status: 200, body: { topics: 'nope' } },
+    );
+    await expect(dss.queue.topics({ prefix: 'a.', limit: 1 })).resolves.toEqual({ topics: [stats], truncated: true });
+    await expect(dss.queue.topics()).resolves.toEqual({ topics: [], truncated: false });
+    await expect(dss.queue.topics()).rejects.toThrow(/unexpected answer/);
+    expect(fake.requests.map((r) => `${r.method} ${r.path}${r.search}`)).toEqual([
+      'GET /queue?prefix=a.&limit=1',
+      'GET /queue',
+      'GET /queue',
+    ]);
+  });
+
+  it('browse, redrive by ids and purge use the topic in the path; only browse is retried', async () => {
+    const { dss, fake } = client(
+      { status: 200, body: { topic: 'a b', state: 'delayed', messages: [] } },
+      { status: 200, body: { topic: 'a b', redriven: 1, notFound: ['m9'] } },
+      { status: 200, body: { topic: 'a b', purged: 3 } },
+      'reset',
+      'reset',
+    );
+    await expect(dss.queue.browse('a b', { state: 'delayed', limit: 5 })).resolves.toEqual({
+      topic: 'a b',
+      state: 'delayed',
+      messages: [],
+    });
+    await expect(dss.queue.redriveIds('a b', ['m1', 'm9'])).resolves.toEqual({
+      topic: 'a b',
+      redriven: 1,
+      notFound: ['m9'],
+    });
+    await expect(dss.queue.purgeDead('a b')).resolves.toEqual({ topic: 'a b', purged: 3 });
+    // A purge whose answer was lost is not repeated: it may have run.
+    await expect(dss.queue.purgeDead('a b')).rejects.toThrow(/not safe to repeat/);
+    expect(fake.requests.map((r) => `${r.method} ${r.path}${r.search}`)).toEqual([
+      'GET /queue/a%20b/messages?state=delayed&limit=5',
+      'POST /queue/a%20b/dead/redrive',
+      'DELETE /queue/a%20b/dead',
+      'DELETE /queue/a%20b/dead',
+    ]);
+    expect(fake.requests[1]!.body).toEqual({ ids: ['m1', 'm9'] });
+  });
 });

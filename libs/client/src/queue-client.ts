@@ -7,6 +7,7 @@ import type {
   Delivery,
   PublishRequest,
   PublishResult,
+  TopicList,
   TopicStats,
 } from './client-types.js';
 import {
@@ -15,6 +16,7 @@ import {
   consumeAnswer,
   expectAnswer,
   publishAnswer,
+  topicListAnswer,
   topicStatsAnswer,
 } from './answers.js';
 import { QueueConsumer, type Consumer, type ConsumerOptions } from './consumer.js';
@@ -27,10 +29,11 @@ import { HttpCaller, pathSegment } from './http-caller.js';
 //   published since); FencedError when its fence token is older;
 // - consume: yes; an answer lost on the way only hides those messages until
 //   their visibility runs out, then they are delivered again;
-// - ack, ack-and-consume, nack, extend, redrive: only when the server cannot have seen the
+// - topics, stats, dead, browse: yes, they only read;
+// - ack, ack-and-consume, nack, extend, redrive, purge: only when the server cannot have seen the
 //   request. A repeated ack of a delivery acked already answers
 //   STALE_RECEIPT, a repeated nack or extend would act on a new state, and a
-//   repeated redrive would report 0 moved, so none of them is repeated blindly.
+//   repeated redrive or purge would report 0 moved, so none of them is repeated blindly.
 
 export type AckRequest =
   | { readonly topic: string; readonly receipt: string }
@@ -44,6 +47,19 @@ export interface ExtendRequest {
   readonly topic: string;
   readonly receipt: string;
   readonly visibilityMs: number;
+}
+
+export interface TopicListRequest {
+  /** Only topics whose name starts with this. */
+  readonly prefix?: string;
+  /** Most topics to answer (server default 100, at most 1000). */
+  readonly limit?: number;
+}
+export interface BrowseRequest {
+  /** Default ready. */
+  readonly state?: 'ready' | 'delayed' | 'inflight';
+  /** Most messages to answer (server default 50, at most 100). */
+  readonly limit?: number;
 }
 
 export interface QueueClient {
@@ -60,6 +76,14 @@ export interface QueueClient {
   dead(topic: string, call?: CallOptions): Promise<unknown>;
   /** The server's body as is: {topic, redriven}. */
   redrive(topic: string, call?: CallOptions): Promise<unknown>;
+  /** The topics the cluster knows, by name, with their counts. */
+  topics(req?: TopicListRequest, call?: CallOptions): Promise<TopicList>;
+  /** The server's body as is: {topic, state, messages}; consumes nothing. */
+  browse(topic: string, req?: BrowseRequest, call?: CallOptions): Promise<unknown>;
+  /** Redrives only these dead letters (1-100), in one step. The server's body as is: {topic, redriven, notFound}. */
+  redriveIds(topic: string, ids: readonly string[], call?: CallOptions): Promise<unknown>;
+  /** Deletes the topic's dead letters. The server's body as is: {topic, purged}. */
+  purgeDead(topic: string, call?: CallOptions): Promise<unknown>;
   consumer(
     topic: string,
     handler: (d: Delivery, signal: AbortSignal) => Promise<void>,
@@ -154,6 +178,34 @@ export class HttpQueueClient implements QueueClient {
     ).body;
   }
 
+  async topics(req: TopicListRequest = {}, call?: CallOptions): Promise<TopicList> {
+    const answer = await this.http.call(
+      {
+        role: 'queue',
+        method: 'GET',
+        path: `/queue${queryString({ prefix: req.prefix, limit: req.limit })}`,
+        safe: true,
+      },
+      call,
+    );
+    return expectAnswer(topicListAnswer, answer);
+  }
+
+  async browse(topic: string, req: BrowseRequest = {}, call?: CallOptions): Promise<unknown> {
+    const path = `/queue/${pathSegment('topic', topic)}/messages${queryString({ state: req.state, limit: req.limit })}`;
+    return (await this.http.call({ role: 'queue', method: 'GET', path, safe: true }, call)).body;
+  }
+
+  async redriveIds(topic: string, ids: readonly string[], call?: CallOptions): Promise<unknown> {
+    const path = `/queue/${pathSegment('topic', topic)}/dead/redrive`;
+    return (await this.http.call({ role: 'queue', method: 'POST', path, body: { ids }, safe: false }, call)).body;
+  }
+
+  async purgeDead(topic: string, call?: CallOptions): Promise<unknown> {
+    const path = `/queue/${pathSegment('topic', topic)}/dead`;
+    return (await this.http.call({ role: 'queue', method: 'DELETE', path, safe: false }, call)).body;
+  }
+
   consumer(
     topic: string,
     handler: (d: Delivery, signal: AbortSignal) => Promise<void>,
@@ -161,4 +213,12 @@ export class HttpQueueClient implements QueueClient {
   ): Consumer {
     return new QueueConsumer(this, topic, handler, opts);
   }
+}
+
+/** `?a=1&b=x` of the given parameters, leaving out the undefined ones; '' when none is set. */
+function queryString(params: Record<string, string | number | undefined>): string {
+  const query = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) query.set(k, String(v));
+  const text = query.toString();
+  return text === '' ? '' : `?${text}`;
 }

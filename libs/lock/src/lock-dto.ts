@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { queryCount } from '@dss/http/contract/index.js';
 import { LOCK_LIMITS } from './lock-limits.js';
 
 // Request bodies of the lock API, validated strictly: a wrong type, a missing
@@ -57,8 +58,6 @@ export const releaseBody = z.strictObject({ resource, owner, requestId });
 export const renewBody = z.strictObject({ resource, owner, ttlMs: ttlMs.optional(), requestId });
 export const readParams = z.strictObject({ resource });
 
-/** A query value is a string: a run of digits becomes a number, anything else stays and is refused as not one. */
-const digits = (v: unknown) => (typeof v === 'string' && /^[0-9]+$/.test(v) ? Number(v) : v);
 const { listLimitDefault, listLimitMax, resourceMaxLength } = LOCK_LIMITS;
 export const listQuery = z.strictObject({
   prefix: z
@@ -66,17 +65,9 @@ export const listQuery = z.strictObject({
     .max(resourceMaxLength, `prefix must be at most ${resourceMaxLength} characters`)
     .default('')
     .meta({ description: 'only resources whose names start with it (empty: all)' }),
-  limit: z
-    .preprocess(
-      digits,
-      z
-        .number({ error: 'limit must be a whole number' })
-        .int('limit must be a whole number')
-        .min(1, 'limit must be at least 1')
-        .max(listLimitMax, `limit must be at most ${listLimitMax}`)
-        .default(listLimitDefault),
-    )
-    .meta({ description: 'at most this many resources (the first by name)' }),
+  limit: queryCount('limit', listLimitDefault, listLimitMax).meta({
+    description: 'at most this many resources (the first by name)',
+  }),
 });
 
 export const acquireSetBody = z.strictObject({

@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import type { ApiRoute } from '@dss/http';
-import { ackBody, consumeBody, extendBody, nackBody, publishBody, topicParams } from './queue-dto.js';
+import {
+  ackBody,
+  browseQuery,
+  consumeBody,
+  extendBody,
+  nackBody,
+  publishBody,
+  redriveBody,
+  topicListQuery,
+  topicParams,
+} from './queue-dto.js';
 import { QUEUE_LIMITS } from './queue-limits.js';
 
 // The queue API's contract (docs/queue.md, docs/api.md): the request schemas
@@ -19,6 +29,31 @@ const priority = z
   .int()
   .optional()
   .meta({ description: `the priority, when published with one other than ${QUEUE_LIMITS.defaultPriority}` });
+
+const topicStats = z.strictObject({
+  topic: z.string(),
+  owner: z.string().meta({ description: "the queue node that runs the topic's redelivery monitor" }),
+  ready: z.int().min(0),
+  inflight: z.int().min(0),
+  delayed: z.int().min(0),
+  dead: z.int().min(0),
+  waiting: z.int().min(0).meta({ description: "grouped messages waiting behind their group's head" }),
+  groups: z.int().min(0).meta({ description: 'message groups with a message ready, delayed or in flight' }),
+  fence: z
+    .int()
+    .optional()
+    .meta({ description: 'the highest fencing token that published to the topic; absent when none did' }),
+});
+/** A stored message as listings show it: dead letters, browsing. */
+const listedMessage = {
+  id,
+  body: z.unknown(),
+  publishedAt,
+  deliveries: z.int().min(0).meta({ description: 'deliveries so far' }),
+  dedupId: z.string().optional(),
+  group,
+  priority,
+};
 
 export const QUEUE_ROUTES: readonly ApiRoute[] = [
   {
@@ -113,27 +148,31 @@ export const QUEUE_ROUTES: readonly ApiRoute[] = [
   },
   {
     method: 'get',
+    path: '/queue',
+    operationId: 'queueTopics',
+    tag: 'queue',
+    summary: 'The topics the cluster knows, by name, each with its counts and owner',
+    query: topicListQuery,
+    answers: {
+      200: z.strictObject({
+        topics: z.array(topicStats),
+        truncated: z.boolean().meta({ description: 'more topics match than limit allowed' }),
+      }),
+    },
+    errors: ['UNAVAILABLE'],
+    notes: [
+      'A topic is known from its first publish. One with nothing in any state and no publish for a while is dropped from the list when a listing meets it, and comes back with its next publish (docs/queue.md).',
+      'Counts are read topic by topic: the answer is not one snapshot of the whole queue.',
+    ],
+  },
+  {
+    method: 'get',
     path: '/queue/{topic}',
     operationId: 'queueStats',
     tag: 'queue',
     summary: "A topic's counts and owner",
     params: topicParams,
-    answers: {
-      200: z.strictObject({
-        topic: z.string(),
-        owner: z.string().meta({ description: "the queue node that runs the topic's redelivery monitor" }),
-        ready: z.int().min(0),
-        inflight: z.int().min(0),
-        delayed: z.int().min(0),
-        dead: z.int().min(0),
-        waiting: z.int().min(0).meta({ description: "grouped messages waiting behind their group's head" }),
-        groups: z.int().min(0).meta({ description: 'message groups with a message ready, delayed or in flight' }),
-        fence: z
-          .int()
-          .optional()
-          .meta({ description: 'the highest fencing token that published to the topic; absent when none did' }),
-      }),
-    },
+    answers: { 200: topicStats },
     errors: ['UNAVAILABLE'],
   },
   {
@@ -146,30 +185,74 @@ export const QUEUE_ROUTES: readonly ApiRoute[] = [
     answers: {
       200: z.strictObject({
         topic: z.string(),
+        messages: z.array(z.strictObject({ ...listedMessage, deliveries: z.int().min(1) })),
+      }),
+    },
+    errors: ['UNAVAILABLE'],
+  },
+  {
+    method: 'get',
+    path: '/queue/{topic}/messages',
+    operationId: 'queueBrowse',
+    tag: 'queue',
+    summary: 'Look at the messages of one state without consuming them',
+    description: 'Changes nothing: no delivery is counted, no visibility timeout starts.',
+    params: topicParams,
+    query: browseQuery,
+    answers: {
+      200: z.strictObject({
+        topic: z.string(),
+        state: z.enum(['ready', 'delayed', 'inflight']),
         messages: z.array(
           z.strictObject({
-            id,
-            body: z.unknown(),
-            publishedAt,
-            deliveries: z.int().min(1),
-            dedupId: z.string().optional(),
-            group,
-            priority,
+            ...listedMessage,
+            deliverAt: z.int().optional().meta({ description: 'delayed: when it becomes ready, ms since the epoch' }),
+            visibleAt: z
+              .int()
+              .optional()
+              .meta({ description: 'in flight: when it is delivered again unless acked, ms since the epoch' }),
           }),
         ),
       }),
     },
     errors: ['UNAVAILABLE'],
+    notes: [
+      "ready: in delivery order, highest priority first (the every-so-often fairness turn aside); grouped messages waiting behind their group's head are not ready and not listed. delayed: by due time. inflight: by visibility deadline; receipts are not shown.",
+    ],
   },
   {
     method: 'post',
     path: '/queue/{topic}/dead/redrive',
     operationId: 'queueRedrive',
     tag: 'queue',
-    summary: "Move a topic's dead letters back to ready, deliveries reset",
-    description: 'Takes no body (one sent is ignored).',
+    summary: "Move a topic's dead letters (all, or the ones named) back to ready, deliveries reset",
+    description:
+      'Without a body (or with {}), every dead letter; with ids, only those, in one atomic step. A grouped message goes back through its group.',
     params: topicParams,
-    answers: { 200: z.strictObject({ topic: z.string(), redriven: z.int().min(0) }) },
+    body: redriveBody,
+    bodyOptional: true,
+    answers: {
+      200: z.strictObject({
+        topic: z.string(),
+        redriven: z.int().min(0),
+        notFound: z
+          .array(id)
+          .optional()
+          .meta({ description: 'with ids: those that are not dead letters of the topic (nothing done for them)' }),
+      }),
+    },
+    errors: ['UNAVAILABLE'],
+  },
+  {
+    method: 'delete',
+    path: '/queue/{topic}/dead',
+    operationId: 'queuePurgeDead',
+    tag: 'queue',
+    summary: "Delete a topic's dead letters, bodies included",
+    description:
+      'Each message is deleted whole (no half-deleted message is ever seen); a long dead list goes in steps, so a letter dying during the purge may stay.',
+    params: topicParams,
+    answers: { 200: z.strictObject({ topic: z.string(), purged: z.int().min(0) }) },
     errors: ['UNAVAILABLE'],
   },
 ];

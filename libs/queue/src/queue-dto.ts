@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { JSON_MAX_DEPTH, jsonDeeperThan } from '@dss/http';
+import { JSON_MAX_DEPTH, jsonDeeperThan, queryCount } from '@dss/http';
 import { QUEUE_LIMITS } from './queue-limits.js';
 import { GROUP_PATTERN } from './storage/queue-input.js';
 
@@ -119,8 +119,49 @@ export const extendBody = z.strictObject({
 });
 export const topicParams = z.strictObject({ topic });
 
+export const topicListQuery = z.strictObject({
+  prefix: z
+    .string({ error: 'prefix must be a string' })
+    .regex(/^[A-Za-z0-9._-]{0,128}$/, 'prefix must match [A-Za-z0-9._-]{0,128}')
+    .default('')
+    .meta({ description: 'only topics whose name starts with this' }),
+  limit: queryCount('limit', QUEUE_LIMITS.topicListDefault, QUEUE_LIMITS.topicListMax).meta({
+    description: 'most topics to answer (first by name)',
+  }),
+});
+
+export const BROWSE_STATES = ['ready', 'delayed', 'inflight'] as const;
+
+export const browseQuery = z.strictObject({
+  state: z
+    .enum(BROWSE_STATES, { error: `state must be one of ${BROWSE_STATES.join(', ')}` })
+    .default('ready')
+    .meta({ description: 'which messages to show' }),
+  limit: queryCount('limit', QUEUE_LIMITS.browseDefault, QUEUE_LIMITS.browseMax).meta({
+    description: 'most messages to answer',
+  }),
+});
+
+const messageId = z
+  .string({ error: 'ids must be message ids (strings)' })
+  .min(1, 'a message id must not be empty')
+  .max(QUEUE_LIMITS.messageIdMaxLength, 'a message id is too long');
+
+/** Optional: without ids (no body, or {}) every dead letter is redriven. */
+export const redriveBody = z.strictObject({
+  ids: z
+    .array(messageId, { error: 'ids must be an array of message ids' })
+    .min(1, 'ids must not be empty (send no body to redrive all)')
+    .max(QUEUE_LIMITS.redriveIdsMax, `ids: at most ${QUEUE_LIMITS.redriveIdsMax} per redrive`)
+    .optional()
+    .meta({ description: 'redrive only these dead letters; without ids, all of them' }),
+});
+
 export type PublishBody = z.infer<typeof publishBody>;
 export type ConsumeBody = z.infer<typeof consumeBody>;
 export type AckBody = z.infer<typeof ackBody>;
 export type NackBody = z.infer<typeof nackBody>;
 export type ExtendBody = z.infer<typeof extendBody>;
+export type TopicListQuery = z.infer<typeof topicListQuery>;
+export type BrowseQuery = z.infer<typeof browseQuery>;
+export type RedriveBody = z.infer<typeof redriveBody>;

@@ -27,6 +27,16 @@ export const QUEUE_LIMITS = {
   priorityFairEvery: PRIORITY_FAIR_EVERY,
   /** Dead letters listed by GET /queue/{topic}/dead. */
   deadListMax: 100,
+  /** GET /queue: topics answered when the request names no limit, and the most it may name. */
+  topicListDefault: 100,
+  topicListMax: 1000,
+  /** GET /queue/{topic}/messages: messages answered by default, and at most (each carries its body). */
+  browseDefault: 50,
+  browseMax: 100,
+  /** POST /queue/{topic}/dead/redrive: most ids one request may name (one script moves them all). */
+  redriveIdsMax: 100,
+  /** A message id as a request names it; ids the store makes are 32 characters. */
+  messageIdMaxLength: 64,
 } as const;
 
 /** The owner runs each owned topic's redelivery check this often (docs/guarantees.md: redelivery is checked at least once a second). */

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { ApiAnswer } from '@dss/http';
 import { QueueService, type QueueOp } from './queue.service.js';
@@ -33,6 +33,11 @@ export class QueueController {
     return this.run('extend', body, reply);
   }
 
+  @Get()
+  topics(@Query() query: unknown, @Res() reply: FastifyReply) {
+    return this.run('topics', query, reply);
+  }
+
   @Get(':topic')
   stats(@Param('topic') topic: string, @Res() reply: FastifyReply) {
     return this.run('stats', { topic }, reply);
@@ -43,13 +48,23 @@ export class QueueController {
     return this.run('dead', { topic }, reply);
   }
 
-  @Post(':topic/dead/redrive')
-  redrive(@Param('topic') topic: string, @Res() reply: FastifyReply) {
-    return this.run('redrive', { topic }, reply);
+  @Get(':topic/messages')
+  browse(@Param('topic') topic: string, @Query() query: unknown, @Res() reply: FastifyReply) {
+    return this.run('browse', { topic }, reply, query);
   }
 
-  private async run(op: QueueOp, body: unknown, reply: FastifyReply): Promise<void> {
-    const answer: ApiAnswer = await this.queue.handle(op, body);
+  @Post(':topic/dead/redrive')
+  redrive(@Param('topic') topic: string, @Body() body: unknown, @Res() reply: FastifyReply) {
+    return this.run('redrive', { topic }, reply, body);
+  }
+
+  @Delete(':topic/dead')
+  purge(@Param('topic') topic: string, @Res() reply: FastifyReply) {
+    return this.run('purge', { topic }, reply);
+  }
+
+  private async run(op: QueueOp, input: unknown, reply: FastifyReply, extra?: unknown): Promise<void> {
+    const answer: ApiAnswer = await this.queue.handle(op, input, extra);
     await reply.status(answer.status).send(answer.body);
   }
 }

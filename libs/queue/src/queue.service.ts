@@ -5,16 +5,22 @@ import { DSS_CONFIG, replicasToAck, type NodeConfig } from '@dss/config';
 import { fail, ok, parseBody, type ApiAnswer } from '@dss/http';
 import {
   ackBody,
+  browseQuery,
   consumeBody,
   extendBody,
   nackBody,
   publishBody,
+  redriveBody,
+  topicListQuery,
   topicParams,
   type AckBody,
+  type BrowseQuery,
   type ConsumeBody,
   type ExtendBody,
   type NackBody,
   type PublishBody,
+  type RedriveBody,
+  type TopicListQuery,
 } from './queue-dto.js';
 import { QUEUE_LIMITS } from './queue-limits.js';
 import { QUEUE_METRICS } from './queue-metrics.js';
@@ -29,7 +35,8 @@ import type { AckResult, ConsumedMessage } from './storage/queue-types.js';
 import { TopicOwnership } from './topic-ownership.service.js';
 import { TopicWakeups } from './topic-wakeups.service.js';
 
-export type QueueOp = 'publish' | 'consume' | 'ack' | 'nack' | 'extend' | 'stats' | 'dead' | 'redrive';
+export type QueueOp =
+  'publish' | 'consume' | 'ack' | 'nack' | 'extend' | 'topics' | 'stats' | 'dead' | 'browse' | 'redrive' | 'purge';
 
 /**
  * Runs queue requests on the node that receives them: every storage operation
@@ -43,15 +50,20 @@ export type QueueOp = 'publish' | 'consume' | 'ack' | 'nack' | 'extend' | 'stats
 export class QueueService implements OnApplicationBootstrap {
   private readonly logger = new Logger('Queue');
   private readonly replicasToAck: number;
-  private readonly ops: Record<QueueOp, (input: unknown) => Promise<ApiAnswer>> = {
+  /** `input` is the body, or the path parameters; `extra` the query or the body of a route with both. */
+  private readonly ops: Record<QueueOp, (input: unknown, extra: unknown) => Promise<ApiAnswer>> = {
     publish: (input) => this.publish(parseBody(publishBody, input)),
     consume: (input) => this.consume(parseBody(consumeBody, input)),
     ack: (input) => this.ack(parseBody(ackBody, input)),
     nack: (input) => this.nack(parseBody(nackBody, input)),
     extend: (input) => this.extend(parseBody(extendBody, input)),
+    topics: (input) => this.topics(parseBody(topicListQuery, input)),
     stats: (input) => this.stats(parseBody(topicParams, input).topic),
     dead: (input) => this.dead(parseBody(topicParams, input).topic),
-    redrive: (input) => this.redrive(parseBody(topicParams, input).topic),
+    browse: (input, query) => this.browse(parseBody(topicParams, input).topic, parseBody(browseQuery, query)),
+    // No body is the redrive of everything it always was.
+    redrive: (input, body) => this.redrive(parseBody(topicParams, input).topic, parseBody(redriveBody, body ?? {})),
+    purge: (input) => this.purge(parseBody(topicParams, input).topic),
   };
 
   constructor(
@@ -80,9 +92,9 @@ export class QueueService implements OnApplicationBootstrap {
   }
 
   /** A client request: validated (400 on bad input, nothing written), then run here. */
-  async handle(op: QueueOp, input: unknown): Promise<ApiAnswer> {
+  async handle(op: QueueOp, input: unknown, extra?: unknown): Promise<ApiAnswer> {
     try {
-      return await this.ops[op](input);
+      return await this.ops[op](input, extra);
     } catch (err) {
       if (err instanceof QueueStorageUnavailableError)
         return fail('UNAVAILABLE', `queue storage (Redis) is not reachable: ${err.message}`);
@@ -223,9 +235,31 @@ export class QueueService implements OnApplicationBootstrap {
     return ok({ topic, messages: await this.store.dead(topic, QUEUE_LIMITS.deadListMax) });
   }
 
-  private async redrive(topic: string): Promise<ApiAnswer> {
+  /** Every topic of the shared topic list: any node answers the same (owners are computed here, as stats does). */
+  private async topics(q: TopicListQuery): Promise<ApiAnswer> {
+    const list = await this.store.listTopics(q.prefix, q.limit);
+    return ok({
+      topics: list.topics.map((t) => ({ topic: t.topic, owner: this.ownership.owner(t.topic), ...t.stats })),
+      truncated: list.truncated,
+    });
+  }
+
+  private async browse(topic: string, q: BrowseQuery): Promise<ApiAnswer> {
+    return ok({ topic, state: q.state, messages: await this.store.browse(topic, q.state, q.limit) });
+  }
+
+  private async redrive(topic: string, b: RedriveBody): Promise<ApiAnswer> {
+    if (b.ids) {
+      const { redriven, notFound } = await this.store.redriveIds(topic, b.ids);
+      if (redriven > 0) this.wakeups.notify(topic, redriven);
+      return ok({ topic, redriven, notFound });
+    }
     const moved = await this.store.redrive(topic);
     if (moved > 0) this.wakeups.notify(topic, moved);
     return ok({ topic, redriven: moved });
+  }
+
+  private async purge(topic: string): Promise<ApiAnswer> {
+    return ok({ topic, purged: await this.store.purgeDead(topic) });
   }
 }

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
-import type { AckResult, Delivery } from '../client-port.js';
+import type { AckResult, BrowseState, Delivery } from '../client-port.js';
 import type { ActionFactory, CommandContext, CommandResult } from '../context.js';
 import { UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { compactJson, formatTime, plural, renderFields, renderTable } from '../output.js';
 import { parseCount, parseDuration, parseJsonValue } from '../parse.js';
 
-// `dssctl queue ...`: publish, consume, ack, nack, stats, dead, redrive.
+// `dssctl queue ...`: publish, consume, ack, nack, topics, stats, browse, dead,
+// redrive, purge.
 // Messages are JSON values: given as arguments, or one per line from --file
 // or stdin; --raw sends each as a string instead.
 
@@ -16,6 +17,18 @@ export const PUBLISH_BATCH = 1000;
 const IDS_SHOWN = 20;
 
 const ms = (flag: string) => (v: string) => parseDuration(v, flag);
+
+/** The API lists at most this many topics at once, this many messages when browsing, and redrives this many ids. */
+const TOPICS_MAX = 1000;
+const BROWSE_MAX = 100;
+const REDRIVE_IDS_MAX = 100;
+const BROWSE_STATES: readonly BrowseState[] = ['ready', 'delayed', 'inflight'];
+
+function browseState(v: string): BrowseState {
+  const state = BROWSE_STATES.find((s) => s === v);
+  if (!state) throw new UsageError(`--state: "${v}" must be one of ${BROWSE_STATES.join(', ')}`);
+  return state;
+}
 
 /** `--ack-first r1,r2`: 1 to PUBLISH_BATCH receipts. */
 function receiptList(v: string): string[] {
@@ -64,16 +77,25 @@ interface Row {
   body: unknown;
   group?: string;
   priority?: number;
+  /** Browsing: a delayed message's due time, an in-flight one's visibility deadline. */
+  deliverAt?: number;
+  visibleAt?: number;
 }
 
-/** One line per message; group and priority columns only when some message has one. */
+/** One line per message; group, priority and due columns only when some message has one. */
 function deliveriesTable(messages: readonly Row[], withReceipt: boolean): string {
   const groups = messages.some((m) => m.group !== undefined);
   const priorities = messages.some((m) => m.priority !== undefined);
+  const due = messages.some((m) => m.deliverAt !== undefined)
+    ? 'deliver at'
+    : messages.some((m) => m.visibleAt !== undefined)
+      ? 'visible at'
+      : undefined;
   const headers = [
     'id',
     'deliveries',
     'published',
+    ...(due ? [due] : []),
     ...(groups ? ['group'] : []),
     ...(priorities ? ['priority'] : []),
     ...(withReceipt ? ['receipt'] : []),
@@ -81,15 +103,19 @@ function deliveriesTable(messages: readonly Row[], withReceipt: boolean): string
   ];
   return renderTable(
     headers,
-    messages.map((m) => [
-      m.id,
-      m.deliveries,
-      formatTime(m.publishedAt),
-      ...(groups ? [m.group ?? '-'] : []),
-      ...(priorities ? [m.priority ?? '-'] : []),
-      ...(withReceipt ? [m.receipt] : []),
-      compactJson(m.body),
-    ]),
+    messages.map((m) => {
+      const at = m.deliverAt ?? m.visibleAt;
+      return [
+        m.id,
+        m.deliveries,
+        formatTime(m.publishedAt),
+        ...(due ? [at === undefined ? '-' : formatTime(at)] : []),
+        ...(groups ? [m.group ?? '-'] : []),
+        ...(priorities ? [m.priority ?? '-'] : []),
+        ...(withReceipt ? [m.receipt] : []),
+        compactJson(m.body),
+      ];
+    }),
     { align: { deliveries: 'right', priority: 'right' } },
   );
 }
@@ -341,18 +367,121 @@ Examples:
     );
 
   queue
-    .command('redrive')
-    .description('move every dead letter of a topic back to ready, delivery count reset')
+    .command('topics')
+    .description('the topics the cluster knows, by name, with their counts')
+    .option('--prefix <text>', 'only topics whose name starts with this')
+    .option(`--limit <n>`, `at most this many (1-${TOPICS_MAX}, server default 100)`, (v: string) =>
+      parseCount(v, '--limit', 1, TOPICS_MAX),
+    )
+    .addHelpText('after', '\nExample:\n  dssctl queue topics --prefix orders.')
+    .action(
+      action(async (ctx) => {
+        const o = ctx.opts as { prefix?: string; limit?: number };
+        const list = await ctx.client().queue.topics({ prefix: o.prefix, limit: o.limit }, { signal: ctx.signal });
+        if (list.topics.length === 0) return { json: list, text: 'no topics\n' };
+        const table = renderTable(
+          ['topic', 'owner', 'ready', 'inflight', 'delayed', 'dead', 'waiting', 'groups'],
+          list.topics.map((t) => [
+            t.topic,
+            t.owner,
+            t.ready,
+            t.inflight,
+            t.delayed,
+            t.dead,
+            t.waiting ?? '-',
+            t.groups ?? '-',
+          ]),
+          {
+            align: {
+              ready: 'right',
+              inflight: 'right',
+              delayed: 'right',
+              dead: 'right',
+              waiting: 'right',
+              groups: 'right',
+            },
+          },
+        );
+        return { json: list, text: table + (list.truncated ? 'more topics match: use --prefix or --limit\n' : '') };
+      }),
+    );
+
+  queue
+    .command('browse')
+    .description('look at the messages of a topic without consuming them (ready, delayed or in flight)')
     .argument('<topic>', 'topic name')
-    .addHelpText('after', '\nExample:\n  dssctl queue redrive orders')
+    .option('--state <state>', 'ready, delayed or inflight (default ready)', browseState)
+    .option(`--limit <n>`, `at most this many (1-${BROWSE_MAX}, server default 50)`, (v: string) =>
+      parseCount(v, '--limit', 1, BROWSE_MAX),
+    )
+    .addHelpText('after', '\nExample:\n  dssctl queue browse orders --state delayed --limit 10')
     .action(
       action(async (ctx) => {
         const [topic] = ctx.args as [string];
-        const body = await ctx.client().queue.redrive(topic, { signal: ctx.signal });
-        const n = (body as { redriven?: unknown } | null)?.redriven;
+        const o = ctx.opts as { state?: BrowseState; limit?: number };
+        const body = await ctx.client().queue.browse(topic, { state: o.state, limit: o.limit }, { signal: ctx.signal });
+        const list = (body as { messages?: unknown } | null)?.messages;
+        const messages = Array.isArray(list) ? (list as Row[]) : [];
         return {
           json: body,
-          text: typeof n === 'number' ? `redrove ${plural(n, 'message')} of ${topic} back to ready\n` : 'redriven\n',
+          text:
+            messages.length === 0
+              ? `no ${o.state ?? 'ready'} messages in ${topic}\n`
+              : deliveriesTable(messages, false),
+        };
+      }),
+    );
+
+  queue
+    .command('redrive')
+    .description('move dead letters of a topic back to ready, delivery count reset: all, or the ids given')
+    .argument('<topic>', 'topic name')
+    .argument('[ids...]', `only these dead letters (1-${REDRIVE_IDS_MAX} message ids), in one step`)
+    .addHelpText(
+      'after',
+      '\nExamples:\n  dssctl queue redrive orders\n  dssctl queue redrive orders 0190a1b2c3d4-00000000-1a2b3c4d5e',
+    )
+    .action(
+      action(async (ctx) => {
+        const [topic, ids] = ctx.args as [string, string[]];
+        if (ids.length > REDRIVE_IDS_MAX) throw new UsageError(`at most ${REDRIVE_IDS_MAX} ids per redrive`);
+        const queue = ctx.client().queue;
+        const body =
+          ids.length > 0
+            ? await queue.redriveIds(topic, ids, { signal: ctx.signal })
+            : await queue.redrive(topic, { signal: ctx.signal });
+        const answer = body as { redriven?: unknown; notFound?: unknown } | null;
+        const n = answer?.redriven;
+        const missing = Array.isArray(answer?.notFound) ? answer.notFound.map(String) : [];
+        const text =
+          (typeof n === 'number' ? `redrove ${plural(n, 'message')} of ${topic} back to ready\n` : 'redriven\n') +
+          (missing.length > 0 ? `not dead letters of ${topic}: ${missing.join(' ')}\n` : '');
+        if (missing.length === 0) return { json: body, text };
+        return {
+          json: body,
+          text,
+          exitCode: EXIT.NOT_FOUND,
+          problem: {
+            code: 'NOT_FOUND',
+            message: `${plural(missing.length, 'id')} of ${ids.length} not among the dead letters of ${topic}`,
+          },
+        };
+      }),
+    );
+
+  queue
+    .command('purge')
+    .description('delete every dead letter of a topic, bodies included (cannot be undone)')
+    .argument('<topic>', 'topic name')
+    .addHelpText('after', '\nExample:\n  dssctl queue dead orders --json > dead.json && dssctl queue purge orders')
+    .action(
+      action(async (ctx) => {
+        const [topic] = ctx.args as [string];
+        const body = await ctx.client().queue.purgeDead(topic, { signal: ctx.signal });
+        const n = (body as { purged?: unknown } | null)?.purged;
+        return {
+          json: body,
+          text: typeof n === 'number' ? `purged ${plural(n, 'dead letter')} of ${topic}\n` : 'purged\n',
         };
       }),
     );

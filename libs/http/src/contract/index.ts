@@ -3,3 +3,4 @@ export * from './api-route.js';
 export * from './openapi.js';
 export * from './answer-check.js';
 export * from './node-api.js';
+export * from './query-values.js';

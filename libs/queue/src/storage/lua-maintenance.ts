@@ -42,3 +42,42 @@ end
 return #ids
 `,
 );
+
+/**
+ * redrive by id: the named dead letters (each found by LREM from the oldest,
+ * so ids taken from GET /dead are found quickly) go back exactly as REDRIVE_LUA
+ * sends them, all in this one script. ARGV: ids (distinct).
+ * Reply: {ids moved, {ids not dead in this topic}}.
+ */
+export const REDRIVE_IDS_LUA = writeScript(
+  READY_OPS,
+  `
+local moved, missing = 0, {}
+for i = 1, #ARGV do
+  local id = ARGV[i]
+  if redis.call('LREM', K_DEAD, 1, id) == 1 then
+    redis.call('HDEL', K_DELIVERIES, id)
+    local p, g = meta_of(id)
+    if g then join_group(id, p, g) else push_level(p, id, false) end
+    moved = moved + 1
+  else
+    missing[#missing + 1] = id
+  end
+end
+return {moved, missing}
+`,
+);
+
+/**
+ * purge: the oldest dead letters are deleted with everything kept about them
+ * (envelope, deliveries, meta). Their groups moved on when they died.
+ * KEYS: the topic keys. ARGV: limit. Reply: ids deleted.
+ */
+export const PURGE_DEAD_LUA = writeScript(`
+local ids = redis.call('LPOP', K_DEAD, tonumber(ARGV[1]))
+if not ids then return 0 end
+redis.call('HDEL', K_MSG, unpack(ids))
+redis.call('HDEL', K_DELIVERIES, unpack(ids))
+redis.call('HDEL', K_META, unpack(ids))
+return #ids
+`);

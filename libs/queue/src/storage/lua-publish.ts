@@ -65,6 +65,8 @@ else
   redis.call('RPUSH', level_key(prio), unpack(ids))
   if prio ~= DEFAULT_PRIORITY then redis.call('ZADD', K_LEVELS, prio, prio) end
 end
+-- When the topic last took a publish: listing prunes only topics idle past every store's registration memory.
+redis.call('HSET', K_STATE, 'published', now)
 if window > 0 then
   redis.call('SET', K_DEDUP, (now + window) .. '|' .. table.concat(ids, ','), 'PX', window)
 end

@@ -3,7 +3,14 @@
 // replies are checked here so a surprise from Redis fails loudly.
 
 import { QueueStorageError } from './queue-errors.js';
-import type { AckResult, ConsumedMessage, DeadMessage, MessageEnvelope } from './queue-types.js';
+import type {
+  AckResult,
+  BrowsedMessage,
+  BrowseState,
+  ConsumedMessage,
+  DeadMessage,
+  MessageEnvelope,
+} from './queue-types.js';
 
 /** What an envelope carries besides id, body and publishedAt; absent fields are not written. */
 export interface EnvelopeExtras {
@@ -91,21 +98,41 @@ export function decodeConsumed(reply: unknown): ConsumedMessage[] {
   return out;
 }
 
+/** A stored message as listings show it (dead letters, browsing). */
+function listed(env: MessageEnvelope, deliveries: number): DeadMessage {
+  return {
+    id: env.id,
+    body: env.body,
+    publishedAt: env.publishedAt,
+    deliveries,
+    ...(env.dedupId === undefined ? {} : { dedupId: env.dedupId }),
+    ...placement(env),
+  };
+}
+
 /** Flat {id, envelope, deliveries, ...} -> dead letters. */
 export function decodeDead(reply: unknown): DeadMessage[] {
   const flat = replyArray(reply, 'dead');
   const out: DeadMessage[] = [];
   for (let i = 0; i + 2 < flat.length; i += 3) {
     const env = decodeEnvelope(replyString(flat[i + 1], 'dead'));
-    const deliveries = replyInt(flat[i + 2], 'dead');
-    out.push({
-      id: env.id,
-      body: env.body,
-      publishedAt: env.publishedAt,
-      deliveries,
-      ...(env.dedupId === undefined ? {} : { dedupId: env.dedupId }),
-      ...placement(env),
-    });
+    out.push(listed(env, replyInt(flat[i + 2], 'dead')));
+  }
+  return out;
+}
+
+/** Flat {id, envelope, deliveries, at, ...} -> browsed messages; `at` is deliverAt or visibleAt by state. */
+export function decodeBrowsed(reply: unknown, state: BrowseState): BrowsedMessage[] {
+  const flat = replyArray(reply, 'browse');
+  const out: BrowsedMessage[] = [];
+  for (let i = 0; i + 3 < flat.length; i += 4) {
+    const env = decodeEnvelope(replyString(flat[i + 1], 'browse'));
+    const message = listed(env, replyInt(flat[i + 2], 'browse'));
+    if (state === 'ready') out.push(message);
+    else {
+      const at = replyInt(flat[i + 3], 'browse');
+      out.push(state === 'delayed' ? { ...message, deliverAt: at } : { ...message, visibleAt: at });
+    }
   }
   return out;
 }

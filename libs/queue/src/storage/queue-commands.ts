@@ -8,9 +8,9 @@ import type { Redis } from 'ioredis';
 import { redisErrorCode } from '@dss/resp';
 import { TOPIC_KEY_COUNT } from './lua-common.js';
 import { CONSUME_LUA } from './lua-consume.js';
-import { PROMOTE_LUA, REDRIVE_LUA, REQUEUE_LUA } from './lua-maintenance.js';
+import { PROMOTE_LUA, PURGE_DEAD_LUA, REDRIVE_IDS_LUA, REDRIVE_LUA, REQUEUE_LUA } from './lua-maintenance.js';
 import { PUBLISH_LUA } from './lua-publish.js';
-import { DEAD_LUA, NEXT_DUE_LUA, STATS_LUA } from './lua-reads.js';
+import { BROWSE_LUA, DEAD_LUA, NEXT_DUE_LUA, STATS_LUA } from './lua-reads.js';
 import { ACK_LUA, EXTEND_LUA, NACK_LUA } from './lua-receipts.js';
 import { QueueStorageError } from './queue-errors.js';
 import { type TopicKeys } from './queue-keys.js';
@@ -25,9 +25,12 @@ const QUEUE_COMMANDS = {
   dssqPromote: { lua: PROMOTE_LUA, numberOfKeys: TOPIC_KEY_COUNT, readOnly: false },
   dssqRequeue: { lua: REQUEUE_LUA, numberOfKeys: TOPIC_KEY_COUNT, readOnly: false },
   dssqRedrive: { lua: REDRIVE_LUA, numberOfKeys: TOPIC_KEY_COUNT, readOnly: false },
+  dssqRedriveIds: { lua: REDRIVE_IDS_LUA, numberOfKeys: TOPIC_KEY_COUNT, readOnly: false },
+  dssqPurgeDead: { lua: PURGE_DEAD_LUA, numberOfKeys: TOPIC_KEY_COUNT, readOnly: false },
   dssqStats: { lua: STATS_LUA, numberOfKeys: TOPIC_KEY_COUNT, readOnly: true },
   dssqNextDue: { lua: NEXT_DUE_LUA, numberOfKeys: TOPIC_KEY_COUNT, readOnly: true },
   dssqDead: { lua: DEAD_LUA, numberOfKeys: TOPIC_KEY_COUNT, readOnly: true },
+  dssqBrowse: { lua: BROWSE_LUA, numberOfKeys: TOPIC_KEY_COUNT, readOnly: true },
 } as const;
 
 export type QueueCommand = keyof typeof QUEUE_COMMANDS;

@@ -47,3 +47,10 @@ export const DEFAULT_PRIORITY = 4;
 export const PRIORITY_FAIR_EVERY = 10;
 /** Longest message group name (characters of [A-Za-z0-9._:-]). */
 export const GROUP_MAX_LENGTH = 128;
+/**
+ * Listing topics drops from the topic list a topic with nothing in any state
+ * whose last publish is at least this old. Twice a store's registration memory
+ * (TOPIC_REGISTER_EVERY_MS), clock skew included: a store that publishes to a
+ * pruned topic afterwards has forgotten registering it and registers it again.
+ */
+export const TOPIC_PRUNE_IDLE_MS = 2 * TOPIC_REGISTER_EVERY_MS;

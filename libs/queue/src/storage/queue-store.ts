@@ -10,6 +10,7 @@ import { MessageIdGenerator, receiptNonce } from './message-ids.js';
 import { callRedis } from './map-redis-error.js';
 import {
   decodeAck,
+  decodeBrowsed,
   decodeConsumed,
   decodeDead,
   encodeEnvelope,
@@ -45,6 +46,7 @@ import {
   DEFAULT_VISIBILITY_MS,
   MAX_BATCH,
   MAX_MOVES_PER_SCRIPT,
+  TOPIC_PRUNE_IDLE_MS,
   TOPIC_REGISTER_EVERY_MS,
   TOPIC_REGISTER_MEMORY,
 } from './queue-limits.js';
@@ -52,6 +54,8 @@ import type {
   AckAndConsumeResult,
   AckResult,
   AppendOnlyStatus,
+  BrowsedMessage,
+  BrowseState,
   ConsumedMessage,
   DeadMessage,
   DurabilityResult,
@@ -62,7 +66,16 @@ import type {
   PublishResult,
   QueueStats,
   QueueStoreOptions,
+  RedriveIdsResult,
+  TopicList,
+  TopicListing,
 } from './queue-types.js';
+
+/** Nothing in any state and no publish for TOPIC_PRUNE_IDLE_MS (a topic with no recorded publish counts as idle). */
+function isIdle(s: QueueStats, publishedAt: number | null, now: number): boolean {
+  const empty = s.ready + s.inflight + s.delayed + s.dead + s.waiting + s.groups === 0;
+  return empty && (publishedAt === null || now - publishedAt >= TOPIC_PRUNE_IDLE_MS);
+}
 
 const NACK_OUTCOMES: Record<number, NackOutcome> = { 1: 'ready', 2: 'delayed', 3: 'dead' };
 
@@ -277,10 +290,19 @@ export class QueueStore {
   }
 
   async stats(topic: string): Promise<QueueStats> {
+    return (await this.statsAndLastPublish(topic)).stats;
+  }
+
+  /** Counts, and when the topic last took a publish (null: never, or before publishes were recorded). */
+  private async statsAndLastPublish(topic: string): Promise<{ stats: QueueStats; publishedAt: number | null }> {
     const reply = replyArray(await this.run(topic, null, 'dssqStats', []), 'stats');
     const [ready, inflight, delayed, dead, waiting, groups] = reply.slice(0, 6).map((n) => replyInt(n, 'stats'));
-    const fence = reply[6] === null || reply[6] === undefined ? undefined : replyInt(reply[6], 'stats');
-    return { ready, inflight, delayed, dead, waiting, groups, ...(fence === undefined ? {} : { fence }) };
+    const optional = (n: unknown) => (n === null || n === undefined ? undefined : replyInt(n, 'stats'));
+    const fence = optional(reply[6]);
+    return {
+      stats: { ready, inflight, delayed, dead, waiting, groups, ...(fence === undefined ? {} : { fence }) },
+      publishedAt: optional(reply[7]) ?? null,
+    };
   }
 
   /** Oldest dead letters first, at most `limit`. */
@@ -302,10 +324,82 @@ export class QueueStore {
     return moved;
   }
 
-  /** Every topic ever published to, sorted. */
+  /** Every topic in the topic list (published to, not pruned since), sorted. */
   async topics(): Promise<string[]> {
     const members = await callRedis('topics', () => this.redis.smembers(TOPICS_KEY));
     return members.sort();
+  }
+
+  /**
+   * The listed topics whose name starts with `prefix`, sorted, at most `limit`,
+   * each with its counts. A topic with nothing in any state and no publish for
+   * TOPIC_PRUNE_IDLE_MS is dropped from the topic list here instead of being
+   * listed (it comes back with its next publish): the list, which every
+   * owner's redelivery monitor walks, then does not grow with every topic ever
+   * used. Counts are read per topic, concurrently; the list is not one snapshot.
+   */
+  async listTopics(prefix: string, limit: number, now = this.clock()): Promise<TopicList> {
+    assertInt(limit, 'limit', 1);
+    const names = (await this.topics()).filter((t) => t.startsWith(prefix));
+    const listed: TopicListing[] = [];
+    let next = 0;
+    while (listed.length < limit && next < names.length) {
+      const batch = names.slice(next, next + (limit - listed.length));
+      next += batch.length;
+      const read = await Promise.all(
+        batch.map(async (topic) => ({ topic, ...(await this.statsAndLastPublish(topic)) })),
+      );
+      for (const r of read) {
+        if (isIdle(r.stats, r.publishedAt, now) && (await this.prune(r.topic, now))) continue;
+        listed.push({ topic: r.topic, stats: r.stats });
+      }
+    }
+    return { topics: listed, truncated: next < names.length };
+  }
+
+  /**
+   * Drops an idle topic from the topic list; true when it stays dropped. The
+   * registry is outside the topic's hash slot, so no script can check and
+   * remove at once: the topic is read again after the removal, and a publish
+   * that came in between puts it back.
+   */
+  private async prune(topic: string, now: number): Promise<boolean> {
+    await callRedis('topics', () => this.redis.srem(TOPICS_KEY, topic));
+    const again = await this.statsAndLastPublish(topic);
+    if (isIdle(again.stats, again.publishedAt, now)) return true;
+    await callRedis('topics', () => this.redis.sadd(TOPICS_KEY, topic));
+    return false;
+  }
+
+  /**
+   * Up to `limit` messages of one state, without changing anything: ready in
+   * delivery order (highest priority first), delayed by due time, in flight
+   * by visibility deadline.
+   */
+  async browse(topic: string, state: BrowseState, limit: number): Promise<BrowsedMessage[]> {
+    assertInt(limit, 'limit', 1, MAX_BATCH);
+    return decodeBrowsed(await this.run(topic, null, 'dssqBrowse', [state, limit]), state);
+  }
+
+  /** Moves the named dead letters back as redrive does, in one script; ids not dead here come back as notFound. */
+  async redriveIds(topic: string, ids: readonly string[]): Promise<RedriveIdsResult> {
+    const distinct = [...new Set(ids)];
+    assertBatch(distinct.length, 'redrive');
+    const reply = replyArray(await this.run(topic, null, 'dssqRedriveIds', distinct), 'redrive');
+    return {
+      redriven: replyInt(reply[0], 'redrive'),
+      notFound: replyArray(reply[1], 'redrive').map((id) => replyString(id, 'redrive')),
+    };
+  }
+
+  /**
+   * Deletes every dead letter of the topic with its envelope and bookkeeping;
+   * returns how many. Runs in scripts of at most MAX_MOVES_PER_SCRIPT, each
+   * atomic (no message is ever half deleted), so a long dead list never
+   * blocks Redis for long; a letter dying meanwhile may or may not be purged.
+   */
+  purgeDead(topic: string): Promise<number> {
+    return this.drain((limit) => this.run(topic, null, 'dssqPurgeDead', [limit]));
   }
 
   /** The connection now: take it before a write, hand it to waitDurable. */

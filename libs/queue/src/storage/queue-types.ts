@@ -96,6 +96,35 @@ export interface DeadMessage {
   readonly priority?: number;
 }
 
+/** A message's state as browsing names it (grouped messages waiting behind their head are in none). */
+export type BrowseState = 'ready' | 'delayed' | 'inflight';
+
+/** A message seen without consuming it. */
+export interface BrowsedMessage extends DeadMessage {
+  /** Delayed: when it becomes ready (ms since the epoch). */
+  readonly deliverAt?: number;
+  /** In flight: when its visibility ends and it is delivered again unless acked. */
+  readonly visibleAt?: number;
+}
+
+export interface RedriveIdsResult {
+  readonly redriven: number;
+  /** Requested ids that are not dead letters of the topic. */
+  readonly notFound: string[];
+}
+
+/** One listed topic with its counts. */
+export interface TopicListing {
+  readonly topic: string;
+  readonly stats: QueueStats;
+}
+
+export interface TopicList {
+  readonly topics: TopicListing[];
+  /** More registered topics match than were listed. */
+  readonly truncated: boolean;
+}
+
 export interface DurabilityResult {
   readonly requested: number;
   readonly acknowledged: number;
