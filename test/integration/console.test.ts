@@ -143,6 +143,28 @@ suite('operator console in a browser', () => {
     await page.waitForFunction(() => document.querySelector('[data-testid=waiters]')?.textContent?.includes('bob'));
   });
 
+  it('lists a deadlock refused through the API among the recent refusals', async () => {
+    const take = (resource: string, owner: string, waitMs?: number) =>
+      call('POST', `${lockUrl()}/lock/acquire`, { resource, owner, ttlMs: 30_000, ...(waitMs ? { waitMs } : {}) });
+    expect((await take('console-dl/x', 'dora')).status).toBe(200);
+    expect((await take('console-dl/y', 'emil')).status).toBe(200);
+    const doraWaits = take('console-dl/y', 'dora', 20_000);
+    await eventually(async () => {
+      const y = await call<{ waiters: unknown[] }>('GET', `${lockUrl()}/lock/console-dl%2Fy`);
+      return y.body.waiters.length === 1;
+    }, 10_000);
+    const refused = await take('console-dl/x', 'emil', 20_000);
+    expect(refused.body).toMatchObject({ error: { code: 'DEADLOCK' } });
+    await page.goto(`${consoleUrl()}#/locks?prefix=console-dl/`);
+    await page.waitForFunction(() =>
+      /emil.*console-dl\/x.*emil waits for console-dl\/x/s.test(
+        document.querySelector('[data-testid=deadlock-list]')?.textContent ?? '',
+      ),
+    );
+    await call('POST', `${lockUrl()}/lock/release`, { resource: 'console-dl/y', owner: 'emil' });
+    expect((await doraWaits).status).toBe(200);
+  });
+
   it('lets a read-only token see but not release a lock or purge dead letters', async () => {
     const id = await deadLetter('console-ro');
     const context = await browser.newContext({ viewport: VIEWPORT });
@@ -167,7 +189,10 @@ suite('operator console in a browser', () => {
           headers: h,
           body: JSON.stringify({ resource: 'console-demo/a', owner: 'alice' }),
         });
-        const del = await fetch('api/d/queue/any/queue/console-ro/dead', { method: 'DELETE', headers: h });
+        const del = await fetch('api/d/queue/any/queue/console-ro/dead', {
+          method: 'DELETE',
+          headers: { authorization: h.authorization },
+        });
         return [rel.status, del.status];
       }, RO);
       expect(forced).toEqual([401, 401]);
