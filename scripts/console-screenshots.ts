@@ -26,7 +26,7 @@ const opts = new Command('docs:console')
 /** Each page, and what on it means the live data is there. */
 const PAGES = [
   { name: 'cluster', hash: '#/cluster', ready: '[data-testid=nodes] .dot.ok' },
-  { name: 'locks', hash: '#/locks?prefix=orders/', ready: '[data-testid=waiters]' },
+  { name: 'locks', hash: '#/locks?prefix=orders/&resource=orders/42', ready: '[data-testid=holders]' },
   { name: 'queues', hash: '#/queues?topic=payments', ready: '[data-testid=messages]' },
   { name: 'cache', hash: '#/cache?key=greeting', ready: '[data-testid=cache-states]' },
 ] as const;
@@ -78,15 +78,16 @@ async function main(): Promise<void> {
   try {
     const page = await browser.newPage({ viewport: { width: 1366, height: 800 } });
     console.log(`console ${opts.console}, Chromium ${browser.version()}, ${opts.rounds} loads per page`);
-    console.log('page      to live data: median / max (ms)');
+    console.log('page      navigation start to live data shown: median / max (ms)');
     for (const p of PAGES) {
       const times: number[] = [];
       for (let i = 0; i < opts.rounds; i++) {
         await page.goto('about:blank');
-        const started = performance.now();
         await page.goto(`${opts.console}/${p.hash}`);
         await page.waitForSelector(p.ready);
-        times.push(performance.now() - started);
+        // The page's own clock: from navigation start to its first render of live data (markLive in dom.js).
+        await page.waitForFunction(() => performance.getEntriesByName('dss:live').length > 0);
+        times.push(await page.evaluate(() => performance.getEntriesByName('dss:live')[0]!.startTime));
       }
       times.sort((a, b) => a - b);
       const median = times[Math.floor(times.length / 2)]!;

@@ -105,3 +105,11 @@ export function every(intervalMs, fn) {
     clearTimeout(timer);
   };
 }
+
+/**
+ * Marks the moment a page first shows live data (performance mark "dss:live"),
+ * once per page load: `npm run docs:console` reads it to time the pages.
+ */
+export function markLive() {
+  if (performance.getEntriesByName('dss:live').length === 0) performance.mark('dss:live');
+}

@@ -2,7 +2,7 @@
 // directory entry), the lines per state on each node, and flushing a node's
 // dirty lines to Redis (confirmed).
 import { api, daemon, enc } from './api.js';
-import { confirmAction, every, fill, h, ms, num, table, toast } from './dom.js';
+import { confirmAction, every, fill, h, markLive, ms, num, table, toast } from './dom.js';
 
 const POLL_MS = 2000;
 const HOLDING = ['M', 'E', 'S'];
@@ -153,5 +153,6 @@ export function mount(main, { canWrite, params }) {
           }),
       ),
     );
+    markLive();
   });
 }

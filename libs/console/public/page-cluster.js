@@ -2,7 +2,7 @@
 // per lock node, the hash rings, Redis's primary and replicas, and a log of
 // leader and primary changes as this page saw them happen.
 import { api } from './api.js';
-import { every, fill, h, num, table, time } from './dom.js';
+import { every, fill, h, markLive, num, table, time } from './dom.js';
 
 export const POLL_MS = 1000;
 const ROLES = ['lock', 'queue', 'cache'];
@@ -76,6 +76,7 @@ export function mount(main, { session }) {
     );
     fill(rings, ringTable(o.daemons));
     fill(redis, redisTable(o.redis));
+    markLive();
   });
 }
 

@@ -2,7 +2,7 @@
 // (refreshed every two seconds), the recent deadlock refusals, and releasing a
 // holder by hand (confirmed; the console's log records it).
 import { api, daemon, enc } from './api.js';
-import { confirmAction, dateTime, every, fill, h, ms, num, table, toast } from './dom.js';
+import { confirmAction, dateTime, every, fill, h, markLive, ms, num, table, toast } from './dom.js';
 
 const POLL_MS = 2000;
 const LIST_LIMIT = 200;
@@ -51,6 +51,7 @@ export function mount(main, { canWrite, params }) {
 
   async function refresh() {
     await Promise.all([showList(), showDetail(), showDeadlocks()]);
+    markLive();
   }
 
   async function showList() {

@@ -2,7 +2,7 @@
 // one topic's messages by state with their bodies and delivery counts, and the
 // dead-letter actions: redrive one, redrive all, purge (each confirmed).
 import { api, daemon, enc } from './api.js';
-import { confirmAction, dateTime, every, fill, h, num, table, toast } from './dom.js';
+import { confirmAction, dateTime, every, fill, h, markLive, num, table, toast } from './dom.js';
 
 const POLL_MS = 2000;
 const STATES = ['ready', 'delayed', 'inflight', 'dead'];
@@ -23,6 +23,7 @@ export function mount(main, { canWrite, params }) {
 
   async function refresh() {
     await Promise.all([showTopics(), showDetail()]);
+    markLive();
   }
 
   async function showTopics() {

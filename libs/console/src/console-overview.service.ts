@@ -42,17 +42,20 @@ export class ConsoleOverview {
   ) {}
 
   async overview(authorization: string | undefined) {
-    const views = await Promise.all(this.config.daemons.map((d) => this.view(d, authorization)));
-    // The Redis topology as the lock nodes manage it (any lock node answers for all; 404 when Redis is standalone).
-    let redis: unknown = null;
+    const [views, redis] = await Promise.all([
+      Promise.all(this.config.daemons.map((d) => this.view(d, authorization))),
+      this.redisTopology(authorization),
+    ]);
+    return { cluster: this.config.cluster.name, at: Date.now(), daemons: views, redis };
+  }
+
+  /** The Redis topology as the lock nodes manage it: the first lock node that answers (404 when Redis is standalone). */
+  private async redisTopology(authorization: string | undefined): Promise<unknown> {
     for (const lock of this.daemons.daemonsOf('lock')) {
       const answer = await this.daemons.call(lock, { method: 'GET', path: '/redis', authorization });
-      if (answer.ok && answer.status === 200) {
-        redis = parse(answer);
-        break;
-      }
+      if (answer.ok && answer.status === 200) return parse(answer);
     }
-    return { cluster: this.config.cluster.name, at: Date.now(), daemons: views, redis };
+    return null;
   }
 
   private async view(d: ConsoleConfig['daemons'][number], authorization: string | undefined): Promise<DaemonView> {
