@@ -1,52 +1,23 @@
-import { ConsoleLogger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LOG_LEVELS, type NodeConfig } from '@dss/config';
-import {
-  clientErrorHandler,
-  frameworkErrors,
-  HTTP_CONNECTION_LIMITS,
-  HTTP_MAX_BODY_BYTES,
-  HTTP_MAX_CONNECTIONS,
-  HTTP_MAX_PARAM_LENGTH,
-} from '@dss/http';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NodeConfig } from '@dss/config';
+import { HTTP_MAX_CONNECTIONS } from '@dss/http';
 import { PeerEvents, PeerRejections, peerServerOptions } from '@dss/transport';
 import type { Server } from 'node:net';
 import { AppModule } from './app.module.js';
+import { httpAdapter, processLogger } from './http-server.js';
 import type { RolePlugin } from './roles/role-plugin.js';
 
-/** Log levels at and above the configured one (Nest wants the full list). */
-export function levelsFrom(level: NodeConfig['settings']['logLevel']): LogLevel[] {
-  return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1) as LogLevel[];
-}
-
-/**
- * Builds and starts one daemon: Fastify for clients (the fastest HTTP adapter
- * Nest has: about twice Express's requests/s, and the HTTP layer is most of a
- * lock request's cost), plus the TCP microservice its peers talk to.
- */
+/** Builds and starts one daemon: Fastify for clients (http-server.ts), plus the TCP microservice its peers talk to. */
 export async function startDaemon(config: NodeConfig, role: RolePlugin): Promise<NestFastifyApplication> {
   const { settings, self } = config;
-  const logger = new ConsoleLogger({
-    prefix: `dss-${settings.role}`,
-    logLevels: levelsFrom(settings.logLevel),
-    json: settings.logFormat === 'json',
-    context: self.id,
-    colors: Boolean(process.stdout.isTTY),
-  });
+  const logger = processLogger(`dss-${settings.role}`, settings, self.id);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, role),
-    new FastifyAdapter({
-      bodyLimit: HTTP_MAX_BODY_BYTES,
-      routerOptions: { maxParamLength: HTTP_MAX_PARAM_LENGTH },
-      frameworkErrors,
-      clientErrorHandler,
-      ...(config.httpTls
-        ? { https: { cert: config.httpTls.cert, key: config.httpTls.key, minVersion: 'TLSv1.2' as const } }
-        : {}),
-      ...HTTP_CONNECTION_LIMITS,
-    }),
-    { logger },
+    httpAdapter(config.httpTls),
+    {
+      logger,
+    },
   );
   app.enableShutdownHooks();
   const peers = app.connectMicroservice(

@@ -113,3 +113,20 @@ export function every(intervalMs, fn) {
 export function markLive() {
   if (performance.getEntriesByName('dss:live').length === 0) performance.mark('dss:live');
 }
+
+/** A one-field search form: the labelled input and a submit button that calls `onSearch`. */
+export function searchForm(label, input, button, onSearch) {
+  return h(
+    'form',
+    {
+      class: 'inline',
+      role: 'search',
+      onsubmit: (e) => {
+        e.preventDefault();
+        void onSearch();
+      },
+    },
+    h('label', { for: input.id }, label, input),
+    h('button', { class: 'primary', type: 'submit' }, button),
+  );
+}

@@ -2,7 +2,7 @@
 // directory entry), the lines per state on each node, and flushing a node's
 // dirty lines to Redis (confirmed).
 import { api, daemon, enc } from './api.js';
-import { confirmAction, every, fill, h, markLive, ms, num, table, toast } from './dom.js';
+import { confirmAction, every, fill, h, markLive, ms, num, searchForm, table, toast } from './dom.js';
 
 const POLL_MS = 2000;
 const HOLDING = ['M', 'E', 'S'];
@@ -14,24 +14,7 @@ export function mount(main, { canWrite, params }) {
   fill(
     main,
     h('h2', {}, 'Cache'),
-    h(
-      'section',
-      { class: 'card' },
-      h(
-        'form',
-        {
-          class: 'inline',
-          role: 'search',
-          onsubmit: (e) => {
-            e.preventDefault();
-            void lookUp();
-          },
-        },
-        h('label', { for: 'cache-key' }, 'Key', key),
-        h('button', { class: 'primary', type: 'submit' }, 'Look up'),
-      ),
-      result,
-    ),
+    h('section', { class: 'card' }, searchForm('Key', key, 'Look up', lookUp), result),
     h('section', { class: 'card' }, h('h3', {}, 'Lines per node'), lines),
   );
 

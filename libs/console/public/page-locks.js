@@ -2,7 +2,7 @@
 // (refreshed every two seconds), the recent deadlock refusals, and releasing a
 // holder by hand (confirmed; the console's log records it).
 import { api, daemon, enc } from './api.js';
-import { confirmAction, dateTime, every, fill, h, markLive, ms, num, table, toast } from './dom.js';
+import { confirmAction, dateTime, every, fill, h, markLive, ms, num, searchForm, table, toast } from './dom.js';
 
 const POLL_MS = 2000;
 const LIST_LIMIT = 200;
@@ -24,19 +24,10 @@ export function mount(main, { canWrite, params }) {
     h(
       'section',
       { class: 'card' },
-      h(
-        'form',
-        {
-          class: 'inline',
-          role: 'search',
-          onsubmit: (e) => {
-            e.preventDefault();
-            refresh();
-          },
-        },
-        h('label', { for: 'lock-prefix' }, 'Resource or prefix', prefix),
-        h('button', { class: 'primary', type: 'submit' }, 'Search'),
-      ),
+      searchForm('Resource or prefix', prefix, 'Search', () => {
+        selected = null;
+        return refresh();
+      }),
       list,
     ),
     h('section', { class: 'card' }, detail),

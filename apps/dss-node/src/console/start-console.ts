@@ -1,19 +1,11 @@
-import { ConsoleLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ConsoleConfig } from '@dss/config/pure';
-import {
-  clientErrorHandler,
-  frameworkErrors,
-  HTTP_CONNECTION_LIMITS,
-  HTTP_MAX_BODY_BYTES,
-  HTTP_MAX_CONNECTIONS,
-  HTTP_MAX_PARAM_LENGTH,
-} from '@dss/http';
-import { levelsFrom } from '../bootstrap.js';
+import { HTTP_MAX_CONNECTIONS } from '@dss/http';
+import { httpAdapter, processLogger } from '../http-server.js';
 import { ConsoleAppModule } from './console-app.module.js';
 
 /** libs/console/public, found from this file in the build (dist/apps/...) of a checkout or a release. */
@@ -31,25 +23,10 @@ function assetsDir(): string {
  */
 export async function startConsole(config: ConsoleConfig): Promise<NestFastifyApplication> {
   const { settings, self } = config;
-  const logger = new ConsoleLogger({
-    prefix: 'dss-console',
-    logLevels: levelsFrom(settings.logLevel),
-    json: settings.logFormat === 'json',
-    context: self.id,
-    colors: Boolean(process.stdout.isTTY),
-  });
+  const logger = processLogger('dss-console', settings, self.id);
   const app = await NestFactory.create<NestFastifyApplication>(
     ConsoleAppModule.forRoot(config, assetsDir()),
-    new FastifyAdapter({
-      bodyLimit: HTTP_MAX_BODY_BYTES,
-      routerOptions: { maxParamLength: HTTP_MAX_PARAM_LENGTH },
-      frameworkErrors,
-      clientErrorHandler,
-      ...(config.httpTls
-        ? { https: { cert: config.httpTls.cert, key: config.httpTls.key, minVersion: 'TLSv1.2' as const } }
-        : {}),
-      ...HTTP_CONNECTION_LIMITS,
-    }),
+    httpAdapter(config.httpTls),
     { logger },
   );
   app.enableShutdownHooks();
