@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
+import { CHROMIUM_MISSING, findChromium, launchBrowser, VIEWPORT } from '../support/browser.js';
 import { NetnsHosts, netnsUnsupportedReason } from '../support/netns/index.js';
 import { eventually, getJson, postJson, requestJson } from '../support/local-cluster.js';
 import { requiredTool } from '../support/tools.js';
@@ -35,14 +36,20 @@ const PORTS = { lock: 8001, queue: 8011, cache: 8021 };
 const REDIS_PORT = 6379;
 /** The cache's Redis-protocol port on every host (dss_ports.cache.resp), open to clients like HTTP. */
 const CACHE_RESP_PORT = 7021;
+/** The operator console on every host (dss_ports.console.http), open to people's browsers. */
+const CONSOLE_PORT = 8031;
+/** Grafana's port on the monitoring host (vm1), which the console links to. */
+const GRAFANA_PORT = 3000;
 /** The port of the Sentinel earlier releases ran beside each Redis: nothing may listen there now. */
 const RETIRED_SENTINEL_PORT = 26379;
 /** The login user of the hosts besides root, as vagrant on the VMs: a local user of this machine while the test runs. */
 const LOGIN_USER = 'dsse2e-ops';
 /** The per-host sudo rules of the pm2 command (the hosts share this machine's /etc/sudoers.d). */
 const SUDOERS_PREFIX = '/etc/sudoers.d/dsse2e-';
-/** Prometheus's targets: nine daemons, three Redis and three node exporters, itself. */
-const PROMETHEUS_TARGETS = 9 + 3 + 3 + 1;
+/** Prometheus's targets: nine daemons, three consoles, three Redis and three node exporters, itself. */
+const PROMETHEUS_TARGETS = 9 + 3 + 3 + 3 + 1;
+/** The console's page is loaded in Chromium when this machine has one (CI must). */
+const chromium = findChromium();
 const reason =
   netnsUnsupportedReason() ??
   ['ansible-playbook', 'sudo', 'visudo', 'useradd']
@@ -223,6 +230,7 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
   let net: NetnsHosts;
   const address = (host: string) => net.hosts.find((h) => h.name === host)!.address;
   const url = (host: string, role: keyof typeof PORTS) => `http://${address(host)}:${PORTS[role]}`;
+  const consoleUrl = (host: string) => `http://${address(host)}:${CONSOLE_PORT}`;
   /** `pm2 <args>` typed on the host as root, or as the login user: no PM2_HOME, no sudo, no path. */
   const pm2 = (host: string, args: string, user = 'root') => net.ssh(host, `pm2 ${args}`, { timeoutMs: 60_000, user });
   /** The apps of `pm2 jlist` on the host as name -> status. */
@@ -398,6 +406,7 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
       [PORTS.lock, true],
       [PORTS.cache, true],
       [CACHE_RESP_PORT, true],
+      [CONSOLE_PORT, true],
       [9001, false],
       [9011, false],
       [9021, false],
@@ -408,9 +417,14 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
     expect(readdirSync(join(work, 'vm2', 'state', 'tls')).sort()).toEqual(['ca.crt', 'node2.crt', 'node2.key']);
     expect(readFileSync(join(work, 'vm2', 'state', 'cluster.json'), 'utf8')).toContain('"peerAuth": "mtls"');
     const described = JSON.parse(readFileSync(join(work, 'vm2', 'state', 'cluster.json'), 'utf8')) as {
-      nodes: { ports: { cache: { resp?: number } } }[];
+      nodes: { ports: { cache: { resp?: number }; console?: { http: number; peer?: number } } }[];
+      monitoring?: { grafanaUrl?: string };
     };
     expect(described.nodes.map((n) => n.ports.cache.resp)).toEqual([CACHE_RESP_PORT, CACHE_RESP_PORT, CACHE_RESP_PORT]);
+    expect(described.nodes.map((n) => n.ports.console)).toEqual(HOSTS.map(() => ({ http: CONSOLE_PORT })));
+    // vm1 is the monitoring host: the console links to its Grafana.
+    const grafanaUrl = `http://${address('vm1')}:${GRAFANA_PORT}`;
+    expect(described.monitoring).toEqual({ grafanaUrl });
 
     // Redis: one server per host, no Sentinel; the playbook waited until the lock
     // leader made one the primary with the other two its online replicas.
@@ -434,6 +448,58 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
         .map((r) => r.role)
         .sort(),
     ).toEqual(['cache', 'cache', 'cache', 'lock', 'lock', 'lock', 'queue', 'queue', 'queue']);
+
+    // The operator console on every host (PM2 app dss-console, port 8031): it is up, serves its
+    // page, and its overview reaches all nine daemons of the cluster.
+    for (const host of HOSTS) {
+      expect([host, (await pm2Status(host))['dss-console']]).toEqual([host, 'online']);
+      const health = await getJson<{ role: string }>(`${consoleUrl(host)}/health`);
+      expect([host, health.status, health.body.role]).toEqual([host, 200, 'console']);
+    }
+    const consolePage = await fetch(`${consoleUrl('vm2')}/`, { signal: AbortSignal.timeout(10_000) });
+    expect([consolePage.status, consolePage.headers.get('content-type')]).toEqual([
+      200,
+      expect.stringMatching(/^text\/html/),
+    ]);
+    expect(await consolePage.text()).toContain('<title>DSS console</title>');
+    const session = await getJson<{ grafanaUrl: string | null; nodes: string[] }>(`${consoleUrl('vm2')}/api/session`);
+    expect(session.body).toMatchObject({ grafanaUrl, nodes: ['node1', 'node2', 'node3'] });
+    let overview: { daemons: { node: string; role: string; reachable: boolean; ready: boolean }[] } | undefined;
+    await eventually(
+      async () =>
+        (overview = (await getJson<NonNullable<typeof overview>>(`${consoleUrl('vm2')}/api/overview`, 10_000))
+          .body).daemons.filter((d) => d.reachable && d.ready).length === 9,
+      30_000,
+      500,
+    ).catch((err: unknown) => {
+      throw new Error(
+        `the console's overview on vm2 does not show nine ready daemons: ${String(err)}: ${JSON.stringify(overview)}`,
+      );
+    });
+    expect(overview!.daemons.map((d) => `${d.role}@${d.node}`).sort()).toEqual(
+      HOSTS.flatMap((_, i) => ['cache', 'lock', 'queue'].map((r) => `${r}@node${i + 1}`)).sort(),
+    );
+    // The Cluster page in a browser, as an operator opens it at a host's address: the lock
+    // leader a node id, the Grafana link to the monitoring host.
+    if (chromium) {
+      const browser = await launchBrowser(chromium);
+      try {
+        const page = await browser.newPage({ viewport: VIEWPORT });
+        const pageErrors: string[] = [];
+        page.on('pageerror', (err) => pageErrors.push(err.message));
+        await page.goto(`${consoleUrl('vm3')}/#/cluster`, { waitUntil: 'domcontentloaded' });
+        await page.waitForFunction(
+          () => /^node\d+$/.test(document.querySelector('[data-testid=lock-leader]')?.textContent ?? ''),
+          undefined,
+          { timeout: 30_000 },
+        );
+        expect(await page.getAttribute('#grafana-link', 'href')).toBe(grafanaUrl);
+        expect(pageErrors).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    } else if (process.env.CI) throw new Error(`the deployment e2e must load the console in CI: ${CHROMIUM_MISSING}`);
+    else process.stderr.write(`deployment e2e: the console's page was not loaded in a browser: ${CHROMIUM_MISSING}\n`);
 
     // The lock leader; acquire; pm2 stop dss-lock on its host; a new leader; acquire again.
     const leaderOf = async (hosts: string[]) => {
@@ -680,6 +746,19 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
       .daemons;
     expect(secureRows.filter((r) => r.reachable && r.healthy)).toHaveLength(9);
 
+    // The console follows: HTTPS with the host's certificate, the tokens for its API, and it
+    // trusts the daemons' certificates (the cluster CA) to show all nine.
+    expect((await httpsJson('GET', `https://${address('vm1')}:${CONSOLE_PORT}/api/overview`, ca)).status).toBe(401);
+    await eventually(
+      async () => {
+        const o = await httpsJson('GET', `https://${address('vm1')}:${CONSOLE_PORT}/api/overview`, ca, { token: RO });
+        const daemons = o.body.daemons as { reachable: boolean; ready: boolean }[];
+        return o.status === 200 && daemons.filter((d) => d.reachable && d.ready).length === 9;
+      },
+      30_000,
+      500,
+    );
+
     // Prometheus scrapes the daemons over HTTPS, every target up.
     await eventually(
       async () => {
@@ -691,7 +770,7 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
         return (
           targets.length === PROMETHEUS_TARGETS &&
           targets.every((a) => a.health === 'up') &&
-          dss.length === 9 &&
+          dss.length === 12 &&
           dss.every((a) => a.scrapeUrl.startsWith('https://'))
         );
       },
@@ -713,7 +792,7 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
       );
     expect(configureOnly.changed).toEqual({ vm1: 0, vm2: 0, vm3: 0 });
     expect(configureOnly.output).toMatch(/TASK \[dss : Write the cluster description\]/);
-    expect(configureOnly.output).not.toMatch(/TASK \[dss : Start the host's three daemons under PM2\]/);
+    expect(configureOnly.output).not.toMatch(/TASK \[dss : Start the host's daemons and console under PM2\]/);
 
     // Teardown leaves no namespace and no process of the deployment behind.
     await net.destroy();
