@@ -493,7 +493,8 @@ suite('deployment e2e: ansible-playbook onto three hosts', () => {
           undefined,
           { timeout: 30_000 },
         );
-        expect(await page.getAttribute('#grafana-link', 'href')).toBe(grafanaUrl);
+        // The Cluster page links to the Overview dashboard (uid dss-overview).
+        expect(await page.getAttribute('#grafana-link', 'href')).toBe(`${grafanaUrl}/d/dss-overview`);
         expect(pageErrors).toEqual([]);
       } finally {
         await browser.close();

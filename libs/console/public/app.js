@@ -8,6 +8,13 @@ import * as locks from './page-locks.js';
 import * as queues from './page-queues.js';
 
 const PAGES = { cluster, locks, queues, cache };
+/** The Grafana dashboard (ansible/roles/grafana/files/dashboards, by uid) that goes with each page. */
+const DASHBOARDS = {
+  cluster: ['dss-overview', 'Overview'],
+  locks: ['dss-raft-locks', 'Raft and locks'],
+  queues: ['dss-queue', 'Queue'],
+  cache: ['dss-cache', 'Cache'],
+};
 const main = document.getElementById('main');
 let unmount = () => {};
 let session;
@@ -28,11 +35,7 @@ async function loadSession() {
   }
   document.getElementById('cluster-name').textContent = `${session.cluster} · ${session.node}`;
   document.title = `DSS console · ${session.cluster}`;
-  const grafana = document.getElementById('grafana-link');
-  if (session.grafanaUrl) {
-    grafana.href = session.grafanaUrl;
-    grafana.hidden = false;
-  }
+  document.getElementById('grafana-link').hidden = !session.grafanaUrl;
   if (session.tokensRequired && !session.access) return askToken();
   const badge = document.getElementById('access');
   badge.textContent = ACCESS_LABEL[session.access];
@@ -82,6 +85,12 @@ function route() {
   for (const a of document.querySelectorAll('nav a[data-page]'))
     a.toggleAttribute('aria-current', a.dataset.page === (PAGES[name] ? name : 'cluster'));
   for (const a of document.querySelectorAll('nav a[aria-current]')) a.setAttribute('aria-current', 'page');
+  const [uid, title] = DASHBOARDS[PAGES[name] ? name : 'cluster'];
+  const grafana = document.getElementById('grafana-link');
+  if (session.grafanaUrl) {
+    grafana.href = `${session.grafanaUrl.replace(/\/$/, '')}/d/${uid}`;
+    grafana.textContent = `Grafana: ${title} ↗`;
+  }
   fill(main);
   const ctx = {
     session,
