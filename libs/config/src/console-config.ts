@@ -5,14 +5,15 @@ import {
   checkApiScheme,
   loadClientSecurity,
   loadProcessSettings,
+  nodeOf,
   parseClusterDescription,
   readJson,
+  readUtf8,
   type Env,
   type NodeConfig,
   type ReadText,
 } from './load-config.js';
 import { SETTING_ENV } from './process-settings.js';
-import { readFileSync } from 'node:fs';
 
 /** One daemon the console talks to: a role's client API on one node. */
 export interface DaemonAddress {
@@ -49,21 +50,13 @@ export function clusterDaemons(cluster: ClusterDescription): DaemonAddress[] {
   );
 }
 
-const readUtf8: ReadText = (path) => readFileSync(path, 'utf8');
-
 /** env → settings → cluster file → the console's ports and security, or a ConfigError. */
 export function loadConsoleConfig(env: Env, read: ReadText = readUtf8): ConsoleConfig {
   const settings = loadProcessSettings(env, read);
   const source = settings.clusterFile;
   const cluster = parseClusterDescription(readJson(source, SETTING_ENV.clusterFile, read), source);
-  const index = cluster.nodes.findIndex((n) => n.id === settings.nodeId);
-  const node = cluster.nodes[index];
-  if (!node) {
-    const known = cluster.nodes.map((n) => n.id).join(', ');
-    throw new ConfigError(source, [
-      { key: SETTING_ENV.nodeId, problem: `"${settings.nodeId}" is not a node of the cluster (nodes: ${known})` },
-    ]);
-  }
+  const node = nodeOf(settings, cluster, source);
+  const index = cluster.nodes.indexOf(node);
   const ports = node.ports[CONSOLE_ROLE];
   if (!ports)
     throw new ConfigError(source, [

@@ -46,7 +46,7 @@ export interface NodeConfig {
 export type Env = Readonly<Record<string, string | undefined>>;
 export type ReadText = (path: string) => string;
 
-const readUtf8: ReadText = (path) => readFileSync(path, 'utf8');
+export const readUtf8: ReadText = (path) => readFileSync(path, 'utf8');
 
 export function readJson(path: string, what: string, read: ReadText): unknown {
   let text: string;
@@ -121,15 +121,19 @@ function endpoint(node: NodeDescription, role: string): PeerEndpoint | undefined
   };
 }
 
+/** This process's node in the description (DSS_NODE_ID), or a ConfigError listing the nodes there are. */
+export function nodeOf(settings: ProcessSettings, cluster: ClusterDescription, source: string): NodeDescription {
+  const node = cluster.nodes.find((n) => n.id === settings.nodeId);
+  if (node) return node;
+  const known = cluster.nodes.map((n) => n.id).join(', ');
+  throw new ConfigError(source, [
+    { key: SETTING_ENV.nodeId, problem: `"${settings.nodeId}" is not a node of the cluster (nodes: ${known})` },
+  ]);
+}
+
 /** Settings plus the cluster description, cross-checked: this node exists and runs this role. */
 export function resolveNodeConfig(settings: ProcessSettings, cluster: ClusterDescription, source: string): NodeConfig {
-  const node = cluster.nodes.find((n) => n.id === settings.nodeId);
-  if (!node) {
-    const known = cluster.nodes.map((n) => n.id).join(', ');
-    throw new ConfigError(source, [
-      { key: SETTING_ENV.nodeId, problem: `"${settings.nodeId}" is not a node of the cluster (nodes: ${known})` },
-    ]);
-  }
+  const node = nodeOf(settings, cluster, source);
   const self = endpoint(node, settings.role);
   if (!self) {
     throw new ConfigError(source, [

@@ -80,12 +80,14 @@ function askToken(problem) {
 
 function route() {
   unmount();
-  const name = (location.hash.match(/^#\/(\w+)/) ?? [])[1];
-  const page = PAGES[name] ?? cluster;
-  for (const a of document.querySelectorAll('nav a[data-page]'))
-    a.toggleAttribute('aria-current', a.dataset.page === (PAGES[name] ? name : 'cluster'));
-  for (const a of document.querySelectorAll('nav a[aria-current]')) a.setAttribute('aria-current', 'page');
-  const [uid, title] = DASHBOARDS[PAGES[name] ? name : 'cluster'];
+  const asked = (location.hash.match(/^#\/(\w+)/) ?? [])[1];
+  const name = PAGES[asked] ? asked : 'cluster';
+  const page = PAGES[name];
+  for (const a of document.querySelectorAll('nav a[data-page]')) {
+    if (a.dataset.page === name) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  const [uid, title] = DASHBOARDS[name];
   const grafana = document.getElementById('grafana-link');
   if (session.grafanaUrl) {
     grafana.href = `${session.grafanaUrl.replace(/\/$/, '')}/d/${uid}`;

@@ -1,13 +1,13 @@
 // Cache: look up a key (its value, TTL, every node's MESI state and its home's
 // directory entry), the lines per state on each node, and flushing a node's
 // dirty lines to Redis (confirmed).
-import { api, daemon, enc } from './api.js';
+import { daemon, enc } from './api.js';
 import { confirmAction, every, fill, h, markLive, ms, num, searchForm, table, toast } from './dom.js';
 
 const POLL_MS = 2000;
 const HOLDING = ['M', 'E', 'S'];
 
-export function mount(main, { canWrite, params }) {
+export function mount(main, { canWrite, params, session }) {
   const key = h('input', { id: 'cache-key', name: 'key', placeholder: 'greeting', value: params.get('key') ?? '' });
   const result = h('div', { 'data-testid': 'cache-key-result' });
   const lines = h('div', { 'data-testid': 'cache-lines' });
@@ -94,46 +94,47 @@ export function mount(main, { canWrite, params }) {
 
   if (key.value) void lookUp();
   return every(POLL_MS, async () => {
-    let o;
-    try {
-      o = await api('api/overview');
-    } catch (err) {
-      return fill(lines, h('p', { class: 'bad' }, err.message));
-    }
+    // Each cache node's own GET /cluster (its lines and the directory entries it is home for).
+    const views = await Promise.all(
+      session.nodes.map((node) =>
+        daemon('cache', node, '/cluster').then(
+          (status) => ({ node, status }),
+          (err) => ({ node, error: err.message }),
+        ),
+      ),
+    );
     fill(
       lines,
       table(
         ['node', 'lines', 'bytes', 'M', 'E', 'S', 'I', 'directory entries', ''],
-        o.daemons
-          .filter((d) => d.role === 'cache')
-          .map((d) => {
-            const l = d.status?.cache?.lines;
-            return {
-              attrs: { 'data-node': d.node },
-              cells: l
-                ? [
-                    d.node,
-                    num(l.total),
-                    num(l.bytes),
-                    num(l.M),
-                    num(l.E),
-                    num(l.S),
-                    num(l.I),
-                    num(d.status.cache.owns?.directoryEntries),
-                    h(
-                      'button',
-                      {
-                        type: 'button',
-                        disabled: !canWrite,
-                        title: canWrite ? '' : 'needs a read-write token',
-                        onclick: () => flush(d.node),
-                      },
-                      'Flush…',
-                    ),
-                  ]
-                : [d.node, { v: d.error ?? 'unreachable', class: 'bad' }, '', '', '', '', '', '', ''],
-            };
-          }),
+        views.map((d) => {
+          const l = d.status?.cache?.lines;
+          return {
+            attrs: { 'data-node': d.node },
+            cells: l
+              ? [
+                  d.node,
+                  num(l.total),
+                  num(l.bytes),
+                  num(l.M),
+                  num(l.E),
+                  num(l.S),
+                  num(l.I),
+                  num(d.status.cache.owns?.directoryEntries),
+                  h(
+                    'button',
+                    {
+                      type: 'button',
+                      disabled: !canWrite,
+                      title: canWrite ? '' : 'needs a read-write token',
+                      onclick: () => flush(d.node),
+                    },
+                    'Flush…',
+                  ),
+                ]
+              : [d.node, { v: d.error ?? 'unreachable', class: 'bad' }, '', '', '', '', '', '', ''],
+          };
+        }),
       ),
     );
     markLive();

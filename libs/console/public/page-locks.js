@@ -1,7 +1,7 @@
 // Locks: search resources by prefix, one resource's holders and FIFO waiters
 // (refreshed every two seconds), the recent deadlock refusals, and releasing a
 // holder by hand (confirmed; the console's log records it).
-import { api, daemon, enc } from './api.js';
+import { daemon, enc } from './api.js';
 import { confirmAction, dateTime, every, fill, h, markLive, ms, num, searchForm, table, toast } from './dom.js';
 
 const POLL_MS = 2000;
@@ -137,18 +137,14 @@ export function mount(main, { canWrite, params }) {
   }
 
   async function showDeadlocks() {
-    let o;
+    // Every lock node records the refusals it applies from the log, so any one of them has the
+    // same list (newest first); a node restarted since knows only the later ones.
+    let rows;
     try {
-      o = await api('api/overview');
+      rows = (await daemon('lock', 'any', '/cluster')).deadlocks;
     } catch (err) {
       return fill(deadlocks, h('p', { class: 'bad' }, err.message));
     }
-    // Every lock node records the refusals it applied from the log: the same ones, known by their
-    // log index; merged here, newest first.
-    const byIndex = new Map();
-    for (const d of o.daemons)
-      for (const x of d.status?.deadlocks ?? []) if (!byIndex.has(x.index)) byIndex.set(x.index, x);
-    const rows = [...byIndex.values()].sort((a, b) => b.index - a.index);
     if (rows.length === 0) return fill(deadlocks, h('p', { class: 'muted' }, 'None since the lock nodes started.'));
     fill(
       deadlocks,

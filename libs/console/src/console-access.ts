@@ -1,4 +1,4 @@
-import type { TokenBook } from '@dss/http';
+import { bearerToken, type TokenBook } from '@dss/http';
 
 /** What a browser may do through the console: everything on an open cluster, else what its token allows. */
 export type ConsoleAccess = 'open' | 'readWrite' | 'readOnly';
@@ -9,7 +9,7 @@ export function accessOf(
   authorization: string | undefined,
 ): ConsoleAccess | 'missing' | 'invalid' {
   if (!tokens) return 'open';
-  const presented = /^Bearer ([\x21-\x7e]+)$/i.exec(authorization ?? '')?.[1];
+  const presented = bearerToken(authorization);
   if (presented === undefined) return 'missing';
   return tokens.access(presented) ?? 'invalid';
 }

@@ -1,11 +1,13 @@
 // Per-topic rates for the Queues page, from the queue daemons' own counters
 // (GET /metrics): the console keeps the previous sample and divides.
 
-/** The counters the page shows as rates, by their Prometheus names. */
+import { QUEUE_METRICS } from '@dss/queue/queue-metrics.js';
+
+/** The counters the page shows as rates: the queue daemons' own, by their Prometheus names. */
 export const RATE_COUNTERS = {
-  published: 'dss_queue_published_total',
-  delivered: 'dss_queue_delivered_total',
-  acked: 'dss_queue_acked_total',
+  published: QUEUE_METRICS.published,
+  delivered: QUEUE_METRICS.delivered,
+  acked: QUEUE_METRICS.acked,
 } as const;
 export type RateName = keyof typeof RATE_COUNTERS;
 const RATE_NAMES: readonly RateName[] = ['published', 'delivered', 'acked'];

@@ -5,7 +5,7 @@ import type { ApiTokens } from '@dss/config';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Counter } from 'prom-client';
 import { ApiError } from './api-error.js';
-import { TokenBook } from './token-book.js';
+import { bearerToken, TokenBook } from './token-book.js';
 
 export const API_TOKENS = Symbol('API_TOKENS');
 
@@ -51,7 +51,7 @@ export class ApiTokenGuard implements CanActivate {
         );
       throw new ApiError('UNAUTHORIZED', message);
     };
-    const presented = /^Bearer ([\x21-\x7e]+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const presented = bearerToken(req.headers.authorization);
     if (presented === undefined)
       return fail('missing', 'this cluster requires a token: send "Authorization: Bearer <token>"');
     const access = this.tokens.access(presented);

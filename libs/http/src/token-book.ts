@@ -5,6 +5,11 @@ export type TokenAccess = 'readWrite' | 'readOnly';
 
 const digest = (token: string) => createHash('sha256').update(token).digest('hex');
 
+/** The token of an `Authorization: Bearer <token>` header (visible ASCII), or undefined for none or another scheme. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  return /^Bearer ([\x21-\x7e]+)$/i.exec(authorization ?? '')?.[1];
+}
+
 /**
  * The client API's tokens (docs/security.md), for every protocol that checks them (HTTP's
  * bearer header, the cache's Redis AUTH). Kept as SHA-256 digests and looked up by digest,
