@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { topicKeys } from './queue-keys.js';
 import { QueueStore } from './queue-store.js';
 import { redisInfo, startRedisServer, type RedisServerHandle } from '../../../../test/support/redis-server.js';
 
@@ -34,6 +35,18 @@ describe('publish durability (WAIT)', () => {
     const mark = store.connectionMark();
     await store.publish('durable', ['a'], {});
     expect(await store.waitDurable(1, 2000, mark)).toEqual({ requested: 1, acknowledged: 1, durable: true });
+  });
+
+  it('publishes of one turn share one WAIT, sent after all their scripts, and each is confirmed', async () => {
+    const waitCalls = async () => Number(/cmdstat_wait:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
+    const before = await waitCalls();
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => store.publish('durable-turn', [`m${i}`], { replicas: 1 })),
+    );
+    // A WAIT per publish was 20 replica round trips, one after another on the connection.
+    expect((await waitCalls()) - before).toBe(1);
+    for (const r of results) expect(r.durability).toEqual({ requested: 1, acknowledged: 1, durable: true });
+    expect(await redis.llen(topicKeys('durable-turn').ready)).toBe(20);
   });
 
   it('says nothing is known when the client reconnected between the write and WAIT', async () => {

@@ -29,6 +29,7 @@ import {
 import { connectionMark, type ConnectionMark } from '@dss/config';
 import { checkAppendOnly, durabilityOf, waitDurable } from './queue-durability.js';
 import { QueueFencedError, QueueStorageError } from './queue-errors.js';
+import { TurnWaits } from './turn-waits.js';
 import {
   assertBatch,
   assertBatchBytes,
@@ -87,6 +88,8 @@ export class QueueStore {
   private readonly ids = new MessageIdGenerator();
   /** Topic → when this store last added it to the topic list. */
   private readonly registeredAt = new Map<string, number>();
+  /** The publishes of a loop turn share one WAIT (see TurnWaits). */
+  private readonly turnWaits: TurnWaits;
 
   constructor(
     private readonly redis: Redis,
@@ -99,6 +102,7 @@ export class QueueStore {
     assertInt(this.maxDeliveries, 'maxDeliveries', 1);
     assertInt(this.dedupWindowMs, 'dedupWindowMs', 1);
     defineQueueCommands(redis);
+    this.turnWaits = new TurnWaits((replicas, timeoutMs) => this.redis.wait(replicas, timeoutMs));
   }
 
   /**
@@ -163,10 +167,11 @@ export class QueueStore {
   }
 
   /**
-   * The topic registration, the publish script and WAIT in one round trip, in
-   * that order on one connection, so WAIT counts them. A server without the
-   * script (NOSCRIPT: a new primary) ran neither the script nor anything WAIT
-   * could count: the script then goes by EVAL, followed by its own WAIT.
+   * The topic registration and the publish script, in that order on one
+   * connection, then the turn's WAIT (TurnWaits) behind them, so it counts
+   * them. A server without the script (NOSCRIPT: a new primary) ran neither
+   * the script nor anything WAIT could count: the script then goes by EVAL,
+   * followed by its own WAIT.
    */
   private async publishScript(
     topic: string,
@@ -179,7 +184,7 @@ export class QueueStore {
     const mark = this.connectionMark();
     const register = this.registerDue(topic, now) ? this.redis.sadd(TOPICS_KEY, topic) : undefined;
     const script = runLoadedQueueCommand(this.redis, 'dssqPublish', keys, args);
-    const wait = replicas > 0 ? this.redis.wait(replicas, timeoutMs) : undefined;
+    const wait = replicas > 0 ? this.turnWaits.wait(replicas, timeoutMs) : undefined;
     wait?.catch(() => undefined); // awaited below unless the script failed first
     let reply: unknown;
     try {
