@@ -19,7 +19,8 @@ interface PendingWait {
   readonly replicas: number;
   readonly timeoutMs: number;
   readonly answer: Promise<number>;
-  readonly settle: (send: SendWait) => void;
+  readonly resolve: (acknowledged: number) => void;
+  readonly reject: (err: unknown) => void;
 }
 
 export class TurnWaits {
@@ -39,18 +40,11 @@ export class TurnWaits {
   wait(replicas: number, timeoutMs: number): Promise<number> {
     const current = this.pending;
     if (current && current.replicas === replicas && current.timeoutMs === timeoutMs) return current.answer;
-    if (current) this.flush();
-    let settle!: PendingWait['settle'];
-    const answer = new Promise<number>((resolve, reject) => {
-      settle = (send) => {
-        try {
-          send(replicas, timeoutMs).then(resolve, reject);
-        } catch (err) {
-          reject(err);
-        }
-      };
-    });
-    const next: PendingWait = { replicas, timeoutMs, answer, settle };
+    this.flush(); // a pending WAIT with other arguments goes out now
+    let resolve!: PendingWait['resolve'];
+    let reject!: PendingWait['reject'];
+    const answer = new Promise<number>((res, rej) => ((resolve = res), (reject = rej)));
+    const next: PendingWait = { replicas, timeoutMs, answer, resolve, reject };
     this.pending = next;
     this.endOfTurn(() => {
       if (this.pending === next) this.flush();
@@ -60,7 +54,12 @@ export class TurnWaits {
 
   private flush(): void {
     const p = this.pending;
+    if (!p) return;
     this.pending = undefined;
-    p?.settle(this.send);
+    try {
+      this.send(p.replicas, p.timeoutMs).then(p.resolve, p.reject);
+    } catch (err) {
+      p.reject(err);
+    }
   }
 }
