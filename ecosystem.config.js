@@ -66,6 +66,11 @@ export const apps = nodes.flatMap((node) =>
       ...(process.env.DSS_CPU_PROF_DIR
         ? { node_args: ['--cpu-prof', `--cpu-prof-dir=${join(resolve(process.env.DSS_CPU_PROF_DIR), name)}`] }
         : {}),
+      // No @pm2/io in the daemons: PM2 would otherwise load it into every process it starts, wrap
+      // every HTTP server event to time requests and sample the heap and the event loop each
+      // second, all of which the daemons' own /metrics already do. It cost 2-7 % of a loaded
+      // daemon's CPU (docs/benchmarks.md); `pm2 monit` still shows CPU and memory.
+      pmx: false,
       max_memory_restart: '1G',
       out_file: join(home, 'logs', `${name}.out.log`),
       error_file: join(home, 'logs', `${name}.err.log`),

@@ -16,6 +16,7 @@ interface App {
   wait_ready: boolean;
   kill_timeout: number;
   script: string;
+  pmx: boolean;
 }
 
 function appsFor(env: Record<string, string>): App[] {
@@ -73,6 +74,11 @@ describe('ecosystem.config.js', () => {
     expect(app!.env.DSS_SHUTDOWN_TIMEOUT_MS).toBe('4000');
     expect(app!.kill_timeout).toBeGreaterThan(4000);
     expect(app!.script).toBe(join(REPO_ROOT, 'dist/apps/dss-node/src/main.js'));
+  });
+
+  it('keeps PM2 from loading @pm2/io into the daemons (they have their own /metrics)', () => {
+    const apps = appsFor({ DSS_HOME: home, DSS_CLUSTER_FILE: clusterFile });
+    expect(apps.map((a) => a.pmx)).toEqual(apps.map(() => false));
   });
 
   it('refuses a host filter naming nodes the description does not have', () => {

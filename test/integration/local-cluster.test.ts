@@ -1,9 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually, getJson, pm2, TestCluster, testPortOffset } from '../support/local-cluster.js';
 import { redisConfig, redisInfo } from '../support/redis-server.js';
 import { processAlive } from '../../scripts/local-cluster/process-alive.js';
+
+/** What this test reads of `pm2 jlist`. */
+interface Pm2App {
+  name: string;
+  pm2_env: { status: string; axm_monitor?: Record<string, unknown> };
+}
 
 interface ClusterView {
   role: string;
@@ -80,10 +87,7 @@ describe('local cluster started the way npm start does', () => {
       `Note: ${join(oldDir, 'appendonlydir')} is the data of the single Redis an older DSS ran`,
     );
     expect(started.code).toBe(0);
-    const apps = (JSON.parse(pm2(cluster, 'jlist')) as { name: string; pm2_env: { status: string } }[]).map((p) => [
-      p.name,
-      p.pm2_env.status,
-    ]);
+    const apps = (JSON.parse(pm2(cluster, 'jlist')) as Pm2App[]).map((p) => [p.name, p.pm2_env.status]);
     expect(apps.filter(([name]) => name!.startsWith('dss-redis'))).toEqual(
       NODES.map((n) => [`dss-redis-${n}`, 'online']),
     );
@@ -98,6 +102,14 @@ describe('local cluster started the way npm start does', () => {
         );
       }
     }
+    // No @pm2/io in the daemons (ecosystem.config.js): it would report its HTTP and heap
+    // metrics to PM2 within a second of starting, and they would show here.
+    await sleep(1500);
+    const monitored = (JSON.parse(pm2(cluster, 'jlist')) as Pm2App[])
+      .filter((p) => !p.name.startsWith('dss-redis'))
+      .map((p) => [p.name, Object.keys(p.pm2_env.axm_monitor ?? {})]);
+    expect(monitored).toHaveLength(NODES.length * ROLES.length);
+    for (const [, metrics] of monitored) expect(metrics).toEqual([]);
   });
 
   it('runs every Redis server with the settings of docs/redis-failover.md, in its own dir', async () => {
