@@ -4,3 +4,4 @@ export * from './pure.js';
 export * from './config.module.js';
 export * from './redis-client.js';
 export * from './stall-aware-redis.js';
+export * from './turn-waits.js';

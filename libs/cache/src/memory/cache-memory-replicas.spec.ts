@@ -36,6 +36,29 @@ describe('CacheMemory with replicas (real Redis primary and replica)', () => {
     expect(await replica.client().hget('dss:cache:{r}', 'val')).toBeNull();
   });
 
+  it('shares one WAIT among the operations of a loop turn, and confirms each', async () => {
+    const client = primary.client();
+    await client.ping();
+    const memory = new CacheMemory(client, 1);
+    const admin = primary.client();
+    const waits = async () => Number(/cmdstat_wait:calls=(\d+)/.exec(await admin.info('commandstats'))?.[1] ?? 0);
+    const before = await waits();
+    const keys = Array.from({ length: 20 }, (_, i) => `turn${i}`);
+    // Twenty grants at once, as a home serves a burst of writers: a WAIT each, one after the
+    // other on the connection, was twenty replica round trips.
+    const versions = await Promise.all(keys.map((k) => memory.allocateVersion(k)));
+    expect((await waits()) - before).toBe(1);
+    expect(await Promise.all(keys.map((k, i) => memory.write(k, `"v${i}"`, versions[i]!)))).toEqual(
+      keys.map(() => true),
+    );
+    expect((await waits()) - before).toBe(2);
+    // Every write reached the replica before it was confirmed.
+    const onReplica = replica.client();
+    expect(await Promise.all(keys.map((k) => onReplica.hget(`dss:cache:{${k}}`, 'val')))).toEqual(
+      keys.map((_, i) => `"v${i}"`),
+    );
+  });
+
   it('refuses reads and writes on a primary that has no replica', async () => {
     const lonely = await startRedisServer();
     try {

@@ -26,10 +26,9 @@ import {
   topicKeyList,
   type QueueCommand,
 } from './queue-commands.js';
-import { connectionMark, type ConnectionMark } from '@dss/config';
+import { connectionMark, TurnWaits, type ConnectionMark } from '@dss/config';
 import { checkAppendOnly, durabilityOf, waitDurable } from './queue-durability.js';
 import { QueueFencedError, QueueStorageError } from './queue-errors.js';
-import { TurnWaits } from './turn-waits.js';
 import {
   assertBatch,
   assertBatchBytes,

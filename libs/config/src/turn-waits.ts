@@ -1,13 +1,17 @@
-// One Redis WAIT for all the publishes of an event-loop turn.
+// One Redis WAIT for all the writes of an event-loop turn on a connection: the
+// one way DSS waits for replicas behind writes it is about to answer (the
+// queue's publishes, the cache's memory operations).
 //
 // WAIT blocks its connection until the replicas acknowledge every write made
 // on it so far, and Redis reads nothing else from a blocked connection. With
-// a WAIT behind each publish's script, concurrent publishes on a daemon's one
-// connection queued behind each other's replica round trips, and every WAIT
-// made Redis ask the replicas for an acknowledgement (waking them each time).
-// Publishes issued in the same turn now send their scripts, then share one
-// WAIT written after all of them: it counts every one of those writes, so its
-// answer holds for each publish, as its own WAIT's would have.
+// a WAIT behind each write, concurrent writes on a daemon's one connection
+// queued behind each other's replica round trips, and every WAIT made Redis
+// ask the replicas for an acknowledgement (waking them each time). Writes
+// issued in the same turn now go out first, then share one WAIT written after
+// all of them: it counts every one of those writes, so its answer holds for
+// each, as its own WAIT's would have. A caller sends its write, asks for the
+// WAIT at once (not after the write's reply: one round trip, not two), and
+// checks afterwards that its connection did not change in between.
 
 /** Sends the WAIT (the connection's `wait`), answering the replicas that acknowledged. */
 export type SendWait = (replicas: number, timeoutMs: number) => Promise<number>;
