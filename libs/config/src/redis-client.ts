@@ -5,6 +5,7 @@ import { backoffDelay, type BackoffPolicy } from '@dss/backoff';
 import { redisReplicasToAck } from './cluster-description.js';
 import type { NodeConfig } from './load-config.js';
 import { StallAwareRedis, type ClassicRedisOptions } from './stall-aware-redis.js';
+import type { TurnWaits } from './turn-waits.js';
 
 /** Where the primary is now; asked on every (re)connection. */
 export type PrimaryAddress = () => { readonly host: string; readonly port: number };
@@ -128,4 +129,27 @@ export async function waitForReplicas(
   const acknowledged = await redis.wait(replicas, timeoutMs);
   if (connectionMark(redis) !== since) return { acknowledged: 0, reconnected: true };
   return { acknowledged, reconnected: false };
+}
+
+/**
+ * Sends `write` on `redis`, then the turn's WAIT right behind it (`waits`), before the write's
+ * answer: one round trip for both, and one WAIT for all the writes of the turn. As with
+ * waitForReplicas, `reconnected` says the connection changed between the write and the WAIT's
+ * answer, so the count says nothing about the write.
+ */
+export async function writeThenWait<T>(
+  redis: Redis,
+  waits: TurnWaits,
+  write: () => Promise<T>,
+  replicas: number,
+  timeoutMs: number,
+): Promise<{ value: T; acknowledged: number; reconnected: boolean }> {
+  const since = connectionMark(redis);
+  const written = write();
+  const wait = waits.wait(replicas, timeoutMs);
+  wait.catch(() => undefined); // awaited below unless the write failed first
+  const value = await written;
+  const acknowledged = await wait;
+  if (connectionMark(redis) !== since) return { value, acknowledged: 0, reconnected: true };
+  return { value, acknowledged, reconnected: false };
 }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { connectionMark, TurnWaits } from '@dss/config';
+import { TurnWaits, writeThenWait } from '@dss/config';
 import { CACHE_FENCE_TOMBSTONE_MS, CACHE_MEMORY_WAIT_MS, CACHE_TOMBSTONE_TTL_MS } from '../cache-limits.js';
 import { decodeStored } from '../values/stored-value.js';
 
@@ -164,20 +164,18 @@ export class CacheMemory {
 
   /**
    * Runs `op` and, with replicas to wait for, the turn's WAIT right behind it on the same
-   * connection: one round trip for both, and one WAIT for every operation of the turn (64
-   * clients' writes and misses reach a home at once). The WAIT counts the operation only if it
-   * ran on the connection the operation was sent on, hence the check of the connection after.
+   * connection (writeThenWait): 64 clients' writes and misses reach a home at once.
    */
   private async replicated<T>(what: string, op: () => Promise<T>): Promise<T> {
-    const since = connectionMark(this.redis);
-    const result = op();
-    if (this.replicas === 0) return result;
-    const wait = this.turnWaits.wait(this.replicas, CACHE_MEMORY_WAIT_MS);
-    wait.catch(() => undefined); // awaited below unless the operation failed first
-    const value = await result;
-    const acknowledged = await wait;
-    if (connectionMark(this.redis) !== since)
-      throw new MemoryNotReplicatedError(`the connection to Redis changed during the ${what}`);
+    if (this.replicas === 0) return op();
+    const { value, acknowledged, reconnected } = await writeThenWait(
+      this.redis,
+      this.turnWaits,
+      op,
+      this.replicas,
+      CACHE_MEMORY_WAIT_MS,
+    );
+    if (reconnected) throw new MemoryNotReplicatedError(`the connection to Redis changed during the ${what}`);
     if (acknowledged < this.replicas)
       throw new MemoryNotReplicatedError(
         `only ${acknowledged} of ${this.replicas} Redis replicas confirmed the ${what}`,

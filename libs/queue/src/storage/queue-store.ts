@@ -26,7 +26,7 @@ import {
   topicKeyList,
   type QueueCommand,
 } from './queue-commands.js';
-import { connectionMark, TurnWaits, type ConnectionMark } from '@dss/config';
+import { connectionMark, TurnWaits, writeThenWait, type ConnectionMark } from '@dss/config';
 import { checkAppendOnly, durabilityOf, waitDurable } from './queue-durability.js';
 import { QueueFencedError, QueueStorageError } from './queue-errors.js';
 import {
@@ -101,7 +101,9 @@ export class QueueStore {
     assertInt(this.maxDeliveries, 'maxDeliveries', 1);
     assertInt(this.dedupWindowMs, 'dedupWindowMs', 1);
     defineQueueCommands(redis);
-    this.turnWaits = new TurnWaits((replicas, timeoutMs) => this.redis.wait(replicas, timeoutMs));
+    this.turnWaits = new TurnWaits((replicas, timeoutMs) =>
+      callRedis('wait', () => this.redis.wait(replicas, timeoutMs)),
+    );
   }
 
   /**
@@ -181,23 +183,31 @@ export class QueueStore {
     timeoutMs: number,
   ): Promise<{ reply: unknown; durability?: DurabilityResult }> {
     const mark = this.connectionMark();
-    const register = this.registerDue(topic, now) ? this.redis.sadd(TOPICS_KEY, topic) : undefined;
-    const script = runLoadedQueueCommand(this.redis, 'dssqPublish', keys, args);
-    const wait = replicas > 0 ? this.turnWaits.wait(replicas, timeoutMs) : undefined;
-    wait?.catch(() => undefined); // awaited below unless the script failed first
+    const register = this.registerDue(topic, now);
+    const write = () =>
+      callRedis('publish', () =>
+        Promise.all([
+          register ? this.redis.sadd(TOPICS_KEY, topic) : undefined,
+          runLoadedQueueCommand(this.redis, 'dssqPublish', keys, args),
+        ]),
+      );
     let reply: unknown;
+    let durability: DurabilityResult | undefined;
     try {
-      [, reply] = await callRedis('publish', () => Promise.all([register, script]));
+      if (replicas > 0) {
+        const written = await writeThenWait(this.redis, this.turnWaits, write, replicas, timeoutMs);
+        [, reply] = written.value;
+        durability = durabilityOf(replicas, written.acknowledged, written.reconnected);
+      } else {
+        [, reply] = await write();
+      }
     } catch (err) {
       if (!(err instanceof QueueStorageError && isNoScript(err.cause))) throw err;
       reply = await callRedis('publish', () => runQueueCommand(this.redis, 'dssqPublish', keys, args));
       return { reply, ...(replicas > 0 ? { durability: await this.waitDurable(replicas, timeoutMs, mark) } : {}) };
     }
     if (register) this.registeredAt.set(topic, now);
-    if (!wait) return { reply };
-    const acknowledged = await callRedis('wait', () => wait);
-    // WAIT counts the writes of the connection it ran on: if that is not the script's, nothing is known.
-    return { reply, durability: durabilityOf(replicas, acknowledged, this.connectionMark() !== mark) };
+    return durability ? { reply, durability } : { reply };
   }
 
   /** Delivers up to `max` messages, each invisible to others for `visibilityMs`. */
