@@ -4,8 +4,9 @@
 // connections, one command in flight per connection, no auto-pipelining; DSS's
 // connections spread round-robin over the cache nodes' Redis-protocol ports
 // (connection i on node i mod N), Redis' all on one server. Workloads
-// (cache-load.ts), each after preloading 10,000 keys of 100 bytes: mix = 90%
-// GET / 10% SET of random keys, get = GET hits only. Then Redis's own C client,
+// (cache-load.ts), each after preloading 10,000 keys of 100 bytes and reading
+// every key once through each server (warmReads): mix = 90% GET / 10% SET of
+// random keys, get = GET hits only. Then Redis's own C client,
 // redis-benchmark -t get,set,incr (64 connections, -P 1), against one DSS node
 // and against Redis. The Redis side is a redis-server this program starts with
 // the reference's redis.sh settings (127.0.0.1:6390, AOF everysec), unless
@@ -33,6 +34,7 @@ import {
   medianOfRounds,
   type CacheRun,
   type CacheWorkloadId,
+  warmReads,
 } from './cache-load.js';
 import { CACHE_LEGEND, cacheTableHeader, cacheTableRow, redisBenchmarkTable } from './cache-table.js';
 import { hostPort, listOf, positiveInt } from './cli-options.js';
@@ -201,11 +203,12 @@ async function bench(
   ].filter(Boolean);
   const each = opts.rounds > 1 ? `; ${opts.rounds} rounds per workload taking turns` : '';
   console.log(
-    `cache: GET/SET of ${opts.valueBytes}-byte values over ${opts.keys.toLocaleString('en-US')} preloaded keys, ${opts.connections} ioredis connections (one command in flight each, no auto-pipelining); ${sides.join('; ')}; ${opts.duration} s measured after ${opts.warmup} s warm-up per run${each}`,
+    `cache: GET/SET of ${opts.valueBytes}-byte values over ${opts.keys.toLocaleString('en-US')} preloaded keys (each read once through every server before the run), ${opts.connections} ioredis connections (one command in flight each, no auto-pipelining); ${sides.join('; ')}; ${opts.duration} s measured after ${opts.warmup} s warm-up per run${each}`,
   );
   console.log(`machine: ${about}`);
 
-  // One run: preload the keys (one pipeline per 1,000, through the first port), connect, load, disconnect.
+  // One run: preload the keys (one pipeline per 1,000, through the first port), connect, read every
+  // key once through each port, load, disconnect.
   const runOnce = async (t: Target, workload: CacheWorkloadId, getRatio: number, round: number): Promise<CacheRun> => {
     const setup = connection(t.host, t.ports[0]!);
     const conns = Array.from({ length: opts.connections }, (_, i) => connection(t.host, t.ports[i % t.ports.length]!));
@@ -219,6 +222,10 @@ async function bench(
         if (failed) throw new Error(`preloading ${NAMES[t.system]}'s keys failed: ${failed[0]!.message}`);
       }
       await Promise.all(conns.map((c) => c.connect()));
+      // Every key read once through each server (conns[i] is on port i), so the run measures
+      // a warm cache, not each node's first reads (warmReads explains why).
+      const cold = await warmReads(conns.slice(0, t.ports.length), prefix, opts.keys);
+      if (cold > 0) throw new Error(`${NAMES[t.system]} answered nil to ${cold} preloaded keys in the warm pass`);
       const r = await cacheLoad(workload, conns, {
         seconds: opts.duration,
         warmupSeconds: opts.warmup,

@@ -10,6 +10,7 @@ import {
   medianOfRounds,
   type CacheClient,
   type CacheRun,
+  warmReads,
 } from './cache-load.js';
 import { cacheTableHeader, cacheTableRow, ms, ratio, redisBenchmarkTable } from './cache-table.js';
 
@@ -127,6 +128,33 @@ describe('cacheLoad', () => {
     expect(r.errors).toBeGreaterThan(0);
     expect(r.errorSamples[0]).toBe('boom');
     expect(r.errorSamples.length).toBeLessThanOrEqual(5);
+  });
+});
+
+describe('warmReads', () => {
+  it('reads every key exactly once through each client, several in flight', async () => {
+    const store = new Map(
+      keyChunks('w:', 250)
+        .flat()
+        .map((k) => [k, 'v'] as const),
+    );
+    const clients = [memoryClient(store), memoryClient(store), memoryClient(store)];
+    const read = clients.map(() => new Map<string, number>());
+    clients.forEach((c, i) => {
+      const get = c.get.bind(c);
+      c.get = (key: string) => (read[i]!.set(key, (read[i]!.get(key) ?? 0) + 1), get(key));
+    });
+    expect(await warmReads(clients, 'w:', 250, 16)).toBe(0);
+    for (const r of read) {
+      expect(r.size).toBe(250);
+      expect([...r.values()].every((n) => n === 1)).toBe(true);
+    }
+    for (const c of clients) expect(c.maxInFlight).toBe(16);
+  });
+
+  it('answers how many keys came back nil', async () => {
+    const store = new Map([['w:3', 'v']]);
+    expect(await warmReads([memoryClient(store), memoryClient(store)], 'w:', 10)).toBe(18);
   });
 });
 

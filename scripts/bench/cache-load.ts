@@ -54,6 +54,35 @@ export interface CacheClient {
   set(key: string, value: string): Promise<unknown>;
 }
 
+/** Commands in flight per client during the warm pass (ioredis pipelines them on its one socket). */
+export const WARM_READS_IN_FLIGHT = 64;
+
+/**
+ * Reads every key once through each of `clients` (one per server), before the measured
+ * run. A DSS node caches a line when it first reads it: the preload writes through one
+ * node only, and 64 connections picking keys at random need many times the key count to
+ * touch every key on every node, so a few seconds of warm-up would leave the "GET hits"
+ * window mostly first reads (misses that fetch from a peer or Redis). Redis gets the same
+ * pass. Answers the GETs that found nothing (0 expected: every key was preloaded).
+ */
+export async function warmReads(
+  clients: readonly CacheClient[],
+  prefix: string,
+  keys: number,
+  inFlight = WARM_READS_IN_FLIGHT,
+): Promise<number> {
+  let misses = 0;
+  const readAll = async (c: CacheClient): Promise<void> => {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < keys) if ((await c.get(cacheKey(prefix, next++))) === null) misses++;
+    };
+    await Promise.all(Array.from({ length: Math.min(inFlight, keys) }, worker));
+  };
+  await Promise.all(clients.map(readAll));
+  return misses;
+}
+
 export interface CacheLoadOptions {
   readonly seconds: number;
   readonly warmupSeconds: number;
