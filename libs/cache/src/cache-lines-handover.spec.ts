@@ -18,7 +18,7 @@ const settings: ResolvedCacheSettings = {
   maxBytes: 1 << 20,
   flushIntervalMs: 3_600_000,
 } as ResolvedCacheSettings;
-const counter = { inc: () => undefined } as unknown as Counter<string>;
+const counter = { inc: () => undefined, labels: () => counter } as unknown as Counter<string>;
 
 function lines(memory: CacheMemory, lease = { valid: true }, reach = { memory: true }): CacheLines {
   const membership = {
@@ -28,6 +28,7 @@ function lines(memory: CacheMemory, lease = { valid: true }, reach = { memory: t
     untilCanAct: async () => true,
     term: 1,
     leaseValid: () => lease.valid,
+    servesCopyOf: () => lease.valid,
     reachedMemoryWithin: () => reach.memory,
     home: () => 'vm2',
     heard: () => undefined,

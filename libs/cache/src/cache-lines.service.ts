@@ -69,6 +69,9 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
   private stopping = false;
   private timerFlushing = false;
 
+  private readonly localGets: Counter.Internal;
+  private readonly localPuts: Counter.Internal;
+
   constructor(
     @Inject(CACHE_SETTINGS) private readonly settings: ResolvedCacheSettings,
     private readonly membership: CacheMembership,
@@ -83,6 +86,9 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
     @InjectMetric(CACHE_METRICS.evictions) private readonly evictions: Counter<'reason'>,
   ) {
     this.store = new LruStore<Line>({ maxEntries: settings.maxEntries, maxBytes: settings.maxBytes });
+    // Bound once: counting a hit by a labels object hashes the labels on every read.
+    this.localGets = gets.labels({ outcome: 'local' });
+    this.localPuts = puts.labels({ outcome: 'local' });
   }
 
   get self(): string {
@@ -111,9 +117,8 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
   readNow(key: string): Extract<LocalResult, { op: 'read'; found: true }> | undefined {
     if (this.stopping || this.locks.busy(key)) return undefined;
     const line = this.store.get(key);
-    if (!line || line.held === 'I' || line.pending || !this.membership.leaseValid(this.membership.home(key)))
-      return undefined;
-    this.gets.inc({ outcome: 'local' });
+    if (!line || line.held === 'I' || line.pending || !this.membership.servesCopyOf(key)) return undefined;
+    this.localGets.inc();
     return { op: 'read', found: true, value: line.value!, state: line.held, source: 'local' };
   }
 
@@ -126,13 +131,9 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
     if (this.stopping || this.locks.busy(key)) return false;
     const line = this.store.peek(key);
     if (!line || (line.held !== 'M' && line.held !== 'E') || line.pending) return false;
-    if (
-      !this.membership.leaseValid(this.membership.home(key)) ||
-      !this.membership.reachedMemoryWithin(CACHE_WRITE_MEMORY_MS)
-    )
-      return false;
+    if (!this.membership.servesCopyOf(key) || !this.membership.reachedMemoryWithin(CACHE_WRITE_MEMORY_MS)) return false;
     this.apply(key, { type: 'store', value: next(line.value!) });
-    this.puts.inc({ outcome: 'local' });
+    this.localPuts.inc();
     this.evictIfFull();
     return true;
   }
@@ -331,7 +332,7 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
    */
   private leaseHolds(key: string): boolean {
     const line = this.store.peek(key);
-    return !line || line.held === 'I' || this.membership.leaseValid(this.membership.home(key));
+    return !line || line.held === 'I' || this.membership.servesCopyOf(key);
   }
 
   /** Feeds `event` and carries out the actions until the local op is answered. */

@@ -54,6 +54,8 @@ export class CacheMembership implements OnApplicationBootstrap, OnApplicationShu
   private memoryOkAt?: number;
   private readonly lease: ViewLease;
   private view: readonly string[];
+  /** view.join(): the lease's name for the view, kept with it rather than joined on every read. */
+  private viewKey: string;
   private changes = 0;
   /** The view epoch whose directory this node has rebuilt (it serves as a home in it). */
   private readyEpoch?: number;
@@ -70,6 +72,7 @@ export class CacheMembership implements OnApplicationBootstrap, OnApplicationShu
     this.self = config.self.id;
     this.ring = new HashRing([config.self.id, ...config.peers.map((p) => p.id)]);
     this.view = [this.self];
+    this.viewKey = this.self;
     this.lease = new ViewLease(this.ring.nodes.length, CACHE_LEASE_MS, CACHE_DEAD_AFTER_MS);
   }
 
@@ -94,7 +97,7 @@ export class CacheMembership implements OnApplicationBootstrap, OnApplicationShu
 
   /** May this node act now: serve copies, grant as a home (a majority holds its view, see ViewLease)? */
   canAct(now = performance.now()): boolean {
-    return this.hasQuorum() && this.lease.canAct(this.view.join(), now);
+    return this.hasQuorum() && this.lease.canAct(this.viewKey, now);
   }
 
   /** May this node serve a copy whose home is `home` without asking it? */
@@ -102,6 +105,20 @@ export class CacheMembership implements OnApplicationBootstrap, OnApplicationShu
     if (!this.canAct(now)) return false;
     if (home === this.self) return this.readyEpoch === this.changes;
     return this.lease.homeConfirmed(home, now);
+  }
+
+  /**
+   * leaseValid(home(key)): may this node serve its copy of `key` without asking? Every
+   * read hit asks, so when every home of the view is confirmed (the usual state) it
+   * answers without placing the key on the ring; the answer is the same, since a key's
+   * home is always a member of the view.
+   */
+  servesCopyOf(key: string, now = performance.now()): boolean {
+    if (!this.canAct(now)) return false;
+    let everyHome = this.readyEpoch === this.changes;
+    for (let i = 0; everyHome && i < this.view.length; i++)
+      if (this.view[i] !== this.self) everyHome = this.lease.homeConfirmed(this.view[i]!, now);
+    return everyHome || this.leaseValid(this.home(key), now);
   }
 
   /** Resolves true once this node may act, false if `deadline` (performance.now() ms) comes first. */
@@ -304,6 +321,7 @@ export class CacheMembership implements OnApplicationBootstrap, OnApplicationShu
     if (view.join() === this.view.join()) return;
     const previous = this.view;
     this.view = view;
+    this.viewKey = view.join();
     this.changes++;
     for (const l of this.listeners) l(view, previous);
     this.newTerm(this.lease.viewChanged());

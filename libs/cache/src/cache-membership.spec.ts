@@ -155,6 +155,47 @@ describe('CacheMembership', () => {
     expect(m.leaseValid('node3')).toBe(true);
   });
 
+  it("serves a key's copy exactly when the lease of the key's home is valid", async () => {
+    const keys = Array.from({ length: 300 }, (_, i) => `key:${i}`);
+    const agree = (): boolean[] => {
+      const serves = keys.map((k) => m.servesCopyOf(k));
+      expect(serves).toEqual(keys.map((k) => m.leaseValid(m.home(k))));
+      return serves;
+    };
+    const up = { node2: true, node3: true };
+    const ref: { current?: CacheMembership } = {};
+    const m = new CacheMembership(config, fakePeers(up, {}, ref));
+    ref.current = m;
+    m.onTerm((term) => m.cleaned(term));
+    const lapses: [string, number][] = [];
+    m.onHomeTerm((home, term) => lapses.push([home, term]));
+    expect(agree().some(Boolean)).toBe(false); // alone: nothing
+    await m.confirm('node2');
+    await m.confirm('node3');
+    await m.confirm('node2');
+    await m.confirm('node3');
+    for (const [home, term] of lapses.splice(0)) m.homeCleaned(home, term);
+    // Every peer confirmed, but this node's own directory is not rebuilt: only its own keys wait.
+    let serves = agree();
+    expect(serves.some(Boolean) && !serves.every(Boolean)).toBe(true);
+    m.directoryReady(m.epoch);
+    expect(agree().every(Boolean)).toBe(true);
+    // node3 stops answering: the keys homed at node3 are not served, the others still are.
+    up.node3 = false;
+    for (let waited = 0; waited < CACHE_DEAD_AFTER_MS; waited += 300) {
+      now += 300;
+      m.heard('node3');
+      await m.confirm('node2');
+      await m.confirm('node3');
+    }
+    expect(m.alive).toEqual(['node1', 'node2', 'node3']);
+    serves = agree();
+    expect(serves.some(Boolean) && !serves.every(Boolean)).toBe(true);
+    // The majority lease runs out: nothing.
+    now += CACHE_DEAD_AFTER_MS;
+    expect(agree().some(Boolean)).toBe(false);
+  });
+
   it('counts a silent peer dead after the dead timeout, moves its keys, and tells listeners', async () => {
     const up = { node2: true, node3: true };
     const m = membership(up);

@@ -175,7 +175,12 @@ export class CacheValues {
 /** A read's value, if it is live. */
 function found(r: { readonly value: string; readonly state: Stable; readonly source: DataSource }): Found | undefined {
   const stored = live(r.value, Date.now());
-  return stored && { ...stored, state: r.state, source: r.source };
+  if (stored === undefined) return undefined;
+  // Every read hit builds one: a literal with fixed fields, not a spread of optional ones.
+  const f: { -readonly [K in keyof Found]: Found[K] } = { body: stored.body, state: r.state, source: r.source };
+  if (stored.expiresAt !== undefined) f.expiresAt = stored.expiresAt;
+  if (stored.fence !== undefined) f.fence = stored.fence;
+  return f;
 }
 
 /** The live value of a raw line value (absent, expired or a tombstone: undefined). */

@@ -60,11 +60,11 @@ export function decodeStored(raw: string): Stored {
     fence = Number(raw.slice(at + 1, end));
     at = end + 1;
   }
-  return {
-    body: raw.slice(at),
-    ...(expiresAt !== undefined ? { expiresAt } : {}),
-    ...(fence !== undefined ? { fence } : {}),
-  };
+  if (at === 0) return { body: raw }; // no header: the common case of every read hit
+  const s: { -readonly [K in keyof Stored]: Stored[K] } = { body: raw.slice(at) };
+  if (expiresAt !== undefined) s.expiresAt = expiresAt;
+  if (fence !== undefined) s.fence = fence;
+  return s;
 }
 
 export const isTombstone = (s: Stored): boolean => s.body === TOMBSTONE;
@@ -95,6 +95,7 @@ export function readBody(body: string): Body {
 
 /** What GET answers over the Redis protocol: the string (UTF-8), the bytes, or the JSON text. */
 export function bodyBytes(body: string): string | Buffer {
+  if (body.charCodeAt(0) === 39 /* ' */) return body.slice(1); // a string, as readBody reads it
   const b = readBody(body);
   return b.kind === 'string' ? b.text : b.kind === 'bytes' ? b.bytes : body;
 }
