@@ -16,7 +16,7 @@
 // turns (which goes first alternates); the table shows medians.
 //   npm start; npm run bench:cache -- [--duration 10] [--warmup 3] [--rounds 1] [--workloads mix,get]
 //     [--only dss|redis] [--connections 64] [--keys 10000] [--value-bytes 100] [--ports 7021,7022,7023]
-//     [--redis host:port] [--requests 100000] [--no-redis-benchmark] [--svg docs/img/bench-cache.svg]
+//     [--redis host:port] [--requests 100000] [--no-redis-benchmark] [--no-warm-reads] [--svg docs/img/bench-cache.svg]
 import { Command, Option } from 'commander';
 import { Redis } from 'ioredis';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -65,6 +65,7 @@ interface Options {
   redis?: { host: string; port: number };
   requests: number;
   redisBenchmark: boolean;
+  warmReads: boolean;
   svg?: string;
 }
 
@@ -102,6 +103,10 @@ function parseOptions(): Options {
     .option('--redis <host:port>', 'benchmark this Redis instead of starting redis-server on 127.0.0.1:6390', hostPort)
     .option('--requests <n>', "redis-benchmark's requests per test (-n)", positiveInt, 100_000)
     .option('--no-redis-benchmark', 'skip the redis-benchmark part')
+    .option(
+      '--no-warm-reads',
+      "skip reading every key through each server before a run (the reference script's method: DSS's first reads then fall in the measured window)",
+    )
     .option('--svg <file>', 'also write the chart here (docs/img/bench-cache.svg for the docs)')
     .parse()
     .opts<Options>();
@@ -203,7 +208,7 @@ async function bench(
   ].filter(Boolean);
   const each = opts.rounds > 1 ? `; ${opts.rounds} rounds per workload taking turns` : '';
   console.log(
-    `cache: GET/SET of ${opts.valueBytes}-byte values over ${opts.keys.toLocaleString('en-US')} preloaded keys (each read once through every server before the run), ${opts.connections} ioredis connections (one command in flight each, no auto-pipelining); ${sides.join('; ')}; ${opts.duration} s measured after ${opts.warmup} s warm-up per run${each}`,
+    `cache: GET/SET of ${opts.valueBytes}-byte values over ${opts.keys.toLocaleString('en-US')} preloaded keys${opts.warmReads ? ' (each read once through every server before the run)' : ' (no warm reads)'}, ${opts.connections} ioredis connections (one command in flight each, no auto-pipelining); ${sides.join('; ')}; ${opts.duration} s measured after ${opts.warmup} s warm-up per run${each}`,
   );
   console.log(`machine: ${about}`);
 
@@ -224,7 +229,7 @@ async function bench(
       await Promise.all(conns.map((c) => c.connect()));
       // Every key read once through each server (conns[i] is on port i), so the run measures
       // a warm cache, not each node's first reads (warmReads explains why).
-      const cold = await warmReads(conns.slice(0, t.ports.length), prefix, opts.keys);
+      const cold = opts.warmReads ? await warmReads(conns.slice(0, t.ports.length), prefix, opts.keys) : 0;
       if (cold > 0) throw new Error(`${NAMES[t.system]} answered nil to ${cold} preloaded keys in the warm pass`);
       const r = await cacheLoad(workload, conns, {
         seconds: opts.duration,
