@@ -77,38 +77,45 @@ export class RespConnection {
       this.paused = true;
       this.socket.pause();
     }
-    if (!this.running) void this.run();
+    if (!this.running) this.run();
   }
 
-  private async run(): Promise<void> {
+  /**
+   * Runs the queued commands in order, synchronously while they answer in this tick (a hit
+   * does). One that must wait gets the replies before it written, and the loop resumes from
+   * the next command once it settles; commands arriving meanwhile queue behind it.
+   */
+  private run(): void {
     this.running = true;
-    try {
-      while (this.head < this.queue.length && !this.session.closing) {
-        const argv = this.queue[this.head++]!;
-        this.unanswered -= commandBytes(argv);
-        const pending = execute(this.ctx, argv);
-        if (pending) {
-          this.flush();
-          await pending;
-        }
+    while (this.head < this.queue.length && !this.session.closing) {
+      const argv = this.queue[this.head++]!;
+      this.unanswered -= commandBytes(argv);
+      const pending = execute(this.ctx, argv);
+      if (pending) {
+        this.flush();
+        // execute() answers a failed command with an error reply and never rejects; if that
+        // ever broke, the connection's order could not be kept, so it closes.
+        pending.then(
+          () => this.run(),
+          (err: unknown) => this.socket.destroy(err instanceof Error ? err : new Error(String(err))),
+        );
+        return;
       }
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-      if (this.fatal !== undefined && !this.session.closing) {
-        this.w.error(`ERR ${this.fatal}`);
-        this.session.closing = true;
-      }
-      this.flush();
-      if (this.session.closing) this.socket.end();
-      else if (this.paused && this.unanswered <= RESP_LIMITS.maxUnansweredBytes) {
-        this.paused = false;
-        this.socket.resume();
-      }
-    } finally {
-      this.running = false;
     }
-    // Commands that arrived while the last one was answered are run now.
-    if (this.head < this.queue.length && !this.session.closing) void this.run();
+    if (this.head === this.queue.length) this.queue.length = 0;
+    else this.queue = this.queue.slice(this.head);
+    this.head = 0;
+    if (this.fatal !== undefined && !this.session.closing) {
+      this.w.error(`ERR ${this.fatal}`);
+      this.session.closing = true;
+    }
+    this.flush();
+    if (this.session.closing) this.socket.end();
+    else if (this.paused && this.unanswered <= RESP_LIMITS.maxUnansweredBytes) {
+      this.paused = false;
+      this.socket.resume();
+    }
+    this.running = false;
   }
 
   private flush(): void {
