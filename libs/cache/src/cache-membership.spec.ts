@@ -47,6 +47,37 @@ describe('CacheMembership', () => {
   });
   afterEach(() => jest.restoreAllMocks());
 
+  /** A membership that records its home-term lapses instead of dropping copies for them. */
+  function recordingLapses(up: Record<string, boolean>): { m: CacheMembership; lapses: [string, number][] } {
+    const ref: { current?: CacheMembership } = {};
+    const m = new CacheMembership(config, fakePeers(up, {}, ref));
+    ref.current = m;
+    m.onTerm((term) => m.cleaned(term));
+    const lapses: [string, number][] = [];
+    m.onHomeTerm((home, term) => lapses.push([home, term]));
+    return { m, lapses };
+  }
+
+  /** Both peers confirm the full view twice, and the copies of their home terms are dropped. */
+  async function confirmBoth(m: CacheMembership, lapses: [string, number][]): Promise<void> {
+    await m.confirm('node2');
+    await m.confirm('node3');
+    await m.confirm('node2');
+    await m.confirm('node3');
+    for (const [home, term] of lapses.splice(0)) m.homeCleaned(home, term);
+  }
+
+  /** For the dead timeout node3 answers none of node1's pings, while its own pings still arrive. */
+  async function node3Unanswering(m: CacheMembership, up: Record<string, boolean>): Promise<void> {
+    up.node3 = false;
+    for (let waited = 0; waited < CACHE_DEAD_AFTER_MS; waited += 300) {
+      now += 300;
+      m.heard('node3');
+      await m.confirm('node2');
+      await m.confirm('node3');
+    }
+  }
+
   it('starts alone, without a majority, and serves nothing until a peer confirms its view', async () => {
     const m = membership({ node2: true, node3: false });
     expect(m.alive).toEqual(['node1']);
@@ -123,27 +154,12 @@ describe('CacheMembership', () => {
 
   it('drops the copies homed at a peer that answered nothing for the dead timeout before trusting it again (it may have counted this node dead)', async () => {
     const up = { node2: true, node3: true };
-    const ref: { current?: CacheMembership } = {};
-    const m = new CacheMembership(config, fakePeers(up, {}, ref));
-    ref.current = m;
-    m.onTerm((term) => m.cleaned(term));
-    const lapses: [string, number][] = [];
-    m.onHomeTerm((home, term) => lapses.push([home, term]));
-    await m.confirm('node2');
-    await m.confirm('node3');
-    await m.confirm('node2');
-    await m.confirm('node3');
-    for (const [home, term] of lapses.splice(0)) m.homeCleaned(home, term);
+    const { m, lapses } = recordingLapses(up);
+    await confirmBoth(m, lapses);
     expect(m.leaseValid('node3')).toBe(true);
     // node3 answers none of node1's pings for the dead timeout (its own pings still arrive, so it
     // stays in the view); node2 keeps the majority lease going.
-    up.node3 = false;
-    for (let waited = 0; waited < CACHE_DEAD_AFTER_MS; waited += 300) {
-      now += 300;
-      m.heard('node3');
-      await m.confirm('node2');
-      await m.confirm('node3');
-    }
+    await node3Unanswering(m, up);
     expect(m.alive).toEqual(['node1', 'node2', 'node3']);
     expect(m.canAct()).toBe(true);
     expect(m.leaseValid('node3')).toBe(false);
@@ -163,31 +179,16 @@ describe('CacheMembership', () => {
       return serves;
     };
     const up = { node2: true, node3: true };
-    const ref: { current?: CacheMembership } = {};
-    const m = new CacheMembership(config, fakePeers(up, {}, ref));
-    ref.current = m;
-    m.onTerm((term) => m.cleaned(term));
-    const lapses: [string, number][] = [];
-    m.onHomeTerm((home, term) => lapses.push([home, term]));
+    const { m, lapses } = recordingLapses(up);
     expect(agree().some(Boolean)).toBe(false); // alone: nothing
-    await m.confirm('node2');
-    await m.confirm('node3');
-    await m.confirm('node2');
-    await m.confirm('node3');
-    for (const [home, term] of lapses.splice(0)) m.homeCleaned(home, term);
+    await confirmBoth(m, lapses);
     // Every peer confirmed, but this node's own directory is not rebuilt: only its own keys wait.
     let serves = agree();
     expect(serves.some(Boolean) && !serves.every(Boolean)).toBe(true);
     m.directoryReady(m.epoch);
     expect(agree().every(Boolean)).toBe(true);
     // node3 stops answering: the keys homed at node3 are not served, the others still are.
-    up.node3 = false;
-    for (let waited = 0; waited < CACHE_DEAD_AFTER_MS; waited += 300) {
-      now += 300;
-      m.heard('node3');
-      await m.confirm('node2');
-      await m.confirm('node3');
-    }
+    await node3Unanswering(m, up);
     expect(m.alive).toEqual(['node1', 'node2', 'node3']);
     serves = agree();
     expect(serves.some(Boolean) && !serves.every(Boolean)).toBe(true);
