@@ -318,10 +318,11 @@ export class CacheMembership implements OnApplicationBootstrap, OnApplicationShu
       this.reports.set(this.self, { heard, seq: this.reportSeq, memory });
     }
     const view = chooseView(this.ring.nodes, this.reports, this.self);
-    if (view.join() === this.view.join()) return;
+    const viewKey = view.join();
+    if (viewKey === this.viewKey) return;
     const previous = this.view;
     this.view = view;
-    this.viewKey = view.join();
+    this.viewKey = viewKey;
     this.changes++;
     for (const l of this.listeners) l(view, previous);
     this.newTerm(this.lease.viewChanged());
