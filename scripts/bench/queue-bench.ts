@@ -5,7 +5,8 @@
 // latency below saturation. The consumer runs in a forked process, ready
 // before the first publish (queue-consumer.ts); DSS through undici Pools
 // against the running local cluster (`npm start`, dss-queue.ts), BullMQ with
-// one Worker at concurrency 50 on the cluster's Redis (bullmq-queue.ts).
+// one Worker at concurrency 50 on the cluster's Redis (bullmq-queue.ts): its
+// current primary, as the lock nodes name it at GET /redis, unless --redis.
 // msgs/s = messages delivered / (last ack or completion - first publish);
 // latency = publish time in the body -> receipt by the consumer.
 // Prints both sides, the ratio, each side's p50/p99, errors and the machine;
@@ -14,7 +15,7 @@
 // turns (which goes first alternates); the table shows medians and every
 // round's ratio.
 //   npm run bench:queue -- [--workloads a,b,c,d] [--rounds 1] [--only dss|bullmq] [--separate-ack]
-//                          [--dss <urls>] [--redis 127.0.0.1:6379] [--svg docs/img/bench-queue.svg]
+//                          [--dss <urls>] [--locks <urls>] [--redis host:port] [--svg docs/img/bench-queue.svg]
 import { Command, Option } from 'commander';
 import { Redis } from 'ioredis';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bullmqPublisher, startBullmqConsumer, WORKER_CONCURRENCY } from './bullmq-queue.js';
 import { hostPort, listOf, positiveInt } from './cli-options.js';
+import { clusterRedis } from './cluster-redis.js';
 import { CONSUME_LOOPS, dropDssTopic, dssPublisher, startDssConsumer, warmDss } from './dss-queue.js';
 import { closePools, httpRequest } from './http.js';
 import { machineLine, redisVersion } from './machine.js';
@@ -53,7 +55,8 @@ interface Options {
   only?: QueueSystem;
   separateAck: boolean;
   dss: string;
-  redis: RedisAddress;
+  locks: string;
+  redis?: RedisAddress;
   svg?: string;
 }
 
@@ -75,10 +78,16 @@ function parseOptions(): Options {
     .addOption(new Option('--only <system>', 'run one side only').choices(['dss', 'bullmq']))
     .option('--separate-ack', 'DSS consumers ack each batch with POST /queue/ack instead of in the next consume', false)
     .option('--dss <urls>', 'queue nodes', 'http://127.0.0.1:8011,http://127.0.0.1:8012,http://127.0.0.1:8013')
+    .option(
+      '--locks <urls>',
+      'lock nodes, asked for the Redis primary',
+      'http://127.0.0.1:8001,http://127.0.0.1:8002,http://127.0.0.1:8003',
+    )
     .addOption(
-      new Option('--redis <host:port>', "Redis for BullMQ (the DSS cluster's, for the same Redis)")
-        .argParser(hostPort)
-        .default({ host: '127.0.0.1', port: 6379 }, '127.0.0.1:6379'),
+      new Option(
+        '--redis <host:port>',
+        "Redis for BullMQ (default: the DSS cluster's primary, for the same Redis)",
+      ).argParser(hostPort),
     )
     .option('--svg <file>', 'also write the chart here (docs/img/bench-queue.svg for the docs)')
     .parse()
@@ -100,8 +109,11 @@ async function main(): Promise<void> {
     );
     if (!up) throw new Error(`no DSS queue node answers at ${urls[0]}: start the local cluster first (npm start)`);
   }
+  const found = opts.redis
+    ? { address: opts.redis, how: 'given with --redis' }
+    : await clusterRedis(opts.locks.split(','));
   const redis = new Redis({
-    ...opts.redis,
+    ...found.address,
     lazyConnect: true,
     connectTimeout: 3000,
     maxRetriesPerRequest: 1,
@@ -110,15 +122,22 @@ async function main(): Promise<void> {
   });
   redis.on('error', () => undefined);
   try {
-    await bench(opts, systems, urls, redis);
+    await bench(opts, systems, urls, redis, found);
   } finally {
     await closePools();
     redis.disconnect();
   }
 }
 
-async function bench(opts: Options, systems: QueueSystem[], urls: string[], redis: Redis): Promise<void> {
-  const where = `${opts.redis.host}:${opts.redis.port}`;
+async function bench(
+  opts: Options,
+  systems: QueueSystem[],
+  urls: string[],
+  redis: Redis,
+  found: { address: RedisAddress; how: string },
+): Promise<void> {
+  const address = found.address;
+  const where = `${address.host}:${address.port}`;
   const workloads = WORKLOADS.filter((w) => opts.workloads.includes(w.id));
   const version = await redis.connect().then(
     () => redisVersion(redis),
@@ -139,10 +158,10 @@ async function bench(opts: Options, systems: QueueSystem[], urls: string[], redi
       name,
       target: w.messages,
       urls,
-      redis: opts.redis,
+      redis: address,
       separateAck: opts.separateAck,
     };
-    const bull = system === 'bullmq' ? await bullmqPublisher(name, opts.redis) : undefined;
+    const bull = system === 'bullmq' ? await bullmqPublisher(name, address) : undefined;
     if (system === 'dss') await warmDss(urls);
     try {
       const consumer = await forkConsumer(SELF, spec);
@@ -170,6 +189,7 @@ async function bench(opts: Options, systems: QueueSystem[], urls: string[], redi
   console.log(
     `queue: publish -> consume -> ack of 1 KB messages; consumer in a forked process; DSS ${CONSUME_LOOPS} consume loops over ${urls.length} nodes (max 100, ${ack}); BullMQ one Worker at concurrency ${WORKER_CONCURRENCY} on ${where}${each}`,
   );
+  console.log(`Redis: ${where}, ${found.how}`);
   console.log(`machine: ${machine(version, systems.includes('bullmq'))}`);
   for (const w of workloads) {
     for (let r = 0; r < opts.rounds; r++) {
