@@ -68,6 +68,14 @@ export const CACHE_UNBLOCK_TIMEOUT_MS = 2000;
 export const CACHE_TOMBSTONE_TTL_MS = 3600_000;
 /** Write-backs and evictions run at most this many at once. */
 export const CACHE_IO_CONCURRENCY = 64;
+/**
+ * Write-backs of one event-loop turn go to Redis as one script call of at most this many
+ * keys (memory/turn-batch.ts): a flush writes its lines in a few calls instead of one each,
+ * and one call keeps Redis busy well under a millisecond.
+ */
+export const CACHE_WRITE_BACK_BATCH = 128;
+/** ...or of at most about this many bytes of values (one larger value goes alone). */
+export const CACHE_WRITE_BACK_BATCH_BYTES = 1024 * 1024;
 /** Replies to forwards remembered per node, so a retried forward gets the same answer. */
 export const CACHE_REMEMBERED_REPLIES = 4096;
 /** An eviction tells the key's home within this, or not at all (the directory then over-counts, which is safe). */

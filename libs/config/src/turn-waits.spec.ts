@@ -39,6 +39,18 @@ describe('TurnWaits', () => {
     await expect(Promise.all([first, second])).resolves.toEqual([1, 1]);
   });
 
+  it('sendNow sends the pending WAIT before the turn ends, and the end of the turn sends nothing more', async () => {
+    const { waits, sent, endTurn } = harness();
+    const answers = [waits.wait(1, 500), waits.wait(1, 500)];
+    waits.sendNow();
+    expect(sent).toEqual([{ replicas: 1, timeoutMs: 500 }]);
+    endTurn();
+    expect(sent).toHaveLength(1);
+    expect(await Promise.all(answers)).toEqual([1, 1]);
+    waits.sendNow(); // nothing pending: nothing sent
+    expect(sent).toHaveLength(1);
+  });
+
   it('different replicas or timeout send the pending WAIT at once and start another', async () => {
     const { waits, sent, endTurn } = harness();
     const a = waits.wait(1, 500);

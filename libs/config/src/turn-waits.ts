@@ -56,6 +56,15 @@ export class TurnWaits {
     return answer;
   }
 
+  /**
+   * Sends the pending WAIT now, for a caller that already runs at the end of a turn (a
+   * batch of writes sent from a setImmediate callback): the WAIT goes out right behind
+   * its writes instead of at the next turn's end.
+   */
+  sendNow(): void {
+    this.flush();
+  }
+
   private flush(): void {
     const p = this.pending;
     if (!p) return;

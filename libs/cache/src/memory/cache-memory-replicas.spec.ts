@@ -36,6 +36,26 @@ describe('CacheMemory with replicas (real Redis primary and replica)', () => {
     expect(await replica.client().hget('dss:cache:{r}', 'val')).toBeNull();
   });
 
+  it("sends a batch of write-backs and its WAIT in the same turn's end", async () => {
+    const client = primary.client();
+    await client.ping();
+    const memory = new CacheMemory(client, 1);
+    const evals = jest.spyOn(client, 'eval');
+    const waits = jest.spyOn(client, 'wait');
+    try {
+      const written = Promise.all([memory.write('now1', '"a"', 1), memory.write('now2', '"b"', 1)]);
+      // The batch goes out at this turn's end; a WAIT left to the next turn's end would add a
+      // loop iteration to every write-back a miss waits for.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(evals).toHaveBeenCalledTimes(1);
+      expect(waits).toHaveBeenCalledTimes(1);
+      expect(await written).toEqual([true, true]);
+    } finally {
+      evals.mockRestore();
+      waits.mockRestore();
+    }
+  });
+
   it('shares one WAIT among the operations of a loop turn, and confirms each', async () => {
     const client = primary.client();
     await client.ping();

@@ -1,5 +1,10 @@
 import { startRedisServer, type RedisServerHandle } from '../../../../test/support/redis-server.js';
-import { CACHE_FENCE_TOMBSTONE_MS, CACHE_TOMBSTONE_TTL_MS } from '../cache-limits.js';
+import {
+  CACHE_FENCE_TOMBSTONE_MS,
+  CACHE_TOMBSTONE_TTL_MS,
+  CACHE_WRITE_BACK_BATCH,
+  CACHE_WRITE_BACK_BATCH_BYTES,
+} from '../cache-limits.js';
 import { decodeStored, TOMBSTONE } from '../values/stored-value.js';
 import { CacheMemory, memoryKey } from './cache-memory.js';
 
@@ -97,6 +102,65 @@ describe('CacheMemory (real Redis)', () => {
     // A later write without expiry makes it permanent again.
     await memory.write('f', "'kept", await memory.allocateVersion('f'));
     expect(await server.client().pttl(memoryKey('f'))).toBe(-1);
+  });
+
+  it("sends one turn's write-backs as one script call, each with its own outcome", async () => {
+    const client = server.client();
+    const batched = new CacheMemory(client);
+    const keys = ['w1', 'w2', 'w3', 'w4'];
+    const versions = await Promise.all(keys.map((k) => batched.allocateVersion(k)));
+    // w3 already holds a newer version: its write-back is refused, the others land.
+    await batched.write('w3', "'newer", versions[2]! + 1);
+    const evals = jest.spyOn(client, 'eval');
+    try {
+      const written = await Promise.all(
+        keys.map((k, i) => batched.write(k, i === 1 ? `@${Date.now() + 60_000};'w2` : `'${k}`, versions[i]!)),
+      );
+      expect(written).toEqual([true, true, false, true]);
+      expect(evals).toHaveBeenCalledTimes(1);
+    } finally {
+      evals.mockRestore();
+    }
+    expect(await batched.read('w1')).toEqual({ value: "'w1", version: versions[0] });
+    expect((await batched.read('w2')).value).toMatch(/'w2$/);
+    expect(await client.pttl(memoryKey('w2'))).toBeGreaterThan(0);
+    expect(await batched.read('w3')).toEqual({ value: "'newer", version: versions[2]! + 1 });
+    expect(await batched.read('w4')).toEqual({ value: "'w4", version: versions[3] });
+  });
+
+  it(`splits a turn's write-backs into calls of at most ${CACHE_WRITE_BACK_BATCH} keys`, async () => {
+    const client = server.client();
+    const batched = new CacheMemory(client);
+    const count = CACHE_WRITE_BACK_BATCH + 3;
+    const keys = Array.from({ length: count }, (_, i) => `many${i}`);
+    const evals = jest.spyOn(client, 'eval');
+    try {
+      expect(await Promise.all(keys.map((k) => batched.write(k, `'${k}`, 1)))).toEqual(keys.map(() => true));
+      expect(evals).toHaveBeenCalledTimes(2);
+    } finally {
+      evals.mockRestore();
+    }
+    expect((await batched.read(keys[count - 1]!)).value).toBe(`'${keys[count - 1]}`);
+  });
+
+  it(`closes a batch once its values reach about ${CACHE_WRITE_BACK_BATCH_BYTES} bytes`, async () => {
+    const client = server.client();
+    const batched = new CacheMemory(client);
+    const big = `'${'x'.repeat(400 * 1024)}`;
+    const evals = jest.spyOn(client, 'eval');
+    try {
+      // 400 KiB each: the third passes 1 MiB and sends the three, the fourth goes at the turn's end.
+      expect(await Promise.all(['b1', 'b2', 'b3', 'b4'].map((k) => batched.write(k, big, 1)))).toEqual([
+        true,
+        true,
+        true,
+        true,
+      ]);
+      expect(evals).toHaveBeenCalledTimes(2);
+    } finally {
+      evals.mockRestore();
+    }
+    expect((await batched.read('b4')).value).toBe(big);
   });
 });
 

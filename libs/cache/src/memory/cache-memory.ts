@@ -1,7 +1,14 @@
 import type { Redis } from 'ioredis';
 import { TurnWaits, writeThenWait } from '@dss/config';
-import { CACHE_FENCE_TOMBSTONE_MS, CACHE_MEMORY_WAIT_MS, CACHE_TOMBSTONE_TTL_MS } from '../cache-limits.js';
+import {
+  CACHE_FENCE_TOMBSTONE_MS,
+  CACHE_MEMORY_WAIT_MS,
+  CACHE_TOMBSTONE_TTL_MS,
+  CACHE_WRITE_BACK_BATCH,
+  CACHE_WRITE_BACK_BATCH_BYTES,
+} from '../cache-limits.js';
 import { decodeStored } from '../values/stored-value.js';
+import { TurnBatch } from './turn-batch.js';
 
 // "Memory" behind the caches: one Redis hash per key with the value (`val`),
 // the version of the write that produced it (`ver`) and the key's version
@@ -12,15 +19,33 @@ import { decodeStored } from '../values/stored-value.js';
 // whole hash expire in Redis once the value has been gone for the tombstone time, which
 // keeps the version fence as long as a delete's tombstone does.
 
+// Write-backs, several keys per call (TurnBatch): for key i, ARGV[3i-2] is the value,
+// ARGV[3i-1] its version, ARGV[3i] when the hash may go ('0': never). Answers 1 (written)
+// or 0 (refused: memory holds a newer version) per key, in order.
 const WRITE = `
-local cur = tonumber(redis.call('HGET', KEYS[1], 'ver') or '0')
-local ver = tonumber(ARGV[2])
-if ver < cur then return 0 end
-redis.call('HSET', KEYS[1], 'val', ARGV[1], 'ver', ver)
-local seq = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
-if seq < ver then redis.call('HSET', KEYS[1], 'seq', ver) end
-if ARGV[3] == '0' then redis.call('PERSIST', KEYS[1]) else redis.call('PEXPIREAT', KEYS[1], ARGV[3]) end
-return 1`;
+local out = {}
+for i, key in ipairs(KEYS) do
+  local value, ver, dropAt = ARGV[3 * i - 2], tonumber(ARGV[3 * i - 1]), ARGV[3 * i]
+  local cur = tonumber(redis.call('HGET', key, 'ver') or '0')
+  if ver < cur then
+    out[i] = 0
+  else
+    redis.call('HSET', key, 'val', value, 'ver', ver)
+    local seq = tonumber(redis.call('HGET', key, 'seq') or '0')
+    if seq < ver then redis.call('HSET', key, 'seq', ver) end
+    if dropAt == '0' then redis.call('PERSIST', key) else redis.call('PEXPIREAT', key, dropAt) end
+    out[i] = 1
+  end
+end
+return out`;
+
+interface WriteBack {
+  readonly key: string;
+  readonly value: string;
+  readonly version: number;
+  /** When the hash may go (ms since the epoch), '0' for never. */
+  readonly dropAt: string;
+}
 
 // A delete keeps the key's fencing token (values/fences.ts): when the old value (or the
 // newest value a holder had, ARGV[3]) remembers one at ARGV[2] (now), the value becomes a
@@ -72,6 +97,12 @@ export class MemoryNotReplicatedError extends Error {}
 export class CacheMemory {
   /** The operations of a loop turn share one WAIT, sent behind them (see TurnWaits). */
   private readonly turnWaits: TurnWaits;
+  /** The write-backs of a loop turn share one script call. */
+  private readonly writes = new TurnBatch<WriteBack, boolean>((batch) => this.writeBatch(batch), {
+    items: CACHE_WRITE_BACK_BATCH,
+    weight: CACHE_WRITE_BACK_BATCH_BYTES,
+    weigh: (w) => w.value.length,
+  });
 
   constructor(
     private readonly redis: Redis,
@@ -111,15 +142,24 @@ export class CacheMemory {
     return { ...(value !== null ? { value } : {}), version: Number(version ?? 0) };
   }
 
-  /** Writes `value` unless memory holds a newer version; false when refused. */
+  /**
+   * Writes `value` unless memory holds a newer version; false when refused. Sent with the
+   * other write-backs of this loop turn, in one script call (and one WAIT).
+   */
   async write(key: string, value: string, version: number): Promise<boolean> {
     const { expiresAt } = decodeStored(value);
     const dropAt = expiresAt === undefined ? '0' : String(expiresAt + CACHE_TOMBSTONE_TTL_MS);
-    return (
-      (await this.replicated('write', () =>
-        this.redis.eval(WRITE, 1, memoryKey(key), value, String(version), dropAt),
-      )) === 1
-    );
+    return this.writes.add({ key, value, version, dropAt });
+  }
+
+  private async writeBatch(batch: readonly WriteBack[]): Promise<boolean[]> {
+    const keys = batch.map((w) => memoryKey(w.key));
+    const args = batch.flatMap((w) => [w.value, String(w.version), w.dropAt]);
+    // Sent at the end of a turn already (TurnBatch): its WAIT follows at once, not a turn later.
+    const reply = await this.replicated('write', () => this.redis.eval(WRITE, keys.length, ...keys, ...args), true);
+    if (!Array.isArray(reply) || reply.length !== batch.length)
+      throw new Error(`unexpected reply from Redis to ${batch.length} write-backs: ${JSON.stringify(reply)}`);
+    return reply.map((written: unknown) => written === 1);
   }
 
   /** A version greater than every earlier one of the key. */
@@ -164,17 +204,14 @@ export class CacheMemory {
 
   /**
    * Runs `op` and, with replicas to wait for, the turn's WAIT right behind it on the same
-   * connection (writeThenWait): 64 clients' writes and misses reach a home at once.
+   * connection (writeThenWait): 64 clients' writes and misses reach a home at once. With
+   * `waitNow` (a caller at the end of a turn already) the WAIT goes out at once.
    */
-  private async replicated<T>(what: string, op: () => Promise<T>): Promise<T> {
+  private async replicated<T>(what: string, op: () => Promise<T>, waitNow = false): Promise<T> {
     if (this.replicas === 0) return op();
-    const { value, acknowledged, reconnected } = await writeThenWait(
-      this.redis,
-      this.turnWaits,
-      op,
-      this.replicas,
-      CACHE_MEMORY_WAIT_MS,
-    );
+    const written = writeThenWait(this.redis, this.turnWaits, op, this.replicas, CACHE_MEMORY_WAIT_MS);
+    if (waitNow) this.turnWaits.sendNow();
+    const { value, acknowledged, reconnected } = await written;
     if (reconnected) throw new MemoryNotReplicatedError(`the connection to Redis changed during the ${what}`);
     if (acknowledged < this.replicas)
       throw new MemoryNotReplicatedError(
