@@ -70,7 +70,7 @@ export const CACHE_TOMBSTONE_TTL_MS = 3600_000;
 export const CACHE_IO_CONCURRENCY = 64;
 /**
  * Write-backs of one event-loop turn go to Redis as one script call of at most this many
- * keys (memory/turn-batch.ts): a flush writes its lines in a few calls instead of one each,
+ * keys (TurnBatch, libs/config/src/turn-batch.ts): a flush writes its lines in a few calls instead of one each,
  * and one call keeps Redis busy well under a millisecond.
  */
 export const CACHE_WRITE_BACK_BATCH = 128;

@@ -4,4 +4,5 @@ export * from './pure.js';
 export * from './config.module.js';
 export * from './redis-client.js';
 export * from './stall-aware-redis.js';
+export * from './turn-batch.js';
 export * from './turn-waits.js';

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { TurnWaits, writeThenWait } from '@dss/config';
+import { TurnBatch, TurnWaits, writeThenWait } from '@dss/config';
 import {
   CACHE_FENCE_TOMBSTONE_MS,
   CACHE_MEMORY_WAIT_MS,
@@ -8,7 +8,6 @@ import {
   CACHE_WRITE_BACK_BATCH_BYTES,
 } from '../cache-limits.js';
 import { decodeStored } from '../values/stored-value.js';
-import { TurnBatch } from './turn-batch.js';
 
 // "Memory" behind the caches: one Redis hash per key with the value (`val`),
 // the version of the write that produced it (`ver`) and the key's version

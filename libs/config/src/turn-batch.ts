@@ -1,17 +1,15 @@
-// Calls made in one event-loop turn, sent together: the cache's write-backs.
-// A flush writes back every Modified line of a node at once (up to
-// CACHE_IO_CONCURRENCY in flight), and each used to be its own script call:
-// a system call, a Lua call and a reply per line, which halved a node's write
-// rate under redis-benchmark. Calls of a turn now go out as one batch at the
-// turn's end (or as soon as `limits.items` are waiting, or their weight, the
-// bytes of the values, reaches `limits.weight`), and each caller gets its own
-// item's result.
+// Calls made in one event-loop turn, sent together, each caller getting its
+// own item's result (TurnWaits, beside it, shares one answer among a turn's
+// callers instead). A batch goes out at the turn's end, or as soon as
+// `limits.items` are waiting or their weight reaches `limits.weight`.
+// The cache's write-backs use it: a flush writes back every Modified line of
+// a node at once, and one script call per line (a system call, a Lua call and
+// a reply each) halved a node's write rate under redis-benchmark.
+
+import type { EndOfTurn } from './turn-waits.js';
 
 /** Sends a batch; answers one result per item, in the items' order. */
 export type SendBatch<T, R> = (items: readonly T[]) => Promise<readonly R[]>;
-
-/** Runs `fn` once the current turn's callbacks are done (setImmediate). */
-export type EndOfTurn = (fn: () => void) => void;
 
 export interface BatchLimits<T> {
   /** Items per batch at most. */
