@@ -103,7 +103,8 @@ export class PeerClients implements OnApplicationShutdown {
   /**
    * Sends a one-way event: no answer and no retry. Events lost with a broken
    * connection are dropped, which protocols built for lossy networks (Raft)
-   * expect; the next one dials again. With `flush` it is written at once rather
+   * expect; the next one dials again (after a failed dial, once PEER_REDIAL_INTERVAL_MS
+   * has passed: events meanwhile are dropped and counted so). With `flush` it is written at once rather
    * than with the rest of this loop turn's frames (see PeerSocket).
    */
   emit<P extends PeerEventPattern>(
@@ -114,8 +115,8 @@ export class PeerClients implements OnApplicationShutdown {
   ): void {
     const connection = this.connections.get(peerId);
     if (!connection) throw new UnknownPeerError(peerId, pattern);
-    connection.emit(pattern, payload, opts.flush);
-    this.events.inc({ peer: peerId, pattern, outcome: 'sent' });
+    const sent = connection.emit(pattern, payload, opts.flush);
+    this.events.inc({ peer: peerId, pattern, outcome: sent ? 'sent' : 'dropped' });
   }
 
   onApplicationShutdown(): void {

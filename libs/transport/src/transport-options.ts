@@ -18,6 +18,15 @@ export const PEER_HANDSHAKE_TIMEOUT_MS = 5000;
  * partition healed waited on the old attempt for seconds.
  */
 export const PEER_CONNECT_TIMEOUT_MS = 500;
+/**
+ * After a dial that failed (refused, unreachable, or not connected within
+ * PEER_CONNECT_TIMEOUT_MS), the next dial to that peer starts no sooner than this
+ * after the failed one began. Meanwhile calls fail at once as unavailable and events
+ * are dropped, as they would be on the dial. Without it a node redialled a dead peer
+ * with every Raft heartbeat (33 times a second): most of what a machine that is down
+ * cost the survivors' CPU. A peer that comes back is reconnected within this.
+ */
+export const PEER_REDIAL_INTERVAL_MS = 100;
 /** A frame that has started but not finished arriving by then closes the connection. */
 export const PEER_INCOMPLETE_MESSAGE_TIMEOUT_MS = 10_000;
 /** Answers queued for a peer that does not read them, in bytes, before its connection is closed. */
