@@ -156,7 +156,8 @@ export class CacheMemory {
     const args = batch.flatMap((w) => [w.value, String(w.version), w.dropAt]);
     // Sent at the end of a turn already (TurnBatch): its WAIT follows at once, not a turn later.
     const reply = await this.replicated('write', () => this.redis.eval(WRITE, keys.length, ...keys, ...args), true);
-    if (!Array.isArray(reply) || reply.length !== batch.length)
+    // TurnBatch refuses an answer of the wrong length; only its shape is checked here.
+    if (!Array.isArray(reply))
       throw new Error(`unexpected reply from Redis to ${batch.length} write-backs: ${JSON.stringify(reply)}`);
     return reply.map((written: unknown) => written === 1);
   }
