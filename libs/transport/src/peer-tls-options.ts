@@ -34,7 +34,7 @@ export function peerServerTls(m: PeerTlsMaterial): TlsOptions {
  */
 const clientContexts = new WeakMap<PeerTlsMaterial, SecureContext>();
 
-export function peerClientContext(m: PeerTlsMaterial): SecureContext {
+function peerClientContext(m: PeerTlsMaterial): SecureContext {
   let context = clientContexts.get(m);
   if (context === undefined) {
     context = createSecureContext({ ca: m.ca, cert: m.cert, key: m.key, minVersion: 'TLSv1.3' });
@@ -45,9 +45,9 @@ export function peerClientContext(m: PeerTlsMaterial): SecureContext {
 
 export function peerClientTls(m: PeerTlsMaterial, peerId: string): ConnectionOptions {
   return {
+    // The context carries the minimum version (TLS 1.3): tls.connect reads it from there.
     secureContext: peerClientContext(m),
     rejectUnauthorized: true,
-    minVersion: 'TLSv1.3',
     checkServerIdentity: (_host: string, cert: PeerCertificate) =>
       cert.subject?.CN === peerId
         ? undefined
