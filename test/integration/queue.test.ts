@@ -209,6 +209,36 @@ describe('queue service on the local cluster', () => {
     }
   });
 
+  it('hands a publish to a consumer asleep on the node that received it, in the publish, and its receipt acks', async () => {
+    const topic = 'handoff';
+    const handed = async (node: string): Promise<number> => {
+      const text = await (await fetch(`${url(node)}/metrics`)).text();
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith('dss_queue_handed_off_total{') && l.includes(`topic="${topic}"`));
+      return line ? Number(line.split(' ').pop()) : 0;
+    };
+    const before = await handed('node2');
+    const polling = consume('node2', { topic, waitMs: 10_000, max: 5 });
+    await new Promise((r) => setTimeout(r, 300)); // asleep by now
+    await publish('node2', { topic, messages: ['x', 'y'] });
+    const got = (await polling).body.messages;
+    expect(got.map((m) => [m.body, m.deliveries])).toEqual([
+      ['x', 1],
+      ['y', 1],
+    ]);
+    // Taken by the publish's own script (the counter), not by a woken consume of its own.
+    expect((await handed('node2')) - before).toBe(2);
+    expect((await stats('node1', topic)).body).toMatchObject({ ready: 0, inflight: 2 });
+    expect((await ack('node3', { topic, receipts: got.map((m) => m.receipt) })).body).toEqual({ acked: 2, stale: [] });
+    // A delayed publish is not handed off: it is not ready yet.
+    const waiting = consume('node2', { topic, waitMs: 1500 });
+    await new Promise((r) => setTimeout(r, 300));
+    await publish('node2', { topic, message: 'later', delayMs: 60_000 });
+    expect((await waiting).body.messages).toEqual([]);
+    expect((await handed('node2')) - before).toBe(2);
+  });
+
   it('acks and fetches in one request: acked messages are gone, stale receipts listed, new ones delivered', async () => {
     const topic = 'ack-and-fetch';
     await publish('node1', { topic, messages: ['a', 'b', 'c'] });

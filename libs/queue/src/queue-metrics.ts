@@ -15,6 +15,7 @@ export const QUEUE_METRICS = {
   ownedTopics: 'dss_queue_owned_topics',
   activeGroups: 'dss_queue_active_groups',
   fenced: 'dss_queue_fenced_publishes_total',
+  handedOff: 'dss_queue_handed_off_total',
 } as const;
 
 export const queueMetricProviders = [
@@ -72,6 +73,11 @@ export const queueMetricProviders = [
   makeCounterProvider({
     name: QUEUE_METRICS.fenced,
     help: 'Publishes refused because their fencing token was older than one that already published, by topic.',
+    labelNames: ['topic'],
+  }),
+  makeCounterProvider({
+    name: QUEUE_METRICS.handedOff,
+    help: 'Deliveries a publish took for a consumer long-polling on the same node (the handoff), by topic; also in delivered.',
     labelNames: ['topic'],
   }),
 ];

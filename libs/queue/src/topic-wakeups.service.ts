@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { DSS_CONFIG, type NodeConfig } from '@dss/config';
 import { QUEUE_WAKEUP_FALLBACK_MS, QUEUE_WAKEUP_LINGER_MS } from './queue-limits.js';
 import { QUEUE_REDIS, QUEUE_SUBSCRIBER } from './redis.provider.js';
-import { TopicSignals } from './topic-signals.js';
+import { TopicSignals, type Appetite, type Claim, type WaitEnd } from './topic-signals.js';
 
 /** The Redis pub/sub channel that announces ready messages of a topic. */
 export const wakeupChannel = (topic: string): string => `dssq:wakeup:${topic}`;
@@ -101,9 +101,17 @@ export class TopicWakeups implements OnApplicationBootstrap, OnApplicationShutdo
     return confirmed;
   }
 
-  /** Waits until this node is told of new messages of `topic`, or the fallback interval (at most `timeoutMs`). */
-  wait(topic: string, timeoutMs: number): Promise<boolean> {
-    return this.signals.wait(topic, Math.min(timeoutMs, QUEUE_WAKEUP_FALLBACK_MS));
+  /**
+   * Waits until this node is told of new messages of `topic`, or a publish
+   * here hands some over (see claim), or the fallback interval (at most `timeoutMs`).
+   */
+  wait(topic: string, timeoutMs: number, appetite?: Appetite): Promise<WaitEnd> {
+    return this.signals.wait(topic, Math.min(timeoutMs, QUEUE_WAKEUP_FALLBACK_MS), appetite);
+  }
+
+  /** A consumer waiting on `topic` here, for a publish here to hand its messages to (TopicSignals.claim). */
+  claim(topic: string): Claim | undefined {
+    return this.signals.claim(topic);
   }
 
   /** Topics this node listens to (for /cluster). */

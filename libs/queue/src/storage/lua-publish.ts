@@ -12,12 +12,20 @@
 // envelope1, id2, envelope2, ...
 // Reply: {1, "id,id"} for a duplicate, {2, "<remembered token>"} when fenced,
 // {0, readyNow} when published (readyNow: how many became ready at once).
+//
+// publish-take: the same publish, then a consume's take for a consumer
+// waiting on the node that received the publish (the handoff: the message
+// goes to it without a wake-up and a consume of its own). ARGV: the six
+// fixed publish arguments, then max, visibilityMs, maxDeliveries, nonce,
+// moveLimit, then the id/envelope pairs. Reply: the publish's reply when it
+// is a duplicate or fenced; else {0, readyNow, {taken, as consume's}, readied}.
 
-import { READY_OPS, writeScript } from './lua-common.js';
+import { LIVE_RECEIPT, PROMOTE_DUE, READY_OPS, REQUEUE_EXPIRED, writeScript } from './lua-common.js';
+import { TAKE_BATCH } from './lua-consume.js';
 
-export const PUBLISH_LUA = writeScript(
-  READY_OPS,
-  `
+/** `publish(first)`: the pairs start at ARGV[first]. Needs READY_OPS. */
+const PUBLISH_FN = `
+local function publish(FIRST)
 local now, delay, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local fence, group, prio = ARGV[4], ARGV[5], tonumber(ARGV[6])
 local K_DEDUP = KEYS[12]
@@ -35,7 +43,6 @@ if fence ~= '' then
   if seen and tonumber(fence) < tonumber(seen) then return {2, seen} end
   if not seen or tonumber(fence) > tonumber(seen) then redis.call('HSET', K_STATE, 'fence', fence) end
 end
-local FIRST = 7
 local ids = {}
 for i = FIRST, #ARGV, 2 do ids[#ids + 1] = ARGV[i] end
 redis.call('HSET', K_MSG, unpack(ARGV, FIRST))
@@ -71,5 +78,27 @@ if window > 0 then
   redis.call('SET', K_DEDUP, (now + window) .. '|' .. table.concat(ids, ','), 'PX', window)
 end
 return {0, ready_now}
+end
+`;
+
+export const PUBLISH_LUA = writeScript(READY_OPS, PUBLISH_FN, 'return publish(7)');
+
+export const PUBLISH_TAKE_LUA = writeScript(
+  LIVE_RECEIPT,
+  READY_OPS,
+  PROMOTE_DUE,
+  REQUEUE_EXPIRED,
+  TAKE_BATCH,
+  PUBLISH_FN,
+  `
+local max, vis, max_deliveries = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
+local nonce, move_limit = ARGV[10], tonumber(ARGV[11])
+-- Resent after its reply was lost: the first run published and took already.
+local again = taken_before(nonce, max)
+if again then return {0, 0, again, 0} end
+local published = publish(12)
+if published[1] ~= 0 then return published end
+local out = take_batch(tonumber(ARGV[1]), max, vis, max_deliveries, nonce, move_limit)
+return {0, published[2], out, readied}
 `,
 );

@@ -9,7 +9,7 @@ import { redisErrorCode } from '@dss/resp';
 import { TOPIC_KEY_COUNT } from './lua-common.js';
 import { CONSUME_LUA } from './lua-consume.js';
 import { PROMOTE_LUA, PURGE_DEAD_LUA, REDRIVE_IDS_LUA, REDRIVE_LUA, REQUEUE_LUA } from './lua-maintenance.js';
-import { PUBLISH_LUA } from './lua-publish.js';
+import { PUBLISH_LUA, PUBLISH_TAKE_LUA } from './lua-publish.js';
 import { BROWSE_LUA, DEAD_LUA, NEXT_DUE_LUA, STATS_LUA } from './lua-reads.js';
 import { ACK_LUA, EXTEND_LUA, NACK_LUA } from './lua-receipts.js';
 import { QueueStorageError } from './queue-errors.js';
@@ -18,6 +18,7 @@ import { type TopicKeys } from './queue-keys.js';
 // Prefixed names: the client may be shared with other modules.
 const QUEUE_COMMANDS = {
   dssqPublish: { lua: PUBLISH_LUA, numberOfKeys: TOPIC_KEY_COUNT + 1, readOnly: false },
+  dssqPublishTake: { lua: PUBLISH_TAKE_LUA, numberOfKeys: TOPIC_KEY_COUNT + 1, readOnly: false },
   dssqConsume: { lua: CONSUME_LUA, numberOfKeys: TOPIC_KEY_COUNT, readOnly: false },
   dssqAck: { lua: ACK_LUA, numberOfKeys: TOPIC_KEY_COUNT, readOnly: false },
   dssqNack: { lua: NACK_LUA, numberOfKeys: TOPIC_KEY_COUNT, readOnly: false },

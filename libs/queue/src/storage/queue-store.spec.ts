@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { QueueInputError, QueuePayloadTooLargeError } from './queue-errors.js';
-import { MAX_BATCH, MAX_BODY_BYTES } from './queue-limits.js';
+import { DEFAULT_PRIORITY, MAX_BATCH, MAX_BODY_BYTES } from './queue-limits.js';
+import { encodeEnvelope } from './queue-codec.js';
 import { QueueStore } from './queue-store.js';
 import { runQueueCommand, topicKeyList } from './queue-commands.js';
 import { topicKeys } from './queue-keys.js';
@@ -441,5 +442,73 @@ describe('ack-and-fetch (consume with receipts to ack first)', () => {
     expect([acked, stale]).toEqual([1, []]);
     expect(await runQueueCommand(redis, 'dssqConsume', keys, args)).toEqual([0, [], batch, 0]);
     expect(await store.stats(t)).toEqual({ ready: 1, inflight: 1, delayed: 0, dead: 0, waiting: 0, groups: 0 });
+  });
+});
+
+describe('publish-take (the handoff to a waiting consumer)', () => {
+  const take = { max: 2, visibilityMs: 1000 };
+
+  it('publishes, then takes oldest ready first, in flight under receipts that ack', async () => {
+    const t = topic();
+    await store.publish(t, ['old'], {}, T0);
+    const result = await store.publish(t, ['new1', 'new2'], { take }, T0 + 1);
+    expect(result.duplicate).toBe(false);
+    // FIFO: the backlog's head goes first, and the take stops at max.
+    expect(result.taken?.map((m) => [m.body, m.deliveries])).toEqual([
+      ['old', 1],
+      ['new1', 1],
+    ]);
+    expect(await store.stats(t)).toMatchObject({ ready: 1, inflight: 2 });
+    expect(
+      await store.ack(
+        t,
+        result.taken!.map((m) => m.receipt),
+        T0 + 2,
+      ),
+    ).toEqual({ acked: 2, stale: [] });
+    expect((await store.consume(t, 10, 1000, T0 + 3)).map((m) => m.body)).toEqual(['new2']);
+  });
+
+  it('takes back an expired delivery first, as a consume does', async () => {
+    const t = topic();
+    await store.publish(t, ['a'], {}, T0);
+    await store.consume(t, 1, 1000, T0);
+    const result = await store.publish(t, ['b'], { take }, T0 + 1000);
+    expect(result.taken?.map((m) => [m.body, m.deliveries])).toEqual([
+      ['a', 2],
+      ['b', 1],
+    ]);
+  });
+
+  it('takes nothing for a duplicate, and a delayed message only once due', async () => {
+    const t = topic();
+    await store.publish(t, ['x'], { dedupId: 'once' }, T0);
+    const again = await store.publish(t, ['x'], { dedupId: 'once', take }, T0 + 1);
+    expect([again.duplicate, again.taken]).toEqual([true, undefined]);
+    const delayed = await store.publish(t, ['later'], { delayMs: 500, take: { max: 5, visibilityMs: 1000 } }, T0 + 2);
+    expect(delayed.taken?.map((m) => m.body)).toEqual(['x']);
+    expect(await store.stats(t)).toMatchObject({ ready: 0, inflight: 1, delayed: 1 });
+  });
+
+  it('run twice under one nonce (resent after a lost reply): publishes once and answers the same take', async () => {
+    const t = topic();
+    const keys = [...topicKeyList(topicKeys(t)), `dss:q:{${t}}:dedup:`];
+    const envelope = encodeEnvelope('id-1', '"m"', T0);
+    const args = [T0, 0, 0, '', '', DEFAULT_PRIORITY, 1, 1000, 5, 'take-nonce', 1000, 'id-1', envelope];
+    const first = (await runQueueCommand(redis, 'dssqPublishTake', keys, args)) as unknown[];
+    expect(first[2]).toHaveLength(4); // one message: id, receipt, envelope, deliveries
+    expect(await runQueueCommand(redis, 'dssqPublishTake', keys, args)).toEqual([0, 0, first[2], 0]);
+    expect(await store.stats(t)).toMatchObject({ ready: 0, inflight: 1 });
+  });
+
+  it('refuses a take outside the consume limits, writing nothing', async () => {
+    const t = topic();
+    await expect(
+      store.publish(t, ['a'], { take: { max: MAX_BATCH + 1, visibilityMs: 1000 } }, T0),
+    ).rejects.toBeInstanceOf(QueueInputError);
+    await expect(store.publish(t, ['a'], { take: { max: 1, visibilityMs: 0 } }, T0)).rejects.toBeInstanceOf(
+      QueueInputError,
+    );
+    expect(await store.stats(t)).toMatchObject({ ready: 0, inflight: 0 });
   });
 });

@@ -127,6 +127,11 @@ export class QueueStore {
     const { dedupId, fenceToken } = options;
     const { group, priority } = publishPlacement(options);
     if (fenceToken !== undefined) assertInt(fenceToken, 'fence token', 1);
+    const { take } = options;
+    if (take) {
+      assertInt(take.max, 'max', 1, MAX_BATCH);
+      assertInt(take.visibilityMs, 'visibilityMs', 1);
+    }
     const args: (string | number)[] = [
       now,
       delayMs,
@@ -134,6 +139,7 @@ export class QueueStore {
       fenceToken === undefined ? '' : String(fenceToken),
       group ?? '',
       priority ?? DEFAULT_PRIORITY,
+      ...(take ? [take.max, take.visibilityMs, this.maxDeliveries, receiptNonce(), MAX_MOVES_PER_SCRIPT] : []),
     ];
     const ids: string[] = [];
     let bytes = 0;
@@ -151,6 +157,7 @@ export class QueueStore {
     // hash slot. A registered topic with nothing in it is harmless.
     const replicas = options.replicas ?? 0;
     const { reply, durability } = await this.publishScript(
+      take ? 'dssqPublishTake' : 'dssqPublish',
       topic,
       now,
       keys,
@@ -162,9 +169,12 @@ export class QueueStore {
     const outcome = replyInt(flat[0], 'publish');
     if (outcome === 2) throw new QueueFencedError(fenceToken ?? 0, replyInt(flat[1], 'publish'));
     if (outcome === 0 && group !== undefined) this.readied(topic, flat[1]);
-    const result =
+    const result: PublishResult =
       outcome === 1 ? { ids: replyString(flat[1], 'publish').split(','), duplicate: true } : { ids, duplicate: false };
-    return durability ? { ...result, durability } : result;
+    // A take's reply also carries what it took, and what groups moving on made ready.
+    const taken = take && outcome === 0 ? decodeConsumed(flat[2]) : undefined;
+    if (taken) this.readied(topic, flat[3]);
+    return { ...result, ...(durability ? { durability } : {}), ...(taken ? { taken } : {}) };
   }
 
   /**
@@ -175,6 +185,7 @@ export class QueueStore {
    * followed by its own WAIT.
    */
   private async publishScript(
+    script: 'dssqPublish' | 'dssqPublishTake',
     topic: string,
     now: number,
     keys: readonly string[],
@@ -188,7 +199,7 @@ export class QueueStore {
       callRedis('publish', () =>
         Promise.all([
           register ? this.redis.sadd(TOPICS_KEY, topic) : undefined,
-          runLoadedQueueCommand(this.redis, 'dssqPublish', keys, args),
+          runLoadedQueueCommand(this.redis, script, keys, args),
         ]),
       );
     let reply: unknown;
@@ -203,7 +214,7 @@ export class QueueStore {
       }
     } catch (err) {
       if (!(err instanceof QueueStorageError && isNoScript(err.cause))) throw err;
-      reply = await callRedis('publish', () => runQueueCommand(this.redis, 'dssqPublish', keys, args));
+      reply = await callRedis('publish', () => runQueueCommand(this.redis, script, keys, args));
       return { reply, ...(replicas > 0 ? { durability: await this.waitDurable(replicas, timeoutMs, mark) } : {}) };
     }
     if (register) this.registeredAt.set(topic, now);

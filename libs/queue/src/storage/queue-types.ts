@@ -33,6 +33,17 @@ export interface PublishOptions {
   readonly replicas?: number;
   /** How long WAIT waits for them. */
   readonly replicaTimeoutMs?: number;
+  /**
+   * Take up to `max` messages for a waiting consumer in the same script, right
+   * after the publish (the handoff; `PublishResult.taken`). Nothing is taken
+   * from a duplicate or fenced publish.
+   */
+  readonly take?: TakeOptions;
+}
+
+export interface TakeOptions {
+  readonly max: number;
+  readonly visibilityMs: number;
 }
 
 export interface PublishResult {
@@ -41,6 +52,8 @@ export interface PublishResult {
   readonly duplicate: boolean;
   /** With `replicas`: whether they acknowledged it (for a duplicate: every earlier write of the connection). */
   readonly durability?: DurabilityResult;
+  /** With `take`: the messages taken, in flight under receipts as a consume's are (oldest ready first, not only these). */
+  readonly taken?: ConsumedMessage[];
 }
 
 export interface ConsumedMessage {
