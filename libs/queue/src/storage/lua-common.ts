@@ -197,6 +197,65 @@ local function requeue_expired(now, limit, max_deliveries)
 end
 `;
 
+/**
+ * A consume's take, shared by consume and publish-take: due delayed messages
+ * promoted, expired deliveries taken back, then up to `max` from the head of
+ * ready, each under receipt `<nonce>.<n>`. `taken_before` answers a call
+ * resent under the same nonce. Needs LIVE_RECEIPT, READY_OPS, PROMOTE_DUE and
+ * REQUEUE_EXPIRED.
+ */
+export const TAKE_BATCH = `
+-- What an earlier run under this nonce took (the call resent after its reply was lost), or nil.
+local function taken_before(nonce, max)
+  if redis.call('HEXISTS', K_RECEIPTS, nonce .. '.1') == 0 then return nil end
+  local again = {}
+  for n = 1, max do
+    local receipt = nonce .. '.' .. n
+    local id = redis.call('HGET', K_RECEIPTS, receipt)
+    if not id then break end
+    local envelope = redis.call('HGET', K_MSG, id)
+    if envelope then
+      again[#again + 1] = id
+      again[#again + 1] = receipt
+      again[#again + 1] = envelope
+      again[#again + 1] = deliveries_of(id)
+    end
+  end
+  return again
+end
+local function take_batch(now, max, vis, max_deliveries, nonce, move_limit)
+  promote_due(now, move_limit)
+  requeue_expired(now, move_limit, max_deliveries)
+  local out = {}
+  local n = 0
+  local budget = max + move_limit
+  while n < max and budget > 0 do
+    budget = budget - 1
+    local id = take_ready()
+    if not id then break end
+    local envelope = redis.call('HGET', K_MSG, id)
+    if not envelope then
+      forget(id)
+    else
+      if deliveries_of(id) >= max_deliveries then
+        bury(id)
+      else
+        local d = redis.call('HINCRBY', K_DELIVERIES, id, 1)
+        n = n + 1
+        local receipt = nonce .. '.' .. n
+        redis.call('HSET', K_RECEIPTS, receipt, id)
+        redis.call('ZADD', K_INFLIGHT, now + vis, receipt)
+        out[#out + 1] = id
+        out[#out + 1] = receipt
+        out[#out + 1] = envelope
+        out[#out + 1] = d
+      end
+    end
+  end
+  return out
+end
+`;
+
 export function writeScript(...parts: string[]): string {
   return [WRITE_SHEBANG, KEY_PREAMBLE, ...parts].join('\n');
 }

@@ -20,8 +20,7 @@
 // moveLimit, then the id/envelope pairs. Reply: the publish's reply when it
 // is a duplicate or fenced; else {0, readyNow, {taken, as consume's}, readied}.
 
-import { LIVE_RECEIPT, PROMOTE_DUE, READY_OPS, REQUEUE_EXPIRED, writeScript } from './lua-common.js';
-import { TAKE_BATCH } from './lua-consume.js';
+import { LIVE_RECEIPT, PROMOTE_DUE, READY_OPS, REQUEUE_EXPIRED, TAKE_BATCH, writeScript } from './lua-common.js';
 
 /** `publish(first)`: the pairs start at ARGV[first]. Needs READY_OPS. */
 const PUBLISH_FN = `

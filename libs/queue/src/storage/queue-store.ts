@@ -128,10 +128,7 @@ export class QueueStore {
     const { group, priority } = publishPlacement(options);
     if (fenceToken !== undefined) assertInt(fenceToken, 'fence token', 1);
     const { take } = options;
-    if (take) {
-      assertInt(take.max, 'max', 1, MAX_BATCH);
-      assertInt(take.visibilityMs, 'visibilityMs', 1);
-    }
+    const takeArgs = take ? this.takeArgs(take.max, take.visibilityMs) : [];
     const args: (string | number)[] = [
       now,
       delayMs,
@@ -139,7 +136,7 @@ export class QueueStore {
       fenceToken === undefined ? '' : String(fenceToken),
       group ?? '',
       priority ?? DEFAULT_PRIORITY,
-      ...(take ? [take.max, take.visibilityMs, this.maxDeliveries, receiptNonce(), MAX_MOVES_PER_SCRIPT] : []),
+      ...takeArgs,
     ];
     const ids: string[] = [];
     let bytes = 0;
@@ -242,23 +239,19 @@ export class QueueStore {
     visibilityMs = DEFAULT_VISIBILITY_MS,
     now = this.clock(),
   ): Promise<AckAndConsumeResult> {
-    assertInt(max, 'max', 1, MAX_BATCH);
-    assertInt(visibilityMs, 'visibilityMs', 1);
+    const takeArgs = this.takeArgs(max, visibilityMs);
     // No receipts is a plain consume; assertBatch would refuse it as an empty ack.
     if (receipts.length > 0) assertBatch(receipts.length, 'ack');
-    const reply = replyArray(
-      await this.run(topic, now, 'dssqConsume', [
-        max,
-        visibilityMs,
-        this.maxDeliveries,
-        receiptNonce(),
-        MAX_MOVES_PER_SCRIPT,
-        ...receipts,
-      ]),
-      'consume',
-    );
+    const reply = replyArray(await this.run(topic, now, 'dssqConsume', [...takeArgs, ...receipts]), 'consume');
     this.readied(topic, reply[3]);
     return { ...decodeAck(reply), messages: decodeConsumed(reply[2]) };
+  }
+
+  /** A take's script arguments (consume, publish-take: take_batch), checked: max, visibilityMs, maxDeliveries, nonce, moveLimit. */
+  private takeArgs(max: number, visibilityMs: number): (string | number)[] {
+    assertInt(max, 'max', 1, MAX_BATCH);
+    assertInt(visibilityMs, 'visibilityMs', 1);
+    return [max, visibilityMs, this.maxDeliveries, receiptNonce(), MAX_MOVES_PER_SCRIPT];
   }
 
   /** Deletes the messages of live receipts; the others come back as stale. */
