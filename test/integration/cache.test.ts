@@ -5,6 +5,7 @@ import {
   contractMismatches,
   eventually,
   getJson,
+  metricValue,
   pm2,
   postJson,
   requestJson,
@@ -47,13 +48,7 @@ describe('cache service on the local cluster', () => {
     requestJson<ErrorBody>('DELETE', path(node, key), undefined, timeoutMs);
   const coherence = async (key: string, node = 'node1') =>
     (await getJson<Coherence>(`${path(node, key)}/coherence`)).body;
-  const metric = async (node: string, name: string, labels: string): Promise<number> => {
-    const text = await (await fetch(`${url(node)}/metrics`)).text();
-    const line = text
-      .split('\n')
-      .find((l) => l.startsWith(`${name}{`) && labels.split(',').every((kv) => l.includes(kv)));
-    return line ? Number(line.split(' ').pop()) : 0;
-  };
+  const metric = (node: string, name: string, labels: string) => metricValue(url(node), name, labels);
   let redis: Redis;
   const inMemory = async (key: string) => {
     const v = await redis.hget(memoryKey(key), 'val');

@@ -2,6 +2,7 @@ import {
   contractMismatches,
   eventually,
   getJson,
+  metricValue,
   postJson,
   TestCluster,
   testPortOffset,
@@ -211,13 +212,7 @@ describe('queue service on the local cluster', () => {
 
   it('hands a publish to a consumer asleep on the node that received it, in the publish, and its receipt acks', async () => {
     const topic = 'handoff';
-    const handed = async (node: string): Promise<number> => {
-      const text = await (await fetch(`${url(node)}/metrics`)).text();
-      const line = text
-        .split('\n')
-        .find((l) => l.startsWith('dss_queue_handed_off_total{') && l.includes(`topic="${topic}"`));
-      return line ? Number(line.split(' ').pop()) : 0;
-    };
+    const handed = (node: string) => metricValue(url(node), 'dss_queue_handed_off_total', `topic="${topic}"`);
     const before = await handed('node2');
     const polling = consume('node2', { topic, waitMs: 10_000, max: 5 });
     await new Promise((r) => setTimeout(r, 300)); // asleep by now

@@ -248,3 +248,15 @@ export function pm2(cluster: TestCluster, ...args: string[]): string {
     encoding: 'utf8',
   });
 }
+
+/**
+ * A counter or gauge from a daemon's /metrics: the first sample of `name` whose labels include
+ * every `key="value"` of `labels` (comma-separated); 0 when there is none yet.
+ */
+export async function metricValue(baseUrl: string, name: string, labels: string): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith(`${name}{`) && labels.split(',').every((kv) => l.includes(kv)));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
