@@ -30,6 +30,7 @@ import {
 } from './coherence-router.js';
 import { rememberedFence } from './values/fences.js';
 import { CacheMemory } from './memory/cache-memory.js';
+import { VersionAllocator } from './memory/version-allocator.js';
 
 /** A node asked for its holdings first waits (at most this long) for its running transactions on those keys. */
 export const HOLDINGS_SETTLE_MS = 2000;
@@ -81,6 +82,8 @@ export class CacheDirectory implements OnApplicationBootstrap {
    * (copies may have been granted during B).
    */
   private rebuiltAt?: number;
+  /** Versions for the grants of M and the deletes this node makes as a home. */
+  private readonly versions: VersionAllocator;
 
   constructor(
     private readonly membership: CacheMembership,
@@ -93,7 +96,9 @@ export class CacheDirectory implements OnApplicationBootstrap {
     @InjectMetric(CACHE_METRICS.directoryEntries) private readonly entryGauge: Gauge,
     @InjectMetric(CACHE_METRICS.rebuilds) private readonly rebuilds: Counter,
     @InjectMetric(CACHE_METRICS.viewChanges) private readonly viewChanges: Counter,
-  ) {}
+  ) {
+    this.versions = new VersionAllocator(() => this.memory.newVersionEpoch());
+  }
 
   get size(): number {
     return this.entries.size;
@@ -170,22 +175,25 @@ export class CacheDirectory implements OnApplicationBootstrap {
           this.feed(key, { type: 'memoryRead', txn: a.txn, ...m });
           return;
         }
-        case 'allocateVersion':
-          if (a.withValue) {
-            const { version, value } = await this.memory.allocateVersionWithValue(key);
-            this.feed(key, {
-              type: 'versionAllocated',
-              txn: a.txn,
-              version,
-              current: value !== undefined ? { value } : {},
-            });
-          } else
-            this.feed(key, { type: 'versionAllocated', txn: a.txn, version: await this.memory.allocateVersion(key) });
+        case 'allocateVersion': {
+          // A getMD also reads memory's value: any dirty data of the old owner is there by now.
+          const [version, current] = await Promise.all([
+            this.versions.next(this.membership.term),
+            a.withValue ? this.memory.read(key) : undefined,
+          ]);
+          this.feed(key, {
+            type: 'versionAllocated',
+            txn: a.txn,
+            version,
+            ...(current ? { current: current.value !== undefined ? { value: current.value } : {} } : {}),
+          });
           return;
+        }
         case 'deleteMemory': {
           // An old owner's value may remember a fence memory has not seen yet: the tombstone keeps it.
           const seen = rememberedFence(this.entries.get(key)?.txn?.seenValue, Date.now());
-          this.feed(key, { type: 'memoryDeleted', txn: a.txn, ...(await this.memory.delete(key, seen)) });
+          const version = await this.versions.next(this.membership.term);
+          this.feed(key, { type: 'memoryDeleted', txn: a.txn, ...(await this.memory.delete(key, version, seen)) });
           return;
         }
         case 'grant': {

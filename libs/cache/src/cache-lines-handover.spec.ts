@@ -34,7 +34,7 @@ function lines(memory: CacheMemory, lease = { valid: true }, reach = { memory: t
     heard: () => undefined,
   } as unknown as CacheMembership;
   let version = 40;
-  // The home grants M at once, with a version from memory's counter as the real home does.
+  // The home grants M at once, with a new version as the real home does.
   const homes = {
     request: async (key: string, kind: string) => {
       if (kind === 'getS') {
@@ -46,7 +46,7 @@ function lines(memory: CacheMemory, lease = { valid: true }, reach = { memory: t
         return { grant, home: 'vm2', txn: `r${m.version}`, term: 1 };
       }
       if (kind !== 'getM') throw new Error(`unexpected ${kind}`);
-      version = await memory.allocateVersion(key);
+      version += 1;
       return { grant: { kind: 'write', version }, home: 'vm2', txn: `t${version}`, term: 1 };
     },
     unblock: () => undefined,

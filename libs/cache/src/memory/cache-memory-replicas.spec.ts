@@ -1,4 +1,5 @@
 import { startRedisServer, type RedisServerHandle } from '../../../../test/support/redis-server.js';
+import { composeVersion } from './version-allocator.js';
 import { CacheMemory, MemoryNotReplicatedError } from './cache-memory.js';
 
 // With Sentinel the cache's memory operations count only once a replica has
@@ -28,10 +29,10 @@ describe('CacheMemory with replicas (real Redis primary and replica)', () => {
     const client = primary.client();
     await client.ping(); // connected: the mark is this connection
     const memory = new CacheMemory(client, 1);
-    const v = await memory.allocateVersion('r');
+    const v = composeVersion(await memory.newVersionEpoch(), 1);
     expect(await memory.write('r', '"x"', v)).toBe(true);
     expect(await memory.read('r')).toEqual({ value: '"x"', version: v });
-    expect((await memory.delete('r')).existed).toBe(true);
+    expect((await memory.delete('r', v + 1)).existed).toBe(true);
     // The replica has it all.
     expect(await replica.client().hget('dss:cache:{r}', 'val')).toBeNull();
   });
@@ -64,9 +65,10 @@ describe('CacheMemory with replicas (real Redis primary and replica)', () => {
     const waits = async () => Number(/cmdstat_wait:calls=(\d+)/.exec(await admin.info('commandstats'))?.[1] ?? 0);
     const before = await waits();
     const keys = Array.from({ length: 20 }, (_, i) => `turn${i}`);
-    // Twenty grants at once, as a home serves a burst of writers: a WAIT each, one after the
+    // Twenty misses at once, as a home serves a burst of readers: a WAIT each, one after the
     // other on the connection, was twenty replica round trips.
-    const versions = await Promise.all(keys.map((k) => memory.allocateVersion(k)));
+    await Promise.all(keys.map((k) => memory.read(k)));
+    const versions = keys.map((_, i) => i + 1);
     expect((await waits()) - before).toBe(1);
     expect(await Promise.all(keys.map((k, i) => memory.write(k, `"v${i}"`, versions[i]!)))).toEqual(
       keys.map(() => true),

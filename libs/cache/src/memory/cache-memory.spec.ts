@@ -6,15 +6,20 @@ import {
   CACHE_WRITE_BACK_BATCH_BYTES,
 } from '../cache-limits.js';
 import { decodeStored, TOMBSTONE } from '../values/stored-value.js';
-import { CacheMemory, memoryKey } from './cache-memory.js';
+import { CacheMemory, memoryKey, VERSION_EPOCH_KEY } from './cache-memory.js';
+import { composeVersion, MAX_VERSION_EPOCH, VersionAllocator } from './version-allocator.js';
 
 describe('CacheMemory (real Redis)', () => {
   let server: RedisServerHandle;
   let memory: CacheMemory;
+  /** Versions as a home gives them. */
+  let nextVersion: () => Promise<number>;
 
   beforeAll(async () => {
     server = await startRedisServer();
     memory = new CacheMemory(server.client());
+    const versions = new VersionAllocator(() => memory.newVersionEpoch());
+    nextVersion = () => versions.next(1);
   });
   afterAll(() => server.stop());
 
@@ -24,36 +29,36 @@ describe('CacheMemory (real Redis)', () => {
   });
 
   it('allocates versions that only grow, and stores a write-back with its version', async () => {
-    const v1 = await memory.allocateVersion('a');
-    const v2 = await memory.allocateVersion('a');
+    const v1 = await nextVersion();
+    const v2 = await nextVersion();
     expect(v2).toBeGreaterThan(v1);
     expect(await memory.write('a', '"x"', v2)).toBe(true);
     expect(await memory.read('a')).toEqual({ value: '"x"', version: v2 });
     // The same grant writing again (a later flush of the same line) is accepted.
     expect(await memory.write('a', '"y"', v2)).toBe(true);
-    expect(await memory.allocateVersion('a')).toBeGreaterThan(v2);
+    expect(await nextVersion()).toBeGreaterThan(v2);
   });
 
   it('fences a late write-back older than what memory holds', async () => {
-    const old = await memory.allocateVersion('b');
-    const fresh = await memory.allocateVersion('b');
+    const old = await nextVersion();
+    const fresh = await nextVersion();
     expect(await memory.write('b', '"new"', fresh)).toBe(true);
     expect(await memory.write('b', '"stale"', old)).toBe(false);
     expect((await memory.read('b')).value).toBe('"new"');
   });
 
   it('deletes with a tombstone that fences older write-backs and expires', async () => {
-    const v = await memory.allocateVersion('c');
+    const v = await nextVersion();
     await memory.write('c', '1', v);
-    const deleted = await memory.delete('c');
+    const deleted = await memory.delete('c', await nextVersion());
     expect(deleted.existed).toBe(true);
     expect(deleted.version).toBeGreaterThan(v);
     expect(await memory.write('c', '"late"', v)).toBe(false);
     expect(await memory.read('c')).toEqual({ version: deleted.version });
     expect(await server.client().pttl(memoryKey('c'))).toBeGreaterThan(0);
-    expect((await memory.delete('c')).existed).toBe(false);
+    expect((await memory.delete('c', await nextVersion())).existed).toBe(false);
     // A write after the delete (a newer grant) lands and makes the key permanent again.
-    const next = await memory.allocateVersion('c');
+    const next = await nextVersion();
     expect(next).toBeGreaterThan(deleted.version);
     expect(await memory.write('c', '2', next)).toBe(true);
     expect(await server.client().pttl(memoryKey('c'))).toBe(-1);
@@ -61,46 +66,54 @@ describe('CacheMemory (real Redis)', () => {
 
   it("keeps a fencing token through a delete as a tombstone, the higher of memory's and a holder's", async () => {
     const before = Date.now();
-    await memory.write('f', "#7;'v", await memory.allocateVersion('f'));
-    expect(await memory.delete('f')).toMatchObject({ existed: true, value: "#7;'v" });
+    await memory.write('f', "#7;'v", await nextVersion());
+    expect(await memory.delete('f', await nextVersion())).toMatchObject({ existed: true, value: "#7;'v" });
     const tomb = decodeStored((await memory.read('f')).value!);
     expect(tomb).toMatchObject({ body: TOMBSTONE, fence: 7 });
     expect(tomb.expiresAt).toBeGreaterThanOrEqual(before + CACHE_FENCE_TOMBSTONE_MS);
     expect(await server.client().pttl(memoryKey('f'))).toBeGreaterThan(CACHE_FENCE_TOMBSTONE_MS);
     // A holder's newer token (seenFence) wins; a lower one does not lower it; tokens stay exact.
-    await memory.delete('f', 9);
+    await memory.delete('f', await nextVersion(), 9);
     expect(decodeStored((await memory.read('f')).value!).fence).toBe(9);
-    await memory.delete('f', 3);
+    await memory.delete('f', await nextVersion(), 3);
     expect(decodeStored((await memory.read('f')).value!).fence).toBe(9);
-    await memory.delete('f', Number.MAX_SAFE_INTEGER);
+    await memory.delete('f', await nextVersion(), Number.MAX_SAFE_INTEGER);
     expect(decodeStored((await memory.read('f')).value!).fence).toBe(Number.MAX_SAFE_INTEGER);
     // An expired value's fence went with it: the delete leaves no tombstone value.
-    await memory.write('g', `@${before - 1};#4;'old`, await memory.allocateVersion('g'));
-    await memory.delete('g');
+    await memory.write('g', `@${before - 1};#4;'old`, await nextVersion());
+    await memory.delete('g', await nextVersion());
     expect((await memory.read('g')).value).toBeUndefined();
   });
 
   it('answers the value a delete removed', async () => {
-    await memory.write('d', "'gone", await memory.allocateVersion('d'));
-    expect(await memory.delete('d')).toMatchObject({ existed: true, value: "'gone" });
-    expect(await memory.delete('d')).not.toHaveProperty('value');
+    await memory.write('d', "'gone", await nextVersion());
+    expect(await memory.delete('d', await nextVersion())).toMatchObject({ existed: true, value: "'gone" });
+    expect(await memory.delete('d', await nextVersion())).not.toHaveProperty('value');
   });
 
-  it('reads the value with a new version in one step (a read-modify-write), or none', async () => {
-    const v = await memory.allocateVersion('e');
-    await memory.write('e', "'5", v);
-    const got = await memory.allocateVersionWithValue('e');
-    expect(got).toEqual({ value: "'5", version: v + 1 });
-    expect(await memory.allocateVersionWithValue('never-written')).toEqual({ version: 1 });
+  it('takes version epochs that only grow, and keeps versions of every size exact', async () => {
+    const e1 = await memory.newVersionEpoch();
+    expect(await memory.newVersionEpoch()).toBeGreaterThan(e1);
+    // The largest version there can be: stored and fenced as written, never in exponent form.
+    const top = composeVersion(MAX_VERSION_EPOCH, 2 ** 24 - 1);
+    expect(top).toBe(Number.MAX_SAFE_INTEGER);
+    expect(await memory.write('big', "'x", top - 1)).toBe(true);
+    expect(await server.client().hget(memoryKey('big'), 'ver')).toBe(String(top - 1));
+    expect(await memory.write('big', "'older", top - 2)).toBe(false);
+    expect(await memory.write('big', "'y", top)).toBe(true);
+    expect(await memory.read('big')).toEqual({ value: "'y", version: top });
+    expect(await memory.delete('big', top)).toMatchObject({ existed: true, version: top });
+    expect(await server.client().hget(memoryKey('big'), 'ver')).toBe(String(top));
+    expect(await server.client().exists(VERSION_EPOCH_KEY)).toBe(1);
   });
 
   it('lets a value with an expiry go from Redis a tombstone time after it expired', async () => {
     const expiresAt = Date.now() + 60_000;
-    await memory.write('f', `@${expiresAt};'soon`, await memory.allocateVersion('f'));
+    await memory.write('f', `@${expiresAt};'soon`, await nextVersion());
     const pexpireAt = Number(await server.client().call('PEXPIRETIME', memoryKey('f')));
     expect(pexpireAt).toBe(expiresAt + CACHE_TOMBSTONE_TTL_MS);
     // A later write without expiry makes it permanent again.
-    await memory.write('f', "'kept", await memory.allocateVersion('f'));
+    await memory.write('f', "'kept", await nextVersion());
     expect(await server.client().pttl(memoryKey('f'))).toBe(-1);
   });
 
@@ -108,7 +121,7 @@ describe('CacheMemory (real Redis)', () => {
     const client = server.client();
     const batched = new CacheMemory(client);
     const keys = ['w1', 'w2', 'w3', 'w4'];
-    const versions = await Promise.all(keys.map((k) => batched.allocateVersion(k)));
+    const versions = await Promise.all(keys.map(() => nextVersion()));
     // w3 already holds a newer version: its write-back is refused, the others land.
     await batched.write('w3', "'newer", versions[2]! + 1);
     const evals = jest.spyOn(client, 'eval');

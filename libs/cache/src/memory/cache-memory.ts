@@ -9,12 +9,12 @@ import {
 } from '../cache-limits.js';
 import { decodeStored } from '../values/stored-value.js';
 
-// "Memory" behind the caches: one Redis hash per key with the value (`val`),
-// the version of the write that produced it (`ver`) and the key's version
-// counter (`seq`). Versions come from the counter, so each grant of a line in
-// M has its own; a write-back older than what memory holds is refused, which
-// fences a late write-back (a slow flush, a node cut off from the others)
-// from overwriting newer data. A value with an expiry (values/stored-value.ts) makes the
+// "Memory" behind the caches: one Redis hash per key with the value (`val`)
+// and the version of the write that produced it (`ver`). Each grant of a line
+// in M has its own version, from its home (version-allocator.ts: the home's
+// epoch from one Redis counter, then a count); a write-back older than what
+// memory holds is refused, which fences a late write-back (a slow flush, a
+// node cut off from the others) from overwriting newer data. A value with an expiry (values/stored-value.ts) makes the
 // whole hash expire in Redis once the value has been gone for the tombstone time, which
 // keeps the version fence as long as a delete's tombstone does.
 
@@ -24,14 +24,12 @@ import { decodeStored } from '../values/stored-value.js';
 const WRITE = `
 local out = {}
 for i, key in ipairs(KEYS) do
-  local value, ver, dropAt = ARGV[3 * i - 2], tonumber(ARGV[3 * i - 1]), ARGV[3 * i]
+  local value, verText, dropAt = ARGV[3 * i - 2], ARGV[3 * i - 1], ARGV[3 * i]
   local cur = tonumber(redis.call('HGET', key, 'ver') or '0')
-  if ver < cur then
+  if tonumber(verText) < cur then
     out[i] = 0
   else
-    redis.call('HSET', key, 'val', value, 'ver', ver)
-    local seq = tonumber(redis.call('HGET', key, 'seq') or '0')
-    if seq < ver then redis.call('HSET', key, 'seq', ver) end
+    redis.call('HSET', key, 'val', value, 'ver', verText)
     if dropAt == '0' then redis.call('PERSIST', key) else redis.call('PEXPIREAT', key, dropAt) end
     out[i] = 1
   end
@@ -49,11 +47,11 @@ interface WriteBack {
 // A delete keeps the key's fencing token (values/fences.ts): when the old value (or the
 // newest value a holder had, ARGV[3]) remembers one at ARGV[2] (now), the value becomes a
 // tombstone '@<ARGV[4]>;#<fence>;' instead of going, and the hash lives until the tombstone
-// has expired plus the tombstone time (ARGV[5]). Tokens stay strings: Lua's numbers would
-// print large ones in exponent form.
+// has expired plus the tombstone time (ARGV[5]). The tombstone's version is ARGV[6], from the
+// home. Tokens stay strings: Lua's numbers would print large ones in exponent form.
 const DELETE = `
 local old = redis.call('HGET', KEYS[1], 'val')
-local ver = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+local ver = ARGV[6]
 local fence = ARGV[3]
 if old then
   local exp, f = string.match(old, '^@(%d+);#(%d+);')
@@ -68,14 +66,11 @@ else
   redis.call('HSET', KEYS[1], 'ver', ver)
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
 end
-if old then return {1, ver, old} end
-return {0, ver}`;
+if old then return {1, old} end
+return {0}`;
 
-const ALLOCATE_WITH_VALUE = `
-local ver = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-local val = redis.call('HGET', KEYS[1], 'val')
-if val then return {ver, val} end
-return {ver}`;
+/** The counter homes take their version epochs from (version-allocator.ts); no memoryKey has this form. */
+export const VERSION_EPOCH_KEY = 'dss:cache:version-epoch';
 
 export interface MemoryValue {
   readonly value?: string;
@@ -162,24 +157,22 @@ export class CacheMemory {
     return reply.map((written: unknown) => written === 1);
   }
 
-  /** A version greater than every earlier one of the key. */
-  async allocateVersion(key: string): Promise<number> {
-    return this.replicated('version', () => this.redis.hincrby(memoryKey(key), 'seq', 1));
-  }
-
-  /** The same, and the value memory holds, in one step (a read-modify-write's grant). */
-  async allocateVersionWithValue(key: string): Promise<MemoryValue> {
-    const reply = await this.replicated('version', () => this.redis.eval(ALLOCATE_WITH_VALUE, 1, memoryKey(key)));
-    const [version, value] = luaTuple(reply);
-    return { version: Number(version), ...(value !== undefined ? { value: String(value) } : {}) };
+  /** A version epoch greater than every earlier one, for a home's VersionAllocator. */
+  async newVersionEpoch(): Promise<number> {
+    return this.replicated('version epoch', () => this.redis.incr(VERSION_EPOCH_KEY));
   }
 
   /**
-   * Deletes the value, keeping a tombstone with a new version for a while; answers the value it
-   * removed. A fencing token the old value remembers, or `seenFence` (a holder's newer value's),
-   * stays as a fence tombstone (values/fences.ts), so an unfenced delete never lowers it.
+   * Deletes the value, keeping a tombstone with `version` (a new one, from the home) for a
+   * while; answers the value it removed. A fencing token the old value remembers, or `seenFence`
+   * (a holder's newer value's), stays as a fence tombstone (values/fences.ts), so an unfenced
+   * delete never lowers it.
    */
-  async delete(key: string, seenFence?: number): Promise<{ existed: boolean; version: number; value?: string }> {
+  async delete(
+    key: string,
+    version: number,
+    seenFence?: number,
+  ): Promise<{ existed: boolean; version: number; value?: string }> {
     const now = Date.now();
     const until = now + CACHE_FENCE_TOMBSTONE_MS;
     const reply = await this.replicated('delete', () =>
@@ -192,12 +185,13 @@ export class CacheMemory {
         seenFence === undefined ? '' : String(seenFence),
         String(until),
         String(until + CACHE_TOMBSTONE_TTL_MS),
+        String(version),
       ),
     );
-    const [existed, version, value] = luaTuple(reply);
+    const [existed, value] = luaTuple(reply);
     return {
       existed: existed === 1,
-      version: Number(version),
+      version,
       ...(value !== undefined ? { value: String(value) } : {}),
     };
   }
