@@ -134,7 +134,10 @@ export class CacheDirectory implements OnApplicationBootstrap {
     const term = this.membership.term;
     return new Promise<CoherenceAnswer>((resolve, reject) => {
       this.waiters.set(msg.txn, { resolve, reject, term });
-      this.feed(msg.key, { type: 'request', req: { txn: msg.txn, from: msg.from, kind: msg.kind } });
+      this.feed(msg.key, {
+        type: 'request',
+        req: { txn: msg.txn, from: msg.from, kind: msg.kind, shared: msg.shared === true },
+      });
     });
   }
 

@@ -20,7 +20,12 @@ const settings: ResolvedCacheSettings = {
 } as ResolvedCacheSettings;
 const counter = { inc: () => undefined, labels: () => counter } as unknown as Counter<string>;
 
-function lines(memory: CacheMemory, lease = { valid: true }, reach = { memory: true }): CacheLines {
+function lines(
+  memory: CacheMemory,
+  lease = { valid: true },
+  reach = { memory: true },
+  homesOverride?: HomeClient,
+): CacheLines {
   const membership = {
     self: 'vm1',
     hasQuorum: () => true,
@@ -56,7 +61,7 @@ function lines(memory: CacheMemory, lease = { valid: true }, reach = { memory: t
     settings,
     membership,
     router,
-    homes,
+    homesOverride ?? homes,
     memory,
     counter,
     counter,
@@ -149,5 +154,43 @@ describe('CacheLines: dirty data reaches memory before a hand-over (real Redis)'
     reach.memory = true;
     await node.write(key, 'v2');
     await expect(node.read(key)).resolves.toMatchObject({ value: 'v2' });
+  });
+
+  it('asks again, without its copy, when ownership comes for a shared copy it dropped meanwhile', async () => {
+    // A getMD from S may be granted without memory's value (the home found the copy current).
+    // If the copy went in between (the home's confirmation lapsed here), there is nothing to
+    // build the value from: the grant is handed back and the modify asks again.
+    const memory = new CacheMemory(redis.client());
+    const key = 'upgrade-copy-dropped';
+    await memory.write(key, "'v1", 1);
+    const calls: string[] = [];
+    const unblocks: string[] = [];
+    const ref: { node?: CacheLines } = {};
+    const homes = {
+      request: async (k: string, kind: string, shared?: boolean) => {
+        calls.push(shared ? `${kind} shared` : kind);
+        const m = await memory.read(k);
+        if (kind === 'getS')
+          return {
+            grant: { kind: 'read', state: 'S', value: m.value, version: m.version, source: 'memory' },
+            home: 'vm2',
+            txn: 'r1',
+            term: 1,
+          };
+        if (shared) {
+          expect(await ref.node!['writeBackThenDrop'](k, 'lease')).toBe(true);
+          return { grant: { kind: 'write', version: 50 }, home: 'vm2', txn: 'm1', term: 1 };
+        }
+        return { grant: { kind: 'write', version: 51, current: { value: m.value } }, home: 'vm2', txn: 'm2', term: 1 };
+      },
+      unblock: (granted: { txn: string }) => void unblocks.push(granted.txn),
+    } as unknown as HomeClient;
+    const node = (ref.node = lines(memory, { valid: true }, { memory: true }, homes));
+    await expect(node.read(key)).resolves.toMatchObject({ state: 'S' });
+    await node.modify(key, (v) => `${v}+1`);
+    expect(calls).toEqual(['getS', 'getMD shared', 'getMD']);
+    expect(unblocks).toEqual(['r1', 'm1', 'm2']);
+    expect(node.peek(key)).toMatchObject({ state: 'M', version: 51, dirty: true });
+    await expect(node.read(key)).resolves.toMatchObject({ value: "'v1+1" });
   });
 });

@@ -349,7 +349,7 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
           break;
         case 'request': {
           remote = true;
-          const answer = await this.homes.request(key, a.kind).catch(async (err: unknown) => {
+          const answer = await this.homes.request(key, a.kind, a.shared).catch(async (err: unknown) => {
             this.apply(key, { type: 'abort' });
             // Dropping a line the home cannot hear about is fine: its directory only over-counts.
             if (a.kind === 'evict') return undefined;
@@ -369,6 +369,15 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
             this.apply(key, { type: 'abort' });
             this.homes.unblock(answer, key);
             throw new MembershipMoved('the cache membership changed while this request was served; try again');
+          }
+          // Granted on the strength of a shared copy that a discard dropped meanwhile (the home's
+          // lease lapsed here): nothing to build the value from. Hand it back (the home only
+          // over-counts) and ask again, now without a copy.
+          const fromCopy = a.kind === 'getMD' && answer.grant.kind === 'write' && !answer.grant.current;
+          if (fromCopy && this.store.peek(key)?.held !== 'S') {
+            this.apply(key, { type: 'abort' });
+            this.homes.unblock(answer, key);
+            throw new MembershipMoved('this node dropped its copy while asking for ownership; try again');
           }
           granted = answer;
           queue.push(...this.apply(key, { type: 'grant', grant: answer.grant }));

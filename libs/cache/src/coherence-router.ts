@@ -7,6 +7,8 @@ export interface CoherenceRequest {
   readonly txn: string;
   readonly from: string;
   readonly kind: RequestKind;
+  /** The requester holds the line in S (a getMD from a shared copy: the home may leave memory unread). */
+  readonly shared?: true;
   /** The requester's view of the live nodes: a home serves only a requester that sees what it sees. */
   readonly view: readonly string[];
 }

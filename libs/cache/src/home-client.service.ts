@@ -39,7 +39,8 @@ export class HomeClient {
     @InjectMetric(CACHE_METRICS.coherenceSeconds) private readonly coherence: Histogram<'kind'>,
   ) {}
 
-  async request(key: string, kind: RequestKind): Promise<Granted> {
+  /** `shared`: this node holds the line in S as it asks (see CoherenceRequest). */
+  async request(key: string, kind: RequestKind, shared = false): Promise<Granted> {
     const self = this.membership.self;
     // An eviction notice only keeps the home's directory small: do not wait long for it.
     const deadline = performance.now() + (kind === 'evict' ? CACHE_EVICT_NOTICE_TIMEOUT_MS : CACHE_REQUEST_TIMEOUT_MS);
@@ -59,7 +60,7 @@ export class HomeClient {
       try {
         const answer = await this.unlessHomeDies(
           home,
-          { key, txn, from: self, kind, view: [...this.membership.alive] },
+          { key, txn, from: self, kind, ...(shared ? { shared } : {}), view: [...this.membership.alive] },
           left,
         );
         if (answer === 'home-died') {

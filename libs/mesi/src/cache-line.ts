@@ -81,8 +81,11 @@ export type LocalResult =
 export type LineAction =
   /** Answer the pending (or immediate) local operation. */
   | { readonly type: 'answer'; readonly result: LocalResult }
-  /** Send a request to the key's home; its grant comes back as a `grant` event. */
-  | { readonly type: 'request'; readonly kind: RequestKind }
+  /**
+   * Send a request to the key's home; its grant comes back as a `grant` event. `shared`: the
+   * node holds the line in S as it asks (a getMD's home may then leave memory unread).
+   */
+  | { readonly type: 'request'; readonly kind: RequestKind; readonly shared?: true }
   /** Tell the home the grant is installed, so it may start the key's next transaction. */
   | { readonly type: 'unblock' }
   /** Answer the home's forwarded message. */
@@ -184,9 +187,14 @@ function local(
           { type: 'answer', result: { op: 'modify', state: 'M' } },
         );
       }
-      // A shared copy may be overwritten before the home serves this request: the grant
-      // brings the value as it is when ownership changes hands.
-      return step({ ...line, pending: { kind: 'modify', fn: event.fn } }, { type: 'request', kind: 'getMD' });
+      // A shared copy may be overwritten before the home serves this request: the grant brings
+      // the value as it is when ownership changes hands, unless the home finds this node still
+      // among the sharers when the transaction starts (`shared`: the copy is the newest value).
+      const shared = line.held === 'S' ? ({ shared: true } as const) : {};
+      return step(
+        { ...line, pending: { kind: 'modify', fn: event.fn } },
+        { type: 'request', kind: 'getMD', ...shared },
+      );
     }
     case 'delete':
       // The home deletes memory before the grant comes back (and forgets this node at once), so a
@@ -250,9 +258,12 @@ function grant(line: Line, g: Grant): LineStep {
     return step(installed, { type: 'answer', result: { op: 'write', state: 'M' } }, unblock);
   }
   if (p.kind === 'modify' && g.kind === 'write') {
-    if (!g.current)
-      throw new ProtocolError('a modify was granted ownership without the current value (getMD answered like getM)');
-    const current = g.current.value;
+    // Without `current`, the home found this node's shared copy to be the newest value.
+    if (!g.current && line.held !== 'S')
+      throw new ProtocolError(
+        `a modify was granted ownership without the current value, and this node holds no shared copy (${lineStateName(line)})`,
+      );
+    const current = g.current ? g.current.value : line.value;
     const next = p.fn(current);
     if (next !== undefined) {
       return step(

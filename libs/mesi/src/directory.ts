@@ -18,6 +18,8 @@ export interface DirRequest {
   readonly txn: string;
   readonly from: NodeId;
   readonly kind: RequestKind;
+  /** The requester held the line in S when it asked (a getMD from a shared copy). */
+  readonly shared?: boolean;
 }
 
 type Phase =
@@ -39,6 +41,12 @@ interface Txn {
   readonly sawValue: boolean;
   /** The value a holder had (the owner's is the newest): what a delete removes if memory is older. */
   readonly seenValue?: string;
+  /**
+   * A getMD whose requester still holds the newest value: it said it held S, and this entry
+   * still listed it as a sharer when the transaction started (every earlier transaction has
+   * ended, so no invalidation of that copy is on its way). Memory is not read.
+   */
+  readonly requesterHasValue?: boolean;
 }
 
 export interface DirEntry {
@@ -141,10 +149,10 @@ export function stepDirectory(entry: DirEntry, event: DirEvent): DirStep {
     case 'versionAllocated': {
       if (txn.phase.name !== 'memory' || (txn.req.kind !== 'getM' && txn.req.kind !== 'getMD'))
         return { entry, actions: [] };
-      if (txn.req.kind === 'getMD' && !event.current)
-        throw new ProtocolError('a getMD needs the value read with its version');
+      const readsMemory = txn.req.kind === 'getMD' && !txn.requesterHasValue;
+      if (readsMemory && !event.current) throw new ProtocolError('a getMD needs the value read with its version');
       const grant: Grant =
-        txn.req.kind === 'getMD'
+        readsMemory && event.current
           ? { kind: 'write', version: event.version, current: event.current }
           : { kind: 'write', version: event.version };
       return granted(
@@ -238,7 +246,13 @@ function start(entry: DirEntry, req: DirRequest): DirStep {
     if (base.owner) targets.push({ to: base.owner, kind: 'invalidate' });
     for (const s of without(base.sharers, from)) targets.push({ to: s, kind: 'invalidate' });
   }
-  const txn: Txn = { req, phase: { name: 'forwarding', waiting: targets.map((t) => t.to) }, sawValue: false };
+  const requesterHasValue = req.kind === 'getMD' && req.shared === true && !base.owner && base.sharers.includes(from);
+  const txn: Txn = {
+    req,
+    phase: { name: 'forwarding', waiting: targets.map((t) => t.to) },
+    sawValue: false,
+    ...(requesterHasValue ? { requesterHasValue } : {}),
+  };
   if (targets.length === 0) return afterForwards({ ...base, txn }, txn);
   return {
     entry: { ...base, txn },
@@ -297,6 +311,7 @@ function afterForwards(entry: DirEntry, txn: Txn): DirStep {
     case 'getM':
       return { entry: inMemory, actions: [{ type: 'allocateVersion', txn: id }] };
     case 'getMD':
+      if (txn.requesterHasValue) return { entry: inMemory, actions: [{ type: 'allocateVersion', txn: id }] };
       return { entry: inMemory, actions: [{ type: 'allocateVersion', txn: id, withValue: true }] };
     case 'del':
       return { entry: inMemory, actions: [{ type: 'deleteMemory', txn: id }] };

@@ -80,6 +80,8 @@ describe('MESI protocol, simulated', () => {
       'read-S-memory',
       'read-S-peer',
       'write',
+      'write-on-shared-copy',
+      'write-with-value',
     ]);
     // Every reachable line state (cache-line.spec.ts) but SI_A: a forward waits for the eviction's write-back, so
     // it never finds M*I_A to downgrade (the write-back rules below). And every directory phase.

@@ -29,16 +29,23 @@ describe('a line running a modify', () => {
     expect(out.actions).toEqual([{ type: 'answer', result: { op: 'modify', state: 'E' } }]);
   });
 
-  it.each(['S', 'I'] as const)(
-    'holding %s, asks the home for ownership with the data and does not run the modify yet',
-    (held) => {
-      let ran = false;
-      const out = stepLine(line(held), { type: 'modify', fn: () => ((ran = true), 'x') });
-      expect(out.actions).toEqual([{ type: 'request', kind: 'getMD' }]);
-      expect(out.line.pending?.kind).toBe('modify');
-      expect(ran).toBe(false);
-    },
-  );
+  it.each([
+    ['S', { shared: true }],
+    ['I', {}],
+  ] as const)('holding %s, asks the home for ownership with the data and does not run the modify yet', (held, says) => {
+    let ran = false;
+    const out = stepLine(line(held), { type: 'modify', fn: () => ((ran = true), 'x') });
+    expect(out.actions).toEqual([{ type: 'request', kind: 'getMD', ...says }]);
+    expect(out.line.pending?.kind).toBe('modify');
+    expect(ran).toBe(false);
+  });
+
+  it('runs the modify on its own shared copy when the grant brings no value (the home found the copy current)', () => {
+    const pending = stepLine(line('S'), { type: 'modify', fn: append }).line;
+    const out = stepLine(pending, { type: 'grant', grant: { kind: 'write', version: 9 } });
+    expect(out.line).toEqual({ held: 'M', value: 'v+1', version: 9, dirty: true, writes: 4 });
+    expect(out.actions).toEqual([{ type: 'answer', result: { op: 'modify', state: 'M' } }, { type: 'unblock' }]);
+  });
 
   it('runs the modify on the value the grant brings, not on its own (possibly overwritten) copy', () => {
     const pending = stepLine(line('S'), { type: 'modify', fn: append }).line;
@@ -58,9 +65,13 @@ describe('a line running a modify', () => {
     expect(absent.actions).toEqual([{ type: 'answer', result: { op: 'modify', state: 'I' } }, { type: 'unblock' }]);
   });
 
-  it('refuses a write grant without the data (a home that answered getMD like getM)', () => {
+  it('refuses a write grant without the data when it holds no shared copy (a home that answered getMD like getM)', () => {
     const pending = stepLine(INVALID_LINE, { type: 'modify', fn: append }).line;
     expect(() => stepLine(pending, { type: 'grant', grant: { kind: 'write', version: 9 } })).toThrow(ProtocolError);
+    // A shared copy invalidated while the request waited is no base for the modify either.
+    const shared = stepLine(line('S'), { type: 'modify', fn: append }).line;
+    const invalidated = stepLine(shared, { type: 'forward', kind: 'invalidate' }).line;
+    expect(() => stepLine(invalidated, { type: 'grant', grant: { kind: 'write', version: 9 } })).toThrow(ProtocolError);
   });
 });
 
@@ -105,6 +116,38 @@ describe('the directory serving getMD', () => {
       { type: 'grant', txn: 't1', to: 'node1', grant: { kind: 'write', version: 7, current: { value: 'new' } } },
     ]);
     expect(step.entry.owner).toBe('node1');
+  });
+
+  it('leaves memory unread for a requester still listed among the sharers that says it holds S', () => {
+    const shared: DirEntry = { sharers: ['node1', 'node3'], version: 3, queue: [] };
+    let step = stepDirectory(shared, { type: 'request', req: { ...req, shared: true } });
+    expect(step.actions).toEqual([{ type: 'forward', txn: 't1', to: 'node3', kind: 'invalidate' }]);
+    step = stepDirectory(step.entry, {
+      type: 'reply',
+      txn: 't1',
+      from: 'node3',
+      reply: { held: 'S', value: 'v', version: 3, dirty: false },
+    });
+    expect(step.actions).toEqual([{ type: 'allocateVersion', txn: 't1' }]);
+    step = stepDirectory(step.entry, { type: 'versionAllocated', txn: 't1', version: 7 });
+    expect(step.actions).toEqual([{ type: 'grant', txn: 't1', to: 'node1', grant: { kind: 'write', version: 7 } }]);
+    expect(step.entry).toMatchObject({ owner: 'node1', sharers: [] });
+  });
+
+  it('reads memory for a requester that says it holds S but is no longer listed (an earlier writer invalidated it)', () => {
+    // node2's write ran first and took node1's copy; node1's request, sent while it held S, waited.
+    const owned: DirEntry = { owner: 'node2', sharers: [], version: 4, queue: [] };
+    let step = stepDirectory(owned, { type: 'request', req: { ...req, shared: true } });
+    expect(step.actions).toEqual([{ type: 'forward', txn: 't1', to: 'node2', kind: 'invalidate' }]);
+    step = stepDirectory(step.entry, {
+      type: 'reply',
+      txn: 't1',
+      from: 'node2',
+      reply: { held: 'M', value: 'newer', version: 4, dirty: false },
+    });
+    expect(step.actions).toEqual([{ type: 'allocateVersion', txn: 't1', withValue: true }]);
+    const listedNowhere = stepDirectory(EMPTY_ENTRY, { type: 'request', req: { ...req, shared: true } });
+    expect(listedNowhere.actions).toEqual([{ type: 'allocateVersion', txn: 't1', withValue: true }]);
   });
 
   it('refuses a version allocated without the value', () => {

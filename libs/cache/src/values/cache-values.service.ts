@@ -75,8 +75,8 @@ export class CacheValues {
     checkSize(body);
     const { fence } = opts;
     // A plain write reads nothing but the fence, which it carries forward: an owner has it
-    // here; anyone else gets it with ownership (the same one Redis step and peer messages as
-    // a blind write: the version allocation reads the value in the same script).
+    // here; anyone else gets it with ownership (the same peer messages as a blind write: from
+    // its own shared copy, or read from memory while the home makes the version).
     if (fence === undefined && !opts.keepTtl && !opts.only && !opts.get) {
       const next = replacing(body, opts.expiresAt);
       if (!this.lines.writeNow(key, next)) await this.lines.modify(key, next);

@@ -15,6 +15,7 @@ import {
   type LineAction,
   type LineEvent,
   type LineStep,
+  type LocalResult,
 } from '../cache-line.js';
 import {
   EMPTY_ENTRY,
@@ -279,7 +280,7 @@ export class MesiSim {
         const op = this.running.get(nk(node, key));
         if (!op) throw new CoherenceViolation(`${node} ${key}: answer ${JSON.stringify(a.result)} with no op running`);
         if (event.type === 'load') this.stats.localHits++;
-        if (event.type === 'grant') tally(this.stats.grants, grantName(event));
+        if (event.type === 'grant') tally(this.stats.grants, grantName(event, a.result));
         // A write takes effect, and a read is checked, at the instant it is answered.
         checkAnswer(this, node, key, op, a.result);
         if (a.result.op === 'write') this.latest.set(key, op.value);
@@ -288,7 +289,7 @@ export class MesiSim {
         return true;
       }
       case 'request': {
-        const req = { txn: `t${++this.txnCounter}`, from: node, kind: a.kind };
+        const req = { txn: `t${++this.txnCounter}`, from: node, kind: a.kind, ...(a.shared ? { shared: true } : {}) };
         this.bag.push({ to: 'home', key, event: { type: 'request', req } });
         return false;
       }
@@ -412,9 +413,12 @@ function modifier(op: RunningOp, n: number): (current: string | undefined) => st
   };
 }
 
-function grantName(event: Extract<LineEvent, { type: 'grant' }>): string {
+/** A grant's name for the stats; a modify's ownership came with memory's value or on its own shared copy. */
+function grantName(event: Extract<LineEvent, { type: 'grant' }>, result?: LocalResult): string {
   const g = event.grant;
-  return g.kind === 'read' ? (g.state === 'I' ? 'read-I' : `read-${g.state}-${g.source}`) : g.kind;
+  if (g.kind === 'read') return g.state === 'I' ? 'read-I' : `read-${g.state}-${g.source}`;
+  if (g.kind === 'write' && result?.op === 'modify') return g.current ? 'write-with-value' : 'write-on-shared-copy';
+  return g.kind;
 }
 
 function eventName(event: LineEvent): string {
