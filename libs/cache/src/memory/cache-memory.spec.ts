@@ -91,6 +91,19 @@ describe('CacheMemory (real Redis)', () => {
     expect(await memory.delete('d', await nextVersion())).not.toHaveProperty('value');
   });
 
+  it("keeps the older nodes' per-key counter above every version it holds (a rolling upgrade)", async () => {
+    // A node of the older scheme makes a version with HINCRBY on `seq`: it must land above
+    // what this scheme's homes wrote, or that node's write-backs would be fenced out.
+    const older = () => server.client().hincrby(memoryKey('mixed'), 'seq', 1);
+    const v = await nextVersion();
+    expect(await memory.write('mixed', "'new", v)).toBe(true);
+    const fromOlder = await older();
+    expect(fromOlder).toBeGreaterThan(v);
+    expect(await memory.write('mixed', "'older", fromOlder)).toBe(true);
+    const deleted = await memory.delete('mixed', await nextVersion());
+    expect(await older()).toBeGreaterThan(deleted.version);
+  });
+
   it('takes version epochs that only grow, and keeps versions of every size exact', async () => {
     const e1 = await memory.newVersionEpoch();
     expect(await memory.newVersionEpoch()).toBeGreaterThan(e1);

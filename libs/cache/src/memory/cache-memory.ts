@@ -18,10 +18,20 @@ import { decodeStored } from '../values/stored-value.js';
 // whole hash expire in Redis once the value has been gone for the tombstone time, which
 // keeps the version fence as long as a delete's tombstone does.
 
+// Before 2026-12-07 a home took each version from the key's `seq` field (HINCRBY). Keeping
+// `seq` at least as high as every version memory holds lets such a node, beside this one in a
+// rolling upgrade (or a rollback), still make versions above everything memory has.
+const BUMP_SEQ = `
+local function bumpSeq(key, verText)
+  if tonumber(redis.call('HGET', key, 'seq') or '0') < tonumber(verText) then
+    redis.call('HSET', key, 'seq', verText)
+  end
+end`;
+
 // Write-backs, several keys per call (TurnBatch): for key i, ARGV[3i-2] is the value,
 // ARGV[3i-1] its version, ARGV[3i] when the hash may go ('0': never). Answers 1 (written)
 // or 0 (refused: memory holds a newer version) per key, in order.
-const WRITE = `
+const WRITE = `${BUMP_SEQ}
 local out = {}
 for i, key in ipairs(KEYS) do
   local value, verText, dropAt = ARGV[3 * i - 2], ARGV[3 * i - 1], ARGV[3 * i]
@@ -30,6 +40,7 @@ for i, key in ipairs(KEYS) do
     out[i] = 0
   else
     redis.call('HSET', key, 'val', value, 'ver', verText)
+    bumpSeq(key, verText)
     if dropAt == '0' then redis.call('PERSIST', key) else redis.call('PEXPIREAT', key, dropAt) end
     out[i] = 1
   end
@@ -49,7 +60,7 @@ interface WriteBack {
 // tombstone '@<ARGV[4]>;#<fence>;' instead of going, and the hash lives until the tombstone
 // has expired plus the tombstone time (ARGV[5]). The tombstone's version is ARGV[6], from the
 // home. Tokens stay strings: Lua's numbers would print large ones in exponent form.
-const DELETE = `
+const DELETE = `${BUMP_SEQ}
 local old = redis.call('HGET', KEYS[1], 'val')
 local ver = ARGV[6]
 local fence = ARGV[3]
@@ -58,6 +69,7 @@ if old then
   if not exp then f = string.match(old, '^#(%d+);') end
   if f and (not exp or tonumber(exp) > tonumber(ARGV[2])) and (fence == '' or tonumber(f) > tonumber(fence)) then fence = f end
 end
+bumpSeq(KEYS[1], ver)
 if fence ~= '' then
   redis.call('HSET', KEYS[1], 'val', '@' .. ARGV[4] .. ';#' .. fence .. ';', 'ver', ver)
   redis.call('PEXPIREAT', KEYS[1], ARGV[5])
