@@ -3,8 +3,8 @@
 // (getMD) otherwise, and the directory reads memory's value with the new version. The
 // simulation (mesi-simulation.spec.ts) checks that a modify always sees the newest write.
 import { INVALID_LINE, stepLine, type Line, type Modify } from './cache-line.js';
-import { EMPTY_ENTRY, stepDirectory, type DirEntry } from './directory.js';
-import { ProtocolError } from './protocol-types.js';
+import { EMPTY_ENTRY, stepDirectory, type DirEntry, type DirStep } from './directory.js';
+import { ProtocolError, type ForwardReply } from './protocol-types.js';
 
 const append: Modify = (current) => `${current ?? ''}+1`;
 const keep: Modify = () => undefined;
@@ -94,6 +94,10 @@ describe('the value a delete removes', () => {
   });
 });
 
+/** The directory after `from` answered transaction `txn`'s forward with `reply`. */
+const replied = (step: DirStep, txn: string, from: string, reply: ForwardReply): DirStep =>
+  stepDirectory(step.entry, { type: 'reply', txn, from, reply });
+
 describe('the directory serving getMD', () => {
   const req = { txn: 't1', from: 'node1', kind: 'getMD' } as const;
 
@@ -102,12 +106,7 @@ describe('the directory serving getMD', () => {
     let step = stepDirectory(owned, { type: 'request', req });
     expect(step.actions).toEqual([{ type: 'forward', txn: 't1', to: 'node2', kind: 'invalidate' }]);
     // The old owner's dirty data goes to memory first, so memory's value is the newest.
-    step = stepDirectory(step.entry, {
-      type: 'reply',
-      txn: 't1',
-      from: 'node2',
-      reply: { held: 'M', value: 'new', version: 4, dirty: true },
-    });
+    step = replied(step, 't1', 'node2', { held: 'M', value: 'new', version: 4, dirty: true });
     expect(step.actions).toEqual([{ type: 'writeMemory', txn: 't1', value: 'new', version: 4 }]);
     step = stepDirectory(step.entry, { type: 'memoryWritten', txn: 't1' });
     expect(step.actions).toEqual([{ type: 'allocateVersion', txn: 't1', withValue: true }]);
@@ -122,12 +121,7 @@ describe('the directory serving getMD', () => {
     const shared: DirEntry = { sharers: ['node1', 'node3'], version: 3, queue: [] };
     let step = stepDirectory(shared, { type: 'request', req: { ...req, shared: true } });
     expect(step.actions).toEqual([{ type: 'forward', txn: 't1', to: 'node3', kind: 'invalidate' }]);
-    step = stepDirectory(step.entry, {
-      type: 'reply',
-      txn: 't1',
-      from: 'node3',
-      reply: { held: 'S', value: 'v', version: 3, dirty: false },
-    });
+    step = replied(step, 't1', 'node3', { held: 'S', value: 'v', version: 3, dirty: false });
     expect(step.actions).toEqual([{ type: 'allocateVersion', txn: 't1' }]);
     step = stepDirectory(step.entry, { type: 'versionAllocated', txn: 't1', version: 7 });
     expect(step.actions).toEqual([{ type: 'grant', txn: 't1', to: 'node1', grant: { kind: 'write', version: 7 } }]);
@@ -139,12 +133,7 @@ describe('the directory serving getMD', () => {
     const owned: DirEntry = { owner: 'node2', sharers: [], version: 4, queue: [] };
     let step = stepDirectory(owned, { type: 'request', req: { ...req, shared: true } });
     expect(step.actions).toEqual([{ type: 'forward', txn: 't1', to: 'node2', kind: 'invalidate' }]);
-    step = stepDirectory(step.entry, {
-      type: 'reply',
-      txn: 't1',
-      from: 'node2',
-      reply: { held: 'M', value: 'newer', version: 4, dirty: false },
-    });
+    step = replied(step, 't1', 'node2', { held: 'M', value: 'newer', version: 4, dirty: false });
     expect(step.actions).toEqual([{ type: 'allocateVersion', txn: 't1', withValue: true }]);
     const listedNowhere = stepDirectory(EMPTY_ENTRY, { type: 'request', req: { ...req, shared: true } });
     expect(listedNowhere.actions).toEqual([{ type: 'allocateVersion', txn: 't1', withValue: true }]);
@@ -158,12 +147,7 @@ describe('the directory serving getMD', () => {
   it("grants a delete with the owner's value, which is newer than memory's", () => {
     const owned: DirEntry = { owner: 'node2', sharers: [], version: 3, queue: [] };
     let step = stepDirectory(owned, { type: 'request', req: { txn: 't2', from: 'node1', kind: 'del' } });
-    step = stepDirectory(step.entry, {
-      type: 'reply',
-      txn: 't2',
-      from: 'node2',
-      reply: { held: 'M', value: 'new', version: 4, dirty: true },
-    });
+    step = replied(step, 't2', 'node2', { held: 'M', value: 'new', version: 4, dirty: true });
     expect(step.actions).toEqual([{ type: 'deleteMemory', txn: 't2' }]);
     step = stepDirectory(step.entry, { type: 'memoryDeleted', txn: 't2', existed: true, version: 8, value: 'old' });
     expect(step.actions).toEqual([
