@@ -29,7 +29,7 @@ export const REDIS_DOWN_AFTER_PROBES = 3;
 /**
  * A leader acts on Redis only this soon after a majority confirmed its
  * leadership (a Raft read barrier). No other leader can be elected before the
- * followers' election timeout (at least 10 ticks of 50 ms) runs out, so a
+ * followers' election timeout (at least 10 ticks of 30 ms, RAFT_DEFAULTS) runs out, so a
  * deposed leader cannot undo a newer leader's failover.
  */
 export const REDIS_LEADERSHIP_LEASE_MS = 250;

@@ -5,7 +5,7 @@ import { MemoryRaftStorage } from '../storage/memory-raft-storage.js';
 import { ListMachine } from '../testing/list-machine.js';
 import { until } from '../testing/tcp-raft-cluster.js';
 import { ProposalUnknownError, RaftStoppedError } from './driver-errors.js';
-import { RaftNode } from './raft-node.js';
+import { RAFT_DEFAULTS, RaftNode } from './raft-node.js';
 
 // The driver with in-memory storage and an in-process network, on real timers
 // (short ticks): the failure paths that the TCP test does not reach.
@@ -39,6 +39,8 @@ function makeCluster(opts: { proposalTimeoutMs?: number } = {}) {
   const nodes = new Map<string, RaftNode>();
   const storages = new Map<string, FailingStorage>();
   const cut = new Set<string>();
+  /** Every message handed to the network, in order. */
+  const sent: Message[] = [];
   for (const id of IDS) {
     const storage = new FailingStorage();
     storages.set(id, storage);
@@ -51,6 +53,7 @@ function makeCluster(opts: { proposalTimeoutMs?: number } = {}) {
         stateMachine: new ListMachine(),
         transport: {
           send: (to: string, messages: readonly Message[]) => {
+            sent.push(...messages);
             if (cut.has(to) || cut.has(id)) return;
             setImmediate(() => messages.forEach((m) => nodes.get(to)!.step(m)));
           },
@@ -61,7 +64,7 @@ function makeCluster(opts: { proposalTimeoutMs?: number } = {}) {
     );
   }
   const leader = () => [...nodes.values()].find((n) => n.isLeader);
-  return { nodes, storages, cut, leader };
+  return { nodes, storages, cut, sent, leader };
 }
 
 describe('RaftNode', () => {
@@ -173,6 +176,30 @@ describe('RaftNode', () => {
       if (id === leader.id) continue;
       const write = st.log.filter((w) => w.entries === 1).pop()!;
       expect(write.ended).toBeLessThan(leaderWrite.ended);
+    }
+  });
+
+  it("sends an idle leader's heartbeats every third tick, at least three per election timeout", async () => {
+    // Each heartbeat wakes all three daemons, which share their machines with the
+    // queue and the cache; an idle cluster should stay quiet (docs/raft.md).
+    expect(RAFT_DEFAULTS.heartbeatTicks).toBe(3);
+    expect(RAFT_DEFAULTS.electionTicks / RAFT_DEFAULTS.heartbeatTicks).toBeGreaterThanOrEqual(3);
+    cluster = makeCluster();
+    await Promise.all([...cluster.nodes.values()].map((n) => n.start()));
+    await until(() => cluster.leader() !== undefined, 5000);
+    const leader = cluster.leader()!;
+    const from = cluster.sent.length;
+    const started = performance.now();
+    await new Promise((r) => setTimeout(r, 600));
+    const elapsed = performance.now() - started;
+    expect(cluster.leader()).toBe(leader);
+    const beats = cluster.sent.slice(from).filter((m) => m.type === 'heartbeat' && m.from === leader.id);
+    for (const follower of IDS.filter((id) => id !== leader.id)) {
+      const count = beats.filter((m) => m.to === follower).length;
+      // An interval never fires early: the window holds at most elapsed / 10 ticks
+      // (tickMs 10), so a heartbeat every tick would send about twice this bound.
+      expect(count).toBeLessThanOrEqual(Math.ceil(elapsed / 20) + 1);
+      expect(count).toBeGreaterThan(0);
     }
   });
 

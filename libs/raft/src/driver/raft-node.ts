@@ -8,11 +8,17 @@ import { ProposalDroppedError, ProposalUnknownError, RaftStoppedError, ReadTimeo
 import type { RaftLogger, RaftObserver, RaftTransport } from './raft-transport.js';
 import type { StateMachine } from './state-machine.js';
 
-/** Defaults: a 30 ms tick gives a 0.3-0.6 s election timeout, so a dead leader is replaced within about half a second. */
+/**
+ * Defaults: a 30 ms tick gives a 0.3-0.6 s election timeout, so a dead leader is replaced
+ * within about half a second. An idle leader's heartbeat goes out every third tick (90 ms,
+ * etcd's is 100 ms): at least three per election timeout, while every heartbeat wakes all
+ * three daemons on machines they share with the queue and the cache. Reads and proposals do
+ * not wait for it: a ReadIndex sends its own heartbeat round, entries their own appends.
+ */
 export const RAFT_DEFAULTS = {
   tickMs: 30,
   electionTicks: 10,
-  heartbeatTicks: 1,
+  heartbeatTicks: 3,
   proposalTimeoutMs: 5000,
   readTimeoutMs: 5000,
   /** Applied entries between snapshots; bounds the log and the replay on restart. */
