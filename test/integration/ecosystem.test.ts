@@ -87,11 +87,21 @@ describe('ecosystem.config.js', () => {
     );
   });
 
-  it('profiles every daemon into its own folder when DSS_CPU_PROF_DIR is set, and none otherwise', () => {
-    const apps = appsFor({ DSS_HOME: home, DSS_CLUSTER_FILE: clusterFile, DSS_CPU_PROF_DIR: join(home, 'prof') });
-    for (const a of apps) expect(a.node_args).toEqual(['--cpu-prof', `--cpu-prof-dir=${join(home, 'prof', a.name)}`]);
-    expect(appsFor({ DSS_HOME: home, DSS_CLUSTER_FILE: clusterFile }).every((a) => a.node_args === undefined)).toBe(
-      true,
+  it("gives the cache daemons a larger young generation and leaves the other roles at V8's default", () => {
+    const apps = appsFor({ DSS_HOME: home, DSS_CLUSTER_FILE: clusterFile });
+    expect(apps.map((a) => [a.name, a.node_args])).toEqual(
+      apps.map((a) => [a.name, a.env.DSS_ROLE === 'cache' ? ['--max-semi-space-size=64'] : undefined]),
     );
+    expect(apps.filter((a) => a.node_args)).toHaveLength(3);
+  });
+
+  it('profiles every daemon into its own folder when DSS_CPU_PROF_DIR is set, after its role options', () => {
+    const apps = appsFor({ DSS_HOME: home, DSS_CLUSTER_FILE: clusterFile, DSS_CPU_PROF_DIR: join(home, 'prof') });
+    for (const a of apps)
+      expect(a.node_args).toEqual([
+        ...(a.env.DSS_ROLE === 'cache' ? ['--max-semi-space-size=64'] : []),
+        '--cpu-prof',
+        `--cpu-prof-dir=${join(home, 'prof', a.name)}`,
+      ]);
   });
 });
