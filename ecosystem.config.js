@@ -42,8 +42,8 @@ const single = nodes.length === 1;
 // second or more outlive two scavenges and are promoted, and each scavenge copies them first.
 // At 64 MiB it ran a quarter as many scavenges and spent 8-17 % less CPU per GET hit and 6-19 %
 // less per command of the 90/10 mix, for 40-50 MB more resident memory (docs/benchmarks.md,
-// "The cache's young generation"). The queue daemons ran workload b about 11 % slower with
-// it, so the other roles keep V8's default.
+// "What a GET hit costs each side, and the cache's young generation"). The queue daemons ran
+// workload b about 11 % slower with it, so the other roles keep V8's default.
 const ROLE_NODE_ARGS = { cache: ['--max-semi-space-size=64'] };
 
 export const apps = nodes.flatMap((node) =>
