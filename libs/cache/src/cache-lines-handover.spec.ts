@@ -1,4 +1,4 @@
-import type { Counter } from 'prom-client';
+import { tallyCounter } from '@dss/metrics';
 import { startRedisServer, type RedisServerHandle } from '../../../test/support/redis-server.js';
 import { CacheLines } from './cache-lines.service.js';
 import type { ResolvedCacheSettings } from './cache-settings.js';
@@ -18,7 +18,13 @@ const settings: ResolvedCacheSettings = {
   maxBytes: 1 << 20,
   flushIntervalMs: 3_600_000,
 } as ResolvedCacheSettings;
-const counter = { inc: () => undefined, labels: () => counter } as unknown as Counter<string>;
+// One real counter (outside any registry) for every metric CacheLines counts.
+const counter = tallyCounter<string>({
+  name: 'dss_test_cache_lines_total',
+  help: 'test',
+  labelNames: ['outcome', 'kind', 'reason'],
+  registers: [],
+});
 
 function lines(
   memory: CacheMemory,

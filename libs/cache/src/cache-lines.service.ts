@@ -19,6 +19,7 @@ import {
   type Modify,
 } from '@dss/mesi';
 import { backoff } from '@dss/backoff';
+import { tally, type Tally } from '@dss/metrics';
 import {
   CACHE_DELETE_WRITE_BACK_RETRY,
   CACHE_DELETE_WRITE_BACK_RETRY_MS,
@@ -69,8 +70,8 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
   private stopping = false;
   private timerFlushing = false;
 
-  private readonly localGets: Counter.Internal;
-  private readonly localPuts: Counter.Internal;
+  private readonly localGets: Tally;
+  private readonly localPuts: Tally;
 
   constructor(
     @Inject(CACHE_SETTINGS) private readonly settings: ResolvedCacheSettings,
@@ -86,9 +87,9 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
     @InjectMetric(CACHE_METRICS.evictions) private readonly evictions: Counter<'reason'>,
   ) {
     this.store = new LruStore<Line>({ maxEntries: settings.maxEntries, maxBytes: settings.maxBytes });
-    // Bound once: counting a hit by a labels object hashes the labels on every read.
-    this.localGets = gets.labels({ outcome: 'local' });
-    this.localPuts = puts.labels({ outcome: 'local' });
+    // Tallies: prom-client's inc hashes the labels on every read (@dss/metrics, tally.ts).
+    this.localGets = tally(gets, { outcome: 'local' });
+    this.localPuts = tally(puts, { outcome: 'local' });
   }
 
   get self(): string {
@@ -118,7 +119,7 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
     if (this.stopping || this.locks.busy(key)) return undefined;
     const line = this.store.get(key);
     if (!line || line.held === 'I' || line.pending || !this.membership.servesCopyOf(key)) return undefined;
-    this.localGets.inc();
+    this.localGets.add();
     return { op: 'read', found: true, value: line.value!, state: line.held, source: 'local' };
   }
 
@@ -133,7 +134,7 @@ export class CacheLines implements OnApplicationBootstrap, BeforeApplicationShut
     if (!line || (line.held !== 'M' && line.held !== 'E') || line.pending) return false;
     if (!this.membership.servesCopyOf(key) || !this.membership.reachedMemoryWithin(CACHE_WRITE_MEMORY_MS)) return false;
     this.apply(key, { type: 'store', value: next(line.value!) });
-    this.localPuts.inc();
+    this.localPuts.add();
     this.evictIfFull();
     return true;
   }

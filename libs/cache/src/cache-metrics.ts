@@ -1,5 +1,5 @@
 import { makeCounterProvider, makeGaugeProvider } from '@willsoto/nestjs-prometheus';
-import { latencyHistogramProvider } from '@dss/metrics';
+import { latencyHistogramProvider, tallyCounterProvider } from '@dss/metrics';
 
 export const CACHE_METRICS = {
   gets: 'dss_cache_gets_total',
@@ -21,12 +21,13 @@ export const CACHE_METRICS = {
 } as const;
 
 export const cacheMetricProviders = [
-  makeCounterProvider({
+  // Counted on every hit with a tally (@dss/metrics): the hot path's counters.
+  tallyCounterProvider({
     name: CACHE_METRICS.gets,
     help: 'GETs by outcome: local (hit), peer (data from another node), memory (from Redis), not_found.',
     labelNames: ['outcome'],
   }),
-  makeCounterProvider({
+  tallyCounterProvider({
     name: CACHE_METRICS.puts,
     help: 'PUTs by outcome: local (line already M or E here) or remote (ownership taken through the home).',
     labelNames: ['outcome'],
@@ -88,5 +89,5 @@ export const cacheMetricProviders = [
     name: CACHE_METRICS.respConnections,
     help: "Open connections to this node's Redis-protocol port.",
   }),
-  makeCounterProvider({ name: CACHE_METRICS.respCommands, help: 'Commands received on the Redis-protocol port.' }),
+  tallyCounterProvider({ name: CACHE_METRICS.respCommands, help: 'Commands received on the Redis-protocol port.' }),
 ];

@@ -34,6 +34,11 @@ interface Confirmation {
 
 export class ViewLease {
   private readonly confirmations = new Map<string, Confirmation>();
+  /**
+   * until()'s majority end, kept until the confirmations change: every read hit asks for it,
+   * and working it out sorts the confirmations. Undefined: to be worked out again.
+   */
+  private majorityEnd?: number;
   private promise?: { readonly view: string; readonly until: number };
   private termNo = 0;
   private cleanTerm?: number;
@@ -64,6 +69,7 @@ export class ViewLease {
   /** This node's view changed: nothing confirmed so far counts, a new term begins. */
   viewChanged(): number {
     this.confirmations.clear();
+    this.majorityEnd = undefined;
     return ++this.termNo;
   }
 
@@ -86,12 +92,15 @@ export class ViewLease {
     if (!a.confirmed) {
       // It moved on (or is switching): stop counting it at once.
       this.confirmations.delete(peer);
+      this.majorityEnd = undefined;
       return {};
     }
     const lapsed = this.until(now) <= now;
     const previous = this.confirmations.get(peer);
-    if (!previous || previous.sentAt <= a.sentAt)
+    if (!previous || previous.sentAt <= a.sentAt) {
       this.confirmations.set(peer, { sentAt: a.sentAt, epoch: a.epoch, ready: a.ready });
+      this.majorityEnd = undefined;
+    }
     const homeTerm = this.suspects.delete(peer) ? this.homeTerm(peer) + 1 : undefined;
     if (homeTerm !== undefined) this.homeTerms.set(peer, homeTerm);
     return { ...(lapsed ? { term: ++this.termNo } : {}), ...(homeTerm !== undefined ? { homeTerm } : {}) };
@@ -109,11 +118,16 @@ export class ViewLease {
 
   /** Until when a majority (this node included) has confirmed the current view. */
   until(now: number): number {
+    const end = (this.majorityEnd ??= this.latestMajorityEnd());
+    return end <= now ? -Infinity : end;
+  }
+
+  /** When the confirmations held now stop making a majority (-Infinity: they never did). */
+  private latestMajorityEnd(): number {
     const needed = Math.floor(this.clusterSize / 2); // peers besides this node
     if (needed === 0) return Infinity;
     const ends = [...this.confirmations.values()].map((c) => c.sentAt + this.leaseMs).sort((a, b) => b - a);
-    const end = ends[needed - 1];
-    return end === undefined || end <= now ? -Infinity : end;
+    return ends[needed - 1] ?? -Infinity;
   }
 
   /** The peer confirmed the current view within the lease, with a complete directory. */

@@ -11,6 +11,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import type { Counter, Gauge } from 'prom-client';
 import { DSS_CONFIG, type NodeConfig } from '@dss/config';
 import { TokenBook } from '@dss/http';
+import { tally, type Tally } from '@dss/metrics';
 import { CACHE_METRICS } from '../cache-metrics.js';
 import { CacheValues } from '../values/cache-values.service.js';
 import type { NodeFacts } from './command-types.js';
@@ -33,13 +34,16 @@ export class RespServer implements OnApplicationBootstrap, BeforeApplicationShut
   private readonly connections = new Set<Socket>();
   private nextId = 0;
   private readonly node: NodeFacts;
+  /** Commands received, counted per batch of input (a tally: this is every command's path). */
+  private readonly commands: Tally;
 
   constructor(
     @Inject(DSS_CONFIG) private readonly config: NodeConfig,
     private readonly values: CacheValues,
     @InjectMetric(CACHE_METRICS.respConnections) private readonly open: Gauge,
-    @InjectMetric(CACHE_METRICS.respCommands) private readonly commands: Counter,
+    @InjectMetric(CACHE_METRICS.respCommands) commandCounter: Counter,
   ) {
+    this.commands = tally(commandCounter);
     this.node = {
       nodeId: config.self.id,
       port: config.self.respPort ?? 0,
@@ -81,7 +85,7 @@ export class RespServer implements OnApplicationBootstrap, BeforeApplicationShut
       this.connections.delete(socket);
       this.open.set(this.connections.size);
     });
-    new RespConnection(socket, ++this.nextId, this.values, this.node, (n) => n > 0 && this.commands.inc(n));
+    new RespConnection(socket, ++this.nextId, this.values, this.node, (n) => this.commands.add(n));
   }
 
   /** Before the lines write back: no new connections, and clients are told the node is going. */
