@@ -8,16 +8,24 @@ export interface LruLimits {
   readonly maxBytes: number;
 }
 
+/** An entry, linked into the recency list (prev: less recently used). */
 interface Slot<V> {
-  readonly value: V;
-  readonly bytes: number;
+  readonly key: string;
+  value: V;
+  bytes: number;
+  prev: Slot<V> | undefined;
+  next: Slot<V> | undefined;
 }
 
 export class LruStore<V> {
   readonly limits: LruLimits;
-  // A Map iterates in insertion order, so re-inserting a key on use keeps the
-  // map ordered LRU -> MRU with O(1) get/set/delete and no linked list.
+  // A map for lookups and a doubly linked list for the order, LRU (head) -> MRU (tail). A
+  // hit only relinks its slot. Re-inserting the key into a Map instead (a Map iterates in
+  // insertion order) made the Map rebuild its table every few thousand hits and promoted
+  // the copies to the old generation: most of what a GET hit allocated (docs/benchmarks.md).
   private readonly slots = new Map<string, Slot<V>>();
+  private head: Slot<V> | undefined;
+  private tail: Slot<V> | undefined;
   private totalBytes = 0;
 
   constructor(limits: LruLimits) {
@@ -43,8 +51,10 @@ export class LruStore<V> {
   get(key: string): V | undefined {
     const slot = this.slots.get(key);
     if (slot === undefined) return undefined;
-    this.slots.delete(key);
-    this.slots.set(key, slot);
+    if (slot !== this.tail) {
+      this.unlink(slot);
+      this.append(slot);
+    }
     return slot.value;
   }
 
@@ -61,12 +71,17 @@ export class LruStore<V> {
   set(key: string, value: V, bytes: number): void {
     if (!Number.isSafeInteger(bytes) || bytes < 0)
       throw new RangeError(`LruStore: bytes must be a non-negative integer, got ${String(bytes)}`);
-    const old = this.slots.get(key);
-    if (old !== undefined) {
-      this.totalBytes -= old.bytes;
-      this.slots.delete(key);
+    let slot = this.slots.get(key);
+    if (slot === undefined) {
+      slot = { key, value, bytes, prev: undefined, next: undefined };
+      this.slots.set(key, slot);
+    } else {
+      this.totalBytes -= slot.bytes;
+      slot.value = value;
+      slot.bytes = bytes;
+      this.unlink(slot);
     }
-    this.slots.set(key, { value, bytes });
+    this.append(slot);
     this.totalBytes += bytes;
   }
 
@@ -74,22 +89,22 @@ export class LruStore<V> {
     const slot = this.slots.get(key);
     if (slot === undefined) return false;
     this.slots.delete(key);
+    this.unlink(slot);
     this.totalBytes -= slot.bytes;
     return true;
   }
 
   /**
-   * Keys from least to most recently used. Like Map iterators this is live:
-   * do not call `get`/`set` while iterating (a touched key moves to the end
-   * and would be visited again); snapshot with `[...keys()]` first.
+   * Keys from least to most recently used. Live: do not change the store (nor `get`) while
+   * iterating, as a touched or deleted key is relinked; snapshot with `[...keys()]` first.
    */
-  keys(): IterableIterator<string> {
-    return this.slots.keys();
+  *keys(): IterableIterator<string> {
+    for (let s = this.head; s !== undefined; s = s.next) yield s.key;
   }
 
   /** [key, value] pairs from least to most recently used (live, as `keys`). */
   *entries(): IterableIterator<[string, V]> {
-    for (const [key, slot] of this.slots) yield [key, slot.value];
+    for (let s = this.head; s !== undefined; s = s.next) yield [s.key, s.value];
   }
 
   overLimit(): boolean {
@@ -108,12 +123,27 @@ export class LruStore<V> {
     const out: string[] = [];
     if (excessEntries <= 0 && excessBytes <= 0) return out;
     let freedBytes = 0;
-    for (const [key, slot] of this.slots) {
+    for (let slot = this.head; slot !== undefined; slot = slot.next) {
       if (out.length >= excessEntries && freedBytes >= excessBytes) break;
-      if (isPinned?.(key)) continue;
-      out.push(key);
+      if (isPinned?.(slot.key)) continue;
+      out.push(slot.key);
       freedBytes += slot.bytes;
     }
     return out;
+  }
+
+  private unlink(slot: Slot<V>): void {
+    if (slot.prev) slot.prev.next = slot.next;
+    else this.head = slot.next;
+    if (slot.next) slot.next.prev = slot.prev;
+    else this.tail = slot.prev;
+    slot.prev = slot.next = undefined;
+  }
+
+  private append(slot: Slot<V>): void {
+    slot.prev = this.tail;
+    if (this.tail) this.tail.next = slot;
+    else this.head = slot;
+    this.tail = slot;
   }
 }
