@@ -21,7 +21,7 @@ export const CACHE_METRICS = {
 } as const;
 
 export const cacheMetricProviders = [
-  // Counted on every hit with a tally (@dss/metrics): the hot path's counters.
+  // gets, puts and respCommands are counted on the hot path with tallies (@dss/metrics).
   tallyCounterProvider({
     name: CACHE_METRICS.gets,
     help: 'GETs by outcome: local (hit), peer (data from another node), memory (from Redis), not_found.',

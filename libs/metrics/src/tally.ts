@@ -30,15 +30,14 @@ class PendingTally<T extends string> implements Tally {
   }
 }
 
+/** Per counter whose scrape flushes (flushTallies ran for it), the tallies of its series. */
 const tallies = new WeakMap<Counter<string>, PendingTally<string>[]>();
-
-/** Counters flushTallies ran for: how tally() knows a counter's scrape flushes. */
-const flushing = new WeakSet<Counter<string>>();
 
 /** prom-client calls this before it reads the counter: every tally's count joins its series. */
 function flushTallies(this: Counter<string>): void {
-  flushing.add(this);
-  for (const t of tallies.get(this) ?? []) t.flushInto(this);
+  const list = tallies.get(this);
+  if (list) for (const t of list) t.flushInto(this);
+  else tallies.set(this, []);
 }
 
 /** A counter whose hot series are counted with `tally` (its other series keep `inc`). */
@@ -61,11 +60,10 @@ export function tally<T extends string>(counter: Counter<T>, labels?: LabelValue
   // prom-client keeps the configuration's collect on the metric, untyped, and
   // nestjs-prometheus wraps it: run it once (it only flushes) to see that it flushes.
   const collect: unknown = Reflect.get(counter, 'collect');
-  if (typeof collect === 'function' && !flushing.has(counter)) collect.call(counter);
-  if (!flushing.has(counter)) throw new Error('tally() needs a counter made by tallyCounterProvider');
+  if (!tallies.has(counter) && typeof collect === 'function') collect.call(counter);
+  const list = tallies.get(counter);
+  if (!list) throw new Error('tally() needs a counter made by tallyCounterProvider');
   const t = new PendingTally<T>(labels);
-  const list = tallies.get(counter) ?? [];
   list.push(t);
-  tallies.set(counter, list);
   return t;
 }
